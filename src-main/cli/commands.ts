@@ -1,0 +1,380 @@
+import fs from 'node:fs'
+import type { ParseArgsConfig } from 'node:util'
+import { PRIORITIES, RUN_STATUSES, type Priority, type RunStatus } from '../../src-shared/domain'
+import { JobdeckError } from '../../src-shared/errors'
+import { parseBulkText } from '../../src-shared/bulk-parse'
+import { parseDuration } from '../../src-shared/units'
+import { findConfigPath, exampleConfigPath } from '../core/config/config-path'
+import { formatConfigError, loadConfigFile } from '../core/config/load-config'
+import { createCore, type Core } from '../core/core'
+import { resolveDataDir } from '../core/paths'
+import type { BulkRowError } from '../core/services/services'
+import { localTime, paramsText, printJson, progressText, runDuration, table } from './output'
+import { runHeadless } from './run-command'
+
+export interface CommandInput {
+  values: Record<string, unknown>
+  positionals: string[]
+}
+
+export interface Command {
+  usage: string
+  summary: string
+  options: NonNullable<ParseArgsConfig['options']>
+  run(input: CommandInput): Promise<number>
+}
+
+function str(values: Record<string, unknown>, key: string): string | undefined {
+  const value = values[key]
+  return typeof value === 'string' ? value : undefined
+}
+
+function configPathFor(values: Record<string, unknown>): { path: string; source: string } {
+  return findConfigPath({
+    flag: str(values, 'config'),
+    env: process.env.JOBDECK_CONFIG,
+    dataDir: resolveDataDir(str(values, 'data-dir')),
+    examplePath: exampleConfigPath(),
+  })
+}
+
+function openCore(values: Record<string, unknown>): Core {
+  return createCore({ dataDir: resolveDataDir(str(values, 'data-dir')), configPath: configPathFor(values).path })
+}
+
+async function withCore<T>(values: Record<string, unknown>, fn: (core: Core) => Promise<T>): Promise<T> {
+  const core = openCore(values)
+  try {
+    return await fn(core)
+  } finally {
+    await core.close()
+  }
+}
+
+function onePositional(input: CommandInput, what: string, usage: string): string {
+  const [value, ...extra] = input.positionals
+  if (!value || extra.length > 0) throw new JobdeckError('invalid_input', `expected exactly one ${what}\nusage: ${usage}`)
+  return value
+}
+
+/** `24h`/`7d` (that long ago) or an ISO date/time. */
+export function parseInstant(text: string, flag: string): number {
+  const ago = parseDuration(text)
+  if (ago !== null) return Date.now() - ago
+  const ms = Date.parse(text)
+  if (Number.isFinite(ms)) return ms
+  throw new JobdeckError('invalid_input', `${flag}: expected a duration like 24h or 7d, or a date like 2026-01-31, got "${text}"`)
+}
+
+function parsePriority(text: string | undefined): Priority | undefined {
+  if (text === undefined) return undefined
+  if ((PRIORITIES as readonly string[]).includes(text)) return text as Priority
+  throw new JobdeckError('invalid_input', `--priority: expected one of ${PRIORITIES.join(', ')}, got "${text}"`)
+}
+
+function parseParamFlags(flags: string[]): Record<string, string> {
+  const params: Record<string, string> = {}
+  for (const flag of flags) {
+    const eq = flag.indexOf('=')
+    if (eq <= 0) throw new JobdeckError('invalid_input', `--param: expected name=value, got "${flag}"`)
+    params[flag.slice(0, eq)] = flag.slice(eq + 1)
+  }
+  return params
+}
+
+function readBulkFile(file: string): { rows: Array<Record<string, unknown>>; lines: number[] } {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new JobdeckError('invalid_input', `--bulk: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  const parsed = parseBulkText(text)
+  if (parsed.errors.length > 0) {
+    throw new JobdeckError(
+      'invalid_input',
+      `${file}: ${parsed.errors.length} row${parsed.errors.length === 1 ? '' : 's'} could not be read; nothing was enqueued\n` +
+        parsed.errors.map((e) => `${file}:${e.message}`).join('\n'),
+    )
+  }
+  if (parsed.rows.length === 0) throw new JobdeckError('invalid_input', `${file}: no rows to enqueue`)
+  return { rows: parsed.rows.map((r) => r.values), lines: parsed.rows.map((r) => r.line) }
+}
+
+
+export const COMMANDS: Record<string, Command> = {
+  validate: {
+    summary: 'check the config file and print every error',
+    usage: 'jobdeck validate [--config FILE]',
+    options: {},
+    async run({ values }) {
+      const { path, source } = configPathFor(values)
+      const result = loadConfigFile(path)
+      if (!result.ok) {
+        for (const error of result.errors) process.stderr.write(`${formatConfigError(error)}\n`)
+        process.stderr.write(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${path}\n`)
+        return 1
+      }
+      const names = [...result.config.types.keys()]
+      process.stdout.write(`${path} (${source}) is valid: ${names.length} job types (${names.join(', ')})\n`)
+      return 0
+    },
+  },
+
+  enqueue: {
+    summary: 'add a job (or many with --bulk) to the queue',
+    usage: 'jobdeck enqueue TYPE [--param name=value …] [--priority normal|high|urgent] [--bulk FILE.csv|FILE.jsonl] [--json]',
+    options: {
+      param: { type: 'string', short: 'p', multiple: true },
+      priority: { type: 'string' },
+      bulk: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    async run(input) {
+      const type = onePositional(input, 'job type', this.usage)
+      const priority = parsePriority(str(input.values, 'priority'))
+      const bulkFile = str(input.values, 'bulk')
+      const paramFlags = (input.values.param as string[] | undefined) ?? []
+      if (bulkFile && paramFlags.length > 0) throw new JobdeckError('invalid_input', '--bulk and --param cannot be combined')
+      return withCore(input.values, async (core) => {
+        if (!bulkFile) {
+          const job = await core.api['jobs.enqueue']({ type, params: parseParamFlags(paramFlags), ...(priority ? { priority } : {}) })
+          if (input.values.json) printJson(job)
+          else process.stdout.write(`${job.id}\n`)
+          return 0
+        }
+        const { rows, lines } = readBulkFile(bulkFile)
+        try {
+          const jobs = await core.api['jobs.enqueueBulk']({ type, rows, ...(priority ? { priority } : {}) })
+          if (input.values.json) printJson(jobs)
+          else process.stdout.write(jobs.map((j) => j.id).join('\n') + '\n')
+          process.stderr.write(`enqueued ${jobs.length} ${type} jobs\n`)
+          return 0
+        } catch (error) {
+          if (error instanceof JobdeckError && Array.isArray(error.details)) {
+            const bad = error.details as BulkRowError[]
+            const detail = bad
+              .map((b) => `${bulkFile}:${lines[b.row - 1] ?? b.row}: ${b.errors.map((e) => e.message).join('; ')}`)
+              .join('\n')
+            throw new JobdeckError('invalid_input', `${bad.length} of ${rows.length} rows are invalid; nothing was enqueued\n${detail}`)
+          }
+          throw error
+        }
+      })
+    },
+  },
+
+  run: {
+    summary: 'run the queue headless (Ctrl-C stops; running jobs are re-queued)',
+    usage: 'jobdeck run [--until-idle]',
+    options: { 'until-idle': { type: 'boolean' } },
+    async run({ values }) {
+      return runHeadless(openCore(values), { untilIdle: values['until-idle'] === true })
+    },
+  },
+
+  status: {
+    summary: 'show the runner, running jobs and the queue with wait reasons',
+    usage: 'jobdeck status [--json]',
+    options: { json: { type: 'boolean' } },
+    async run({ values }) {
+      return withCore(values, async (core) => {
+        const status = await core.api['runner.status']({ limit: 500 })
+        if (values.json) {
+          printJson(status)
+          return 0
+        }
+        const c = status.counts
+        process.stdout.write(
+          `runner: ${status.state}${status.runnerPid ? ` (pid ${status.runnerPid})` : ''}` +
+            ` · ${c.running} running · ${c.queued + c.retrying} waiting · ${c.succeeded} succeeded · ${c.partial} partial · ${c.failed} failed · ${c.canceled} canceled\n`,
+        )
+        if (status.running.length > 0) {
+          process.stdout.write('\nrunning\n')
+          process.stdout.write(
+            table(
+              ['run', 'type', 'lane', 'elapsed', 'progress', 'params'],
+              status.running.map(({ run }) => [run.id, run.type, run.lane, runDuration(run), progressText(run), paramsText(run.params)]),
+            ),
+          )
+        }
+        if (status.queued.length > 0) {
+          process.stdout.write('\nwaiting (in run order)\n')
+          process.stdout.write(
+            table(
+              ['job', 'type', 'priority', 'lane', 'why it waits', 'params'],
+              status.queued.map((j) => [j.id, j.type, j.priority, j.lane, j.waitReason, paramsText(j.params)]),
+            ),
+          )
+        }
+        return 0
+      })
+    },
+  },
+
+  history: {
+    summary: 'list runs, newest first',
+    usage: 'jobdeck history [--json] [--type T] [--status S] [--since 24h|DATE] [--limit N]',
+    options: {
+      json: { type: 'boolean' },
+      type: { type: 'string' },
+      status: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+    },
+    async run({ values }) {
+      const status = str(values, 'status')
+      if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) {
+        throw new JobdeckError('invalid_input', `--status: expected one of ${RUN_STATUSES.join(', ')}, got "${status}"`)
+      }
+      const limitText = str(values, 'limit') ?? '1000'
+      const limit = Number(limitText)
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
+        throw new JobdeckError('invalid_input', `--limit: expected a whole number from 1 to 100000, got "${limitText}"`)
+      }
+      const since = str(values, 'since')
+      const type = str(values, 'type')
+      return withCore(values, async (core) => {
+        const runs = await core.api['runs.list']({
+          limit,
+          ...(type ? { type } : {}),
+          ...(status ? { status: status as RunStatus } : {}),
+          ...(since ? { since: parseInstant(since, '--since') } : {}),
+        })
+        if (values.json) {
+          printJson(runs)
+          return 0
+        }
+        if (runs.length === 0) {
+          process.stdout.write('no runs match\n')
+          return 0
+        }
+        process.stdout.write(
+          table(
+            ['run', 'type', 'status', 'try', 'started', 'duration', 'lane', 'error'],
+            runs.map((r) => [r.id, r.type, r.status, String(r.attempt), localTime(r.startedAt), runDuration(r), r.lane, r.error ?? '']),
+            new Set([3]),
+          ),
+        )
+        return 0
+      })
+    },
+  },
+
+  logs: {
+    summary: "print a run's captured output (a job id shows its latest run)",
+    usage: 'jobdeck logs RUN_ID|JOB_ID',
+    options: {},
+    async run(input) {
+      const id = onePositional(input, 'run or job id', this.usage)
+      return withCore(input.values, async (core) => {
+        const page = await core.api['runs.log']({ id, afterId: 0, limit: 100_000 })
+        if (page.truncated) process.stderr.write('(older output was dropped: the run exceeded its log limit)\n')
+        for (const line of page.lines) {
+          const out = line.stream === 'stdout' ? process.stdout : process.stderr
+          out.write(line.stream === 'system' ? `[jobdeck] ${line.text}\n` : `${line.text}\n`)
+        }
+        return 0
+      })
+    },
+  },
+
+  cancel: {
+    summary: 'cancel a waiting job, or stop a running one (its process tree is killed)',
+    usage: 'jobdeck cancel JOB_ID|RUN_ID',
+    options: {},
+    async run(input) {
+      const id = onePositional(input, 'job or run id', this.usage)
+      return withCore(input.values, async (core) => {
+        const { job, action } = await core.api['jobs.cancel']({ id })
+        process.stdout.write(
+          action === 'canceled' ? `canceled ${job.id}\n` : `cancel requested for running job ${job.id}; the runner is stopping it\n`,
+        )
+        return 0
+      })
+    },
+  },
+
+  retry: {
+    summary: 'queue a finished job again (a new run)',
+    usage: 'jobdeck retry JOB_ID|RUN_ID',
+    options: {},
+    async run(input) {
+      const id = onePositional(input, 'job or run id', this.usage)
+      return withCore(input.values, async (core) => {
+        const job = await core.api['jobs.retry']({ id })
+        process.stdout.write(`${job.id} queued again\n`)
+        return 0
+      })
+    },
+  },
+
+  priority: {
+    summary: 'change the priority of a waiting job',
+    usage: 'jobdeck priority JOB_ID normal|high|urgent',
+    options: {},
+    async run(input) {
+      const [id, priorityText, ...extra] = input.positionals
+      const priority = parsePriority(priorityText)
+      if (!id || !priority || extra.length > 0) throw new JobdeckError('invalid_input', `usage: ${this.usage}`)
+      return withCore(input.values, async (core) => {
+        const job = await core.api['jobs.setPriority']({ id, priority })
+        process.stdout.write(`${job.id} is now ${job.priority}\n`)
+        return 0
+      })
+    },
+  },
+
+  pause: {
+    summary: 'let running jobs finish but start nothing new',
+    usage: 'jobdeck pause',
+    options: {},
+    async run({ values }) {
+      return withCore(values, async (core) => {
+        await core.api['runner.pause']({})
+        process.stdout.write('runner paused: running jobs finish, nothing new starts (resume with `jobdeck resume`)\n')
+        return 0
+      })
+    },
+  },
+
+  resume: {
+    summary: 'start taking jobs again',
+    usage: 'jobdeck resume',
+    options: {},
+    async run({ values }) {
+      return withCore(values, async (core) => {
+        await core.api['runner.resume']({})
+        process.stdout.write('runner resumed\n')
+        return 0
+      })
+    },
+  },
+
+  clear: {
+    summary: 'delete finished jobs (and their runs and logs) finished before a date',
+    usage: 'jobdeck clear --before DATE|7d',
+    options: { before: { type: 'string' } },
+    async run({ values }) {
+      const before = str(values, 'before')
+      if (!before) throw new JobdeckError('invalid_input', `--before is required (a date like 2026-01-31, or 7d for a week ago)\nusage: ${this.usage}`)
+      const at = parseInstant(before, '--before')
+      return withCore(values, async (core) => {
+        const { removed } = await core.api['jobs.clear']({ before: at })
+        process.stdout.write(`removed ${removed} finished job${removed === 1 ? '' : 's'} finished before ${new Date(at).toISOString()}\n`)
+        return 0
+      })
+    },
+  },
+}
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length))
+  return (
+    'usage: jobdeck COMMAND [options]   (global: --data-dir DIR, --config FILE)\n\n' +
+    Object.entries(COMMANDS)
+      .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+      .join('\n') +
+    '\n\nRun `jobdeck COMMAND --help` for a command\'s options.\n'
+  )
+}

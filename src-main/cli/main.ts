@@ -1,0 +1,47 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { COMMANDS, usage } from './commands'
+import { exitCodeFor, printError } from './output'
+
+const GLOBAL_OPTIONS = {
+  'data-dir': { type: 'string' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options']
+
+/** `jobdeck COMMAND [args]`: returns the process exit code (0 ok, 1 user error, 2 internal error). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage())
+    return name ? 0 : 1
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(`${process.env.npm_package_version ?? '0.1.0'}\n`)
+    return 0
+  }
+  const command = COMMANDS[name]
+  if (!command) {
+    process.stderr.write(`jobdeck: unknown command "${name}"\n\n${usage()}`)
+    return 1
+  }
+  try {
+    const parsed = parseArgs({
+      args: [...rest],
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    })
+    if (parsed.values.help) {
+      process.stdout.write(`${command.usage}\n`)
+      return 0
+    }
+    return await command.run({ values: parsed.values as Record<string, unknown>, positionals: parsed.positionals })
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`jobdeck ${name}: ${error.message}\nusage: ${command.usage}\n`)
+      return 1
+    }
+    printError(error)
+    return exitCodeFor(error)
+  }
+}

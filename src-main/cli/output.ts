@@ -1,0 +1,58 @@
+import { JobdeckError } from '../../src-shared/errors'
+import type { Job, Run } from '../../src-shared/domain'
+import { formatDuration } from '../../src-shared/units'
+
+export function exitCodeFor(error: unknown): number {
+  return error instanceof JobdeckError && error.code !== 'internal' ? 1 : 2
+}
+
+export function printError(error: unknown): void {
+  if (error instanceof JobdeckError) {
+    process.stderr.write(`jobdeck: ${error.message}\n`)
+  } else {
+    process.stderr.write(`jobdeck: internal error: ${(error as Error)?.stack ?? String(error)}\n`)
+  }
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}
+
+/** Left-aligned text columns; numbers right-aligned. */
+export function table(headers: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd()
+  return [line(headers), ...rows.map(line)].join('\n') + '\n'
+}
+
+export function localTime(iso: string | null): string {
+  if (!iso) return '—'
+  const d = new Date(iso)
+  const pad = (n: number): string => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
+
+export function runDuration(run: Run, now = Date.now()): string {
+  const end = run.finishedAt ? Date.parse(run.finishedAt) : now
+  return formatDuration(end - Date.parse(run.startedAt))
+}
+
+export function paramsText(params: Job['params']): string {
+  const text = Object.entries(params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ')
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text
+}
+
+export function progressText(run: Run): string {
+  const p = run.progress
+  const parts: string[] = []
+  if (p.percent !== null) parts.push(`${Math.round(p.percent)}%`)
+  if (p.current !== null && p.total !== null) parts.push(`${p.current}/${p.total}`)
+  if (p.message) parts.push(p.message)
+  return parts.join(' ')
+}

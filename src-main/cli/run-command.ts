@@ -1,0 +1,54 @@
+import type { Core } from '../core/core'
+import { localTime } from './output'
+
+/**
+ * The runner as a foreground process: prints each transition, reloads the config on SIGHUP,
+ * and on SIGINT/SIGTERM stops running process trees and re-queues their jobs.
+ */
+export async function runHeadless(core: Core, options: { untilIdle: boolean }): Promise<number> {
+  const say = (text: string): void => {
+    process.stdout.write(`${localTime(new Date().toISOString())}  ${text}\n`)
+  }
+  core.events.on('run.changed', ({ run }) => {
+    if (run.status === 'running') say(`started  ${run.type} ${run.id} (job ${run.jobId}, attempt ${run.attempt}, lane ${run.lane})`)
+    else say(`${run.status.padEnd(8)} ${run.type} ${run.id}${run.error ? `: ${run.error}` : ''}`)
+  })
+  core.events.on('job.changed', ({ job }) => {
+    if (job.status === 'queued' && job.attempts === 0) say(`queued   ${job.type} ${job.id} (${job.priority}, lane ${job.lane})`)
+    if (job.status === 'retrying' && job.runAfter) say(`retrying ${job.type} ${job.id} at ${localTime(job.runAfter)}`)
+  })
+  core.events.on('runner.changed', ({ state }) => say(`runner ${state}`))
+  core.events.on('config.changed', ({ ok, path, errors }) => {
+    if (ok) say(`config reloaded from ${path}`)
+    else say(`config NOT reloaded, keeping the previous one; ${path} has errors:\n${errors.join('\n')}`)
+  })
+
+  const runner = core.startRunner()
+  say(`runner ${runner.runnerId} on ${core.dataDir} with ${core.config.path}`)
+
+  let stopping: Promise<number> | null = null
+  const stop = (why: string): Promise<number> => {
+    stopping ??= (async () => {
+      say(`${why}: stopping; running jobs are stopped and re-queued`)
+      await core.close()
+      return 0
+    })()
+    return stopping
+  }
+
+  return new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      void stop(signal).then(resolve)
+    }
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    process.on('SIGHUP', () => core.config.reload())
+    if (options.untilIdle) {
+      void runner.whenIdle().then(async () => {
+        say('idle: nothing queued or running')
+        await core.close()
+        resolve(0)
+      })
+    }
+  })
+}

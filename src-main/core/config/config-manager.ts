@@ -1,0 +1,60 @@
+import { JobdeckError } from '../../../src-shared/errors'
+import type { EventBus } from '../events/event-bus'
+import { formatConfigError, loadConfigFile, type ConfigError, type LoadedConfig } from './load-config'
+
+export interface ReloadResult {
+  ok: boolean
+  path: string
+  errors: string[]
+}
+
+/**
+ * Holds the config in force. A reload that finds errors keeps the previous config running and
+ * reports the errors, so a typo in the file never stops the queue.
+ */
+export class ConfigManager {
+  private loaded: LoadedConfig
+  private lastErrors: ConfigError[] = []
+
+  private constructor(
+    readonly path: string,
+    loaded: LoadedConfig,
+    private readonly events?: EventBus,
+  ) {
+    this.loaded = loaded
+  }
+
+  static open(path: string, events?: EventBus): ConfigManager {
+    const result = loadConfigFile(path)
+    if (!result.ok) {
+      throw new JobdeckError(
+        'config_invalid',
+        `${path} has ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}:\n` +
+          result.errors.map(formatConfigError).join('\n'),
+        result.errors,
+      )
+    }
+    return new ConfigManager(path, result.config, events)
+  }
+
+  get current(): LoadedConfig {
+    return this.loaded
+  }
+
+  get errors(): string[] {
+    return this.lastErrors.map(formatConfigError)
+  }
+
+  reload(): ReloadResult {
+    const result = loadConfigFile(this.path)
+    if (result.ok) {
+      this.loaded = result.config
+      this.lastErrors = []
+    } else {
+      this.lastErrors = result.errors
+    }
+    const outcome = { ok: result.ok, path: this.path, errors: this.errors }
+    this.events?.emit('config.changed', outcome)
+    return outcome
+  }
+}

@@ -1,0 +1,90 @@
+import type { JobdeckApi } from '../../src-shared/api'
+import { ConfigManager } from './config/config-manager'
+import { createCommandExecutor } from './executors/command'
+import { buildCommand } from './config/job-command'
+import { ChangeFeed } from './events/change-feed'
+import { EventBus } from './events/event-bus'
+import { databaseFile } from './paths'
+import { Runner, type ExecutorFactory } from './runner/runner'
+import { createServices } from './services/services'
+import { openDatabase } from './store/sqlite/open-database'
+import { SqliteStore } from './store/sqlite/sqlite-store'
+import type { Executor } from './executors/types'
+import type { JobTypeConfig } from '../../src-shared/config-schema'
+
+export interface CoreOptions {
+  dataDir: string
+  configPath: string
+  synchronous?: 'FULL' | 'NORMAL'
+  /** Replaces the default executors (the `command` executor), e.g. for benchmarks. */
+  executorFor?: ExecutorFactory
+  runner?: { pollMs?: number; heartbeatMs?: number; lockStaleMs?: number }
+}
+
+export interface Core {
+  readonly dataDir: string
+  readonly store: SqliteStore
+  readonly events: EventBus
+  readonly config: ConfigManager
+  readonly api: JobdeckApi
+  /** Publishes changes committed by any process since the last call. */
+  publishChanges(): void
+  /** Takes the runner lock and starts running jobs in this process. */
+  startRunner(): Runner
+  runner(): Runner | null
+  close(): Promise<void>
+}
+
+export function commandExecutorFor(_name: string, type: JobTypeConfig): Executor {
+  return createCommandExecutor(
+    (ctx) =>
+      buildCommand(type, ctx.params, {
+        JOBDECK_RUN_ID: ctx.runId,
+        JOBDECK_JOB_ID: ctx.jobId,
+        JOBDECK_JOB_TYPE: ctx.type,
+        JOBDECK_ATTEMPT: String(ctx.attempt),
+      }),
+    { timeoutMs: type.timeout ?? null, killGraceMs: type.killGrace },
+  )
+}
+
+/** Everything the engine is, without any transport: the CLI, the server and the app all wrap this. */
+export function createCore(options: CoreOptions): Core {
+  const events = new EventBus()
+  const config = ConfigManager.open(options.configPath, events)
+  const db = openDatabase(databaseFile(options.dataDir), { synchronous: options.synchronous ?? 'FULL' })
+  const store = new SqliteStore(db)
+  const feed = new ChangeFeed(store, events)
+  let runner: Runner | null = null
+  const publishChanges = (): void => feed.publish()
+  const api = createServices({ store, config, runner: () => runner, publishChanges })
+
+  return {
+    dataDir: options.dataDir,
+    store,
+    events,
+    config,
+    api,
+    publishChanges,
+    runner: () => runner,
+    startRunner() {
+      if (runner) return runner
+      const candidate = new Runner({
+        store,
+        events,
+        config: () => config.current,
+        executorFor: options.executorFor ?? commandExecutorFor,
+        publishChanges,
+        ...options.runner,
+      })
+      candidate.start()
+      runner = candidate
+      return runner
+    },
+    async close() {
+      await runner?.stop()
+      runner = null
+      db.close()
+    },
+  }
+}

@@ -1,0 +1,417 @@
+import os from 'node:os'
+import { performance } from 'node:perf_hooks'
+import type { JobTypeConfig } from '../../../src-shared/config-schema'
+import type { Job, LogStream, Progress, Run } from '../../../src-shared/domain'
+import { JobdeckError } from '../../../src-shared/errors'
+import type { LoadedConfig } from '../config/load-config'
+import { laneLimit } from '../config/job-command'
+import type { EventBus } from '../events/event-bus'
+import type { ExecutionResult, Executor } from '../executors/types'
+import { isAlive, killTree, processStartTime } from '../process/process-tree'
+import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import type { ClaimInput, ClaimedRun, LogAppend, RunnerLockInfo } from '../store/store-types'
+import { retryDelay } from './retry-delay'
+
+export type ExecutorFactory = (typeName: string, type: JobTypeConfig) => Executor
+
+export interface RunnerOptions {
+  store: SqliteStore
+  events: EventBus
+  config: () => LoadedConfig
+  executorFor: ExecutorFactory
+  /** Emitted per change committed by this or another process. */
+  publishChanges: () => void
+  /** How often to look for commits by other processes (enqueues, cancels, pause). */
+  pollMs?: number
+  heartbeatMs?: number
+  /** A lock whose heartbeat is older than this is taken over. */
+  lockStaleMs?: number
+  logFlushMs?: number
+  progressSaveMs?: number
+  now?: () => number
+  /** Extra reasons a type may not start now (resource gate); `null` when it may. */
+  gate?: (typeName: string, type: JobTypeConfig) => string | null
+  /** Called with the instant the executor reported its work started (dispatch latency). */
+  onDispatch?: (run: Run, claimToStartMs: number) => void
+}
+
+interface ActiveRun {
+  claimed: ClaimedRun
+  abort: AbortController
+  progress: Progress
+  itemsOk: number | null
+  itemsFailed: number | null
+  progressDirty: boolean
+  lastProgressSave: number
+  logLimit: number
+  cancelReason: 'operator' | 'shutdown' | null
+  done: Promise<void>
+}
+
+/** Runners alive in this process: a lock naming our pid is held only if its runner is one of them. */
+const liveRunners = new Set<string>()
+
+const EMPTY_PROGRESS: Progress = { percent: null, current: null, total: null, message: null }
+
+/**
+ * Claims eligible jobs (priority, then age; lane and global limits; runAfter; gate) and runs
+ * them through executors, recording every transition durably. One runner per data dir holds
+ * the lock; any number of processes may enqueue and read.
+ */
+export class Runner {
+  readonly runnerId: string
+  private readonly opts: Required<Omit<RunnerOptions, 'gate' | 'onDispatch'>> & Pick<RunnerOptions, 'gate' | 'onDispatch'>
+  private readonly active = new Map<string, ActiveRun>()
+  private logBuffer: LogAppend[] = []
+  private timers: NodeJS.Timeout[] = []
+  private wakeTimer: NodeJS.Timeout | null = null
+  private logTimer: NodeJS.Timeout | null = null
+  private dataVersion = -1
+  private paused = false
+  private started = false
+  private stopping = false
+  private ticking = false
+  private idleWaiters: Array<() => void> = []
+
+  constructor(options: RunnerOptions) {
+    this.opts = {
+      pollMs: 100,
+      heartbeatMs: 2_000,
+      lockStaleMs: 15_000,
+      logFlushMs: 200,
+      progressSaveMs: 1_000,
+      now: Date.now,
+      ...options,
+    }
+    this.runnerId = `${os.hostname()}:${process.pid}:${Date.now().toString(36)}`
+  }
+
+  get isPaused(): boolean {
+    return this.paused
+  }
+
+  get runningCount(): number {
+    return this.active.size
+  }
+
+  /** Takes the data dir's runner lock, recovers runs a dead runner left behind, and starts. */
+  start(): { interrupted: Array<{ run: Run; job: Job }> } {
+    const { store } = this.opts
+    const now = this.opts.now()
+    const me: RunnerLockInfo = { runnerId: this.runnerId, pid: process.pid, host: os.hostname(), startedAt: now, heartbeatAt: now }
+    const lock = store.acquireLock(me, (holder) => this.lockIsHeld(holder))
+    if (!lock.ok) {
+      const { holder } = lock
+      throw new JobdeckError(
+        'locked',
+        `another runner (pid ${holder.pid} on ${holder.host}, heartbeat ${Math.round((now - holder.heartbeatAt) / 1000)}s ago) ` +
+          'already runs this data dir; stop it first, or use another --data-dir',
+        holder,
+      )
+    }
+    this.started = true
+    liveRunners.add(this.runnerId)
+    const interrupted = this.recover()
+    this.paused = store.isPaused()
+    this.dataVersion = store.dataVersion()
+    this.timers.push(setInterval(() => this.heartbeat(), this.opts.heartbeatMs))
+    this.timers.push(setInterval(() => this.poll(), this.opts.pollMs))
+    this.opts.publishChanges()
+    this.emitState()
+    this.tick()
+    return { interrupted }
+  }
+
+  private lockIsHeld(holder: RunnerLockInfo): boolean {
+    const fresh = this.opts.now() - holder.heartbeatAt < this.opts.lockStaleMs
+    if (holder.host !== os.hostname()) return fresh
+    if (holder.pid === process.pid) return liveRunners.has(holder.runnerId)
+    return fresh && isAlive(holder.pid)
+  }
+
+  private recover(): Array<{ run: Run; job: Job }> {
+    const { store } = this.opts
+    // A dead runner's job may have left its process tree behind; it must not keep running
+    // alongside the re-queued attempt.
+    for (const { run } of store.listRunning()) {
+      const { pid, pidStart } = store.runPidInfo(run.id)
+      if (pid && isAlive(pid) && (pidStart === null || processStartTime(pid) === pidStart)) killTree(pid, 'SIGKILL')
+    }
+    const config = this.opts.config()
+    return store.recoverInterrupted(
+      {
+        onInterrupt: (type) => config.types.get(type)?.onInterrupt ?? 'requeue',
+        interruptLimit: config.raw.runner.interruptLimit,
+      },
+      this.opts.now(),
+      (run) => `interrupted: the runner stopped while attempt ${run.attempt} was running (runner ${run.runnerId})`,
+    )
+  }
+
+  private heartbeat(): void {
+    if (!this.opts.store.heartbeat(this.runnerId, this.opts.now())) {
+      console.error('jobdeck: the runner lock was taken by another process; stopping this runner')
+      void this.stop()
+    }
+  }
+
+  /** Another process committed something: a new job, a cancel request, pause/resume. */
+  private poll(): void {
+    const version = this.opts.store.dataVersion()
+    if (version === this.dataVersion) return
+    this.dataVersion = version
+    this.refresh()
+  }
+
+  /** Re-reads shared state after any change, from this process or another. */
+  refresh(): void {
+    const { store } = this.opts
+    const paused = store.isPaused()
+    if (paused !== this.paused) {
+      this.paused = paused
+      this.emitState()
+    }
+    for (const { runId } of store.cancelRequests()) this.cancelLocal(runId, 'operator')
+    this.opts.publishChanges()
+    this.tick()
+  }
+
+  cancelLocal(runId: string, reason: 'operator' | 'shutdown'): boolean {
+    const active = this.active.get(runId)
+    if (!active) return false
+    active.cancelReason ??= reason
+    active.abort.abort()
+    return true
+  }
+
+  private claimInput(): ClaimInput {
+    const config = this.opts.config()
+    const { gate } = this.opts
+    const allowedTypes = [...config.types].filter(([name, type]) => !gate || gate(name, type) === null).map(([name]) => name)
+    return {
+      now: this.opts.now(),
+      runnerId: this.runnerId,
+      concurrency: config.raw.runner.concurrency,
+      laneLimit: (lane) => laneLimit(config, lane),
+      allowedTypes,
+    }
+  }
+
+  /** Starts whatever may start now. Safe to call any time; does nothing when paused or stopping. */
+  tick(): void {
+    if (!this.started || this.stopping || this.ticking) return
+    this.ticking = true
+    try {
+      if (!this.paused) {
+        const claimed = this.opts.store.claim(this.claimInput())
+        if (claimed.length > 0) this.opts.publishChanges()
+        for (const c of claimed) this.launch(c)
+      }
+      this.scheduleWake()
+      this.checkIdle()
+    } finally {
+      this.ticking = false
+    }
+  }
+
+  private scheduleWake(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer)
+    this.wakeTimer = null
+    const at = this.opts.store.nextRunAfter()
+    if (at === null) return
+    const delay = Math.max(0, at - this.opts.now()) + 5
+    // Timers cannot be longer than ~24.8 days; poll() covers the rest.
+    this.wakeTimer = setTimeout(() => this.tick(), Math.min(delay, 2 ** 31 - 1))
+  }
+
+  private launch(claimed: ClaimedRun): void {
+    const config = this.opts.config()
+    const type = config.types.get(claimed.job.type)
+    const claimedAt = performance.now()
+    const active: ActiveRun = {
+      claimed,
+      abort: new AbortController(),
+      progress: { ...EMPTY_PROGRESS },
+      itemsOk: null,
+      itemsFailed: null,
+      progressDirty: false,
+      lastProgressSave: 0,
+      logLimit: type?.logLimit ?? 1024 * 1024,
+      cancelReason: null,
+      done: Promise.resolve(),
+    }
+    this.active.set(claimed.run.id, active)
+    const { run, job } = claimed
+    const execution = type
+      ? this.opts.executorFor(job.type, type).execute({
+          runId: run.id,
+          jobId: job.id,
+          type: job.type,
+          attempt: run.attempt,
+          params: job.params,
+          signal: active.abort.signal,
+          onStarted: (pid) => {
+            this.opts.onDispatch?.(run, performance.now() - claimedAt)
+            this.opts.store.setRunPid(run.id, pid, pid ? processStartTime(pid) : null)
+          },
+          onProgress: (progress) => this.onProgress(active, progress),
+          onItems: (ok, failed) => {
+            active.itemsOk = ok
+            active.itemsFailed = failed
+            this.onProgress(active, active.progress)
+          },
+          onLog: (stream, text) => this.onLog(run.id, stream, text),
+        })
+      : Promise.resolve<ExecutionResult>({
+          outcome: 'failed',
+          exitCode: null,
+          signal: null,
+          error: `type ${job.type} is not in the config any more`,
+          timedOut: false,
+          itemsOk: null,
+          itemsFailed: null,
+        })
+    active.done = execution
+      .catch((error: unknown): ExecutionResult => ({
+        outcome: 'failed',
+        exitCode: null,
+        signal: null,
+        error: `executor failed: ${(error as Error).message}`,
+        timedOut: false,
+        itemsOk: null,
+        itemsFailed: null,
+      }))
+      .then((result) => this.complete(active, result, type))
+  }
+
+  private onProgress(active: ActiveRun, progress: Progress): void {
+    active.progress = progress
+    active.progressDirty = true
+    const { run, job } = active.claimed
+    this.opts.events.emit('run.progress', {
+      runId: run.id,
+      jobId: job.id,
+      progress,
+      itemsOk: active.itemsOk,
+      itemsFailed: active.itemsFailed,
+    })
+    const now = this.opts.now()
+    if (now - active.lastProgressSave >= this.opts.progressSaveMs) this.saveProgress(active, now)
+  }
+
+  private saveProgress(active: ActiveRun, now: number): void {
+    if (!active.progressDirty) return
+    active.progressDirty = false
+    active.lastProgressSave = now
+    this.opts.store.saveProgress(active.claimed.run.id, active.progress, active.itemsOk, active.itemsFailed)
+  }
+
+  private onLog(runId: string, stream: LogStream, text: string): void {
+    this.logBuffer.push({ runId, stream, at: this.opts.now(), text })
+    if (this.logBuffer.length >= 1000) this.flushLogs()
+    else this.logTimer ??= setTimeout(() => this.flushLogs(), this.opts.logFlushMs)
+  }
+
+  private flushLogs(): void {
+    if (this.logTimer) clearTimeout(this.logTimer)
+    this.logTimer = null
+    if (this.logBuffer.length === 0) return
+    const batch = this.logBuffer
+    this.logBuffer = []
+    this.opts.store.appendLogs(batch, (runId) => this.active.get(runId)?.logLimit ?? 1024 * 1024)
+    this.opts.events.emit('run.log', {
+      lines: batch.map((l) => ({ runId: l.runId, stream: l.stream, at: new Date(l.at).toISOString(), text: l.text })),
+    })
+  }
+
+  private complete(active: ActiveRun, result: ExecutionResult, type: JobTypeConfig | undefined): void {
+    const { run } = active.claimed
+    this.flushLogs()
+    this.active.delete(run.id)
+    if (active.cancelReason === 'shutdown') {
+      // Left `running` on purpose: stop() records it as interrupted, so the job is re-queued.
+      this.checkIdle()
+      return
+    }
+    const next = this.stopping || this.paused ? null : this.claimInput()
+    const { claimed } = this.opts.store.finishAndClaim(
+      {
+        runId: run.id,
+        runnerId: this.runnerId,
+        now: this.opts.now(),
+        outcome: result.outcome,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        error: result.error,
+        progress: active.progress,
+        itemsOk: result.itemsOk ?? active.itemsOk,
+        itemsFailed: result.itemsFailed ?? active.itemsFailed,
+        retryDelay: (failures) => (type ? retryDelay(type.retries, failures) : null),
+      },
+      next,
+    )
+    this.opts.publishChanges()
+    for (const c of claimed) this.launch(c)
+    this.scheduleWake()
+    this.checkIdle()
+  }
+
+  pause(): void {
+    this.opts.store.setPaused(true)
+    this.refresh()
+  }
+
+  resume(): void {
+    this.opts.store.setPaused(false)
+    this.refresh()
+  }
+
+  private emitState(): void {
+    this.opts.events.emit('runner.changed', { paused: this.paused, state: this.state() })
+  }
+
+  state(): 'running' | 'idle' | 'paused' | 'stopped' {
+    if (!this.started) return 'stopped'
+    if (this.paused) return 'paused'
+    return this.active.size > 0 ? 'running' : 'idle'
+  }
+
+  /** Resolves when nothing runs and nothing is eligible to run (retrying jobs still count). */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve)
+      this.checkIdle()
+    })
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || this.active.size > 0) return
+    const counts = this.opts.store.counts()
+    if (counts.queued + counts.retrying + counts.running > 0) return
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  /**
+   * Stops claiming, stops running process trees and records their runs as interrupted (their
+   * jobs go back to the queue), then releases the lock.
+   */
+  async stop(): Promise<void> {
+    if (!this.started || this.stopping) return
+    this.stopping = true
+    for (const timer of this.timers) clearInterval(timer)
+    this.timers = []
+    if (this.wakeTimer) clearTimeout(this.wakeTimer)
+    const running = [...this.active.values()]
+    for (const active of running) this.cancelLocal(active.claimed.run.id, 'shutdown')
+    await Promise.all(running.map((a) => a.done))
+    this.flushLogs()
+    this.recover()
+    this.opts.publishChanges()
+    this.opts.store.releaseLock(this.runnerId)
+    liveRunners.delete(this.runnerId)
+    this.started = false
+    this.emitState()
+  }
+}

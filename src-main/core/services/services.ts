@@ -1,0 +1,230 @@
+import { ulid } from 'ulid'
+import type { ApiResults, ConfigInfo, JobdeckApi } from '../../../src-shared/api'
+import { jobTypeInfo } from '../../../src-shared/config-schema'
+import type { Params, Priority } from '../../../src-shared/domain'
+import { JobdeckError } from '../../../src-shared/errors'
+import { validateParams, type ParamError } from '../../../src-shared/params'
+import type { ConfigManager } from '../config/config-manager'
+import { laneLimit, resolveLane } from '../config/job-command'
+import { isAlive } from '../process/process-tree'
+import type { Runner } from '../runner/runner'
+import { explainWaiting } from '../runner/wait-reasons'
+import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import type { NewJob } from '../store/store-types'
+
+export interface ServiceDeps {
+  store: SqliteStore
+  config: ConfigManager
+  /** The runner of this process, when it runs one. */
+  runner: () => Runner | null
+  /** Publishes committed changes as events. */
+  publishChanges: () => void
+  now?: () => number
+  lockStaleMs?: number
+}
+
+export interface BulkRowError {
+  row: number
+  errors: ParamError[]
+}
+
+function toEpoch(value: string | number, field: string): number {
+  const ms = typeof value === 'number' ? value : Date.parse(value)
+  if (!Number.isFinite(ms)) {
+    throw new JobdeckError('invalid_input', `${field}: expected an ISO-8601 date/time or epoch milliseconds, got ${JSON.stringify(value)}`)
+  }
+  return ms
+}
+
+/** The core's implementation of the API. Transports call these; none of them adds logic. */
+export function createServices(deps: ServiceDeps): JobdeckApi {
+  const { store, config } = deps
+  const now = deps.now ?? Date.now
+
+  function typeOf(name: string) {
+    const type = config.current.types.get(name)
+    if (!type) {
+      const known = [...config.current.types.keys()].join(', ')
+      throw new JobdeckError('invalid_input', `unknown job type "${name}"; the config declares: ${known || 'none'}`)
+    }
+    return type
+  }
+
+  function newJob(typeName: string, params: Params, priority: Priority | undefined): NewJob {
+    const type = typeOf(typeName)
+    return { id: ulid(), type: typeName, params, priority: priority ?? type.priority, lane: resolveLane(type, params) }
+  }
+
+  function checkedParams(typeName: string, input: Record<string, unknown>): Params {
+    const result = validateParams(typeOf(typeName).params, input)
+    if (!result.ok) {
+      throw new JobdeckError(
+        'invalid_input',
+        `invalid params for ${typeName}: ${result.errors.map((e) => e.message).join('; ')}`,
+        result.errors,
+      )
+    }
+    return result.params
+  }
+
+  function afterWrite(): void {
+    deps.publishChanges()
+    deps.runner()?.refresh()
+  }
+
+  function configInfo(): ConfigInfo {
+    const errors = config.errors
+    return {
+      path: config.path,
+      ok: errors.length === 0,
+      errors,
+      types: [...config.current.types].map(([name, type]) => jobTypeInfo(name, type)),
+    }
+  }
+
+  function runnerAlive(): boolean {
+    const local = deps.runner()
+    if (local) return local.state() !== 'stopped'
+    const lock = store.lockInfo()
+    if (!lock) return false
+    const fresh = now() - lock.heartbeatAt < (deps.lockStaleMs ?? 15_000)
+    return fresh && isAlive(lock.pid)
+  }
+
+  const api: JobdeckApi = {
+    async 'jobs.enqueue'(args) {
+      const job = newJob(args.type, checkedParams(args.type, args.params), args.priority)
+      const [created] = store.enqueue([job], now())
+      afterWrite()
+      return created as ApiResults['jobs.enqueue']
+    },
+
+    async 'jobs.enqueueBulk'(args) {
+      const defs = typeOf(args.type).params
+      const bad: BulkRowError[] = []
+      const jobs: NewJob[] = []
+      args.rows.forEach((row, index) => {
+        const result = validateParams(defs, row)
+        if (result.ok) jobs.push(newJob(args.type, result.params, args.priority))
+        else bad.push({ row: index + 1, errors: result.errors })
+      })
+      if (bad.length > 0) {
+        const first = bad
+          .slice(0, 5)
+          .map((b) => `row ${b.row}: ${b.errors.map((e) => e.message).join('; ')}`)
+          .join('\n')
+        throw new JobdeckError(
+          'invalid_input',
+          `${bad.length} of ${args.rows.length} rows are invalid; nothing was enqueued\n${first}${bad.length > 5 ? `\n… and ${bad.length - 5} more` : ''}`,
+          bad,
+        )
+      }
+      const created = store.enqueue(jobs, now())
+      afterWrite()
+      return created
+    },
+
+    async 'jobs.cancel'(args) {
+      const result = store.cancel(args.id, now())
+      afterWrite()
+      return result
+    },
+
+    async 'jobs.retry'(args) {
+      const job = store.retry(args.id, now())
+      afterWrite()
+      return job
+    },
+
+    async 'jobs.setPriority'(args) {
+      const job = store.setPriority(args.id, args.priority)
+      afterWrite()
+      return job
+    },
+
+    async 'jobs.clear'(args) {
+      const before = toEpoch(args.before, 'before')
+      const removed = store.clearFinished(before)
+      afterWrite()
+      return { removed }
+    },
+
+    async 'runner.pause'() {
+      store.setPaused(true)
+      afterWrite()
+      return { paused: true as const }
+    },
+
+    async 'runner.resume'() {
+      store.setPaused(false)
+      afterWrite()
+      return { paused: false as const }
+    },
+
+    async 'runner.status'(args) {
+      const current = config.current
+      const running = store.listRunning()
+      const paused = store.isPaused()
+      const alive = runnerAlive()
+      const lock = store.lockInfo()
+      const waiting = explainWaiting(store.listWaiting(args.limit), {
+        now: now(),
+        paused,
+        runnerAlive: alive,
+        concurrency: current.raw.runner.concurrency,
+        laneLimit: (lane) => laneLimit(current, lane),
+        knownType: (type) => current.types.has(type),
+        running: running.map((r) => r.run),
+      })
+      return {
+        state: !alive ? 'stopped' : paused ? 'paused' : running.length > 0 ? 'running' : 'idle',
+        paused,
+        runnerId: alive ? (lock?.runnerId ?? null) : null,
+        runnerPid: alive ? (lock?.pid ?? null) : null,
+        running,
+        queued: waiting,
+        counts: store.counts(),
+      }
+    },
+
+    async 'runs.list'(args) {
+      return store.listRuns({
+        ...(args.type ? { type: args.type } : {}),
+        ...(args.status ? { status: args.status } : {}),
+        ...(args.jobId ? { jobId: args.jobId } : {}),
+        ...(args.since !== undefined ? { since: toEpoch(args.since, 'since') } : {}),
+        ...(args.until !== undefined ? { until: toEpoch(args.until, 'until') } : {}),
+        ...(args.before ? { before: { startedAt: toEpoch(args.before.startedAt, 'before.startedAt'), id: args.before.id } } : {}),
+        limit: args.limit,
+      })
+    },
+
+    async 'runs.get'(args) {
+      const run = store.findRun(args.id) ?? lastRunOf(args.id)
+      return { run, job: store.getJob(run.jobId), attempts: store.runsOfJob(run.jobId) }
+    },
+
+    async 'runs.log'(args) {
+      const run = store.findRun(args.id) ?? lastRunOf(args.id)
+      return { lines: store.logs(run.id, args.afterId, args.limit), truncated: run.logTruncated }
+    },
+
+    async 'config.get'() {
+      return configInfo()
+    },
+
+    async 'config.reload'() {
+      config.reload()
+      afterWrite()
+      return configInfo()
+    },
+  }
+
+  function lastRunOf(jobId: string) {
+    const job = store.resolveJob(jobId)
+    if (!job.lastRunId) throw new JobdeckError('not_found', `job ${job.id} has not run yet; it is ${job.status}`)
+    return store.getRun(job.lastRunId)
+  }
+
+  return api
+}

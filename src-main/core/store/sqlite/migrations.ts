@@ -1,0 +1,116 @@
+import type Database from 'better-sqlite3'
+import { JobdeckError } from '../../../../src-shared/errors'
+
+// Each migration moves the schema from version N-1 to N (`PRAGMA user_version`) and runs in
+// one transaction with the version bump, so a crash mid-migration leaves the old schema intact.
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'queue and history',
+    sql: `
+      CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO meta (key, value) VALUES ('seq', '0'), ('paused', '0');
+
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        type TEXT NOT NULL,
+        params TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        lane TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued','running','retrying','succeeded','partial','failed','canceled')),
+        ord REAL NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        interruptions INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        queued_at INTEGER NOT NULL,
+        run_after INTEGER,
+        finished_at INTEGER,
+        last_run_id TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        seq INTEGER NOT NULL
+      );
+      CREATE INDEX jobs_ready ON jobs (priority DESC, ord) WHERE status IN ('queued','retrying');
+      CREATE INDEX jobs_seq ON jobs (seq);
+      CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+      CREATE INDEX jobs_status ON jobs (status);
+      CREATE INDEX jobs_cancel ON jobs (id) WHERE cancel_requested = 1 AND status = 'running';
+
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        type TEXT NOT NULL,
+        lane TEXT NOT NULL,
+        params TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running','succeeded','partial','failed','canceled','interrupted')),
+        queued_at INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        exit_code INTEGER,
+        signal TEXT,
+        error TEXT,
+        progress_percent REAL,
+        progress_current REAL,
+        progress_total REAL,
+        progress_message TEXT,
+        items_ok INTEGER,
+        items_failed INTEGER,
+        runner_id TEXT NOT NULL,
+        pid INTEGER,
+        pid_start TEXT,
+        log_bytes INTEGER NOT NULL DEFAULT 0,
+        log_truncated INTEGER NOT NULL DEFAULT 0,
+        seq INTEGER NOT NULL
+      );
+      CREATE INDEX runs_job ON runs (job_id, attempt);
+      CREATE INDEX runs_started ON runs (started_at DESC, id DESC);
+      CREATE INDEX runs_type_started ON runs (type, started_at DESC, id DESC);
+      CREATE INDEX runs_status_started ON runs (status, started_at DESC, id DESC);
+      CREATE INDEX runs_running ON runs (lane) WHERE status = 'running';
+      CREATE INDEX runs_seq ON runs (seq);
+
+      CREATE TABLE run_logs (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        stream TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        text TEXT NOT NULL
+      );
+      CREATE INDEX run_logs_run ON run_logs (run_id, id);
+
+      CREATE TABLE runner_lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        runner_id TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      );
+    `,
+  },
+]
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
+
+export function migrate(db: Database.Database, file: string, target = SCHEMA_VERSION): void {
+  const current = db.pragma('user_version', { simple: true }) as number
+  if (current > SCHEMA_VERSION) {
+    throw new JobdeckError(
+      'conflict',
+      `${file} has schema version ${current}, newer than this Jobdeck understands (${SCHEMA_VERSION}); ` +
+        'upgrade Jobdeck or point it at another data dir (--data-dir)',
+    )
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current || migration.version > target) continue
+    db.transaction(() => {
+      db.exec(migration.sql)
+      db.pragma(`user_version = ${migration.version}`)
+    }).immediate()
+  }
+}

@@ -1,0 +1,571 @@
+import type { Job, Priority, Progress, Run } from '../../../../src-shared/domain'
+import { JOB_STATUSES, PRIORITY_RANK } from '../../../../src-shared/domain'
+import { JobdeckError } from '../../../../src-shared/errors'
+import { ulid } from 'ulid'
+import type {
+  ClaimInput,
+  ClaimedRun,
+  InterruptPolicy,
+  InterruptedRun,
+  LogAppend,
+  LogLine,
+  NewJob,
+  RunCompletion,
+  RunFilter,
+  RunnerLockInfo,
+  StatusCounts,
+} from '../store-types'
+import type { SqliteDatabase } from './open-database'
+import { toJob, toLogLine, toRun, type JobRow, type LogRow, type RunRow } from './rows'
+
+const TERMINAL_SQL = `('succeeded','partial','failed','canceled')`
+
+/**
+ * The queue and history in one SQLite file. Every state transition is one transaction that
+ * bumps the change sequence, so other processes (and the event watcher) see each change once.
+ */
+export class SqliteStore {
+  private readonly stmt: ReturnType<typeof prepareStatements>
+  private ordCounter = 0
+
+  constructor(readonly db: SqliteDatabase) {
+    this.stmt = prepareStatements(db)
+  }
+
+  /** A write transaction taken with the write lock up front (no upgrade deadlocks between processes). */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate()
+  }
+
+  /**
+   * For bookkeeping that need not survive power loss (pids, progress, log lines): still safe
+   * against a process crash, and made durable by the next FULL commit, which syncs the whole WAL.
+   */
+  relaxedTx<T>(fn: () => T): T {
+    const previous = this.db.pragma('synchronous', { simple: true }) as number
+    if (previous !== 2) return this.tx(fn)
+    this.db.pragma('synchronous = NORMAL')
+    try {
+      return this.tx(fn)
+    } finally {
+      this.db.pragma('synchronous = FULL')
+    }
+  }
+
+  private nextSeq(): number {
+    return (this.stmt.bumpSeq.get() as { value: number }).value
+  }
+
+  currentSeq(): number {
+    return Number((this.stmt.getMeta.get('seq') as { value: string }).value)
+  }
+
+  /** Changes when another connection commits; cheap enough to poll many times a second. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number
+  }
+
+  // ── enqueue ──────────────────────────────────────────────────────────────────────────────
+
+  private nextOrd(now: number): number {
+    this.ordCounter = (this.ordCounter + 1) % 1000
+    return now * 1000 + this.ordCounter
+  }
+
+  enqueue(jobs: readonly NewJob[], now: number): Job[] {
+    return this.tx(() => {
+      const seq = this.nextSeq()
+      const out: Job[] = []
+      for (const job of jobs) {
+        if (this.stmt.getJob.get(job.id)) {
+          throw new JobdeckError('conflict', `a job with id ${job.id} already exists`)
+        }
+        this.stmt.insertJob.run({
+          id: job.id,
+          type: job.type,
+          params: JSON.stringify(job.params),
+          priority: PRIORITY_RANK[job.priority],
+          lane: job.lane,
+          ord: this.nextOrd(now),
+          now,
+          seq,
+        })
+        out.push(toJob(this.stmt.getJob.get(job.id) as JobRow))
+      }
+      return out
+    })
+  }
+
+  // ── claim and finish ─────────────────────────────────────────────────────────────────────
+
+  /** Claims as many eligible jobs as the global and lane limits allow, highest priority then oldest. */
+  claim(input: ClaimInput): ClaimedRun[] {
+    return this.tx(() => this.claimInTx(input))
+  }
+
+  private claimInTx(input: ClaimInput): ClaimedRun[] {
+    const running = this.stmt.runningByLane.all() as Array<{ lane: string; n: number }>
+    const perLane = new Map(running.map((r) => [r.lane, r.n]))
+    let total = running.reduce((sum, r) => sum + r.n, 0)
+    const claimed: ClaimedRun[] = []
+    let seq: number | null = null
+    while (total < input.concurrency) {
+      const full = [...perLane].filter(([lane, n]) => n >= input.laneLimit(lane)).map(([lane]) => lane)
+      if (input.blockedLanes) full.push(...input.blockedLanes)
+      const row = this.stmt.nextEligible.get(input.now, JSON.stringify(full), JSON.stringify(input.allowedTypes)) as
+        | JobRow
+        | undefined
+      if (!row) break
+      seq ??= this.nextSeq()
+      const runId = ulid(input.now)
+      const attempt = row.attempts + 1
+      this.stmt.insertRun.run({
+        id: runId,
+        jobId: row.id,
+        type: row.type,
+        lane: row.lane,
+        params: row.params,
+        attempt,
+        queuedAt: row.queued_at,
+        startedAt: input.now,
+        runnerId: input.runnerId,
+        seq,
+      })
+      this.stmt.markJobRunning.run({ id: row.id, runId, seq })
+      claimed.push({
+        job: toJob(this.stmt.getJob.get(row.id) as JobRow),
+        run: toRun(this.stmt.getRun.get(runId) as RunRow),
+      })
+      perLane.set(row.lane, (perLane.get(row.lane) ?? 0) + 1)
+      total++
+    }
+    return claimed
+  }
+
+  setRunPid(runId: string, pid: number | null, pidStart: string | null): void {
+    this.relaxedTx(() => this.stmt.setRunPid.run({ runId, pid, pidStart, seq: this.nextSeq() }))
+  }
+
+  saveProgress(runId: string, progress: Progress, itemsOk: number | null, itemsFailed: number | null): void {
+    this.relaxedTx(() =>
+      this.stmt.saveProgress.run({
+        runId,
+        percent: progress.percent,
+        current: progress.current,
+        total: progress.total,
+        message: progress.message,
+        itemsOk,
+        itemsFailed,
+      }),
+    )
+  }
+
+  /** Records a run's result and its job's next state; returns null if the run is not ours to finish. */
+  finish(completion: RunCompletion): ClaimedRun | null {
+    return this.tx(() => this.finishInTx(completion))
+  }
+
+  /** Finishing one run and claiming the next in one commit halves the syncs per job. */
+  finishAndClaim(completion: RunCompletion, next: ClaimInput | null): { finished: ClaimedRun | null; claimed: ClaimedRun[] } {
+    return this.tx(() => {
+      const finished = this.finishInTx(completion)
+      const claimed = next ? this.claimInTx(next) : []
+      return { finished, claimed }
+    })
+  }
+
+  private finishInTx(c: RunCompletion): ClaimedRun | null {
+    const runRow = this.stmt.getRun.get(c.runId) as RunRow | undefined
+    if (!runRow || runRow.status !== 'running' || runRow.runner_id !== c.runnerId) return null
+    const jobRow = this.stmt.getJob.get(runRow.job_id) as JobRow
+    const seq = this.nextSeq()
+    this.stmt.finishRun.run({
+      runId: c.runId,
+      status: c.outcome,
+      now: c.now,
+      exitCode: c.exitCode,
+      signal: c.signal,
+      error: c.error,
+      percent: c.outcome === 'succeeded' ? 100 : c.progress.percent,
+      current: c.progress.current,
+      total: c.progress.total,
+      message: c.progress.message,
+      itemsOk: c.itemsOk,
+      itemsFailed: c.itemsFailed,
+      seq,
+    })
+    if (c.outcome === 'failed') {
+      const failures = jobRow.failures + 1
+      const delay = c.retryDelay(failures)
+      if (delay !== null) {
+        const runAfter = c.now + delay
+        this.stmt.jobRetrying.run({ id: jobRow.id, failures, runAfter, error: c.error, seq })
+      } else {
+        this.stmt.jobFinished.run({ id: jobRow.id, status: 'failed', now: c.now, error: c.error, failures, seq })
+      }
+    } else {
+      const error = c.outcome === 'canceled' ? (c.error ?? 'canceled by operator') : c.outcome === 'partial' ? c.error : null
+      this.stmt.jobFinished.run({ id: jobRow.id, status: c.outcome, now: c.now, error, failures: jobRow.failures, seq })
+    }
+    return {
+      job: toJob(this.stmt.getJob.get(jobRow.id) as JobRow),
+      run: toRun(this.stmt.getRun.get(c.runId) as RunRow),
+    }
+  }
+
+  /**
+   * Runs left `running` by a runner that died: the machine failed, not the job. Each becomes
+   * `interrupted` and its job goes back to the queue, keeping its place, unless its type must
+   * not run twice or it was interrupted too often.
+   */
+  recoverInterrupted(policy: InterruptPolicy, now: number, describe: (run: Run) => string): InterruptedRun[] {
+    return this.tx(() => {
+      const rows = this.stmt.runningRuns.all() as RunRow[]
+      if (rows.length === 0) return []
+      const seq = this.nextSeq()
+      return rows.map((row) => {
+        const run = toRun(row)
+        this.stmt.interruptRun.run({ runId: row.id, now, error: describe(run), seq })
+        const jobRow = this.stmt.getJob.get(row.job_id) as JobRow
+        const interruptions = jobRow.interruptions + 1
+        if (policy.onInterrupt(row.type) === 'fail') {
+          this.stmt.jobInterruptedFail.run({
+            id: jobRow.id,
+            now,
+            interruptions,
+            error: 'interrupted, and its type says onInterrupt: fail (it must not run twice); retry it by hand if that is safe',
+            seq,
+          })
+        } else if (interruptions > policy.interruptLimit) {
+          this.stmt.jobInterruptedFail.run({
+            id: jobRow.id,
+            now,
+            interruptions,
+            error: `interrupted ${interruptions} times (limit ${policy.interruptLimit}); not re-queued again`,
+            seq,
+          })
+        } else {
+          this.stmt.jobRequeued.run({ id: jobRow.id, now, interruptions, seq })
+        }
+        return {
+          run: toRun(this.stmt.getRun.get(row.id) as RunRow),
+          job: toJob(this.stmt.getJob.get(jobRow.id) as JobRow),
+        }
+      })
+    })
+  }
+
+  // ── operator controls ────────────────────────────────────────────────────────────────────
+
+  /** Resolves a job id, or a run id to its job. */
+  resolveJob(id: string): Job {
+    const row =
+      (this.stmt.getJob.get(id) as JobRow | undefined) ??
+      (this.stmt.getJobOfRun.get(id) as JobRow | undefined)
+    if (!row) throw new JobdeckError('not_found', `no job or run with id ${id}`)
+    return toJob(row)
+  }
+
+  /** Cancels a waiting job at once; for a running one, records the request for its runner. */
+  cancel(id: string, now: number): { job: Job; action: 'canceled' | 'requested' } {
+    return this.tx(() => {
+      const job = this.resolveJob(id)
+      if (job.status === 'queued' || job.status === 'retrying') {
+        this.stmt.jobFinished.run({
+          id: job.id,
+          status: 'canceled',
+          now,
+          error: 'canceled by operator before it ran',
+          failures: (this.stmt.getJob.get(job.id) as JobRow).failures,
+          seq: this.nextSeq(),
+        })
+        return { job: this.getJob(job.id), action: 'canceled' as const }
+      }
+      if (job.status === 'running') {
+        this.stmt.requestCancel.run({ id: job.id, seq: this.nextSeq() })
+        return { job: this.getJob(job.id), action: 'requested' as const }
+      }
+      throw new JobdeckError('conflict', `job ${job.id} is already ${job.status}; there is nothing to cancel`)
+    })
+  }
+
+  /** A terminal job goes back to the queue for a new run, with a fresh retry budget. */
+  retry(id: string, now: number): Job {
+    return this.tx(() => {
+      const job = this.resolveJob(id)
+      if (!['succeeded', 'partial', 'failed', 'canceled'].includes(job.status)) {
+        throw new JobdeckError('conflict', `job ${job.id} is ${job.status}; only a finished job can be retried`)
+      }
+      this.stmt.jobRetried.run({ id: job.id, now, ord: this.nextOrd(now), seq: this.nextSeq() })
+      return this.getJob(job.id)
+    })
+  }
+
+  setPriority(id: string, priority: Priority): Job {
+    return this.tx(() => {
+      const job = this.resolveJob(id)
+      if (job.status !== 'queued' && job.status !== 'retrying') {
+        throw new JobdeckError('conflict', `job ${job.id} is ${job.status}; only a waiting job can change priority`)
+      }
+      this.stmt.setPriority.run({ id: job.id, priority: PRIORITY_RANK[priority], seq: this.nextSeq() })
+      return this.getJob(job.id)
+    })
+  }
+
+  /** Deletes finished jobs (with their runs and logs) that finished before `before`. */
+  clearFinished(before: number): number {
+    let total = 0
+    for (;;) {
+      // Chunks keep each write transaction short, so a runner is never blocked for long.
+      const removed = this.tx(() => this.stmt.clearChunk.run(before).changes)
+      total += removed
+      if (removed < 500) return total
+    }
+  }
+
+  setPaused(paused: boolean): void {
+    this.tx(() => {
+      this.stmt.setMeta.run('paused', paused ? '1' : '0')
+      this.nextSeq()
+    })
+  }
+
+  isPaused(): boolean {
+    return (this.stmt.getMeta.get('paused') as { value: string } | undefined)?.value === '1'
+  }
+
+  // ── reads ────────────────────────────────────────────────────────────────────────────────
+
+  getJob(id: string): Job {
+    const row = this.stmt.getJob.get(id) as JobRow | undefined
+    if (!row) throw new JobdeckError('not_found', `no job with id ${id}`)
+    return toJob(row)
+  }
+
+  getRun(id: string): Run {
+    const row = this.stmt.getRun.get(id) as RunRow | undefined
+    if (!row) throw new JobdeckError('not_found', `no run with id ${id}`)
+    return toRun(row)
+  }
+
+  findRun(id: string): Run | null {
+    const row = this.stmt.getRun.get(id) as RunRow | undefined
+    return row ? toRun(row) : null
+  }
+
+  runsOfJob(jobId: string): Run[] {
+    return (this.stmt.runsOfJob.all(jobId) as RunRow[]).map(toRun)
+  }
+
+  /** Waiting jobs in the order the runner would take them (ignoring lane limits). */
+  listWaiting(limit: number): Job[] {
+    return (this.stmt.waiting.all(limit) as JobRow[]).map(toJob)
+  }
+
+  listRunning(): ClaimedRun[] {
+    return (this.stmt.runningRuns.all() as RunRow[]).map((row) => ({
+      run: toRun(row),
+      job: toJob(this.stmt.getJob.get(row.job_id) as JobRow),
+    }))
+  }
+
+  counts(): StatusCounts {
+    const counts = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as StatusCounts
+    for (const row of this.stmt.counts.all() as Array<{ status: keyof StatusCounts; n: number }>) {
+      counts[row.status] = row.n
+    }
+    return counts
+  }
+
+  listRuns(filter: RunFilter): Run[] {
+    const where: string[] = []
+    const args: Record<string, string | number> = { limit: filter.limit }
+    if (filter.type) {
+      where.push('type = @type')
+      args.type = filter.type
+    }
+    if (filter.status) {
+      where.push('status = @status')
+      args.status = filter.status
+    }
+    if (filter.jobId) {
+      where.push('job_id = @jobId')
+      args.jobId = filter.jobId
+    }
+    if (filter.since !== undefined) {
+      where.push('started_at >= @since')
+      args.since = filter.since
+    }
+    if (filter.until !== undefined) {
+      where.push('started_at < @until')
+      args.until = filter.until
+    }
+    if (filter.before) {
+      where.push('(started_at < @beforeAt OR (started_at = @beforeAt AND id < @beforeId))')
+      args.beforeAt = filter.before.startedAt
+      args.beforeId = filter.before.id
+    }
+    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at DESC, id DESC LIMIT @limit`
+    return (this.db.prepare(sql).all(args) as RunRow[]).map(toRun)
+  }
+
+  logs(runId: string, afterId = 0, limit = 100_000): Array<LogLine & { id: number }> {
+    return (this.stmt.logs.all(runId, afterId, limit) as LogRow[]).map((row) => ({ ...toLogLine(row), id: row.id }))
+  }
+
+  /**
+   * Appends output lines, keeping at most `limitFor(runId)` bytes per run: the newest are kept
+   * because the end of a log says why a run failed.
+   */
+  appendLogs(lines: readonly LogAppend[], limitFor: (runId: string) => number): void {
+    if (lines.length === 0) return
+    this.relaxedTx(() => {
+      const added = new Map<string, number>()
+      for (const line of lines) {
+        this.stmt.insertLog.run(line.runId, line.stream, line.at, line.text)
+        added.set(line.runId, (added.get(line.runId) ?? 0) + Buffer.byteLength(line.text) + 1)
+      }
+      for (const [runId, bytes] of added) {
+        const row = this.stmt.addLogBytes.get(bytes, runId) as { log_bytes: number } | undefined
+        if (!row) continue
+        const limit = limitFor(runId)
+        if (row.log_bytes > limit) this.trimLog(runId, row.log_bytes - limit)
+      }
+    })
+  }
+
+  private trimLog(runId: string, excess: number): void {
+    let dropped = 0
+    let lastId = 0
+    for (const row of this.stmt.logSizes.iterate(runId) as Iterable<{ id: number; size: number }>) {
+      dropped += row.size
+      lastId = row.id
+      if (dropped >= excess) break
+    }
+    this.stmt.dropLogs.run(runId, lastId)
+    this.stmt.markLogTrimmed.run(dropped, runId)
+  }
+
+  /** Rows changed after `seq`, for the event watcher. */
+  changesSince(seq: number): { jobs: Job[]; runs: Run[]; seq: number } {
+    // One read transaction, so the rows and the sequence they reach belong to the same snapshot.
+    return this.db.transaction(() => ({
+      jobs: (this.stmt.jobsSince.all(seq) as JobRow[]).map(toJob),
+      runs: (this.stmt.runsSince.all(seq) as RunRow[]).map(toRun),
+      seq: this.currentSeq(),
+    }))()
+  }
+
+  /** Running jobs of this runner whose cancel was requested (possibly by another process). */
+  cancelRequests(): Array<{ jobId: string; runId: string }> {
+    return this.stmt.cancelRequested.all() as Array<{ jobId: string; runId: string }>
+  }
+
+  /** When the earliest retrying job becomes eligible. */
+  nextRunAfter(): number | null {
+    return (this.stmt.nextRunAfter.get() as { at: number | null }).at
+  }
+
+  runPidInfo(runId: string): { pid: number | null; pidStart: string | null } {
+    const row = this.stmt.getRun.get(runId) as RunRow | undefined
+    return { pid: row?.pid ?? null, pidStart: row?.pid_start ?? null }
+  }
+
+  // ── runner lock ──────────────────────────────────────────────────────────────────────────
+
+  lockInfo(): RunnerLockInfo | null {
+    const row = this.stmt.getLock.get() as
+      | { runner_id: string; pid: number; host: string; started_at: number; heartbeat_at: number }
+      | undefined
+    return row
+      ? { runnerId: row.runner_id, pid: row.pid, host: row.host, startedAt: row.started_at, heartbeatAt: row.heartbeat_at }
+      : null
+  }
+
+  /** Takes the runner lock unless `isHeld` says the current holder is alive. */
+  acquireLock(me: RunnerLockInfo, isHeld: (holder: RunnerLockInfo) => boolean): { ok: true } | { ok: false; holder: RunnerLockInfo } {
+    return this.tx(() => {
+      const holder = this.lockInfo()
+      if (holder && holder.runnerId !== me.runnerId && isHeld(holder)) return { ok: false as const, holder }
+      this.stmt.putLock.run(me.runnerId, me.pid, me.host, me.startedAt, me.heartbeatAt)
+      return { ok: true as const }
+    })
+  }
+
+  heartbeat(runnerId: string, now: number): boolean {
+    return this.relaxedTx(() => this.stmt.heartbeat.run(now, runnerId).changes === 1)
+  }
+
+  releaseLock(runnerId: string): void {
+    this.tx(() => this.stmt.releaseLock.run(runnerId))
+  }
+}
+
+function prepareStatements(db: SqliteDatabase) {
+  return {
+    bumpSeq: db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER) AS value`),
+    getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),
+    setMeta: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+    getJob: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
+    getJobOfRun: db.prepare(`SELECT jobs.* FROM runs JOIN jobs ON jobs.id = runs.job_id WHERE runs.id = ?`),
+    getRun: db.prepare(`SELECT * FROM runs WHERE id = ?`),
+    insertJob: db.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
+      VALUES (@id, @type, @params, @priority, @lane, 'queued', @ord, @now, @now, @seq)`),
+    runningByLane: db.prepare(`SELECT lane, count(*) AS n FROM runs WHERE status = 'running' GROUP BY lane`),
+    nextEligible: db.prepare(`SELECT * FROM jobs INDEXED BY jobs_ready
+      WHERE status IN ('queued','retrying')
+        AND (run_after IS NULL OR run_after <= ?)
+        AND lane NOT IN (SELECT value FROM json_each(?))
+        AND type IN (SELECT value FROM json_each(?))
+      ORDER BY priority DESC, ord LIMIT 1`),
+    insertRun: db.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, runner_id, seq)
+      VALUES (@id, @jobId, @type, @lane, @params, @attempt, 'running', @queuedAt, @startedAt, @runnerId, @seq)`),
+    markJobRunning: db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, last_run_id = @runId,
+      run_after = NULL, error = NULL, seq = @seq WHERE id = @id`),
+    setRunPid: db.prepare(`UPDATE runs SET pid = @pid, pid_start = @pidStart, seq = @seq WHERE id = @runId`),
+    saveProgress: db.prepare(`UPDATE runs SET progress_percent = @percent, progress_current = @current,
+      progress_total = @total, progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed
+      WHERE id = @runId AND status = 'running'`),
+    finishRun: db.prepare(`UPDATE runs SET status = @status, finished_at = @now, exit_code = @exitCode, signal = @signal,
+      error = @error, progress_percent = @percent, progress_current = @current, progress_total = @total,
+      progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed, seq = @seq WHERE id = @runId`),
+    jobRetrying: db.prepare(`UPDATE jobs SET status = 'retrying', failures = @failures, run_after = @runAfter,
+      queued_at = @runAfter, error = @error, cancel_requested = 0, seq = @seq WHERE id = @id`),
+    jobFinished: db.prepare(`UPDATE jobs SET status = @status, finished_at = @now, error = @error, failures = @failures,
+      run_after = NULL, cancel_requested = 0, seq = @seq WHERE id = @id`),
+    runningRuns: db.prepare(`SELECT * FROM runs WHERE status = 'running' ORDER BY started_at`),
+    interruptRun: db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = @now, error = @error, seq = @seq WHERE id = @runId`),
+    jobInterruptedFail: db.prepare(`UPDATE jobs SET status = 'failed', finished_at = @now, interruptions = @interruptions,
+      error = @error, cancel_requested = 0, seq = @seq WHERE id = @id`),
+    jobRequeued: db.prepare(`UPDATE jobs SET status = 'queued', queued_at = @now, interruptions = @interruptions,
+      cancel_requested = 0, seq = @seq WHERE id = @id`),
+    requestCancel: db.prepare(`UPDATE jobs SET cancel_requested = 1, seq = @seq WHERE id = @id`),
+    jobRetried: db.prepare(`UPDATE jobs SET status = 'queued', failures = 0, interruptions = 0, finished_at = NULL,
+      run_after = NULL, error = NULL, cancel_requested = 0, queued_at = @now, ord = @ord, seq = @seq WHERE id = @id`),
+    setPriority: db.prepare(`UPDATE jobs SET priority = @priority, seq = @seq WHERE id = @id`),
+    clearChunk: db.prepare(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_finished
+      WHERE finished_at IS NOT NULL AND finished_at < ? AND status IN ${TERMINAL_SQL} LIMIT 500)`),
+    runsOfJob: db.prepare(`SELECT * FROM runs WHERE job_id = ? ORDER BY attempt`),
+    waiting: db.prepare(`SELECT * FROM jobs INDEXED BY jobs_ready WHERE status IN ('queued','retrying')
+      ORDER BY priority DESC, ord LIMIT ?`),
+    counts: db.prepare(`SELECT status, count(*) AS n FROM jobs GROUP BY status`),
+    logs: db.prepare(`SELECT * FROM run_logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`),
+    insertLog: db.prepare(`INSERT INTO run_logs (run_id, stream, at, text) VALUES (?, ?, ?, ?)`),
+    addLogBytes: db.prepare(`UPDATE runs SET log_bytes = log_bytes + ? WHERE id = ? RETURNING log_bytes`),
+    logSizes: db.prepare(`SELECT id, length(CAST(text AS BLOB)) + 1 AS size FROM run_logs WHERE run_id = ? ORDER BY id`),
+    dropLogs: db.prepare(`DELETE FROM run_logs WHERE run_id = ? AND id <= ?`),
+    markLogTrimmed: db.prepare(`UPDATE runs SET log_bytes = log_bytes - ?, log_truncated = 1 WHERE id = ?`),
+    jobsSince: db.prepare(`SELECT * FROM jobs WHERE seq > ? ORDER BY seq`),
+    runsSince: db.prepare(`SELECT * FROM runs WHERE seq > ? ORDER BY seq`),
+    cancelRequested: db.prepare(`SELECT jobs.id AS jobId, jobs.last_run_id AS runId FROM jobs INDEXED BY jobs_cancel
+      WHERE cancel_requested = 1 AND status = 'running'`),
+    nextRunAfter: db.prepare(`SELECT min(run_after) AS at FROM jobs WHERE status = 'retrying'`),
+    getLock: db.prepare(`SELECT * FROM runner_lock WHERE id = 1`),
+    putLock: db.prepare(`INSERT INTO runner_lock (id, runner_id, pid, host, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET runner_id = excluded.runner_id, pid = excluded.pid, host = excluded.host,
+      started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`),
+    heartbeat: db.prepare(`UPDATE runner_lock SET heartbeat_at = ? WHERE runner_id = ?`),
+    releaseLock: db.prepare(`DELETE FROM runner_lock WHERE runner_id = ?`),
+  }
+}

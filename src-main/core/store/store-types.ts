@@ -1,0 +1,85 @@
+// What the runner and the services need from storage, independent of the database behind it.
+import type { Job, JobStatus, LogLine, LogStream, Params, Priority, Progress, Run, RunStatus } from '../../../src-shared/domain'
+
+export interface NewJob {
+  id: string
+  type: string
+  params: Params
+  priority: Priority
+  lane: string
+}
+
+export interface ClaimInput {
+  now: number
+  runnerId: string
+  /** Global limit of concurrent runs of this runner. */
+  concurrency: number
+  laneLimit(lane: string): number
+  /** Types that may start now: known to the config and not held back by the resource gate. */
+  allowedTypes: readonly string[]
+  /** Lanes that may not start now, beyond those at their limit. */
+  blockedLanes?: readonly string[]
+}
+
+export interface ClaimedRun {
+  job: Job
+  run: Run
+}
+
+export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'canceled'
+
+export interface RunCompletion {
+  runId: string
+  runnerId: string
+  now: number
+  outcome: RunOutcome
+  exitCode: number | null
+  signal: string | null
+  error: string | null
+  progress: Progress
+  itemsOk: number | null
+  itemsFailed: number | null
+  /** Delay before the next attempt after `failures` failed runs, or null to give up. */
+  retryDelay(failures: number): number | null
+}
+
+export interface InterruptPolicy {
+  onInterrupt(type: string): 'requeue' | 'fail'
+  interruptLimit: number
+}
+
+export interface InterruptedRun {
+  run: Run
+  job: Job
+}
+
+export interface RunFilter {
+  type?: string
+  status?: RunStatus
+  jobId?: string
+  /** Epoch ms, inclusive. */
+  since?: number
+  until?: number
+  limit: number
+  /** Keyset cursor: runs strictly older than this (started_at, id). */
+  before?: { startedAt: number; id: string }
+}
+
+export interface LogAppend {
+  runId: string
+  stream: LogStream
+  at: number
+  text: string
+}
+
+export interface RunnerLockInfo {
+  runnerId: string
+  pid: number
+  host: string
+  startedAt: number
+  heartbeatAt: number
+}
+
+export type StatusCounts = Record<JobStatus, number>
+
+export type { LogLine }

@@ -1,0 +1,85 @@
+// The one API every transport carries: method name → input schema. The core's services
+// implement `JobdeckApi`; transports only move `{method, args}` and results.
+import { z } from 'zod'
+import type { JobTypeInfo } from './config-schema'
+import type { Job, LogLine, Run, RunnerStatus } from './domain'
+import { PRIORITIES, RUN_STATUSES } from './domain'
+
+const id = z.string().min(1, 'expected a job or run id').max(64)
+const paramsInput = z.record(z.string(), z.unknown())
+/** ISO-8601 date/time, or epoch milliseconds. */
+const instant = z.union([z.string().min(1), z.number()])
+
+export const apiInputs = {
+  'jobs.enqueue': z.strictObject({
+    type: z.string().min(1),
+    params: paramsInput.default({}),
+    priority: z.enum(PRIORITIES).optional(),
+  }),
+  'jobs.enqueueBulk': z.strictObject({
+    type: z.string().min(1),
+    rows: z.array(paramsInput).min(1, 'expected at least one row').max(100_000),
+    priority: z.enum(PRIORITIES).optional(),
+  }),
+  'jobs.cancel': z.strictObject({ id }),
+  'jobs.retry': z.strictObject({ id }),
+  'jobs.setPriority': z.strictObject({ id, priority: z.enum(PRIORITIES) }),
+  'jobs.clear': z.strictObject({ before: instant }),
+  'runner.pause': z.strictObject({}),
+  'runner.resume': z.strictObject({}),
+  'runner.status': z.strictObject({ limit: z.number().int().min(1).max(10_000).default(500) }),
+  'runs.list': z.strictObject({
+    type: z.string().optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    jobId: z.string().optional(),
+    since: instant.optional(),
+    until: instant.optional(),
+    limit: z.number().int().min(1).max(100_000).default(1000),
+    before: z.strictObject({ startedAt: z.string(), id: z.string() }).optional(),
+  }),
+  'runs.get': z.strictObject({ id }),
+  'runs.log': z.strictObject({ id, afterId: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(100_000).default(10_000) }),
+  'config.get': z.strictObject({}),
+  'config.reload': z.strictObject({}),
+} as const
+
+export type ApiMethod = keyof typeof apiInputs
+export type ApiInput<M extends ApiMethod> = z.input<(typeof apiInputs)[M]>
+export type ApiArgs<M extends ApiMethod> = z.output<(typeof apiInputs)[M]>
+
+export interface RunDetail {
+  run: Run
+  job: Job
+  attempts: Run[]
+}
+
+export interface ConfigInfo {
+  path: string
+  ok: boolean
+  errors: string[]
+  types: JobTypeInfo[]
+}
+
+export interface LogPage {
+  lines: Array<LogLine & { id: number }>
+  truncated: boolean
+}
+
+export interface ApiResults {
+  'jobs.enqueue': Job
+  'jobs.enqueueBulk': Job[]
+  'jobs.cancel': { job: Job; action: 'canceled' | 'requested' }
+  'jobs.retry': Job
+  'jobs.setPriority': Job
+  'jobs.clear': { removed: number }
+  'runner.pause': { paused: true }
+  'runner.resume': { paused: false }
+  'runner.status': RunnerStatus
+  'runs.list': Run[]
+  'runs.get': RunDetail
+  'runs.log': LogPage
+  'config.get': ConfigInfo
+  'config.reload': ConfigInfo
+}
+
+export type JobdeckApi = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> }

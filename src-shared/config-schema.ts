@@ -1,0 +1,144 @@
+// The shape of jobdeck.yaml. The core parses the file (with positions for errors); the renderer
+// reuses the same types to build forms, so the schema lives here.
+import { z } from 'zod'
+import { PARAM_TYPES, PRIORITIES } from './domain'
+import { parseDuration } from './units'
+
+const durationExpected = (what: string, got: unknown): string =>
+  `expected ${what} as a duration like 30s, 10m, 1h30m or 250ms, got ${got === null ? 'an empty value' : typeof got === 'object' ? 'a list or mapping' : JSON.stringify(got)}`
+
+const durationText = (what: string): z.ZodType<number> =>
+  z
+    .union([z.string(), z.number()], { error: (issue) => durationExpected(what, issue.input) })
+    .transform((value, ctx) => {
+      const ms = typeof value === 'number' ? value * 1000 : parseDuration(value)
+      if (ms === null || ms < 0) {
+        ctx.addIssue({ code: 'custom', message: durationExpected(what, value) })
+        return z.NEVER
+      }
+      return ms
+    })
+
+const scalar = z.union([z.string(), z.number(), z.boolean()])
+
+export const paramDefSchema = z
+  .strictObject({
+    type: z.enum(PARAM_TYPES),
+    required: z.boolean().default(false),
+    default: scalar.optional(),
+    pattern: z.string().optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    values: z.array(z.union([z.string(), z.number()]).transform(String)).min(1).optional(),
+    description: z.string().optional(),
+    label: z.string().optional(),
+  })
+  .superRefine((def, ctx) => {
+    if (def.type === 'enum' && !def.values) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: 'an enum param needs `values: [a, b, …]`' })
+    }
+    if (def.type !== 'enum' && def.values) {
+      ctx.addIssue({ code: 'custom', path: ['values'], message: '`values` applies only to `type: enum`' })
+    }
+    if (def.pattern !== undefined) {
+      if (def.type !== 'string') {
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: '`pattern` applies only to `type: string`' })
+      }
+      try {
+        new RegExp(def.pattern)
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pattern'],
+          message: `invalid regular expression ${def.pattern}: ${(error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`,
+        })
+      }
+    }
+    if (def.min !== undefined && def.max !== undefined && def.min > def.max) {
+      ctx.addIssue({ code: 'custom', path: ['max'], message: `\`max\` (${def.max}) is below \`min\` (${def.min})` })
+    }
+    if ((def.min !== undefined || def.max !== undefined) && def.type !== 'integer' && def.type !== 'number') {
+      ctx.addIssue({
+        code: 'custom',
+        path: [def.min !== undefined ? 'min' : 'max'],
+        message: '`min`/`max` apply only to integer and number params',
+      })
+    }
+  })
+export type ParamDef = z.output<typeof paramDefSchema>
+
+export const retryPolicySchema = z.strictObject({
+  max: z.number().int().min(0).max(100).default(0),
+  backoff: z.enum(['fixed', 'exponential']).default('exponential'),
+  base: durationText('retries.base').default(30_000),
+  maxDelay: durationText('retries.maxDelay').default(3_600_000),
+  jitter: z.boolean().default(true),
+})
+export type RetryPolicy = z.output<typeof retryPolicySchema>
+
+// `__proto__` would not survive being a key of a plain object.
+const PARAM_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]*$/
+
+export const jobTypeSchema = z.strictObject({
+  title: z.string().optional(),
+  description: z.string().optional(),
+  command: z
+    .array(z.union([z.string(), z.number()]).transform(String))
+    .min(1, 'expected a command as a non-empty argv array, e.g. [node, jobs/fetch.js]'),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  params: z
+    .record(z.string().regex(PARAM_NAME, 'a param name is letters, digits, _ or -'), paramDefSchema)
+    .default({}),
+  lane: z.string().min(1).default('default'),
+  timeout: durationText('timeout').optional(),
+  killGrace: durationText('killGrace').default(10_000),
+  retries: retryPolicySchema.default({ max: 0, backoff: 'exponential', base: 30_000, maxDelay: 3_600_000, jitter: true }),
+  priority: z.enum(PRIORITIES).default('normal'),
+  onInterrupt: z.enum(['requeue', 'fail']).default('requeue'),
+  /** Bytes of output kept per run (newest kept). */
+  logLimit: z.number().int().min(1024).default(1024 * 1024),
+})
+export type JobTypeConfig = z.output<typeof jobTypeSchema>
+
+export const laneSchema = z.strictObject({
+  limit: z.number().int().min(1).max(1000).default(1),
+})
+
+export const runnerSchema = z.strictObject({
+  concurrency: z.number().int().min(1).max(1000).default(1),
+  /** A job whose runs were interrupted this many times fails instead of being re-queued. */
+  interruptLimit: z.number().int().min(1).max(100).default(3),
+})
+
+export const configSchema = z.strictObject({
+  runner: runnerSchema.default({ concurrency: 1, interruptLimit: 3 }),
+  lanes: z.record(z.string().min(1), laneSchema).default({}),
+  jobs: z.record(z.string().regex(PARAM_NAME, 'a job type name is letters, digits, _ or -'), jobTypeSchema),
+})
+export type JobdeckConfig = z.output<typeof configSchema>
+
+/** What the UI and CLI need to know about a job type. */
+export interface JobTypeInfo {
+  name: string
+  title: string
+  description: string | null
+  params: Record<string, ParamDef>
+  lane: string
+  priority: (typeof PRIORITIES)[number]
+  timeoutMs: number | null
+  retries: RetryPolicy
+}
+
+export function jobTypeInfo(name: string, type: JobTypeConfig): JobTypeInfo {
+  return {
+    name,
+    title: type.title ?? name,
+    description: type.description ?? null,
+    params: type.params,
+    lane: type.lane,
+    priority: type.priority,
+    timeoutMs: type.timeout ?? null,
+    retries: type.retries,
+  }
+}

@@ -1,0 +1,127 @@
+// The words of DESIGN.md as types. No node, electron or DOM here: every side imports this.
+
+export const PRIORITIES = ['normal', 'high', 'urgent'] as const
+export type Priority = (typeof PRIORITIES)[number]
+
+/** Higher runs first. */
+export const PRIORITY_RANK: Record<Priority, number> = { normal: 0, high: 1, urgent: 2 }
+
+export const JOB_STATUSES = [
+  'queued',
+  'running',
+  'retrying',
+  'succeeded',
+  'partial',
+  'failed',
+  'canceled',
+] as const
+export type JobStatus = (typeof JOB_STATUSES)[number]
+
+export const TERMINAL_JOB_STATUSES = ['succeeded', 'partial', 'failed', 'canceled'] as const
+export type TerminalJobStatus = (typeof TERMINAL_JOB_STATUSES)[number]
+
+export function isTerminalJobStatus(status: JobStatus): status is TerminalJobStatus {
+  return (TERMINAL_JOB_STATUSES as readonly string[]).includes(status)
+}
+
+export const RUN_STATUSES = [
+  'running',
+  'succeeded',
+  'partial',
+  'failed',
+  'canceled',
+  'interrupted',
+] as const
+export type RunStatus = (typeof RUN_STATUSES)[number]
+
+export const PARAM_TYPES = [
+  'string',
+  'integer',
+  'number',
+  'boolean',
+  'enum',
+  'date',
+  'datetime',
+] as const
+export type ParamType = (typeof PARAM_TYPES)[number]
+
+export type ParamValue = string | number | boolean
+export type Params = Record<string, ParamValue>
+
+export interface Progress {
+  /** 0..100 when known. */
+  percent: number | null
+  current: number | null
+  total: number | null
+  message: string | null
+}
+
+export interface Job {
+  id: string
+  type: string
+  params: Params
+  priority: Priority
+  lane: string
+  status: JobStatus
+  /** Number of runs made so far. */
+  attempts: number
+  interruptions: number
+  createdAt: string
+  /** When the job may next start (retry backoff); null when it may start now. */
+  runAfter: string | null
+  finishedAt: string | null
+  lastRunId: string | null
+  cancelRequested: boolean
+  error: string | null
+}
+
+export interface Run {
+  id: string
+  jobId: string
+  type: string
+  status: RunStatus
+  attempt: number
+  lane: string
+  params: Params
+  /** When the job became eligible for this attempt (enqueue, or end of backoff). */
+  queuedAt: string
+  startedAt: string
+  finishedAt: string | null
+  exitCode: number | null
+  signal: string | null
+  error: string | null
+  progress: Progress
+  itemsOk: number | null
+  itemsFailed: number | null
+  runnerId: string
+  pid: number | null
+  logBytes: number
+  logTruncated: boolean
+}
+
+export type LogStream = 'stdout' | 'stderr' | 'system'
+
+export interface LogLine {
+  runId: string
+  stream: LogStream
+  at: string
+  text: string
+}
+
+export type RunnerState = 'running' | 'idle' | 'paused' | 'stopped'
+
+export interface WaitingJob extends Job {
+  /** Why this job is not running right now, in words an operator understands. */
+  waitReason: string
+}
+
+export interface RunnerStatus {
+  /** `stopped` when no runner process holds the data dir. */
+  state: RunnerState
+  paused: boolean
+  runnerId: string | null
+  runnerPid: number | null
+  running: Array<{ job: Job; run: Run }>
+  queued: WaitingJob[]
+  counts: Record<JobStatus, number>
+}
