@@ -1,0 +1,57 @@
+// From a job type and concrete params to what gets spawned, and which lane the job waits in.
+import path from 'node:path'
+import type { JobTypeConfig } from '../../../src-shared/config-schema'
+import type { Params } from '../../../src-shared/domain'
+import { substitute } from '../../../src-shared/template'
+import type { LoadedConfig } from './load-config'
+
+export interface CommandSpec {
+  /** Spawned directly, never through a shell: a value with spaces stays one argument. */
+  argv: string[]
+  cwd: string
+  env: Record<string, string>
+}
+
+export const DEFAULT_LANE = 'default'
+
+/**
+ * `type` is a resolved job type from `LoadedConfig.types`. Env layers, later winning:
+ * the engine's own environment, `extraEnv` (from the runner), the type's `env`.
+ */
+export function buildCommand(type: JobTypeConfig, params: Params, extraEnv: Record<string, string>): CommandSpec {
+  const argv = type.command.map((element) => substitute(element, params))
+  const cwd = type.cwd === undefined ? process.cwd() : substitute(type.cwd, params)
+  if (!path.isAbsolute(cwd)) {
+    throw new Error(`cwd ${JSON.stringify(type.cwd)} became the relative path ${JSON.stringify(cwd)}; a cwd that starts with a {param} must be an absolute path`)
+  }
+  const env: Record<string, string> = {}
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value
+  Object.assign(env, extraEnv)
+  for (const [key, value] of Object.entries(type.env)) env[key] = substitute(value, params)
+  return { argv, cwd, env }
+}
+
+/** The lane of a job; a template whose params are all empty falls back to the default lane. */
+export function resolveLane(type: JobTypeConfig, params: Params): string {
+  const lane = substitute(type.lane, params).trim()
+  return lane === '' ? DEFAULT_LANE : lane
+}
+
+/** Exact lane key first, then the first `*` pattern in file order (`dealer:*`), else 1. */
+export function laneLimit(config: LoadedConfig, lane: string): number {
+  const lanes = config.raw.lanes
+  const exact = Object.hasOwn(lanes, lane) ? lanes[lane] : undefined
+  if (exact) return exact.limit
+  for (const [pattern, settings] of Object.entries(lanes)) {
+    if (pattern.includes('*') && globToRegExp(pattern).test(lane)) return settings.limit
+  }
+  return 1
+}
+
+function globToRegExp(pattern: string): RegExp {
+  const body = pattern
+    .split('*')
+    .map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*')
+  return new RegExp(`^${body}$`, 's')
+}

@@ -1,0 +1,165 @@
+// Reads jobdeck.yaml: YAML with positions, then the schema, then cross-field checks. Every problem
+// is collected and reported as file:line:col, so an operator fixes the file in one pass.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml'
+import { configSchema, type JobTypeConfig, type JobdeckConfig } from '../../../src-shared/config-schema'
+import { checkJobType } from './job-type-checks'
+import { resolveJobTypePaths } from './resolve-paths'
+import { dottedPath, locate, type SourceDoc } from './yaml-positions'
+import { configErrorMap, toProblems, type ConfigProblem } from './zod-issues'
+
+export interface ConfigError {
+  file: string
+  /** 1-based. */
+  line: number
+  /** 1-based. */
+  col: number
+  /** Dotted path of the offending entry (`jobs.fetch.timeout`); empty for YAML syntax errors. */
+  path: string
+  message: string
+}
+
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  path: string
+  /** Its folder: the base of relative paths in it. */
+  dir: string
+  /** As parsed, paths unresolved. */
+  raw: JobdeckConfig
+  /** Job types by name, with `cwd` and file arguments of `command` made absolute. */
+  types: Map<string, JobTypeConfig>
+}
+
+export type ConfigLoadResult = { ok: true; config: LoadedConfig } | { ok: false; errors: ConfigError[] }
+
+export function formatConfigError(error: ConfigError): string {
+  return `${error.file}:${error.line}:${error.col}: ${error.message}`
+}
+
+export function loadConfigFile(file: string): ConfigLoadResult {
+  const absolute = path.resolve(file)
+  let text: string
+  try {
+    text = readFileSync(absolute, 'utf8')
+  } catch (error) {
+    return { ok: false, errors: [fileError(absolute, readFailure(absolute, error))] }
+  }
+  return parseConfigText(text, absolute)
+}
+
+function readFailure(file: string, error: unknown): string {
+  const code = error instanceof Error && 'code' in error ? String(error.code) : ''
+  if (code === 'ENOENT') return `config file not found: ${file}`
+  if (code === 'EISDIR') return `expected a config file but found a folder: ${file}`
+  if (code === 'EACCES' || code === 'EPERM') return `no permission to read the config file: ${file}`
+  return `cannot read the config file ${file}: ${error instanceof Error ? error.message : String(error)}`
+}
+
+function fileError(file: string, message: string): ConfigError {
+  return { file, line: 1, col: 1, path: '', message }
+}
+
+/** `file` names the source in errors and is the base of relative paths. */
+export function parseConfigText(text: string, file: string): ConfigLoadResult {
+  const absolute = path.resolve(file)
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+
+  const yamlErrors: ConfigError[] = doc.errors.map((error) => {
+    const pos = lineCounter.linePos(error.pos[0])
+    const message =
+      error.code === 'DUPLICATE_KEY'
+        ? `duplicate key ${keyAt(doc, error.pos[0])}; a key may appear only once in a mapping`
+        : `YAML syntax error: ${error.message}`
+    return { file: absolute, line: pos.line, col: pos.col, path: '', message }
+  })
+  // After a syntax error the tree is a guess; schema errors on it would only mislead.
+  if (doc.errors.some((error) => error.code !== 'DUPLICATE_KEY')) return { ok: false, errors: yamlErrors }
+
+  let data: unknown
+  try {
+    data = doc.toJS({ maxAliasCount: 1000 })
+  } catch (error) {
+    const offset = unresolvedAliasAt(doc)
+    const pos = offset === null ? { line: 1, col: 1 } : lineCounter.linePos(offset)
+    const message = `cannot read the YAML: ${error instanceof Error ? error.message : String(error)}`
+    return { ok: false, errors: [...yamlErrors, { file: absolute, ...pos, path: '', message }] }
+  }
+
+  if (data === null || data === undefined) {
+    const message = 'the config is empty; expected a mapping with `jobs:` (and optionally `runner:`, `lanes:`)'
+    return { ok: false, errors: [...yamlErrors, fileError(absolute, message)] }
+  }
+
+  const problems: ConfigProblem[] = []
+  const parsed = configSchema.safeParse(data, { reportInput: true, error: configErrorMap })
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...toProblems(issue, configSchema))
+  }
+  problems.push(...crossFieldProblems(data))
+
+  const errors = [...yamlErrors, ...locateAll(problems, { doc, lineCounter, text }, absolute)]
+  if (errors.length > 0 || !parsed.success) return { ok: false, errors: sortErrors(errors) }
+
+  const dir = path.dirname(absolute)
+  const types = new Map<string, JobTypeConfig>()
+  for (const [name, type] of Object.entries(parsed.data.jobs)) types.set(name, resolveJobTypePaths(type, dir))
+  return { ok: true, config: { path: absolute, dir, raw: parsed.data, types } }
+}
+
+function crossFieldProblems(data: unknown): ConfigProblem[] {
+  if (!isRecord(data) || !isRecord(data.jobs)) return []
+  return Object.entries(data.jobs).flatMap(([name, value]) => checkJobType(name, value))
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function locateAll(problems: ConfigProblem[], source: SourceDoc, file: string): ConfigError[] {
+  const seen = new Set<string>()
+  const errors: ConfigError[] = []
+  for (const problem of problems) {
+    const pos = locate(source, problem.path, problem.at, problem.needle)
+    const error = { file, line: pos.line, col: pos.col, path: dottedPath(problem.path), message: problem.message }
+    const key = formatConfigError(error)
+    if (seen.has(key)) continue
+    seen.add(key)
+    errors.push(error)
+  }
+  return errors
+}
+
+function sortErrors(errors: ConfigError[]): ConfigError[] {
+  return errors
+    .map((error, index) => ({ error, index }))
+    .sort((a, b) => a.error.line - b.error.line || a.error.col - b.error.col || a.index - b.index)
+    .map(({ error }) => error)
+}
+
+function keyAt(doc: Document, offset: number): string {
+  let key = ''
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        key = JSON.stringify(String(pair.key.value))
+        return visit.BREAK
+      }
+      return undefined
+    },
+  })
+  return key
+}
+
+function unresolvedAliasAt(doc: Document): number | null {
+  let offset: number | null = null
+  visit(doc, {
+    Alias(_, alias) {
+      if (alias.resolve(doc) !== undefined) return undefined
+      offset = alias.range?.[0] ?? null
+      return visit.BREAK
+    },
+  })
+  return offset
+}
