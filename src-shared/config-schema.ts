@@ -4,8 +4,11 @@ import { z } from 'zod'
 import { PARAM_TYPES, PRIORITIES } from './domain'
 import { parseDuration } from './units'
 
-const durationExpected = (what: string, got: unknown): string =>
-  `expected ${what} as a duration like 30s, 10m, 1h30m or 250ms, got ${got === null ? 'an empty value' : typeof got === 'object' ? 'a list or mapping' : JSON.stringify(got)}`
+function durationExpected(what: string, got: unknown): string {
+  const shown =
+    got === null ? 'an empty value' : Array.isArray(got) ? 'a list' : typeof got === 'object' ? 'a mapping' : JSON.stringify(got)
+  return `expected ${what} as a duration like 30s, 10m, 1h30m or 250ms, got ${shown}`
+}
 
 const durationText = (what: string): z.ZodType<number> =>
   z

@@ -23,8 +23,8 @@ export async function runHeadless(core: Core, options: { untilIdle: boolean }): 
     else say(`config NOT reloaded, keeping the previous one; ${path} has errors:\n${errors.join('\n')}`)
   })
 
+  say(`runner starting on ${core.dataDir} with ${core.config.path}`)
   const runner = core.startRunner()
-  say(`runner ${runner.runnerId} on ${core.dataDir} with ${core.config.path}`)
 
   let stopping: Promise<number> | null = null
   const stop = (why: string): Promise<number> => {

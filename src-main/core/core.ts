@@ -84,6 +84,7 @@ export function createCore(options: CoreOptions): Core {
     async close() {
       await runner?.stop()
       runner = null
+      store.close()
       db.close()
     },
   }

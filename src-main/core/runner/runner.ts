@@ -7,7 +7,7 @@ import type { LoadedConfig } from '../config/load-config'
 import { laneLimit } from '../config/job-command'
 import type { EventBus } from '../events/event-bus'
 import type { ExecutionResult, Executor } from '../executors/types'
-import { isAlive, killTree, processStartTime } from '../process/process-tree'
+import { findProcessesWithEnv, isAlive, killTree, processStartTime } from '../process/process-tree'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { ClaimInput, ClaimedRun, LogAppend, RunnerLockInfo } from '../store/store-types'
 import { retryDelay } from './retry-delay'
@@ -31,8 +31,6 @@ export interface RunnerOptions {
   now?: () => number
   /** Extra reasons a type may not start now (resource gate); `null` when it may. */
   gate?: (typeName: string, type: JobTypeConfig) => string | null
-  /** Called with the instant the executor reported its work started (dispatch latency). */
-  onDispatch?: (run: Run, claimToStartMs: number) => void
 }
 
 interface ActiveRun {
@@ -45,8 +43,15 @@ interface ActiveRun {
   lastProgressSave: number
   logLimit: number
   cancelReason: 'operator' | 'shutdown' | null
+  pidTimer: NodeJS.Timeout | null
   done: Promise<void>
 }
+
+/**
+ * A run's pid is recorded only once it has run this long: a short job's result commit makes the
+ * extra write unnecessary, and recovery also finds a run's orphans by their JOBDECK_RUN_ID.
+ */
+const PID_RECORD_DELAY_MS = 50
 
 /** Runners alive in this process: a lock naming our pid is held only if its runner is one of them. */
 const liveRunners = new Set<string>()
@@ -60,7 +65,8 @@ const EMPTY_PROGRESS: Progress = { percent: null, current: null, total: null, me
  */
 export class Runner {
   readonly runnerId: string
-  private readonly opts: Required<Omit<RunnerOptions, 'gate' | 'onDispatch'>> & Pick<RunnerOptions, 'gate' | 'onDispatch'>
+  private readonly opts: Required<Omit<RunnerOptions, 'gate'>> & Pick<RunnerOptions, 'gate'>
+  private dispatchListener: ((run: Run, claimToStartMs: number) => void) | null = null
   private readonly active = new Map<string, ActiveRun>()
   private logBuffer: LogAppend[] = []
   private timers: NodeJS.Timeout[] = []
@@ -72,6 +78,7 @@ export class Runner {
   private stopping = false
   private ticking = false
   private idleWaiters: Array<() => void> = []
+  private readonly pendingSyncs = new Set<Promise<void>>()
 
   constructor(options: RunnerOptions) {
     this.opts = {
@@ -84,6 +91,11 @@ export class Runner {
       ...options,
     }
     this.runnerId = `${os.hostname()}:${process.pid}:${Date.now().toString(36)}`
+  }
+
+  /** Reports, per run, the time from its claim to the executor starting the work (dispatch latency). */
+  onDispatch(listener: (run: Run, claimToStartMs: number) => void): void {
+    this.dispatchListener = listener
   }
 
   get isPaused(): boolean {
@@ -117,7 +129,6 @@ export class Runner {
     this.timers.push(setInterval(() => this.heartbeat(), this.opts.heartbeatMs))
     this.timers.push(setInterval(() => this.poll(), this.opts.pollMs))
     this.opts.publishChanges()
-    this.emitState()
     this.tick()
     return { interrupted }
   }
@@ -133,10 +144,12 @@ export class Runner {
     const { store } = this.opts
     // A dead runner's job may have left its process tree behind; it must not keep running
     // alongside the re-queued attempt.
-    for (const { run } of store.listRunning()) {
-      const { pid, pidStart } = store.runPidInfo(run.id)
+    const orphaned = store.listRunning().map(({ run }) => run.id)
+    for (const runId of orphaned) {
+      const { pid, pidStart } = store.runPidInfo(runId)
       if (pid && isAlive(pid) && (pidStart === null || processStartTime(pid) === pidStart)) killTree(pid, 'SIGKILL')
     }
+    for (const pid of findProcessesWithEnv('JOBDECK_RUN_ID', new Set(orphaned))) killTree(pid, 'SIGKILL')
     const config = this.opts.config()
     return store.recoverInterrupted(
       {
@@ -208,6 +221,7 @@ export class Runner {
         for (const c of claimed) this.launch(c)
       }
       this.scheduleWake()
+      this.emitState()
       this.checkIdle()
     } finally {
       this.ticking = false
@@ -238,6 +252,7 @@ export class Runner {
       lastProgressSave: 0,
       logLimit: type?.logLimit ?? 1024 * 1024,
       cancelReason: null,
+      pidTimer: null,
       done: Promise.resolve(),
     }
     this.active.set(claimed.run.id, active)
@@ -251,8 +266,12 @@ export class Runner {
           params: job.params,
           signal: active.abort.signal,
           onStarted: (pid) => {
-            this.opts.onDispatch?.(run, performance.now() - claimedAt)
-            this.opts.store.setRunPid(run.id, pid, pid ? processStartTime(pid) : null)
+            this.dispatchListener?.(run, performance.now() - claimedAt)
+            if (pid === null) return
+            active.pidTimer = setTimeout(() => {
+              active.pidTimer = null
+              if (this.active.has(run.id)) this.opts.store.setRunPid(run.id, pid, processStartTime(pid))
+            }, PID_RECORD_DELAY_MS)
           },
           onProgress: (progress) => this.onProgress(active, progress),
           onItems: (ok, failed) => {
@@ -326,6 +345,7 @@ export class Runner {
 
   private complete(active: ActiveRun, result: ExecutionResult, type: JobTypeConfig | undefined): void {
     const { run } = active.claimed
+    if (active.pidTimer) clearTimeout(active.pidTimer)
     this.flushLogs()
     this.active.delete(run.id)
     if (active.cancelReason === 'shutdown') {
@@ -334,7 +354,7 @@ export class Runner {
       return
     }
     const next = this.stopping || this.paused ? null : this.claimInput()
-    const { claimed } = this.opts.store.finishAndClaim(
+    const { claimed, durable } = this.opts.store.finishAndClaim(
       {
         runId: run.id,
         runnerId: this.runnerId,
@@ -350,10 +370,16 @@ export class Runner {
       },
       next,
     )
-    this.opts.publishChanges()
     for (const c of claimed) this.launch(c)
     this.scheduleWake()
-    this.checkIdle()
+    this.emitState()
+    // The result is announced only once it is on disk.
+    const announced = durable.then(() => {
+      this.pendingSyncs.delete(announced)
+      this.opts.publishChanges()
+      this.checkIdle()
+    })
+    this.pendingSyncs.add(announced)
   }
 
   pause(): void {
@@ -366,8 +392,14 @@ export class Runner {
     this.refresh()
   }
 
+  private lastState: ReturnType<Runner['state']> | null = null
+
+  /** Announces running ↔ idle ↔ paused ↔ stopped, once per change. */
   private emitState(): void {
-    this.opts.events.emit('runner.changed', { paused: this.paused, state: this.state() })
+    const state = this.state()
+    if (state === this.lastState) return
+    this.lastState = state
+    this.opts.events.emit('runner.changed', { paused: this.paused, state })
   }
 
   state(): 'running' | 'idle' | 'paused' | 'stopped' {
@@ -385,9 +417,8 @@ export class Runner {
   }
 
   private checkIdle(): void {
-    if (this.idleWaiters.length === 0 || this.active.size > 0) return
-    const counts = this.opts.store.counts()
-    if (counts.queued + counts.retrying + counts.running > 0) return
+    if (this.idleWaiters.length === 0 || this.active.size > 0 || this.pendingSyncs.size > 0) return
+    if (this.opts.store.hasPendingWork()) return
     const waiters = this.idleWaiters
     this.idleWaiters = []
     for (const resolve of waiters) resolve()
@@ -406,6 +437,7 @@ export class Runner {
     const running = [...this.active.values()]
     for (const active of running) this.cancelLocal(active.claimed.run.id, 'shutdown')
     await Promise.all(running.map((a) => a.done))
+    await Promise.all(this.pendingSyncs)
     this.flushLogs()
     this.recover()
     this.opts.publishChanges()

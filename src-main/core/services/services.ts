@@ -1,4 +1,4 @@
-import { ulid } from 'ulid'
+import { newId } from '../ids'
 import type { ApiResults, ConfigInfo, JobdeckApi } from '../../../src-shared/api'
 import { jobTypeInfo } from '../../../src-shared/config-schema'
 import type { Params, Priority } from '../../../src-shared/domain'
@@ -52,7 +52,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
 
   function newJob(typeName: string, params: Params, priority: Priority | undefined): NewJob {
     const type = typeOf(typeName)
-    return { id: ulid(), type: typeName, params, priority: priority ?? type.priority, lane: resolveLane(type, params) }
+    return { id: newId(), type: typeName, params, priority: priority ?? type.priority, lane: resolveLane(type, params) }
   }
 
   function checkedParams(typeName: string, input: Record<string, unknown>): Params {

@@ -37,7 +37,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX jobs_ready ON jobs (priority DESC, ord) WHERE status IN ('queued','retrying');
       CREATE INDEX jobs_seq ON jobs (seq);
       CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
-      CREATE INDEX jobs_status ON jobs (status);
+      CREATE INDEX jobs_retrying ON jobs (run_after) WHERE status = 'retrying';
       CREATE INDEX jobs_cancel ON jobs (id) WHERE cancel_requested = 1 AND status = 'running';
 
       CREATE TABLE runs (
@@ -82,6 +82,26 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         text TEXT NOT NULL
       );
       CREATE INDEX run_logs_run ON run_logs (run_id, id);
+
+      -- Maintained per type and status so status views never count over the whole history.
+      CREATE TABLE job_counts (
+        type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (type, status)
+      ) WITHOUT ROWID;
+      CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
+        INSERT INTO job_counts (type, status, n) VALUES (new.type, new.status, 1)
+          ON CONFLICT (type, status) DO UPDATE SET n = n + 1;
+      END;
+      CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE type = old.type AND status = old.status;
+      END;
+      CREATE TRIGGER job_counts_update AFTER UPDATE OF status ON jobs WHEN old.status <> new.status BEGIN
+        UPDATE job_counts SET n = n - 1 WHERE type = old.type AND status = old.status;
+        INSERT INTO job_counts (type, status, n) VALUES (new.type, new.status, 1)
+          ON CONFLICT (type, status) DO UPDATE SET n = n + 1;
+      END;
 
       CREATE TABLE runner_lock (
         id INTEGER PRIMARY KEY CHECK (id = 1),

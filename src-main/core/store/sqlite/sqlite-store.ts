@@ -1,7 +1,7 @@
 import type { Job, Priority, Progress, Run } from '../../../../src-shared/domain'
 import { JOB_STATUSES, PRIORITY_RANK } from '../../../../src-shared/domain'
 import { JobdeckError } from '../../../../src-shared/errors'
-import { ulid } from 'ulid'
+import { newId } from '../../ids'
 import type {
   ClaimInput,
   ClaimedRun,
@@ -16,6 +16,7 @@ import type {
   StatusCounts,
 } from '../store-types'
 import type { SqliteDatabase } from './open-database'
+import { WalSync } from './wal-sync'
 import { toJob, toLogLine, toRun, type JobRow, type LogRow, type RunRow } from './rows'
 
 const TERMINAL_SQL = `('succeeded','partial','failed','canceled')`
@@ -28,8 +29,13 @@ export class SqliteStore {
   private readonly stmt: ReturnType<typeof prepareStatements>
   private ordCounter = 0
 
+  private readonly walSync: WalSync
+  private readonly fullSync: boolean
+
   constructor(readonly db: SqliteDatabase) {
     this.stmt = prepareStatements(db)
+    this.fullSync = (db.pragma('synchronous', { simple: true }) as number) >= 2
+    this.walSync = new WalSync(`${db.name}-wal`)
   }
 
   /** A write transaction taken with the write lock up front (no upgrade deadlocks between processes). */
@@ -42,13 +48,12 @@ export class SqliteStore {
    * against a process crash, and made durable by the next FULL commit, which syncs the whole WAL.
    */
   relaxedTx<T>(fn: () => T): T {
-    const previous = this.db.pragma('synchronous', { simple: true }) as number
-    if (previous !== 2) return this.tx(fn)
-    this.db.pragma('synchronous = NORMAL')
+    if (!this.fullSync) return this.tx(fn)
+    this.stmt.syncNormal.run()
     try {
       return this.tx(fn)
     } finally {
-      this.db.pragma('synchronous = FULL')
+      this.stmt.syncFull.run()
     }
   }
 
@@ -117,9 +122,9 @@ export class SqliteStore {
         | undefined
       if (!row) break
       seq ??= this.nextSeq()
-      const runId = ulid(input.now)
+      const runId = newId(input.now)
       const attempt = row.attempts + 1
-      this.stmt.insertRun.run({
+      const runRow = this.stmt.insertRun.get({
         id: runId,
         jobId: row.id,
         type: row.type,
@@ -130,12 +135,9 @@ export class SqliteStore {
         startedAt: input.now,
         runnerId: input.runnerId,
         seq,
-      })
-      this.stmt.markJobRunning.run({ id: row.id, runId, seq })
-      claimed.push({
-        job: toJob(this.stmt.getJob.get(row.id) as JobRow),
-        run: toRun(this.stmt.getRun.get(runId) as RunRow),
-      })
+      }) as RunRow
+      const jobRow = this.stmt.markJobRunning.get({ id: row.id, runId, seq }) as JobRow
+      claimed.push({ job: toJob(jobRow), run: toRun(runRow) })
       perLane.set(row.lane, (perLane.get(row.lane) ?? 0) + 1)
       total++
     }
@@ -165,13 +167,33 @@ export class SqliteStore {
     return this.tx(() => this.finishInTx(completion))
   }
 
-  /** Finishing one run and claiming the next in one commit halves the syncs per job. */
-  finishAndClaim(completion: RunCompletion, next: ClaimInput | null): { finished: ClaimedRun | null; claimed: ClaimedRun[] } {
-    return this.tx(() => {
+  /**
+   * Records a result and claims the next runs in one commit. The commit is crash-safe at once;
+   * `durable` resolves when it also survives power loss (see WalSync), and only then may the
+   * result be reported. The next runs may start before that: if power fails first, they were
+   * never durably claimed and simply run again.
+   */
+  finishAndClaim(
+    completion: RunCompletion,
+    next: ClaimInput | null,
+  ): { finished: ClaimedRun | null; claimed: ClaimedRun[]; durable: Promise<void> } {
+    const fullSync = this.fullSync
+    const { finished, claimed } = (fullSync ? this.relaxedTx.bind(this) : this.tx.bind(this))(() => {
       const finished = this.finishInTx(completion)
       const claimed = next ? this.claimInTx(next) : []
       return { finished, claimed }
     })
+    const durable = fullSync ? this.walSync.sync().catch(() => this.forceSync()) : Promise.resolve()
+    return { finished, claimed, durable }
+  }
+
+  /** Fallback when the WAL cannot be flushed directly: a FULL checkpoint syncs it. */
+  private forceSync(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)')
+  }
+
+  close(): void {
+    this.walSync.close()
   }
 
   private finishInTx(c: RunCompletion): ClaimedRun | null {
@@ -377,6 +399,11 @@ export class SqliteStore {
     return counts
   }
 
+  /** Is anything queued, retrying or running? (Index lookups only.) */
+  hasPendingWork(): boolean {
+    return (this.stmt.hasPending.get() as { pending: number }).pending === 1
+  }
+
   listRuns(filter: RunFilter): Run[] {
     const where: string[] = []
     const args: Record<string, string | number> = { limit: filter.limit }
@@ -520,9 +547,9 @@ function prepareStatements(db: SqliteDatabase) {
         AND type IN (SELECT value FROM json_each(?))
       ORDER BY priority DESC, ord LIMIT 1`),
     insertRun: db.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, runner_id, seq)
-      VALUES (@id, @jobId, @type, @lane, @params, @attempt, 'running', @queuedAt, @startedAt, @runnerId, @seq)`),
+      VALUES (@id, @jobId, @type, @lane, @params, @attempt, 'running', @queuedAt, @startedAt, @runnerId, @seq) RETURNING *`),
     markJobRunning: db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, last_run_id = @runId,
-      run_after = NULL, error = NULL, seq = @seq WHERE id = @id`),
+      run_after = NULL, error = NULL, seq = @seq WHERE id = @id RETURNING *`),
     setRunPid: db.prepare(`UPDATE runs SET pid = @pid, pid_start = @pidStart, seq = @seq WHERE id = @runId`),
     saveProgress: db.prepare(`UPDATE runs SET progress_percent = @percent, progress_current = @current,
       progress_total = @total, progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed
@@ -549,7 +576,9 @@ function prepareStatements(db: SqliteDatabase) {
     runsOfJob: db.prepare(`SELECT * FROM runs WHERE job_id = ? ORDER BY attempt`),
     waiting: db.prepare(`SELECT * FROM jobs INDEXED BY jobs_ready WHERE status IN ('queued','retrying')
       ORDER BY priority DESC, ord LIMIT ?`),
-    counts: db.prepare(`SELECT status, count(*) AS n FROM jobs GROUP BY status`),
+    counts: db.prepare(`SELECT status, sum(n) AS n FROM job_counts GROUP BY status`),
+    hasPending: db.prepare(`SELECT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_ready WHERE status IN ('queued','retrying'))
+      OR EXISTS (SELECT 1 FROM runs INDEXED BY runs_running WHERE status = 'running') AS pending`),
     logs: db.prepare(`SELECT * FROM run_logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`),
     insertLog: db.prepare(`INSERT INTO run_logs (run_id, stream, at, text) VALUES (?, ?, ?, ?)`),
     addLogBytes: db.prepare(`UPDATE runs SET log_bytes = log_bytes + ? WHERE id = ? RETURNING log_bytes`),
@@ -560,12 +589,14 @@ function prepareStatements(db: SqliteDatabase) {
     runsSince: db.prepare(`SELECT * FROM runs WHERE seq > ? ORDER BY seq`),
     cancelRequested: db.prepare(`SELECT jobs.id AS jobId, jobs.last_run_id AS runId FROM jobs INDEXED BY jobs_cancel
       WHERE cancel_requested = 1 AND status = 'running'`),
-    nextRunAfter: db.prepare(`SELECT min(run_after) AS at FROM jobs WHERE status = 'retrying'`),
+    nextRunAfter: db.prepare(`SELECT min(run_after) AS at FROM jobs INDEXED BY jobs_retrying WHERE status = 'retrying'`),
     getLock: db.prepare(`SELECT * FROM runner_lock WHERE id = 1`),
     putLock: db.prepare(`INSERT INTO runner_lock (id, runner_id, pid, host, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)
       ON CONFLICT (id) DO UPDATE SET runner_id = excluded.runner_id, pid = excluded.pid, host = excluded.host,
       started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`),
     heartbeat: db.prepare(`UPDATE runner_lock SET heartbeat_at = ? WHERE runner_id = ?`),
     releaseLock: db.prepare(`DELETE FROM runner_lock WHERE runner_id = ?`),
+    syncNormal: db.prepare(`PRAGMA synchronous = NORMAL`),
+    syncFull: db.prepare(`PRAGMA synchronous = FULL`),
   }
 }

@@ -1,0 +1,23 @@
+// `npm run bench`: every benchmark, figures and ratios printed. Results go to BENCHMARKS.md by hand.
+import os from 'node:os'
+import { benchCommandThroughput } from './command-throughput'
+import { benchDispatchLatency } from './dispatch-latency'
+import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
+
+const only = process.argv[2]
+process.stdout.write(`jobdeck benchmarks · node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}\n`)
+
+const suites: Record<string, () => Promise<unknown>> = {
+  queue: async () => {
+    await benchQueueThroughput('FULL')
+    await benchQueueThroughput('NORMAL')
+    await benchSingleEnqueue()
+  },
+  command: benchCommandThroughput,
+  dispatch: benchDispatchLatency,
+}
+
+for (const [name, run] of Object.entries(suites)) {
+  if (only && only !== name) continue
+  await run()
+}

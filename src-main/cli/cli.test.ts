@@ -1,0 +1,207 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Run, RunnerStatus } from '../../src-shared/domain'
+import { isAlive } from '../core/process/process-tree'
+import { makeTestEnv, waitFor, type TestEnv } from '../core/test-support/test-env'
+
+const BIN = fileURLToPath(new URL('../../bin/jobdeck.mjs', import.meta.url))
+
+const CONFIG = `
+jobs:
+  mark:
+    title: Append a line to a file
+    command: [node, scripts/mark.js, "{tag}", "{ms}"]
+    params:
+      tag: { type: string, required: true, pattern: "[a-z0-9]+" }
+      ms: { type: integer, default: 50, min: 0 }
+    lane: "{tag}"
+  boom:
+    command: [node, scripts/fail.js]
+`
+
+const MARK_SCRIPT = `const fs = require('node:fs'); const [tag, ms] = process.argv.slice(2);
+console.log('start ' + tag + ' pid ' + process.pid);
+setTimeout(() => { fs.appendFileSync(process.env.MARKS, tag + '\\n'); console.log('done ' + tag) }, Number(ms))`
+
+let env: TestEnv
+let marks: string
+const children: ChildProcess[] = []
+
+function setup(config = CONFIG): void {
+  env = makeTestEnv(config)
+  fs.writeFileSync(path.join(env.dir, 'scripts', 'mark.js'), MARK_SCRIPT)
+  marks = path.join(env.dir, 'marks.txt')
+}
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+  env.cleanup()
+})
+
+function cli(args: string[], input?: string): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args, '--data-dir', env.dataDir, '--config', env.configPath], {
+    encoding: 'utf8',
+    env: { ...process.env, MARKS: marks },
+    input,
+    timeout: 60_000,
+  })
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
+}
+
+function startRunner(extra: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [BIN, 'run', ...extra, '--data-dir', env.dataDir, '--config', env.configPath], {
+    env: { ...process.env, MARKS: marks },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.push(child)
+  return child
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode)
+    else child.once('exit', (code) => resolve(code))
+  })
+}
+
+const json = <T>(text: string): T => JSON.parse(text) as T
+
+describe('jobdeck CLI', () => {
+  it('validate prints every config error with file:line:col and exits 1', () => {
+    setup(`${CONFIG}  broken:\n    command: [node]\n    timeout: soon\n    params:\n      n: { type: integr }\n`)
+    const result = cli(['validate'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/jobdeck\.yaml:14:14: jobs\.broken\.timeout: expected timeout as a duration/)
+    expect(result.stderr).toMatch(/jobdeck\.yaml:16:18: jobs\.broken\.params\.n\.type: expected one of string, integer/)
+    expect(cli(['validate', '--config', path.join(env.dir, 'missing.yaml')]).code).toBe(1)
+  })
+
+  it('enqueue prints the id; bad params and unknown flags are user errors (exit 1) naming the param', () => {
+    setup()
+    const ok = cli(['enqueue', 'mark', '--param', 'tag=abc'])
+    expect(ok.code).toBe(0)
+    expect(ok.stdout.trim()).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/)
+    const bad = cli(['enqueue', 'mark', '--param', 'tag=ABC!'])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/param "tag"/)
+    expect(cli(['enqueue', 'mark', '--prio', 'high']).code).toBe(1)
+    expect(cli(['history', '--status', 'great']).stderr).toMatch(/--status: expected one of/)
+  })
+
+  it('bulk enqueue validates every row first and enqueues nothing when one is bad', () => {
+    setup()
+    const csv = path.join(env.dir, 'jobs.csv')
+    fs.writeFileSync(csv, 'tag,ms\na1,10\nb2,10\n"c 3",10\nd4,x\n')
+    const bad = cli(['enqueue', 'mark', '--bulk', csv])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/2 of 4 rows are invalid; nothing was enqueued/)
+    expect(bad.stderr).toMatch(/jobs\.csv:4: param "tag"/)
+    expect(bad.stderr).toMatch(/jobs\.csv:5: param "ms"/)
+    expect(json<RunnerStatus>(cli(['status', '--json']).stdout).counts.queued).toBe(0)
+
+    const jsonl = path.join(env.dir, 'jobs.jsonl')
+    fs.writeFileSync(jsonl, '{"tag":"a1"}\n{"tag":"b2","ms":5}\n')
+    const good = cli(['enqueue', 'mark', '--bulk', jsonl])
+    expect(good.code).toBe(0)
+    expect(good.stdout.trim().split('\n')).toHaveLength(2)
+  })
+
+  it('runs the queue headless until idle; history, logs, retry, clear work on the result', () => {
+    setup()
+    cli(['enqueue', 'mark', '--param', 'tag=one'])
+    cli(['enqueue', 'boom'])
+    const run = cli(['run', '--until-idle'])
+    expect(run.code).toBe(0)
+    const runs = json<Run[]>(cli(['history', '--json']).stdout)
+    expect(runs.map((r) => [r.type, r.status]).sort()).toEqual([
+      ['boom', 'failed'],
+      ['mark', 'succeeded'],
+    ])
+    const first = runs.find((r) => r.type === 'mark') as Run
+    for (const key of ['id', 'jobId', 'type', 'status', 'attempt', 'lane', 'params', 'queuedAt', 'startedAt', 'finishedAt', 'exitCode', 'error', 'progress', 'itemsOk', 'itemsFailed', 'runnerId']) {
+      expect(first).toHaveProperty(key)
+    }
+    expect(first.startedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    expect(json<Run[]>(cli(['history', '--json', '--status', 'failed']).stdout)).toHaveLength(1)
+    expect(json<Run[]>(cli(['history', '--json', '--type', 'mark', '--since', '1h']).stdout)).toHaveLength(1)
+    expect(cli(['logs', first.id]).stdout).toMatch(/done one/)
+    const failed = runs.find((r) => r.type === 'boom') as Run
+    expect(failed.error).toMatch(/exit code 2: boom/)
+    expect(cli(['retry', failed.jobId]).code).toBe(0)
+    expect(json<RunnerStatus>(cli(['status', '--json']).stdout).queued[0]?.waitReason).toMatch(/no runner/)
+    expect(cli(['cancel', failed.jobId]).code).toBe(0)
+    const cleared = cli(['clear', '--before', new Date(Date.now() + 60_000).toISOString()])
+    expect(cleared.stdout).toMatch(/removed 2 finished jobs/)
+    expect(json<Run[]>(cli(['history', '--json']).stdout)).toHaveLength(0)
+  })
+
+  it('a runner picks up a job enqueued by another process, and obeys pause/resume/cancel from it', async () => {
+    setup()
+    const runner = startRunner()
+    let output = ''
+    runner.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    await waitFor(() => output.includes('runner idle'), 20_000, 'the runner to start')
+    cli(['pause'])
+    const id = cli(['enqueue', 'mark', '--param', 'tag=late', '--param', 'ms=3000']).stdout.trim()
+    const paused = json<RunnerStatus>(cli(['status', '--json']).stdout)
+    expect(paused.state).toBe('paused')
+    expect(paused.queued[0]?.waitReason).toMatch(/paused/)
+    cli(['resume'])
+    await waitFor(() => output.includes(`started  mark`), 5000, 'the job to start')
+    expect(cli(['cancel', id]).stdout).toMatch(/cancel requested/)
+    await waitFor(() => output.includes('canceled mark'), 5000, 'the cancel')
+    runner.kill('SIGTERM')
+    expect(await exited(runner)).toBe(0)
+  })
+
+  it('kill -9 of the runner mid-run: the run is interrupted, the job runs again, every job finishes exactly once', async () => {
+    setup()
+    const tags = ['a', 'b', 'c', 'd', 'e', 'f']
+    // The second job is long, so the kill lands while it runs.
+    for (const tag of tags) cli(['enqueue', 'mark', '--param', `tag=${tag}`, '--param', `ms=${tag === 'b' ? 4000 : 100}`])
+    const runner = startRunner()
+    const running = await waitFor(() => {
+      const current = json<RunnerStatus>(cli(['status', '--json']).stdout).running[0]
+      return current?.job.params.tag === 'b' ? current : null
+    }, 20_000, 'job b to run')
+    const victimPid = await waitFor(() => {
+      const line = cli(['logs', running?.run.id ?? '']).stdout.match(/pid (\d+)/)
+      return line ? Number(line[1]) : null
+    }, 5000, 'the job child pid')
+    runner.kill('SIGKILL')
+    await exited(runner)
+
+    const restart = startRunner(['--until-idle'])
+    expect(await exited(restart)).toBe(0)
+    expect(isAlive(victimPid)).toBe(false) // the orphaned child was stopped, not left to finish twice
+
+    const runs = json<Run[]>(cli(['history', '--json']).stdout)
+    const interrupted = runs.filter((r) => r.status === 'interrupted')
+    expect(interrupted).toHaveLength(1)
+    expect(interrupted[0]?.jobId).toBe(running?.job.id)
+    const again = runs.filter((r) => r.jobId === running?.job.id).map((r) => [r.attempt, r.status])
+    expect(again.sort()).toEqual([
+      [1, 'interrupted'],
+      [2, 'succeeded'],
+    ])
+    const succeeded = runs.filter((r) => r.status === 'succeeded')
+    expect(succeeded).toHaveLength(tags.length)
+    expect(new Set(succeeded.map((r) => r.jobId)).size).toBe(tags.length)
+    const marked = fs.readFileSync(marks, 'utf8').trim().split('\n').sort()
+    expect(marked).toEqual(tags)
+  })
+
+  it('refuses a second runner on the same data dir', async () => {
+    setup()
+    const first = startRunner()
+    let output = ''
+    first.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    await waitFor(() => output.includes('runner idle'), 20_000, 'the first runner')
+    const second = cli(['run', '--until-idle'])
+    expect(second.code).toBe(1)
+    expect(second.stderr).toMatch(/another runner \(pid \d+/)
+  })
+})
