@@ -33,6 +33,9 @@ jobs:
     killGrace: 200ms
   progress:
     command: [node, scripts/progress.js]
+  once-only:
+    command: [node, scripts/sleep.js, "5000"]
+    onInterrupt: fail
 `
 
 function overlaps(runs: Run[]): boolean {
@@ -263,6 +266,33 @@ describe('runner', () => {
     expect(again.store.getJob(job.id).status).toBe('queued')
     expect(again.store.runsOfJob(job.id)[0]?.status).toBe('interrupted')
     await again.api['jobs.cancel']({ id: job.id })
+  })
+
+  it('fails instead of re-queueing an interrupted job whose type must not run twice', async () => {
+    env = makeTestEnv(CONFIG)
+    const core = env.open()
+    const job = await core.api['jobs.enqueue']({ type: 'once-only', params: {} })
+    core.startRunner()
+    await waitFor(() => core.store.getJob(job.id).status === 'running')
+    await core.close()
+    const after = env.open().store.getJob(job.id)
+    expect(after.status).toBe('failed')
+    expect(after.error).toMatch(/onInterrupt: fail/)
+  })
+
+  it('gives up re-queueing a job interrupted more often than runner.interruptLimit', async () => {
+    env = makeTestEnv(CONFIG.replace('concurrency: 3', 'concurrency: 3, interruptLimit: 2'))
+    const job = await env.open().api['jobs.enqueue']({ type: 'nap', params: { ms: 5000 } })
+    for (let round = 1; round <= 3; round++) {
+      const core = env.open()
+      core.startRunner()
+      await waitFor(() => core.store.getJob(job.id).status === 'running', 5000, `round ${round} to start`)
+      await core.close()
+    }
+    const final = env.open().store
+    expect(final.getJob(job.id).status).toBe('failed')
+    expect(final.getJob(job.id).error).toMatch(/interrupted 3 times \(limit 2\)/)
+    expect(final.runsOfJob(job.id).map((r) => r.status)).toEqual(['interrupted', 'interrupted', 'interrupted'])
   })
 
   it('keeps the previous config when a reload finds errors', async () => {

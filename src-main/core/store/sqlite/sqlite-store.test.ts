@@ -1,0 +1,161 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations'
+import { openDatabase, type SqliteDatabase } from './open-database'
+import { SqliteStore } from './sqlite-store'
+import type { ClaimInput, RunCompletion } from '../store-types'
+
+let dir: string
+let db: SqliteDatabase
+let store: SqliteStore
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-store-'))
+  db = openDatabase(path.join(dir, 'jobdeck.sqlite'))
+  store = new SqliteStore(db)
+})
+
+afterEach(() => {
+  store.close()
+  db.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+const claimInput = (now = Date.now()): ClaimInput => ({
+  now,
+  runnerId: 'r1',
+  concurrency: 10,
+  laneLimit: () => 1,
+  allowedTypes: ['t'],
+})
+
+const completion = (runId: string, outcome: RunCompletion['outcome'] = 'succeeded'): RunCompletion => ({
+  runId,
+  runnerId: 'r1',
+  now: Date.now(),
+  outcome,
+  exitCode: outcome === 'succeeded' ? 0 : 1,
+  signal: null,
+  error: outcome === 'succeeded' ? null : 'exit code 1',
+  progress: { percent: null, current: null, total: null, message: null },
+  itemsOk: null,
+  itemsFailed: null,
+  retryDelay: () => null,
+})
+
+describe('migrations', () => {
+  it('migration 1 creates the queue, history, counters and lock tables at user_version 1', () => {
+    const fresh = new Database(':memory:')
+    const first = MIGRATIONS.find((m) => m.version === 1)
+    fresh.exec(first?.sql ?? '')
+    const tables = (fresh.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map((t) => t.name)
+    expect(tables).toEqual(expect.arrayContaining(['meta', 'jobs', 'runs', 'run_logs', 'job_counts', 'runner_lock']))
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    fresh.close()
+  })
+
+  it('refuses a database whose schema is newer than this version knows, and leaves it untouched', () => {
+    const file = path.join(dir, 'newer.sqlite')
+    const newer = new Database(file)
+    newer.pragma(`user_version = ${SCHEMA_VERSION + 1}`)
+    newer.close()
+    expect(() => openDatabase(file)).toThrow(/schema version \d+, newer than this Jobdeck understands/)
+    const check = new Database(file)
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1)
+    check.close()
+  })
+
+  it('re-opening a migrated database keeps its data', () => {
+    store.enqueue([{ id: '01J00000000000000000000001', type: 't', params: { a: 1 }, priority: 'normal', lane: 'x' }], Date.now())
+    store.close()
+    db.close()
+    db = openDatabase(path.join(dir, 'jobdeck.sqlite'))
+    store = new SqliteStore(db)
+    expect(store.getJob('01J00000000000000000000001').params).toEqual({ a: 1 })
+  })
+})
+
+describe('SqliteStore', () => {
+  it('keeps the per-status counters in step with the jobs table', () => {
+    const now = Date.now()
+    store.enqueue(
+      ['A', 'B', 'C'].map((c, i) => ({ id: `01J0000000000000000000000${c}`, type: 't', params: {}, priority: 'normal' as const, lane: `l${i}` })),
+      now,
+    )
+    const [first] = store.claim(claimInput(now))
+    store.finish(completion(first?.run.id ?? ''))
+    store.cancel('01J0000000000000000000000C', now)
+    const counted = store.counts()
+    const actual = db.prepare(`SELECT status, count(*) AS n FROM jobs GROUP BY status`).all() as Array<{ status: string; n: number }>
+    for (const { status, n } of actual) expect(counted[status as keyof typeof counted]).toBe(n)
+    expect(counted.succeeded + counted.running + counted.canceled + counted.queued).toBe(3)
+    store.clearFinished(Date.now() + 1000)
+    expect(store.counts().succeeded).toBe(0)
+  })
+
+  it('a run can only be finished by the runner that owns it, once', () => {
+    store.enqueue([{ id: '01J00000000000000000000001', type: 't', params: {}, priority: 'normal', lane: 'x' }], Date.now())
+    const [claimed] = store.claim(claimInput())
+    expect(store.finish({ ...completion(claimed?.run.id ?? ''), runnerId: 'someone-else' })).toBeNull()
+    expect(store.finish(completion(claimed?.run.id ?? ''))).not.toBeNull()
+    expect(store.finish(completion(claimed?.run.id ?? '', 'failed'))).toBeNull()
+    expect(store.getRun(claimed?.run.id ?? '').status).toBe('succeeded')
+  })
+
+  it('keeps the newest output when a run exceeds its log limit', () => {
+    store.enqueue([{ id: '01J00000000000000000000001', type: 't', params: {}, priority: 'normal', lane: 'x' }], Date.now())
+    const [claimed] = store.claim(claimInput())
+    const runId = claimed?.run.id ?? ''
+    for (let batch = 0; batch < 10; batch++) {
+      store.appendLogs(
+        Array.from({ length: 100 }, (_, i) => ({ runId, stream: 'stdout' as const, at: Date.now(), text: `line ${batch * 100 + i} ${'x'.repeat(40)}` })),
+        () => 10_000,
+      )
+    }
+    const lines = store.logs(runId)
+    const run = store.getRun(runId)
+    expect(run.logTruncated).toBe(true)
+    expect(run.logBytes).toBeLessThanOrEqual(10_000)
+    expect(lines.at(-1)?.text).toMatch(/^line 999 /)
+    expect(lines[0]?.text).not.toMatch(/^line 0 /)
+    expect(lines.reduce((sum, l) => sum + Buffer.byteLength(l.text) + 1, 0)).toBe(run.logBytes)
+  })
+
+  it('pages history by keyset, newest first, without gaps or repeats', () => {
+    const base = Date.now()
+    for (let i = 0; i < 25; i++) {
+      const id = `01J000000000000000000000${String(i).padStart(2, '0')}`
+      store.enqueue([{ id, type: 't', params: { i }, priority: 'normal', lane: `l${i}` }], base)
+      const [c] = store.claim(claimInput(base + Math.floor(i / 2))) // pairs share a start time
+      store.finish(completion(c?.run.id ?? ''))
+    }
+    const seen: string[] = []
+    let before: { startedAt: number; id: string } | undefined
+    for (;;) {
+      const page = store.listRuns({ limit: 7, ...(before ? { before } : {}) })
+      if (page.length === 0) break
+      seen.push(...page.map((r) => r.id))
+      const last = page.at(-1)
+      before = last ? { startedAt: Date.parse(last.startedAt), id: last.id } : undefined
+    }
+    expect(seen).toHaveLength(25)
+    expect(new Set(seen).size).toBe(25)
+  })
+
+  it('rejects a duplicate job id without enqueuing any of the batch', () => {
+    store.enqueue([{ id: '01J00000000000000000000001', type: 't', params: {}, priority: 'normal', lane: 'x' }], Date.now())
+    expect(() =>
+      store.enqueue(
+        [
+          { id: '01J00000000000000000000002', type: 't', params: {}, priority: 'normal', lane: 'x' },
+          { id: '01J00000000000000000000001', type: 't', params: {}, priority: 'normal', lane: 'x' },
+        ],
+        Date.now(),
+      ),
+    ).toThrow(/already exists/)
+    expect(() => store.getJob('01J00000000000000000000002')).toThrow(/no job/)
+  })
+})
