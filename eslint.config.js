@@ -1,0 +1,195 @@
+// ESLint 9 flat config. Besides the usual recommended rules it enforces the import direction of
+// DESIGN.md ("Layout"): shared <- core <- {electron, server, cli}; renderer and preload import only
+// shared. The layering is expressed with `no-restricted-imports` per folder ("zone"); it is kept
+// honest by scripts/layering.test.ts, which lints snippets with virtual paths in every zone.
+import { builtinModules } from 'node:module'
+import js from '@eslint/js'
+import { defineConfig, globalIgnores } from 'eslint/config'
+import pluginVue from 'eslint-plugin-vue'
+import globals from 'globals'
+import tseslint from 'typescript-eslint'
+
+const CODE_FILES = '*.{ts,tsx,mts,cts,js,mjs,cjs,vue}'
+
+/** Deepest sub-folder level inside a zone for which relative sibling imports are resolved exactly. */
+const MAX_DEPTH = 8
+
+/**
+ * Zones, by project-relative folder. `forbid` lists project folders the zone must not import from
+ * (relative imports are resolved against the folder depth, see siblingPatterns); `node` and
+ * `electron` say whether node builtins / the electron module may be imported.
+ */
+const ALL_TOP_LEVEL = ['src-shared', 'src-main', 'src-renderer', 'src-preload', 'bench', 'e2e', 'scripts', 'bin', 'examples']
+const onlyShared = (self) => ALL_TOP_LEVEL.filter((dir) => dir !== 'src-shared' && dir !== self)
+
+const ZONES = [
+  {
+    dir: 'src-shared',
+    what: 'src-shared is the contract shared by every process',
+    forbid: onlyShared('src-shared'),
+    node: false,
+    electron: false,
+  },
+  {
+    dir: 'src-main/core',
+    what: 'src-main/core is plain Node and is used by electron, server and cli',
+    forbid: ['src-main/electron', 'src-main/server', 'src-main/cli', 'src-renderer', 'src-preload'],
+    node: true,
+    electron: false,
+  },
+  {
+    dir: 'src-main/server',
+    what: 'src-main/server is the headless transport',
+    forbid: ['src-main/electron', 'src-renderer', 'src-preload'],
+    node: true,
+    electron: false,
+  },
+  {
+    dir: 'src-main/cli',
+    what: 'src-main/cli is the headless command (`jobdeck serve` may start src-main/server)',
+    forbid: ['src-main/electron', 'src-renderer', 'src-preload'],
+    node: true,
+    electron: false,
+  },
+  {
+    dir: 'src-main/electron',
+    what: 'src-main/electron hosts the desktop shell only',
+    forbid: ['src-main/server', 'src-main/cli', 'src-renderer', 'src-preload'],
+    node: true,
+    electron: true,
+  },
+  {
+    dir: 'src-renderer',
+    what: 'src-renderer runs in a sandboxed page and talks to the app only through window.jobdeck',
+    forbid: onlyShared('src-renderer'),
+    node: false,
+    electron: false,
+  },
+  {
+    dir: 'src-preload',
+    what: 'src-preload is a sandboxed preload: it may import only src-shared and electron',
+    forbid: onlyShared('src-preload'),
+    node: false,
+    electron: true,
+  },
+]
+
+const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** `target` anywhere in a specifier as whole path segments: catches `../../src-main/cli/x` at any depth. */
+function anyDepthPattern(target, what) {
+  return {
+    regex: `(^|/)${escapeRegex(target)}(/|$)`,
+    message: `${what}; it must not import from ${target}/ (see DESIGN.md "Layout").`,
+  }
+}
+
+/**
+ * Relative imports between sibling folders of the same parent (e.g. src-main/core -> src-main/cli
+ * written as `../../cli/x`) do not mention the parent, so they are matched per file depth: for a
+ * file `depth` folders below the zone folder, `(../){depth+1}cli` is src-main/cli.
+ */
+function siblingPatterns(zone, depth) {
+  const zoneParts = zone.dir.split('/')
+  const patterns = []
+  for (const target of zone.forbid) {
+    const targetParts = target.split('/')
+    let common = 0
+    while (common < zoneParts.length && zoneParts[common] === targetParts[common]) common++
+    if (common === 0) continue // no shared parent: anyDepthPattern already sees the full name
+    const ups = zoneParts.length - common + depth
+    const rest = targetParts.slice(common).join('/')
+    patterns.push({
+      regex: `^(\\./)?(\\.\\./){${ups}}${escapeRegex(rest)}(/|$)`,
+      message: `${zone.what}; it must not import from ${target}/ (see DESIGN.md "Layout").`,
+    })
+  }
+  return patterns
+}
+
+function restrictedImports(zone, depth) {
+  const paths = []
+  const patterns = zone.forbid.map((target) => anyDepthPattern(target, zone.what))
+  if (depth !== undefined) patterns.push(...siblingPatterns(zone, depth))
+  if (!zone.node) {
+    const message = `${zone.what}; node builtins are not available there.`
+    paths.push(...builtinModules.map((name) => ({ name, message })))
+    patterns.push({ regex: '^node:', message })
+  }
+  if (!zone.electron) {
+    const message = `${zone.what}; only src-main/electron (and the preload) may import electron.`
+    paths.push({ name: 'electron', message })
+    patterns.push({ regex: '^electron/', message })
+  }
+  return ['error', { paths, patterns }]
+}
+
+function layeringConfigs() {
+  const configs = []
+  for (const zone of ZONES) {
+    // Any depth: the depth-independent patterns.
+    configs.push({
+      name: `jobdeck/layering/${zone.dir}`,
+      files: [`${zone.dir}/**/${CODE_FILES}`],
+      rules: { 'no-restricted-imports': restrictedImports(zone) },
+    })
+    // Exact depths: adds the sibling-relative patterns (later configs override the rule options).
+    if (!zone.dir.includes('/')) continue
+    for (let depth = 0; depth <= MAX_DEPTH; depth++) {
+      configs.push({
+        name: `jobdeck/layering/${zone.dir}/depth-${depth}`,
+        files: [`${zone.dir}/${'*/'.repeat(depth)}${CODE_FILES}`],
+        rules: { 'no-restricted-imports': restrictedImports(zone, depth) },
+      })
+    }
+  }
+  return configs
+}
+
+export default defineConfig(
+  globalIgnores(['out/', 'dist/', 'node_modules/', 'native/', 'coverage/']),
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...pluginVue.configs['flat/recommended'],
+  {
+    name: 'jobdeck/vue-typescript',
+    files: ['**/*.vue'],
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' },
+      globals: globals.browser,
+    },
+  },
+  {
+    name: 'jobdeck/node-scripts',
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: { globals: globals.node },
+  },
+  {
+    name: 'jobdeck/renderer-globals',
+    files: ['src-renderer/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
+    name: 'jobdeck/rules',
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-unused-vars': 'off',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+        },
+      ],
+    },
+  },
+  {
+    // TypeScript checks identifiers in .ts and .vue; no-undef only knows globals and misfires on types.
+    name: 'jobdeck/no-undef-off-for-typed-files',
+    files: ['**/*.{ts,tsx,mts,cts,vue}'],
+    rules: { 'no-undef': 'off' },
+  },
+  ...layeringConfigs(),
+)

@@ -1,0 +1,178 @@
+// Keeps the import-direction rules of eslint.config.js (DESIGN.md "Layout") from silently breaking:
+// lints snippets under virtual paths in every zone through ESLint's Node API.
+import { fileURLToPath } from 'node:url'
+import { ESLint } from 'eslint'
+import { describe, expect, it } from 'vitest'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const eslint = new ESLint({ cwd: root, overrideConfigFile: fileURLToPath(new URL('../eslint.config.js', import.meta.url)) })
+
+/** ruleIds of the layering violations in `code` linted as if it lived at `filePath` (project-relative). */
+async function violations(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${root}/${filePath}` })
+  if (!result) throw new Error('no lint result')
+  const fatal = result.messages.filter((m) => m.fatal)
+  expect(fatal, `parse errors in ${filePath}`).toEqual([])
+  expect(result.messages.filter((m) => m.message.includes('ignored')), `${filePath} must not be ignored`).toEqual([])
+  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)
+}
+
+/** A snippet that uses its import, so only the layering rule can complain (an SFC for .vue files). */
+function use(file: string, specifier: string): string {
+  if (file.endsWith('.vue')) {
+    return `<script setup lang="ts">\nimport * as m from '${specifier}'\nconst used = m\n</script>\n<template><p>{{ used }}</p></template>\n`
+  }
+  return `import * as m from '${specifier}'\nexport const used = m\n`
+}
+
+type Case = [file: string, specifier: string]
+
+function zone(name: string, denied: Case[], allowed: Case[]): void {
+  describe(name, () => {
+    it.each(denied)('%s: import %s is reported', async (file, specifier) => {
+      expect(await violations(file, use(file, specifier))).toHaveLength(1)
+    })
+    it.each(allowed)('%s: import %s is allowed', async (file, specifier) => {
+      expect(await violations(file, use(file, specifier))).toEqual([])
+    })
+  })
+}
+
+zone(
+  'src-shared',
+  [
+    ['src-shared/x.ts', 'node:fs'],
+    ['src-shared/x.ts', 'fs'],
+    ['src-shared/x.ts', 'path'],
+    ['src-shared/x.ts', 'child_process'],
+    ['src-shared/x.ts', 'os'],
+    ['src-shared/x.ts', 'fs/promises'],
+    ['src-shared/x.ts', 'electron'],
+    ['src-shared/x.ts', 'electron/renderer'],
+    ['src-shared/x.ts', '../src-main/core/runner'],
+    ['src-shared/x.ts', '../src-renderer/ipc'],
+    ['src-shared/x.ts', '../src-preload/bridge'],
+    ['src-shared/deep/er/x.ts', '../../../src-main/electron/main'],
+  ],
+  [
+    ['src-shared/x.ts', './domain'],
+    ['src-shared/deep/x.ts', '../domain'],
+    ['src-shared/x.ts', 'zod'],
+  ],
+)
+
+zone(
+  'src-main/core',
+  [
+    ['src-main/core/x.ts', 'electron'],
+    ['src-main/core/x.ts', 'electron/main'],
+    ['src-main/core/x.ts', '../electron/main'],
+    ['src-main/core/x.ts', '../server'],
+    ['src-main/core/x.ts', '../cli/index'],
+    ['src-main/core/store/x.ts', '../../electron/ipc'],
+    ['src-main/core/store/sqlite/x.ts', '../../../server/http'],
+    ['src-main/core/a/b/c/d/x.ts', '../../../../../cli/args'],
+    ['src-main/core/store/x.ts', '../../../src-main/electron/ipc'],
+    ['src-main/core/store/x.ts', '../../../src-renderer/ipc'],
+    ['src-main/core/store/x.ts', '../../../src-preload/bridge'],
+    ['src-main/core/a/b/c/d/e/f/g/h/i/j/x.ts', '../../../../../../../../../../../../src-main/cli/x'],
+  ],
+  [
+    ['src-main/core/store/x.ts', '../../../src-shared/domain'],
+    ['src-main/core/store/x.ts', '../runner/runner'],
+    ['src-main/core/x.ts', './electron-free/thing'],
+    ['src-main/core/store/x.ts', '../electron/not-the-shell'], // src-main/core/electron, inside core
+    ['src-main/core/x.ts', 'node:child_process'],
+    ['src-main/core/x.ts', 'better-sqlite3'],
+  ],
+)
+
+for (const name of ['server', 'cli'] as const) {
+  const other = name === 'server' ? 'cli' : 'server'
+  zone(
+    `src-main/${name}`,
+    [
+      [`src-main/${name}/x.ts`, 'electron'],
+      [`src-main/${name}/x.ts`, '../electron/main'],
+      [`src-main/${name}/sub/x.ts`, '../../electron/ipc'],
+      [`src-main/${name}/sub/x.ts`, '../../../src-renderer/App.vue'],
+      [`src-main/${name}/sub/x.ts`, '../../../src-preload/index'],
+    ],
+    [
+      [`src-main/${name}/x.ts`, '../core/services'],
+      [`src-main/${name}/x.ts`, `../${other}/x`], // cli's `serve` starts the server
+      [`src-main/${name}/sub/x.ts`, '../../core/services'],
+      [`src-main/${name}/x.ts`, '../../src-shared/api'],
+      [`src-main/${name}/x.ts`, 'node:http'],
+    ],
+  )
+}
+
+zone(
+  'src-main/electron',
+  [
+    ['src-main/electron/x.ts', '../server/http'],
+    ['src-main/electron/x.ts', '../cli/index'],
+    ['src-main/electron/ipc/x.ts', '../../server/http'],
+    ['src-main/electron/x.ts', '../../src-renderer/ipc'],
+    ['src-main/electron/x.ts', '../../src-preload/bridge'],
+  ],
+  [
+    ['src-main/electron/x.ts', 'electron'],
+    ['src-main/electron/x.ts', '../core/engine'],
+    ['src-main/electron/x.ts', '../../src-shared/api'],
+    ['src-main/electron/x.ts', '../../scripts/native-binding.mjs'],
+    ['src-main/electron/x.ts', 'node:path'],
+  ],
+)
+
+zone(
+  'src-renderer',
+  [
+    ['src-renderer/x.ts', 'node:fs'],
+    ['src-renderer/x.ts', 'path'],
+    ['src-renderer/x.ts', 'electron'],
+    ['src-renderer/x.ts', '../src-main/core/runner'],
+    ['src-renderer/x.ts', '../src-preload/bridge'],
+    ['src-renderer/views/x.ts', '../../src-main/electron/main'],
+    ['src-renderer/x.ts', '../scripts/native-binding.mjs'],
+    ['src-renderer/components/X.vue', 'node:fs'],
+    ['src-renderer/components/X.vue', 'electron'],
+    ['src-renderer/components/X.vue', '../../src-main/core/x'],
+  ],
+  [
+    ['src-renderer/x.ts', 'vue'],
+    ['src-renderer/x.ts', '../src-shared/domain'],
+    ['src-renderer/x.ts', './ipc'],
+    ['src-renderer/components/X.vue', '../../src-shared/domain'],
+  ],
+)
+
+zone(
+  'src-preload',
+  [
+    ['src-preload/x.ts', 'node:fs'],
+    ['src-preload/x.ts', 'fs'],
+    ['src-preload/x.ts', '../src-main/core/x'],
+    ['src-preload/x.ts', '../src-renderer/ipc'],
+  ],
+  [
+    ['src-preload/x.ts', 'electron'],
+    ['src-preload/x.ts', '../src-shared/api'],
+    ['src-preload/x.ts', './bridge'],
+  ],
+)
+
+describe('forms of import', () => {
+  it('reports type-only imports, re-exports and side-effect imports too', async () => {
+    expect(await violations('src-shared/x.ts', "import type { Stats } from 'node:fs'\nexport type S = Stats\n")).toHaveLength(1)
+    expect(await violations('src-shared/x.ts', "export { readFile } from 'node:fs'\n")).toHaveLength(1)
+    expect(await violations('src-shared/x.ts', "export * from '../src-main/core/x'\n")).toHaveLength(1)
+    expect(await violations('src-main/core/x.ts', "import 'electron'\n")).toHaveLength(1)
+  })
+
+  it('reports in .vue single-file components', async () => {
+    const sfc = "<script setup lang=\"ts\">\nimport { ipcRenderer } from 'electron'\nconst r = ipcRenderer\n</script>\n<template><p>{{ r }}</p></template>\n"
+    expect(await violations('src-renderer/Bad.vue', sfc)).toHaveLength(1)
+  })
+})
