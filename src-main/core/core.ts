@@ -35,17 +35,27 @@ export interface Core {
   close(): Promise<void>
 }
 
-export function commandExecutorFor(_name: string, type: JobTypeConfig): Executor {
-  return createCommandExecutor(
-    (ctx) =>
-      buildCommand(type, ctx.params, {
-        JOBDECK_RUN_ID: ctx.runId,
-        JOBDECK_JOB_ID: ctx.jobId,
-        JOBDECK_JOB_TYPE: ctx.type,
-        JOBDECK_ATTEMPT: String(ctx.attempt),
-      }),
-    { timeoutMs: type.timeout ?? null, killGraceMs: type.killGrace },
-  )
+/**
+ * The `command` executor for each job type. The engine's own environment is copied once:
+ * reading process.env goes through C++ for every key, on the path of every job start.
+ */
+export function commandExecutors(baseEnv: Record<string, string | undefined> = { ...process.env }): ExecutorFactory {
+  return (_name: string, type: JobTypeConfig): Executor =>
+    createCommandExecutor(
+      (ctx) =>
+        buildCommand(
+          type,
+          ctx.params,
+          {
+            JOBDECK_RUN_ID: ctx.runId,
+            JOBDECK_JOB_ID: ctx.jobId,
+            JOBDECK_JOB_TYPE: ctx.type,
+            JOBDECK_ATTEMPT: String(ctx.attempt),
+          },
+          baseEnv,
+        ),
+      { timeoutMs: type.timeout ?? null, killGraceMs: type.killGrace },
+    )
 }
 
 /** Everything the engine is, without any transport: the CLI, the server and the app all wrap this. */
@@ -73,7 +83,7 @@ export function createCore(options: CoreOptions): Core {
         store,
         events,
         config: () => config.current,
-        executorFor: options.executorFor ?? commandExecutorFor,
+        executorFor: options.executorFor ?? commandExecutors(),
         publishChanges,
         ...options.runner,
       })

@@ -18,14 +18,19 @@ export const DEFAULT_LANE = 'default'
  * `type` is a resolved job type from `LoadedConfig.types`. Env layers, later winning:
  * the engine's own environment, `extraEnv` (from the runner), the type's `env`.
  */
-export function buildCommand(type: JobTypeConfig, params: Params, extraEnv: Record<string, string>): CommandSpec {
+export function buildCommand(
+  type: JobTypeConfig,
+  params: Params,
+  extraEnv: Record<string, string>,
+  baseEnv: Readonly<Record<string, string | undefined>> = process.env,
+): CommandSpec {
   const argv = type.command.map((element) => substitute(element, params))
   const cwd = type.cwd === undefined ? process.cwd() : substitute(type.cwd, params)
   if (!path.isAbsolute(cwd)) {
     throw new Error(`cwd ${JSON.stringify(type.cwd)} became the relative path ${JSON.stringify(cwd)}; a cwd that starts with a {param} must be an absolute path`)
   }
   const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value
+  for (const [key, value] of Object.entries(baseEnv)) if (value !== undefined) env[key] = value
   Object.assign(env, extraEnv)
   for (const [key, value] of Object.entries(type.env)) env[key] = substitute(value, params)
   return { argv, cwd, env }

@@ -9,7 +9,7 @@ import type { EventBus } from '../events/event-bus'
 import type { ExecutionResult, Executor } from '../executors/types'
 import { findProcessesWithEnv, isAlive, killTree, processStartTime } from '../process/process-tree'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import type { ClaimInput, ClaimedRun, LogAppend, RunnerLockInfo } from '../store/store-types'
+import type { ClaimInput, ClaimedRun, LogAppend, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import { retryDelay } from './retry-delay'
 
 export type ExecutorFactory = (typeName: string, type: JobTypeConfig) => Executor
@@ -216,9 +216,8 @@ export class Runner {
     this.ticking = true
     try {
       if (!this.paused) {
-        const claimed = this.opts.store.claim(this.claimInput())
+        const claimed = this.claimAndStart((start) => this.opts.store.claim(this.claimInput(), start))
         if (claimed.length > 0) this.opts.publishChanges()
-        for (const c of claimed) this.launch(c)
       }
       this.scheduleWake()
       this.emitState()
@@ -236,6 +235,23 @@ export class Runner {
     const delay = Math.max(0, at - this.opts.now()) + 5
     // Timers cannot be longer than ~24.8 days; poll() covers the rest.
     this.wakeTimer = setTimeout(() => this.tick(), Math.min(delay, 2 ** 31 - 1))
+  }
+
+  /**
+   * Runs a claiming transaction that starts each claimed run before it commits. Should the
+   * commit fail, the runs it started were never recorded: they are stopped and forgotten.
+   */
+  private claimAndStart(claimWith: (start: (claimed: ClaimedRun) => void) => ClaimedRun[]): ClaimedRun[] {
+    const started: ClaimedRun[] = []
+    try {
+      return claimWith((claimed) => {
+        started.push(claimed)
+        this.launch(claimed)
+      })
+    } catch (error) {
+      for (const claimed of started) this.cancelLocal(claimed.run.id, 'shutdown')
+      throw error
+    }
   }
 
   private launch(claimed: ClaimedRun): void {
@@ -354,23 +370,25 @@ export class Runner {
       return
     }
     const next = this.stopping || this.paused ? null : this.claimInput()
-    const { claimed, durable } = this.opts.store.finishAndClaim(
-      {
-        runId: run.id,
-        runnerId: this.runnerId,
-        now: this.opts.now(),
-        outcome: result.outcome,
-        exitCode: result.exitCode,
-        signal: result.signal,
-        error: result.error,
-        progress: active.progress,
-        itemsOk: result.itemsOk ?? active.itemsOk,
-        itemsFailed: result.itemsFailed ?? active.itemsFailed,
-        retryDelay: (failures) => (type ? retryDelay(type.retries, failures) : null),
-      },
-      next,
-    )
-    for (const c of claimed) this.launch(c)
+    let durable: Promise<void> = Promise.resolve()
+    const completion: RunCompletion = {
+      runId: run.id,
+      runnerId: this.runnerId,
+      now: this.opts.now(),
+      outcome: result.outcome,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      error: result.error,
+      progress: active.progress,
+      itemsOk: result.itemsOk ?? active.itemsOk,
+      itemsFailed: result.itemsFailed ?? active.itemsFailed,
+      retryDelay: (failures) => (type ? retryDelay(type.retries, failures) : null),
+    }
+    this.claimAndStart((start) => {
+      const recorded = this.opts.store.finishAndClaim(completion, next, start)
+      durable = recorded.durable
+      return recorded.claimed
+    })
     this.scheduleWake()
     this.emitState()
     // The result is announced only once it is on disk.

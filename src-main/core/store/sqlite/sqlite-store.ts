@@ -103,45 +103,55 @@ export class SqliteStore {
 
   // ── claim and finish ─────────────────────────────────────────────────────────────────────
 
-  /** Claims as many eligible jobs as the global and lane limits allow, highest priority then oldest. */
-  claim(input: ClaimInput): ClaimedRun[] {
-    return this.tx(() => this.claimInTx(input))
+  /**
+   * Claims as many eligible jobs as the global and lane limits allow, highest priority then
+   * oldest. `start` is called for each claim inside the transaction, with the write lock held
+   * and before the commit: the work starts while the commit is written, and no other process
+   * can change the claimed job in between. If the commit then fails, the caller must stop what
+   * it started (the claims were never recorded).
+   */
+  claim(input: ClaimInput, start?: (claimed: ClaimedRun) => void): ClaimedRun[] {
+    return this.tx(() => this.claimInTx(input, start))
   }
 
-  private claimInTx(input: ClaimInput): ClaimedRun[] {
+  private claimInTx(input: ClaimInput, start?: (claimed: ClaimedRun) => void): ClaimedRun[] {
     const running = this.stmt.runningByLane.all() as Array<{ lane: string; n: number }>
     const perLane = new Map(running.map((r) => [r.lane, r.n]))
     let total = running.reduce((sum, r) => sum + r.n, 0)
-    const claimed: ClaimedRun[] = []
-    let seq: number | null = null
+    const picked: Array<{ row: JobRow; claimed: ClaimedRun }> = []
     while (total < input.concurrency) {
       const full = [...perLane].filter(([lane, n]) => n >= input.laneLimit(lane)).map(([lane]) => lane)
       if (input.blockedLanes) full.push(...input.blockedLanes)
-      const row = this.stmt.nextEligible.get(input.now, JSON.stringify(full), JSON.stringify(input.allowedTypes)) as
-        | JobRow
-        | undefined
+      const row = this.stmt.nextEligible.get(
+        input.now,
+        JSON.stringify(full),
+        JSON.stringify(input.allowedTypes),
+        JSON.stringify(picked.map((p) => p.row.id)),
+      ) as JobRow | undefined
       if (!row) break
-      seq ??= this.nextSeq()
-      const runId = newId(input.now)
-      const attempt = row.attempts + 1
-      const runRow = this.stmt.insertRun.get({
-        id: runId,
+      picked.push({ row, claimed: claimedFrom(row, newId(input.now), input) })
+      perLane.set(row.lane, (perLane.get(row.lane) ?? 0) + 1)
+      total++
+    }
+    if (picked.length === 0) return []
+    for (const { claimed } of picked) start?.(claimed)
+    const seq = this.nextSeq()
+    for (const { row, claimed } of picked) {
+      this.stmt.insertRun.run({
+        id: claimed.run.id,
         jobId: row.id,
         type: row.type,
         lane: row.lane,
         params: row.params,
-        attempt,
+        attempt: claimed.run.attempt,
         queuedAt: row.queued_at,
         startedAt: input.now,
         runnerId: input.runnerId,
         seq,
-      }) as RunRow
-      const jobRow = this.stmt.markJobRunning.get({ id: row.id, runId, seq }) as JobRow
-      claimed.push({ job: toJob(jobRow), run: toRun(runRow) })
-      perLane.set(row.lane, (perLane.get(row.lane) ?? 0) + 1)
-      total++
+      })
+      this.stmt.markJobRunning.run({ id: row.id, runId: claimed.run.id, seq })
     }
-    return claimed
+    return picked.map((p) => p.claimed)
   }
 
   setRunPid(runId: string, pid: number | null, pidStart: string | null): void {
@@ -164,7 +174,11 @@ export class SqliteStore {
 
   /** Records a run's result and its job's next state; returns null if the run is not ours to finish. */
   finish(completion: RunCompletion): ClaimedRun | null {
-    return this.tx(() => this.finishInTx(completion))
+    return this.tx(() => {
+      if (!this.finishInTx(completion)) return null
+      const run = this.getRun(completion.runId)
+      return { run, job: this.getJob(run.jobId) }
+    })
   }
 
   /**
@@ -176,11 +190,12 @@ export class SqliteStore {
   finishAndClaim(
     completion: RunCompletion,
     next: ClaimInput | null,
-  ): { finished: ClaimedRun | null; claimed: ClaimedRun[]; durable: Promise<void> } {
+    start?: (claimed: ClaimedRun) => void,
+  ): { finished: boolean; claimed: ClaimedRun[]; durable: Promise<void> } {
     const fullSync = this.fullSync
     const { finished, claimed } = (fullSync ? this.relaxedTx.bind(this) : this.tx.bind(this))(() => {
       const finished = this.finishInTx(completion)
-      const claimed = next ? this.claimInTx(next) : []
+      const claimed = next ? this.claimInTx(next, start) : []
       return { finished, claimed }
     })
     const durable = fullSync ? this.walSync.sync().catch(() => this.forceSync()) : Promise.resolve()
@@ -196,13 +211,12 @@ export class SqliteStore {
     this.walSync.close()
   }
 
-  private finishInTx(c: RunCompletion): ClaimedRun | null {
-    const runRow = this.stmt.getRun.get(c.runId) as RunRow | undefined
-    if (!runRow || runRow.status !== 'running' || runRow.runner_id !== c.runnerId) return null
-    const jobRow = this.stmt.getJob.get(runRow.job_id) as JobRow
+  /** Fencing: only a run still `running` and owned by this runner is finished, once. */
+  private finishInTx(c: RunCompletion): boolean {
     const seq = this.nextSeq()
-    this.stmt.finishRun.run({
+    const owned = this.stmt.finishRun.get({
       runId: c.runId,
+      runnerId: c.runnerId,
       status: c.outcome,
       now: c.now,
       exitCode: c.exitCode,
@@ -215,24 +229,22 @@ export class SqliteStore {
       itemsOk: c.itemsOk,
       itemsFailed: c.itemsFailed,
       seq,
-    })
+    }) as { job_id: string } | undefined
+    if (!owned) return false
+    const jobId = owned.job_id
     if (c.outcome === 'failed') {
-      const failures = jobRow.failures + 1
+      const failures = (this.stmt.jobFailures.get(jobId) as { failures: number }).failures + 1
       const delay = c.retryDelay(failures)
       if (delay !== null) {
-        const runAfter = c.now + delay
-        this.stmt.jobRetrying.run({ id: jobRow.id, failures, runAfter, error: c.error, seq })
+        this.stmt.jobRetrying.run({ id: jobId, failures, runAfter: c.now + delay, error: c.error, seq })
       } else {
-        this.stmt.jobFinished.run({ id: jobRow.id, status: 'failed', now: c.now, error: c.error, failures, seq })
+        this.stmt.jobFinished.run({ id: jobId, status: 'failed', now: c.now, error: c.error, failures, seq })
       }
     } else {
       const error = c.outcome === 'canceled' ? (c.error ?? 'canceled by operator') : c.outcome === 'partial' ? c.error : null
-      this.stmt.jobFinished.run({ id: jobRow.id, status: c.outcome, now: c.now, error, failures: jobRow.failures, seq })
+      this.stmt.jobDone.run({ id: jobId, status: c.outcome, now: c.now, error, seq })
     }
-    return {
-      job: toJob(this.stmt.getJob.get(jobRow.id) as JobRow),
-      run: toRun(this.stmt.getRun.get(c.runId) as RunRow),
-    }
+    return true
   }
 
   /**
@@ -545,20 +557,25 @@ function prepareStatements(db: SqliteDatabase) {
         AND (run_after IS NULL OR run_after <= ?)
         AND lane NOT IN (SELECT value FROM json_each(?))
         AND type IN (SELECT value FROM json_each(?))
+        AND id NOT IN (SELECT value FROM json_each(?))
       ORDER BY priority DESC, ord LIMIT 1`),
     insertRun: db.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, runner_id, seq)
-      VALUES (@id, @jobId, @type, @lane, @params, @attempt, 'running', @queuedAt, @startedAt, @runnerId, @seq) RETURNING *`),
+      VALUES (@id, @jobId, @type, @lane, @params, @attempt, 'running', @queuedAt, @startedAt, @runnerId, @seq)`),
     markJobRunning: db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, last_run_id = @runId,
-      run_after = NULL, error = NULL, seq = @seq WHERE id = @id RETURNING *`),
+      run_after = NULL, error = NULL, seq = @seq WHERE id = @id`),
     setRunPid: db.prepare(`UPDATE runs SET pid = @pid, pid_start = @pidStart, seq = @seq WHERE id = @runId`),
     saveProgress: db.prepare(`UPDATE runs SET progress_percent = @percent, progress_current = @current,
       progress_total = @total, progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed
       WHERE id = @runId AND status = 'running'`),
     finishRun: db.prepare(`UPDATE runs SET status = @status, finished_at = @now, exit_code = @exitCode, signal = @signal,
       error = @error, progress_percent = @percent, progress_current = @current, progress_total = @total,
-      progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed, seq = @seq WHERE id = @runId`),
+      progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed, seq = @seq
+      WHERE id = @runId AND status = 'running' AND runner_id = @runnerId RETURNING job_id`),
     jobRetrying: db.prepare(`UPDATE jobs SET status = 'retrying', failures = @failures, run_after = @runAfter,
       queued_at = @runAfter, error = @error, cancel_requested = 0, seq = @seq WHERE id = @id`),
+    jobFailures: db.prepare(`SELECT failures FROM jobs WHERE id = ?`),
+    jobDone: db.prepare(`UPDATE jobs SET status = @status, finished_at = @now, error = @error,
+      run_after = NULL, cancel_requested = 0, seq = @seq WHERE id = @id`),
     jobFinished: db.prepare(`UPDATE jobs SET status = @status, finished_at = @now, error = @error, failures = @failures,
       run_after = NULL, cancel_requested = 0, seq = @seq WHERE id = @id`),
     runningRuns: db.prepare(`SELECT * FROM runs WHERE status = 'running' ORDER BY started_at`),
@@ -599,4 +616,37 @@ function prepareStatements(db: SqliteDatabase) {
     syncNormal: db.prepare(`PRAGMA synchronous = NORMAL`),
     syncFull: db.prepare(`PRAGMA synchronous = FULL`),
   }
+}
+
+/** The job and run a claim produces, as the claim's writes will record them. */
+function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedRun {
+  const job = toJob({ ...row, status: 'running', attempts: row.attempts + 1, last_run_id: runId, run_after: null, error: null })
+  const run = toRun({
+    id: runId,
+    job_id: row.id,
+    type: row.type,
+    lane: row.lane,
+    params: row.params,
+    attempt: row.attempts + 1,
+    status: 'running',
+    queued_at: row.queued_at,
+    started_at: input.now,
+    finished_at: null,
+    exit_code: null,
+    signal: null,
+    error: null,
+    progress_percent: null,
+    progress_current: null,
+    progress_total: null,
+    progress_message: null,
+    items_ok: null,
+    items_failed: null,
+    runner_id: input.runnerId,
+    pid: null,
+    pid_start: null,
+    log_bytes: 0,
+    log_truncated: 0,
+    seq: 0,
+  })
+  return { job, run }
 }
