@@ -117,9 +117,14 @@ class CommandRun {
       return
     }
     this.child = child
-    if (child.pid !== undefined) this.tree = new ProcessTree(child.pid)
+    if (child.pid !== undefined) {
+      this.tree = new ProcessTree(child.pid)
+      // A pid means the child exists: libuv returns only after the exec succeeded. Reporting
+      // here rather than on the 'spawn' event keeps queued callbacks out of the measurement.
+      this.started = true
+      this.ctx.onStarted(child.pid)
+    }
 
-    child.once('spawn', this.onSpawn)
     child.on('error', this.onError)
     child.once('exit', this.onExit)
     child.once('close', this.onClose)
@@ -134,11 +139,6 @@ class CommandRun {
   }
 
   // --- child events ------------------------------------------------------------------------------
-
-  private readonly onSpawn = (): void => {
-    this.started = true
-    this.ctx.onStarted(this.child?.pid ?? null)
-  }
 
   private readonly onError = (error: Error): void => {
     if (this.finished) return
