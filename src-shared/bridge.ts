@@ -1,0 +1,30 @@
+// The one object every renderer talks to, whatever carries it: Electron IPC (preload) or the
+// headless server's WebSocket. Both transports build it from the same method list.
+import { apiInputs, type ApiInput, type ApiMethod, type ApiResults } from './api'
+import type { ErrorInfo } from './errors'
+import type { EventMap, EventName } from './events'
+
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
+
+export type BridgeMethods = { [M in ApiMethod]: (args: ApiInput<M>) => Promise<ApiResult<ApiResults[M]>> }
+
+export interface BridgeEvents {
+  /** Subscribes to an engine event; returns the unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void
+}
+
+export type JobdeckBridge = BridgeMethods & BridgeEvents
+
+/** Every API method, in declaration order: transports register exactly these. */
+export const API_METHODS = Object.keys(apiInputs) as ApiMethod[]
+
+/** IPC channel of one API method. */
+export const apiChannel = (method: ApiMethod): string => `jobdeck:api:${method}`
+
+/** IPC channel on which the main process pushes `{ name, payload }` events to the window. */
+export const EVENT_CHANNEL = 'jobdeck:event'
+
+export interface EventMessage<E extends EventName = EventName> {
+  name: E
+  payload: EventMap[E]
+}
