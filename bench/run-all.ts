@@ -2,6 +2,7 @@
 import os from 'node:os'
 import { benchCommandThroughput } from './command-throughput'
 import { benchDispatchLatency } from './dispatch-latency'
+import { benchMonitorOverhead } from './monitor-overhead'
 import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
 
 const only = process.argv[2]
@@ -15,6 +16,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   },
   command: benchCommandThroughput,
   dispatch: benchDispatchLatency,
+  monitor: benchMonitorOverhead,
 }
 
 for (const [name, run] of Object.entries(suites)) {

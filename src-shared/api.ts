@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { JobTypeInfo } from './config-schema'
 import type { Job, LogLine, Run, RunnerStatus } from './domain'
 import { PRIORITIES, RUN_STATUSES } from './domain'
+import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
 
 const id = z.string().min(1, 'expected a job or run id').max(64)
 const paramsInput = z.record(z.string(), z.unknown())
@@ -39,6 +40,14 @@ export const apiInputs = {
   }),
   'runs.get': z.strictObject({ id }),
   'runs.log': z.strictObject({ id, afterId: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(100_000).default(10_000) }),
+  'runs.usage': z.strictObject({ id }),
+  'monitor.latest': z.strictObject({}),
+  'monitor.range': z.strictObject({
+    since: instant,
+    until: instant.optional(),
+    /** raw samples (kept an hour), per-minute aggregates (kept 30 days), or chosen by the span. */
+    resolution: z.enum(['raw', 'minute', 'auto']).default('auto'),
+  }),
   'config.get': z.strictObject({}),
   'config.reload': z.strictObject({}),
 } as const
@@ -65,6 +74,19 @@ export interface LogPage {
   truncated: boolean
 }
 
+export interface MonitorLatest {
+  sample: HostSample | null
+  health: Health
+  /** Job types held back by the resource gate, with the reason. */
+  waiting: Record<string, string>
+}
+
+export interface MonitorRange {
+  resolution: 'raw' | 'minute'
+  samples: HostSample[]
+  minutes: HostMinute[]
+}
+
 export interface ApiResults {
   'jobs.enqueue': Job
   'jobs.enqueueBulk': Job[]
@@ -78,6 +100,9 @@ export interface ApiResults {
   'runs.list': Run[]
   'runs.get': RunDetail
   'runs.log': LogPage
+  'runs.usage': RunUsage
+  'monitor.latest': MonitorLatest
+  'monitor.range': MonitorRange
   'config.get': ConfigInfo
   'config.reload': ConfigInfo
 }

@@ -2,7 +2,7 @@
 // reuses the same types to build forms, so the schema lives here.
 import { z } from 'zod'
 import { PARAM_TYPES, PRIORITIES } from './domain'
-import { parseDuration } from './units'
+import { parseDuration, parseSize } from './units'
 
 function durationExpected(what: string, got: unknown): string {
   const shown =
@@ -21,6 +21,36 @@ const durationText = (what: string): z.ZodType<number> =>
       }
       return ms
     })
+
+const sizeText = (what: string): z.ZodType<number> =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const bytes = typeof value === 'number' ? value : parseSize(value)
+    if (bytes === null || bytes < 0) {
+      ctx.addIssue({ code: 'custom', message: `expected ${what} as a size like 2GB, 512MiB or 1048576, got ${JSON.stringify(value)}` })
+      return z.NEVER
+    }
+    return bytes
+  })
+
+const percentText = (what: string): z.ZodType<number> =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const number = typeof value === 'number' ? value : Number(value.trim().replace(/%$/, ''))
+    if (!Number.isFinite(number) || number < 0 || number > 100) {
+      ctx.addIssue({ code: 'custom', message: `expected ${what} as a percentage from 0 to 100 like 80%, got ${JSON.stringify(value)}` })
+      return z.NEVER
+    }
+    return number
+  })
+
+/** What a job type needs from the machine before it may start (the resource gate). */
+export const needsSchema = z.strictObject({
+  freeMemory: sizeText('needs.freeMemory').optional(),
+  /** Free space on the filesystem of the type's working dir. */
+  freeDisk: sizeText('needs.freeDisk').optional(),
+  /** The machine's CPU use must be below this. */
+  maxCpu: percentText('needs.maxCpu').optional(),
+})
+export type Needs = z.output<typeof needsSchema>
 
 const scalar = z.union([z.string(), z.number(), z.boolean()])
 
@@ -101,6 +131,7 @@ export const jobTypeSchema = z.strictObject({
   onInterrupt: z.enum(['requeue', 'fail']).default('requeue'),
   /** Bytes of output kept per run (newest kept). */
   logLimit: z.number().int().min(1024).default(1024 * 1024),
+  needs: needsSchema.optional(),
 })
 export type JobTypeConfig = z.output<typeof jobTypeSchema>
 
@@ -114,8 +145,40 @@ export const runnerSchema = z.strictObject({
   interruptLimit: z.number().int().min(1).max(100).default(3),
 })
 
+const thresholdPair = (what: string, warning: number, critical: number) =>
+  z
+    .strictObject({ warning: percentText(`${what}.warning`), critical: percentText(`${what}.critical`) })
+    .refine((t) => t.warning < t.critical, { message: `${what}: warning must be below critical` })
+    .default({ warning, critical })
+
+export const monitorSchema = z.strictObject({
+  /** Host sampling period. */
+  interval: durationText('monitor.interval').default(1_000),
+  /** Per-run process tree sampling period. */
+  runInterval: durationText('monitor.runInterval').default(500),
+  thresholds: z
+    .strictObject({
+      cpu: thresholdPair('monitor.thresholds.cpu', 85, 97),
+      memory: thresholdPair('monitor.thresholds.memory', 85, 95),
+      disk: thresholdPair('monitor.thresholds.disk', 90, 97),
+    })
+    .default({ cpu: { warning: 85, critical: 97 }, memory: { warning: 85, critical: 95 }, disk: { warning: 90, critical: 97 } }),
+  /** A level is entered after this many samples past its threshold, and left after as many back below it by `margin`. */
+  hysteresis: z
+    .strictObject({ samples: z.number().int().min(1).max(60).default(3), margin: z.number().min(0).max(50).default(5) })
+    .default({ samples: 3, margin: 5 }),
+  /** A run longer than its type's p95 duration times this emits `run.overrun`. */
+  overrunFactor: z.number().min(1).max(100).default(2),
+  rawRetention: durationText('monitor.rawRetention').default(3_600_000),
+  aggregateRetention: durationText('monitor.aggregateRetention').default(30 * 86_400_000),
+})
+export type MonitorConfig = z.output<typeof monitorSchema>
+
+export const DEFAULT_MONITOR_CONFIG: MonitorConfig = monitorSchema.parse({})
+
 export const configSchema = z.strictObject({
   runner: runnerSchema.default({ concurrency: 1, interruptLimit: 3 }),
+  monitor: monitorSchema.default(DEFAULT_MONITOR_CONFIG),
   lanes: z.record(z.string().min(1), laneSchema).default({}),
   jobs: z.record(z.string().regex(PARAM_NAME, 'a job type name is letters, digits, _ or -'), jobTypeSchema),
 })

@@ -97,6 +97,10 @@ export interface Run {
   pid: number | null
   logBytes: number
   logTruncated: boolean
+  /** Highest resident memory of the run's whole process tree, sampled. */
+  peakRssBytes: number | null
+  /** CPU time of the run's whole process tree (children included). */
+  cpuSeconds: number | null
 }
 
 export type LogStream = 'stdout' | 'stderr' | 'system'
@@ -124,4 +128,16 @@ export interface RunnerStatus {
   running: Array<{ job: Job; run: Run }>
   queued: WaitingJob[]
   counts: Record<JobStatus, number>
+  /** The host as last sampled by the runner's monitor; null before the first sample. */
+  health: HostHealthSummary | null
+}
+
+export interface HostHealthSummary {
+  level: 'healthy' | 'warning' | 'critical'
+  reasons: string[]
+  /** When the sample was taken (ISO-8601). */
+  sampledAt: string
+  cpu: number
+  memory: { usedPercent: number; availableBytes: number; totalBytes: number }
+  disk: Array<{ path: string; usedPercent: number; freeBytes: number }>
 }

@@ -1,5 +1,6 @@
 // Every change the engine makes is announced, so views subscribe instead of polling.
 import type { Job, LogLine, Progress, Run } from './domain'
+import type { Health, HostSample } from './monitor'
 
 export interface EventMap {
   /** A job row changed (enqueued, claimed, finished, canceled, reprioritised, …). */
@@ -11,6 +12,14 @@ export interface EventMap {
   'jobs.cleared': { count: number; before: string }
   'runner.changed': { paused: boolean; state: 'running' | 'idle' | 'paused' | 'stopped' }
   'config.changed': { path: string; ok: boolean; errors: string[] }
+  /** A host sample (about once a second) with the health it leads to. */
+  'monitor.sample': { sample: HostSample; health: Health }
+  'health.changed': { health: Health }
+  /** Job types the resource gate holds back now, with the reason (empty when none). */
+  'runner.waiting': { reasons: Record<string, string> }
+  'run.usage': { runId: string; cpuPercent: number; rssBytes: number; cpuSeconds: number | null; peakRssBytes: number | null }
+  /** A run has taken longer than its type's usual (p95) duration times the overrun factor. Once per run. */
+  'run.overrun': { runId: string; jobId: string; type: string; elapsedMs: number; usualMs: number; factor: number }
 }
 
 export type EventName = keyof EventMap

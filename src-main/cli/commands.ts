@@ -11,6 +11,9 @@ import { resolveDataDir } from '../core/paths'
 import type { BulkRowError } from '../core/services/services'
 import { localTime, paramsText, printJson, progressText, runDuration, table } from './output'
 import { runHeadless } from './run-command'
+import { serveHeadless } from './serve-command'
+import { runMonitor } from './monitor-command'
+import { formatBytes } from '../../src-shared/units'
 
 export interface CommandInput {
   values: Record<string, unknown>
@@ -173,6 +176,27 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
+  monitor: {
+    summary: 'print this machine\'s CPU, memory and disk once a second, with the health it leads to',
+    usage: 'jobdeck monitor [--json]',
+    options: { json: { type: 'boolean' } },
+    async run({ values }) {
+      const path = configPathFor(values).path
+      const loaded = loadConfigFile(path)
+      if (!loaded.ok) throw new JobdeckError('config_invalid', `${path} has errors; run \`jobdeck validate\``)
+      return runMonitor(loaded.config, resolveDataDir(str(values, 'data-dir')), values.json === true)
+    },
+  },
+
+  serve: {
+    summary: 'run the queue and serve the app to a browser (127.0.0.1, with a token)',
+    usage: 'jobdeck serve [--port N] [--host H]',
+    options: { port: { type: 'string' }, host: { type: 'string' } },
+    async run({ values }) {
+      return serveHeadless(() => openCore(values), { port: str(values, 'port'), host: str(values, 'host') })
+    },
+  },
+
   status: {
     summary: 'show the runner, running jobs and the queue with wait reasons',
     usage: 'jobdeck status [--json]',
@@ -189,6 +213,15 @@ export const COMMANDS: Record<string, Command> = {
           `runner: ${status.state}${status.runnerPid ? ` (pid ${status.runnerPid})` : ''}` +
             ` · ${c.running} running · ${c.queued + c.retrying} waiting · ${c.succeeded} succeeded · ${c.partial} partial · ${c.failed} failed · ${c.canceled} canceled\n`,
         )
+        const h = status.health
+        if (h) {
+          process.stdout.write(
+            `health: ${h.level}${h.reasons.length ? ` (${h.reasons.join('; ')})` : ''} · CPU ${Math.round(h.cpu)}%` +
+              ` · memory ${Math.round(h.memory.usedPercent)}% (${formatBytes(h.memory.availableBytes)} free)` +
+              h.disk.map((d) => ` · disk ${d.path} ${Math.round(d.usedPercent)}%`).join('') +
+              ` · sampled ${localTime(h.sampledAt)}\n`,
+          )
+        }
         if (status.running.length > 0) {
           process.stdout.write('\nrunning\n')
           process.stdout.write(
@@ -251,9 +284,20 @@ export const COMMANDS: Record<string, Command> = {
         }
         process.stdout.write(
           table(
-            ['run', 'type', 'status', 'try', 'started', 'duration', 'lane', 'error'],
-            runs.map((r) => [r.id, r.type, r.status, String(r.attempt), localTime(r.startedAt), runDuration(r), r.lane, r.error ?? '']),
-            new Set([3]),
+            ['run', 'type', 'status', 'try', 'started', 'duration', 'peak RSS', 'CPU s', 'lane', 'error'],
+            runs.map((r) => [
+              r.id,
+              r.type,
+              r.status,
+              String(r.attempt),
+              localTime(r.startedAt),
+              runDuration(r),
+              r.peakRssBytes === null ? '—' : formatBytes(r.peakRssBytes),
+              r.cpuSeconds === null ? '—' : r.cpuSeconds.toFixed(1),
+              r.lane,
+              r.error ?? '',
+            ]),
+            new Set([3, 6, 7]),
           ),
         )
         return 0

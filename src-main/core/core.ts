@@ -11,6 +11,11 @@ import { openDatabase } from './store/sqlite/open-database'
 import { SqliteStore } from './store/sqlite/sqlite-store'
 import type { Executor } from './executors/types'
 import type { JobTypeConfig } from '../../src-shared/config-schema'
+import type { HostSample } from '../../src-shared/monitor'
+import { HostSampler } from './monitor/host-sampler'
+import { Monitor } from './monitor/monitor'
+import { ProcessTreeUsage } from './monitor/process-usage'
+import { MonitorStore } from './store/sqlite/monitor-store'
 
 export interface CoreOptions {
   dataDir: string
@@ -19,6 +24,8 @@ export interface CoreOptions {
   /** Replaces the default executors (the `command` executor), e.g. for benchmarks. */
   executorFor?: ExecutorFactory
   runner?: { pollMs?: number; heartbeatMs?: number; lockStaleMs?: number }
+  /** Replaces the host sampler (tests drive the resource gate with a fake one). */
+  hostSampler?: { sample(): Promise<HostSample> }
 }
 
 export interface Core {
@@ -32,6 +39,7 @@ export interface Core {
   /** Takes the runner lock and starts running jobs in this process. */
   startRunner(): Runner
   runner(): Runner | null
+  monitor(): Monitor | null
   close(): Promise<void>
 }
 
@@ -64,10 +72,18 @@ export function createCore(options: CoreOptions): Core {
   const config = ConfigManager.open(options.configPath, events)
   const db = openDatabase(databaseFile(options.dataDir), { synchronous: options.synchronous ?? 'FULL' })
   const store = new SqliteStore(db)
+  const monitorStore = new MonitorStore(db, store)
   const feed = new ChangeFeed(store, events)
   let runner: Runner | null = null
+  let monitor: Monitor | null = null
   const publishChanges = (): void => feed.publish()
-  const api = createServices({ store, config, runner: () => runner, publishChanges })
+  const api = createServices({ store, monitorStore, config, runner: () => runner, monitor: () => monitor, publishChanges })
+
+  /** The data dir and every job type's working dir: the filesystems whose space matters. */
+  const watchedPaths = (): string[] => [
+    options.dataDir,
+    ...[...config.current.types.values()].map((t) => t.cwd).filter((cwd): cwd is string => typeof cwd === 'string' && !cwd.includes('{')),
+  ]
 
   return {
     dataDir: options.dataDir,
@@ -77,6 +93,7 @@ export function createCore(options: CoreOptions): Core {
     api,
     publishChanges,
     runner: () => runner,
+    monitor: () => monitor,
     startRunner() {
       if (runner) return runner
       const candidate = new Runner({
@@ -85,15 +102,29 @@ export function createCore(options: CoreOptions): Core {
         config: () => config.current,
         executorFor: options.executorFor ?? commandExecutors(),
         publishChanges,
+        gate: (name, type) => monitor?.gate(name, type) ?? null,
+        usageOf: (runId, type) => monitor?.finishRun(runId, type) ?? { peakRssBytes: null, cpuSeconds: null },
         ...options.runner,
       })
       candidate.start()
       runner = candidate
+      monitor = new Monitor({
+        store: monitorStore,
+        events,
+        config: () => config.current,
+        hostSampler: options.hostSampler ?? new HostSampler({ paths: watchedPaths }),
+        treeUsage: (pid) => new ProcessTreeUsage(pid),
+        activeRuns: () => candidate.activeRuns(),
+        onGateChange: () => candidate.tick(),
+      })
+      monitor.start()
       return runner
     },
     async close() {
       await runner?.stop()
+      monitor?.stop()
       runner = null
+      monitor = null
       store.close()
       db.close()
     },

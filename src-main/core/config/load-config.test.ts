@@ -54,7 +54,7 @@ describe('loadConfigFile errors', () => {
     const errors = errorsOf(loadConfigFile(file))
     expect(errors.map(formatConfigError)).toEqual([
       `${file}:4:5: jobs.fetch: unknown key "tmeout"; expected one of title, description, command, cwd, env, params, ` +
-        'lane, timeout, killGrace, retries, priority, onInterrupt, logLimit (did you mean "timeout"?)',
+        'lane, timeout, killGrace, retries, priority, onInterrupt, logLimit, needs (did you mean "timeout"?)',
     ])
     expect(errors[0]?.path).toBe('jobs.fetch.tmeout')
   })

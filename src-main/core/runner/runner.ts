@@ -31,6 +31,8 @@ export interface RunnerOptions {
   now?: () => number
   /** Extra reasons a type may not start now (resource gate); `null` when it may. */
   gate?: (typeName: string, type: JobTypeConfig) => string | null
+  /** The sampled usage of a run that just ended (process tree peak RSS and CPU seconds). */
+  usageOf?: (runId: string, type: string) => { peakRssBytes: number | null; cpuSeconds: number | null }
 }
 
 interface ActiveRun {
@@ -43,6 +45,7 @@ interface ActiveRun {
   lastProgressSave: number
   logLimit: number
   cancelReason: 'operator' | 'shutdown' | null
+  pid: number | null
   pidTimer: NodeJS.Timeout | null
   done: Promise<void>
 }
@@ -65,7 +68,7 @@ const EMPTY_PROGRESS: Progress = { percent: null, current: null, total: null, me
  */
 export class Runner {
   readonly runnerId: string
-  private readonly opts: Required<Omit<RunnerOptions, 'gate'>> & Pick<RunnerOptions, 'gate'>
+  private readonly opts: Required<Omit<RunnerOptions, 'gate' | 'usageOf'>> & Pick<RunnerOptions, 'gate' | 'usageOf'>
   private dispatchListener: ((run: Run, claimToStartMs: number) => void) | null = null
   private readonly active = new Map<string, ActiveRun>()
   private logBuffer: LogAppend[] = []
@@ -96,6 +99,17 @@ export class Runner {
   /** Reports, per run, the time from its claim to the executor starting the work (dispatch latency). */
   onDispatch(listener: (run: Run, claimToStartMs: number) => void): void {
     this.dispatchListener = listener
+  }
+
+  /** The runs this runner is running now, with their process ids once started. */
+  activeRuns(): Array<{ runId: string; jobId: string; type: string; pid: number | null; startedAt: number }> {
+    return [...this.active.values()].map((a) => ({
+      runId: a.claimed.run.id,
+      jobId: a.claimed.job.id,
+      type: a.claimed.run.type,
+      pid: a.pid,
+      startedAt: Date.parse(a.claimed.run.startedAt),
+    }))
   }
 
   get isPaused(): boolean {
@@ -268,6 +282,7 @@ export class Runner {
       lastProgressSave: 0,
       logLimit: type?.logLimit ?? 1024 * 1024,
       cancelReason: null,
+      pid: null,
       pidTimer: null,
       done: Promise.resolve(),
     }
@@ -284,6 +299,7 @@ export class Runner {
           onStarted: (pid) => {
             this.dispatchListener?.(run, performance.now() - claimedAt)
             if (pid === null) return
+            active.pid = pid
             active.pidTimer = setTimeout(() => {
               active.pidTimer = null
               if (this.active.has(run.id)) this.opts.store.setRunPid(run.id, pid, processStartTime(pid))
@@ -364,6 +380,7 @@ export class Runner {
     if (active.pidTimer) clearTimeout(active.pidTimer)
     this.flushLogs()
     this.active.delete(run.id)
+    const usage = this.opts.usageOf?.(run.id, run.type) ?? { peakRssBytes: null, cpuSeconds: null }
     if (active.cancelReason === 'shutdown') {
       // Left `running` on purpose: stop() records it as interrupted, so the job is re-queued.
       this.checkIdle()
@@ -382,6 +399,8 @@ export class Runner {
       progress: active.progress,
       itemsOk: result.itemsOk ?? active.itemsOk,
       itemsFailed: result.itemsFailed ?? active.itemsFailed,
+      peakRssBytes: usage.peakRssBytes,
+      cpuSeconds: usage.cpuSeconds,
       retryDelay: (failures) => (type ? retryDelay(type.retries, failures) : null),
     }
     this.claimAndStart((start) => {

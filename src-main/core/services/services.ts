@@ -11,10 +11,18 @@ import type { Runner } from '../runner/runner'
 import { explainWaiting } from '../runner/wait-reasons'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { NewJob } from '../store/store-types'
+import type { MonitorStore } from '../store/sqlite/monitor-store'
+import type { Monitor } from '../monitor/monitor'
+import { gateReason } from '../monitor/gate'
+import type { HostHealthSummary } from '../../../src-shared/domain'
+import type { Health, HostSample } from '../../../src-shared/monitor'
 
 export interface ServiceDeps {
   store: SqliteStore
+  monitorStore: MonitorStore
   config: ConfigManager
+  /** The monitor of this process, when it runs the runner. */
+  monitor: () => Monitor | null
   /** The runner of this process, when it runs one. */
   runner: () => Runner | null
   /** Publishes committed changes as events. */
@@ -89,6 +97,35 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     if (!lock) return false
     const fresh = now() - lock.heartbeatAt < (deps.lockStaleMs ?? 15_000)
     return fresh && isAlive(lock.pid)
+  }
+
+  /** From the local monitor, or as the runner process last recorded them. */
+  function hostState(): { sample: HostSample | null; health: Health } {
+    const local = deps.monitor()
+    if (local) return { sample: local.latest(), health: local.health() }
+    const health = deps.monitorStore.savedHealth() ?? { level: 'healthy' as const, reasons: [], since: new Date(now()).toISOString() }
+    return { sample: deps.monitorStore.latestSample(), health }
+  }
+
+  function gateReasons(sample: HostSample | null, health: Health): Record<string, string> {
+    const reasons: Record<string, string> = {}
+    for (const [name, type] of config.current.types) {
+      const reason = gateReason(type, sample, health)
+      if (reason) reasons[name] = reason
+    }
+    return reasons
+  }
+
+  function healthSummary(sample: HostSample | null, health: Health): HostHealthSummary | null {
+    if (!sample) return null
+    return {
+      level: health.level,
+      reasons: health.reasons,
+      sampledAt: new Date(sample.at).toISOString(),
+      cpu: sample.cpuPercent,
+      memory: { usedPercent: sample.memory.usedPercent, availableBytes: sample.memory.availableBytes, totalBytes: sample.memory.totalBytes },
+      disk: sample.disks.map((d) => ({ path: d.path, usedPercent: d.usedPercent, freeBytes: d.freeBytes })),
+    }
   }
 
   const api: JobdeckApi = {
@@ -167,6 +204,8 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       const paused = store.isPaused()
       const alive = runnerAlive()
       const lock = store.lockInfo()
+      const host = hostState()
+      const gated = gateReasons(host.sample, host.health)
       const waiting = explainWaiting(store.listWaiting(args.limit), {
         now: now(),
         paused,
@@ -175,6 +214,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
         laneLimit: (lane) => laneLimit(current, lane),
         knownType: (type) => current.types.has(type),
         running: running.map((r) => r.run),
+        gate: (type) => gated[type] ?? null,
       })
       return {
         state: !alive ? 'stopped' : paused ? 'paused' : running.length > 0 ? 'running' : 'idle',
@@ -184,6 +224,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
         running,
         queued: waiting,
         counts: store.counts(),
+        health: healthSummary(host.sample, host.health),
       }
     },
 
@@ -207,6 +248,25 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     async 'runs.log'(args) {
       const run = store.findRun(args.id) ?? lastRunOf(args.id)
       return { lines: store.logs(run.id, args.afterId, args.limit), truncated: run.logTruncated }
+    },
+
+    async 'runs.usage'(args) {
+      const run = store.findRun(args.id) ?? lastRunOf(args.id)
+      return { runId: run.id, points: deps.monitorStore.runUsage(run.id), peakRssBytes: run.peakRssBytes, cpuSeconds: run.cpuSeconds }
+    },
+
+    async 'monitor.latest'() {
+      const { sample, health } = hostState()
+      return { sample, health, waiting: gateReasons(sample, health) }
+    },
+
+    async 'monitor.range'(args) {
+      const since = toEpoch(args.since, 'since')
+      const until = args.until === undefined ? now() : toEpoch(args.until, 'until')
+      const resolution = args.resolution === 'auto' ? (until - since <= 3_600_000 ? 'raw' : 'minute') : args.resolution
+      return resolution === 'raw'
+        ? { resolution, samples: deps.monitorStore.samples(since, until), minutes: [] }
+        : { resolution, samples: [], minutes: deps.monitorStore.minutes(since - (since % 60_000), until) }
     },
 
     async 'config.get'() {

@@ -39,6 +39,8 @@ export interface RunCompletion {
   progress: Progress
   itemsOk: number | null
   itemsFailed: number | null
+  peakRssBytes?: number | null
+  cpuSeconds?: number | null
   /** Delay before the next attempt after `failures` failed runs, or null to give up. */
   retryDelay(failures: number): number | null
 }

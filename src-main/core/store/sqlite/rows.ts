@@ -51,6 +51,8 @@ export interface RunRow {
   log_bytes: number
   log_truncated: number
   seq: number
+  peak_rss_bytes: number | null
+  cpu_seconds: number | null
 }
 
 export interface LogRow {
@@ -129,6 +131,8 @@ export function toRun(row: RunRow): Run {
     pid: row.pid,
     logBytes: row.log_bytes,
     logTruncated: row.log_truncated === 1,
+    peakRssBytes: row.peak_rss_bytes,
+    cpuSeconds: row.cpu_seconds,
   }
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations'
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from './migrations'
 import { openDatabase, type SqliteDatabase } from './open-database'
 import { SqliteStore } from './sqlite-store'
 import type { ClaimInput, RunCompletion } from '../store-types'
@@ -55,6 +55,29 @@ describe('migrations', () => {
     expect(tables).toEqual(expect.arrayContaining(['meta', 'jobs', 'runs', 'run_logs', 'job_counts', 'runner_lock']))
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     fresh.close()
+  })
+
+  it('migration 2 adds monitoring tables and run usage columns to a version 1 database, keeping its runs', () => {
+    const file = path.join(dir, 'v1.sqlite')
+    const v1 = new Database(file)
+    v1.pragma('journal_mode = WAL')
+    migrate(v1, file, 1)
+    v1.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
+      VALUES ('j1', 't', '{}', 0, 'x', 'succeeded', 1, 1, 1, 1)`).run()
+    v1.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, finished_at, runner_id, seq)
+      VALUES ('r1', 'j1', 't', 'x', '{}', 1, 'succeeded', 1, 2, 3, 'old', 1)`).run()
+    expect(v1.pragma('user_version', { simple: true })).toBe(1)
+    v1.close()
+    const upgraded = openDatabase(file)
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(2)
+    const upgradedStore = new SqliteStore(upgraded)
+    const run = upgradedStore.getRun('r1')
+    expect(run.status).toBe('succeeded')
+    expect([run.peakRssBytes, run.cpuSeconds]).toEqual([null, null])
+    const tables = (upgraded.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>).map((t) => t.name)
+    expect(tables).toEqual(expect.arrayContaining(['host_samples', 'host_minutes', 'run_usage']))
+    upgradedStore.close()
+    upgraded.close()
   })
 
   it('refuses a database whose schema is newer than this version knows, and leaves it untouched', () => {

@@ -228,6 +228,8 @@ export class SqliteStore {
       message: c.progress.message,
       itemsOk: c.itemsOk,
       itemsFailed: c.itemsFailed,
+      peakRss: c.peakRssBytes ?? null,
+      cpuSeconds: c.cpuSeconds ?? null,
       seq,
     }) as { job_id: string } | undefined
     if (!owned) return false
@@ -569,7 +571,8 @@ function prepareStatements(db: SqliteDatabase) {
       WHERE id = @runId AND status = 'running'`),
     finishRun: db.prepare(`UPDATE runs SET status = @status, finished_at = @now, exit_code = @exitCode, signal = @signal,
       error = @error, progress_percent = @percent, progress_current = @current, progress_total = @total,
-      progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed, seq = @seq
+      progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed,
+      peak_rss_bytes = @peakRss, cpu_seconds = @cpuSeconds, seq = @seq
       WHERE id = @runId AND status = 'running' AND runner_id = @runnerId RETURNING job_id`),
     jobRetrying: db.prepare(`UPDATE jobs SET status = 'retrying', failures = @failures, run_after = @runAfter,
       queued_at = @runAfter, error = @error, cancel_requested = 0, seq = @seq WHERE id = @id`),
@@ -647,6 +650,8 @@ function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedRun 
     log_bytes: 0,
     log_truncated: 0,
     seq: 0,
+    peak_rss_bytes: null,
+    cpu_seconds: null,
   })
   return { job, run }
 }
