@@ -194,6 +194,37 @@ describe('jobdeck CLI', () => {
     expect(marked).toEqual(tags)
   })
 
+  it('status shows health; history records each run peak RSS and CPU seconds; monitor prints a sample a second', async () => {
+    setup(`monitor: { interval: 200ms, runInterval: 100ms }\n${CONFIG}`)
+    cli(['enqueue', 'mark', '--param', 'tag=usage', '--param', 'ms=800'])
+    const runner = startRunner()
+    const status = await waitFor(() => {
+      const s = json<RunnerStatus>(cli(['status', '--json']).stdout)
+      return s.health ? s : null
+    }, 20_000, 'a health summary')
+    expect(status.health?.level).toMatch(/^(healthy|warning|critical)$/)
+    expect(status.health?.memory.totalBytes).toBeGreaterThan(0)
+    expect(status.health?.disk.length).toBeGreaterThan(0)
+    await waitFor(() => json<Run[]>(cli(['history', '--json']).stdout)[0]?.status === 'succeeded', 20_000, 'the run')
+    const [run] = json<Run[]>(cli(['history', '--json']).stdout)
+    expect(run?.peakRssBytes).toBeGreaterThan(1024 * 1024)
+    expect(run?.cpuSeconds).toBeGreaterThanOrEqual(0)
+    runner.kill('SIGTERM')
+    await exited(runner)
+
+    const monitor = spawn(process.execPath, [BIN, 'monitor', '--json', '--data-dir', env.dataDir, '--config', env.configPath], { stdio: ['ignore', 'pipe', 'pipe'] })
+    children.push(monitor)
+    let lines = ''
+    monitor.stdout?.on('data', (chunk: Buffer) => (lines += chunk.toString()))
+    await waitFor(() => lines.split('\n').filter(Boolean).length >= 3, 20_000, 'three samples')
+    monitor.kill('SIGINT')
+    expect(await exited(monitor)).toBe(0)
+    const samples = lines.split('\n').filter(Boolean).map((l) => json<{ sample: { cpuPercent: number; at: number }; health: { level: string } }>(l))
+    expect(samples[0]?.sample.cpuPercent).toBeGreaterThanOrEqual(0)
+    expect(samples[0]?.health.level).toMatch(/^(healthy|warning|critical)$/)
+    expect((samples[2]?.sample.at ?? 0) - (samples[1]?.sample.at ?? 0)).toBeGreaterThanOrEqual(150)
+  })
+
   it('refuses a second runner on the same data dir', async () => {
     setup()
     const first = startRunner()
