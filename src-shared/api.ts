@@ -2,7 +2,7 @@
 // implement `JobdeckApi`; transports only move `{method, args}` and results.
 import { z } from 'zod'
 import type { JobTypeInfo } from './config-schema'
-import type { Job, LogLine, Run, RunnerStatus } from './domain'
+import type { Job, LogLine, Run, RunnerStatus, TimelinePage, TypeStats } from './domain'
 import { PRIORITIES, RUN_STATUSES } from './domain'
 import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
 
@@ -37,6 +37,25 @@ export const apiInputs = {
     until: instant.optional(),
     limit: z.number().int().min(1).max(100_000).default(1000),
     before: z.strictObject({ startedAt: z.string(), id: z.string() }).optional(),
+    /** Words that must all appear in the run's error or output. */
+    search: z.string().max(200).optional(),
+  }),
+  'runs.export': z.strictObject({
+    type: z.string().optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    since: instant.optional(),
+    until: instant.optional(),
+    search: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(1_000_000).default(100_000),
+  }),
+  'stats.byType': z.strictObject({}),
+  'timeline.range': z.strictObject({
+    since: instant,
+    until: instant,
+    groupBy: z.enum(['type', 'lane']).default('type'),
+    /** About one pixel of the chart: shorter runs are counted per bucket instead of listed. */
+    bucketMs: z.number().min(1),
+    maxItems: z.number().int().min(100).max(20_000).default(5_000),
   }),
   'runs.get': z.strictObject({ id }),
   'runs.log': z.strictObject({ id, afterId: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(100_000).default(10_000) }),
@@ -98,6 +117,9 @@ export interface ApiResults {
   'runner.resume': { paused: false }
   'runner.status': RunnerStatus
   'runs.list': Run[]
+  'runs.export': { csv: string; rows: number; truncated: boolean }
+  'stats.byType': TypeStats[]
+  'timeline.range': TimelinePage
   'runs.get': RunDetail
   'runs.log': LogPage
   'runs.usage': RunUsage

@@ -141,3 +141,56 @@ export interface HostHealthSummary {
   memory: { usedPercent: number; availableBytes: number; totalBytes: number }
   disk: Array<{ path: string; usedPercent: number; freeBytes: number }>
 }
+
+export interface TypeStats {
+  type: string
+  runs: number
+  succeeded: number
+  partial: number
+  failed: number
+  canceled: number
+  interrupted: number
+  /** succeeded / (succeeded + partial + failed); null before the first such run. */
+  successRate: number | null
+  avgDurationMs: number | null
+  /** Over the most recent 100 finished runs. */
+  p95DurationMs: number | null
+  lastRunId: string | null
+  lastStatus: RunStatus | null
+  lastFinishedAt: string | null
+  /** Durations (ms) of the most recent finished runs, oldest first, for a sparkline. */
+  trend: number[]
+}
+
+/** One run on the timeline; times are epoch ms to keep large ranges light. */
+export interface TimelineItem {
+  id: string
+  jobId: string
+  type: string
+  lane: string
+  status: RunStatus
+  attempt: number
+  queuedAt: number
+  startedAt: number
+  finishedAt: number | null
+}
+
+/** Runs shorter than a bucket, counted together: what a pixel of the chart holds. */
+export interface TimelineBucket {
+  row: string
+  start: number
+  end: number
+  count: number
+  byStatus: Partial<Record<RunStatus, number>>
+}
+
+export interface TimelinePage {
+  since: number
+  until: number
+  groupBy: 'type' | 'lane'
+  rows: string[]
+  items: TimelineItem[]
+  buckets: TimelineBucket[]
+  /** Runs in range in all (individual plus bucketed). */
+  total: number
+}

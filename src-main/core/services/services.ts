@@ -11,6 +11,7 @@ import type { Runner } from '../runner/runner'
 import { explainWaiting } from '../runner/wait-reasons'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { NewJob } from '../store/store-types'
+import { runsToCsv } from './runs-csv'
 import type { MonitorStore } from '../store/sqlite/monitor-store'
 import type { Monitor } from '../monitor/monitor'
 import { gateReason } from '../monitor/gate'
@@ -236,8 +237,34 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
         ...(args.since !== undefined ? { since: toEpoch(args.since, 'since') } : {}),
         ...(args.until !== undefined ? { until: toEpoch(args.until, 'until') } : {}),
         ...(args.before ? { before: { startedAt: toEpoch(args.before.startedAt, 'before.startedAt'), id: args.before.id } } : {}),
+        ...(args.search ? { search: args.search } : {}),
         limit: args.limit,
       })
+    },
+
+    async 'runs.export'(args) {
+      const runs = store.listRuns({
+        ...(args.type ? { type: args.type } : {}),
+        ...(args.status ? { status: args.status } : {}),
+        ...(args.since !== undefined ? { since: toEpoch(args.since, 'since') } : {}),
+        ...(args.until !== undefined ? { until: toEpoch(args.until, 'until') } : {}),
+        ...(args.search ? { search: args.search } : {}),
+        limit: args.limit + 1,
+      })
+      const truncated = runs.length > args.limit
+      const rows = truncated ? runs.slice(0, args.limit) : runs
+      return { csv: runsToCsv(rows), rows: rows.length, truncated }
+    },
+
+    async 'stats.byType'() {
+      return store.typeStats()
+    },
+
+    async 'timeline.range'(args) {
+      const since = toEpoch(args.since, 'since')
+      const until = toEpoch(args.until, 'until')
+      if (until <= since) throw new JobdeckError('invalid_input', 'timeline.range: until must be after since')
+      return store.timeline({ since, until, groupBy: args.groupBy, bucketMs: args.bucketMs, maxItems: args.maxItems, now: now() })
     },
 
     async 'runs.get'(args) {

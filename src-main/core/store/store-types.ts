@@ -65,6 +65,18 @@ export interface RunFilter {
   limit: number
   /** Keyset cursor: runs strictly older than this (started_at, id). */
   before?: { startedAt: number; id: string }
+  /** Words to find in the run's error or output (full-text, prefix match, all words). */
+  search?: string
+}
+
+export interface TimelineQuery {
+  since: number
+  until: number
+  groupBy: 'type' | 'lane'
+  /** Runs shorter than this are counted per bucket instead of listed. */
+  bucketMs: number
+  maxItems: number
+  now: number
 }
 
 export interface LogAppend {

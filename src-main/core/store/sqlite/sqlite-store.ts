@@ -1,4 +1,4 @@
-import type { Job, Priority, Progress, Run } from '../../../../src-shared/domain'
+import type { Job, Priority, Progress, Run, RunStatus, TimelineBucket, TimelinePage, TypeStats } from '../../../../src-shared/domain'
 import { JOB_STATUSES, PRIORITY_RANK } from '../../../../src-shared/domain'
 import { JobdeckError } from '../../../../src-shared/errors'
 import { newId } from '../../ids'
@@ -14,6 +14,7 @@ import type {
   RunFilter,
   RunnerLockInfo,
   StatusCounts,
+  TimelineQuery,
 } from '../store-types'
 import type { SqliteDatabase } from './open-database'
 import { WalSync } from './wal-sync'
@@ -446,9 +447,110 @@ export class SqliteStore {
       args.beforeAt = filter.before.startedAt
       args.beforeId = filter.before.id
     }
+    const match = filter.search ? ftsQuery(filter.search) : null
+    if (match) {
+      where.push(`(rowid IN (SELECT rowid FROM error_fts WHERE error_fts MATCH @match)
+        OR id IN (SELECT run_id FROM run_logs WHERE id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH @match)))`)
+      args.match = match
+    }
     const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY started_at DESC, id DESC LIMIT @limit`
     return (this.db.prepare(sql).all(args) as RunRow[]).map(toRun)
+  }
+
+  typeStats(): TypeStats[] {
+    const rows = this.stmt.typeStats.all() as Array<{
+      type: string
+      runs: number
+      succeeded: number
+      partial: number
+      failed: number
+      canceled: number
+      interrupted: number
+      duration_sum: number
+      last_run_id: string | null
+      last_status: RunStatus | null
+      last_finished_at: number | null
+    }>
+    return rows.map((r) => {
+      const recent = (this.stmt.recentFinished.all(r.type) as Array<{ ms: number }>).map((x) => x.ms)
+      const sorted = [...recent].sort((a, b) => a - b)
+      const judged = r.succeeded + r.partial + r.failed
+      return {
+        type: r.type,
+        runs: r.runs,
+        succeeded: r.succeeded,
+        partial: r.partial,
+        failed: r.failed,
+        canceled: r.canceled,
+        interrupted: r.interrupted,
+        successRate: judged > 0 ? r.succeeded / judged : null,
+        avgDurationMs: r.runs > 0 ? r.duration_sum / r.runs : null,
+        p95DurationMs: sorted.length ? (sorted[Math.ceil(sorted.length * 0.95) - 1] ?? null) : null,
+        lastRunId: r.last_run_id,
+        lastStatus: r.last_status,
+        lastFinishedAt: r.last_finished_at === null ? null : new Date(r.last_finished_at).toISOString(),
+        trend: recent.slice(0, 30).reverse(),
+      }
+    })
+  }
+
+  /**
+   * Runs overlapping [since, until), one row per type or lane. Runs at least a bucket long are
+   * listed (longest first, up to `maxItems`); shorter ones, which would be under a pixel wide,
+   * are counted per bucket, so a range of 100k runs still draws as a few thousand shapes.
+   */
+  timeline(q: TimelineQuery): TimelinePage {
+    const maxDuration = (this.stmt.maxDuration.get() as { ms: number | null }).ms ?? 0
+    const args = { since: q.since, until: q.until, lower: q.since - maxDuration - 1, now: q.now, bucket: Math.max(1, Math.floor(q.bucketMs)) }
+    const key = q.groupBy === 'lane' ? 'lane' : 'type'
+    const total = (this.stmt.timelineCount.get(args) as { n: number }).n
+    const long = total <= q.maxItems ? this.stmt.timelineAll : this.stmt.timelineLong
+    const items = (long.all({ ...args, limit: q.maxItems }) as Array<{
+      id: string
+      job_id: string
+      type: string
+      lane: string
+      status: RunStatus
+      attempt: number
+      queued_at: number
+      started_at: number
+      finished_at: number | null
+    }>).map((r) => ({
+      id: r.id,
+      jobId: r.job_id,
+      type: r.type,
+      lane: r.lane,
+      status: r.status,
+      attempt: r.attempt,
+      queuedAt: r.queued_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+    }))
+    const bucketRows =
+      total <= q.maxItems
+        ? []
+        : (this.db
+            .prepare(
+              `SELECT ${key} AS row, started_at / @bucket AS b, status, count(*) AS n FROM runs INDEXED BY runs_started
+               WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
+                 AND coalesce(finished_at, @now) - started_at < @bucket
+               GROUP BY 1, 2, 3`,
+            )
+            .all(args) as Array<{ row: string; b: number; status: RunStatus; n: number }>)
+    const buckets = new Map<string, TimelineBucket>()
+    for (const r of bucketRows) {
+      const id = `${r.row}\u0000${r.b}`
+      let bucket = buckets.get(id)
+      if (!bucket) {
+        bucket = { row: r.row, start: r.b * args.bucket, end: (r.b + 1) * args.bucket, count: 0, byStatus: {} }
+        buckets.set(id, bucket)
+      }
+      bucket.count += r.n
+      bucket.byStatus[r.status] = (bucket.byStatus[r.status] ?? 0) + r.n
+    }
+    const rows = [...new Set([...items.map((i) => (key === 'lane' ? i.lane : i.type)), ...bucketRows.map((b) => b.row)])].sort()
+    return { since: q.since, until: q.until, groupBy: q.groupBy, rows, items, buckets: [...buckets.values()], total }
   }
 
   logs(runId: string, afterId = 0, limit = 100_000): Array<LogLine & { id: number }> {
@@ -616,6 +718,19 @@ function prepareStatements(db: SqliteDatabase) {
       started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`),
     heartbeat: db.prepare(`UPDATE runner_lock SET heartbeat_at = ? WHERE runner_id = ?`),
     releaseLock: db.prepare(`DELETE FROM runner_lock WHERE runner_id = ?`),
+    typeStats: db.prepare(`SELECT * FROM type_stats WHERE runs > 0 ORDER BY type`),
+    recentFinished: db.prepare(`SELECT finished_at - started_at AS ms FROM runs INDEXED BY runs_type_started
+      WHERE type = ? AND finished_at IS NOT NULL AND status IN ('succeeded','partial','failed') ORDER BY started_at DESC LIMIT 100`),
+    maxDuration: db.prepare(`SELECT max(max_duration) AS ms FROM type_stats`),
+    timelineCount: db.prepare(`SELECT count(*) AS n FROM runs INDEXED BY runs_started
+      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since`),
+    timelineAll: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at FROM runs INDEXED BY runs_started
+      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
+      ORDER BY started_at LIMIT @limit`),
+    timelineLong: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at FROM runs INDEXED BY runs_started
+      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
+        AND coalesce(finished_at, @now) - started_at >= @bucket
+      ORDER BY coalesce(finished_at, @now) - started_at DESC LIMIT @limit`),
     syncNormal: db.prepare(`PRAGMA synchronous = NORMAL`),
     syncFull: db.prepare(`PRAGMA synchronous = FULL`),
   }
@@ -654,4 +769,10 @@ function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedRun 
     cpu_seconds: null,
   })
   return { job, run }
+}
+
+/** Words of an operator's search as an FTS5 query: every word must appear, as a word prefix. */
+export function ftsQuery(text: string): string | null {
+  const words = text.match(/[\p{L}\p{N}_]+/gu)
+  return words ? words.map((w) => `"${w}"*`).join(' ') : null
 }
