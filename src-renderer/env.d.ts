@@ -1,7 +1,11 @@
-// Placeholder type of the preload bridge. It moves to src-shared with the typed API; the renderer
-// may not import src-preload (lint), so keep both sides in step until then.
-interface Window {
-  readonly jobdeck?: {
-    readonly version: string
+// window.jobdeck is the preload's bridge (desktop app); absent in a plain browser, where
+// src-renderer/ipc.ts builds the same bridge over the server's WebSocket.
+import type { JobdeckBridge } from '../src-shared/bridge'
+
+declare global {
+  interface Window {
+    readonly jobdeck?: JobdeckBridge
   }
 }
+
+export {}

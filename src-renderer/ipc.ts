@@ -1,7 +1,41 @@
-// The only renderer file that touches the window.jobdeck bridge (DESIGN.md "Layout").
-// Placeholder until the typed API client exists.
+// The only renderer file that touches window.jobdeck (DESIGN.md "Layout"). In the desktop app the
+// preload provides it; in a browser served by `jobdeck serve` the same bridge comes over a
+// WebSocket. Views call `call()` and `on()` and never see which.
+import type { ApiInput, ApiMethod, ApiResults } from '../src-shared/api'
+import type { ApiResult, JobdeckBridge } from '../src-shared/bridge'
+import type { ErrorCode } from '../src-shared/errors'
+import type { EventMap, EventName } from '../src-shared/events'
+import { createWsBridge, socketUrl } from './ws-bridge'
 
-/** The app version reported by the bridge, or '' when the page runs without it (plain browser). */
-export function appVersion(): string {
-  return window.jobdeck?.version ?? ''
+let bridge: JobdeckBridge | null = null
+
+export function getBridge(): JobdeckBridge {
+  bridge ??= window.jobdeck ?? createWsBridge({ url: socketUrl(window.location), WebSocket })
+  return bridge
+}
+
+/** An API call that failed: `code` says what kind of failure, `details` carries the specifics. */
+export class ApiError extends Error {
+  constructor(
+    readonly method: ApiMethod,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+/** Calls an API method; resolves with its value or throws an ApiError. */
+export async function call<M extends ApiMethod>(method: M, args: ApiInput<M>): Promise<ApiResults[M]> {
+  const invoke = getBridge()[method] as unknown as (args: ApiInput<M>) => Promise<ApiResult<ApiResults[M]>>
+  const result = await invoke(args)
+  if (result.ok) return result.value as ApiResults[M]
+  throw new ApiError(method, result.error.code, result.error.message, result.error.details)
+}
+
+/** Subscribes to an engine event; returns the unsubscribe function. */
+export function on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void {
+  return getBridge().on(event, listener)
 }

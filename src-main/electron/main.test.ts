@@ -10,6 +10,8 @@ const state = vi.hoisted(() => ({
   permissionRequest: undefined as Handler | undefined,
   permissionCheck: undefined as Handler | undefined,
   quit: 0,
+  ipcHandlers: new Map<string, Handler>(),
+  engines: [] as Array<{ modulePath: string; args: string[]; received: unknown[]; listeners: Map<string, Handler> }>,
 }))
 
 vi.mock('electron', () => {
@@ -51,6 +53,7 @@ vi.mock('electron', () => {
       state.quit++
     },
     getAppPath: () => '/nonexistent-jobdeck-app',
+    getPath: (name: string) => `/fake/${name}`,
     on: (name: string, handler: Handler) => {
       state.appHandlers.set(name, handler)
       return app
@@ -67,7 +70,31 @@ vi.mock('electron', () => {
       },
     },
   }
-  return { app, BrowserWindow, session, shell: { openExternal: vi.fn() } }
+  const ipcMain = {
+    handle: (channel: string, handler: Handler) => {
+      state.ipcHandlers.set(channel, handler)
+    },
+    removeHandler: (channel: string) => {
+      state.ipcHandlers.delete(channel)
+    },
+  }
+  const utilityProcess = {
+    fork: (modulePath: string, args: string[]) => {
+      const listeners = new Map<string, Handler>()
+      const record = { modulePath, args, received: [] as unknown[], listeners }
+      state.engines.push(record)
+      return {
+        pid: 4242,
+        on: (name: string, handler: Handler) => listeners.set(name, handler),
+        postMessage: (message: { kind: string }) => {
+          record.received.push(message)
+          if (message.kind === 'shutdown') queueMicrotask(() => listeners.get('exit')?.(0))
+        },
+        kill: () => true,
+      }
+    },
+  }
+  return { app, BrowserWindow, session, ipcMain, utilityProcess, shell: { openExternal: vi.fn() } }
 })
 
 beforeEach(() => {
@@ -78,6 +105,8 @@ beforeEach(() => {
   state.permissionRequest = undefined
   state.permissionCheck = undefined
   state.quit = 0
+  state.ipcHandlers.clear()
+  state.engines.length = 0
   vi.spyOn(console, 'warn').mockImplementation(() => {})
 })
 
@@ -125,5 +154,33 @@ describe('main process', () => {
     }
     expect(answers).toEqual([false, false, false, true])
     expect(state.permissionCheck!({}, 'media')).toBe(false)
+  })
+
+  it('starts the engine, registers one IPC handler per API method, and stops the engine before quitting', async () => {
+    const { API_METHODS, apiChannel } = await import('../../src-shared/bridge')
+    const savedDataDir = process.env['JOBDECK_DATA_DIR']
+    delete process.env['JOBDECK_DATA_DIR']
+    try {
+      await import('./main')
+    } finally {
+      if (savedDataDir !== undefined) process.env['JOBDECK_DATA_DIR'] = savedDataDir
+    }
+    await vi.waitFor(() => expect(state.engines).toHaveLength(1))
+    const engine = state.engines[0]!
+    expect(engine.modulePath.replaceAll('\\', '/')).toMatch(/\/main\/engine\.js$/)
+    expect(engine.args).toContain('--data-dir=/fake/userData')
+    expect([...state.ipcHandlers.keys()].sort()).toEqual(API_METHODS.map(apiChannel).sort())
+
+    engine.listeners.get('message')!({ kind: 'ready', info: { pid: 4242, dataDir: '/fake/userData', configPath: '/c', runner: 'running', runnerMessage: null } })
+
+    const beforeQuit = state.appHandlers.get('before-quit')!
+    let prevented = 0
+    beforeQuit({ preventDefault: () => prevented++ })
+    expect(prevented).toBe(1)
+    expect(engine.received).toContainEqual({ kind: 'shutdown' })
+    await vi.waitFor(() => expect(state.quit).toBe(1))
+    // The second before-quit (from that app.quit()) lets the app go.
+    beforeQuit({ preventDefault: () => prevented++ })
+    expect(prevented).toBe(1)
   })
 })

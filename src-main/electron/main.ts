@@ -1,14 +1,18 @@
-// Electron main process (placeholder shell; tray, IPC and the engine utilityProcess come later).
-// This is the only folder that imports electron (DESIGN.md "Layout").
+// Electron main process: window, the engine utilityProcess and the IPC transport (tray comes
+// later). This is the only folder that imports electron (DESIGN.md "Layout").
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { app, BrowserWindow, session } from 'electron'
+import { app, BrowserWindow, ipcMain, session } from 'electron'
+import { EVENT_CHANNEL } from '../../src-shared/bridge'
+import { startEngineProcess, type EngineProcess } from './engine-process'
 import { hardenWebContents } from './harden'
+import { forwardEvents, registerApi, trustedSender } from './ipc'
 import { configureSqliteBinding } from './sqlite-binding'
 import { windowOptions } from './window-options'
 
-// out/main/index.js -> out/preload/index.cjs, out/renderer/index.html
+// out/main/index.js -> out/main/engine.js, out/preload/index.cjs, out/renderer/index.html
 const outDir = join(import.meta.dirname, '..')
+const enginePath = join(outDir, 'main', 'engine.js')
 const preloadPath = join(outDir, 'preload', 'index.cjs')
 const rendererIndex = join(outDir, 'renderer', 'index.html')
 const devServerUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined
@@ -18,6 +22,26 @@ function appEntryUrl(): string {
 }
 
 let mainWindow: BrowserWindow | null = null
+let engine: EngineProcess | null = null
+let engineStopped = false
+
+function startEngine(): EngineProcess {
+  // The CLI's resolution: JOBDECK_DATA_DIR / JOBDECK_CONFIG, else userData (= the CLI default).
+  const started = startEngineProcess({
+    enginePath,
+    dataDir: process.env['JOBDECK_DATA_DIR'] || app.getPath('userData'),
+    ...(process.env['JOBDECK_CONFIG'] ? { configPath: process.env['JOBDECK_CONFIG'] } : {}),
+  })
+  registerApi(ipcMain, {
+    call: (method, args) => started.callRaw(method, args),
+    isTrustedSender: trustedSender(() => mainWindow, appEntryUrl),
+  })
+  forwardEvents(started, (message) => {
+    const contents = mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : null
+    if (contents && !contents.isDestroyed()) contents.send(EVENT_CHANNEL, message)
+  })
+  return started
+}
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow(windowOptions(preloadPath))
@@ -61,8 +85,19 @@ if (!app.requestSingleInstanceLock()) {
       callback(ALLOWED_PERMISSIONS.has(permission)),
     )
     session.defaultSession.setPermissionCheckHandler((_contents, permission) => ALLOWED_PERMISSIONS.has(permission))
+    engine = startEngine()
     showMainWindow()
     app.on('activate', showMainWindow)
+  })
+
+  // Running jobs are stopped and re-queued before the app goes.
+  app.on('before-quit', (event) => {
+    if (!engine || engineStopped) return
+    event.preventDefault()
+    void engine.stop().finally(() => {
+      engineStopped = true
+      app.quit()
+    })
   })
 
   // Placeholder until the tray exists: then closing the window keeps jobs running in the tray.

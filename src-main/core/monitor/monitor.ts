@@ -134,7 +134,9 @@ export class Monitor {
     if (!this.running) return
     const started = this.now()
     try {
-      this.ingest(await this.deps.hostSampler.sample())
+      const sample = await this.deps.hostSampler.sample()
+      // Stopped while sampling: the store may already be closed.
+      if (this.running) this.ingest(sample)
     } catch (error) {
       console.error('jobdeck: host sample failed', error)
     }
@@ -160,7 +162,7 @@ export class Monitor {
   async sampleRuns(): Promise<void> {
     const active = this.deps.activeRuns()
     await Promise.all(active.map((run) => this.sampleRun(run)))
-    if (this.now() - this.lastFlush >= USAGE_FLUSH_MS) this.flushUsage()
+    if (this.running && this.now() - this.lastFlush >= USAGE_FLUSH_MS) this.flushUsage()
   }
 
   private async sampleRun(run: ActiveProcess): Promise<void> {
@@ -171,6 +173,7 @@ export class Monitor {
       this.trackers.set(run.runId, tracker)
     }
     const usage = await tracker.usage.sample()
+    if (!this.running) return
     if (usage) {
       tracker.peakRssBytes = Math.max(tracker.peakRssBytes ?? 0, usage.rssBytes)
       tracker.cpuSeconds = Math.max(tracker.cpuSeconds ?? 0, usage.cpuSeconds)

@@ -1,10 +1,33 @@
 import { apiInputs, type ApiMethod, type JobdeckApi } from '../../../src-shared/api'
 import { JobdeckError, type ErrorInfo } from '../../../src-shared/errors'
+import type { CallResult } from '../../../src-shared/wire'
 
-export type CallResult = { ok: true; value: unknown } | { ok: false; error: ErrorInfo }
+export type { CallResult }
 
 export function isApiMethod(method: string): method is ApiMethod {
   return Object.hasOwn(apiInputs, method)
+}
+
+/**
+ * Checks the method exists and parses its input with the method's schema; the error names the
+ * method and each field at fault. Transports that relay (Electron IPC) check here before relaying.
+ */
+export function parseApiInput(
+  method: string,
+  rawArgs: unknown,
+): { ok: true; method: ApiMethod; args: unknown } | { ok: false; error: ErrorInfo } {
+  if (!isApiMethod(method)) {
+    return { ok: false, error: { code: 'invalid_input', message: `unknown API method "${String(method)}"` } }
+  }
+  const parsed = apiInputs[method].safeParse(rawArgs ?? {})
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
+    return {
+      ok: false,
+      error: new JobdeckError('invalid_input', `${method}: ${problems.join('; ')}`, parsed.error.issues).toInfo(),
+    }
+  }
+  return { ok: true, method, args: parsed.data }
 }
 
 /**
@@ -13,16 +36,10 @@ export function isApiMethod(method: string): method is ApiMethod {
  */
 export async function dispatch(api: JobdeckApi, method: string, rawArgs: unknown): Promise<CallResult> {
   try {
-    if (!isApiMethod(method)) {
-      throw new JobdeckError('invalid_input', `unknown API method "${method}"`)
-    }
-    const parsed = apiInputs[method].safeParse(rawArgs ?? {})
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
-      throw new JobdeckError('invalid_input', `${method}: ${problems.join('; ')}`, parsed.error.issues)
-    }
-    const handler = api[method] as (args: unknown) => Promise<unknown>
-    return { ok: true, value: await handler(parsed.data) }
+    const input = parseApiInput(method, rawArgs)
+    if (!input.ok) return input
+    const handler = api[input.method] as (args: unknown) => Promise<unknown>
+    return { ok: true, value: await handler(input.args) }
   } catch (error) {
     if (error instanceof JobdeckError) return { ok: false, error: error.toInfo() }
     console.error(`jobdeck: ${method} failed`, error)

@@ -1,0 +1,101 @@
+// The engine process entry (DESIGN.md "Processes"), built as out/main/engine.js. It runs under
+// Electron's utilityProcess (messages through process.parentPort) and under child_process.fork
+// (process.send; tests and headless use). Options: --data-dir, --config, else the environment
+// and defaults, exactly as the CLI resolves them.
+import { JobdeckError } from '../../src-shared/errors'
+import { startEngineHost, type EngineHost, type EngineHostPort } from './engine/engine-host'
+import { engineLocation } from './engine/engine-options'
+import type { FromEngine } from './engine/protocol'
+
+interface ElectronParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): unknown
+  postMessage(message: unknown): void
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`jobdeck engine[${process.pid}]: ${line}\n`)
+}
+
+function parentPort(): (EngineHostPort & { onDisconnect(listener: () => void): void }) | null {
+  const electronPort = (process as unknown as { parentPort?: ElectronParentPort }).parentPort
+  if (electronPort) {
+    return {
+      send: (message) => electronPort.postMessage(message),
+      onMessage: (listener) => void electronPort.on('message', (event) => listener(event.data)),
+      // Electron ends a utility process together with its parent.
+      onDisconnect: () => {},
+    }
+  }
+  if (typeof process.send === 'function') {
+    return {
+      send: (message: FromEngine) => {
+        if (!process.connected) return
+        process.send?.(message, undefined, undefined, (error: Error | null) => {
+          if (error) log(`could not send a ${message.kind} message: ${error.message}`)
+        })
+      },
+      onMessage: (listener) => void process.on('message', listener),
+      onDisconnect: (listener) => void process.once('disconnect', listener),
+    }
+  }
+  return null
+}
+
+function main(): void {
+  const port = parentPort()
+  if (!port) {
+    log('this is the engine of the Jobdeck app and is started by it (or by `child_process.fork`); use `jobdeck run` from a shell')
+    process.exit(2)
+  }
+
+  // Signal handlers first: a SIGTERM arriving while the core opens must not kill it mid-way.
+  let host: EngineHost | null = null
+  let exitCode = 0
+  let stopRequested = false
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (++signals > 1) {
+      log(`${signal} again: exiting now`)
+      process.exit(1)
+    }
+    log(`${signal}`)
+    stopRequested = true
+    void host?.shutdown()
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+
+  try {
+    host = startEngineHost({
+      port,
+      core: engineLocation(process.argv),
+      log,
+      onShutdown: () => process.exit(exitCode),
+    })
+  } catch (error) {
+    const info =
+      error instanceof JobdeckError
+        ? error.toInfo()
+        : { code: 'internal' as const, message: `the engine could not start: ${(error as Error)?.message ?? String(error)}` }
+    log(info.message)
+    port.send({ kind: 'fatal', error: info })
+    // Let the message leave before exiting.
+    setTimeout(() => process.exit(1), 100)
+    return
+  }
+  const started = host
+  if (stopRequested) void started.shutdown()
+
+  port.onDisconnect(() => {
+    log('the parent process is gone')
+    void started.shutdown()
+  })
+  process.on('uncaughtException', (error) => {
+    log(`uncaught: ${error.stack ?? error.message}`)
+    port.send({ kind: 'fatal', error: { code: 'internal', message: `engine crashed: ${error.message}` } })
+    exitCode = 1
+    void started.shutdown()
+  })
+}
+
+main()

@@ -1,0 +1,172 @@
+// The real engine entry, forked exactly as tests and headless use it, driven through the client.
+import { fork, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { EventMap } from '../../../src-shared/events'
+import type { Job } from '../../../src-shared/domain'
+import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
+import { childProcessPort, EngineClient } from './engine-client'
+import { engineArgv } from './engine-options'
+
+const ENTRY = fileURLToPath(new URL('../engine-entry.ts', import.meta.url))
+
+const CONFIG = `
+jobs:
+  nap:
+    command: [node, scripts/sleep.js, "{ms}", "{tag}"]
+    params:
+      ms: { type: integer, default: 50 }
+      tag: { type: string, default: x }
+`
+
+let env: TestEnv
+const children: ChildProcess[] = []
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  env.cleanup()
+})
+
+function startEngine(execArgv: string[] = []): { child: ChildProcess; client: EngineClient; stderr: () => string; exited: Promise<number | null> } {
+  const child = fork(ENTRY, engineArgv({ dataDir: env.dataDir, configPath: env.configPath }), {
+    execArgv: ['--import', 'tsx', ...execArgv],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  })
+  children.push(child)
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  child.stdout?.resume()
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, client: new EngineClient(childProcessPort(child)), stderr: () => stderr, exited }
+}
+
+describe('engine process', () => {
+  it('runs an enqueued job and relays its events', async () => {
+    env = makeTestEnv(CONFIG)
+    const { client, exited } = startEngine()
+    const info = await client.ready
+    expect(info).toMatchObject({ dataDir: env.dataDir, configPath: env.configPath, runner: 'running', runnerMessage: null })
+
+    const changes: Job[] = []
+    const logs: EventMap['run.log'][] = []
+    client.on('job.changed', ({ job }) => changes.push(job))
+    client.on('run.log', (payload) => logs.push(payload))
+
+    const enqueued = await client.call('jobs.enqueue', { type: 'nap', params: { ms: 30, tag: 'hello' } })
+    expect(enqueued.ok).toBe(true)
+    if (!enqueued.ok) return
+    const id = enqueued.value.id
+    await waitFor(() => changes.find((j) => j.id === id && j.status === 'succeeded'), 20_000, 'job succeeded event')
+    expect(changes.filter((j) => j.id === id).map((j) => j.status)).toEqual(expect.arrayContaining(['queued', 'running', 'succeeded']))
+    await waitFor(() => logs.some((p) => p.lines.some((l) => l.text.includes('start hello'))), 5_000, 'log lines')
+
+    const detail = await client.call('runs.list', { jobId: id })
+    expect(detail.ok && detail.value[0]?.status).toBe('succeeded')
+
+    client.shutdown()
+    expect(await exited).toBe(0)
+  })
+
+  it('answers malformed calls with invalid_input naming the method and field', async () => {
+    env = makeTestEnv(CONFIG)
+    const { client } = startEngine()
+    const bad = await client.callRaw('jobs.enqueue', { type: 5 })
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(!bad.ok && bad.error.message).toMatch(/^jobs\.enqueue: type: /)
+    const unknown = await client.callRaw('jobs.explode', {})
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'invalid_input', message: 'unknown API method "jobs.explode"' } })
+    const unknownType = await client.callRaw('jobs.enqueue', { type: 'nope' })
+    expect(unknownType.ok).toBe(false)
+  })
+
+  it('resolves pending calls as unavailable when the engine is killed', async () => {
+    env = makeTestEnv(CONFIG)
+    const { child, client } = startEngine()
+    await client.ready
+    child.kill('SIGSTOP') // the call below cannot be answered
+    const pending = client.call('runner.status', {})
+    const pending2 = client.call('jobs.enqueue', { type: 'nap' })
+    child.kill('SIGKILL')
+    const [a, b] = await Promise.all([pending, pending2])
+    expect(a).toMatchObject({ ok: false, error: { code: 'unavailable' } })
+    expect(!a.ok && a.error.message).toMatch(/^runner\.status: the engine stopped/)
+    expect(b).toMatchObject({ ok: false, error: { code: 'unavailable' } })
+    // Later calls do not hang either.
+    expect(await client.call('config.get', {})).toMatchObject({ ok: false, error: { code: 'unavailable' } })
+    expect(client.alive).toBe(false)
+  })
+
+  it('re-queues a running job when told to shut down', async () => {
+    env = makeTestEnv(CONFIG)
+    const { client, exited } = startEngine()
+    const changes: Job[] = []
+    client.on('job.changed', ({ job }) => changes.push(job))
+    const job = await client.call('jobs.enqueue', { type: 'nap', params: { ms: 30_000 } })
+    if (!job.ok) throw new Error(job.error.message)
+    await waitFor(() => changes.some((j) => j.id === job.value.id && j.status === 'running'), 20_000, 'running')
+    client.shutdown()
+    expect(await exited).toBe(0)
+    const core = env.open()
+    expect(core.store.getJob(job.value.id).status).toBe('queued')
+  })
+
+  it('stops cleanly on SIGTERM', async () => {
+    env = makeTestEnv(CONFIG)
+    const { child, client, exited } = startEngine()
+    await client.ready
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+
+  it('serves in standby when another process holds the runner lock, and follows its work', async () => {
+    env = makeTestEnv(CONFIG)
+    const other = env.open()
+    other.startRunner()
+    const { client, stderr } = startEngine()
+    const info = await client.ready
+    expect(info.runner).toBe('standby')
+    expect(info.runnerMessage).toMatch(/another runner \(pid \d+/)
+    await waitFor(() => stderr().includes('standby'), 5_000, 'standby log line')
+
+    const changes: Job[] = []
+    client.on('job.changed', ({ job }) => changes.push(job))
+    const job = await client.call('jobs.enqueue', { type: 'nap', params: { ms: 10 } })
+    if (!job.ok) throw new Error(job.error.message)
+    // Run by the other process; this engine relays what it committed.
+    await waitFor(() => changes.some((j) => j.id === job.value.id && j.status === 'succeeded'), 20_000, 'followed success')
+  })
+
+  it('reports a fatal start and exits non-zero', async () => {
+    env = makeTestEnv(CONFIG)
+    // The data dir path is a file: the database cannot be opened.
+    writeFileSync(env.dataDir, 'not a directory')
+    const { client, exited } = startEngine()
+    await expect(client.ready).rejects.toThrow(/cannot open the database|ENOTDIR|EEXIST/)
+    expect(await exited).toBe(1)
+    expect(await client.call('config.get', {})).toMatchObject({ ok: false, error: { code: 'unavailable' } })
+  })
+
+  it('speaks through process.parentPort when run as an Electron utilityProcess', async () => {
+    env = makeTestEnv(CONFIG)
+    // Electron's parentPort, emulated over the fork channel: messages arrive as { data }.
+    const shim = `${env.dir}/parent-port-shim.mjs`
+    writeFileSync(
+      shim,
+      `const send = process.send.bind(process)
+       process.parentPort = {
+         on(event, listener) { if (event === 'message') process.on('message', (data) => listener({ data })) },
+         postMessage(message) { send({ ...message, viaParentPort: true }) },
+       }`,
+    )
+    const { child, client, exited } = startEngine(['--import', shim])
+    const raw: unknown[] = []
+    child.on('message', (m) => raw.push(m))
+    await client.ready
+    expect(await client.call('runner.status', {})).toMatchObject({ ok: true })
+    expect(raw.length).toBeGreaterThan(0)
+    expect(raw.every((m) => (m as { viaParentPort?: boolean }).viaParentPort === true)).toBe(true)
+    client.shutdown()
+    expect(await exited).toBe(0)
+  })
+})

@@ -1,0 +1,212 @@
+// The bridge of a renderer loaded from the headless server (`jobdeck serve`) in any browser: the
+// same shape as the preload's bridge, built from API_METHODS, carried over a WebSocket.
+// It reconnects with backoff; a call sent on a connection that then drops resolves
+// `unavailable` (it may or may not have run), a call made while disconnected waits for the
+// connection for a while. This file touches no globals: the URL and WebSocket are given.
+import { API_METHODS, type JobdeckBridge } from '../src-shared/bridge'
+import type { EventName } from '../src-shared/events'
+import { isEventPushMessage, isResultMessage, unavailable, type CallResult } from '../src-shared/wire'
+
+/** A handler property accepting the DOM's and the `ws` package's handler types alike. */
+type Handler<E> = { bivariant(event: E): void }['bivariant']
+
+/** What the bridge needs of a WebSocket (the browser's, or the `ws` package's in Node tests). */
+export interface SocketLike {
+  readonly readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  onopen: Handler<unknown> | null
+  onclose: Handler<unknown> | null
+  onerror: Handler<unknown> | null
+  onmessage: Handler<{ data: unknown }> | null
+}
+
+export type SocketFactory = new (url: string) => SocketLike
+
+export interface WsBridgeOptions {
+  /** ws(s)://host/ws (with ?token=… when the page has it). */
+  url: string
+  WebSocket: SocketFactory
+  /** First reconnect delay, doubled per failure up to maxDelayMs. */
+  minDelayMs?: number
+  maxDelayMs?: number
+  /** How long a call made while disconnected waits for a connection. */
+  queueTimeoutMs?: number
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'closed'
+
+export interface WsBridge extends JobdeckBridge {
+  /** Transport state changes (e.g. to show "reconnecting…" and refetch after a reconnect). */
+  onConnection(listener: (state: ConnectionState) => void): () => void
+  close(): void
+}
+
+const OPEN = 1
+
+/** The server's WebSocket on the page's origin; the page's ?token= goes along when present. */
+export function socketUrl(location: { protocol: string; host: string; search: string }): string {
+  const token = new URLSearchParams(location.search).get('token')
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${scheme}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`
+}
+
+interface Waiting {
+  id: number
+  method: string
+  text: string
+  resolve: (result: CallResult) => void
+  timer: ReturnType<typeof setTimeout>
+}
+
+export function createWsBridge(options: WsBridgeOptions): WsBridge {
+  const minDelay = options.minDelayMs ?? 250
+  const maxDelay = options.maxDelayMs ?? 10_000
+  const queueTimeout = options.queueTimeoutMs ?? 15_000
+  let socket: SocketLike | null = null
+  let failures = 0
+  let closed = false
+  let reconnectTimer: ReturnType<typeof setTimeout> | null = null
+  let nextId = 1
+  /** Sent on the current socket, awaiting results. */
+  const inFlight = new Map<number, { method: string; resolve: (result: CallResult) => void }>()
+  /** Waiting for a socket. */
+  let waiting: Waiting[] = []
+  const subscribers = new Map<string, Set<(payload: unknown) => void>>()
+  const connectionListeners = new Set<(state: ConnectionState) => void>()
+
+  const announce = (state: ConnectionState): void => {
+    for (const listener of connectionListeners) listener(state)
+  }
+
+  const onMessage = (data: unknown): void => {
+    let message: unknown
+    try {
+      message = JSON.parse(typeof data === 'string' ? data : String(data))
+    } catch {
+      return
+    }
+    if (isResultMessage(message)) {
+      const pending = inFlight.get(message.id)
+      if (!pending) return
+      inFlight.delete(message.id)
+      pending.resolve(message.result)
+    } else if (isEventPushMessage(message)) {
+      for (const listener of subscribers.get(message.name) ?? []) {
+        try {
+          listener(message.payload)
+        } catch (error) {
+          console.error(`jobdeck: a listener of ${message.name} threw`, error)
+        }
+      }
+    }
+  }
+
+  const flushWaiting = (ws: SocketLike): void => {
+    const queued = waiting
+    waiting = []
+    for (const call of queued) {
+      clearTimeout(call.timer)
+      inFlight.set(call.id, { method: call.method, resolve: call.resolve })
+      ws.send(call.text)
+    }
+  }
+
+  const connect = (): void => {
+    reconnectTimer = null
+    if (closed) return
+    announce('connecting')
+    let ws: SocketLike
+    try {
+      ws = new options.WebSocket(options.url)
+    } catch {
+      scheduleReconnect()
+      return
+    }
+    socket = ws
+    ws.onopen = () => {
+      failures = 0
+      announce('open')
+      flushWaiting(ws)
+    }
+    ws.onmessage = (event) => onMessage(event.data)
+    ws.onerror = () => {
+      // onclose follows
+    }
+    ws.onclose = () => {
+      if (socket !== ws) return
+      socket = null
+      const lost = [...inFlight.values()]
+      inFlight.clear()
+      for (const { method, resolve } of lost) resolve(unavailable(`${method}: the connection to Jobdeck was lost before it answered`))
+      announce('closed')
+      scheduleReconnect()
+    }
+  }
+
+  const scheduleReconnect = (): void => {
+    if (closed || reconnectTimer) return
+    const delay = Math.min(maxDelay, minDelay * 2 ** failures)
+    failures++
+    reconnectTimer = setTimeout(connect, delay)
+  }
+
+  const callRaw = (method: string, args: unknown): Promise<CallResult> => {
+    if (closed) return Promise.resolve(unavailable(`${method}: the bridge is closed`))
+    const id = nextId++
+    const text = JSON.stringify({ kind: 'call', id, method, args: args ?? {} })
+    return new Promise<CallResult>((resolve) => {
+      const ws = socket
+      if (ws && ws.readyState === OPEN) {
+        inFlight.set(id, { method, resolve })
+        ws.send(text)
+        return
+      }
+      const timer = setTimeout(() => {
+        waiting = waiting.filter((w) => w.id !== id)
+        resolve(unavailable(`${method}: cannot reach Jobdeck (no connection)`))
+      }, queueTimeout)
+      waiting.push({ id, method, text, resolve, timer })
+    })
+  }
+
+  const bridge: Record<string, unknown> = {}
+  for (const method of API_METHODS) bridge[method] = (args: unknown) => callRaw(method, args)
+  bridge.on = (event: EventName, listener: (payload: unknown) => void): (() => void) => {
+    let set = subscribers.get(event)
+    if (!set) {
+      set = new Set()
+      subscribers.set(event, set)
+    }
+    const own = (payload: unknown): void => listener(payload)
+    set.add(own)
+    return () => {
+      set.delete(own)
+    }
+  }
+  bridge.onConnection = (listener: (state: ConnectionState) => void): (() => void) => {
+    connectionListeners.add(listener)
+    return () => {
+      connectionListeners.delete(listener)
+    }
+  }
+  bridge.close = (): void => {
+    if (closed) return
+    closed = true
+    if (reconnectTimer) clearTimeout(reconnectTimer)
+    const ws = socket
+    socket = null
+    ws?.close(1000, 'bridge closed')
+    for (const { method, resolve } of inFlight.values()) resolve(unavailable(`${method}: the bridge was closed`))
+    inFlight.clear()
+    for (const call of waiting) {
+      clearTimeout(call.timer)
+      call.resolve(unavailable(`${call.method}: the bridge was closed`))
+    }
+    waiting = []
+    announce('closed')
+  }
+
+  connect()
+  return bridge as unknown as WsBridge
+}

@@ -1,0 +1,44 @@
+// The messages every non-IPC transport carries (the engine process channel and the headless
+// server's WebSocket): a call with an id, its result under the same id, and pushed events.
+// Method and event names stay plain strings on the wire: the receiver checks them.
+import type { ErrorInfo } from './errors'
+
+export type CallResult = { ok: true; value: unknown } | { ok: false; error: ErrorInfo }
+
+export interface CallMessage {
+  kind: 'call'
+  id: number
+  method: string
+  args: unknown
+}
+
+export interface ResultMessage {
+  kind: 'result'
+  id: number
+  result: CallResult
+}
+
+export interface EventPushMessage {
+  kind: 'event'
+  name: string
+  payload: unknown
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null
+
+export function isCallMessage(value: unknown): value is CallMessage {
+  return isObject(value) && value.kind === 'call' && Number.isSafeInteger(value.id) && typeof value.method === 'string'
+}
+
+export function isResultMessage(value: unknown): value is ResultMessage {
+  return isObject(value) && value.kind === 'result' && Number.isSafeInteger(value.id) && isObject(value.result) && typeof value.result.ok === 'boolean'
+}
+
+export function isEventPushMessage(value: unknown): value is EventPushMessage {
+  return isObject(value) && value.kind === 'event' && typeof value.name === 'string'
+}
+
+/** The result of a call the transport could not deliver or answer. */
+export function unavailable(message: string): { ok: false; error: ErrorInfo } {
+  return { ok: false, error: { code: 'unavailable', message } }
+}
