@@ -1,5 +1,7 @@
-// Renderer entry (placeholder; the real UI comes later).
+// Renderer entry: Vue 3, Pinia setup stores, hash router.
+import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
+import { router } from './router'
 
-createApp(App).mount('#app')
+createApp(App).use(createPinia()).use(router).mount('#app')

@@ -1,0 +1,37 @@
+// Numbers and time as UI.md asks: humanised durations, relative times in lists with the absolute
+// local time on hover, binary sizes, CPU of one core for runs and of the machine for the host.
+export { formatBytes, formatDuration } from '../src-shared/units'
+
+const pad = (n: number): string => String(n).padStart(2, '0')
+
+/** `2026-01-31 14:02:07` in local time. */
+export function absoluteTime(value: string | number | null): string {
+  if (value === null) return '—'
+  const d = new Date(value)
+  if (Number.isNaN(d.getTime())) return '—'
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
+
+/** `14:02:07` local. */
+export function clockTime(value: string | number): string {
+  const d = new Date(value)
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
+}
+
+/** `3 min ago`, `in 2 min`, `just now`. */
+export function relativeTime(value: string | number | null, now: number = Date.now()): string {
+  if (value === null) return '—'
+  const t = typeof value === 'number' ? value : Date.parse(value)
+  if (!Number.isFinite(t)) return '—'
+  const diff = now - t
+  const future = diff < 0
+  const s = Math.abs(diff) / 1000
+  const text =
+    s < 10 ? null : s < 60 ? `${Math.round(s)} s` : s < 3600 ? `${Math.round(s / 60)} min` : s < 86_400 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86_400)} d`
+  if (text === null) return future ? 'in a moment' : 'just now'
+  return future ? `in ${text}` : `${text} ago`
+}
+
+export function percent(value: number | null | undefined, digits = 0): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : `${value.toFixed(digits)}%`
+}
