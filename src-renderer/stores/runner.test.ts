@@ -1,0 +1,53 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Run, RunnerStatus } from '../../src-shared/domain'
+import { FakeBridge } from './fake-bridge'
+
+const bridge = new FakeBridge()
+vi.mock('../ipc', () => ({
+  call: (method: never, args: unknown) => bridge.call(method, args),
+  on: (event: never, listener: never) => bridge.on(event, listener),
+}))
+const { useRunnerStore } = await import('./runner')
+
+const run = { id: 'r1', jobId: 'j1', type: 't', status: 'running', progress: { percent: 10, current: null, total: null, message: null } } as Run
+const status = (): RunnerStatus => ({
+  state: 'running',
+  paused: false,
+  runnerId: 'x',
+  runnerPid: 1,
+  running: [{ job: { id: 'j1' } as RunnerStatus['running'][number]['job'], run }],
+  queued: [],
+  counts: { queued: 2, running: 1, retrying: 1, succeeded: 0, partial: 0, failed: 0, canceled: 0 },
+  health: null,
+})
+
+describe('useRunnerStore', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia())
+    bridge.reset()
+    bridge.answer('runner.status', () => status())
+  })
+
+  it('loads the status once started and counts what waits', async () => {
+    const store = useRunnerStore()
+    store.start()
+    await vi.waitFor(() => expect(store.status).not.toBeNull())
+    expect(store.waitingCount).toBe(3)
+    expect(store.state).toBe('running')
+  })
+
+  it('applies progress in place without refetching, and refetches once for a burst of changes', async () => {
+    vi.useFakeTimers()
+    const store = useRunnerStore()
+    store.start()
+    await vi.waitFor(() => expect(store.status).not.toBeNull())
+    bridge.emit('run.progress', { runId: 'r1', jobId: 'j1', progress: { percent: 55, current: 55, total: 100, message: 'half' }, itemsOk: null, itemsFailed: null })
+    expect(store.running[0]?.run.progress.percent).toBe(55)
+    expect(bridge.count('runner.status')).toBe(1)
+    for (let i = 0; i < 20; i++) bridge.emit('job.changed', { job: { id: `j${i}` } as never })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(bridge.count('runner.status')).toBe(2)
+    vi.useRealTimers()
+  })
+})
