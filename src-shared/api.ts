@@ -1,7 +1,7 @@
 // The one API every transport carries: method name → input schema. The core's services
 // implement `JobdeckApi`; transports only move `{method, args}` and results.
 import { z } from 'zod'
-import type { JobTypeInfo } from './config-schema'
+import type { JobTypeInfo, MonitorConfig } from './config-schema'
 import type { Job, LogLine, Run, RunnerStatus, TimelinePage, TypeStats } from './domain'
 import { PRIORITIES, RUN_STATUSES } from './domain'
 import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
@@ -86,6 +86,11 @@ export interface ConfigInfo {
   ok: boolean
   errors: string[]
   types: JobTypeInfo[]
+  /** Sampling, health thresholds and retention in force. */
+  monitor: MonitorConfig
+  runner: { concurrency: number; interruptLimit: number }
+  /** Lane limits by lane name or `*` pattern; lanes not listed have limit 1. */
+  lanes: Record<string, number>
 }
 
 export interface LogPage {

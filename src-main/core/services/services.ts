@@ -88,6 +88,9 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       ok: errors.length === 0,
       errors,
       types: [...config.current.types].map(([name, type]) => jobTypeInfo(name, type)),
+      monitor: config.current.raw.monitor,
+      runner: config.current.raw.runner,
+      lanes: Object.fromEntries(Object.entries(config.current.raw.lanes).map(([lane, { limit }]) => [lane, limit])),
     }
   }
 
