@@ -1,0 +1,145 @@
+// End-to-end harness: the real renderer, built; the real `jobdeck serve` in its own process on a
+// temp data dir; the real Chromium (Debian's) driven by playwright-core.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const BIN = path.join(ROOT, 'bin', 'jobdeck.mjs')
+const RENDERER_INDEX = path.join(ROOT, 'out', 'renderer', 'index.html')
+
+export const CHROMIUM = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (candidate): candidate is string => typeof candidate === 'string' && fs.existsSync(candidate),
+)
+
+/** Without Chromium the browser tests cannot run; on CI that is a failure, not a skip. */
+export const skipWithoutBrowser = !CHROMIUM && process.env.CI !== 'true'
+
+function newestMtime(dir: string): number {
+  let newest = 0
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs)
+  }
+  return newest
+}
+
+/** Builds the app unless out/renderer is newer than every renderer and shared source. */
+export function ensureRendererBuilt(): void {
+  const lock = path.join(ROOT, 'out', '.e2e-build-lock')
+  fs.mkdirSync(path.dirname(lock), { recursive: true })
+  for (;;) {
+    try {
+      fs.mkdirSync(lock)
+      break
+    } catch {
+      // Another test file is building: wait for it.
+      spawnSync('sleep', ['0.2'])
+    }
+  }
+  try {
+    const built = fs.existsSync(RENDERER_INDEX) ? fs.statSync(RENDERER_INDEX).mtimeMs : 0
+    const sources = Math.max(newestMtime(path.join(ROOT, 'src-renderer')), newestMtime(path.join(ROOT, 'src-shared')))
+    if (built < sources) {
+      execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
+        cwd: ROOT,
+        stdio: 'pipe',
+      })
+    }
+  } finally {
+    fs.rmdirSync(lock)
+  }
+}
+
+export interface Served {
+  url: string
+  dataDir: string
+  configPath: string
+  process: ChildProcess
+  output: () => string
+  /** Runs a `jobdeck` command against the same data dir and config. */
+  cli(args: string[]): { code: number; stdout: string; stderr: string }
+  stop(): Promise<void>
+}
+
+export async function serve(options: { config?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-e2e-'))
+  const dataDir = path.join(dir, 'data')
+  const configPath = options.config ?? path.join(ROOT, 'examples', 'jobdeck.yaml')
+  const env = { ...process.env, JOBDECK_EXAMPLE_SPEED: '0', ...options.env }
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--config', configPath], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`jobdeck serve did not start:\n${output}`)), 30_000)
+    const check = (): void => {
+      const match = /Jobdeck is serving (\S+)/.exec(output)
+      if (match?.[1]) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    }
+    child.stdout?.on('data', check)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`jobdeck serve exited with ${code}:\n${output}`))
+    })
+  })
+  return {
+    url,
+    dataDir,
+    configPath,
+    process: child,
+    output: () => output,
+    cli(args) {
+      const result = spawnSync(process.execPath, [BIN, ...args, '--data-dir', dataDir, '--config', configPath], {
+        encoding: 'utf8',
+        env,
+        timeout: 60_000,
+      })
+      return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        child.kill('SIGTERM')
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))])
+        if (child.exitCode === null) child.kill('SIGKILL')
+      }
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!CHROMIUM) throw new Error('Chromium not found: install Debian chromium (apt-get install -y chromium) or set CHROME_PATH')
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  })
+}
+
+export async function openApp(
+  browser: Browser,
+  url: string,
+  options: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    colorScheme: options.colorScheme ?? 'light',
+    viewport: options.viewport ?? { width: 1440, height: 900 },
+    acceptDownloads: true,
+  })
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  await page.goto(url)
+  return { context, page }
+}
