@@ -1,0 +1,149 @@
+// What an operator does in the window, end to end: the real renderer in Chromium, the real
+// engine behind `jobdeck serve`, real job processes.
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Run } from '../src-shared/domain'
+import { ensureRendererBuilt, launchBrowser, openApp, ROOT, serve, skipWithoutBrowser, type Served } from './harness'
+
+const CONFIG = path.join(ROOT, 'e2e', 'fixtures', 'jobdeck.yaml')
+
+async function chooseType(page: Page, title: string): Promise<void> {
+  await page.getByTestId('job-type-select').click()
+  await page.locator('.n-base-select-option', { hasText: title }).first().click()
+}
+
+function history(served: Served): Run[] {
+  return JSON.parse(served.cli(['history', '--json']).stdout) as Run[]
+}
+
+async function until<T>(probe: () => T | null | undefined | false, ms = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = probe()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+describe.skipIf(skipWithoutBrowser)('Jobdeck in the browser', () => {
+  let served: Served
+  let browser: Browser
+  let page: Page
+
+  beforeAll(async () => {
+    ensureRendererBuilt()
+    served = await serve({ config: CONFIG })
+    browser = await launchBrowser()
+    page = (await openApp(browser, served.url)).page
+  }, 180_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await served?.stop()
+  })
+
+  it('adds a job from the generated form and sees it succeed in Queue, Timeline and History', async () => {
+    await page.getByRole('link', { name: 'Queue', exact: true }).click()
+    await page.getByTestId('add-job').click()
+    const dialog = page.getByTestId('add-job-dialog')
+    await chooseType(page, 'Greet someone')
+    const name = dialog.getByTestId('param-name').locator('input')
+    await name.fill('Bob')
+    // Inline validation as the operator types; submit stays disabled while invalid.
+    await expect(dialog.getByText(/param "name"|lowercase|pattern/i).first().isVisible()).resolves.toBe(true)
+    await expect(dialog.getByTestId('submit-job').isDisabled()).resolves.toBe(true)
+    await name.fill('bob')
+    await expect(dialog.getByTestId('submit-job').isEnabled()).resolves.toBe(true)
+    await dialog.getByTestId('submit-job').click()
+
+    const run = await until(() => history(served).find((r) => r.type === 'greet' && r.status === 'succeeded'), 20_000, 'the greet run')
+    expect(run.params).toMatchObject({ name: 'bob', times: 3, loud: false })
+
+    await page.getByRole('link', { name: 'History', exact: true }).click()
+    await page.locator(`[data-testid="history-table"] [data-run-id="${run.id}"] [data-status="succeeded"]`).waitFor({ timeout: 10_000 })
+
+    await page.getByRole('link', { name: 'Timeline', exact: true }).click()
+    await page.getByTestId('timeline-chart').locator('canvas').first().waitFor({ timeout: 10_000 })
+    const drawn = await page.evaluate(() => (globalThis as unknown as { __jobdeckTimeline?: { items: number } }).__jobdeckTimeline?.items ?? -1)
+    expect(drawn).toBeGreaterThanOrEqual(1)
+  })
+
+  it('bulk add rejects a paste with one bad row, shows the row error, and enqueues nothing', async () => {
+    const before = history(served).length
+    await page.getByRole('link', { name: 'Queue', exact: true }).click()
+    await page.getByTestId('bulk-add').click()
+    const dialog = page.getByTestId('bulk-dialog')
+    await chooseType(page, 'Greet someone')
+    await dialog.getByTestId('bulk-text').locator('textarea').fill('name,times\nann,1\nBAD NAME,1\ncid,2\n')
+    await expect(dialog.getByTestId('bulk-summary').textContent()).resolves.toMatch(/2 valid · 1 with errors?/)
+    await expect(dialog.getByText(/param "name"/).first().isVisible()).resolves.toBe(true)
+    await expect(dialog.getByTestId('bulk-submit').isDisabled()).resolves.toBe(true)
+    await new Promise((r) => setTimeout(r, 500))
+    const status = JSON.parse(served.cli(['status', '--json']).stdout) as { counts: Record<string, number> }
+    expect(status.counts.queued).toBe(0)
+    expect(history(served).length).toBe(before)
+    await page.keyboard.press('Escape')
+  })
+
+  it('cancels a running job from the queue; its process stops and it shows as canceled', async () => {
+    const id = served.cli(['enqueue', 'nap', '--param', 'seconds=120']).stdout.trim()
+    await page.getByRole('link', { name: 'Queue', exact: true }).click()
+    const row = page.locator(`[data-testid="queue-running"] [data-job-id="${id}"]`)
+    await row.waitFor({ timeout: 10_000 })
+    await row.getByTestId('cancel-job').click()
+    const confirm = page.getByRole('button', { name: /^(cancel job|yes|confirm|stop)/i })
+    if (await confirm.isVisible().catch(() => false)) await confirm.click()
+    const run = await until(() => history(served).find((r) => r.jobId === id && r.status === 'canceled'), 20_000, 'the cancel')
+    expect(run.finishedAt).not.toBeNull()
+  })
+
+  it('shows a failed job with its error, and history search finds a line of its output', async () => {
+    const id = served.cli(['enqueue', 'explode', '--param', 'reason=disk-full']).stdout.trim()
+    const failed = await until(() => history(served).find((r) => r.jobId === id && r.status === 'failed'), 20_000, 'the failure')
+    expect(failed.error).toMatch(/exit code 7: cannot continue: no space left on device/)
+    await page.getByRole('link', { name: 'History', exact: true }).click()
+    const row = page.locator(`[data-run-id="${failed.id}"]`)
+    await row.waitFor({ timeout: 10_000 })
+    await expect(row.textContent()).resolves.toMatch(/no space left on device/)
+
+    await page.getByTestId('history-search').locator('input').fill('explosion')
+    await page.locator(`[data-testid="history-table"] [data-run-id="${failed.id}"]`).waitFor({ timeout: 10_000 })
+    await until(async () => (await page.locator('[data-testid="history-table"] [data-run-id]').count()) === 1, 10_000, 'one match')
+
+    await row.click()
+    const panel = page.getByTestId('run-panel')
+    await panel.waitFor()
+    await expect(panel.getByTestId('run-log').textContent()).resolves.toMatch(/starting the explosion/)
+  })
+
+  it('exports the filtered runs as a CSV download', async () => {
+    await page.getByRole('link', { name: 'History', exact: true }).click()
+    await page.getByTestId('history-search').locator('input').fill('')
+    const expected = history(served).filter((r) => r.status === 'failed')
+    await page.getByTestId('history-filter-status').click()
+    await page.locator('.n-base-select-option', { hasText: 'failed' }).first().click()
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('history-export').click()])
+    const file = await download.path()
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split(/\r?\n/)
+    expect(lines[0]).toMatch(/^id,jobId,type,status/)
+    expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual(expected.map((r) => r.id).sort())
+    expect(download.suggestedFilename()).toMatch(/^jobdeck-runs-\d{8}-\d{4}\.csv$/)
+  })
+
+  it('a job enqueued from the CLI appears in the open window within a second', async () => {
+    await page.getByRole('link', { name: 'Queue', exact: true }).click()
+    // A long nap keeps the lane busy so the next one waits in the queue.
+    served.cli(['pause'])
+    const started = Date.now()
+    const id = served.cli(['enqueue', 'nap', '--param', 'seconds=30']).stdout.trim()
+    const enqueuedAt = Date.now()
+    await page.locator(`[data-testid="queue-waiting"] [data-job-id="${id}"]`).waitFor({ timeout: 5000 })
+    expect(Date.now() - enqueuedAt).toBeLessThan(1000)
+    expect(enqueuedAt - started).toBeLessThan(10_000)
+    served.cli(['cancel', id])
+    served.cli(['resume'])
+  })
+})
