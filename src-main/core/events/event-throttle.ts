@@ -31,6 +31,10 @@ export const DEFAULT_THROTTLE: Readonly<Record<string, ThrottlePolicy>> = {
     key: (payload) => String((payload as { runId?: unknown } | null)?.runId ?? ''),
   },
   'monitor.sample': { intervalMs: 500 },
+  'run.usage': {
+    intervalMs: 500,
+    key: (payload) => String((payload as { runId?: unknown } | null)?.runId ?? ''),
+  },
 }
 
 export interface EventThrottle {
