@@ -2,8 +2,10 @@
 import os from 'node:os'
 import { benchCommandThroughput } from './command-throughput'
 import { benchDispatchLatency } from './dispatch-latency'
+import { benchHistoryFirstPage } from './history-first-page'
 import { benchMonitorOverhead } from './monitor-overhead'
 import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
+import { benchTimeline } from './timeline-chromium'
 
 const only = process.argv[2]
 process.stdout.write(`jobdeck benchmarks · node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}\n`)
@@ -17,6 +19,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   command: benchCommandThroughput,
   dispatch: benchDispatchLatency,
   monitor: benchMonitorOverhead,
+  history: benchHistoryFirstPage,
+  timeline: benchTimeline,
 }
 
 for (const [name, run] of Object.entries(suites)) {

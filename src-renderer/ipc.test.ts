@@ -54,4 +54,42 @@ describe('renderer ipc', () => {
     expect(opened).toEqual(['ws://127.0.0.1:4567/ws?token=t0k'])
     ;(bridge as unknown as { close(): void }).close()
   })
+
+  it('reports the transport and its connection: IPC is always open, the WebSocket follows its socket', async () => {
+    vi.stubGlobal('window', { jobdeck: fakeBridge({ ok: true, value: null }) })
+    const ipc = await import('./ipc')
+    expect(ipc.transportKind()).toBe('ipc')
+    expect(ipc.connectionState()).toBe('open')
+    const listener = vi.fn()
+    ipc.onConnection(listener)()
+    expect(listener).not.toHaveBeenCalled()
+
+    vi.resetModules()
+    const sockets: Array<{ onopen: (() => void) | null; onclose: (() => void) | null; readyState: number }> = []
+    class FakeSocket {
+      readyState = 0
+      onopen: (() => void) | null = null
+      onclose: (() => void) | null = null
+      onerror = null
+      onmessage = null
+      constructor() {
+        sockets.push(this)
+      }
+      send(): void {}
+      close(): void {}
+    }
+    vi.stubGlobal('window', { location: { protocol: 'http:', host: '127.0.0.1:4567', search: '' } })
+    vi.stubGlobal('WebSocket', FakeSocket)
+    const ws = await import('./ipc')
+    expect(ws.transportKind()).toBe('websocket')
+    expect(ws.connectionState()).toBe('connecting')
+    const states: string[] = []
+    ws.onConnection((state) => states.push(state))
+    sockets[0]!.readyState = 1
+    sockets[0]!.onopen?.()
+    expect(ws.connectionState()).toBe('open')
+    sockets[0]!.onclose?.()
+    expect(states).toEqual(['open', 'closed'])
+    ;(ws.getBridge() as unknown as { close(): void }).close()
+  })
 })

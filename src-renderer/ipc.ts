@@ -5,13 +5,57 @@ import type { ApiInput, ApiMethod, ApiResults } from '../src-shared/api'
 import type { ApiResult, JobdeckBridge } from '../src-shared/bridge'
 import type { ErrorCode } from '../src-shared/errors'
 import type { EventMap, EventName } from '../src-shared/events'
-import { createWsBridge, socketUrl } from './ws-bridge'
+import { createWsBridge, socketUrl, type ConnectionState, type WsBridge } from './ws-bridge'
+
+export type { ConnectionState } from './ws-bridge'
+
+/** How this renderer reaches the engine: Electron IPC (preload) or the server's WebSocket. */
+export type TransportKind = 'ipc' | 'websocket'
 
 let bridge: JobdeckBridge | null = null
+let wsBridge: WsBridge | null = null
+/** The WebSocket's last announced state; the preload's IPC is always `open`. */
+let connection: ConnectionState = 'open'
+const connectionListeners = new Set<(state: ConnectionState) => void>()
 
 export function getBridge(): JobdeckBridge {
-  bridge ??= window.jobdeck ?? createWsBridge({ url: socketUrl(window.location), WebSocket })
+  if (bridge) return bridge
+  if (window.jobdeck) {
+    bridge = window.jobdeck
+  } else {
+    connection = 'connecting'
+    wsBridge = createWsBridge({ url: socketUrl(window.location), WebSocket })
+    wsBridge.onConnection((state) => {
+      connection = state
+      for (const listener of connectionListeners) listener(state)
+    })
+    bridge = wsBridge
+  }
   return bridge
+}
+
+export function transportKind(): TransportKind {
+  getBridge()
+  return wsBridge ? 'websocket' : 'ipc'
+}
+
+/** The transport's state now (`open` for Electron IPC). */
+export function connectionState(): ConnectionState {
+  getBridge()
+  return connection
+}
+
+/**
+ * Follows the transport's connection (WebSocket: connecting / open / closed, reconnecting by
+ * itself). Electron IPC never changes, so there the listener is never called.
+ */
+export function onConnection(listener: (state: ConnectionState) => void): () => void {
+  getBridge()
+  if (!wsBridge) return () => {}
+  connectionListeners.add(listener)
+  return () => {
+    connectionListeners.delete(listener)
+  }
 }
 
 /** An API call that failed: `code` says what kind of failure, `details` carries the specifics. */

@@ -2,6 +2,7 @@
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
-import { router } from './router'
+import { prefetchViews, router } from './router'
 
 createApp(App).use(createPinia()).use(router).mount('#app')
+void router.isReady().then(prefetchViews)

@@ -23,3 +23,15 @@ const routes: RouteRecordRaw[] = [
 ]
 
 export const router = createRouter({ history: createWebHashHistory(), routes })
+
+/** Loads every view's code once the first view is up, so switching views never waits for a chunk. */
+export function prefetchViews(): void {
+  const load = (): void => {
+    for (const route of routes) {
+      const component = route.component
+      if (typeof component === 'function') void (component as () => Promise<unknown>)()
+    }
+  }
+  if ('requestIdleCallback' in window) window.requestIdleCallback(load, { timeout: 2000 })
+  else setTimeout(load, 500)
+}

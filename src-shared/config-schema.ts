@@ -158,11 +158,11 @@ export const monitorSchema = z.strictObject({
   runInterval: durationText('monitor.runInterval').default(500),
   thresholds: z
     .strictObject({
-      cpu: thresholdPair('monitor.thresholds.cpu', 85, 97),
+      cpu: thresholdPair('monitor.thresholds.cpu', 90, 100),
       memory: thresholdPair('monitor.thresholds.memory', 85, 95),
       disk: thresholdPair('monitor.thresholds.disk', 90, 97),
     })
-    .default({ cpu: { warning: 85, critical: 97 }, memory: { warning: 85, critical: 95 }, disk: { warning: 90, critical: 97 } }),
+    .default({ cpu: { warning: 90, critical: 100 }, memory: { warning: 85, critical: 95 }, disk: { warning: 90, critical: 97 } }),
   /** A level is entered after this many samples past its threshold, and left after as many back below it by `margin`. */
   hysteresis: z
     .strictObject({ samples: z.number().int().min(1).max(60).default(3), margin: z.number().min(0).max(50).default(5) })

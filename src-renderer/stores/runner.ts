@@ -2,9 +2,24 @@
 // progress, waiting jobs in run order with wait reasons, counts. Follows events; never polls.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { RunnerStatus } from '../../src-shared/domain'
+import type { Run, RunnerStatus } from '../../src-shared/domain'
 import { call, on } from '../ipc'
 import { throttleTrailing } from './debounce'
+
+/** Recent failures listed on the Queue view. */
+export const FAILURES_SHOWN = 25
+
+/** Job id → id of its most recently started run, from runs listed newest first. */
+export function latestRunByJob(runs: readonly Run[]): Map<string, string> {
+  const latest = new Map<string, { id: string; startedAt: string }>()
+  for (const run of runs) {
+    const known = latest.get(run.jobId)
+    if (!known || run.startedAt > known.startedAt || (run.startedAt === known.startedAt && run.id > known.id)) {
+      latest.set(run.jobId, { id: run.id, startedAt: run.startedAt })
+    }
+  }
+  return new Map([...latest].map(([job, r]) => [job, r.id]))
+}
 
 export const useRunnerStore = defineStore('runner', () => {
   const status = shallowRef<RunnerStatus | null>(null)
@@ -12,6 +27,9 @@ export const useRunnerStore = defineStore('runner', () => {
   const loading = ref(false)
   /** Gate reasons per job type, from the monitor (`runner.waiting`). */
   const gateReasons = ref<Record<string, string>>({})
+  /** Failed runs whose job is still failed: not retried since, not waiting for an automatic retry. */
+  const failedRuns = shallowRef<Run[]>([])
+  const failuresError = ref<string | null>(null)
   let started = false
 
   async function refresh(): Promise<void> {
@@ -28,15 +46,47 @@ export const useRunnerStore = defineStore('runner', () => {
 
   const refreshSoon = throttleTrailing(() => void refresh(), 250)
 
+  /**
+   * The most recent failed runs that are their job's latest run. The API lists runs, not jobs by
+   * status, so a second query over the runs since the oldest failure finds the ones retried since.
+   */
+  async function refreshFailures(): Promise<void> {
+    try {
+      const failed = await call('runs.list', { status: 'failed', limit: FAILURES_SHOWN })
+      const oldest = failed.at(-1)
+      let latest = new Map<string, string>()
+      if (oldest) {
+        const since = await call('runs.list', { since: oldest.startedAt, limit: 5000 })
+        latest = latestRunByJob(since)
+      }
+      failedRuns.value = failed.filter((r) => (latest.get(r.jobId) ?? r.id) === r.id)
+      failuresError.value = null
+    } catch (e) {
+      failuresError.value = (e as Error).message
+    }
+  }
+
+  const refreshFailuresSoon = throttleTrailing(() => void refreshFailures(), 1000)
+
   /** Subscribes once; later calls are no-ops. */
   function start(): void {
     if (started) return
     started = true
     void refresh()
-    on('job.changed', refreshSoon)
-    on('run.changed', refreshSoon)
+    void refreshFailures()
+    on('job.changed', ({ job }) => {
+      refreshSoon()
+      if (failedRuns.value.some((r) => r.jobId === job.id)) refreshFailuresSoon()
+    })
+    on('run.changed', ({ run }) => {
+      refreshSoon()
+      if (run.status === 'failed' || failedRuns.value.some((r) => r.jobId === run.jobId)) refreshFailuresSoon()
+    })
     on('runner.changed', refreshSoon)
-    on('jobs.cleared', refreshSoon)
+    on('jobs.cleared', () => {
+      refreshSoon()
+      refreshFailuresSoon()
+    })
     on('config.changed', refreshSoon)
     on('runner.waiting', ({ reasons }) => {
       gateReasons.value = reasons
@@ -57,5 +107,32 @@ export const useRunnerStore = defineStore('runner', () => {
   const state = computed(() => status.value?.state ?? 'stopped')
   const waitingCount = computed(() => (status.value ? status.value.counts.queued + status.value.counts.retrying : 0))
 
-  return { status, error, loading, gateReasons, running, queued, state, waitingCount, start, refresh }
+  /** Failures an operator can retry now: their job is neither waiting nor running. */
+  const retriableFailures = computed(() => {
+    const busy = new Set([...queued.value.map((j) => j.id), ...running.value.map((r) => r.job.id)])
+    return failedRuns.value.filter((r) => !busy.has(r.jobId))
+  })
+
+  /** Reloads everything (after the connection came back: events sent meanwhile were lost). */
+  async function reloadAll(): Promise<void> {
+    await Promise.all([refresh(), refreshFailures()])
+  }
+
+  return {
+    status,
+    error,
+    loading,
+    gateReasons,
+    running,
+    queued,
+    state,
+    waitingCount,
+    failedRuns,
+    retriableFailures,
+    failuresError,
+    start,
+    refresh,
+    refreshFailures,
+    reloadAll,
+  }
 })

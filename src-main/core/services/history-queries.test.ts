@@ -135,6 +135,12 @@ describe('history queries', () => {
     expect(packed.buckets.every((b) => b.end - b.start === 60_000 && b.byStatus.succeeded === b.count)).toBe(true)
     expect(packed.rows).toEqual(['l0', 'l1', 'l2'])
 
+    // More runs wider than a bucket than maxItems: the longest are listed, the rest counted, none lost.
+    const capped = await core.api['timeline.range']({ since: now - 3_700_000, until: now, groupBy: 'type', bucketMs: 1, maxItems: 100 })
+    expect(capped.items.length).toBeLessThanOrEqual(100)
+    expect(capped.items.length + capped.buckets.reduce((n, b) => n + b.count, 0)).toBe(303)
+    expect(capped.items.filter((i) => i.type === 'other')).toHaveLength(4)
+
     const window = await core.api['timeline.range']({ since: now - 3_600_000 + 100_000, until: now - 3_600_000 + 200_000, groupBy: 'type', bucketMs: 100, maxItems: 5000 })
     // Runs 10–19 start inside the window; run 0 (600 s long) started before it and overlaps it.
     expect(window.items.map((i) => i.id).sort()).toEqual([0, ...Array.from({ length: 10 }, (_, k) => 10 + k)].map((i) => `01J0000000000000000000${String(i).padStart(4, '0')}`).sort().map((id) => core.store.getJob(id).lastRunId))

@@ -293,7 +293,9 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     async 'monitor.range'(args) {
       const since = toEpoch(args.since, 'since')
       const until = args.until === undefined ? now() : toEpoch(args.until, 'until')
-      const resolution = args.resolution === 'auto' ? (until - since <= 3_600_000 ? 'raw' : 'minute') : args.resolution
+      // Raw samples exist only for the retention window; older spans come from the minutes.
+      const rawFrom = now() - config.current.raw.monitor.rawRetention
+      const resolution = args.resolution === 'auto' ? (until - since <= 3_600_000 && since >= rawFrom - 60_000 ? 'raw' : 'minute') : args.resolution
       return resolution === 'raw'
         ? { resolution, samples: deps.monitorStore.samples(since, until), minutes: [] }
         : { resolution, samples: [], minutes: deps.monitorStore.minutes(since - (since % 60_000), until) }

@@ -164,6 +164,9 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       INSERT INTO log_fts (log_fts) VALUES ('rebuild');
 
       CREATE VIRTUAL TABLE error_fts USING fts5 (error, content = 'runs', content_rowid = 'rowid');
+      CREATE TRIGGER runs_error_fts_insert AFTER INSERT ON runs WHEN new.error IS NOT NULL BEGIN
+        INSERT INTO error_fts (rowid, error) VALUES (new.rowid, new.error);
+      END;
       CREATE TRIGGER runs_error_fts_update AFTER UPDATE OF error ON runs
         WHEN coalesce(old.error, '') <> coalesce(new.error, '') BEGIN
         INSERT INTO error_fts (error_fts, rowid, error) SELECT 'delete', old.rowid, old.error WHERE old.error IS NOT NULL;
@@ -173,6 +176,12 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         INSERT INTO error_fts (error_fts, rowid, error) VALUES ('delete', old.rowid, old.error);
       END;
       INSERT INTO error_fts (error_fts) VALUES ('rebuild');
+
+      -- History filtered by type and status together.
+      CREATE INDEX runs_type_status_started ON runs (type, status, started_at DESC, id DESC);
+
+      -- Covers the timeline's range scans: no table lookups for 100k runs in a window.
+      CREATE INDEX runs_timeline ON runs (started_at, finished_at, type, lane, status, attempt, queued_at, job_id, id);
 
       -- Maintained per type as runs finish, so stats never scan the history.
       CREATE TABLE type_stats (

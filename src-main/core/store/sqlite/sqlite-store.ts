@@ -505,18 +505,16 @@ export class SqliteStore {
     const args = { since: q.since, until: q.until, lower: q.since - maxDuration - 1, now: q.now, bucket: Math.max(1, Math.floor(q.bucketMs)) }
     const key = q.groupBy === 'lane' ? 'lane' : 'type'
     const total = (this.stmt.timelineCount.get(args) as { n: number }).n
-    const long = total <= q.maxItems ? this.stmt.timelineAll : this.stmt.timelineLong
-    const items = (long.all({ ...args, limit: q.maxItems }) as Array<{
-      id: string
-      job_id: string
-      type: string
-      lane: string
-      status: RunStatus
-      attempt: number
-      queued_at: number
-      started_at: number
-      finished_at: number | null
-    }>).map((r) => ({
+    const all = total <= q.maxItems
+    let rows = ((all ? this.stmt.timelineAll : this.stmt.timelineLong).all({ ...args, limit: q.maxItems }) as TimelineRow[])
+    // Runs not listed (under a pixel, or beyond maxItems) are counted per bucket instead.
+    let countBelow = args.bucket
+    if (!all && rows.length === q.maxItems) {
+      const shortestListed = durationOf(rows[rows.length - 1] as TimelineRow, q.now)
+      countBelow = shortestListed + 1
+      rows = rows.filter((r) => durationOf(r, q.now) >= countBelow)
+    }
+    const items = rows.map((r) => ({
       id: r.id,
       jobId: r.job_id,
       type: r.type,
@@ -527,17 +525,16 @@ export class SqliteStore {
       startedAt: r.started_at,
       finishedAt: r.finished_at,
     }))
-    const bucketRows =
-      total <= q.maxItems
-        ? []
-        : (this.db
-            .prepare(
-              `SELECT ${key} AS row, started_at / @bucket AS b, status, count(*) AS n FROM runs INDEXED BY runs_started
-               WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
-                 AND coalesce(finished_at, @now) - started_at < @bucket
-               GROUP BY 1, 2, 3`,
-            )
-            .all(args) as Array<{ row: string; b: number; status: RunStatus; n: number }>)
+    const bucketRows = all
+      ? []
+      : (this.db
+          .prepare(
+            `SELECT ${key} AS row, CAST(started_at / @bucket AS INTEGER) AS b, status, count(*) AS n FROM runs INDEXED BY runs_timeline
+             WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
+               AND coalesce(finished_at, @now) - started_at < @countBelow
+             GROUP BY 1, 2, 3`,
+          )
+          .all({ ...args, countBelow }) as Array<{ row: string; b: number; status: RunStatus; n: number }>)
     const buckets = new Map<string, TimelineBucket>()
     for (const r of bucketRows) {
       const id = `${r.row}\u0000${r.b}`
@@ -549,8 +546,8 @@ export class SqliteStore {
       bucket.count += r.n
       bucket.byStatus[r.status] = (bucket.byStatus[r.status] ?? 0) + r.n
     }
-    const rows = [...new Set([...items.map((i) => (key === 'lane' ? i.lane : i.type)), ...bucketRows.map((b) => b.row)])].sort()
-    return { since: q.since, until: q.until, groupBy: q.groupBy, rows, items, buckets: [...buckets.values()], total }
+    const rowNames = [...new Set([...items.map((i) => (key === 'lane' ? i.lane : i.type)), ...bucketRows.map((b) => b.row)])].sort()
+    return { since: q.since, until: q.until, groupBy: q.groupBy, rows: rowNames, items, buckets: [...buckets.values()], total }
   }
 
   logs(runId: string, afterId = 0, limit = 100_000): Array<LogLine & { id: number }> {
@@ -722,12 +719,12 @@ function prepareStatements(db: SqliteDatabase) {
     recentFinished: db.prepare(`SELECT finished_at - started_at AS ms FROM runs INDEXED BY runs_type_started
       WHERE type = ? AND finished_at IS NOT NULL AND status IN ('succeeded','partial','failed') ORDER BY started_at DESC LIMIT 100`),
     maxDuration: db.prepare(`SELECT max(max_duration) AS ms FROM type_stats`),
-    timelineCount: db.prepare(`SELECT count(*) AS n FROM runs INDEXED BY runs_started
+    timelineCount: db.prepare(`SELECT count(*) AS n FROM runs INDEXED BY runs_timeline
       WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since`),
-    timelineAll: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at FROM runs INDEXED BY runs_started
+    timelineAll: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at FROM runs INDEXED BY runs_timeline
       WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
       ORDER BY started_at LIMIT @limit`),
-    timelineLong: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at FROM runs INDEXED BY runs_started
+    timelineLong: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at FROM runs INDEXED BY runs_timeline
       WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
         AND coalesce(finished_at, @now) - started_at >= @bucket
       ORDER BY coalesce(finished_at, @now) - started_at DESC LIMIT @limit`),
@@ -770,6 +767,20 @@ function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedRun 
   })
   return { job, run }
 }
+
+interface TimelineRow {
+  id: string
+  job_id: string
+  type: string
+  lane: string
+  status: RunStatus
+  attempt: number
+  queued_at: number
+  started_at: number
+  finished_at: number | null
+}
+
+const durationOf = (row: TimelineRow, now: number): number => (row.finished_at ?? now) - row.started_at
 
 /** Words of an operator's search as an FTS5 query: every word must appear, as a word prefix. */
 export function ftsQuery(text: string): string | null {

@@ -1,0 +1,50 @@
+// Shared pieces of the browser benchmarks: the built renderer, a headless Chromium through
+// playwright-core, and the headless server in front of a core (as `jobdeck serve` runs it).
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser } from 'playwright-core'
+import type { Core } from '../src-main/core/core'
+import { startServer, type JobdeckServer } from '../src-main/server/server'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const RENDERER_DIR = path.join(ROOT, 'out/renderer')
+
+/** Builds the app once if `out/renderer/index.html` is missing. */
+export function ensureRendererBuilt(): void {
+  if (fs.existsSync(path.join(RENDERER_DIR, 'index.html'))) return
+  process.stdout.write('building the renderer (npx electron-vite build)…\n')
+  const result = spawnSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'inherit' })
+  if (result.status !== 0) throw new Error(`electron-vite build failed with exit code ${result.status}`)
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+]
+
+/** Headless Chromium: CHROMIUM_PATH, else /usr/bin/chromium. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS })
+}
+
+/** The headless server for `core`, serving the built renderer on 127.0.0.1 (no runner started). */
+export function serve(core: Core): Promise<JobdeckServer> {
+  return startServer({ core, staticDir: RENDERER_DIR, log: () => {} })
+}
+
+/** The URL that opens `route` (e.g. `/queue`) with the server's token. */
+export function routeUrl(server: JobdeckServer, route: string): string {
+  return `${server.openUrl}#${route}`
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}

@@ -1,0 +1,216 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Run, TimelineItem, TimelinePage } from '../../src-shared/domain'
+import { FakeBridge } from './fake-bridge'
+
+const bridge = new FakeBridge()
+vi.mock('../ipc', () => ({
+  call: (method: never, args: unknown) => bridge.call(method, args),
+  on: (event: never, listener: never) => bridge.on(event, listener),
+}))
+const { useTimelineStore, LIVE_FLUSH_MS, WINDOW_DEBOUNCE_MS, MAX_ITEMS } = await import('./timeline')
+
+const HOUR = 3_600_000
+const NOW = Date.parse('2026-03-02T12:00:00Z')
+
+interface RangeArgs {
+  since: number
+  until: number
+  groupBy: 'type' | 'lane'
+  bucketMs: number
+  maxItems: number
+}
+
+const item = (id: string, startedAt: number, finishedAt: number | null): TimelineItem => ({
+  id,
+  jobId: `j-${id}`,
+  type: 'fetch',
+  lane: 'dealer:1',
+  status: finishedAt === null ? 'running' : 'succeeded',
+  attempt: 1,
+  queuedAt: startedAt - 1000,
+  startedAt,
+  finishedAt,
+})
+
+let pageItems: TimelineItem[] = []
+
+function answerAll(): void {
+  bridge.answer('timeline.range', (args): TimelinePage => {
+    const a = args as RangeArgs
+    return { since: a.since, until: a.until, groupBy: a.groupBy, rows: ['fetch'], items: pageItems, buckets: [], total: pageItems.length }
+  })
+  bridge.answer('monitor.range', () => ({ resolution: 'raw', samples: [], minutes: [] }))
+  bridge.answer('config.get', () => ({ path: 'x', ok: true, errors: [], types: [], monitor: {} as never, runner: { concurrency: 1, interruptLimit: 3 }, lanes: {} }))
+}
+
+const rangeCalls = (): RangeArgs[] => bridge.calls.filter((c) => c.method === 'timeline.range').map((c) => c.args as RangeArgs)
+
+const runOf = (i: TimelineItem, patch: Partial<Run> = {}): Run =>
+  ({
+    id: i.id,
+    jobId: i.jobId,
+    type: i.type,
+    lane: i.lane,
+    status: i.status,
+    attempt: i.attempt,
+    queuedAt: new Date(i.queuedAt).toISOString(),
+    startedAt: new Date(i.startedAt).toISOString(),
+    finishedAt: i.finishedAt === null ? null : new Date(i.finishedAt).toISOString(),
+    ...patch,
+  }) as Run
+
+describe('useTimelineStore', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW })
+    setActivePinia(createPinia())
+    bridge.reset()
+    pageItems = []
+    answerAll()
+  })
+  afterEach(() => {
+    useTimelineStore().stop()
+    vi.useRealTimers()
+  })
+
+  it('loads the last 24 h on start with one pixel per bucket and at most 5k items', async () => {
+    const store = useTimelineStore()
+    store.start(1200)
+    await vi.advanceTimersByTimeAsync(0)
+    const [first] = rangeCalls()
+    expect(first?.until).toBeGreaterThan(NOW)
+    expect(first?.since).toBe(NOW - 24 * HOUR)
+    expect(first?.bucketMs).toBeCloseTo(((first?.until ?? 0) - (first?.since ?? 0)) / 1200)
+    expect(first?.maxItems).toBe(MAX_ITEMS)
+    expect(first?.groupBy).toBe('type')
+    expect(store.loaded?.total).toBe(0)
+  })
+
+  it('re-queries exactly the visible window when zoomed, with bucketMs = span / plot width', async () => {
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    const window = { since: NOW - 3 * HOUR, until: NOW - 2 * HOUR }
+    store.setWindow(window, 800)
+    await vi.advanceTimersByTimeAsync(0)
+    const last = rangeCalls().at(-1)
+    expect(last).toMatchObject({ since: window.since, until: window.until, bucketMs: HOUR / 800 })
+    expect(store.loaded?.window).toEqual(window)
+  })
+
+  it('turns a burst of zoom steps into one immediate query and one trailing query', async () => {
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    const before = rangeCalls().length
+    for (let i = 0; i < 10; i++) {
+      store.setWindow({ since: NOW - 10 * HOUR + i * 60_000, until: NOW - HOUR }, 1000)
+      await vi.advanceTimersByTimeAsync(16)
+    }
+    expect(rangeCalls().length - before).toBe(1)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    expect(rangeCalls().length - before).toBe(2)
+    expect(rangeCalls().at(-1)?.since).toBe(NOW - 10 * HOUR + 9 * 60_000)
+  })
+
+  it('ignores an answer overtaken by a newer query', async () => {
+    const store = useTimelineStore()
+    let release: (() => void) | null = null
+    bridge.answer('timeline.range', async (args) => {
+      const a = args as RangeArgs
+      if (a.until - a.since > 20 * HOUR) await new Promise<void>((r) => (release = r))
+      return { since: a.since, until: a.until, groupBy: a.groupBy, rows: ['fetch'], items: [item(String(a.since), a.since, a.since + 1)], buckets: [], total: 1 }
+    })
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    store.setWindow({ since: NOW - 2 * HOUR, until: NOW - HOUR }, 1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    expect(store.loaded?.window.since).toBe(NOW - 2 * HOUR)
+    ;(release as (() => void) | null)?.()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(store.loaded?.window.since).toBe(NOW - 2 * HOUR)
+    expect(store.items.map((i) => i.id)).toEqual([String(NOW - 2 * HOUR)])
+  })
+
+  it('updates a running item in place from run.changed and appends new runs in the window, without refetching', async () => {
+    pageItems = [item('a', NOW - HOUR, NOW - HOUR + 60_000), item('r', NOW - 10 * 60_000, null)]
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(store.hasRunning).toBe(true)
+    const calls = rangeCalls().length
+
+    const running = store.items.find((i) => i.id === 'r') as TimelineItem
+    bridge.emit('run.changed', { run: runOf(running, { status: 'failed', finishedAt: new Date(NOW).toISOString() }) })
+    bridge.emit('run.changed', { run: runOf(item('new', NOW - 5000, null)) })
+    bridge.emit('run.changed', { run: runOf(item('old', NOW - 40 * HOUR, NOW - 39 * HOUR)) })
+    await vi.advanceTimersByTimeAsync(LIVE_FLUSH_MS + 10)
+
+    expect(rangeCalls().length).toBe(calls)
+    expect(store.items.map((i) => i.id)).toEqual(['a', 'r', 'new'])
+    expect(store.items[1]).toMatchObject({ id: 'r', status: 'failed', finishedAt: NOW })
+    expect(store.items[2]?.finishedAt).toBeNull()
+  })
+
+  it('ticks the clock each second while a run is running, so its bar grows without a refetch', async () => {
+    pageItems = [item('r', NOW - 60_000, null)]
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(0)
+    const calls = rangeCalls().length
+    const t0 = store.now
+    await vi.advanceTimersByTimeAsync(3000)
+    expect(store.now).toBeGreaterThanOrEqual(t0 + 3000)
+    expect(rangeCalls().length).toBe(calls)
+  })
+
+  it('finds overlaps among the loaded runs using the lane limits from config', async () => {
+    pageItems = [item('a', NOW - HOUR, NOW - HOUR + 60_000), item('b', NOW - HOUR + 30_000, NOW - HOUR + 90_000)]
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(store.overlaps).toHaveLength(1)
+    expect(store.overlaps[0]).toMatchObject({ lane: 'dealer:1', limit: 1, runIds: ['a', 'b'] })
+  })
+
+  it('switching rows to lanes re-queries with groupBy lane', async () => {
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(0)
+    store.setGroupBy('lane')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(rangeCalls().at(-1)?.groupBy).toBe('lane')
+  })
+})
+
+describe('useTimelineStore overlap list', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: NOW })
+    setActivePinia(createPinia())
+    bridge.reset()
+    pageItems = [item('a', NOW - HOUR, NOW - HOUR + 60_000), item('b', NOW - HOUR + 30_000, NOW - HOUR + 90_000)]
+    answerAll()
+  })
+  afterEach(() => {
+    useTimelineStore().stop()
+    vi.useRealTimers()
+  })
+
+  it('keeps overlaps found in the range while zooming elsewhere and when rows switch to lanes', async () => {
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(store.overlapList).toHaveLength(1)
+    pageItems = []
+    store.setWindow({ since: NOW - 5 * HOUR, until: NOW - 4 * HOUR }, 1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    expect(store.overlaps).toHaveLength(0)
+    expect(store.overlapList).toHaveLength(1)
+    store.setGroupBy('lane')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(store.overlapList).toHaveLength(1)
+    store.setPreset('6h')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(store.overlapList).toHaveLength(0)
+  })
+})

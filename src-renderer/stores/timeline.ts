@@ -1,0 +1,430 @@
+// The timeline: runs of a chosen range, re-queried for exactly the visible window as the operator
+// zooms (bucketMs = one pixel of the plot, so the engine lists runs at least a pixel long and
+// counts the rest per pixel), host CPU/memory for the same window, live updates from `run.changed`
+// applied in place (throttled), and a 1 s clock while anything runs so running bars grow without
+// a refetch. Subscribed while the Timeline view is open (start/stop).
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, watch } from 'vue'
+import type { MonitorRange } from '../../src-shared/api'
+import type { Run, TimelineBucket, TimelineItem, TimelinePage } from '../../src-shared/domain'
+import {
+  bucketMsFor,
+  findOverlaps,
+  laneLimit,
+  mergeRows,
+  overlapsWindow,
+  rowKeyOf,
+  type GroupBy,
+  type Overlap,
+  type TimeWindow,
+  type WaitingBar,
+} from '../components/timeline/gantt-data'
+import { call, on } from '../ipc'
+import { useConfigStore } from './config'
+import { throttleTrailing } from './debounce'
+import { useRunnerStore } from './runner'
+
+export type RangePreset = '1h' | '6h' | '24h' | '7d' | '30d'
+
+export const PRESETS: ReadonlyArray<{ key: RangePreset; label: string; ms: number }> = [
+  { key: '1h', label: '1h', ms: 3_600_000 },
+  { key: '6h', label: '6h', ms: 6 * 3_600_000 },
+  { key: '24h', label: '24h', ms: 86_400_000 },
+  { key: '7d', label: '7d', ms: 7 * 86_400_000 },
+  { key: '30d', label: '30d', ms: 30 * 86_400_000 },
+]
+
+/** Never more than this many individual runs per render (ECharts budget); the rest are counted per pixel. */
+export const MAX_ITEMS = 5000
+/** Quiet time after a zoom/pan gesture before the trailing re-query. */
+export const WINDOW_DEBOUNCE_MS = 150
+/** Live `run.changed` updates are applied at most this often. */
+export const LIVE_FLUSH_MS = 250
+/** Live presets end a little after now, so running bars have room to grow before the range re-anchors. */
+export const LIVE_HEADROOM = 0.03
+/** Smallest zoom window. */
+export const MIN_WINDOW_MS = 10_000
+
+export function presetRange(preset: RangePreset, now: number): TimeWindow {
+  const ms = PRESETS.find((p) => p.key === preset)?.ms ?? 86_400_000
+  return { since: now - ms, until: now + Math.round(ms * LIVE_HEADROOM) }
+}
+
+export interface HostSeries {
+  resolution: 'raw' | 'minute'
+  /** [at, percent] pairs. */
+  cpu: Array<[number, number]>
+  memory: Array<[number, number]>
+}
+
+export function hostSeriesOf(monitor: MonitorRange): HostSeries {
+  return monitor.resolution === 'raw'
+    ? { resolution: 'raw', cpu: monitor.samples.map((s) => [s.at, s.cpuPercent]), memory: monitor.samples.map((s) => [s.at, s.memory.usedPercent]) }
+    : {
+        resolution: 'minute',
+        cpu: monitor.minutes.map((m) => [m.minute + 30_000, m.cpu.avg]),
+        memory: monitor.minutes.map((m) => [m.minute + 30_000, m.memory.avg]),
+      }
+}
+
+export function timelineItemOf(run: Run): TimelineItem {
+  const at = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso))
+  return {
+    id: run.id,
+    jobId: run.jobId,
+    type: run.type,
+    lane: run.lane,
+    status: run.status,
+    attempt: run.attempt,
+    queuedAt: at(run.queuedAt) ?? Date.parse(run.startedAt),
+    startedAt: Date.parse(run.startedAt),
+    finishedAt: at(run.finishedAt),
+  }
+}
+
+export const useTimelineStore = defineStore('timeline', () => {
+  const preset = ref<RangePreset | 'custom'>('24h')
+  const groupBy = ref<GroupBy>('type')
+  const range = shallowRef<TimeWindow>(presetRange('24h', Date.now()))
+  /** The visible window (the dataZoom), always inside `range`. */
+  const view = shallowRef<TimeWindow>(range.value)
+  const plotWidth = ref(1000)
+  /** What the last answer covered: its window and bucket size. */
+  const loaded = shallowRef<{ window: TimeWindow; bucketMs: number; total: number; groupBy: GroupBy; sentAt: number; fetchMs: number } | null>(null)
+  const items = shallowRef<TimelineItem[]>([])
+  const buckets = shallowRef<TimelineBucket[]>([])
+  /** Rows seen in this range and grouping: stable while zooming, so rows do not jump. */
+  const rows = shallowRef<readonly string[]>([])
+  const host = shallowRef<HostSeries>({ resolution: 'raw', cpu: [], memory: [] })
+  const loading = ref(false)
+  const error = ref<string | null>(null)
+  /** Wall clock for running bars; ticks each second only while something runs. */
+  const now = ref(Date.now())
+
+  const config = useConfigStore()
+  const runner = useRunnerStore()
+
+  let seq = 0
+  let started = false
+  let unsubscribe: Array<() => void> = []
+  let ticker: ReturnType<typeof setInterval> | null = null
+  let windowTimer: ReturnType<typeof setTimeout> | null = null
+  let lastQueryAt = 0
+  let inFlight = 0
+  const pending = new Map<string, TimelineItem>()
+
+  const hasRunning = computed(() => items.value.some((i) => i.finishedAt === null))
+  const isLive = computed(() => preset.value !== 'custom')
+  const lanes = computed(() => config.info?.lanes ?? {})
+  // The same array back while nothing changed (the clock ticks it), so the chart keeps its layers.
+  let lastOverlaps: Overlap[] = []
+  const overlaps = computed(() => {
+    const next = findOverlaps(items.value, (lane) => laneLimit(lanes.value, lane), now.value)
+    const same =
+      next.length === lastOverlaps.length &&
+      next.every((o, i) => {
+        const p = lastOverlaps[i] as Overlap
+        return p.lane === o.lane && p.start === o.start && p.end === o.end && p.peak === o.peak && p.runIds.length === o.runIds.length
+      })
+    if (!same) lastOverlaps = next
+    return lastOverlaps
+  })
+
+  /**
+   * Jobs waiting now (queued, or retrying after a failed attempt): drawn as outlines where they
+   * would run. Independent of the clock (ends at "now" are NaN, resolved when drawn), so the 1 s
+   * tick does not rebuild them.
+   */
+  let lastWaiting: WaitingBar[] = []
+  const waiting = computed<WaitingBar[]>(() => {
+    const t = Date.now()
+    const next: WaitingBar[] =
+      view.value.since <= t && t <= view.value.until + 60_000
+        ? runner.queued.slice(0, 500).map((job) => {
+            const runAfter = job.runAfter === null ? null : Date.parse(job.runAfter)
+            const retrying = job.status === 'retrying' && runAfter !== null && runAfter > t
+            return {
+              id: job.id,
+              type: job.type,
+              lane: job.lane,
+              status: retrying ? 'retrying' : 'queued',
+              start: retrying ? NaN : Date.parse(job.createdAt),
+              end: retrying ? (runAfter as number) : NaN,
+              reason: job.waitReason,
+            }
+          })
+        : []
+    // The same array back when nothing changed (zooming re-evaluates this), so the chart keeps its layers.
+    const same =
+      next.length === lastWaiting.length &&
+      next.every((w, i) => {
+        const p = lastWaiting[i] as WaitingBar
+        return p.id === w.id && p.status === w.status && p.end === w.end && p.reason === w.reason
+      })
+    if (!same) lastWaiting = next
+    return lastWaiting
+  })
+
+  /**
+   * Every overlap seen in this range and grouping, so the list does not shrink as the operator
+   * zooms into one of them (the window's runs hold only the overlaps inside it). A fresher sighting
+   * of the same span (same lane, intersecting) replaces the older one.
+   */
+  const overlapList = shallowRef<Overlap[]>([])
+  watch(overlaps, (fresh) => {
+    if (fresh.length === 0) return
+    const next = overlapList.value.slice()
+    let changed = false
+    for (const o of fresh) {
+      const i = next.findIndex((k) => k.lane === o.lane && k.start < o.end && o.start < k.end)
+      if (i === -1) next.push(o)
+      else if (next[i] !== o) next[i] = o
+      else continue
+      changed = true
+    }
+    if (changed) overlapList.value = next.sort((a, b) => a.start - b.start)
+  })
+
+  const allRows = computed(() => mergeRows(rows.value, waiting.value.map((w) => rowKeyOf(w, groupBy.value))))
+
+  async function fetchWindow(): Promise<void> {
+    const window = view.value
+    const bucketMs = bucketMsFor(window, plotWidth.value)
+    const group = groupBy.value
+    const mine = ++seq
+    const sentAt = performance.now()
+    inFlight++
+    loading.value = true
+    // The host series is small and quick: asked first, applied on its own, so the runs (the
+    // larger answer) are drawn the moment they arrive rather than after both.
+    // Raw samples are only kept for the last hour or so: older windows need the per-minute aggregates.
+    const rawSince = Date.now() - (config.info?.monitor.rawRetention ?? 3_600_000)
+    const resolution = window.since >= rawSince && window.until - window.since <= 3_600_000 ? 'raw' : 'minute'
+    void call('monitor.range', { since: window.since, until: Math.min(window.until, Date.now()), resolution }).then(
+      (monitor) => {
+        if (mine === seq) host.value = hostSeriesOf(monitor)
+      },
+      () => {},
+    )
+    try {
+      const page = await call('timeline.range', { since: window.since, until: window.until, groupBy: group, bucketMs, maxItems: MAX_ITEMS })
+      if (mine !== seq) return
+      apply(page, window, bucketMs, sentAt)
+      error.value = null
+    } catch (e) {
+      if (mine === seq) error.value = `Could not load the timeline: ${(e as Error).message}`
+    } finally {
+      inFlight--
+      if (mine === seq) loading.value = false
+    }
+  }
+
+  function apply(page: TimelinePage, window: TimeWindow, bucketMs: number, sentAt: number): void {
+    // Live updates that arrived while the query was on its way are newer than the answer.
+    const merged = page.items.slice()
+    if (pending.size) mergeInto(merged, window)
+    items.value = merged
+    buckets.value = page.buckets
+    rows.value = mergeRows(rows.value, [...page.rows, ...merged.map((i) => rowKeyOf(i, groupBy.value))])
+    loaded.value = { window, bucketMs, total: page.total, groupBy: page.groupBy, sentAt, fetchMs: performance.now() - sentAt }
+    now.value = Date.now()
+    syncTicker()
+  }
+
+  /** Applies pending live items to `list` in place; returns whether anything changed. */
+  function mergeInto(list: TimelineItem[], window: TimeWindow): boolean {
+    if (pending.size === 0) return false
+    const t = Date.now()
+    const at = new Map<string, number>()
+    list.forEach((item, i) => at.set(item.id, i))
+    let changed = false
+    for (const item of pending.values()) {
+      const i = at.get(item.id)
+      if (i !== undefined) {
+        list[i] = item
+        changed = true
+      } else if (overlapsWindow(item, window, t)) {
+        list.push(item)
+        changed = true
+      }
+    }
+    pending.clear()
+    return changed
+  }
+
+  const flushLive = throttleTrailing(() => {
+    const next = items.value.slice()
+    if (!mergeInto(next, view.value)) return
+    items.value = next
+    rows.value = mergeRows(rows.value, next.map((i) => rowKeyOf(i, groupBy.value)))
+    now.value = Date.now()
+    syncTicker()
+  }, LIVE_FLUSH_MS)
+
+  function tick(): void {
+    const t = Date.now()
+    if (isLive.value && preset.value !== 'custom' && t > range.value.until) {
+      reanchor(t)
+      return
+    }
+    if (hasRunning.value || waiting.value.length > 0) now.value = t
+    else syncTicker()
+  }
+
+  /** Keeps the 1 s clock going while anything runs or the range follows now; stops it otherwise. */
+  function syncTicker(): void {
+    const wanted = started && (hasRunning.value || isLive.value)
+    if (wanted && !ticker) ticker = setInterval(tick, 1000)
+    else if (!wanted && ticker) {
+      clearInterval(ticker)
+      ticker = null
+    }
+  }
+
+  /** A live preset whose end has passed moves forward; a zoomed-in window stays where it is. */
+  function reanchor(t: number): void {
+    if (preset.value === 'custom') return
+    const old = range.value
+    const whole = view.value.since <= old.since && view.value.until >= old.until
+    range.value = presetRange(preset.value, t)
+    view.value = whole ? range.value : clampWindow(view.value, range.value)
+    now.value = t
+    void fetchWindow()
+  }
+
+  function clampWindow(window: TimeWindow, within: TimeWindow): TimeWindow {
+    const since = Math.max(within.since, Math.min(window.since, within.until - MIN_WINDOW_MS))
+    const until = Math.min(within.until, Math.max(window.until, since + MIN_WINDOW_MS))
+    return { since, until }
+  }
+
+  function resetRange(next: TimeWindow): void {
+    overlapList.value = []
+    range.value = next
+    view.value = next
+    rows.value = []
+    items.value = []
+    buckets.value = []
+    loaded.value = null
+    now.value = Date.now()
+    cancelWindowTimer()
+    void fetchWindow()
+    syncTicker()
+  }
+
+  function setPreset(next: RangePreset): void {
+    preset.value = next
+    resetRange(presetRange(next, Date.now()))
+  }
+
+  function setCustom(since: number, until: number): void {
+    if (!(until > since)) return
+    preset.value = 'custom'
+    resetRange({ since, until: Math.max(until, since + MIN_WINDOW_MS) })
+  }
+
+  function setGroupBy(next: GroupBy): void {
+    if (groupBy.value === next) return
+    groupBy.value = next
+    rows.value = []
+    // Overlaps are per lane whatever the rows are: the list stays.
+    cancelWindowTimer()
+    void fetchWindow()
+  }
+
+  function cancelWindowTimer(): void {
+    if (windowTimer) clearTimeout(windowTimer)
+    windowTimer = null
+  }
+
+  /**
+   * The chart's visible window changed (zoom, pan, resize). The first change after a quiet spell
+   * queries at once, so a single zoom redraws without waiting; a gesture's stream of changes
+   * ends in one trailing query ~150 ms after it stops.
+   */
+  function setWindow(window: TimeWindow, widthPx: number): void {
+    const next = clampWindow(window, range.value)
+    const width = Math.max(1, Math.round(widthPx))
+    const same = loaded.value && loaded.value.window.since === next.since && loaded.value.window.until === next.until && plotWidth.value === width
+    view.value = next
+    plotWidth.value = width
+    if (same) return
+    const t = Date.now()
+    if (!windowTimer && inFlight === 0 && t - lastQueryAt >= WINDOW_DEBOUNCE_MS) {
+      lastQueryAt = t
+      void fetchWindow()
+      return
+    }
+    cancelWindowTimer()
+    windowTimer = setTimeout(() => {
+      windowTimer = null
+      lastQueryAt = Date.now()
+      void fetchWindow()
+    }, WINDOW_DEBOUNCE_MS)
+  }
+
+  /** Subscribes and loads; the view calls it on mount with its plot width. */
+  function start(widthPx?: number): void {
+    if (widthPx) plotWidth.value = Math.max(1, Math.round(widthPx))
+    if (started) return
+    started = true
+    config.start()
+    if (preset.value !== 'custom') {
+      range.value = presetRange(preset.value, Date.now())
+      view.value = range.value
+    }
+    unsubscribe = [
+      on('run.changed', ({ run }) => {
+        pending.set(run.id, timelineItemOf(run))
+        flushLive()
+      }),
+      on('monitor.sample', ({ sample }) => {
+        const current = host.value
+        if (current.resolution !== 'raw' || sample.at < view.value.since || sample.at > view.value.until) return
+        host.value = {
+          resolution: 'raw',
+          cpu: [...current.cpu, [sample.at, sample.cpuPercent]],
+          memory: [...current.memory, [sample.at, sample.memory.usedPercent]],
+        }
+      }),
+    ]
+    lastQueryAt = Date.now()
+    void fetchWindow()
+    syncTicker()
+  }
+
+  function stop(): void {
+    started = false
+    for (const off of unsubscribe) off()
+    unsubscribe = []
+    cancelWindowTimer()
+    syncTicker()
+  }
+
+  return {
+    preset,
+    groupBy,
+    range,
+    view,
+    plotWidth,
+    loaded,
+    items,
+    buckets,
+    rows: allRows,
+    host,
+    loading,
+    error,
+    now,
+    hasRunning,
+    overlaps,
+    overlapList,
+    waiting,
+    start,
+    stop,
+    setPreset,
+    setCustom,
+    setGroupBy,
+    setWindow,
+    refresh: fetchWindow,
+  }
+})
