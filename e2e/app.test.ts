@@ -15,6 +15,13 @@ async function chooseType(page: Page, title: string): Promise<void> {
   await page.locator('.n-base-select-option', { hasText: title }).first().click()
 }
 
+/** Enqueues through the real CLI (another process) and returns the job id. */
+function enqueue(served: Served, args: string[]): string {
+  const result = served.cli(['enqueue', ...args])
+  if (result.code !== 0) throw new Error(`jobdeck enqueue ${args.join(' ')} failed (${result.code}): ${result.stderr}`)
+  return result.stdout.trim()
+}
+
 function history(served: Served): Run[] {
   return JSON.parse(served.cli(['history', '--json']).stdout) as Run[]
 }
@@ -29,7 +36,7 @@ async function until<T>(probe: () => T | null | undefined | false | Promise<T | 
   }
 }
 
-describe.skipIf(skipWithoutBrowser)('Jobdeck in the browser', () => {
+describe.skipIf(skipWithoutBrowser)('Jobdeck in the browser', { timeout: 90_000 }, () => {
   let served: Served
   let browser: Browser
   let page: Page
@@ -104,19 +111,19 @@ describe.skipIf(skipWithoutBrowser)('Jobdeck in the browser', () => {
   })
 
   it('cancels a running job from the queue; its process stops and it shows as canceled', async () => {
-    const id = served.cli(['enqueue', 'nap', '--param', 'seconds=120']).stdout.trim()
+    const id = enqueue(served, ['nap', '--param', 'seconds=120'])
     await page.getByRole('link', { name: 'Queue', exact: true }).click()
     const row = page.locator(`[data-testid="queue-running"] [data-job-id="${id}"]`)
     await row.waitFor({ timeout: 10_000 })
     await row.getByTestId('cancel-job').click()
     const confirm = page.getByRole('button', { name: /^(cancel job|yes|confirm|stop)/i })
     if (await confirm.isVisible().catch(() => false)) await confirm.click()
-    const run = await until(() => history(served).find((r) => r.jobId === id && r.status === 'canceled'), 20_000, 'the cancel')
+    const run = await until(() => history(served).find((r) => r.jobId === id && r.status === 'canceled'), 45_000, `the cancel of ${id}`)
     expect(run.finishedAt).not.toBeNull()
   })
 
   it('shows a failed job with its error, and history search finds a line of its output', async () => {
-    const id = served.cli(['enqueue', 'explode', '--param', 'reason=disk-full']).stdout.trim()
+    const id = enqueue(served, ['explode', '--param', 'reason=disk-full'])
     const failed = await until(() => history(served).find((r) => r.jobId === id && r.status === 'failed'), 20_000, 'the failure')
     expect(failed.error).toMatch(/exit code 7: cannot continue: no space left on device/)
     await page.getByRole('link', { name: 'History', exact: true }).click()
@@ -155,7 +162,7 @@ describe.skipIf(skipWithoutBrowser)('Jobdeck in the browser', () => {
     // A long nap keeps the lane busy so the next one waits in the queue.
     served.cli(['pause'])
     const started = Date.now()
-    const id = served.cli(['enqueue', 'nap', '--param', 'seconds=30']).stdout.trim()
+    const id = enqueue(served, ['nap', '--param', 'seconds=30'])
     const enqueuedAt = Date.now()
     await page.locator(`[data-testid="queue-waiting"] [data-job-id="${id}"]`).waitFor({ timeout: 5000 })
     expect(Date.now() - enqueuedAt).toBeLessThan(1000)
