@@ -58,7 +58,13 @@ export const apiInputs = {
     maxItems: z.number().int().min(100).max(20_000).default(5_000),
   }),
   'runs.get': z.strictObject({ id }),
-  'runs.log': z.strictObject({ id, afterId: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(100_000).default(10_000) }),
+  'runs.log': z.strictObject({
+    id,
+    afterId: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(100_000).default(10_000),
+    /** Only the last `tail` lines (then `afterId` and `limit` are ignored): the end says why a run failed. */
+    tail: z.number().int().min(1).max(100_000).optional(),
+  }),
   'runs.usage': z.strictObject({ id }),
   'monitor.latest': z.strictObject({}),
   'monitor.range': z.strictObject({
@@ -95,7 +101,10 @@ export interface ConfigInfo {
 
 export interface LogPage {
   lines: Array<LogLine & { id: number }>
+  /** Older output was dropped by the engine (the run exceeded its log limit). */
   truncated: boolean
+  /** With `tail`: stored lines older than the ones returned. */
+  earlier?: number
 }
 
 export interface MonitorLatest {

@@ -9,7 +9,7 @@ vi.mock('../ipc', () => ({
   call: (method: never, args: unknown) => bridge.call(method, args),
   on: (event: never, listener: never) => bridge.on(event, listener),
 }))
-const { useRunDetailStore, LOG_PAGE } = await import('./run-detail')
+const { LOG_CAP, useRunDetailStore } = await import('./run-detail')
 
 const at = (s: number): string => new Date(Date.UTC(2026, 0, 1, 10, 0, s)).toISOString()
 const run = (id: string, over: Partial<Run> = {}): Run =>
@@ -61,17 +61,14 @@ describe('useRunDetailStore', () => {
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs)
   })
 
-  it('pages through a long log from the start', async () => {
-    const first = Array.from({ length: LOG_PAGE }, (_, i) => line(i % 60))
-    answerRun([page(first, 1), page([line(1), line(2)], LOG_PAGE + 1)])
+  it('loads only the tail of a long log, and says how many older lines are not shown', async () => {
+    answerRun([{ ...page([line(1), line(2)]), earlier: 12_345 }])
     const store = useRunDetailStore()
     await store.open('R1')
-    expect(store.lines).toHaveLength(LOG_PAGE + 2)
+    expect(store.lines.map((l) => l.text)).toEqual(['line 1', 'line 2'])
+    expect(store.droppedLocally).toBe(12_345)
     const logCalls = bridge.calls.filter((c) => c.method === 'runs.log').map((c) => c.args)
-    expect(logCalls).toEqual([
-      { id: 'R1', afterId: 0, limit: LOG_PAGE },
-      { id: 'R1', afterId: LOG_PAGE, limit: LOG_PAGE },
-    ])
+    expect(logCalls).toEqual([{ id: 'R1', tail: LOG_CAP }])
   })
 
   it('does not repeat lines announced while the stored output was loading', async () => {

@@ -11,8 +11,6 @@ import { throttleTrailing } from './debounce'
 
 /** Lines kept in memory for one run; older ones are dropped from the view (not from the engine). */
 export const LOG_CAP = 10_000
-/** Lines asked for per `runs.log` page. */
-export const LOG_PAGE = 5_000
 
 export interface LogEntry {
   /** Local, increasing: a stable key for the view. */
@@ -41,7 +39,7 @@ export const useRunDetailStore = defineStore('run-detail', () => {
   const logError = ref<string | null>(null)
   /** The engine kept only the newest output of this run (its log limit was reached). */
   const logTruncated = ref(false)
-  /** Lines dropped from this view to stay within `logCap`. */
+  /** Stored lines older than the ones in this view (only the last `logCap` are shown). */
   const droppedLocally = ref(0)
   const logCap = ref(LOG_CAP)
 
@@ -92,18 +90,14 @@ export const useRunDetailStore = defineStore('run-detail', () => {
     logLoading.value = true
     logError.value = null
     pendingLines = []
-    let afterId = 0
     try {
-      for (;;) {
-        const page = await call('runs.log', { id, afterId, limit: LOG_PAGE })
-        if (gen !== generation) return
-        logTruncated.value = page.truncated
-        appendLines(page.lines)
-        const last = page.lines.at(-1)
-        if (!last || page.lines.length < LOG_PAGE) break
-        afterId = last.id
-      }
-      // Lines announced while loading may already be in the pages: skip the ones seen there.
+      // Only the end: a long run's early output is in `jobdeck logs`, and the end says why it failed.
+      const page = await call('runs.log', { id, tail: logCap.value })
+      if (gen !== generation) return
+      logTruncated.value = page.truncated
+      droppedLocally.value = page.earlier ?? 0
+      appendLines(page.lines)
+      // Lines announced while loading may already be in the tail: skip the ones seen there.
       const buffered = pendingLines
       pendingLines = null
       if (buffered.length > 0) {

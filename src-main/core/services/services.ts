@@ -277,6 +277,10 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
 
     async 'runs.log'(args) {
       const run = store.findRun(args.id) ?? lastRunOf(args.id)
+      if (args.tail !== undefined) {
+        const { lines, earlier } = store.logTail(run.id, args.tail)
+        return { lines, truncated: run.logTruncated, earlier }
+      }
       return { lines: store.logs(run.id, args.afterId, args.limit), truncated: run.logTruncated }
     },
 

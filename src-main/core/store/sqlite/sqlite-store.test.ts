@@ -171,6 +171,17 @@ describe('SqliteStore', () => {
     expect(lines.reduce((sum, l) => sum + Buffer.byteLength(l.text) + 1, 0)).toBe(run.logBytes)
   })
 
+  it('reads the tail of a log, oldest first, with the count of lines before it', () => {
+    store.enqueue([{ id: '01J00000000000000000000001', type: 't', params: {}, priority: 'normal', lane: 'x' }], Date.now())
+    const [claimed] = store.claim(claimInput())
+    const runId = claimed?.run.id ?? ''
+    store.appendLogs(Array.from({ length: 50 }, (_, i) => ({ runId, stream: 'stdout' as const, at: Date.now(), text: `line ${i}` })), () => 1e6)
+    const tail = store.logTail(runId, 5)
+    expect(tail.lines.map((l) => l.text)).toEqual(['line 45', 'line 46', 'line 47', 'line 48', 'line 49'])
+    expect(tail.earlier).toBe(45)
+    expect(store.logTail(runId, 500).earlier).toBe(0)
+  })
+
   it('pages history by keyset, newest first, without gaps or repeats', () => {
     const base = Date.now()
     for (let i = 0; i < 25; i++) {

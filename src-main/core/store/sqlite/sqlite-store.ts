@@ -554,6 +554,14 @@ export class SqliteStore {
     return (this.stmt.logs.all(runId, afterId, limit) as LogRow[]).map((row) => ({ ...toLogLine(row), id: row.id }))
   }
 
+  /** The last `n` stored lines of a run, oldest first, and how many stored lines precede them. */
+  logTail(runId: string, n: number): { lines: Array<LogLine & { id: number }>; earlier: number } {
+    const rows = (this.stmt.logTail.all(runId, n) as LogRow[]).reverse()
+    const first = rows[0]
+    const earlier = first ? (this.stmt.logCountBefore.get(runId, first.id) as { n: number }).n : 0
+    return { lines: rows.map((row) => ({ ...toLogLine(row), id: row.id })), earlier }
+  }
+
   /**
    * Appends output lines, keeping at most `limitFor(runId)` bytes per run: the newest are kept
    * because the end of a log says why a run failed.
@@ -699,6 +707,8 @@ function prepareStatements(db: SqliteDatabase) {
     hasPending: db.prepare(`SELECT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_ready WHERE status IN ('queued','retrying'))
       OR EXISTS (SELECT 1 FROM runs INDEXED BY runs_running WHERE status = 'running') AS pending`),
     logs: db.prepare(`SELECT * FROM run_logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`),
+    logTail: db.prepare(`SELECT * FROM run_logs WHERE run_id = ? ORDER BY id DESC LIMIT ?`),
+    logCountBefore: db.prepare(`SELECT count(*) AS n FROM run_logs WHERE run_id = ? AND id < ?`),
     insertLog: db.prepare(`INSERT INTO run_logs (run_id, stream, at, text) VALUES (?, ?, ?, ?)`),
     addLogBytes: db.prepare(`UPDATE runs SET log_bytes = log_bytes + ? WHERE id = ? RETURNING log_bytes`),
     logSizes: db.prepare(`SELECT id, length(CAST(text AS BLOB)) + 1 AS size FROM run_logs WHERE run_id = ? ORDER BY id`),
