@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import type { ApiArgs } from '../src-shared/api'
 import { createCore, type Core } from '../src-main/core/core'
-import { ftsQuery } from '../src-main/core/store/sqlite/sqlite-store'
+import { runListQuery } from '../src-main/core/store/sqlite/sqlite-store'
 import { startServer } from '../src-main/server/server'
 import { fmt, percentile, report } from './bench-support'
 import { historyConfigYaml, RARE_PHRASE, seedHistory } from './history-data'
@@ -75,34 +75,17 @@ async function p50(fn: () => Promise<unknown>): Promise<{ p50: number; max: numb
   return { p50: percentile(samples, 50), max: samples[samples.length - 1] as number, rows }
 }
 
-/** The statement SqliteStore.listRuns builds for these filters, for EXPLAIN QUERY PLAN. */
+/** The statement SqliteStore.listRuns runs for these API args, for EXPLAIN QUERY PLAN. */
 function listSql(args: ListArgs): { sql: string; params: Record<string, string | number> } {
-  const where: string[] = []
-  const params: Record<string, string | number> = { limit: args.limit }
-  if (args.type) {
-    where.push('type = @type')
-    params.type = args.type
-  }
-  if (args.status) {
-    where.push('status = @status')
-    params.status = args.status
-  }
-  if (args.since !== undefined) {
-    where.push('started_at >= @since')
-    params.since = Number(args.since)
-  }
-  if (args.before) {
-    where.push('(started_at < @beforeAt OR (started_at = @beforeAt AND id < @beforeId))')
-    params.beforeAt = Date.parse(args.before.startedAt)
-    params.beforeId = args.before.id
-  }
-  const match = args.search ? ftsQuery(args.search) : null
-  if (match) {
-    where.push(`(rowid IN (SELECT rowid FROM error_fts WHERE error_fts MATCH @match)
-        OR id IN (SELECT run_id FROM run_logs WHERE id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH @match)))`)
-    params.match = match
-  }
-  return { sql: `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT @limit`, params }
+  const { sql, args: params } = runListQuery({
+    limit: args.limit,
+    ...(args.type ? { type: args.type } : {}),
+    ...(args.status ? { status: args.status } : {}),
+    ...(args.since !== undefined ? { since: Number(args.since) } : {}),
+    ...(args.before ? { before: { startedAt: Date.parse(args.before.startedAt), id: args.before.id } } : {}),
+    ...(args.search ? { search: args.search } : {}),
+  })
+  return { sql, params }
 }
 
 function queryPlan(core: Core, args: ListArgs): string {

@@ -420,41 +420,7 @@ export class SqliteStore {
   }
 
   listRuns(filter: RunFilter): Run[] {
-    const where: string[] = []
-    const args: Record<string, string | number> = { limit: filter.limit }
-    if (filter.type) {
-      where.push('type = @type')
-      args.type = filter.type
-    }
-    if (filter.status) {
-      where.push('status = @status')
-      args.status = filter.status
-    }
-    if (filter.jobId) {
-      where.push('job_id = @jobId')
-      args.jobId = filter.jobId
-    }
-    if (filter.since !== undefined) {
-      where.push('started_at >= @since')
-      args.since = filter.since
-    }
-    if (filter.until !== undefined) {
-      where.push('started_at < @until')
-      args.until = filter.until
-    }
-    if (filter.before) {
-      where.push('(started_at < @beforeAt OR (started_at = @beforeAt AND id < @beforeId))')
-      args.beforeAt = filter.before.startedAt
-      args.beforeId = filter.before.id
-    }
-    const match = filter.search ? ftsQuery(filter.search) : null
-    if (match) {
-      where.push(`(rowid IN (SELECT rowid FROM error_fts WHERE error_fts MATCH @match)
-        OR id IN (SELECT run_id FROM run_logs WHERE id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH @match)))`)
-      args.match = match
-    }
-    const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY started_at DESC, id DESC LIMIT @limit`
+    const { sql, args } = runListQuery(filter)
     return (this.db.prepare(sql).all(args) as RunRow[]).map(toRun)
   }
 
@@ -791,6 +757,46 @@ interface TimelineRow {
 }
 
 const durationOf = (row: TimelineRow, now: number): number => (row.finished_at ?? now) - row.started_at
+
+/** The statement behind listRuns (exported so benchmarks can EXPLAIN exactly what runs). */
+export function runListQuery(filter: RunFilter): { sql: string; args: Record<string, string | number> } {
+  const where: string[] = []
+  const args: Record<string, string | number> = { limit: filter.limit }
+  if (filter.type) {
+    where.push('type = @type')
+    args.type = filter.type
+  }
+  if (filter.status) {
+    where.push('status = @status')
+    args.status = filter.status
+  }
+  if (filter.jobId) {
+    where.push('job_id = @jobId')
+    args.jobId = filter.jobId
+  }
+  if (filter.since !== undefined) {
+    where.push('started_at >= @since')
+    args.since = filter.since
+  }
+  if (filter.until !== undefined) {
+    where.push('started_at < @until')
+    args.until = filter.until
+  }
+  if (filter.before) {
+    where.push('(started_at < @beforeAt OR (started_at = @beforeAt AND id < @beforeId))')
+    args.beforeAt = filter.before.startedAt
+    args.beforeId = filter.before.id
+  }
+  const match = filter.search ? ftsQuery(filter.search) : null
+  if (match) {
+    where.push(`(rowid IN (SELECT rowid FROM error_fts WHERE error_fts MATCH @match)
+      OR id IN (SELECT run_id FROM run_logs WHERE id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH @match)))`)
+    args.match = match
+  }
+  const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY started_at DESC, id DESC LIMIT @limit`
+  return { sql, args }
+}
 
 /** Words of an operator's search as an FTS5 query: every word must appear, as a word prefix. */
 export function ftsQuery(text: string): string | null {
