@@ -1,5 +1,6 @@
 // The object exposed as window.jobdeck: one function per API method (straight from API_METHODS,
 // so a new method needs no edit here) plus `on` for engine events. Nothing else crosses.
+import { createSubscribers } from '../src-shared/subscribers'
 import { API_METHODS, apiChannel, EVENT_CHANNEL, type JobdeckBridge } from '../src-shared/bridge'
 import type { EventName } from '../src-shared/events'
 
@@ -10,19 +11,13 @@ export interface IpcRendererLike {
 }
 
 export function createBridge(ipc: IpcRendererLike): JobdeckBridge {
-  const subscribers = new Map<string, Set<(payload: unknown) => void>>()
+  const subscribers = createSubscribers()
   let listening = false
   const deliver = (_event: unknown, message: unknown): void => {
     if (typeof message !== 'object' || message === null) return
     const { name, payload } = message as { name?: unknown; payload?: unknown }
     if (typeof name !== 'string') return
-    for (const listener of subscribers.get(name) ?? []) {
-      try {
-        listener(payload)
-      } catch (error) {
-        console.error(`jobdeck: a listener of ${name} threw`, error)
-      }
-    }
+    subscribers.deliver(name, payload)
   }
 
   const bridge: Record<string, unknown> = {}
@@ -36,16 +31,7 @@ export function createBridge(ipc: IpcRendererLike): JobdeckBridge {
       ipc.on(EVENT_CHANNEL, deliver)
       listening = true
     }
-    let set = subscribers.get(event)
-    if (!set) {
-      set = new Set()
-      subscribers.set(event, set)
-    }
-    const own = (payload: unknown): void => listener(payload)
-    set.add(own)
-    return () => {
-      set.delete(own)
-    }
+    return subscribers.add(event, listener)
   }
   return Object.freeze(bridge) as unknown as JobdeckBridge
 }

@@ -3,6 +3,7 @@
 // It reconnects with backoff; a call sent on a connection that then drops resolves
 // `unavailable` (it may or may not have run), a call made while disconnected waits for the
 // connection for a while. This file touches no globals: the URL and WebSocket are given.
+import { createSubscribers } from '../src-shared/subscribers'
 import { API_METHODS, type JobdeckBridge } from '../src-shared/bridge'
 import type { EventName } from '../src-shared/events'
 import { isEventPushMessage, isResultMessage, unavailable, type CallResult } from '../src-shared/wire'
@@ -72,7 +73,7 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
   const inFlight = new Map<number, { method: string; resolve: (result: CallResult) => void }>()
   /** Waiting for a socket. */
   let waiting: Waiting[] = []
-  const subscribers = new Map<string, Set<(payload: unknown) => void>>()
+  const subscribers = createSubscribers()
   const connectionListeners = new Set<(state: ConnectionState) => void>()
 
   const announce = (state: ConnectionState): void => {
@@ -92,13 +93,7 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
       inFlight.delete(message.id)
       pending.resolve(message.result)
     } else if (isEventPushMessage(message)) {
-      for (const listener of subscribers.get(message.name) ?? []) {
-        try {
-          listener(message.payload)
-        } catch (error) {
-          console.error(`jobdeck: a listener of ${message.name} threw`, error)
-        }
-      }
+      subscribers.deliver(message.name, message.payload)
     }
   }
 
@@ -172,18 +167,7 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
 
   const bridge: Record<string, unknown> = {}
   for (const method of API_METHODS) bridge[method] = (args: unknown) => callRaw(method, args)
-  bridge.on = (event: EventName, listener: (payload: unknown) => void): (() => void) => {
-    let set = subscribers.get(event)
-    if (!set) {
-      set = new Set()
-      subscribers.set(event, set)
-    }
-    const own = (payload: unknown): void => listener(payload)
-    set.add(own)
-    return () => {
-      set.delete(own)
-    }
-  }
+  bridge.on = (event: EventName, listener: (payload: unknown) => void): (() => void) => subscribers.add(event, listener)
   bridge.onConnection = (listener: (state: ConnectionState) => void): (() => void) => {
     connectionListeners.add(listener)
     return () => {
