@@ -69,6 +69,25 @@ describe('engine process supervisor', () => {
     expect(engine.info?.pid).toBe(child.pid)
   })
 
+  it('adds the env variables asked for at every start to the inherited environment, and inherits it as is without', async () => {
+    vi.useFakeTimers()
+    let password = 'first'
+    const engine = startEngineProcess({ enginePath: '/e.js', fork: fakeFork, log: () => {}, backoff: { initialMs: 10 }, env: () => ({ PGPASSWORD: password }) })
+    const first = latest()
+    const env = (first.options as { env: NodeJS.ProcessEnv }).env
+    expect(env['PGPASSWORD']).toBe('first')
+    expect(env['PATH']).toBe(process.env['PATH'])
+    password = 'changed'
+    first.crash()
+    await vi.advanceTimersByTimeAsync(10)
+    expect((latest().options as { env: NodeJS.ProcessEnv }).env['PGPASSWORD']).toBe('changed')
+    latest().ready()
+    await engine.stop()
+
+    startEngineProcess({ enginePath: '/e.js', fork: fakeFork, log: () => {}, env: () => ({}) })
+    expect(latest().options).not.toHaveProperty('env')
+  })
+
   it('restarts a dead engine with growing backoff, keeping event subscribers', async () => {
     vi.useFakeTimers()
     const logs: string[] = []

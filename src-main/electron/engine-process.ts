@@ -20,7 +20,11 @@ export interface UtilityProcessLike {
   kill(): boolean
 }
 
-export type ForkUtility = (modulePath: string, args: string[], options: { serviceName: string; stdio: 'inherit' }) => UtilityProcessLike
+export type ForkUtility = (
+  modulePath: string,
+  args: string[],
+  options: { serviceName: string; stdio: 'inherit'; env?: NodeJS.ProcessEnv },
+) => UtilityProcessLike
 
 export interface Backoff {
   initialMs: number
@@ -39,6 +43,11 @@ export interface EngineProcessOptions {
   /** How long stop() waits for a clean exit (running jobs are stopped first) before killing. */
   stopTimeoutMs?: number
   log?: (line: string) => void
+  /**
+   * Variables added to the inherited environment, asked for at every (re)start: e.g. PGPASSWORD
+   * from the keychain, which only the main process can read.
+   */
+  env?: () => Record<string, string>
   /** Every (re)start, with its client: e.g. to tell the window the engine is back. */
   onStart?: (client: EngineClient) => void
 }
@@ -79,7 +88,12 @@ export function startEngineProcess(options: EngineProcessOptions): EngineProcess
     const startedAt = Date.now()
     let proc: UtilityProcessLike
     try {
-      proc = fork(options.enginePath, engineArgv(options), { serviceName: 'Jobdeck engine', stdio: 'inherit' })
+      const extra = options.env?.()
+      proc = fork(options.enginePath, engineArgv(options), {
+        serviceName: 'Jobdeck engine',
+        stdio: 'inherit',
+        ...(extra && Object.keys(extra).length > 0 ? { env: { ...process.env, ...extra } } : {}),
+      })
     } catch (error) {
       log(`could not start the engine: ${(error as Error).message}`)
       scheduleRestart(0)
