@@ -1,0 +1,80 @@
+// Domain objects for the desktop layer's tests.
+import type { ConnectionState } from '../../src-shared/connection'
+import type { Job, JobStatus, Run, RunnerStatus } from '../../src-shared/domain'
+
+export function job(id: string, status: JobStatus, extra: Partial<Job> = {}): Job {
+  return {
+    id,
+    type: 'report',
+    params: {},
+    priority: 'normal',
+    lane: 'default',
+    status,
+    attempts: 1,
+    interruptions: 0,
+    createdAt: '2026-03-01T10:00:00.000Z',
+    runAfter: null,
+    finishedAt: null,
+    lastRunId: `R-${id}`,
+    cancelRequested: false,
+    error: null,
+    ...extra,
+  }
+}
+
+export function run(id: string, jobId: string, percent: number | null = null): Run {
+  return {
+    id,
+    jobId,
+    type: 'report',
+    status: 'running',
+    attempt: 1,
+    lane: 'default',
+    params: {},
+    queuedAt: '2026-03-01T10:00:00.000Z',
+    startedAt: '2026-03-01T10:00:00.000Z',
+    finishedAt: null,
+    exitCode: null,
+    signal: null,
+    error: null,
+    progress: { percent, current: null, total: null, message: null },
+    itemsOk: null,
+    itemsFailed: null,
+    runnerId: 'me',
+    pid: 1,
+    logBytes: 0,
+    logTruncated: false,
+    peakRssBytes: null,
+    cpuSeconds: null,
+  }
+}
+
+export const LOCAL: ConnectionState = {
+  mode: 'local',
+  status: 'local',
+  url: null,
+  source: null,
+  error: null,
+  offlineSince: null,
+  lastSyncAt: null,
+  outboxPending: 0,
+  retryAt: null,
+}
+
+export function status(running: Array<[string, number | null]>, queued = 0, extra: Partial<RunnerStatus> = {}): RunnerStatus {
+  const counts = { queued, running: running.length, retrying: 0, succeeded: 0, partial: 0, failed: 0, canceled: 0 }
+  return {
+    state: running.length > 0 ? 'running' : 'idle',
+    paused: false,
+    runnerId: 'me',
+    runnerPid: 1,
+    running: running.map(([id, percent]) => ({ job: job(`J${id}`, 'running'), run: run(id, `J${id}`, percent) })),
+    queued: [],
+    counts,
+    health: null,
+    breakers: [],
+    connection: LOCAL,
+    runners: [],
+    ...extra,
+  }
+}
