@@ -1,5 +1,6 @@
 // Dispatch latency: from the claim committing to the child process having started.
 import { fmt, percentile, report, tempCore } from './bench-support'
+import type { Runner } from '../src-main/core/runner/runner'
 
 const JOBS = Number(process.env.BENCH_DISPATCH_JOBS ?? 500)
 
@@ -10,7 +11,8 @@ export async function benchDispatchLatency(): Promise<{ p50: number; p99: number
   })
   try {
     await env.core.api['jobs.enqueueBulk']({ type: 'noop', rows: Array.from({ length: JOBS }, () => ({})) })
-    const runner = env.core.startRunner()
+    // Local mode: the SQLite runner, whose dispatch listener this measures.
+    const runner = env.core.startRunner() as Runner
     runner.onDispatch((_, ms) => samples.push(ms))
     await runner.whenIdle()
     samples.sort((a, b) => a - b)

@@ -5,6 +5,7 @@ import type { JobTypeInfo, MonitorConfig } from './config-schema'
 import type { Job, LogLine, Run, RunnerStatus, TimelinePage, TypeStats } from './domain'
 import { PRIORITIES, RUN_STATUSES } from './domain'
 import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
+import type { ConnectionState, ConnectionTestResult } from './connection'
 
 const id = z.string().min(1, 'expected a job or run id').max(64)
 const paramsInput = z.record(z.string(), z.unknown())
@@ -75,6 +76,23 @@ export const apiInputs = {
   }),
   'config.get': z.strictObject({}),
   'config.reload': z.strictObject({}),
+  'connection.get': z.strictObject({}),
+  /** Tries a PostgreSQL URL without changing anything (the Settings test button). */
+  'connection.test': z.strictObject({
+    url: z.string().min(1, 'expected a PostgreSQL URL like postgres://user@host:5432/jobdeck'),
+    password: z.string().max(1000).optional(),
+  }),
+  /**
+   * Writes `postgres.url` into the config file (never the password) and keeps the password
+   * through the secret store when one is given. Takes effect when Jobdeck restarts.
+   */
+  'connection.save': z.strictObject({
+    /** null switches back to local mode. */
+    url: z.string().min(1).nullable(),
+    password: z.string().max(1000).optional(),
+    /** The operator accepted a secret store that is not secure (Linux `basic_text`). */
+    allowInsecure: z.boolean().default(false),
+  }),
 } as const
 
 export type ApiMethod = keyof typeof apiInputs
@@ -141,6 +159,9 @@ export interface ApiResults {
   'monitor.range': MonitorRange
   'config.get': ConfigInfo
   'config.reload': ConfigInfo
+  'connection.get': ConnectionState
+  'connection.test': ConnectionTestResult
+  'connection.save': { path: string; restartRequired: boolean; password: 'stored' | 'not-given' | 'removed' }
 }
 
 export type JobdeckApi = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> }

@@ -112,12 +112,115 @@ export type RetryPolicy = z.output<typeof retryPolicySchema>
 // `__proto__` would not survive being a key of a plain object.
 const PARAM_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]*$/
 
+/** A PostgreSQL URL; a password inside it must come from the environment, never the config file. */
+const postgresUrl = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      let url: URL
+      try {
+        url = new URL(value)
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${what}: expected a URL like postgres://user@host:5432/db, got ${JSON.stringify(value)}` })
+        return
+      }
+      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        ctx.addIssue({ code: 'custom', message: `${what}: expected a postgres:// or postgresql:// URL, got ${url.protocol}` })
+      }
+      if (url.password) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what}: the password must not be written in the config file; remove it and use PGPASSWORD, ~/.pgpass, JOBDECK_PG_URL, or the app's Settings (kept in the OS keychain)`,
+        })
+      }
+    })
+
+export const tlsSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    /** Verify the server certificate (default true). */
+    rejectUnauthorized: z.boolean().default(true),
+    /** Path of a CA certificate file (PEM). */
+    ca: z.string().optional(),
+    /** Client certificate and key files (PEM) for certificate authentication. */
+    cert: z.string().optional(),
+    key: z.string().optional(),
+  }),
+])
+export type TlsConfig = z.output<typeof tlsSchema>
+
+/** The shared-mode database: one queue and history for every instance pointed at it. */
+const postgresFields = {
+  poolSize: z.number().int().min(2).max(100).default(10),
+  connectTimeout: durationText('postgres.connectTimeout').default(5_000),
+  statementTimeout: durationText('postgres.statementTimeout').default(30_000),
+  /** A run whose runner stops renewing its lease for this long is rescued by another runner. */
+  lease: durationText('postgres.lease').default(30_000),
+  ssl: tlsSchema.optional(),
+}
+export const postgresSchema = z.strictObject({ url: postgresUrl('postgres.url'), ...postgresFields })
+/** The same settings with a URL from the environment or `--pg`, where a password may be. */
+export const postgresRuntimeSchema = z.strictObject({ url: z.string().min(1), ...postgresFields })
+export type PostgresConfig = z.output<typeof postgresRuntimeSchema>
+
+/** A database `sql` jobs run against. */
+export const connectionSchema = z.strictObject({
+  url: postgresUrl('connections.url'),
+  ssl: tlsSchema.optional(),
+  poolSize: z.number().int().min(1).max(100).default(4),
+  connectTimeout: durationText('connections.connectTimeout').default(5_000),
+})
+export type ConnectionConfig = z.output<typeof connectionSchema>
+
+/** `sql` executor: a statement or a script file, params bound by name (`:dealer_id`), never interpolated. */
+export const sqlJobSchema = z
+  .strictObject({
+    /** A name under `connections:`; default: the shared-mode `postgres:` database. */
+    connection: z.string().min(1).optional(),
+    statement: z.string().min(1).optional(),
+    /** A .sql file (relative to the config file); statements run in order in one transaction. */
+    script: z.string().min(1).optional(),
+    statementTimeout: durationText('sql.statementTimeout').default(60_000),
+  })
+  .refine((s) => (s.statement === undefined) !== (s.script === undefined), {
+    message: 'expected exactly one of `statement` or `script`',
+  })
+export type SqlJobConfig = z.output<typeof sqlJobSchema>
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const
+
+/** `http` executor: templates get params (URL-encoded in `url`, JSON-encoded in `body`). */
+export const httpJobSchema = z.strictObject({
+  method: z.enum(HTTP_METHODS).default('GET'),
+  url: z.string().min(1),
+  headers: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+  /** A JSON value whose strings may hold `{param}` placeholders, or a string template. */
+  body: z.unknown().optional(),
+  /** Per request. */
+  timeout: durationText('http.timeout').default(30_000),
+  /** Retries within one run on network errors and 5xx. */
+  retries: z
+    .strictObject({ max: z.number().int().min(0).max(20).default(2), base: durationText('http.retries.base').default(500) })
+    .default({ max: 2, base: 500 }),
+  /** Per host: open after `failures` consecutive failures, try again (half-open) after `resetAfter`. */
+  breaker: z
+    .strictObject({ failures: z.number().int().min(1).max(1000).default(5), resetAfter: durationText('http.breaker.resetAfter').default(30_000) })
+    .default({ failures: 5, resetAfter: 30_000 }),
+  /** Status codes counted as success (default: 2xx). */
+  okStatus: z.array(z.number().int().min(100).max(599)).optional(),
+})
+export type HttpJobConfig = z.output<typeof httpJobSchema>
+
 export const jobTypeSchema = z.strictObject({
   title: z.string().optional(),
   description: z.string().optional(),
   command: z
     .array(z.union([z.string(), z.number()]).transform(String))
-    .min(1, 'expected a command as a non-empty argv array, e.g. [node, jobs/fetch.js]'),
+    .min(1, 'expected a command as a non-empty argv array, e.g. [node, jobs/fetch.js]')
+    .optional(),
+  sql: sqlJobSchema.optional(),
+  http: httpJobSchema.optional(),
   cwd: z.string().optional(),
   env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   params: z
@@ -132,6 +235,18 @@ export const jobTypeSchema = z.strictObject({
   /** Bytes of output kept per run (newest kept). */
   logLimit: z.number().int().min(1024).default(1024 * 1024),
   needs: needsSchema.optional(),
+}).superRefine((type, ctx) => {
+  const executors = (['command', 'sql', 'http'] as const).filter((key) => type[key] !== undefined)
+  if (executors.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      params: { at: 'key' },
+      message:
+        executors.length === 0
+          ? 'expected an executor: `command: [argv…]`, `sql: { statement }` or `http: { url }`'
+          : `expected exactly one executor, got ${executors.join(' and ')}`,
+    })
+  }
 })
 export type JobTypeConfig = z.output<typeof jobTypeSchema>
 
@@ -180,6 +295,10 @@ export const configSchema = z.strictObject({
   runner: runnerSchema.default({ concurrency: 1, interruptLimit: 3 }),
   monitor: monitorSchema.default(DEFAULT_MONITOR_CONFIG),
   lanes: z.record(z.string().min(1), laneSchema).default({}),
+  /** Shared mode: every instance with this database shares one queue and history. */
+  postgres: postgresSchema.optional(),
+  /** Databases for `sql` jobs, by name. */
+  connections: z.record(z.string().regex(PARAM_NAME, 'a connection name is letters, digits, _ or -'), connectionSchema).default({}),
   jobs: z.record(z.string().regex(PARAM_NAME, 'a job type name is letters, digits, _ or -'), jobTypeSchema),
 })
 export type JobdeckConfig = z.output<typeof configSchema>
@@ -194,6 +313,7 @@ export interface JobTypeInfo {
   priority: (typeof PRIORITIES)[number]
   timeoutMs: number | null
   retries: RetryPolicy
+  executor: 'command' | 'sql' | 'http'
 }
 
 export function jobTypeInfo(name: string, type: JobTypeConfig): JobTypeInfo {
@@ -206,5 +326,6 @@ export function jobTypeInfo(name: string, type: JobTypeConfig): JobTypeInfo {
     priority: type.priority,
     timeoutMs: type.timeout ?? null,
     retries: type.retries,
+    executor: type.sql ? 'sql' : type.http ? 'http' : 'command',
   }
 }

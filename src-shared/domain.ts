@@ -1,4 +1,5 @@
 // The words of DESIGN.md as types. No node, electron or DOM here: every side imports this.
+import type { BreakerState, ConnectionState } from './connection'
 
 export const PRIORITIES = ['normal', 'high', 'urgent'] as const
 export type Priority = (typeof PRIORITIES)[number]
@@ -130,6 +131,12 @@ export interface RunnerStatus {
   counts: Record<JobStatus, number>
   /** The host as last sampled by the runner's monitor; null before the first sample. */
   health: HostHealthSummary | null
+  /** Circuit breakers of `http` jobs, per host (only hosts seen by this runner). */
+  breakers: BreakerState[]
+  /** Local or shared mode, and the database connection. */
+  connection: ConnectionState
+  /** Shared mode: the runners sharing the queue, with their last heartbeat. */
+  runners: Array<{ id: string; host: string; pid: number; heartbeatAt: string; running: number }>
 }
 
 export interface HostHealthSummary {

@@ -1,6 +1,7 @@
 // Every change the engine makes is announced, so views subscribe instead of polling.
 import type { Job, LogLine, Progress, Run } from './domain'
 import type { Health, HostSample } from './monitor'
+import type { ConnectionState } from './connection'
 
 export interface EventMap {
   /** A job row changed (enqueued, claimed, finished, canceled, reprioritised, …). */
@@ -20,6 +21,8 @@ export interface EventMap {
   'run.usage': { runId: string; cpuPercent: number; rssBytes: number; cpuSeconds: number | null; peakRssBytes: number | null }
   /** A run has taken longer than its type's usual (p95) duration times the overrun factor. Once per run. */
   'run.overrun': { runId: string; jobId: string; type: string; elapsedMs: number; usualMs: number; factor: number }
+  /** Shared mode: the database went offline, came back, or the cache caught up. */
+  'connection.changed': { connection: ConnectionState }
 }
 
 export type EventName = keyof EventMap

@@ -6,7 +6,7 @@ import { parseBulkText } from '../../src-shared/bulk-parse'
 import { parseDuration } from '../../src-shared/units'
 import { findConfigPath, exampleConfigPath } from '../core/config/config-path'
 import { formatConfigError, loadConfigFile } from '../core/config/load-config'
-import { createCore, type Core } from '../core/core'
+import { createCore, type Core, type CoreOptions } from '../core/core'
 import { resolveDataDir } from '../core/paths'
 import type { BulkRowError } from '../core/services/services'
 import { localTime, paramsText, printJson, progressText, runDuration, table } from './output'
@@ -41,13 +41,39 @@ function configPathFor(values: Record<string, unknown>): { path: string; source:
   })
 }
 
-function openCore(values: Record<string, unknown>): Core {
-  return createCore({ dataDir: resolveDataDir(str(values, 'data-dir')), configPath: configPathFor(values).path })
+/** `--pg URL` beats JOBDECK_PG_URL; without either the config file's `postgres.url` decides. */
+export function postgresOverride(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CoreOptions['postgres'] {
+  const flag = str(values, 'pg')
+  if (flag !== undefined) return { url: flag, source: 'flag' }
+  const fromEnv = env.JOBDECK_PG_URL
+  return fromEnv ? { url: fromEnv, source: 'env' } : undefined
 }
 
-async function withCore<T>(values: Record<string, unknown>, fn: (core: Core) => Promise<T>): Promise<T> {
-  const core = openCore(values)
+function openCore(values: Record<string, unknown>, offline = false): Core {
+  const postgres = postgresOverride(values)
+  return createCore({
+    dataDir: resolveDataDir(str(values, 'data-dir')),
+    configPath: configPathFor(values).path,
+    ...(postgres ? { postgres } : {}),
+    offline,
+  })
+}
+
+/** Shared mode: says on stderr when the answer comes from the cache because the database is unreachable. */
+function noteOffline(core: Core): void {
+  const c = core.connection()
+  if (c.mode !== 'shared' || c.status === 'online') return
+  const synced = c.lastSyncAt ? `last synced ${localTime(c.lastSyncAt)}` : 'never synced'
+  process.stderr.write(`offline: the shared database ${c.url ?? ''} is unreachable (${c.error ?? 'no answer'}); showing the local cache, ${synced}\n`)
+}
+
+async function withCore<T>(values: Record<string, unknown>, fn: (core: Core) => Promise<T>, options: { offline?: boolean } = {}): Promise<T> {
+  const core = openCore(values, options.offline === true)
   try {
+    if (!options.offline) {
+      await core.ready()
+      noteOffline(core)
+    }
     return await fn(core)
   } finally {
     await core.close()
@@ -213,6 +239,19 @@ export const COMMANDS: Record<string, Command> = {
           `runner: ${status.state}${status.runnerPid ? ` (pid ${status.runnerPid})` : ''}` +
             ` · ${c.running} running · ${c.queued + c.retrying} waiting · ${c.succeeded} succeeded · ${c.partial} partial · ${c.failed} failed · ${c.canceled} canceled\n`,
         )
+        const conn = status.connection
+        if (conn.mode === 'shared') {
+          const since = conn.offlineSince ? ` since ${localTime(conn.offlineSince)}` : ''
+          process.stdout.write(
+            `database: ${conn.status}${since} · ${conn.url}` +
+              (conn.status === 'offline' ? ` · ${conn.error ?? ''}` : '') +
+              (conn.outboxPending > 0 ? ` · ${conn.outboxPending} waiting in the outbox` : '') +
+              ` · ${status.runners.length} runner${status.runners.length === 1 ? '' : 's'}\n`,
+          )
+        }
+        for (const b of status.breakers) {
+          if (b.state !== 'closed') process.stdout.write(`circuit breaker ${b.host}: ${b.state} (${b.failures} failures${b.openedAt ? `, since ${localTime(b.openedAt)}` : ''})\n`)
+        }
         const h = status.health
         if (h) {
           process.stdout.write(
@@ -247,9 +286,10 @@ export const COMMANDS: Record<string, Command> = {
 
   history: {
     summary: 'list runs, newest first',
-    usage: 'jobdeck history [--json] [--type T] [--status S] [--since 24h|DATE] [--limit N]',
+    usage: 'jobdeck history [--json] [--type T] [--status S] [--since 24h|DATE] [--limit N] [--offline]',
     options: {
       json: { type: 'boolean' },
+      offline: { type: 'boolean' },
       type: { type: 'string' },
       status: { type: 'string' },
       since: { type: 'string' },
@@ -301,7 +341,7 @@ export const COMMANDS: Record<string, Command> = {
           ),
         )
         return 0
-      })
+      }, { offline: values.offline === true })
     },
   },
 
@@ -415,7 +455,7 @@ export const COMMANDS: Record<string, Command> = {
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length))
   return (
-    'usage: jobdeck COMMAND [options]   (global: --data-dir DIR, --config FILE)\n\n' +
+    'usage: jobdeck COMMAND [options]   (global: --data-dir DIR, --config FILE, --pg URL)\n\n' +
     Object.entries(COMMANDS)
       .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
       .join('\n') +

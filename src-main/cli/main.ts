@@ -5,6 +5,8 @@ import { exitCodeFor, printError } from './output'
 const GLOBAL_OPTIONS = {
   'data-dir': { type: 'string' },
   config: { type: 'string' },
+  /** Shared mode: the PostgreSQL URL (beats JOBDECK_PG_URL and the config file). */
+  pg: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options']
 

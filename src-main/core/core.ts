@@ -16,6 +16,13 @@ import { HostSampler } from './monitor/host-sampler'
 import { Monitor } from './monitor/monitor'
 import { ProcessTreeUsage } from './monitor/process-usage'
 import { MonitorStore } from './store/sqlite/monitor-store'
+import type { ConnectionState } from '../../src-shared/connection'
+import { choosePostgres } from './config/postgres-settings'
+import type { QueueRunner } from './runner/queue-runner'
+import { SharedRunner } from './runner/shared-runner'
+import { localWriter } from './services/queue-writer'
+import { CacheStore } from './store/sqlite/cache-store'
+import { SharedLink } from './sync/shared-link'
 
 export interface CoreOptions {
   dataDir: string
@@ -26,6 +33,28 @@ export interface CoreOptions {
   runner?: { pollMs?: number; heartbeatMs?: number; lockStaleMs?: number }
   /** Replaces the host sampler (tests drive the resource gate with a fake one). */
   hostSampler?: { sample(): Promise<HostSample> }
+  /** Shared mode from `--pg` or JOBDECK_PG_URL; else the config file's `postgres.url`, else local mode. */
+  postgres?: { url: string; source: 'flag' | 'env' }
+  /** The PostgreSQL password from a secret store; else the driver reads PGPASSWORD / ~/.pgpass. */
+  pgPassword?: string
+  /** Shared mode tuning (tests): reconnect backoff and the fallback poll. */
+  shared?: { backoff?: { baseMs: number; maxMs: number }; pollMs?: number; leaseMs?: number }
+  /** Read the local SQLite (in shared mode: the cache) and never connect. */
+  offline?: boolean
+  /** Engine log lines (shared-mode rescues, outbox refusals). */
+  log?: (line: string) => void
+}
+
+const LOCAL_CONNECTION: ConnectionState = {
+  mode: 'local',
+  status: 'local',
+  url: null,
+  source: null,
+  error: null,
+  offlineSince: null,
+  lastSyncAt: null,
+  outboxPending: 0,
+  retryAt: null,
 }
 
 export interface Core {
@@ -37,9 +66,14 @@ export interface Core {
   /** Publishes changes committed by any process since the last call. */
   publishChanges(): void
   /** Takes the runner lock and starts running jobs in this process. */
-  startRunner(): Runner
-  runner(): Runner | null
+  startRunner(): QueueRunner
+  runner(): QueueRunner | null
   monitor(): Monitor | null
+  /** Shared mode: the link to the shared database; null in local mode. */
+  readonly link: SharedLink | null
+  connection(): ConnectionState
+  /** Resolves after the first attempt to reach the shared database (at once in local mode). */
+  ready(): Promise<void>
   close(): Promise<void>
 }
 
@@ -70,14 +104,45 @@ export function commandExecutors(baseEnv: Record<string, string | undefined> = {
 export function createCore(options: CoreOptions): Core {
   const events = new EventBus()
   const config = ConfigManager.open(options.configPath, events)
+  // Offline: the cache only, without touching the shared database (`jobdeck history --offline`).
+  const shared = options.offline ? null : choosePostgres(config.current, options.postgres)
   const db = openDatabase(databaseFile(options.dataDir), { synchronous: options.synchronous ?? 'FULL' })
   const store = new SqliteStore(db)
   const monitorStore = new MonitorStore(db, store)
   const feed = new ChangeFeed(store, events)
-  let runner: Runner | null = null
+  let runner: QueueRunner | null = null
   let monitor: Monitor | null = null
   const publishChanges = (): void => feed.publish()
-  const api = createServices({ store, monitorStore, config, runner: () => runner, monitor: () => monitor, publishChanges })
+  const log = options.log ?? ((line: string) => process.stderr.write(`jobdeck: ${line}\n`))
+
+  let sharedRunner: SharedRunner | null = null
+  const link = shared
+    ? new SharedLink({
+        config: shared.config,
+        source: shared.source,
+        ...(options.pgPassword !== undefined ? { password: options.pgPassword } : {}),
+        store,
+        cache: new CacheStore(db, store),
+        publishChanges,
+        onConnection: (connection) => events.emit('connection.changed', { connection }),
+        onWake: (reason) => sharedRunner?.wake(reason),
+        beforeSync: async () => sharedRunner?.onReconnect(),
+        ...(options.shared?.backoff ? { backoff: options.shared.backoff } : {}),
+        ...(options.shared?.pollMs ? { pollMs: options.shared.pollMs } : {}),
+      })
+    : null
+  const started = link ? link.start().then(() => undefined, (error: unknown) => log(`shared database: ${(error as Error).message}`)) : Promise.resolve()
+
+  const api = createServices({
+    store,
+    monitorStore,
+    config,
+    runner: () => runner,
+    monitor: () => monitor,
+    publishChanges,
+    writer: link ?? localWriter(store),
+    link,
+  })
 
   /** The data dir and every job type's working dir: the filesystems whose space matters. */
   const watchedPaths = (): string[] => [
@@ -85,28 +150,50 @@ export function createCore(options: CoreOptions): Core {
     ...[...config.current.types.values()].map((t) => t.cwd).filter((cwd): cwd is string => typeof cwd === 'string' && !cwd.includes('{')),
   ]
 
+  function newRunner(): QueueRunner {
+    const common = {
+      store,
+      events,
+      config: () => config.current,
+      executorFor: options.executorFor ?? commandExecutors(),
+      publishChanges,
+      gate: (name: string, type: JobTypeConfig) => monitor?.gate(name, type) ?? null,
+      usageOf: (runId: string, type: string) => monitor?.finishRun(runId, type) ?? { peakRssBytes: null, cpuSeconds: null },
+    }
+    if (link && shared) {
+      const candidate = new SharedRunner({
+        ...common,
+        link,
+        leaseMs: options.shared?.leaseMs ?? shared.config.lease,
+        log,
+        ...(options.runner?.pollMs ? { pollMs: Math.max(options.runner.pollMs, 200) } : {}),
+        ...(options.runner?.lockStaleMs ? { lockStaleMs: options.runner.lockStaleMs } : {}),
+      })
+      candidate.start()
+      sharedRunner = candidate
+      if (link.online) void candidate.onReconnect().catch(() => undefined)
+      return candidate
+    }
+    const candidate = new Runner({ ...common, ...options.runner })
+    candidate.start()
+    return candidate
+  }
+
   return {
     dataDir: options.dataDir,
     store,
     events,
     config,
     api,
+    link,
     publishChanges,
     runner: () => runner,
     monitor: () => monitor,
+    connection: () => link?.state ?? LOCAL_CONNECTION,
+    ready: () => started,
     startRunner() {
       if (runner) return runner
-      const candidate = new Runner({
-        store,
-        events,
-        config: () => config.current,
-        executorFor: options.executorFor ?? commandExecutors(),
-        publishChanges,
-        gate: (name, type) => monitor?.gate(name, type) ?? null,
-        usageOf: (runId, type) => monitor?.finishRun(runId, type) ?? { peakRssBytes: null, cpuSeconds: null },
-        ...options.runner,
-      })
-      candidate.start()
+      const candidate = newRunner()
       runner = candidate
       monitor = new Monitor({
         store: monitorStore,
@@ -124,7 +211,9 @@ export function createCore(options: CoreOptions): Core {
       await runner?.stop()
       monitor?.stop()
       runner = null
+      sharedRunner = null
       monitor = null
+      await link?.close()
       store.close()
       db.close()
     },

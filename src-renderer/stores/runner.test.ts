@@ -20,6 +20,9 @@ const status = (): RunnerStatus => ({
   queued: [],
   counts: { queued: 2, running: 1, retrying: 1, succeeded: 0, partial: 0, failed: 0, canceled: 0 },
   health: null,
+  breakers: [],
+  connection: { mode: 'local', status: 'local', url: null, source: null, error: null, offlineSince: null, lastSyncAt: null, outboxPending: 0, retryAt: null },
+  runners: [],
 })
 
 describe('useRunnerStore', () => {

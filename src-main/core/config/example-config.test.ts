@@ -68,7 +68,7 @@ describe('examples/jobdeck.yaml', () => {
     const config = loadExample()
     expect([...config.types.keys()]).toEqual(['fetch-prospects', 'sync-inventory', 'send-invoices', 'rebuild-report'])
     for (const type of config.types.values()) {
-      const script = type.command[1] as string
+      const script = type.command?.[1] as string
       expect(path.isAbsolute(script), script).toBe(true)
       expect(fs.existsSync(script), script).toBe(true)
       expect(type.cwd).toBe(config.dir)

@@ -24,6 +24,7 @@ export function buildCommand(
   extraEnv: Record<string, string>,
   baseEnv: Readonly<Record<string, string | undefined>> = process.env,
 ): CommandSpec {
+  if (!type.command) throw new Error('this job type has no `command`; it runs through another executor')
   const argv = type.command.map((element) => substitute(element, params))
   const cwd = type.cwd === undefined ? process.cwd() : substitute(type.cwd, params)
   if (!path.isAbsolute(cwd)) {
@@ -51,6 +52,17 @@ export function laneLimit(config: LoadedConfig, lane: string): number {
     if (pattern.includes('*') && globToRegExp(pattern).test(lane)) return settings.limit
   }
   return 1
+}
+
+/** The lane limits as the shared queue applies them: exact names, then `*` patterns in file order. */
+export function laneLimitSettings(config: LoadedConfig): { exact: Record<string, number>; patterns: Array<[string, number]> } {
+  const exact: Record<string, number> = {}
+  const patterns: Array<[string, number]> = []
+  for (const [name, settings] of Object.entries(config.raw.lanes)) {
+    if (name.includes('*')) patterns.push([name, settings.limit])
+    else exact[name] = settings.limit
+  }
+  return { exact, patterns }
 }
 
 function globToRegExp(pattern: string): RegExp {

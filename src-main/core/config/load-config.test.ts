@@ -53,7 +53,7 @@ describe('loadConfigFile errors', () => {
     const file = writeConfig('jobs:\n  fetch:\n    command: [node]\n    tmeout: 30m\n')
     const errors = errorsOf(loadConfigFile(file))
     expect(errors.map(formatConfigError)).toEqual([
-      `${file}:4:5: jobs.fetch: unknown key "tmeout"; expected one of title, description, command, cwd, env, params, ` +
+      `${file}:4:5: jobs.fetch: unknown key "tmeout"; expected one of title, description, command, sql, http, cwd, env, params, ` +
         'lane, timeout, killGrace, retries, priority, onInterrupt, logLimit, needs (did you mean "timeout"?)',
     ])
     expect(errors[0]?.path).toBe('jobs.fetch.tmeout')
@@ -82,7 +82,7 @@ describe('loadConfigFile errors', () => {
     expect(located(load(lines.join('\n')))).toEqual([
       `${at(lines, 5, 'int')}: jobs.fetch.params.n.type: expected one of string, integer, number, boolean, enum, date, datetime, got "int"`,
       `${at(lines, 6, 'kind')}: jobs.fetch.params.kind.values: an enum param needs \`values: [a, b, …]\``,
-      `${at(lines, 7, 'other')}: jobs.other: missing required key "command" (expected a list)`,
+      `${at(lines, 7, 'other')}: jobs.other: expected an executor: \`command: [argv…]\`, \`sql: { statement }\` or \`http: { url }\``,
     ])
   })
 
@@ -236,7 +236,7 @@ describe('loadConfigFile success', () => {
     expect(types.get('absolute')?.cwd).toBe('/tmp')
     expect(types.get('templated')?.cwd).toBe('{root}/out')
     // The raw config keeps what the file says.
-    expect(result.config.raw.jobs.script?.command[1]).toBe('jobs/fetch.js')
+    expect(result.config.raw.jobs.script?.command?.[1]).toBe('jobs/fetch.js')
   })
 })
 

@@ -9,7 +9,8 @@ export function resolveJobTypePaths(type: JobTypeConfig, configDir: string): Job
   return {
     ...type,
     cwd: resolveCwd(type.cwd, configDir),
-    command: type.command.map((element, index) => resolveCommandElement(element, index, configDir)),
+    ...(type.command ? { command: type.command.map((element, index) => resolveCommandElement(element, index, configDir)) } : {}),
+    ...(type.sql?.script ? { sql: { ...type.sql, script: path.resolve(configDir, type.sql.script) } } : {}),
   }
 }
 

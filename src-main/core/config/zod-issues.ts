@@ -120,8 +120,11 @@ export function toProblems(issue: z.core.$ZodIssue, schema: z.ZodType): ConfigPr
         ]
       }
       return [{ path, at: 'value', message: prefixed(path, issue.message) }]
-    default:
-      return [{ path, at: 'value', message: prefixed(path, issue.message) }]
+    default: {
+      // A check on a whole mapping (e.g. "exactly one executor") points at the mapping's key.
+      const at = issue.code === 'custom' && (issue.params as { at?: unknown } | undefined)?.at === 'key' ? 'key' : 'value'
+      return [{ path, at, message: prefixed(path, issue.message) }]
+    }
   }
 }
 

@@ -7,7 +7,10 @@ import { validateParams, type ParamError } from '../../../src-shared/params'
 import type { ConfigManager } from '../config/config-manager'
 import { laneLimit, resolveLane } from '../config/job-command'
 import { isAlive } from '../process/process-tree'
-import type { Runner } from '../runner/runner'
+import type { QueueRunner } from '../runner/queue-runner'
+import type { QueueWriter } from './queue-writer'
+import type { SharedLink } from '../sync/shared-link'
+import { connectionServices } from './connection-services'
 import { explainWaiting } from '../runner/wait-reasons'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { NewJob } from '../store/store-types'
@@ -15,8 +18,9 @@ import { runsToCsv } from './runs-csv'
 import type { MonitorStore } from '../store/sqlite/monitor-store'
 import type { Monitor } from '../monitor/monitor'
 import { gateReason } from '../monitor/gate'
-import type { HostHealthSummary } from '../../../src-shared/domain'
+import type { HostHealthSummary, LogLine, LogStream, RunnerStatus } from '../../../src-shared/domain'
 import type { Health, HostSample } from '../../../src-shared/monitor'
+import type { BreakerState, ConnectionState } from '../../../src-shared/connection'
 
 export interface ServiceDeps {
   store: SqliteStore
@@ -25,7 +29,13 @@ export interface ServiceDeps {
   /** The monitor of this process, when it runs the runner. */
   monitor: () => Monitor | null
   /** The runner of this process, when it runs one. */
-  runner: () => Runner | null
+  runner: () => QueueRunner | null
+  /** Where writes go: the local queue, or the shared one. */
+  writer: QueueWriter
+  /** Shared mode: the link to the shared database. */
+  link: SharedLink | null
+  /** Circuit breakers of `http` jobs, for status. */
+  breakers?: () => BreakerState[]
   /** Publishes committed changes as events. */
   publishChanges: () => void
   now?: () => number
@@ -47,8 +57,12 @@ function toEpoch(value: string | number, field: string): number {
 
 /** The core's implementation of the API. Transports call these; none of them adds logic. */
 export function createServices(deps: ServiceDeps): JobdeckApi {
-  const { store, config } = deps
+  const { store, config, writer, link } = deps
   const now = deps.now ?? Date.now
+  const LOCAL: ConnectionState = {
+    mode: 'local', status: 'local', url: null, source: null, error: null, offlineSince: null, lastSyncAt: null, outboxPending: 0, retryAt: null,
+  }
+  const connection = (): ConnectionState => link?.state ?? LOCAL
 
   function typeOf(name: string) {
     const type = config.current.types.get(name)
@@ -94,9 +108,23 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     }
   }
 
+  /** Shared mode: the runners whose heartbeat the last sync saw. */
+  function sharedRunners(): RunnerStatus['runners'] {
+    if (!link) return []
+    const text = store.metaValue('pg_runners')
+    if (!text) return []
+    try {
+      const rows = JSON.parse(text) as Array<{ id: string; host: string; pid: number; heartbeat_at: number; running: number }>
+      return rows.map((r) => ({ id: r.id, host: r.host, pid: r.pid, heartbeatAt: new Date(r.heartbeat_at).toISOString(), running: r.running }))
+    } catch {
+      return []
+    }
+  }
+
   function runnerAlive(): boolean {
     const local = deps.runner()
     if (local) return local.state() !== 'stopped'
+    if (link) return sharedRunners().some((r) => now() - Date.parse(r.heartbeatAt) < (deps.lockStaleMs ?? 15_000) * 2)
     const lock = store.lockInfo()
     if (!lock) return false
     const fresh = now() - lock.heartbeatAt < (deps.lockStaleMs ?? 15_000)
@@ -135,7 +163,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
   const api: JobdeckApi = {
     async 'jobs.enqueue'(args) {
       const job = newJob(args.type, checkedParams(args.type, args.params), args.priority)
-      const [created] = store.enqueue([job], now())
+      const [created] = await writer.enqueue([job], now())
       afterWrite()
       return created as ApiResults['jobs.enqueue']
     },
@@ -160,44 +188,44 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
           bad,
         )
       }
-      const created = store.enqueue(jobs, now())
+      const created = await writer.enqueue(jobs, now())
       afterWrite()
       return created
     },
 
     async 'jobs.cancel'(args) {
-      const result = store.cancel(args.id, now())
+      const result = await writer.cancel(args.id, now())
       afterWrite()
       return result
     },
 
     async 'jobs.retry'(args) {
-      const job = store.retry(args.id, now())
+      const job = await writer.retry(args.id, now())
       afterWrite()
       return job
     },
 
     async 'jobs.setPriority'(args) {
-      const job = store.setPriority(args.id, args.priority)
+      const job = await writer.setPriority(args.id, args.priority)
       afterWrite()
       return job
     },
 
     async 'jobs.clear'(args) {
       const before = toEpoch(args.before, 'before')
-      const removed = store.clearFinished(before)
+      const removed = await writer.clear(before, now())
       afterWrite()
       return { removed }
     },
 
     async 'runner.pause'() {
-      store.setPaused(true)
+      await writer.setPaused(true)
       afterWrite()
       return { paused: true as const }
     },
 
     async 'runner.resume'() {
-      store.setPaused(false)
+      await writer.setPaused(false)
       afterWrite()
       return { paused: false as const }
     },
@@ -229,6 +257,9 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
         queued: waiting,
         counts: store.counts(),
         health: healthSummary(host.sample, host.health),
+        breakers: deps.breakers?.() ?? [],
+        connection: connection(),
+        runners: sharedRunners(),
       }
     },
 
@@ -279,9 +310,15 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       const run = store.findRun(args.id) ?? lastRunOf(args.id)
       if (args.tail !== undefined) {
         const { lines, earlier } = store.logTail(run.id, args.tail)
-        return { lines, truncated: run.logTruncated, earlier }
+        if (lines.length > 0 || !link?.online) return { lines, truncated: run.logTruncated, earlier }
+        // Another instance ran it: its output lives in the shared database only.
+        const shared = await link.queue.logs(run.id, 0, 100_000)
+        const tail = shared.slice(-args.tail)
+        return { lines: tail.map(sharedLogLine), truncated: run.logTruncated, earlier: shared.length - tail.length }
       }
-      return { lines: store.logs(run.id, args.afterId, args.limit), truncated: run.logTruncated }
+      const lines = store.logs(run.id, args.afterId, args.limit)
+      if (lines.length > 0 || args.afterId > 0 || !link?.online) return { lines, truncated: run.logTruncated }
+      return { lines: (await link.queue.logs(run.id, args.afterId, args.limit)).map(sharedLogLine), truncated: run.logTruncated }
     },
 
     async 'runs.usage'(args) {
@@ -314,6 +351,12 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       afterWrite()
       return configInfo()
     },
+
+    ...connectionServices({ config, link, connection }),
+  }
+
+  function sharedLogLine(row: { id: number; run_id: string; stream: string; at: number; text: string }): LogLine & { id: number } {
+    return { id: row.id, runId: row.run_id, stream: row.stream as LogStream, at: new Date(row.at).toISOString(), text: row.text }
   }
 
   function lastRunOf(jobId: string) {

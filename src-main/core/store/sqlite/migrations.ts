@@ -231,6 +231,36 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         FROM runs WHERE status <> 'running' GROUP BY type;
     `,
   },
+  {
+    version: 4,
+    name: 'shared-mode cache and outbox',
+    sql: `
+      -- Shared mode: what this instance did while the shared database was unreachable (results,
+      -- enqueues, output), written in the same transaction as the local state change and pushed,
+      -- idempotently, when it is back.
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('enqueue','finish','logs')),
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      -- The cache receives runs that are already finished (mirrored from the shared database).
+      CREATE TRIGGER type_stats_insert_finished AFTER INSERT ON runs WHEN new.status <> 'running' BEGIN
+        INSERT INTO type_stats (type) VALUES (new.type) ON CONFLICT (type) DO NOTHING;
+        UPDATE type_stats SET
+          runs = runs + 1,
+          succeeded = succeeded + (new.status = 'succeeded'),
+          partial = partial + (new.status = 'partial'),
+          failed = failed + (new.status = 'failed'),
+          canceled = canceled + (new.status = 'canceled'),
+          interrupted = interrupted + (new.status = 'interrupted'),
+          duration_sum = duration_sum + max(0, coalesce(new.finished_at, new.started_at) - new.started_at),
+          max_duration = max(max_duration, coalesce(new.finished_at, new.started_at) - new.started_at),
+          last_run_id = new.id, last_status = new.status, last_finished_at = new.finished_at
+        WHERE type = new.type;
+      END;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

@@ -95,7 +95,7 @@ describe('migrations', () => {
     v2.close()
     const upgraded = openDatabase(file)
     const upgradedStore = new SqliteStore(upgraded)
-    expect(upgraded.pragma('user_version', { simple: true })).toBe(3)
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     expect(upgradedStore.listRuns({ limit: 10, search: 'warehouse' }).map((r) => r.id)).toEqual(['r1'])
     expect(upgradedStore.listRuns({ limit: 10, search: 'page 4' }).map((r) => r.id)).toEqual(['r2'])
     const [stats] = upgradedStore.typeStats()

@@ -49,7 +49,8 @@ export class SqliteStore {
    * against a process crash, and made durable by the next FULL commit, which syncs the whole WAL.
    */
   relaxedTx<T>(fn: () => T): T {
-    if (!this.fullSync) return this.tx(fn)
+    // Inside a caller's transaction the caller's commit decides durability.
+    if (!this.fullSync || this.db.inTransaction) return this.tx(fn)
     this.stmt.syncNormal.run()
     try {
       return this.tx(fn)
@@ -365,6 +366,11 @@ export class SqliteStore {
       this.stmt.setMeta.run('paused', paused ? '1' : '0')
       this.nextSeq()
     })
+  }
+
+  /** A value of the meta table (shared mode keeps its sync state there). */
+  metaValue(key: string): string | null {
+    return (this.stmt.getMeta.get(key) as { value: string } | undefined)?.value ?? null
   }
 
   isPaused(): boolean {

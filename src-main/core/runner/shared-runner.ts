@@ -1,0 +1,488 @@
+// The runner of shared mode: claims from the PostgreSQL queue (SKIP LOCKED, lane limits across
+// every runner), holds a lease on each run renewed by a heartbeat, rescues runs whose lease
+// expired, and records each result locally and in the outbox in one SQLite transaction before
+// pushing it with a fenced finish, so a result survives an outage and is applied exactly once.
+import os from 'node:os'
+import type { JobTypeConfig } from '../../../src-shared/config-schema'
+import type { LogStream, Progress, Run } from '../../../src-shared/domain'
+import { JobdeckError } from '../../../src-shared/errors'
+import { laneLimitSettings } from '../config/job-command'
+import type { LoadedConfig } from '../config/load-config'
+import type { EventBus } from '../events/event-bus'
+import type { ExecutionResult } from '../executors/types'
+import { newId } from '../ids'
+import { findProcessesWithEnv, isAlive, killTree, processStartTime } from '../process/process-tree'
+import { describeError } from '../store/postgres/pg-connection'
+import { toJob, toRun } from '../store/sqlite/rows'
+import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import type { ClaimedRun, LogAppend, RunCompletion, RunnerLockInfo } from '../store/store-types'
+import type { SharedLink } from '../sync/shared-link'
+import type { RowPair } from '../store/postgres/pg-queue'
+import { retryDelay } from './retry-delay'
+import type { ExecutorFactory } from './runner'
+
+export interface SharedRunnerOptions {
+  link: SharedLink
+  /** The local cache (and this data dir's runner lock). */
+  store: SqliteStore
+  events: EventBus
+  config: () => LoadedConfig
+  executorFor: ExecutorFactory
+  publishChanges: () => void
+  leaseMs: number
+  /** Fallback claim poll when no notification arrives. */
+  pollMs?: number
+  heartbeatMs?: number
+  lockStaleMs?: number
+  logFlushMs?: number
+  progressSaveMs?: number
+  now?: () => number
+  gate?: (typeName: string, type: JobTypeConfig) => string | null
+  usageOf?: (runId: string, type: string) => { peakRssBytes: number | null; cpuSeconds: number | null }
+  log?: (line: string) => void
+}
+
+interface ActiveRun {
+  claimed: ClaimedRun
+  abort: AbortController
+  progress: Progress
+  itemsOk: number | null
+  itemsFailed: number | null
+  lastProgressSave: number
+  logLimit: number
+  /** shutdown: stop() re-queues it; lost: another runner rescued it, its result must not be reported. */
+  cancelReason: 'operator' | 'shutdown' | 'lost' | null
+  pid: number | null
+  done: Promise<void>
+}
+
+const EMPTY_PROGRESS: Progress = { percent: null, current: null, total: null, message: null }
+
+export class SharedRunner {
+  readonly runnerId: string
+  private readonly opts: SharedRunnerOptions & { pollMs: number; heartbeatMs: number; lockStaleMs: number; now: () => number }
+  private readonly active = new Map<string, ActiveRun>()
+  private readonly startedAt: number
+  private logBuffer: LogAppend[] = []
+  private logTimer: NodeJS.Timeout | null = null
+  private timers: NodeJS.Timeout[] = []
+  private paused = false
+  private started = false
+  private stopping = false
+  private ticking: Promise<void> | null = null
+  private tickAgain = false
+  private idleWaiters: Array<() => void> = []
+  private pendingPushes = 0
+  private lastState: ReturnType<SharedRunner['state']> | null = null
+  private orphansChecked = false
+
+  constructor(options: SharedRunnerOptions) {
+    this.opts = { pollMs: 1_000, heartbeatMs: Math.max(200, Math.floor(options.leaseMs / 3)), lockStaleMs: 15_000, now: Date.now, ...options }
+    this.startedAt = this.opts.now()
+    this.runnerId = `${os.hostname()}:${process.pid}:${this.startedAt.toString(36)}`
+  }
+
+  get isPaused(): boolean {
+    return this.paused
+  }
+
+  get runningCount(): number {
+    return this.active.size
+  }
+
+  activeRuns(): Array<{ runId: string; jobId: string; type: string; pid: number | null; startedAt: number }> {
+    return [...this.active.values()].map((a) => ({
+      runId: a.claimed.run.id,
+      jobId: a.claimed.job.id,
+      type: a.claimed.run.type,
+      pid: a.pid,
+      startedAt: Date.parse(a.claimed.run.startedAt),
+    }))
+  }
+
+  /** Takes this data dir's runner lock and starts claiming from the shared queue. */
+  start(): void {
+    const { store } = this.opts
+    const now = this.opts.now()
+    const me: RunnerLockInfo = { runnerId: this.runnerId, pid: process.pid, host: os.hostname(), startedAt: now, heartbeatAt: now }
+    const lock = store.acquireLock(me, (holder) => holder.runnerId !== this.runnerId && now - holder.heartbeatAt < this.opts.lockStaleMs && (holder.host !== os.hostname() || isAlive(holder.pid)))
+    if (!lock.ok) {
+      throw new JobdeckError(
+        'locked',
+        `another runner (pid ${lock.holder.pid} on ${lock.holder.host}) already runs this data dir; stop it first, or use another --data-dir`,
+        lock.holder,
+      )
+    }
+    this.started = true
+    this.paused = store.isPaused()
+    this.timers.push(setInterval(() => void this.heartbeat(), this.opts.heartbeatMs))
+    this.timers.push(setInterval(() => void this.rescue(), Math.max(250, Math.floor(this.opts.leaseMs / 2))))
+    this.timers.push(setInterval(() => this.tick(), this.opts.pollMs))
+    this.emitState()
+    this.tick()
+  }
+
+  /** Called by the link on NOTIFY and after every sync. */
+  wake(reason: string): void {
+    if (!this.started || this.stopping) return
+    if (reason === 'cancel' || reason === 'paused' || reason === 'synced') void this.refresh()
+    this.tick()
+  }
+
+  /** Before the first pull and on every reconnect: keep our leases, stop orphans of a dead predecessor. */
+  async onReconnect(): Promise<void> {
+    if (!this.started) return
+    await this.renewLeases()
+    if (!this.orphansChecked) await this.killOrphans()
+  }
+
+  private async killOrphans(): Promise<void> {
+    const host = os.hostname()
+    const runs = await this.opts.link.queue.runsOfHost(host, this.opts.now() - 86_400_000)
+    const dead = runs.filter((r) => {
+      const pid = Number(r.runnerId.split(':').at(-2))
+      return r.runnerId !== this.runnerId && Number.isInteger(pid) && (pid === process.pid ? false : !isAlive(pid))
+    })
+    this.orphansChecked = true
+    if (dead.length === 0) return
+    // A runner of this machine died: its job processes must not keep running beside the rescued attempt.
+    for (const pid of findProcessesWithEnv('JOBDECK_RUN_ID', new Set(dead.map((r) => r.id)))) killTree(pid, 'SIGKILL')
+  }
+
+  private async heartbeat(): Promise<void> {
+    this.opts.store.heartbeat(this.runnerId, this.opts.now())
+    if (!this.opts.link.online) return
+    await this.renewLeases().catch(() => undefined)
+  }
+
+  private async renewLeases(): Promise<void> {
+    const ids = [...this.active.keys()]
+    const owned = new Set(
+      await this.opts.link.queue.renewLeases(this.runnerId, ids, this.opts.leaseMs, this.opts.now(), os.hostname(), process.pid, this.startedAt),
+    )
+    for (const id of ids) {
+      if (owned.has(id) || !this.active.has(id)) continue
+      // Rescued by another runner while we could not renew (an outage longer than the lease):
+      // that runner owns the job now, so this attempt stops and its result is dropped.
+      this.opts.log?.(`run ${id} was rescued by another runner after its lease expired; stopping this attempt`)
+      this.cancelLocal(id, 'lost')
+    }
+  }
+
+  private async rescue(): Promise<void> {
+    if (!this.opts.link.online || this.stopping) return
+    const config = this.opts.config()
+    const failTypes = [...config.types].filter(([, t]) => t.onInterrupt === 'fail').map(([name]) => name)
+    try {
+      const rescued = await this.opts.link.queue.rescue(this.opts.now(), failTypes, config.raw.runner.interruptLimit)
+      if (rescued.length === 0) return
+      for (const { run } of rescued) this.opts.log?.(`rescued run ${run.id} of ${run.runner_id}: its lease expired`)
+      this.opts.link.schedulePull(0)
+      this.tick()
+    } catch {
+      // An outage: the connection announces it and retries.
+    }
+  }
+
+  /** Re-reads the shared paused flag and cancel requests for our runs. */
+  async refresh(): Promise<void> {
+    if (!this.opts.link.online) return
+    try {
+      const paused = await this.opts.link.queue.isPaused()
+      if (paused !== this.paused) {
+        this.paused = paused
+        this.emitState()
+        this.opts.events.emit('runner.changed', { paused, state: this.state() })
+      }
+      for (const runId of await this.opts.link.queue.cancelRequests([...this.active.keys()])) this.cancelLocal(runId, 'operator')
+    } catch {
+      // offline; the next refresh tries again
+    }
+  }
+
+  cancelLocal(runId: string, reason: 'operator' | 'shutdown' | 'lost'): boolean {
+    const active = this.active.get(runId)
+    if (!active) return false
+    active.cancelReason ??= reason
+    active.abort.abort()
+    return true
+  }
+
+  /** Claims whatever may start now; calls made during a claim make one more claim after it. */
+  tick(): void {
+    if (!this.started || this.stopping) return
+    if (this.ticking) {
+      this.tickAgain = true
+      return
+    }
+    this.ticking = this.claimLoop().finally(() => {
+      this.ticking = null
+      this.emitState()
+      this.checkIdle()
+      if (this.tickAgain) {
+        this.tickAgain = false
+        this.tick()
+      }
+    })
+  }
+
+  private async claimLoop(): Promise<void> {
+    const { link } = this.opts
+    if (this.paused || !link.online) return
+    const config = this.opts.config()
+    const room = config.raw.runner.concurrency - this.active.size
+    if (room <= 0) return
+    const gate = this.opts.gate
+    const allowedTypes = [...config.types].filter(([name, type]) => !gate || gate(name, type) === null).map(([name]) => name)
+    const now = this.opts.now()
+    let claimed
+    try {
+      claimed = await link.queue.claim({
+        runnerId: this.runnerId,
+        now,
+        max: room,
+        allowedTypes,
+        lanes: laneLimitSettings(config),
+        leaseMs: this.opts.leaseMs,
+        runIds: Array.from({ length: room }, () => newId(now)),
+      })
+    } catch (error) {
+      if (!(error instanceof JobdeckError && error.code === 'unavailable')) this.opts.log?.(`claim failed: ${describeError(error)}`)
+      return
+    }
+    if (claimed.length === 0) return
+    for (const pair of claimed) {
+      this.launch({ job: toJob(pair.job), run: toRun(pair.run) })
+    }
+    // The cache shows the claims at once; the sync would bring them too.
+    this.cacheRows(claimed)
+    this.opts.publishChanges()
+    if (claimed.length === room) this.tickAgain = true
+  }
+
+  private cacheRows(pairs: readonly RowPair[]): void {
+    try {
+      this.opts.link.cacheClaims(pairs)
+    } catch (error) {
+      this.opts.log?.(`could not cache claimed runs: ${describeError(error)}`)
+    }
+  }
+
+  private launch(claimed: ClaimedRun): void {
+    const config = this.opts.config()
+    const type = config.types.get(claimed.job.type)
+    const active: ActiveRun = {
+      claimed,
+      abort: new AbortController(),
+      progress: { ...EMPTY_PROGRESS },
+      itemsOk: null,
+      itemsFailed: null,
+      lastProgressSave: 0,
+      logLimit: type?.logLimit ?? 1024 * 1024,
+      cancelReason: null,
+      pid: null,
+      done: Promise.resolve(),
+    }
+    this.active.set(claimed.run.id, active)
+    const { run, job } = claimed
+    const execution: Promise<ExecutionResult> = type
+      ? this.opts.executorFor(job.type, type).execute({
+          runId: run.id,
+          jobId: job.id,
+          type: job.type,
+          attempt: run.attempt,
+          params: job.params,
+          signal: active.abort.signal,
+          onStarted: (pid) => {
+            if (pid === null) return
+            active.pid = pid
+            if (this.opts.link.online) {
+              void this.opts.link.queue.setRunPid(run.id, this.runnerId, pid, processStartTime(pid)).catch(() => undefined)
+            }
+          },
+          onProgress: (progress) => this.onProgress(active, progress),
+          onItems: (ok, failed) => {
+            active.itemsOk = ok
+            active.itemsFailed = failed
+            this.onProgress(active, active.progress)
+          },
+          onLog: (stream, text) => this.onLog(run.id, stream, text),
+        })
+      : Promise.resolve({
+          outcome: 'failed',
+          exitCode: null,
+          signal: null,
+          error: `type ${job.type} is not in this instance's config; add it, or run it from an instance that has it`,
+          timedOut: false,
+          itemsOk: null,
+          itemsFailed: null,
+        })
+    active.done = execution
+      .catch(
+        (error: unknown): ExecutionResult => ({
+          outcome: 'failed',
+          exitCode: null,
+          signal: null,
+          error: `executor failed: ${(error as Error).message}`,
+          timedOut: false,
+          itemsOk: null,
+          itemsFailed: null,
+        }),
+      )
+      .then((result) => this.complete(active, result, type))
+  }
+
+  private onProgress(active: ActiveRun, progress: Progress): void {
+    active.progress = progress
+    const { run, job } = active.claimed
+    this.opts.events.emit('run.progress', { runId: run.id, jobId: job.id, progress, itemsOk: active.itemsOk, itemsFailed: active.itemsFailed })
+    const now = this.opts.now()
+    if (now - active.lastProgressSave < (this.opts.progressSaveMs ?? 1_000)) return
+    active.lastProgressSave = now
+    this.opts.store.saveProgress(run.id, progress, active.itemsOk, active.itemsFailed)
+    if (this.opts.link.online) {
+      void this.opts.link.queue
+        .saveProgress(run.id, this.runnerId, { progress, itemsOk: active.itemsOk, itemsFailed: active.itemsFailed })
+        .catch(() => undefined)
+    }
+  }
+
+  private onLog(runId: string, stream: LogStream, text: string): void {
+    this.logBuffer.push({ runId, stream, at: this.opts.now(), text })
+    if (this.logBuffer.length >= 1000) this.flushLogs()
+    else this.logTimer ??= setTimeout(() => this.flushLogs(), this.opts.logFlushMs ?? 200)
+  }
+
+  private flushLogs(): void {
+    if (this.logTimer) clearTimeout(this.logTimer)
+    this.logTimer = null
+    if (this.logBuffer.length === 0) return
+    const batch = this.logBuffer
+    this.logBuffer = []
+    this.opts.link.recordLogs(batch, (runId) => this.active.get(runId)?.logLimit ?? 1024 * 1024)
+    this.opts.events.emit('run.log', {
+      lines: batch.map((l) => ({ runId: l.runId, stream: l.stream, at: new Date(l.at).toISOString(), text: l.text })),
+    })
+  }
+
+  private complete(active: ActiveRun, result: ExecutionResult, type: JobTypeConfig | undefined): void {
+    const { run } = active.claimed
+    this.flushLogs()
+    this.active.delete(run.id)
+    const usage = this.opts.usageOf?.(run.id, run.type) ?? { peakRssBytes: null, cpuSeconds: null }
+    if (active.cancelReason === 'shutdown' || active.cancelReason === 'lost') {
+      this.checkIdle()
+      return
+    }
+    const retryDelays = type ? Array.from({ length: type.retries.max + 1 }, (_, i) => retryDelay(type.retries, i + 1)) : [null]
+    const completion: RunCompletion = {
+      runId: run.id,
+      runnerId: this.runnerId,
+      now: this.opts.now(),
+      outcome: result.outcome,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      error: result.error,
+      progress: active.progress,
+      itemsOk: result.itemsOk ?? active.itemsOk,
+      itemsFailed: result.itemsFailed ?? active.itemsFailed,
+      peakRssBytes: usage.peakRssBytes,
+      cpuSeconds: usage.cpuSeconds,
+      retryDelay: (failures) => retryDelays[failures - 1] ?? null,
+    }
+    try {
+      this.opts.link.recordFinish(completion, retryDelays)
+    } catch (error) {
+      this.opts.log?.(`could not record the result of run ${run.id} locally: ${describeError(error)}`)
+    }
+    this.opts.publishChanges()
+    this.pendingPushes++
+    void this.opts.link.pushOutbox().finally(() => {
+      this.pendingPushes--
+      this.tick()
+      this.checkIdle()
+    })
+    this.emitState()
+  }
+
+  async pause(): Promise<void> {
+    await this.opts.link.setPaused(true)
+    this.paused = true
+    this.emitState()
+  }
+
+  async resume(): Promise<void> {
+    await this.opts.link.setPaused(false)
+    this.paused = false
+    this.emitState()
+    this.tick()
+  }
+
+  private emitState(): void {
+    const state = this.state()
+    if (state === this.lastState) return
+    this.lastState = state
+    this.opts.events.emit('runner.changed', { paused: this.paused, state })
+  }
+
+  state(): 'running' | 'idle' | 'paused' | 'stopped' {
+    if (!this.started) return 'stopped'
+    if (this.paused) return 'paused'
+    return this.active.size > 0 ? 'running' : 'idle'
+  }
+
+  /** Resolves when nothing runs here, nothing waits to be pushed, and the shared queue has nothing eligible. */
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve)
+      this.checkIdle()
+    })
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || this.active.size > 0 || this.pendingPushes > 0 || this.ticking) return
+    if (!this.opts.link.online) return
+    void this.opts.link.queue.hasPendingWork().then(
+      (pending) => {
+        if (pending || this.active.size > 0 || this.pendingPushes > 0) return
+        const waiters = this.idleWaiters
+        this.idleWaiters = []
+        for (const resolve of waiters) resolve()
+      },
+      () => undefined,
+    )
+  }
+
+  /** Stops claiming; running process trees are stopped and their runs handed back to the queue at once. */
+  async stop(): Promise<void> {
+    if (!this.started || this.stopping) return
+    this.stopping = true
+    for (const timer of this.timers) clearInterval(timer)
+    this.timers = []
+    await this.ticking?.catch(() => undefined)
+    const running = [...this.active.values()]
+    for (const active of running) this.cancelLocal(active.claimed.run.id, 'shutdown')
+    await Promise.all(running.map((a) => a.done))
+    this.flushLogs()
+    if (this.opts.link.online) {
+      try {
+        await this.opts.link.pushOutbox()
+        const config = this.opts.config()
+        const failTypes = [...config.types].filter(([, t]) => t.onInterrupt === 'fail').map(([name]) => name)
+        await this.opts.link.queue.releaseRuns(this.runnerId, this.opts.now(), failTypes, config.raw.runner.interruptLimit)
+        await this.opts.link.queue.removeRunner(this.runnerId)
+        await this.opts.link.pullNow()
+      } catch (error) {
+        this.opts.log?.(`could not hand running jobs back at stop (their leases expire instead): ${describeError(error)}`)
+      }
+    }
+    this.opts.store.releaseLock(this.runnerId)
+    this.started = false
+    this.emitState()
+  }
+
+  /** For tests and status: runs started here, as the cache has them. */
+  runs(): Run[] {
+    return [...this.active.values()].map((a) => a.claimed.run)
+  }
+}

@@ -1,0 +1,147 @@
+// The connection part of the API: the state of the shared database, a test that changes nothing,
+// and saving the URL into the config file (never the password: that goes to the secret store).
+import fs from 'node:fs'
+import path from 'node:path'
+import pg from 'pg'
+import { parseDocument } from 'yaml'
+import type { ApiResults, JobdeckApi } from '../../../src-shared/api'
+import type { ConnectionState } from '../../../src-shared/connection'
+import { JobdeckError } from '../../../src-shared/errors'
+import type { ConfigManager } from '../config/config-manager'
+import { formatConfigError, parseConfigText } from '../config/load-config'
+import { NoSecretStore, pgSecretKey, type SecretStore } from '../secrets/secret-store'
+import { describeError, redactUrl } from '../store/postgres/pg-connection'
+import { PG_SCHEMA_VERSION, pgSchemaVersion } from '../store/postgres/pg-schema'
+import type { SharedLink } from '../sync/shared-link'
+
+export interface ConnectionServiceDeps {
+  config: ConfigManager
+  link: SharedLink | null
+  connection: () => ConnectionState
+  secrets?: SecretStore
+}
+
+function checkedUrl(text: string, field: string): URL {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new JobdeckError('invalid_input', `${field}: expected a URL like postgres://user@host:5432/jobdeck, got ${JSON.stringify(text)}`)
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new JobdeckError('invalid_input', `${field}: expected a postgres:// URL, got ${url.protocol}//`)
+  }
+  return url
+}
+
+type ConnectionApi = Pick<JobdeckApi, 'connection.get' | 'connection.test' | 'connection.save'>
+
+export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
+  const secrets = deps.secrets ?? new NoSecretStore()
+  return {
+    async 'connection.get'() {
+      return deps.connection()
+    },
+
+    async 'connection.test'(args) {
+      const url = checkedUrl(args.url, 'connection.test url')
+      const started = performance.now()
+      const client = new pg.Client({
+        connectionString: url.toString(),
+        ...(args.password ? { password: args.password } : {}),
+        connectionTimeoutMillis: 5_000,
+        query_timeout: 5_000,
+        application_name: 'jobdeck-test',
+      })
+      client.on('error', () => undefined)
+      try {
+        await client.connect()
+        const { rows } = await client.query<{ version: string }>(`SELECT 'PostgreSQL ' || current_setting('server_version') AS version`)
+        const schemaVersion = await pgSchemaVersion(client)
+        const tooNew = schemaVersion !== null && schemaVersion > PG_SCHEMA_VERSION
+        return {
+          ok: !tooNew,
+          serverVersion: rows[0]?.version ?? null,
+          latencyMs: Math.round(performance.now() - started),
+          schemaVersion,
+          knownSchemaVersion: PG_SCHEMA_VERSION,
+          error: tooNew
+            ? `the database has Jobdeck schema version ${schemaVersion}, newer than this Jobdeck understands (${PG_SCHEMA_VERSION}); upgrade Jobdeck first`
+            : null,
+        }
+      } catch (error) {
+        return {
+          ok: false,
+          serverVersion: null,
+          latencyMs: null,
+          schemaVersion: null,
+          knownSchemaVersion: PG_SCHEMA_VERSION,
+          error: `could not reach ${redactUrl(url.toString())}: ${describeError(error)}`,
+        }
+      } finally {
+        await client.end().catch(() => undefined)
+      }
+    },
+
+    async 'connection.save'(args): Promise<ApiResults['connection.save']> {
+      let url: string | null = null
+      let password = args.password
+      if (args.url !== null) {
+        const parsed = checkedUrl(args.url, 'connection.save url')
+        // A password typed into the URL is treated as the password: it never reaches the file.
+        if (parsed.password) {
+          password ??= decodeURIComponent(parsed.password)
+          parsed.password = ''
+        }
+        url = parsed.toString()
+      }
+      let passwordResult: ApiResults['connection.save']['password'] = 'not-given'
+      if (url !== null && password !== undefined && password !== '') {
+        const protection = secrets.protection()
+        if (protection === 'none') {
+          throw new JobdeckError(
+            'unavailable',
+            'this Jobdeck has no keychain to keep the password in (it runs headless); leave the password empty and set PGPASSWORD or ~/.pgpass on this machine',
+          )
+        }
+        if (protection === 'insecure' && !args.allowInsecure) {
+          throw new JobdeckError(
+            'invalid_input',
+            'the OS offers no secure storage here (Linux basic_text: the password would be readable by anyone who can read your files); confirm to store it anyway, or use PGPASSWORD / ~/.pgpass',
+          )
+        }
+        await secrets.set(pgSecretKey(url), password, { allowInsecure: args.allowInsecure })
+        passwordResult = 'stored'
+      }
+      writePostgresUrl(deps.config.path, url)
+      deps.config.reload()
+      const current = deps.link?.state.url ?? null
+      const wanted = url === null ? null : redactUrl(url)
+      return { path: deps.config.path, restartRequired: current !== wanted, password: passwordResult }
+    },
+  }
+}
+
+/** Sets (or removes) `postgres.url` in the config file, keeping its comments; refuses to write a broken file. */
+export function writePostgresUrl(file: string, url: string | null): void {
+  const text = fs.readFileSync(file, 'utf8')
+  const doc = parseDocument(text)
+  if (doc.errors.length > 0) {
+    throw new JobdeckError('config_invalid', `${file} cannot be parsed, so it was not changed: ${doc.errors[0]?.message ?? ''}`)
+  }
+  if (url === null) doc.deleteIn(['postgres', 'url'])
+  else doc.setIn(['postgres', 'url'], url)
+  const postgres = doc.getIn(['postgres']) as { items?: unknown[] } | undefined
+  if (url === null && postgres?.items?.length === 0) doc.deleteIn(['postgres'])
+  const next = doc.toString()
+  const check = parseConfigText(next, file)
+  if (!check.ok) {
+    throw new JobdeckError(
+      'config_invalid',
+      `saving the connection would leave ${file} invalid, so it was not changed:\n${check.errors.map(formatConfigError).join('\n')}`,
+    )
+  }
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`)
+  fs.writeFileSync(temp, next)
+  fs.renameSync(temp, file)
+}

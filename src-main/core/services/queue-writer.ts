@@ -1,0 +1,25 @@
+// Where the API's writes go: the local SQLite queue, or the shared queue in PostgreSQL (with the
+// outbox for enqueues made while it is unreachable). Reads always come from SQLite.
+import type { Job, Priority } from '../../../src-shared/domain'
+import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import type { NewJob } from '../store/store-types'
+
+export interface QueueWriter {
+  enqueue(jobs: readonly NewJob[], now: number): Promise<Job[]>
+  cancel(id: string, now: number): Promise<{ job: Job; action: 'canceled' | 'requested' }>
+  retry(id: string, now: number): Promise<Job>
+  setPriority(id: string, priority: Priority): Promise<Job>
+  clear(before: number, now: number): Promise<number>
+  setPaused(paused: boolean): Promise<void>
+}
+
+export function localWriter(store: SqliteStore): QueueWriter {
+  return {
+    enqueue: async (jobs, now) => store.enqueue(jobs, now),
+    cancel: async (id, now) => store.cancel(id, now),
+    retry: async (id, now) => store.retry(id, now),
+    setPriority: async (id, priority) => store.setPriority(id, priority),
+    clear: async (before) => store.clearFinished(before),
+    setPaused: async (paused) => store.setPaused(paused),
+  }
+}

@@ -1,0 +1,154 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { newId } from '../../ids'
+import { createTestDatabase, type TestDatabase } from '../../test-support/postgres'
+import type { RunCompletion } from '../store-types'
+import { PgConnection } from './pg-connection'
+import { PgQueue, type PgClaimInput, type PgNewJob } from './pg-queue'
+import { migratePg, PG_SCHEMA_VERSION, pgSchemaVersion } from './pg-schema'
+import { postgresRuntimeSchema } from '../../../../src-shared/config-schema'
+
+let db: TestDatabase
+let conn: PgConnection
+let queue: PgQueue
+
+const job = (lane: string, type = 'work', now = Date.now()): PgNewJob => ({
+  id: newId(),
+  type,
+  params: '{}',
+  priority: 'normal',
+  lane,
+  ord: now * 1000 + Math.floor(Math.random() * 1000),
+  createdAt: now,
+})
+
+const claimInput = (runnerId: string, max: number, extra: Partial<PgClaimInput> = {}): PgClaimInput => ({
+  runnerId,
+  now: Date.now(),
+  max,
+  allowedTypes: ['work', 'once'],
+  lanes: { exact: { wide: 3 }, patterns: [['dealer:*', 2]] },
+  leaseMs: 30_000,
+  runIds: Array.from({ length: max }, () => newId()),
+  ...extra,
+})
+
+const completion = (runId: string, runnerId: string, outcome: RunCompletion['outcome'] = 'succeeded'): RunCompletion => ({
+  runId,
+  runnerId,
+  now: Date.now(),
+  outcome,
+  exitCode: outcome === 'succeeded' ? 0 : 1,
+  signal: null,
+  error: outcome === 'failed' ? 'boom' : null,
+  progress: { percent: null, current: null, total: null, message: null },
+  itemsOk: null,
+  itemsFailed: null,
+  retryDelay: () => null,
+})
+
+beforeAll(async () => {
+  db = await createTestDatabase()
+  conn = new PgConnection({ config: postgresRuntimeSchema.parse({ url: db.url }), source: 'config' })
+  const client = await conn.pool.connect()
+  await migratePg(client, db.name)
+  client.release()
+  queue = new PgQueue(conn)
+})
+
+afterAll(async () => {
+  await conn?.close()
+  await db?.drop()
+})
+
+describe('PgQueue', () => {
+  it('creates the schema once; a second migration finds it current', async () => {
+    const client = await conn.pool.connect()
+    await migratePg(client, db.name)
+    expect(await pgSchemaVersion(client)).toBe(PG_SCHEMA_VERSION)
+    client.release()
+  })
+
+  it('claims by priority then age, holds lane limits, and finishes only runs it owns', async () => {
+    const a = job('seq')
+    const b = job('seq')
+    const c = job('other')
+    await queue.enqueue([a, b, c])
+    // Enqueue is idempotent by id (outbox replays).
+    expect(await queue.enqueue([a])).toEqual([])
+    const first = await queue.claim(claimInput('r1', 4))
+    // `seq` has limit 1: only one of its jobs runs, plus the other lane.
+    expect(first.map((p) => p.job.id).sort()).toEqual([a.id, c.id].sort())
+    const second = await queue.claim(claimInput('r2', 4))
+    expect(second).toEqual([])
+    const runA = first.find((p) => p.job.id === a.id)?.run
+    expect(runA?.status).toBe('running')
+    // Another runner cannot finish r1's run.
+    expect(await queue.finish(completion(runA?.id ?? '', 'r2'), [null])).toBeNull()
+    const finished = await queue.finish(completion(runA?.id ?? '', 'r1'), [null])
+    expect(finished?.status).toBe('succeeded')
+    // Finishing twice does nothing.
+    expect(await queue.finish(completion(runA?.id ?? '', 'r1'), [null])).toBeNull()
+    const third = await queue.claim(claimInput('r2', 4))
+    expect(third.map((p) => p.job.id)).toEqual([b.id])
+    const counts = await queue.counts()
+    expect(counts.succeeded).toBe(1)
+    expect(counts.running).toBe(2)
+  })
+
+  it('rescues a run whose lease expired; the old runner can no longer finish it', async () => {
+    const j = job('rescue-lane', 'rescue')
+    await queue.enqueue([j])
+    const [pair] = await queue.claim(claimInput('dead-runner', 1, { leaseMs: 1, allowedTypes: ['rescue'] }))
+    expect(pair?.job.id).toBe(j.id)
+    await new Promise((r) => setTimeout(r, 20))
+    const rescued = await queue.rescue(Date.now(), [], 3)
+    expect(rescued.map((r) => r.run.id)).toContain(pair?.run.id)
+    const again = rescued.find((r) => r.run.id === pair?.run.id)
+    expect(again?.run.status).toBe('interrupted')
+    expect(again?.job.status).toBe('queued')
+    expect(await queue.finish(completion(pair?.run.id ?? '', 'dead-runner'), [null])).toBeNull()
+  })
+
+  it('a failed run retries by the delays given, then fails for good', async () => {
+    const j = job('retry-lane', 'retry')
+    await queue.enqueue([j])
+    const only = { allowedTypes: ['retry'] }
+    const [p1] = await queue.claim(claimInput('r1', 1, only))
+    const afterFirst = await queue.finish(completion(p1?.run.id ?? '', 'r1', 'failed'), [0, null])
+    expect(afterFirst?.status).toBe('retrying')
+    const [p2] = await queue.claim(claimInput('r1', 1, only))
+    expect(p2?.run.attempt).toBe(2)
+    const afterSecond = await queue.finish(completion(p2?.run.id ?? '', 'r1', 'failed'), [0, null])
+    expect(afterSecond?.status).toBe('failed')
+    expect(afterSecond?.error).toBe('boom')
+  })
+
+  it('refuses a schema newer than it knows', async () => {
+    const other = await createTestDatabase('jobdeck_newer')
+    const client = new pg.Client({ connectionString: other.url })
+    await client.connect()
+    try {
+      await migratePg(client, other.name)
+      await client.query(`INSERT INTO jobdeck.schema_version (version, name) VALUES ($1, 'from the future')`, [PG_SCHEMA_VERSION + 1])
+      await expect(migratePg(client, other.name)).rejects.toThrow(/newer than this Jobdeck understands/)
+    } finally {
+      await client.end()
+      await other.drop()
+    }
+  })
+
+  it('two instances migrating an empty database at once: one creates the schema, the other waits and finds it', async () => {
+    const fresh = await createTestDatabase('jobdeck_race')
+    const clients = [new pg.Client({ connectionString: fresh.url }), new pg.Client({ connectionString: fresh.url })]
+    try {
+      await Promise.all(clients.map((c) => c.connect()))
+      await Promise.all(clients.map((c) => migratePg(c, fresh.name)))
+      const { rows } = await clients[0]!.query<{ n: number }>('SELECT count(*)::int AS n FROM jobdeck.schema_version')
+      expect(rows[0]?.n).toBe(PG_SCHEMA_VERSION)
+    } finally {
+      await Promise.all(clients.map((c) => c.end()))
+      await fresh.drop()
+    }
+  })
+})

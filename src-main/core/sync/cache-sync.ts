@@ -1,0 +1,165 @@
+// Mirrors the shared database's jobs and runs into this instance's SQLite, so history stays
+// browsable offline. Every row change records its transaction id (`tx`); a pull reads the rows
+// past its saved position in (tx, id) order, in batches, inside one REPEATABLE READ snapshot.
+// A transaction still running when the snapshot was taken may commit later with a smaller tx,
+// so the saved position never passes the snapshot's horizon (the oldest transaction still in
+// flight): the next pull reads from there again. Rows read twice are upserted twice, which is
+// harmless: the sync is incremental, resumable (the position is saved per batch) and idempotent.
+import type pg from 'pg'
+import type { CacheStore } from '../store/sqlite/cache-store'
+import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import type { PgConnection } from '../store/postgres/pg-connection'
+import { CacheStore as CacheColumns } from '../store/sqlite/cache-store'
+
+export interface SyncResult {
+  jobs: number
+  runs: number
+  clears: number
+}
+
+interface Position {
+  tx: string
+  id: string
+}
+
+const START: Position = { tx: '0', id: '' }
+
+function parsePosition(text: string | null): Position {
+  if (!text) return START
+  const at = text.indexOf(':')
+  return at < 0 ? START : { tx: text.slice(0, at), id: text.slice(at + 1) }
+}
+
+/** The smaller of two positions; xid8 values compared as integers. */
+function minPosition(a: Position, b: Position): Position {
+  const ta = BigInt(a.tx)
+  const tb = BigInt(b.tx)
+  if (ta !== tb) return ta < tb ? a : b
+  return a.id <= b.id ? a : b
+}
+
+export class CacheSync {
+  private running: Promise<SyncResult> | null = null
+  private again = false
+
+  constructor(
+    private readonly conn: PgConnection,
+    private readonly cache: CacheStore,
+    private readonly store: SqliteStore,
+    private readonly options: { batch?: number; onProgress?: (rows: number) => void } = {},
+  ) {}
+
+  /** Pulls everything past the saved positions; concurrent calls share one pull plus one more. */
+  pull(): Promise<SyncResult> {
+    if (this.running) {
+      this.again = true
+      return this.running
+    }
+    this.running = this.pullOnce().finally(() => {
+      this.running = null
+      if (this.again) {
+        this.again = false
+        void this.pull().catch(() => undefined)
+      }
+    })
+    return this.running
+  }
+
+  private async pullOnce(): Promise<SyncResult> {
+    const client = await this.conn.pool.connect().catch((error: unknown) => {
+      this.conn.lost(error)
+      throw error
+    })
+    let broken: Error | undefined
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      const { rows } = await client.query<{ horizon: string; paused: string | null }>(
+        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
+          (SELECT value FROM jobdeck.meta WHERE key = 'paused') AS paused`,
+      )
+      const horizon: Position = { tx: rows[0]?.horizon ?? '0', id: '' }
+      const clears = await this.pullClears(client, horizon)
+      const jobs = await this.pullTable(client, 'jobs', CacheColumns.jobColumns, horizon)
+      const runs = await this.pullTable(client, 'runs', CacheColumns.runColumns, horizon)
+      const runners = await client.query<{ id: string; host: string; pid: number; heartbeat_at: number; running: number }>(
+        `SELECT r.id, r.host, r.pid, r.heartbeat_at,
+          (SELECT count(*)::int FROM jobdeck.runs WHERE runner_id = r.id AND status = 'running') AS running
+         FROM jobdeck.runners r WHERE heartbeat_at > $1 ORDER BY started_at`,
+        [Date.now() - 60_000],
+      )
+      await client.query('COMMIT')
+      this.store.tx(() => {
+        this.cache.setMeta('pg_runners', JSON.stringify(runners.rows))
+        this.cache.setMeta('last_sync_at', String(Date.now()))
+        this.cache.setMeta('paused', rows[0]?.paused === '1' ? '1' : '0')
+      })
+      return { jobs, runs, clears }
+    } catch (error) {
+      broken = error as Error
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    } finally {
+      client.release(broken && isBroken(broken) ? broken : undefined)
+    }
+  }
+
+  private async pullClears(client: pg.PoolClient, horizon: Position): Promise<number> {
+    const from = this.cache.meta('pg_clears') ?? '0'
+    const { rows } = await client.query<{ before: number }>(
+      'SELECT before FROM jobdeck.clears WHERE tx >= $1::xid8 ORDER BY id',
+      [from],
+    )
+    for (const { before } of rows) this.store.clearFinished(before)
+    this.store.tx(() => this.cache.setMeta('pg_clears', horizon.tx))
+    return rows.length
+  }
+
+  /** Streams one table past its saved position; the next batch is fetched while this one is written. */
+  private async pullTable(
+    client: pg.PoolClient,
+    table: 'jobs' | 'runs',
+    columns: readonly string[],
+    horizon: Position,
+  ): Promise<number> {
+    const key = `pg_pos_${table}`
+    const batch = this.options.batch ?? 5_000
+    const idIndex = 0
+    const text = `SELECT ${columns.join(', ')}, tx::text FROM jobdeck.${table}
+      WHERE (tx, id) > ($1::xid8, $2) ORDER BY tx, id LIMIT ${batch}`
+    const fetch = (from: Position): Promise<pg.QueryResult<unknown[]>> =>
+      client.query<unknown[]>({ text, values: [from.tx, from.id], rowMode: 'array' })
+    let position = parsePosition(this.cache.meta(key))
+    let pending = fetch(position)
+    let total = 0
+    for (;;) {
+      const { rows } = await pending
+      if (rows.length === 0) break
+      const last = rows[rows.length - 1] as unknown[]
+      const next: Position = { tx: String(last[columns.length]), id: String(last[idIndex]) }
+      if (rows.length === batch) pending = fetch(next)
+      const values = rows.map((row) => row.slice(0, columns.length))
+      this.store.tx(() => {
+        if (table === 'jobs') this.cache.applyArraysInTx(values, [])
+        else this.cache.applyArraysInTx([], values)
+        this.cache.setMeta(key, formatPosition(minPosition(next, horizon)))
+      })
+      position = next
+      total += rows.length
+      this.options.onProgress?.(total)
+      if (rows.length < batch) break
+    }
+    // Past the horizon only within this snapshot: start from the horizon next time.
+    const saved = minPosition(position, horizon)
+    this.store.tx(() => this.cache.setMeta(key, formatPosition(saved)))
+    return total
+  }
+}
+
+function formatPosition(p: Position): string {
+  return `${p.tx}:${p.id}`
+}
+
+function isBroken(error: Error): boolean {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' && /^(08|57P0|EC|EP)/.test(code)
+}

@@ -1,0 +1,302 @@
+// Shared mode's link between this instance and the shared database: the connection, the queue
+// in PostgreSQL, the cache sync and the outbox. Writes go to PostgreSQL and land in the cache
+// at once; an enqueue made offline goes to the cache and the outbox in one transaction and is
+// pushed (idempotently: ids are ULIDs made here) when the database is back, then the cache
+// catches up. Wake-ups come by LISTEN/NOTIFY; a slow poll is the fallback.
+import type { PostgresConfig } from '../../../src-shared/config-schema'
+import type { ConnectionState } from '../../../src-shared/connection'
+import type { Job, Priority } from '../../../src-shared/domain'
+import { JobdeckError } from '../../../src-shared/errors'
+import { migratePg } from '../store/postgres/pg-schema'
+import { describeError, isConnectionError, PgConnection } from '../store/postgres/pg-connection'
+import { PgQueue, type PgNewJob, type RowPair } from '../store/postgres/pg-queue'
+import type { CacheStore } from '../store/sqlite/cache-store'
+import { toJob, type JobRow } from '../store/sqlite/rows'
+import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import type { LogAppend, NewJob, RunCompletion } from '../store/store-types'
+import { CacheSync } from './cache-sync'
+
+export interface SharedLinkOptions {
+  config: PostgresConfig
+  source: 'flag' | 'env' | 'config'
+  password?: string
+  store: SqliteStore
+  cache: CacheStore
+  /** After the cache changed: publish the new rows as events. */
+  publishChanges: () => void
+  onConnection: (state: ConnectionState) => void
+  /** Something changed in the shared queue (NOTIFY, or the cache caught up). */
+  onWake?: (reason: string) => void
+  /** Fallback poll while online (ms). */
+  pollMs?: number
+  backoff?: { baseMs: number; maxMs: number }
+  /** Run before the first pull and on every reconnect (the runner renews its leases). */
+  beforeSync?: () => Promise<void>
+}
+
+/** What the outbox keeps of a finished run: enough to replay the fenced finish. */
+export interface FinishPayload {
+  completion: Omit<RunCompletion, 'retryDelay'>
+  retryDelays: Array<number | null>
+}
+
+export class SharedLink {
+  readonly conn: PgConnection
+  readonly queue: PgQueue
+  readonly sync: CacheSync
+  private migrated = false
+  private pollTimer: NodeJS.Timeout | null = null
+  private pullTimer: NodeJS.Timeout | null = null
+  private pushing: Promise<void> | null = null
+  private readonly describe: string
+
+  constructor(private readonly options: SharedLinkOptions) {
+    this.describe = new URL(options.config.url).host + new URL(options.config.url).pathname
+    this.conn = new PgConnection({
+      config: options.config,
+      source: options.source,
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+      onState: (state) => options.onConnection(state),
+      onNotify: (payload) => {
+        options.onWake?.(payload)
+        this.schedulePull(15)
+      },
+      onOnline: () => this.cameOnline(),
+    })
+    this.queue = new PgQueue(this.conn)
+    this.sync = new CacheSync(this.conn, options.cache, options.store)
+    const last = options.cache.meta('last_sync_at')
+    this.conn.patchState({
+      lastSyncAt: last ? new Date(Number(last)).toISOString() : null,
+      outboxPending: options.cache.outboxCount(),
+    })
+  }
+
+  get online(): boolean {
+    return this.conn.online
+  }
+
+  get state(): ConnectionState {
+    return this.conn.state
+  }
+
+  /** Connects (migrating the schema), pushes the outbox and catches the cache up; false when offline. */
+  async start(): Promise<boolean> {
+    const online = await this.conn.connect()
+    this.pollTimer = setInterval(() => {
+      if (this.online) this.schedulePull(0)
+    }, this.options.pollMs ?? 2_000)
+    return online
+  }
+
+  private async cameOnline(): Promise<void> {
+    if (!this.migrated) {
+      const client = await this.conn.pool.connect()
+      try {
+        await migratePg(client, this.describe)
+      } finally {
+        client.release()
+      }
+      this.migrated = true
+    }
+    await this.options.beforeSync?.()
+    await this.pushOutboxNow()
+    await this.pullNow()
+  }
+
+  /** Pull soon, coalescing bursts of notifications. */
+  schedulePull(delayMs: number): void {
+    if (this.pullTimer) return
+    this.pullTimer = setTimeout(() => {
+      this.pullTimer = null
+      void this.pullNow().catch(() => undefined)
+    }, delayMs)
+  }
+
+  /** Catches the cache up now (after pushing anything waiting in the outbox). */
+  async pullNow(): Promise<void> {
+    if (this.options.cache.outboxCount() > 0) await this.pushOutboxNow()
+    try {
+      await this.sync.pull()
+    } catch (error) {
+      if (!isConnectionError(error)) console.error(`jobdeck: cache sync failed: ${describeError(error)}`)
+      else this.conn.lost(error)
+      return
+    }
+    const last = this.options.cache.meta('last_sync_at')
+    this.conn.patchState({ lastSyncAt: last ? new Date(Number(last)).toISOString() : null })
+    this.options.publishChanges()
+    this.options.onWake?.('synced')
+  }
+
+  // ── writes ───────────────────────────────────────────────────────────────────────────────
+
+  async enqueue(jobs: readonly NewJob[], now: number): Promise<Job[]> {
+    if (this.online) {
+      try {
+        const rows = await this.queue.enqueue(jobs.map((job, index) => pgNewJob(job, now, index)))
+        const byId = new Map(rows.map((r) => [r.id, r]))
+        const missing = jobs.filter((j) => !byId.has(j.id))
+        if (missing.length > 0) throw new JobdeckError('conflict', `a job with id ${missing[0]?.id} already exists`)
+        this.options.cache.apply(rows, [])
+        this.options.publishChanges()
+        return jobs.map((j) => toJob(byId.get(j.id) as JobRow))
+      } catch (error) {
+        if (!(error instanceof JobdeckError && error.code === 'unavailable')) throw error
+      }
+    }
+    // Offline: the cache shows the jobs as queued, the outbox carries them to the database.
+    const created = this.options.store.tx(() => {
+      const added = this.options.store.enqueue(jobs, now)
+      this.options.cache.addOutbox('enqueue', jobs.map((job, index) => pgNewJob(job, now, index)), now)
+      return added
+    })
+    this.conn.patchState({ outboxPending: this.options.cache.outboxCount() })
+    this.options.publishChanges()
+    return created
+  }
+
+  private requireOnline(what: string): void {
+    if (this.online) return
+    const since = this.state.offlineSince ? ` since ${new Date(this.state.offlineSince).toLocaleTimeString()}` : ''
+    throw new JobdeckError(
+      'unavailable',
+      `cannot ${what}: the shared database is offline${since} (${this.state.error ?? 'unreachable'}); try again when it is back`,
+    )
+  }
+
+  async cancel(id: string, now: number): Promise<{ job: Job; action: 'canceled' | 'requested' }> {
+    this.requireOnline('cancel a job')
+    const result = await this.queue.cancel(id, now)
+    this.options.cache.apply([result.job], [])
+    this.options.publishChanges()
+    return { job: toJob(result.job), action: result.action }
+  }
+
+  async retry(id: string, now: number): Promise<Job> {
+    this.requireOnline('retry a job')
+    const row = await this.queue.retry(id, now, now * 1000)
+    this.options.cache.apply([row], [])
+    this.options.publishChanges()
+    return toJob(row)
+  }
+
+  async setPriority(id: string, priority: Priority): Promise<Job> {
+    this.requireOnline('change a priority')
+    const row = await this.queue.setPriority(id, priority)
+    this.options.cache.apply([row], [])
+    this.options.publishChanges()
+    return toJob(row)
+  }
+
+  async clear(before: number, now: number): Promise<number> {
+    this.requireOnline('clear finished jobs')
+    const removed = await this.queue.clear(before, now)
+    await this.pullNow()
+    return removed
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    this.requireOnline(paused ? 'pause the shared queue' : 'resume the shared queue')
+    await this.queue.setPaused(paused)
+    this.options.store.tx(() => this.options.cache.setMeta('paused', paused ? '1' : '0'))
+  }
+
+  /** Claimed rows go into the cache at once, so the UI shows them before the next sync. */
+  cacheClaims(pairs: readonly RowPair[]): void {
+    this.options.cache.apply(
+      pairs.map((p) => p.job),
+      pairs.map((p) => p.run),
+    )
+  }
+
+  // ── outbox ───────────────────────────────────────────────────────────────────────────────
+
+  /** Records a finished run locally and in the outbox in one SQLite transaction, then pushes. */
+  recordFinish(completion: RunCompletion, retryDelays: Array<number | null>): void {
+    const { retryDelay: _ignored, ...plain } = completion
+    const payload: FinishPayload = { completion: plain, retryDelays }
+    this.options.store.tx(() => {
+      this.options.store.finish(completion)
+      this.options.cache.addOutbox('finish', payload, completion.now)
+    })
+    this.conn.patchState({ outboxPending: this.options.cache.outboxCount() })
+  }
+
+  recordLogs(lines: readonly LogAppend[], limitFor: (runId: string) => number): void {
+    this.options.store.tx(() => {
+      this.options.store.appendLogs(lines, limitFor)
+      this.options.cache.addOutbox('logs', lines, Date.now())
+    })
+  }
+
+  /** Pushes the outbox in order; stops at the first sign of an outage (the rest waits). */
+  pushOutbox(): Promise<void> {
+    if (!this.online) return Promise.resolve()
+    return this.pushOutboxNow().catch(() => undefined)
+  }
+
+  private pushOutboxNow(): Promise<void> {
+    this.pushing ??= this.drainOutbox().finally(() => {
+      this.pushing = null
+      this.conn.patchState({ outboxPending: this.options.cache.outboxCount() })
+    })
+    return this.pushing
+  }
+
+  private async drainOutbox(): Promise<void> {
+    for (;;) {
+      const entries = this.options.cache.outbox(100)
+      if (entries.length === 0) return
+      for (const entry of entries) {
+        try {
+          await this.pushEntry(entry.kind, entry.payload)
+        } catch (error) {
+          if (isConnectionError(error) || (error instanceof JobdeckError && error.code === 'unavailable')) throw error
+          // Not an outage: the entry itself cannot be applied. It is reported and dropped, never retried forever.
+          console.error(`jobdeck: outbox ${entry.kind} #${entry.id} was refused by the database and dropped: ${describeError(error)}`)
+        }
+        this.options.cache.dropOutbox(entry.id)
+      }
+    }
+  }
+
+  private async pushEntry(kind: string, payload: string): Promise<void> {
+    if (kind === 'enqueue') {
+      await this.queue.enqueue(JSON.parse(payload) as PgNewJob[])
+    } else if (kind === 'finish') {
+      const { completion, retryDelays } = JSON.parse(payload) as FinishPayload
+      const job = await this.queue.finish({ ...completion, retryDelay: () => null }, retryDelays)
+      if (!job) {
+        console.error(
+          `jobdeck: the result of run ${completion.runId} was not recorded: the run was no longer this runner's ` +
+            '(its lease expired and another runner rescued it)',
+        )
+      }
+    } else if (kind === 'logs') {
+      await this.queue.appendLogs(JSON.parse(payload) as LogAppend[], () => 1024 * 1024)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer)
+    if (this.pullTimer) clearTimeout(this.pullTimer)
+    this.pollTimer = null
+    this.pullTimer = null
+    await this.pushing?.catch(() => undefined)
+    await this.conn.close()
+  }
+}
+
+export function pgNewJob(job: NewJob, now: number, index: number): PgNewJob {
+  return {
+    id: job.id,
+    type: job.type,
+    params: JSON.stringify(job.params),
+    priority: job.priority,
+    lane: job.lane,
+    ord: now * 1000 + (index % 1000),
+    createdAt: now,
+  }
+}

@@ -1,0 +1,140 @@
+// Shared mode in one process: two instances (each with its own data dir and SQLite cache) on one
+// real PostgreSQL database. Multi-process, kill -9 and outage tests are in shared-processes.test.ts.
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Core } from '../core'
+import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
+import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
+
+let db: TestDatabase
+const envs: TestEnv[] = []
+
+const CONFIG = `
+lanes:
+  wide: { limit: 2 }
+jobs:
+  quick:
+    command: [node, scripts/sleep.js, "{ms}", "{tag}"]
+    params:
+      ms: { type: integer, default: 20 }
+      tag: { type: string, default: "" }
+  laned:
+    command: [node, scripts/sleep.js, "{ms}"]
+    params:
+      ms: { type: integer, default: 20 }
+      lane: { type: string, required: true }
+    lane: "{lane}"
+  broken:
+    command: [node, scripts/fail.js]
+    retries: { max: 1, base: 10ms, jitter: false }
+`
+
+function instance(): { env: TestEnv; open: () => Core } {
+  const env = makeTestEnv(CONFIG)
+  envs.push(env)
+  return {
+    env,
+    open: () =>
+      env.open({
+        postgres: { url: db.url, source: 'flag' },
+        shared: { backoff: { baseMs: 50, maxMs: 500 }, pollMs: 200, leaseMs: 3_000 },
+        log: () => {},
+      }),
+  }
+}
+
+async function terminal(core: Core, ids: string[], ms = 30_000): Promise<void> {
+  await waitFor(
+    () => ids.every((id) => ['succeeded', 'partial', 'failed', 'canceled'].includes(core.store.getJob(id).status)),
+    ms,
+    'jobs to finish in the cache',
+  )
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('jobdeck_shared')
+})
+
+afterAll(async () => {
+  for (const env of envs) env.cleanup()
+  await new Promise((r) => setTimeout(r, 200))
+  await db?.drop()
+})
+
+describe('shared mode', () => {
+  it('two instances share one queue: a job enqueued on one runs on either, and both caches show the result', async () => {
+    const a = instance().open()
+    const b = instance().open()
+    await Promise.all([a.ready(), b.ready()])
+    expect(a.connection().status).toBe('online')
+    a.startRunner()
+    b.startRunner()
+    const jobs = []
+    for (let i = 0; i < 12; i++) jobs.push(await (i % 2 ? a : b).api['jobs.enqueue']({ type: 'laned', params: { lane: `l${i % 4}` } }))
+    const ids = jobs.map((j) => j.id)
+    await terminal(a, ids)
+    await terminal(b, ids)
+    const runsA = a.store.listRuns({ limit: 100 })
+    const runnerIds = new Set(runsA.map((r) => r.runnerId))
+    expect(runsA.filter((r) => r.status === 'succeeded')).toHaveLength(12)
+    expect(runnerIds.size).toBe(2)
+    // Lanes of limit 1 never overlapped, across both runners.
+    for (const lane of ['l0', 'l1', 'l2', 'l3']) {
+      const spans = runsA.filter((r) => r.lane === lane).map((r) => [Date.parse(r.startedAt), Date.parse(r.finishedAt ?? '')] as const)
+      spans.sort((x, y) => x[0] - y[0])
+      for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1])
+    }
+    const statsB = await b.api['stats.byType']({})
+    expect(statsB.find((s) => s.type === 'laned')?.succeeded).toBe(12)
+    const status = await a.api['runner.status']({ limit: 10 })
+    expect(status.connection.mode).toBe('shared')
+    await a.close()
+    await b.close()
+  })
+
+  it('a failure is retried by its policy across the shared queue and fails once for good', async () => {
+    const a = instance().open()
+    await a.ready()
+    a.startRunner()
+    const job = await a.api['jobs.enqueue']({ type: 'broken', params: {} })
+    await terminal(a, [job.id])
+    const detail = await a.api['runs.get']({ id: job.id })
+    expect(detail.job.status).toBe('failed')
+    expect(detail.attempts.map((r) => r.status)).toEqual(['failed', 'failed'])
+    const log = await a.api['runs.log']({ id: detail.run.id, afterId: 0, limit: 100 })
+    expect(log.lines.map((l) => l.text).join('\n')).toContain('boom: the API said 503')
+    await a.close()
+  })
+
+  it('pause is shared: a paused queue starts nothing on any instance until resumed', async () => {
+    const a = instance().open()
+    const b = instance().open()
+    await Promise.all([a.ready(), b.ready()])
+    await a.api['runner.pause']({})
+    b.startRunner()
+    const job = await a.api['jobs.enqueue']({ type: 'quick', params: {} })
+    await new Promise((r) => setTimeout(r, 600))
+    expect(b.store.findRun(job.id)).toBeNull()
+    expect((await b.api['runs.list']({ jobId: job.id, limit: 5 })).length).toBe(0)
+    await a.api['runner.resume']({})
+    await terminal(b, [job.id])
+    await a.close()
+    await b.close()
+  })
+
+  it('history is served from the cache with --offline semantics (no connection at all)', async () => {
+    const { env, open } = instance()
+    const a = open()
+    await a.ready()
+    a.startRunner()
+    const job = await a.api['jobs.enqueue']({ type: 'quick', params: { tag: 'cached' } })
+    await terminal(a, [job.id])
+    await a.close()
+    const offline = env.open({ offline: true })
+    const runs = await offline.api['runs.list']({ jobId: job.id, limit: 5 })
+    expect(runs.map((r) => r.status)).toEqual(['succeeded'])
+    expect(offline.connection().mode).toBe('local')
+    expect(path.isAbsolute(env.dataDir)).toBe(true)
+    await offline.close()
+  })
+})

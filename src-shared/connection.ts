@@ -1,0 +1,50 @@
+// Local or shared mode, and the state of the shared database connection as the views show it.
+
+export type ConnectionStatus =
+  /** No PostgreSQL configured: queue and history are this machine's SQLite. */
+  | 'local'
+  | 'connecting'
+  | 'online'
+  /** Shared mode with the database unreachable: cached history, results kept in the outbox. */
+  | 'offline'
+
+export interface ConnectionState {
+  mode: 'local' | 'shared'
+  status: ConnectionStatus
+  /** The database URL without its password (shared mode). */
+  url: string | null
+  /** Where the URL came from: the --pg flag, JOBDECK_PG_URL, or the config file. */
+  source: 'flag' | 'env' | 'config' | null
+  /** Why the last attempt failed (offline), in the server's or the network's words. */
+  error: string | null
+  /** ISO-8601: when the connection was lost (offline). */
+  offlineSince: string | null
+  /** ISO-8601: when the local history cache last caught up with the database. */
+  lastSyncAt: string | null
+  /** Results and enqueues made while offline, waiting to be pushed. */
+  outboxPending: number
+  /** The next reconnect attempt (offline), ISO-8601. */
+  retryAt: string | null
+}
+
+export interface ConnectionTestResult {
+  ok: boolean
+  /** e.g. `PostgreSQL 15.8`. */
+  serverVersion: string | null
+  latencyMs: number | null
+  /** The Jobdeck schema version found in the database; null when not yet created. */
+  schemaVersion: number | null
+  /** The schema version this build knows. */
+  knownSchemaVersion: number
+  error: string | null
+}
+
+/** State of one host's circuit breaker for `http` jobs. */
+export interface BreakerState {
+  host: string
+  state: 'closed' | 'open' | 'half-open'
+  /** Consecutive failures counted. */
+  failures: number
+  /** ISO-8601: when it opened (open / half-open). */
+  openedAt: string | null
+}
