@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { API_METHODS, apiChannel, type EventMessage } from '../../src-shared/bridge'
+import { DEFAULT_DESKTOP_SETTINGS, DESKTOP_CHANNELS, type DesktopState } from '../../src-shared/desktop'
 import type { CallResult } from '../../src-shared/wire'
-import { forwardEvents, registerApi, trustedSender, type FrameLike, type InvokeEventLike } from './ipc'
+import { forwardEvents, registerApi, registerDesktopSettings, trustedSender, type FrameLike, type InvokeEventLike } from './ipc'
 
 const APP_URL = 'file:///opt/jobdeck/out/renderer/index.html'
 
@@ -99,6 +100,51 @@ describe('registerApi', () => {
     const { win, webContents } = fakeWindow(`${APP_URL}#/history`)
     const check = trustedSender(() => win, () => APP_URL)
     expect(check({ sender: webContents, senderFrame: win.webContents.mainFrame })).toBe(true)
+  })
+})
+
+describe('registerDesktopSettings', () => {
+  function desktopSetup() {
+    const ipcMain = fakeIpcMain()
+    const { win, mainFrame, webContents } = fakeWindow()
+    let state: DesktopState = {
+      settings: DEFAULT_DESKTOP_SETTINGS,
+      secrets: { protection: 'insecure', backend: 'basic_text', summary: 'No secure keyring was found' },
+    }
+    const update = vi.fn((patch: { quitOnClose?: boolean }) => {
+      state = { ...state, settings: { ...state.settings, ...patch } }
+      return state
+    })
+    const unregister = registerDesktopSettings(ipcMain, { state: () => state, update, isTrustedSender: trustedSender(() => win, () => APP_URL), log: () => {} })
+    const good: InvokeEventLike = { sender: webContents, senderFrame: mainFrame }
+    const invoke = (channel: string, event: InvokeEventLike, arg?: unknown): Promise<unknown> =>
+      Promise.resolve().then(() => ipcMain.handlers.get(channel)!(event, arg))
+    return { ipcMain, update, unregister, good, invoke, webContents }
+  }
+
+  it('answers the state and applies a valid patch from the window', async () => {
+    const { invoke, good, update } = desktopSetup()
+    await expect(invoke(DESKTOP_CHANNELS.get, good)).resolves.toMatchObject({ ok: true, value: { secrets: { protection: 'insecure', backend: 'basic_text' } } })
+    await expect(invoke(DESKTOP_CHANNELS.update, good, { quitOnClose: true })).resolves.toMatchObject({ ok: true, value: { settings: { quitOnClose: true } } })
+    expect(update).toHaveBeenCalledWith({ quitOnClose: true })
+  })
+
+  it('parses the patch with its schema: wrong types and unknown keys are refused, naming the field', async () => {
+    const { invoke, good, update } = desktopSetup()
+    const wrong = (await invoke(DESKTOP_CHANNELS.update, good, { notifications: { health: 'off' } })) as CallResult
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(!wrong.ok && wrong.error.message).toMatch(/^desktop settings: notifications\.health: /)
+    await expect(invoke(DESKTOP_CHANNELS.update, good, { resumeRunnerOnStart: true })).resolves.toMatchObject({ ok: false })
+    expect(update).not.toHaveBeenCalled()
+  })
+
+  it('refuses other frames, like the API does, and unregisters both channels', async () => {
+    const { invoke, webContents, ipcMain, unregister } = desktopSetup()
+    const iframe: InvokeEventLike = { sender: webContents, senderFrame: { url: APP_URL, parent: {}, frameTreeNodeId: 2 } }
+    await expect(invoke(DESKTOP_CHANNELS.get, iframe)).rejects.toThrow(/refused/)
+    await expect(invoke(DESKTOP_CHANNELS.update, { sender: {}, senderFrame: null }, {})).rejects.toThrow(/refused/)
+    unregister()
+    expect(ipcMain.handlers.size).toBe(0)
   })
 })
 

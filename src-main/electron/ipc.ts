@@ -4,7 +4,8 @@
 // here, before it crosses into the engine process. Events go the other way on EVENT_CHANNEL,
 // high-rate ones coalesced.
 import type { ApiMethod } from '../../src-shared/api'
-import { API_METHODS, apiChannel, type EventMessage } from '../../src-shared/bridge'
+import { API_METHODS, apiChannel, type ApiResult, type EventMessage } from '../../src-shared/bridge'
+import { DESKTOP_CHANNELS, desktopSettingsPatchSchema, type DesktopSettingsPatch, type DesktopState } from '../../src-shared/desktop'
 import type { CallResult } from '../../src-shared/wire'
 import { relayEvents, type ThrottlePolicy } from '../core/events/event-throttle'
 import { parseApiInput } from '../core/services/dispatch'
@@ -51,6 +52,48 @@ export function registerApi(ipcMain: IpcMainLike, options: RegisterApiOptions): 
   }
   return () => {
     for (const method of API_METHODS) ipcMain.removeHandler(apiChannel(method))
+  }
+}
+
+export interface DesktopSettingsHandlers {
+  state: () => DesktopState
+  update: (patch: DesktopSettingsPatch) => DesktopState
+  isTrustedSender: (event: InvokeEventLike) => boolean
+  log?: (line: string) => void
+}
+
+/**
+ * The desktop app's own settings, next to the API and under the same sender check: `get` answers
+ * the state, `update` takes a patch parsed by its zod schema. Both answer `{ ok, value | error }`.
+ */
+export function registerDesktopSettings(ipcMain: IpcMainLike, handlers: DesktopSettingsHandlers): () => void {
+  const log = handlers.log ?? ((line: string) => console.warn(`jobdeck: ${line}`))
+  const guard = (channel: string, event: InvokeEventLike): void => {
+    if (handlers.isTrustedSender(event)) return
+    log(`refused ${channel} from an untrusted frame (${event.senderFrame?.url ?? 'unknown'})`)
+    throw new Error(`jobdeck: ${channel} refused: the caller is not the Jobdeck window`)
+  }
+  ipcMain.handle(DESKTOP_CHANNELS.get, (event): ApiResult<DesktopState> => {
+    guard(DESKTOP_CHANNELS.get, event)
+    return { ok: true, value: handlers.state() }
+  })
+  ipcMain.handle(DESKTOP_CHANNELS.update, (event, raw): ApiResult<DesktopState> => {
+    guard(DESKTOP_CHANNELS.update, event)
+    const parsed = desktopSettingsPatchSchema.safeParse(raw ?? {})
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''
+      return { ok: false, error: { code: 'invalid_input', message: `desktop settings: ${where}${issue?.message ?? 'invalid input'}` } }
+    }
+    try {
+      return { ok: true, value: handlers.update(parsed.data) }
+    } catch (error) {
+      return { ok: false, error: { code: 'internal', message: (error as Error).message } }
+    }
+  })
+  return () => {
+    ipcMain.removeHandler(DESKTOP_CHANNELS.get)
+    ipcMain.removeHandler(DESKTOP_CHANNELS.update)
   }
 }
 

@@ -1,4 +1,8 @@
 // Smoke test of the main-process wiring against a fake electron module (no real Electron here).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
 type Handler = (...args: unknown[]) => unknown
@@ -6,29 +10,59 @@ type Handler = (...args: unknown[]) => unknown
 const state = vi.hoisted(() => ({
   gotLock: true,
   appHandlers: new Map<string, Handler>(),
-  windows: [] as Array<{ options: unknown; loaded: string[]; shown: number; focused: number }>,
+  windows: [] as Array<{
+    options: unknown
+    loaded: string[]
+    shown: number
+    focused: number
+    hidden: number
+    handlers: Map<string, Handler>
+    webContents: { mainFrame: { url: string; parent: null; frameTreeNodeId: number } }
+  }>,
+  /** What the fake engine answers to runner.status. */
+  running: [] as unknown[],
+  dialogs: [] as Array<{ buttons: string[] }>,
+  dialogAnswer: 3,
   permissionRequest: undefined as Handler | undefined,
   permissionCheck: undefined as Handler | undefined,
   quit: 0,
+  userData: '',
   ipcHandlers: new Map<string, Handler>(),
   engines: [] as Array<{ modulePath: string; args: string[]; received: unknown[]; listeners: Map<string, Handler> }>,
 }))
 
-vi.mock('electron', () => {
+vi.mock('electron', async () => {
+  const fake = (await import('./fake-electron')).fakeElectron()
   class BrowserWindow {
-    private readonly record: { options: unknown; loaded: string[]; shown: number; focused: number }
+    private readonly record: (typeof state.windows)[number]
+    readonly webContents = {
+      mainFrame: { url: 'about:blank', parent: null, frameTreeNodeId: 1 },
+      isDestroyed: () => false,
+      send: () => {},
+    }
     constructor(options: unknown) {
-      this.record = { options, loaded: [], shown: 0, focused: 0 }
+      this.record = { options, loaded: [], shown: 0, focused: 0, hidden: 0, handlers: new Map(), webContents: this.webContents }
       state.windows.push(this.record)
     }
     once(): this {
       return this
     }
-    on(): this {
+    on(name: string, handler: Handler): this {
+      this.record.handlers.set(name, handler)
       return this
     }
-    loadFile(file: string): Promise<void> {
-      this.record.loaded.push(file)
+    isDestroyed(): boolean {
+      return false
+    }
+    isFocused(): boolean {
+      return false
+    }
+    hide(): void {
+      this.record.hidden++
+    }
+    loadFile(file: string, options?: { hash?: string }): Promise<void> {
+      this.record.loaded.push(options?.hash ? `${file}#${options.hash}` : file)
+      this.webContents.mainFrame.url = `${pathToFileURL(file).href}${options?.hash ? `#${options.hash}` : ''}`
       return Promise.resolve()
     }
     loadURL(url: string): Promise<void> {
@@ -53,7 +87,7 @@ vi.mock('electron', () => {
       state.quit++
     },
     getAppPath: () => '/nonexistent-jobdeck-app',
-    getPath: (name: string) => `/fake/${name}`,
+    getPath: (name: string) => (name === 'userData' ? state.userData : `/fake/${name}`),
     on: (name: string, handler: Handler) => {
       state.appHandlers.set(name, handler)
       return app
@@ -86,19 +120,45 @@ vi.mock('electron', () => {
       return {
         pid: 4242,
         on: (name: string, handler: Handler) => listeners.set(name, handler),
-        postMessage: (message: { kind: string }) => {
+        postMessage: (message: { kind: string; id?: number; method?: string }) => {
           record.received.push(message)
           if (message.kind === 'shutdown') queueMicrotask(() => listeners.get('exit')?.(0))
+          if (message.kind === 'call') {
+            const value =
+              message.method === 'runner.status'
+                ? { state: 'running', paused: false, running: state.running, queued: [], counts: { running: state.running.length, queued: 0, retrying: 0 }, connection: null }
+                : message.method === 'config.get'
+                  ? { types: [] }
+                  : {}
+            queueMicrotask(() => listeners.get('message')?.({ kind: 'result', id: message.id, result: { ok: true, value } }))
+          }
         },
         kill: () => true,
       }
     },
   }
-  return { app, BrowserWindow, session, ipcMain, utilityProcess, shell: { openExternal: vi.fn() } }
+  const dialog = {
+    showMessageBox: async (options: { buttons: string[] }) => {
+      state.dialogs.push(options)
+      return { response: state.dialogAnswer }
+    },
+  }
+  const safeStorage = {
+    isAsyncEncryptionAvailable: async () => true,
+    getSelectedStorageBackend: () => 'basic_text',
+    encryptStringAsync: async (s: string) => Buffer.from(s),
+    decryptStringAsync: async (b: Buffer) => ({ result: b.toString(), shouldReEncrypt: false }),
+  }
+  const powerMonitor = { on: vi.fn() }
+  return { ...fake, app, BrowserWindow, session, ipcMain, utilityProcess, dialog, safeStorage, powerMonitor, shell: { openExternal: vi.fn() } }
 })
 
 beforeEach(() => {
   vi.resetModules()
+  state.userData = mkdtempSync(join(tmpdir(), 'jobdeck-main-'))
+  state.running = []
+  state.dialogs.length = 0
+  state.dialogAnswer = 3
   state.gotLock = true
   state.appHandlers.clear()
   state.windows.length = 0
@@ -111,6 +171,7 @@ beforeEach(() => {
 })
 
 afterEach(() => {
+  rmSync(state.userData, { recursive: true, force: true })
   vi.restoreAllMocks()
   delete process.env['JOBDECK_SQLITE_BINDING']
 })
@@ -156,8 +217,9 @@ describe('main process', () => {
     expect(state.permissionCheck!({}, 'media')).toBe(false)
   })
 
-  it('starts the engine, registers one IPC handler per API method, and stops the engine before quitting', async () => {
+  it('starts the engine, registers one IPC handler per API method and the desktop settings, and stops the engine before quitting', async () => {
     const { API_METHODS, apiChannel } = await import('../../src-shared/bridge')
+    const { DESKTOP_CHANNELS } = await import('../../src-shared/desktop')
     const savedDataDir = process.env['JOBDECK_DATA_DIR']
     delete process.env['JOBDECK_DATA_DIR']
     try {
@@ -168,19 +230,63 @@ describe('main process', () => {
     await vi.waitFor(() => expect(state.engines).toHaveLength(1))
     const engine = state.engines[0]!
     expect(engine.modulePath.replaceAll('\\', '/')).toMatch(/\/main\/engine\.js$/)
-    expect(engine.args).toContain('--data-dir=/fake/userData')
-    expect([...state.ipcHandlers.keys()].sort()).toEqual(API_METHODS.map(apiChannel).sort())
+    expect(engine.args).toContain(`--data-dir=${state.userData}`)
+    expect([...state.ipcHandlers.keys()].sort()).toEqual([...API_METHODS.map(apiChannel), DESKTOP_CHANNELS.get, DESKTOP_CHANNELS.update].sort())
 
-    engine.listeners.get('message')!({ kind: 'ready', info: { pid: 4242, dataDir: '/fake/userData', configPath: '/c', runner: 'running', runnerMessage: null } })
+    engine.listeners.get('message')!({ kind: 'ready', info: { pid: 4242, dataDir: state.userData, configPath: '/c', runner: 'running', runnerMessage: null } })
 
     const beforeQuit = state.appHandlers.get('before-quit')!
     let prevented = 0
     beforeQuit({ preventDefault: () => prevented++ })
     expect(prevented).toBe(1)
-    expect(engine.received).toContainEqual({ kind: 'shutdown' })
+    await vi.waitFor(() => expect(engine.received).toContainEqual({ kind: 'shutdown' }))
     await vi.waitFor(() => expect(state.quit).toBe(1))
+    // Nothing was running: no question asked.
+    expect(state.dialogs).toHaveLength(0)
     // The second before-quit (from that app.quit()) lets the app go.
     beforeQuit({ preventDefault: () => prevented++ })
     expect(prevented).toBe(1)
+  })
+
+  it('hides the window on close (jobs keep running) and lives on with no window', async () => {
+    await import('./main')
+    await vi.waitFor(() => expect(state.windows).toHaveLength(1))
+    let prevented = 0
+    state.windows[0]!.handlers.get('close')!({ preventDefault: () => prevented++ })
+    expect(prevented).toBe(1)
+    expect(state.windows[0]!.hidden).toBe(1)
+    state.appHandlers.get('window-all-closed')!()
+    expect(state.quit).toBe(0)
+  })
+
+  it('asks before quitting while a job runs, and stays when told not to quit', async () => {
+    const { job, run } = await import('./test-fixtures')
+    state.running = [{ job: job('J1', 'running'), run: run('R1', 'J1', 30) }]
+    await import('./main')
+    await vi.waitFor(() => expect(state.engines).toHaveLength(1))
+    const engine = state.engines[0]!
+    engine.listeners.get('message')!({ kind: 'ready', info: { pid: 4242, dataDir: state.userData, configPath: '/c', runner: 'running', runnerMessage: null } })
+    let prevented = 0
+    state.appHandlers.get('before-quit')!({ preventDefault: () => prevented++ })
+    await vi.waitFor(() => expect(state.dialogs).toHaveLength(1))
+    expect(state.dialogs[0]!.buttons).toEqual(['Wait for it to finish', 'Cancel it and quit', 'Quit now (mark interrupted)', "Don't quit"])
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(prevented).toBe(1)
+    expect(engine.received).not.toContainEqual({ kind: 'shutdown' })
+    expect(state.quit).toBe(0)
+  })
+
+  it('tells the window where passwords go: basic_text is not secure', async () => {
+    const { DESKTOP_CHANNELS } = await import('../../src-shared/desktop')
+    await import('./main')
+    await vi.waitFor(() => expect(state.windows).toHaveLength(1))
+    await vi.waitFor(() => expect(state.ipcHandlers.has(DESKTOP_CHANNELS.get)).toBe(true))
+    const handler = state.ipcHandlers.get(DESKTOP_CHANNELS.get)!
+    const { webContents } = state.windows[0]!
+    expect(await handler({ sender: webContents, senderFrame: webContents.mainFrame })).toMatchObject({
+      ok: true,
+      value: { settings: { quitOnClose: false }, secrets: { protection: process.platform === 'linux' ? 'insecure' : 'secure' } },
+    })
+    await expect(Promise.resolve().then(() => handler({ sender: {}, senderFrame: null }))).rejects.toThrow(/refused/)
   })
 })

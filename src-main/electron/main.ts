@@ -1,13 +1,21 @@
-// Electron main process: window, the engine utilityProcess and the IPC transport (tray comes
-// later). This is the only folder that imports electron (DESIGN.md "Layout").
+// Electron main process: window, the engine utilityProcess, the IPC transport and the desktop
+// shell (tray, notifications, close to tray, quit flow, keychain). This is the only folder that
+// imports electron (DESIGN.md "Layout").
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { app, BrowserWindow, ipcMain, session } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, powerMonitor, safeStorage, session } from 'electron'
 import { EVENT_CHANNEL } from '../../src-shared/bridge'
+import { engineArgv, engineLocation } from '../core/engine/engine-options'
+import { applyAppIdentity } from './app-identity'
+import { DesktopShell } from './desktop'
+import { DesktopSettingsStore } from './desktop-settings'
 import { startEngineProcess, type EngineProcess } from './engine-process'
 import { hardenWebContents } from './harden'
-import { forwardEvents, registerApi, trustedSender } from './ipc'
+import { forwardEvents, registerApi, registerDesktopSettings, trustedSender } from './ipc'
+import { configuredPgUrl, EngineSecrets } from './pg-secrets'
+import { SafeStorageSecrets } from './safe-storage-secrets'
 import { configureSqliteBinding } from './sqlite-binding'
+import { resourcesDir } from './tray'
 import { windowOptions } from './window-options'
 
 // out/main/index.js -> out/main/engine.js, out/preload/index.cjs, out/renderer/index.html
@@ -23,42 +31,85 @@ function appEntryUrl(): string {
 
 let mainWindow: BrowserWindow | null = null
 let engine: EngineProcess | null = null
-let engineStopped = false
+let shell: DesktopShell | null = null
+/** The OS ends the session or a signal came: quit without asking. */
+let forceQuit = false
 
-function startEngine(): EngineProcess {
+async function startEngine(): Promise<EngineProcess> {
   // The CLI's resolution: JOBDECK_DATA_DIR / JOBDECK_CONFIG, else userData (= the CLI default).
-  const started = startEngineProcess({
-    enginePath,
+  const location = {
     dataDir: process.env['JOBDECK_DATA_DIR'] || app.getPath('userData'),
     ...(process.env['JOBDECK_CONFIG'] ? { configPath: process.env['JOBDECK_CONFIG'] } : {}),
-  })
-  registerApi(ipcMain, {
-    call: (method, args) => started.callRaw(method, args),
-    isTrustedSender: trustedSender(() => mainWindow, appEntryUrl),
-  })
+  }
+  const userData = app.getPath('userData')
+  const keychain = await SafeStorageSecrets.inDir(userData, safeStorage)
+  const configPath = engineLocation(engineArgv(location), process.env).configPath
+  const secrets = await EngineSecrets.open(keychain, configuredPgUrl(process.env, configPath))
+  const settings = DesktopSettingsStore.inDir(userData)
+  const started = startEngineProcess({ enginePath, ...location, env: () => secrets.engineEnv(), onStart: () => shell?.engineStarted() })
+  const isTrustedSender = trustedSender(() => mainWindow, appEntryUrl)
+  registerApi(ipcMain, { call: secrets.relay((method, args) => started.callRaw(method, args)), isTrustedSender })
+  const desktopState = () => ({ settings: settings.get(), secrets: keychain.state() })
+  registerDesktopSettings(ipcMain, { state: desktopState, update: (patch) => (settings.update(patch), desktopState()), isTrustedSender })
   forwardEvents(started, (message) => {
     const contents = mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : null
     if (contents && !contents.isDestroyed()) contents.send(EVENT_CHANNEL, message)
   })
+  const resources = resourcesDir(app.getAppPath())
+  shell = new DesktopShell({
+    engine: started,
+    settings,
+    resourcesDir: resources,
+    icon: join(resources, 'icon.png'),
+    showWindow: showMainWindow,
+    windowFocused: () => mainWindow !== null && !mainWindow.isDestroyed() && mainWindow.isFocused(),
+    requestQuit: () => app.quit(),
+    ask: async (options) => (await dialog.showMessageBox({ ...options, noLink: true })).response,
+  })
+  shell.engineStarted()
   return started
 }
 
-function createWindow(): BrowserWindow {
+/** The app's entry document on `route` (hash router): a same-document navigation when already there. */
+function loadRoute(win: BrowserWindow, route?: string): void {
+  const hash = route ? `#${route}` : ''
+  const loading = devServerUrl ? win.loadURL(`${devServerUrl}${hash}`) : win.loadFile(rendererIndex, route ? { hash: route } : {})
+  loading.catch(() => undefined) // a later load superseding this one rejects it
+}
+
+/** The OS is shutting down or a signal came: no dialog, running jobs are marked interrupted. */
+function quitWithoutAsking(): void {
+  forceQuit = true
+  app.quit()
+}
+
+function createWindow(route?: string): BrowserWindow {
   const win = new BrowserWindow(windowOptions(preloadPath))
   win.once('ready-to-show', () => win.show())
+  win.on('focus', () => shell?.windowSeen())
+  // Closing hides the window (jobs keep running in the tray) unless a quit is under way or
+  // Settings say closing quits.
+  win.on('close', (event) => {
+    const decision = shell?.windowClosing() ?? { action: 'close' }
+    if (decision.action === 'close') return
+    event.preventDefault()
+    if (decision.action === 'hide') win.hide()
+    else app.quit()
+  })
+  win.on('session-end', quitWithoutAsking) // Windows: logoff or shutdown
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null
   })
-  if (devServerUrl) void win.loadURL(devServerUrl)
-  else void win.loadFile(rendererIndex)
+  loadRoute(win, route)
   return win
 }
 
-function showMainWindow(): void {
-  if (mainWindow === null) {
-    mainWindow = createWindow()
+function showMainWindow(route?: string): void {
+  if (mainWindow === null || mainWindow.isDestroyed()) {
+    mainWindow = createWindow(route)
     return
   }
+  if (route) loadRoute(mainWindow, route)
   if (mainWindow.isMinimized()) mainWindow.restore()
   mainWindow.show()
   mainWindow.focus()
@@ -70,6 +121,7 @@ const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-w
 if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
+  applyAppIdentity(app)
   const binding = configureSqliteBinding({ env: process.env, appPath: app.getAppPath(), abi: process.versions.modules })
   if (binding === undefined) {
     console.warn(
@@ -77,31 +129,36 @@ if (!app.requestSingleInstanceLock()) {
     )
   }
 
-  app.on('second-instance', showMainWindow)
+  app.on('second-instance', () => showMainWindow())
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, appEntryUrl))
 
-  void app.whenReady().then(() => {
+  void app.whenReady().then(async () => {
     session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) =>
       callback(ALLOWED_PERMISSIONS.has(permission)),
     )
     session.defaultSession.setPermissionCheckHandler((_contents, permission) => ALLOWED_PERMISSIONS.has(permission))
-    engine = startEngine()
+    powerMonitor.on('shutdown', quitWithoutAsking) // Linux and macOS
+    engine = await startEngine()
     showMainWindow()
-    app.on('activate', showMainWindow)
+    app.on('activate', () => showMainWindow())
   })
 
-  // Running jobs are stopped and re-queued before the app goes.
+  // Quitting asks first while jobs run (quit-flow.ts); the engine is stopped before the app goes.
   app.on('before-quit', (event) => {
-    if (!engine || engineStopped) return
-    event.preventDefault()
-    void engine.stop().finally(() => {
-      engineStopped = true
-      app.quit()
-    })
+    if (!shell) {
+      if (engine) event.preventDefault()
+      void engine?.stop().finally(() => {
+        engine = null
+        app.quit()
+      })
+      return
+    }
+    const go = forceQuit ? shell.quitFlow.forceQuit() : shell.quitFlow.beforeQuit()
+    if (!go) event.preventDefault()
   })
+  process.once('SIGTERM', quitWithoutAsking)
+  process.once('SIGINT', quitWithoutAsking)
 
-  // Placeholder until the tray exists: then closing the window keeps jobs running in the tray.
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit()
-  })
+  // Jobdeck lives on in the tray with no window open.
+  app.on('window-all-closed', () => {})
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { CallResult } from '../../src-shared/wire'
 import { MemorySecretStore, pgSecretKey } from '../core/secrets/secret-store'
-import { configuredPgUrl, engineSecretEnv, relaySecrets } from './pg-secrets'
+import { configuredPgUrl, engineSecretEnv, EngineSecrets, relaySecrets } from './pg-secrets'
 
 const URL_ = 'postgres://jobdeck@db.internal:5432/jobs'
 const KEY = pgSecretKey(URL_)
@@ -96,5 +96,19 @@ describe('relaySecrets', () => {
       { url: URL_, password: 'typed' },
       { url: 'postgres://nobody@elsewhere/db' },
     ])
+  })
+})
+
+describe('EngineSecrets', () => {
+  it('starts with the stored password and switches to one saved in Settings', async () => {
+    const store = new MemorySecretStore()
+    await store.set(KEY, 'old')
+    const secrets = await EngineSecrets.open(store, URL_, {})
+    expect(secrets.engineEnv()).toEqual({ PGPASSWORD: 'old' })
+    const call = vi.fn(async (): Promise<CallResult> => ({ ok: true, value: { path: '/c.yaml', restartRequired: true, password: 'not-given' } }))
+    await secrets.relay(call)('connection.save', { url: 'postgres://new@db2/jobs', password: 'new' })
+    expect(secrets.engineEnv()).toEqual({ PGPASSWORD: 'new' })
+    await secrets.relay(call)('connection.save', { url: 'postgres://new@db2/jobs', password: '' })
+    expect(secrets.engineEnv()).toEqual({})
   })
 })

@@ -102,3 +102,39 @@ export function relaySecrets(call: Call, { store, onStored }: SecretRelayOptions
     return { ok: true, value: { ...value, password: password === '' ? 'removed' : 'stored', restartRequired: true } }
   }
 }
+
+/**
+ * The password's way into the engine for one app session: `env()` for every engine (re)start,
+ * `relay()` around the IPC transport's engine call. A password saved in Settings is used from the
+ * next engine start on.
+ */
+export class EngineSecrets {
+  private password: Record<string, string>
+
+  private constructor(
+    readonly store: SecretStore,
+    initial: Record<string, string>,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
+    this.password = initial
+  }
+
+  static async open(store: SecretStore, configuredUrl: string | null, env: NodeJS.ProcessEnv = process.env): Promise<EngineSecrets> {
+    const initial = await engineSecretEnv(store, configuredUrl, env).catch(() => ({}))
+    return new EngineSecrets(store, initial, env)
+  }
+
+  engineEnv(): Record<string, string> {
+    return this.password
+  }
+
+  relay(call: Call): Call {
+    return relaySecrets(call, {
+      store: this.store,
+      onStored: (_url, password) => {
+        // connection.save made this URL the configured one; the operator's own PGPASSWORD still wins.
+        if (!this.env['PGPASSWORD']) this.password = password ? { PGPASSWORD: password } : {}
+      },
+    })
+  }
+}

@@ -18,7 +18,7 @@ describe('TrayModel and trayView', () => {
     expect(view.image).toBe('running')
     expect(view.tooltip).toBe('2 running · 14 queued')
     expect(labels(view.menu)).toContain('Daily report — 40%')
-    expect(view.menu).toContainEqual({ kind: 'action', label: 'Daily report — 40%', action: { type: 'open-run', runId: 'R1' }, enabled: true })
+    expect(view.menu).toContainEqual({ kind: 'action', label: 'Daily report — 40%', action: { type: 'open-run', runId: 'R1', view: 'queue' }, enabled: true })
 
     // Progress moves the label in place; it needs no new snapshot.
     expect(model.applyEvent('run.progress', { runId: 'R1', jobId: 'JR1', progress: { percent: 75, current: null, total: null, message: 'page 3' }, itemsOk: null, itemsFailed: null })).toBe(false)
@@ -32,7 +32,7 @@ describe('TrayModel and trayView', () => {
     view = trayView(model.facts)
     expect(view.image).toBe('attention')
     expect(view.tooltip).toBe('1 running · 13 queued · 1 failed')
-    expect(view.menu).toContainEqual({ kind: 'action', label: 'Failed: report', action: { type: 'open-run', runId: 'R9' }, enabled: true })
+    expect(view.menu).toContainEqual({ kind: 'action', label: 'Failed: report', action: { type: 'open-run', runId: 'R9', view: 'history' }, enabled: true })
 
     model.markSeen()
     view = trayView(model.facts)

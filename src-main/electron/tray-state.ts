@@ -40,7 +40,8 @@ export interface TrayFacts {
 
 export type TrayAction =
   | { type: 'show' }
-  | { type: 'open-run'; runId: string }
+  /** Opens the run panel over `view`: the Queue for a running run, History for a finished one. */
+  | { type: 'open-run'; runId: string; view: 'queue' | 'history' }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'quit' }
@@ -119,7 +120,7 @@ export function trayView(facts: TrayFacts, options: TrayViewOptions = {}): TrayV
     menu.push({ kind: 'label', label: facts.runnerState === null ? 'Starting the engine…' : 'Nothing running' })
   } else {
     for (const run of facts.running.slice(0, maxRuns)) {
-      menu.push({ kind: 'action', label: runLabel(run, options), action: { type: 'open-run', runId: run.runId }, enabled: true })
+      menu.push({ kind: 'action', label: runLabel(run, options), action: { type: 'open-run', runId: run.runId, view: 'queue' }, enabled: true })
     }
     if (facts.running.length > maxRuns) menu.push({ kind: 'label', label: `…and ${facts.running.length - maxRuns} more running` })
   }
@@ -132,7 +133,7 @@ export function trayView(facts: TrayFacts, options: TrayViewOptions = {}): TrayV
         : `${facts.unseenFailures.length} jobs failed — show the last`
     menu.push(
       lastFailure.runId
-        ? { kind: 'action', label, action: { type: 'open-run', runId: lastFailure.runId }, enabled: true }
+        ? { kind: 'action', label, action: { type: 'open-run', runId: lastFailure.runId, view: 'history' }, enabled: true }
         : { kind: 'action', label, action: { type: 'show' }, enabled: true },
     )
   }
