@@ -1,7 +1,10 @@
 // The object exposed as window.jobdeck: one function per API method (straight from API_METHODS,
-// so a new method needs no edit here) plus `on` for engine events. Nothing else crosses.
+// so a new method needs no edit here), `on` for engine events, and `desktop` for the desktop app's
+// own settings. Nothing else crosses.
 import { createSubscribers } from '../src-shared/subscribers'
-import { API_METHODS, apiChannel, EVENT_CHANNEL, type JobdeckBridge } from '../src-shared/bridge'
+import { API_METHODS, apiChannel, EVENT_CHANNEL, type DesktopBridge, type JobdeckBridge } from '../src-shared/bridge'
+import { DESKTOP_CHANNELS, type DesktopState } from '../src-shared/desktop'
+import type { ApiResult } from '../src-shared/bridge'
 import type { EventName } from '../src-shared/events'
 
 /** The parts of ipcRenderer the bridge uses. */
@@ -33,5 +36,10 @@ export function createBridge(ipc: IpcRendererLike): JobdeckBridge {
     }
     return subscribers.add(event, listener)
   }
+  const desktop: DesktopBridge = {
+    get: () => ipc.invoke(DESKTOP_CHANNELS.get) as Promise<ApiResult<DesktopState>>,
+    update: (patch) => ipc.invoke(DESKTOP_CHANNELS.update, patch) as Promise<ApiResult<DesktopState>>,
+  }
+  bridge.desktop = Object.freeze(desktop)
   return Object.freeze(bridge) as unknown as JobdeckBridge
 }

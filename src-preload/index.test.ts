@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { API_METHODS, apiChannel, EVENT_CHANNEL, type JobdeckBridge } from '../src-shared/bridge'
+import { DESKTOP_CHANNELS } from '../src-shared/desktop'
 
 type IpcListener = (event: unknown, ...args: unknown[]) => void
 
@@ -40,11 +41,22 @@ const emit = (message: unknown): void => {
 }
 
 describe('preload', () => {
-  it('exposes exactly one frozen object whose keys are the API methods and on', async () => {
+  it('exposes exactly one frozen object whose keys are the API methods, on and desktop', async () => {
     const bridge = await exposed()
-    expect(Object.keys(bridge).sort()).toEqual([...API_METHODS, 'on'].sort())
+    expect(Object.keys(bridge).sort()).toEqual([...API_METHODS, 'on', 'desktop'].sort())
     expect(Object.isFrozen(bridge)).toBe(true)
-    for (const key of Object.keys(bridge)) expect(typeof (bridge as unknown as Record<string, unknown>)[key]).toBe('function')
+    for (const key of Object.keys(bridge)) {
+      if (key !== 'desktop') expect(typeof (bridge as unknown as Record<string, unknown>)[key]).toBe('function')
+    }
+    expect(Object.isFrozen(bridge.desktop)).toBe(true)
+    expect(Object.keys(bridge.desktop!).sort()).toEqual(['get', 'update'])
+  })
+
+  it('reaches the desktop settings on their own two channels', async () => {
+    const bridge = await exposed()
+    await bridge.desktop!.get()
+    await bridge.desktop!.update({ quitOnClose: true })
+    expect(fake.invoke.mock.calls).toEqual([[DESKTOP_CHANNELS.get], [DESKTOP_CHANNELS.update, { quitOnClose: true }]])
   })
 
   it('invokes each method on its own channel with its args', async () => {

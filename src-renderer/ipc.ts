@@ -2,7 +2,7 @@
 // preload provides it; in a browser served by `jobdeck serve` the same bridge comes over a
 // WebSocket. Views call `call()` and `on()` and never see which.
 import type { ApiInput, ApiMethod, ApiResults } from '../src-shared/api'
-import type { ApiResult, JobdeckBridge } from '../src-shared/bridge'
+import type { ApiResult, DesktopBridge, JobdeckBridge } from '../src-shared/bridge'
 import type { ErrorCode } from '../src-shared/errors'
 import type { EventMap, EventName } from '../src-shared/events'
 import { createWsBridge, socketUrl, type ConnectionState, type WsBridge } from './ws-bridge'
@@ -77,6 +77,11 @@ export async function call<M extends ApiMethod>(method: M, args: ApiInput<M>): P
   const result = await invoke(args)
   if (result.ok) return result.value as ApiResults[M]
   throw new ApiError(method, result.error.code, result.error.message, result.error.details)
+}
+
+/** The desktop app's own settings (notifications, close, keychain); null in a browser (`jobdeck serve`). */
+export function desktopBridge(): DesktopBridge | null {
+  return window.jobdeck?.desktop ?? null
 }
 
 /** Subscribes to an engine event; returns the unsubscribe function. */

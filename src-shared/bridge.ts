@@ -1,6 +1,7 @@
 // The one object every renderer talks to, whatever carries it: Electron IPC (preload) or the
 // headless server's WebSocket. Both transports build it from the same method list.
 import { apiInputs, type ApiInput, type ApiMethod, type ApiResults } from './api'
+import type { DesktopSettingsPatch, DesktopState } from './desktop'
 import type { ErrorInfo } from './errors'
 import type { EventMap, EventName } from './events'
 
@@ -13,7 +14,13 @@ export interface BridgeEvents {
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void
 }
 
-export type JobdeckBridge = BridgeMethods & BridgeEvents
+/** The desktop app's own settings (src-shared/desktop.ts); only the preload's bridge has them. */
+export interface DesktopBridge {
+  get(): Promise<ApiResult<DesktopState>>
+  update(patch: DesktopSettingsPatch): Promise<ApiResult<DesktopState>>
+}
+
+export type JobdeckBridge = BridgeMethods & BridgeEvents & { readonly desktop?: DesktopBridge }
 
 /** Every API method, in declaration order: transports register exactly these. */
 export const API_METHODS = Object.keys(apiInputs) as ApiMethod[]
