@@ -159,7 +159,8 @@ const postgresFields = {
   lease: durationText('postgres.lease').default(30_000),
   ssl: tlsSchema.optional(),
 }
-export const postgresSchema = z.strictObject({ url: postgresUrl('postgres.url'), ...postgresFields })
+/** `url` may be left to `--pg` / JOBDECK_PG_URL; the other settings still apply. */
+export const postgresSchema = z.strictObject({ url: postgresUrl('postgres.url').optional(), ...postgresFields })
 /** The same settings with a URL from the environment or `--pg`, where a password may be. */
 export const postgresRuntimeSchema = z.strictObject({ url: z.string().min(1), ...postgresFields })
 export type PostgresConfig = z.output<typeof postgresRuntimeSchema>

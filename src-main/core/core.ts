@@ -1,7 +1,7 @@
 import type { JobdeckApi } from '../../src-shared/api'
 import { ConfigManager } from './config/config-manager'
-import { createCommandExecutor } from './executors/command'
-import { buildCommand } from './config/job-command'
+import { createExecutors } from './executors/executor-factory'
+import { NoSecretStore, type SecretStore } from './secrets/secret-store'
 import { ChangeFeed } from './events/change-feed'
 import { EventBus } from './events/event-bus'
 import { databaseFile } from './paths'
@@ -9,7 +9,6 @@ import { Runner, type ExecutorFactory } from './runner/runner'
 import { createServices } from './services/services'
 import { openDatabase } from './store/sqlite/open-database'
 import { SqliteStore } from './store/sqlite/sqlite-store'
-import type { Executor } from './executors/types'
 import type { JobTypeConfig } from '../../src-shared/config-schema'
 import type { HostSample } from '../../src-shared/monitor'
 import { HostSampler } from './monitor/host-sampler'
@@ -39,6 +38,8 @@ export interface CoreOptions {
   pgPassword?: string
   /** Shared mode tuning (tests): reconnect backoff and the fallback poll. */
   shared?: { backoff?: { baseMs: number; maxMs: number }; pollMs?: number; leaseMs?: number }
+  /** Where `sql` jobs find stored passwords (the desktop app's keychain); none headless. */
+  secrets?: SecretStore
   /** Read the local SQLite (in shared mode: the cache) and never connect. */
   offline?: boolean
   /** Engine log lines (shared-mode rescues, outbox refusals). */
@@ -77,28 +78,7 @@ export interface Core {
   close(): Promise<void>
 }
 
-/**
- * The `command` executor for each job type. The engine's own environment is copied once:
- * reading process.env goes through C++ for every key, on the path of every job start.
- */
-export function commandExecutors(baseEnv: Record<string, string | undefined> = { ...process.env }): ExecutorFactory {
-  return (_name: string, type: JobTypeConfig): Executor =>
-    createCommandExecutor(
-      (ctx) =>
-        buildCommand(
-          type,
-          ctx.params,
-          {
-            JOBDECK_RUN_ID: ctx.runId,
-            JOBDECK_JOB_ID: ctx.jobId,
-            JOBDECK_JOB_TYPE: ctx.type,
-            JOBDECK_ATTEMPT: String(ctx.attempt),
-          },
-          baseEnv,
-        ),
-      { timeoutMs: type.timeout ?? null, killGraceMs: type.killGrace },
-    )
-}
+export { commandExecutors } from './executors/executor-factory'
 
 /** Everything the engine is, without any transport: the CLI, the server and the app all wrap this. */
 export function createCore(options: CoreOptions): Core {
@@ -131,6 +111,12 @@ export function createCore(options: CoreOptions): Core {
         ...(options.shared?.pollMs ? { pollMs: options.shared.pollMs } : {}),
       })
     : null
+  const executors = createExecutors({
+    config: () => config.current,
+    postgres: shared?.config ?? null,
+    secrets: options.secrets ?? new NoSecretStore(),
+    log,
+  })
   const started = link ? link.start().then(() => undefined, (error: unknown) => log(`shared database: ${(error as Error).message}`)) : Promise.resolve()
 
   const api = createServices({
@@ -142,6 +128,8 @@ export function createCore(options: CoreOptions): Core {
     publishChanges,
     writer: link ?? localWriter(store),
     link,
+    breakers: () => executors.breakers(),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   })
 
   /** The data dir and every job type's working dir: the filesystems whose space matters. */
@@ -155,7 +143,7 @@ export function createCore(options: CoreOptions): Core {
       store,
       events,
       config: () => config.current,
-      executorFor: options.executorFor ?? commandExecutors(),
+      executorFor: options.executorFor ?? executors.executorFor,
       publishChanges,
       gate: (name: string, type: JobTypeConfig) => monitor?.gate(name, type) ?? null,
       usageOf: (runId: string, type: string) => monitor?.finishRun(runId, type) ?? { peakRssBytes: null, cpuSeconds: null },
@@ -213,6 +201,7 @@ export function createCore(options: CoreOptions): Core {
       runner = null
       sharedRunner = null
       monitor = null
+      await executors.close()
       await link?.close()
       store.close()
       db.close()

@@ -13,10 +13,12 @@ export function choosePostgres(config: LoadedConfig, override?: { url: string; s
   const file = config.raw.postgres
   const url = override?.url ?? file?.url
   if (!url) return null
-  const parsed = postgresRuntimeSchema.safeParse({ ...(file ?? {}), url })
-  if (!parsed.success) {
-    throw new JobdeckError('invalid_input', `the PostgreSQL settings are invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`)
+  // The file's settings are already parsed (durations in ms); only the defaults come from the schema.
+  const defaults = postgresRuntimeSchema.safeParse({ url })
+  if (!defaults.success) {
+    throw new JobdeckError('invalid_input', `the PostgreSQL settings are invalid: ${defaults.error.issues.map((i) => i.message).join('; ')}`)
   }
+  const settings: PostgresConfig = { ...defaults.data, ...(file ?? {}), url }
   try {
     const protocol = new URL(url).protocol
     if (protocol !== 'postgres:' && protocol !== 'postgresql:') throw new Error(protocol)
@@ -24,5 +26,5 @@ export function choosePostgres(config: LoadedConfig, override?: { url: string; s
     const where = override?.source === 'flag' ? '--pg' : override?.source === 'env' ? 'JOBDECK_PG_URL' : 'postgres.url'
     throw new JobdeckError('invalid_input', `${where}: expected a URL like postgres://user@host:5432/jobdeck`)
   }
-  return { config: parsed.data, source: override?.source ?? 'config' }
+  return { config: settings, source: override?.source ?? 'config' }
 }

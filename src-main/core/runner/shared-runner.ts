@@ -53,6 +53,8 @@ interface ActiveRun {
   /** shutdown: stop() re-queues it; lost: another runner rescued it, its result must not be reported. */
   cancelReason: 'operator' | 'shutdown' | 'lost' | null
   pid: number | null
+  /** When the executor started the work. */
+  startedAt: number | null
   done: Promise<void>
 }
 
@@ -179,8 +181,9 @@ export class SharedRunner {
       for (const { run } of rescued) this.opts.log?.(`rescued run ${run.id} of ${run.runner_id}: its lease expired`)
       this.opts.link.schedulePull(0)
       this.tick()
-    } catch {
-      // An outage: the connection announces it and retries.
+    } catch (error) {
+      // An outage is announced by the connection, which retries; anything else is worth a line.
+      if (!(error instanceof JobdeckError && error.code === 'unavailable')) this.opts.log?.(`rescue failed: ${describeError(error)}`)
     }
   }
 
@@ -281,6 +284,7 @@ export class SharedRunner {
       logLimit: type?.logLimit ?? 1024 * 1024,
       cancelReason: null,
       pid: null,
+      startedAt: null,
       done: Promise.resolve(),
     }
     this.active.set(claimed.run.id, active)
@@ -294,10 +298,11 @@ export class SharedRunner {
           params: job.params,
           signal: active.abort.signal,
           onStarted: (pid) => {
-            if (pid === null) return
+            active.startedAt = this.opts.now()
             active.pid = pid
             if (this.opts.link.online) {
-              void this.opts.link.queue.setRunPid(run.id, this.runnerId, pid, processStartTime(pid)).catch(() => undefined)
+              const pidStart = pid === null ? null : processStartTime(pid)
+              void this.opts.link.queue.markStarted(run.id, this.runnerId, active.startedAt, pid, pidStart).catch(() => undefined)
             }
           },
           onProgress: (progress) => this.onProgress(active, progress),
@@ -388,6 +393,7 @@ export class SharedRunner {
       itemsFailed: result.itemsFailed ?? active.itemsFailed,
       peakRssBytes: usage.peakRssBytes,
       cpuSeconds: usage.cpuSeconds,
+      startedAt: active.startedAt,
       retryDelay: (failures) => retryDelays[failures - 1] ?? null,
     }
     try {

@@ -11,6 +11,7 @@ import type { QueueRunner } from '../runner/queue-runner'
 import type { QueueWriter } from './queue-writer'
 import type { SharedLink } from '../sync/shared-link'
 import { connectionServices } from './connection-services'
+import type { SecretStore } from '../secrets/secret-store'
 import { explainWaiting } from '../runner/wait-reasons'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { NewJob } from '../store/store-types'
@@ -36,6 +37,8 @@ export interface ServiceDeps {
   link: SharedLink | null
   /** Circuit breakers of `http` jobs, for status. */
   breakers?: () => BreakerState[]
+  /** Where connection.save keeps a password (the desktop keychain); none headless. */
+  secrets?: SecretStore
   /** Publishes committed changes as events. */
   publishChanges: () => void
   now?: () => number
@@ -352,7 +355,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       return configInfo()
     },
 
-    ...connectionServices({ config, link, connection }),
+    ...connectionServices({ config, link, connection, ...(deps.secrets ? { secrets: deps.secrets } : {}) }),
   }
 
   function sharedLogLine(row: { id: number; run_id: string; stream: string; at: number; text: string }): LogLine & { id: number } {

@@ -111,7 +111,7 @@ export class PgQueue {
   /** Fenced: null when the run is no longer this runner's (rescued, or already finished). */
   async finish(c: RunCompletion, retryDelays: Array<number | null>): Promise<JobRow | null> {
     const { rows } = await this.conn.query<{ job: unknown }>(
-      `SELECT jobdeck.finish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS job`,
+      `SELECT jobdeck.finish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) AS job`,
       finishArgs(c, retryDelays),
     )
     const job = rows[0]?.job
@@ -187,10 +187,12 @@ export class PgQueue {
     )
   }
 
-  async setRunPid(runId: string, runnerId: string, pid: number | null, pidStart: string | null): Promise<void> {
+  /** The work started: its pid (null for sql/http) and when it really started. */
+  async markStarted(runId: string, runnerId: string, startedAt: number, pid: number | null, pidStart: string | null): Promise<void> {
     await this.conn.query(
-      `UPDATE jobdeck.runs SET pid = $3, pid_start = $4, tx = pg_current_xact_id() WHERE id = $1 AND runner_id = $2 AND status = 'running'`,
-      [runId, runnerId, pid, pidStart],
+      `UPDATE jobdeck.runs SET started_at = $3, pid = $4, pid_start = $5, tx = pg_current_xact_id()
+       WHERE id = $1 AND runner_id = $2 AND status = 'running'`,
+      [runId, runnerId, startedAt, pid, pidStart],
     )
   }
 
@@ -375,5 +377,6 @@ export function finishArgs(c: RunCompletion, retryDelays: Array<number | null>):
     c.peakRssBytes ?? null,
     c.cpuSeconds ?? null,
     retryDelays,
+    c.startedAt ?? null,
   ]
 }

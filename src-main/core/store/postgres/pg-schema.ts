@@ -225,7 +225,7 @@ export const PG_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: 
       CREATE FUNCTION jobdeck.finish(p_run_id text, p_runner text, p_status text, p_now bigint, p_exit_code int,
         p_signal text, p_error text, p_percent double precision, p_current double precision, p_total double precision,
         p_message text, p_items_ok int, p_items_failed int, p_peak_rss bigint, p_cpu_seconds double precision,
-        p_retry_delays bigint[])
+        p_retry_delays bigint[], p_started_at bigint)
       RETURNS json LANGUAGE plpgsql AS $$
       DECLARE
         v_job_id text;
@@ -236,7 +236,9 @@ export const PG_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: 
         UPDATE jobdeck.runs SET status = p_status, finished_at = p_now, exit_code = p_exit_code, signal = p_signal,
           error = p_error, progress_percent = p_percent, progress_current = p_current, progress_total = p_total,
           progress_message = p_message, items_ok = p_items_ok, items_failed = p_items_failed,
-          peak_rss_bytes = p_peak_rss, cpu_seconds = p_cpu_seconds, lease_until = NULL, tx = pg_current_xact_id()
+          peak_rss_bytes = p_peak_rss, cpu_seconds = p_cpu_seconds, lease_until = NULL, tx = pg_current_xact_id(),
+          -- When the work really started (after the claim returned), not when the claim was asked for.
+          started_at = coalesce(p_started_at, started_at)
         WHERE id = p_run_id AND status = 'running' AND runner_id = p_runner
         RETURNING job_id INTO v_job_id;
         IF v_job_id IS NULL THEN RETURN NULL; END IF;
