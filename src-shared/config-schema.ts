@@ -113,7 +113,7 @@ export type RetryPolicy = z.output<typeof retryPolicySchema>
 const PARAM_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]*$/
 
 /** A PostgreSQL URL; a password inside it must come from the environment, never the config file. */
-const postgresUrl = (what: string) =>
+const postgresUrl = () =>
   z
     .string()
     .min(1)
@@ -122,16 +122,16 @@ const postgresUrl = (what: string) =>
       try {
         url = new URL(value)
       } catch {
-        ctx.addIssue({ code: 'custom', message: `${what}: expected a URL like postgres://user@host:5432/db, got ${JSON.stringify(value)}` })
+        ctx.addIssue({ code: 'custom', message: `expected a URL like postgres://user@host:5432/db, got ${JSON.stringify(value)}` })
         return
       }
       if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-        ctx.addIssue({ code: 'custom', message: `${what}: expected a postgres:// or postgresql:// URL, got ${url.protocol}` })
+        ctx.addIssue({ code: 'custom', message: `expected a postgres:// or postgresql:// URL, got ${url.protocol}` })
       }
       if (url.password) {
         ctx.addIssue({
           code: 'custom',
-          message: `${what}: the password must not be written in the config file; remove it and use PGPASSWORD, ~/.pgpass, JOBDECK_PG_URL, or the app's Settings (kept in the OS keychain)`,
+          message: `the password must not be written in the config file; remove it and use PGPASSWORD, ~/.pgpass, JOBDECK_PG_URL, or the app's Settings (kept in the OS keychain)`,
         })
       }
     })
@@ -160,14 +160,14 @@ const postgresFields = {
   ssl: tlsSchema.optional(),
 }
 /** `url` may be left to `--pg` / JOBDECK_PG_URL; the other settings still apply. */
-export const postgresSchema = z.strictObject({ url: postgresUrl('postgres.url').optional(), ...postgresFields })
+export const postgresSchema = z.strictObject({ url: postgresUrl().optional(), ...postgresFields })
 /** The same settings with a URL from the environment or `--pg`, where a password may be. */
 export const postgresRuntimeSchema = z.strictObject({ url: z.string().min(1), ...postgresFields })
 export type PostgresConfig = z.output<typeof postgresRuntimeSchema>
 
 /** A database `sql` jobs run against. */
 export const connectionSchema = z.strictObject({
-  url: postgresUrl('connections.url'),
+  url: postgresUrl(),
   ssl: tlsSchema.optional(),
   poolSize: z.number().int().min(1).max(100).default(4),
   connectTimeout: durationText('connections.connectTimeout').default(5_000),

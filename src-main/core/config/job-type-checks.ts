@@ -1,5 +1,6 @@
 // Checks across fields of one job type that the schema alone cannot express. They read the raw
 // YAML data field by field, so they still run when another field of the same type is broken.
+import { resolve as pathResolve } from 'node:path'
 import { paramDefSchema } from '../../../src-shared/config-schema'
 import { coerceParamValue, describeValue, isAbsent } from '../../../src-shared/params'
 import { parseTemplate } from '../../../src-shared/template'
@@ -36,6 +37,12 @@ export function checkJobType(name: string, raw: unknown): ConfigProblem[] {
   checkTemplate([...base, 'cwd'], raw.cwd)
   if (isRecord(raw.env)) for (const [key, value] of Object.entries(raw.env)) checkTemplate([...base, 'env', key], value)
   checkTemplate([...base, 'lane'], raw.lane)
+  if (isRecord(raw.http)) {
+    const http = raw.http
+    checkTemplate([...base, 'http', 'url'], http.url)
+    if (isRecord(http.headers)) for (const [key, value] of Object.entries(http.headers)) checkTemplate([...base, 'http', 'headers', key], value)
+    checkBodyTemplates([...base, 'http', 'body'], http.body, checkTemplate)
+  }
 
   for (const [paramName, rawDef] of Object.entries(params)) {
     // A def the schema rejects is reported by the schema; its default cannot be judged.
@@ -49,6 +56,38 @@ export function checkJobType(name: string, raw: unknown): ConfigProblem[] {
       at: 'value',
       message: `${dottedPath(path)}: default ${describeValue(def.data.default)} does not pass the param's own validation: ${coerced.problem}`,
     })
+  }
+  return problems
+}
+
+/** Every string inside a JSON body template may hold placeholders. */
+function checkBodyTemplates(path: PathKey[], value: unknown, check: (path: PathKey[], template: unknown) => void): void {
+  if (typeof value === 'string') check(path, value)
+  else if (Array.isArray(value)) value.forEach((item, index) => checkBodyTemplates([...path, index], item, check))
+  else if (isRecord(value)) for (const [key, item] of Object.entries(value)) checkBodyTemplates([...path, key], item, check)
+}
+
+/** An `sql` job names a connection the file declares (or, without one, uses the shared `postgres:` database). */
+export function checkSqlConnections(data: Record<string, unknown>, exists: (file: string) => boolean, configDir: string): ConfigProblem[] {
+  if (!isRecord(data.jobs)) return []
+  const declared = isRecord(data.connections) ? Object.keys(data.connections) : []
+  const problems: ConfigProblem[] = []
+  for (const [name, job] of Object.entries(data.jobs)) {
+    if (!isRecord(job) || !isRecord(job.sql)) continue
+    const connection = job.sql.connection
+    if (typeof connection === 'string' && !declared.includes(connection)) {
+      const path = ['jobs', name, 'sql', 'connection']
+      problems.push({
+        path,
+        at: 'value',
+        message: `${dottedPath(path)}: no connection named "${connection}"; ${declared.length ? `the config declares: ${declared.join(', ')}` : 'declare it under `connections:`'}`,
+      })
+    }
+    const script = job.sql.script
+    if (typeof script === 'string' && !exists(pathResolve(configDir, script))) {
+      const path = ['jobs', name, 'sql', 'script']
+      problems.push({ path, at: 'value', message: `${dottedPath(path)}: script file not found: ${pathResolve(configDir, script)}` })
+    }
   }
   return problems
 }

@@ -1,10 +1,10 @@
 // Reads jobdeck.yaml: YAML with positions, then the schema, then cross-field checks. Every problem
 // is collected and reported as file:line:col, so an operator fixes the file in one pass.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml'
 import { configSchema, type JobTypeConfig, type JobdeckConfig } from '../../../src-shared/config-schema'
-import { checkJobType } from './job-type-checks'
+import { checkJobType, checkSqlConnections } from './job-type-checks'
 import { resolveJobTypePaths } from './resolve-paths'
 import { dottedPath, locate, type SourceDoc } from './yaml-positions'
 import { configErrorMap, toProblems, type ConfigProblem } from './zod-issues'
@@ -98,6 +98,7 @@ export function parseConfigText(text: string, file: string): ConfigLoadResult {
     for (const issue of parsed.error.issues) problems.push(...toProblems(issue, configSchema))
   }
   problems.push(...crossFieldProblems(data))
+  if (isRecord(data)) problems.push(...checkSqlConnections(data, existsSync, path.dirname(absolute)))
 
   const errors = [...yamlErrors, ...locateAll(problems, { doc, lineCounter, text }, absolute)]
   if (errors.length > 0 || !parsed.success) return { ok: false, errors: sortErrors(errors) }
