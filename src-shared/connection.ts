@@ -25,6 +25,8 @@ export interface ConnectionState {
   outboxPending: number
   /** The next reconnect attempt (offline), ISO-8601. */
   retryAt: string | null
+  /** This instance will not use the database at all (its schema is newer than this build knows). */
+  refused?: boolean
 }
 
 export interface ConnectionTestResult {

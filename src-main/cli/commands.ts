@@ -59,6 +59,12 @@ function openCore(values: Record<string, unknown>, offline = false): Core {
   })
 }
 
+/** The shared database's schema is newer than this build: nothing here may touch it. */
+export function refuseIfRefused(core: Core): void {
+  const c = core.connection()
+  if (c.refused) throw new JobdeckError('conflict', c.error ?? 'the shared database cannot be used by this Jobdeck')
+}
+
 /** Shared mode: says on stderr when the answer comes from the cache because the database is unreachable. */
 function noteOffline(core: Core): void {
   const c = core.connection()
@@ -72,6 +78,7 @@ async function withCore<T>(values: Record<string, unknown>, fn: (core: Core) => 
   try {
     if (!options.offline) {
       await core.ready()
+      refuseIfRefused(core)
       noteOffline(core)
     }
     return await fn(core)
@@ -198,7 +205,15 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'jobdeck run [--until-idle]',
     options: { 'until-idle': { type: 'boolean' } },
     async run({ values }) {
-      return runHeadless(openCore(values), { untilIdle: values['until-idle'] === true })
+      const core = openCore(values)
+      await core.ready()
+      try {
+        refuseIfRefused(core)
+      } catch (error) {
+        await core.close()
+        throw error
+      }
+      return runHeadless(core, { untilIdle: values['until-idle'] === true })
     },
   },
 

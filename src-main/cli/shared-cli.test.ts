@@ -320,4 +320,25 @@ jobs:
       await proxy.close()
     }
   }, 120_000)
+
+  it('refuses a database whose Jobdeck schema is newer than this build, saying so, and leaves it untouched', async () => {
+    setup(`
+jobs:
+  mark:
+    command: [node, scripts/mark.js, "{tag}", "{ms}"]
+    params:
+      tag: { type: string, required: true }
+      ms: { type: integer, default: 10 }
+`)
+    expect(cli(['status', '--pg', db.url]).code).toBe(0)
+    await client.query(`INSERT INTO jobdeck.schema_version (version, name) VALUES (999, 'from a newer Jobdeck')`)
+    const status = cli(['status', '--pg', db.url])
+    expect(status.code).toBe(1)
+    expect(status.stderr).toMatch(/Jobdeck schema version 999, newer than this Jobdeck understands/)
+    const run = cli(['run', '--until-idle', '--pg', db.url])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/upgrade this Jobdeck/)
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM jobdeck.runners')
+    expect(rows[0]?.n).toBe(0)
+  }, 60_000)
 })

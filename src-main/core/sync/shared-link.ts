@@ -219,7 +219,7 @@ export class SharedLink {
     const payload: FinishPayload = { completion: plain, retryDelays }
     this.options.store.tx(() => {
       this.options.store.finish(completion)
-      this.options.cache.addOutbox('finish', payload, completion.now)
+      this.options.cache.addOutbox('finish', payload, completion.now, completion.runId)
     })
     this.conn.patchState({ outboxPending: this.options.cache.outboxCount() })
   }

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Core } from '../core'
 import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
 import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
+import { startTcpProxy, viaProxy } from '../test-support/tcp-proxy'
+import pg from 'pg'
 
 let db: TestDatabase
 const envs: TestEnv[] = []
@@ -29,14 +31,14 @@ jobs:
     retries: { max: 1, base: 10ms, jitter: false }
 `
 
-function instance(): { env: TestEnv; open: () => Core } {
+function instance(url?: string): { env: TestEnv; open: () => Core } {
   const env = makeTestEnv(CONFIG)
   envs.push(env)
   return {
     env,
     open: () =>
       env.open({
-        postgres: { url: db.url, source: 'flag' },
+        postgres: { url: url ?? db.url, source: 'flag' },
         shared: { backoff: { baseMs: 50, maxMs: 500 }, pollMs: 200, leaseMs: 3_000 },
         log: () => {},
       }),
@@ -136,5 +138,50 @@ describe('shared mode', () => {
     expect(offline.connection().mode).toBe('local')
     expect(path.isAbsolute(env.dataDir)).toBe(true)
     await offline.close()
+  })
+
+  it('an enqueue made while the database is unreachable waits in the outbox, shows as queued, and reaches the database once when it is back', async () => {
+    const target = new URL(db.url)
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
+    const direct = new pg.Client({ connectionString: db.url })
+    await direct.connect()
+    try {
+      const a = instance(viaProxy(db.url, proxy.port)).open()
+      await a.ready()
+      expect(a.connection().status).toBe('online')
+      const states: string[] = []
+      a.events.on('connection.changed', ({ connection }) => states.push(connection.status))
+      proxy.cut()
+      // The first write after the cut finds out; it must not fail the operator's enqueue.
+      const job = await a.api['jobs.enqueue']({ type: 'quick', params: { tag: 'offline' } })
+      expect(a.connection().status).toBe('offline')
+      expect(a.connection().outboxPending).toBe(1)
+      expect(a.store.getJob(job.id).status).toBe('queued')
+      const count = async (): Promise<number> =>
+        (await direct.query<{ n: number }>('SELECT count(*)::int AS n FROM jobdeck.jobs WHERE id = $1', [job.id])).rows[0]?.n ?? -1
+      expect(await count()).toBe(0)
+      // Cancel needs the database: it says so instead of pretending.
+      await expect(a.api['jobs.cancel']({ id: job.id })).rejects.toThrow(/shared database is offline/)
+
+      proxy.restore()
+      await waitFor(() => a.connection().status === 'online' && a.connection().outboxPending === 0, 20_000, 'the outbox to be pushed')
+      expect(await count()).toBe(1)
+      expect(states).toContain('offline')
+      a.startRunner()
+      await terminal(a, [job.id])
+      // The cache shows the result first; the database has it once the outbox is pushed.
+      let statuses: string[] = []
+      for (let i = 0; i < 100; i++) {
+        const runs = await direct.query<{ status: string }>('SELECT status FROM jobdeck.runs WHERE job_id = $1', [job.id])
+        statuses = runs.rows.map((r) => r.status)
+        if (statuses[0] !== 'running') break
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(statuses).toEqual(['succeeded'])
+      await a.close()
+    } finally {
+      await direct.end()
+      await proxy.close()
+    }
   })
 })

@@ -143,7 +143,12 @@ export class PgConnection {
       return true
     } catch (error) {
       // A schema that is too new is not an outage: no retry will fix it.
-      if (error instanceof JobdeckError && error.code === 'conflict') throw error
+      if (error instanceof JobdeckError && error.code === 'conflict') {
+        this.closed = true
+        await this.stopListener()
+        this.setState({ ...this.stateValue, status: 'offline', error: error.message, offlineSince: new Date().toISOString(), retryAt: null, refused: true })
+        throw error
+      }
       this.lost(error)
       return false
     }

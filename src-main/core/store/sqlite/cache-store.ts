@@ -25,10 +25,16 @@ export interface OutboxEntry {
   createdAt: number
 }
 
-function upsertSql(table: string, columns: readonly string[]): string {
+/**
+ * A mirrored row replaces the cached one, except while this instance holds a result for it that
+ * the database has not seen yet (a finish in the outbox): the older database row must not undo it.
+ */
+function upsertSql(table: 'jobs' | 'runs', columns: readonly string[]): string {
   const names = [...columns, 'seq']
+  const runId = table === 'runs' ? 'excluded.id' : 'excluded.last_run_id'
   return `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})
-    ON CONFLICT (id) DO UPDATE SET ${names.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ')}`
+    ON CONFLICT (id) DO UPDATE SET ${names.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ')}
+    WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE ref = ${runId})`
 }
 
 export class CacheStore {
@@ -45,7 +51,7 @@ export class CacheStore {
       bumpSeq: db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER) AS value`).pluck(),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      addOutbox: db.prepare('INSERT INTO outbox (kind, payload, created_at) VALUES (?, ?, ?)'),
+      addOutbox: db.prepare('INSERT INTO outbox (kind, ref, payload, created_at) VALUES (?, ?, ?, ?)'),
       outbox: db.prepare('SELECT id, kind, payload, created_at AS createdAt FROM outbox ORDER BY id LIMIT ?'),
       dropOutbox: db.prepare('DELETE FROM outbox WHERE id = ?'),
       outboxCount: db.prepare('SELECT count(*) FROM outbox').pluck(),
@@ -84,8 +90,9 @@ export class CacheStore {
     this.stmt.setMeta.run(key, value)
   }
 
-  addOutbox(kind: OutboxKind, payload: unknown, now: number): void {
-    this.stmt.addOutbox.run(kind, JSON.stringify(payload), now)
+  /** `ref`: the run a finish is about. */
+  addOutbox(kind: OutboxKind, payload: unknown, now: number, ref: string | null = null): void {
+    this.stmt.addOutbox.run(kind, ref, JSON.stringify(payload), now)
   }
 
   outbox(limit: number): OutboxEntry[] {

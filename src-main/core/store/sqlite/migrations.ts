@@ -241,9 +241,12 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
         kind TEXT NOT NULL CHECK (kind IN ('enqueue','finish','logs')),
+        -- A finish's run id: the sync must not overwrite a result the database has not seen yet.
+        ref TEXT,
         payload TEXT NOT NULL,
         created_at INTEGER NOT NULL
       );
+      CREATE INDEX outbox_ref ON outbox (ref) WHERE ref IS NOT NULL;
       -- The cache receives runs that are already finished (mirrored from the shared database).
       CREATE TRIGGER type_stats_insert_finished AFTER INSERT ON runs WHEN new.status <> 'running' BEGIN
         INSERT INTO type_stats (type) VALUES (new.type) ON CONFLICT (type) DO NOTHING;
