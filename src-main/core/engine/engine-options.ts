@@ -18,7 +18,10 @@ export function flagValue(argv: readonly string[], name: string): string | undef
   return value
 }
 
-export function engineLocation(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): { dataDir: string; configPath: string } {
+export function engineLocation(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { dataDir: string; configPath: string; postgres?: { url: string; source: 'flag' | 'env' } } {
   const dataDir = resolveDataDir(flagValue(argv, 'data-dir'), env)
   const { path } = findConfigPath({
     flag: flagValue(argv, 'config'),
@@ -26,7 +29,10 @@ export function engineLocation(argv: readonly string[], env: NodeJS.ProcessEnv =
     dataDir,
     examplePath: exampleConfigPath(),
   })
-  return { dataDir, configPath: path }
+  // Shared mode as the CLI decides it: --pg, then JOBDECK_PG_URL, then the config file.
+  const pg = flagValue(argv, 'pg')
+  const postgres = pg ? { url: pg, source: 'flag' as const } : env.JOBDECK_PG_URL ? { url: env.JOBDECK_PG_URL, source: 'env' as const } : undefined
+  return { dataDir, configPath: path, ...(postgres ? { postgres } : {}) }
 }
 
 /** The argv a parent passes to the engine entry (`--x=value` so a value may start with `-`). */
