@@ -100,10 +100,19 @@ describe('relaySecrets', () => {
 })
 
 describe('EngineSecrets', () => {
+  it('starts the engine without the password when the keychain does not answer in time', async () => {
+    const hanging = new MemorySecretStore()
+    hanging.get = () => new Promise(() => {})
+    const log = vi.fn()
+    const secrets = await EngineSecrets.open(hanging, URL_, { env: {}, waitMs: 20, log })
+    expect(secrets.engineEnv()).toEqual({})
+    expect(log).toHaveBeenCalledWith(expect.stringMatching(/did not answer in time/))
+  })
+
   it('starts with the stored password and switches to one saved in Settings', async () => {
     const store = new MemorySecretStore()
     await store.set(KEY, 'old')
-    const secrets = await EngineSecrets.open(store, URL_, {})
+    const secrets = await EngineSecrets.open(store, URL_, { env: {} })
     expect(secrets.engineEnv()).toEqual({ PGPASSWORD: 'old' })
     const call = vi.fn(async (): Promise<CallResult> => ({ ok: true, value: { path: '/c.yaml', restartRequired: true, password: 'not-given' } }))
     await secrets.relay(call)('connection.save', { url: 'postgres://new@db2/jobs', password: 'new' })

@@ -119,8 +119,30 @@ export class EngineSecrets {
     this.password = initial
   }
 
-  static async open(store: SecretStore, configuredUrl: string | null, env: NodeJS.ProcessEnv = process.env): Promise<EngineSecrets> {
-    const initial = await engineSecretEnv(store, configuredUrl, env).catch(() => ({}))
+  /**
+   * Reads the stored password for the configured URL, waiting at most `waitMs` (a keyring waiting
+   * to be unlocked must not hold up the engine: it then starts without, and says why).
+   */
+  static async open(
+    store: SecretStore,
+    configuredUrl: string | null,
+    options: { env?: NodeJS.ProcessEnv; waitMs?: number; log?: (line: string) => void } = {},
+  ): Promise<EngineSecrets> {
+    const env = options.env ?? process.env
+    const log = options.log ?? ((line: string) => console.warn(`jobdeck: ${line}`))
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<Record<string, string>>((resolve) => {
+      timer = setTimeout(() => {
+        log('the keychain did not answer in time: the engine starts without the stored PostgreSQL password')
+        resolve({})
+      }, options.waitMs ?? 10_000)
+    })
+    const read = engineSecretEnv(store, configuredUrl, env).catch((error: unknown) => {
+      log(`could not read the stored PostgreSQL password: ${(error as Error).message}`)
+      return {}
+    })
+    const initial = await Promise.race([read, timedOut])
+    clearTimeout(timer)
     return new EngineSecrets(store, initial, env)
   }
 

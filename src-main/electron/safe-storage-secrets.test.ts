@@ -80,6 +80,19 @@ describe('SafeStorageSecrets', () => {
     expect(await store.get(KEY)).toBeNull()
   })
 
+  it('does not hold up the app for a keyring waiting to be unlocked, and uses it once it answers', async () => {
+    let unlock!: (available: boolean) => void
+    const safeStorage = { ...fakeSafeStorage('gnome_libsecret'), isAsyncEncryptionAvailable: vi.fn(() => new Promise<boolean>((resolve) => (unlock = resolve))) }
+    const fs = memoryFs()
+    const store = await SafeStorageSecrets.open({ safeStorage, file: FILE, platform: 'linux', fs, log: () => {}, waitMs: 10 })
+    expect(store.protection()).toBe('none')
+    const saving = store.set(KEY, 'pw')
+    unlock(true)
+    await saving
+    expect(store.protection()).toBe('secure')
+    expect(await store.get(KEY)).toBe('pw')
+  })
+
   it('answers null for a value the keychain can no longer decrypt, and ignores a damaged file', async () => {
     const { store, fs } = await open('kwallet5')
     fs.files.set(FILE, JSON.stringify({ version: 1, secrets: { [KEY]: { value: Buffer.from('garbage').toString('base64'), backend: 'kwallet5', storedAt: '' } } }))

@@ -74,25 +74,31 @@ export class SafeStorageSecrets implements SecretStore {
   private readonly platform: NodeJS.Platform
   private readonly fs: SecretsFs
   private readonly log: (line: string) => void
+  /** Known once safeStorage answered; until then the store counts as unavailable. */
+  private available = false
+  /** safeStorage's answer (on Linux it may wait for the keyring to be unlocked). */
+  private readonly check: Promise<boolean>
 
-  private constructor(
-    private readonly options: SafeStorageSecretsOptions,
-    private readonly available: boolean,
-  ) {
+  private constructor(private readonly options: SafeStorageSecretsOptions) {
     this.platform = options.platform ?? process.platform
     this.fs = options.fs ?? nodeFs
     this.log = options.log ?? ((line) => console.warn(`jobdeck: ${line}`))
+    this.check = Promise.resolve()
+      .then(() => options.safeStorage.isAsyncEncryptionAvailable())
+      .catch(() => false)
+      .then((available) => (this.available = available))
   }
 
-  /** After app `ready` (safeStorage answers only then). */
-  static async open(options: SafeStorageSecretsOptions): Promise<SafeStorageSecrets> {
-    let available = false
-    try {
-      available = await options.safeStorage.isAsyncEncryptionAvailable()
-    } catch {
-      available = false
-    }
-    return new SafeStorageSecrets(options, available)
+  /**
+   * After app `ready` (safeStorage answers only then). Waits for safeStorage at most `waitMs`: a
+   * keyring waiting to be unlocked must not hold up the app; get/set wait for it.
+   */
+  static async open(options: SafeStorageSecretsOptions & { waitMs?: number }): Promise<SafeStorageSecrets> {
+    const store = new SafeStorageSecrets(options)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([store.check, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.waitMs ?? 5_000)))])
+    clearTimeout(timer)
+    return store
   }
 
   static inDir(userData: string, safeStorage: SafeStorageLike): Promise<SafeStorageSecrets> {
@@ -132,9 +138,8 @@ export class SafeStorageSecrets implements SecretStore {
   }
 
   async get(key: string): Promise<string | null> {
-    if (!this.available) return null
     const entry = this.read().secrets[key]
-    if (!entry) return null
+    if (!entry || !(await this.check)) return null
     try {
       const { result } = await this.options.safeStorage.decryptStringAsync(Buffer.from(entry.value, 'base64'))
       return result
@@ -146,6 +151,7 @@ export class SafeStorageSecrets implements SecretStore {
   }
 
   async set(key: string, value: string, options: { allowInsecure?: boolean } = {}): Promise<void> {
+    await this.check
     const protection = this.protection()
     if (protection === 'none') throw new Error('this system offers no encrypted storage: the password cannot be stored; use PGPASSWORD or ~/.pgpass')
     if (protection === 'insecure' && options.allowInsecure !== true) throw new InsecureSecretStoreError(this.backend())
