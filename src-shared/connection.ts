@@ -50,3 +50,16 @@ export interface BreakerState {
   /** ISO-8601: when it opened (open / half-open). */
   openedAt: string | null
 }
+
+/** The state of an instance without a shared database. */
+export const LOCAL_CONNECTION: ConnectionState = {
+  mode: 'local',
+  status: 'local',
+  url: null,
+  source: null,
+  error: null,
+  offlineSince: null,
+  lastSyncAt: null,
+  outboxPending: 0,
+  retryAt: null,
+}

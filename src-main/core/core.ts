@@ -15,7 +15,7 @@ import { HostSampler } from './monitor/host-sampler'
 import { Monitor } from './monitor/monitor'
 import { ProcessTreeUsage } from './monitor/process-usage'
 import { MonitorStore } from './store/sqlite/monitor-store'
-import type { ConnectionState } from '../../src-shared/connection'
+import { LOCAL_CONNECTION, type ConnectionState } from '../../src-shared/connection'
 import { choosePostgres } from './config/postgres-settings'
 import type { QueueRunner } from './runner/queue-runner'
 import { SharedRunner } from './runner/shared-runner'
@@ -46,17 +46,6 @@ export interface CoreOptions {
   log?: (line: string) => void
 }
 
-const LOCAL_CONNECTION: ConnectionState = {
-  mode: 'local',
-  status: 'local',
-  url: null,
-  source: null,
-  error: null,
-  offlineSince: null,
-  lastSyncAt: null,
-  outboxPending: 0,
-  retryAt: null,
-}
 
 export interface Core {
   readonly dataDir: string

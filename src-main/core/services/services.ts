@@ -21,7 +21,7 @@ import type { Monitor } from '../monitor/monitor'
 import { gateReason } from '../monitor/gate'
 import type { HostHealthSummary, LogLine, LogStream, RunnerStatus } from '../../../src-shared/domain'
 import type { Health, HostSample } from '../../../src-shared/monitor'
-import type { BreakerState, ConnectionState } from '../../../src-shared/connection'
+import { LOCAL_CONNECTION, type BreakerState, type ConnectionState } from '../../../src-shared/connection'
 
 export interface ServiceDeps {
   store: SqliteStore
@@ -62,10 +62,7 @@ function toEpoch(value: string | number, field: string): number {
 export function createServices(deps: ServiceDeps): JobdeckApi {
   const { store, config, writer, link } = deps
   const now = deps.now ?? Date.now
-  const LOCAL: ConnectionState = {
-    mode: 'local', status: 'local', url: null, source: null, error: null, offlineSince: null, lastSyncAt: null, outboxPending: 0, retryAt: null,
-  }
-  const connection = (): ConnectionState => link?.state ?? LOCAL
+  const connection = (): ConnectionState => link?.state ?? LOCAL_CONNECTION
 
   function typeOf(name: string) {
     const type = config.current.types.get(name)
