@@ -138,7 +138,14 @@ if (!app.requestSingleInstanceLock()) {
     )
     session.defaultSession.setPermissionCheckHandler((_contents, permission) => ALLOWED_PERMISSIONS.has(permission))
     powerMonitor.on('shutdown', quitWithoutAsking) // Linux and macOS
-    engine = await startEngine()
+    try {
+      engine = await startEngine()
+    } catch (error) {
+      console.error('jobdeck: could not start', error)
+      dialog.showErrorBox('Jobdeck could not start', (error as Error)?.message ?? String(error))
+      app.quit()
+      return
+    }
     showMainWindow()
     app.on('activate', () => showMainWindow())
   })
@@ -159,6 +166,8 @@ if (!app.requestSingleInstanceLock()) {
   process.once('SIGTERM', quitWithoutAsking)
   process.once('SIGINT', quitWithoutAsking)
 
-  // Jobdeck lives on in the tray with no window open.
-  app.on('window-all-closed', () => {})
+  // Jobdeck lives on in the tray with no window open (without a tray, nothing would be left).
+  app.on('window-all-closed', () => {
+    if (!shell) app.quit()
+  })
 }
