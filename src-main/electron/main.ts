@@ -64,7 +64,7 @@ async function startEngine(): Promise<EngineProcess> {
     showWindow: showMainWindow,
     windowFocused: () => mainWindow !== null && !mainWindow.isDestroyed() && mainWindow.isFocused(),
     requestQuit: () => app.quit(),
-    ask: async (options) => (await dialog.showMessageBox({ ...options, noLink: true })).response,
+    ask: async ({ choices: _choices, ...options }) => (await dialog.showMessageBox({ ...options, noLink: true })).response,
   })
   shell.engineStarted()
   return started
