@@ -56,6 +56,14 @@ describe('relaySecrets', () => {
     expect(await store.get(KEY)).toBeNull()
   })
 
+  it('takes a password typed into the URL as the password: the engine gets the URL without it', async () => {
+    const { store, call, relay } = setup()
+    const result = await relay('connection.save', { url: 'postgres://jobdeck:p%40ss@db.internal:5432/jobs', allowInsecure: false })
+    expect(call).toHaveBeenCalledWith('connection.save', { url: URL_, allowInsecure: false })
+    expect(result).toMatchObject({ ok: true, value: { password: 'stored' } })
+    expect(await store.get(KEY)).toBe('p@ss')
+  })
+
   it('refuses an insecure store without consent before anything is saved, and stores with it', async () => {
     const { store, call, relay } = setup('insecure')
     const refused = await relay('connection.save', { url: URL_, password: 'pw' })

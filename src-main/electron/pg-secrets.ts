@@ -2,8 +2,8 @@
 // safeStorage) and the engine:
 //  - at every engine start the password stored for the configured URL goes into the engine's
 //    environment as PGPASSWORD, which the pg driver reads when the URL carries none;
-//  - `connection.save` with a password keeps it here, through the secret port, and the engine
-//    gets the call without it (the engine writes only the URL to the config file);
+//  - `connection.save` with a password (given, or typed into the URL) keeps it here, through the
+//    secret port; the engine gets the call without it (it writes only the URL to the config file);
 //  - `connection.test` without a password tries the stored one for that URL.
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
@@ -72,10 +72,23 @@ export function relaySecrets(call: Call, { store, onStored }: SecretRelayOptions
     if (method !== 'connection.save') return call(method, args)
 
     const input = apiInputs['connection.save'].safeParse(args)
-    if (!input.success || input.data.password === undefined || input.data.url === null) return call(method, args)
-    const { url, password, allowInsecure } = input.data
+    if (!input.success || input.data.url === null) return call(method, args)
+    const { allowInsecure } = input.data
+    let { url, password } = input.data
+    // A password typed into the URL is the password (as the engine treats it): it goes to the keychain.
+    try {
+      const parsed = new URL(url)
+      if (parsed.password) {
+        password ??= decodeURIComponent(parsed.password)
+        parsed.password = ''
+        url = parsed.toString()
+      }
+    } catch {
+      return call(method, args) // the engine reports the URL's problem
+    }
+    if (password === undefined) return call(method, args)
     const key = keyFor(url)
-    if (!key) return call(method, args) // the engine reports the URL's problem
+    if (!key) return call(method, args)
     // Refuse before anything changes: a password that cannot be kept must not half-save the connection.
     const protection = store.protection()
     if (password !== '' && protection === 'none') {
