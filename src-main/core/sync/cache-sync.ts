@@ -81,6 +81,11 @@ export class CacheSync {
       const clears = await this.pullClears(client, horizon)
       const jobs = await this.pullTable(client, 'jobs', CacheColumns.jobColumns, horizon)
       const runs = await this.pullTable(client, 'runs', CacheColumns.runColumns, horizon)
+      this.store.tx(() => {
+        if (jobs.held || runs.held) this.cache.applyArraysInTx(jobs.held ?? [], runs.held ?? [])
+        this.cache.setMeta('pg_pos_jobs', formatPosition(jobs.saved))
+        this.cache.setMeta('pg_pos_runs', formatPosition(runs.saved))
+      })
       const runners = await client.query<{ id: string; host: string; pid: number; heartbeat_at: number; running: number }>(
         `SELECT r.id, r.host, r.pid, r.heartbeat_at,
           (SELECT count(*)::int FROM jobdeck.runs WHERE runner_id = r.id AND status = 'running') AS running
@@ -93,7 +98,7 @@ export class CacheSync {
         this.cache.setMeta('last_sync_at', String(Date.now()))
         this.cache.setMeta('paused', rows[0]?.paused === '1' ? '1' : '0')
       })
-      return { jobs, runs, clears }
+      return { jobs: jobs.total, runs: runs.total, clears }
     } catch (error) {
       broken = error as Error
       await client.query('ROLLBACK').catch(() => undefined)
@@ -114,16 +119,20 @@ export class CacheSync {
     return rows.length
   }
 
-  /** Streams one table past its saved position; the next batch is fetched while this one is written. */
+  /**
+   * Streams one table past its saved position; the next batch is fetched while this one is
+   * written. A pull that fits in one batch (the usual, incremental case) is not written here but
+   * handed back, so the caller writes jobs and runs in one transaction: a reader never sees a
+   * job finished whose run is not yet.
+   */
   private async pullTable(
     client: pg.PoolClient,
     table: 'jobs' | 'runs',
     columns: readonly string[],
     horizon: Position,
-  ): Promise<number> {
+  ): Promise<{ total: number; held: unknown[][] | null; saved: Position }> {
     const key = `pg_pos_${table}`
     const batch = this.options.batch ?? 5_000
-    const idIndex = 0
     const text = `SELECT ${columns.join(', ')}, tx::text FROM jobdeck.${table}
       WHERE (tx, id) > ($1::xid8, $2) ORDER BY tx, id LIMIT ${batch}`
     const fetch = (from: Position): Promise<pg.QueryResult<unknown[]>> =>
@@ -135,9 +144,13 @@ export class CacheSync {
       const { rows } = await pending
       if (rows.length === 0) break
       const last = rows[rows.length - 1] as unknown[]
-      const next: Position = { tx: String(last[columns.length]), id: String(last[idIndex]) }
-      if (rows.length === batch) pending = fetch(next)
+      const next: Position = { tx: String(last[columns.length]), id: String(last[0]) }
       const values = rows.map((row) => row.slice(0, columns.length))
+      if (total === 0 && rows.length < batch) {
+        // Past the horizon only within this snapshot: start from the horizon next time.
+        return { total: rows.length, held: values, saved: minPosition(next, horizon) }
+      }
+      if (rows.length === batch) pending = fetch(next)
       this.store.tx(() => {
         if (table === 'jobs') this.cache.applyArraysInTx(values, [])
         else this.cache.applyArraysInTx([], values)
@@ -148,10 +161,7 @@ export class CacheSync {
       this.options.onProgress?.(total)
       if (rows.length < batch) break
     }
-    // Past the horizon only within this snapshot: start from the horizon next time.
-    const saved = minPosition(position, horizon)
-    this.store.tx(() => this.cache.setMeta(key, formatPosition(saved)))
-    return total
+    return { total, held: null, saved: minPosition(position, horizon) }
   }
 }
 

@@ -14,11 +14,14 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   let open = true
   const sockets = new Set<net.Socket>()
   const server = net.createServer((client) => {
+    // A reset socket may still report the reset: it is what this proxy is for, not an error.
+    client.on('error', () => undefined)
     if (!open) {
       client.resetAndDestroy()
       return
     }
     const upstream = net.connect(targetPort, targetHost)
+    upstream.on('error', () => undefined)
     sockets.add(client)
     sockets.add(upstream)
     const drop = (): void => {
@@ -39,7 +42,10 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     port,
     cut() {
       open = false
-      for (const socket of sockets) socket.resetAndDestroy()
+      for (const socket of sockets) {
+        socket.unpipe()
+        socket.resetAndDestroy()
+      }
       sockets.clear()
     },
     restore() {
