@@ -29,6 +29,11 @@ export const apiInputs = {
   'jobs.clear': z.strictObject({ before: instant }),
   'runner.pause': z.strictObject({}),
   'runner.resume': z.strictObject({}),
+  /**
+   * This process's runner only (not persisted, not shared): stop claiming new jobs while the
+   * running ones finish, e.g. before quitting; `draining: false` claims again.
+   */
+  'runner.drain': z.strictObject({ draining: z.boolean() }),
   'runner.status': z.strictObject({ limit: z.number().int().min(1).max(10_000).default(500) }),
   'runs.list': z.strictObject({
     type: z.string().optional(),
@@ -147,6 +152,7 @@ export interface ApiResults {
   'jobs.clear': { removed: number }
   'runner.pause': { paused: true }
   'runner.resume': { paused: false }
+  'runner.drain': { draining: boolean }
   'runner.status': RunnerStatus
   'runs.list': Run[]
   'runs.export': { csv: string; rows: number; truncated: boolean }

@@ -124,6 +124,8 @@ export interface RunnerStatus {
   /** `stopped` when no runner process holds the data dir. */
   state: RunnerState
   paused: boolean
+  /** This process's runner takes no new jobs (runner.drain), e.g. while the app waits to quit. */
+  draining: boolean
   runnerId: string | null
   runnerPid: number | null
   running: Array<{ job: Job; run: Run }>

@@ -125,15 +125,16 @@ describe('DesktopShell', () => {
     expect(quitRequests).toBe(102)
   })
 
-  it('quitting while a job runs asks; "wait" pauses, remembers to resume, and quits once it finished', async () => {
+  it('quitting while a job runs asks; "wait" stops this runner claiming (no shared pause) and quits once it finished', async () => {
     const ask = vi.fn(async () => 0)
     start(ask)
     engine.current = status([['R1', 50]])
     tray().click('Quit Jobdeck')
     await vi.advanceTimersByTimeAsync(0)
     expect(ask).toHaveBeenCalledTimes(1)
-    expect(engine.calls).toContainEqual(['runner.pause', {}])
-    expect(settings.get().resumeRunnerOnStart).toBe(true)
+    expect(engine.calls).toContainEqual(['runner.drain', { draining: true }])
+    expect(engine.calls).not.toContainEqual(['runner.pause', {}])
+    expect(settings.get().resumeRunnerOnStart).toBe(false)
     await vi.advanceTimersByTimeAsync(1_000)
     expect(tray().tooltips.at(-1)).toMatch(/quitting when done/)
     expect(engine.stopped).toBe(0)
@@ -142,14 +143,6 @@ describe('DesktopShell', () => {
     await vi.advanceTimersByTimeAsync(0)
     expect(engine.stopped).toBe(1)
     expect(quitRequests).toBe(102)
-
-    // The next start resumes the queue it paused, once.
-    shell.dispose()
-    engine.calls.length = 0
-    start()
-    await vi.advanceTimersByTimeAsync(0)
-    expect(engine.calls).toContainEqual(['runner.resume', {}])
-    expect(settings.get().resumeRunnerOnStart).toBe(false)
   })
 
   it('closing hides the window with a hint the first time only, or quits when set so', () => {

@@ -60,8 +60,7 @@ export class DesktopShell {
     this.quitFlow = new QuitFlow({
       status: () => this.status(),
       ask: options.ask,
-      pauseRunner: async () => void (await options.engine.call('runner.pause', {})),
-      rememberResume: () => void options.settings.updateInternal({ resumeRunnerOnStart: true }),
+      stopClaiming: async () => void (await options.engine.call('runner.drain', { draining: true })),
       cancelJob: async (id) => void (await options.engine.call('jobs.cancel', { id })),
       waitUntilIdle: () => waitUntilIdle({ status: () => this.status(), subscribe: (listener) => options.engine.onAny((name) => listener(name)) }),
       stopEngine: () => options.engine.stop(),
@@ -83,6 +82,7 @@ export class DesktopShell {
     if (this.starts > 1) this.model.engineDown()
     this.scheduleRefresh(0)
     void this.loadTitles()
+    // A queue paused only to quit by an earlier version is resumed once.
     if (this.starts === 1 && this.options.settings.get().resumeRunnerOnStart) {
       void this.options.engine.call('runner.resume', {}).then((result) => {
         if (result.ok) this.options.settings.updateInternal({ resumeRunnerOnStart: false })

@@ -44,8 +44,7 @@ function harness(answer: QuitDialog['choices'][number] | null, current: RunnerSt
       calls.push(`ask:${dialog.buttons.length}`)
       return answer === null ? dialog.cancelId : dialog.choices.indexOf(answer)
     }),
-    pauseRunner: vi.fn(async () => void calls.push('pause')),
-    rememberResume: vi.fn(() => void calls.push('remember-resume')),
+    stopClaiming: vi.fn(async () => void calls.push('drain')),
     cancelJob: vi.fn(async (id: string) => void calls.push(`cancel:${id}`)),
     waitUntilIdle: vi.fn(
       () =>
@@ -72,24 +71,33 @@ describe('QuitFlow', () => {
     expect(flow.beforeQuit()).toBe(true)
   })
 
-  it('quit while a job runs asks, and "wait" pauses, waits for it, then stops the engine and quits', async () => {
+  it('quit while a job runs asks, and "wait" stops this runner claiming, waits for it, then stops the engine and quits', async () => {
     const { flow, calls, finish } = harness('wait')
     expect(flow.beforeQuit()).toBe(false)
     await settle()
-    expect(calls).toEqual(['ask:4', 'progress:waiting', 'pause', 'remember-resume', 'wait'])
+    expect(calls).toEqual(['ask:4', 'progress:waiting', 'drain', 'wait'])
     expect(flow.state).toBe('waiting')
     expect(flow.quitting).toBe(false)
     finish()
     await settle()
-    expect(calls.slice(5)).toEqual(['progress:null', 'stop-engine', 'quit'])
+    expect(calls.slice(4)).toEqual(['progress:null', 'stop-engine', 'quit'])
     expect(flow.beforeQuit()).toBe(true)
   })
 
-  it('"cancel" pauses, cancels each running job, waits for them to stop, then quits', async () => {
+  it('in shared mode, runs of other instances are theirs: quitting with only those running asks nothing', async () => {
+    const shared = status([['R1', 10]])
+    for (const entry of shared.running) entry.run.runnerId = 'another-machine:42:x'
+    const { flow, calls } = harness('wait', shared)
+    flow.beforeQuit()
+    await settle()
+    expect(calls).toEqual(['progress:null', 'stop-engine', 'quit'])
+  })
+
+  it('"cancel" stops claiming, cancels each running job, waits for them to stop, then quits', async () => {
     const { flow, calls, finish } = harness('cancel', status([['R1', null], ['R2', 10]]))
     flow.beforeQuit()
     await settle()
-    expect(calls).toEqual(['ask:4', 'progress:canceling', 'pause', 'remember-resume', 'cancel:JR1', 'cancel:JR2', 'wait'])
+    expect(calls).toEqual(['ask:4', 'progress:canceling', 'drain', 'cancel:JR1', 'cancel:JR2', 'wait'])
     finish()
     await settle()
     expect(calls.at(-1)).toBe('quit')
@@ -110,7 +118,7 @@ describe('QuitFlow', () => {
     expect(flow.state).toBe('idle')
   })
 
-  it('does not pause an already paused runner nor resume it next time', async () => {
+  it('does not touch an already paused runner', async () => {
     const { flow, calls } = harness('wait', status([['R1', 1]], 0, { paused: true, state: 'paused' }))
     flow.beforeQuit()
     await settle()

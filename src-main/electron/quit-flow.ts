@@ -1,11 +1,16 @@
 // Closing and quitting, decided without Electron.
 //  - Closing the window hides it (jobs keep running, the tray stays); the first time, a hint says
 //    so. With "closing quits" set, closing quits instead.
-//  - Quitting while this runner has runs going asks: wait for them (the queue is paused so nothing
-//    new starts, and resumed at the next start), cancel them, or quit now and leave them to be
+//  - Quitting while this runner has runs going asks: wait for them (this runner stops taking new
+//    jobs — `runner.drain`, never a pause, which in shared mode would stop every instance), cancel them, or quit now and leave them to be
 //    marked interrupted (the engine's normal shutdown: interrupted runs are queued again unless
 //    their type says `onInterrupt: fail`). Or not quit after all.
 import type { RunnerStatus } from '../../src-shared/domain'
+
+/** The runs of this process's runner (in shared mode the status lists every runner's runs). */
+export function ownRuns(status: RunnerStatus): RunnerStatus['running'] {
+  return !status.runnerId ? status.running : status.running.filter(({ run }) => run.runnerId === status.runnerId)
+}
 import { formatDuration } from '../../src-shared/units'
 
 export interface CloseInput {
@@ -82,9 +87,8 @@ export interface QuitFlowDeps {
   status(): Promise<RunnerStatus | null>
   /** Shows the dialog; resolves with the index of the button pressed. */
   ask(dialog: QuitDialog): Promise<number>
-  pauseRunner(): Promise<void>
-  /** The queue was paused only for this quit: resume it at the next start. */
-  rememberResume(): void
+  /** This runner takes no new jobs (the others sharing the queue go on). */
+  stopClaiming(): Promise<void>
   cancelJob(jobId: string): Promise<void>
   /** Resolves once this runner has no run going. */
   waitUntilIdle(): Promise<void>
@@ -145,7 +149,7 @@ export class QuitFlow {
     } catch {
       status = null
     }
-    const running = status?.running ?? []
+    const running = status ? ownRuns(status) : []
     if (running.length === 0) return this.stop()
     const dialog = quitDialog(
       running.map(({ run }) => ({ type: run.type, percent: run.progress.percent, startedAt: run.startedAt })),
@@ -169,11 +173,8 @@ export class QuitFlow {
     this.current = choice === 'wait' ? 'waiting' : 'canceling'
     this.deps.onProgress?.(this.current)
     try {
-      if (!status.paused) {
-        await this.deps.pauseRunner()
-        this.deps.rememberResume()
-      }
-      if (choice === 'cancel') await Promise.all(status.running.map(({ job }) => this.deps.cancelJob(job.id)))
+      if (!status.paused) await this.deps.stopClaiming()
+      if (choice === 'cancel') await Promise.all(ownRuns(status).map(({ job }) => this.deps.cancelJob(job.id)))
       await this.deps.waitUntilIdle()
     } catch (error) {
       log(`quit: ${(error as Error).message}; quitting now, running jobs are marked interrupted`)
@@ -224,7 +225,7 @@ export function waitUntilIdle({ status, subscribe, pollMs = 5_000 }: WaitUntilId
       checking = true
       try {
         const now = await status().catch(() => null)
-        if (now === null || now.running.length === 0) return finish()
+        if (now === null || ownRuns(now).length === 0) return finish()
       } finally {
         checking = false
       }

@@ -1,5 +1,5 @@
 // Domain objects for the desktop layer's tests.
-import type { ConnectionState } from '../../src-shared/connection'
+import { LOCAL_CONNECTION, type ConnectionState } from '../../src-shared/connection'
 import type { Job, JobStatus, Run, RunnerStatus } from '../../src-shared/domain'
 
 export function job(id: string, status: JobStatus, extra: Partial<Job> = {}): Job {
@@ -49,23 +49,14 @@ export function run(id: string, jobId: string, percent: number | null = null): R
   }
 }
 
-export const LOCAL: ConnectionState = {
-  mode: 'local',
-  status: 'local',
-  url: null,
-  source: null,
-  error: null,
-  offlineSince: null,
-  lastSyncAt: null,
-  outboxPending: 0,
-  retryAt: null,
-}
+export const LOCAL: ConnectionState = LOCAL_CONNECTION
 
 export function status(running: Array<[string, number | null]>, queued = 0, extra: Partial<RunnerStatus> = {}): RunnerStatus {
   const counts = { queued, running: running.length, retrying: 0, succeeded: 0, partial: 0, failed: 0, canceled: 0 }
   return {
     state: running.length > 0 ? 'running' : 'idle',
     paused: false,
+    draining: false,
     runnerId: 'me',
     runnerPid: 1,
     running: running.map(([id, percent]) => ({ job: job(`J${id}`, 'running'), run: run(id, `J${id}`, percent) })),

@@ -14,6 +14,7 @@ const run = { id: 'r1', jobId: 'j1', type: 't', status: 'running', progress: { p
 const status = (): RunnerStatus => ({
   state: 'running',
   paused: false,
+  draining: false,
   runnerId: 'x',
   runnerPid: 1,
   running: [{ job: { id: 'j1' } as RunnerStatus['running'][number]['job'], run }],

@@ -3,6 +3,9 @@ export interface QueueRunner {
   readonly runnerId: string
   readonly isPaused: boolean
   readonly runningCount: number
+  readonly draining: boolean
+  /** Stops (or resumes) claiming new jobs in this process only; running jobs go on. */
+  setDraining(draining: boolean): void
   state(): 'running' | 'idle' | 'paused' | 'stopped'
   /** Another writer changed something (enqueue, cancel, pause): look again. */
   refresh(): void | Promise<void>

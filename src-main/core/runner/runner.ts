@@ -77,6 +77,7 @@ export class Runner {
   private logTimer: NodeJS.Timeout | null = null
   private dataVersion = -1
   private paused = false
+  private drainingFlag = false
   private started = false
   private stopping = false
   private ticking = false
@@ -114,6 +115,15 @@ export class Runner {
 
   get isPaused(): boolean {
     return this.paused
+  }
+
+  get draining(): boolean {
+    return this.drainingFlag
+  }
+
+  setDraining(draining: boolean): void {
+    this.drainingFlag = draining
+    if (!draining) this.tick()
   }
 
   get runningCount(): number {
@@ -229,7 +239,7 @@ export class Runner {
     if (!this.started || this.stopping || this.ticking) return
     this.ticking = true
     try {
-      if (!this.paused) {
+      if (!this.paused && !this.drainingFlag) {
         const claimed = this.claimAndStart((start) => this.opts.store.claim(this.claimInput(), start))
         if (claimed.length > 0) this.opts.publishChanges()
       }
@@ -386,7 +396,7 @@ export class Runner {
       this.checkIdle()
       return
     }
-    const next = this.stopping || this.paused ? null : this.claimInput()
+    const next = this.stopping || this.paused || this.drainingFlag ? null : this.claimInput()
     let durable: Promise<void> = Promise.resolve()
     const completion: RunCompletion = {
       runId: run.id,

@@ -69,6 +69,7 @@ export class SharedRunner {
   private logTimer: NodeJS.Timeout | null = null
   private timers: NodeJS.Timeout[] = []
   private paused = false
+  private drainingFlag = false
   private started = false
   private stopping = false
   private ticking: Promise<void> | null = null
@@ -86,6 +87,15 @@ export class SharedRunner {
 
   get isPaused(): boolean {
     return this.paused
+  }
+
+  get draining(): boolean {
+    return this.drainingFlag
+  }
+
+  setDraining(draining: boolean): void {
+    this.drainingFlag = draining
+    if (!draining) this.tick()
   }
 
   get runningCount(): number {
@@ -231,7 +241,7 @@ export class SharedRunner {
 
   private async claimLoop(): Promise<void> {
     const { link } = this.opts
-    if (this.paused || !link.online) return
+    if (this.paused || this.drainingFlag || !link.online) return
     const config = this.opts.config()
     const room = config.raw.runner.concurrency - this.active.size
     if (room <= 0) return

@@ -230,6 +230,13 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       return { paused: false as const }
     },
 
+    async 'runner.drain'(args) {
+      const local = deps.runner()
+      if (!local) throw new JobdeckError('conflict', 'this process runs no runner; there is nothing to drain')
+      local.setDraining(args.draining)
+      return { draining: local.draining }
+    },
+
     async 'runner.status'(args) {
       const current = config.current
       const running = store.listRunning()
@@ -251,7 +258,8 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       return {
         state: !alive ? 'stopped' : paused ? 'paused' : running.length > 0 ? 'running' : 'idle',
         paused,
-        runnerId: alive ? (lock?.runnerId ?? null) : null,
+        draining: deps.runner()?.draining ?? false,
+        runnerId: alive ? (deps.runner()?.runnerId ?? lock?.runnerId ?? null) : null,
         runnerPid: alive ? (lock?.pid ?? null) : null,
         running,
         queued: waiting,
