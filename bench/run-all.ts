@@ -4,6 +4,8 @@ import { benchCommandThroughput } from './command-throughput'
 import { benchDispatchLatency } from './dispatch-latency'
 import { benchHistoryFirstPage } from './history-first-page'
 import { benchMonitorOverhead } from './monitor-overhead'
+import { benchPgQueueThroughput } from './pg-queue-throughput'
+import { benchPgSync } from './pg-sync'
 import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
 import { benchTimeline } from './timeline-chromium'
 
@@ -21,6 +23,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   monitor: benchMonitorOverhead,
   history: benchHistoryFirstPage,
   timeline: benchTimeline,
+  'pg-queue': benchPgQueueThroughput,
+  'pg-sync': benchPgSync,
 }
 
 for (const [name, run] of Object.entries(suites)) {
