@@ -1,7 +1,7 @@
 import type { JobdeckApi } from '../../src-shared/api'
 import { ConfigManager } from './config/config-manager'
 import { createExecutors } from './executors/executor-factory'
-import { NoSecretStore, type SecretStore } from './secrets/secret-store'
+import { MemorySecretStore, NoSecretStore, pgSecretKey, type SecretStore } from './secrets/secret-store'
 import { ChangeFeed } from './events/change-feed'
 import { EventBus } from './events/event-bus'
 import { databaseFile } from './paths'
@@ -69,6 +69,14 @@ export interface Core {
 
 export { commandExecutors } from './executors/executor-factory'
 
+/** `sql` jobs on the shared database use the password the engine was handed, from memory. */
+function passwordStore(url: string | undefined, password: string | undefined): SecretStore {
+  if (url === undefined || password === undefined) return new NoSecretStore()
+  const store = new MemorySecretStore()
+  void store.set(pgSecretKey(url), password)
+  return store
+}
+
 /** Everything the engine is, without any transport: the CLI, the server and the app all wrap this. */
 export function createCore(options: CoreOptions): Core {
   const events = new EventBus()
@@ -103,7 +111,7 @@ export function createCore(options: CoreOptions): Core {
   const executors = createExecutors({
     config: () => config.current,
     postgres: shared?.config ?? null,
-    secrets: options.secrets ?? new NoSecretStore(),
+    secrets: options.secrets ?? passwordStore(shared?.config.url, options.pgPassword),
     log,
   })
   const started = link ? link.start().then(() => undefined, (error: unknown) => log(`shared database: ${(error as Error).message}`)) : Promise.resolve()

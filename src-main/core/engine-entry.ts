@@ -65,10 +65,16 @@ function main(): void {
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
 
+  // The app hands the keychain's PostgreSQL password over in PGPASSWORD; it is kept in memory
+  // only, so job processes (which inherit this environment) never see it.
+  const fromApp = (process as unknown as { parentPort?: unknown }).parentPort !== undefined
+  const pgPassword = fromApp ? process.env.PGPASSWORD : undefined
+  if (fromApp) delete process.env.PGPASSWORD
+
   try {
     host = startEngineHost({
       port,
-      core: engineLocation(process.argv),
+      core: { ...engineLocation(process.argv), ...(pgPassword !== undefined ? { pgPassword } : {}) },
       log,
       onShutdown: () => process.exit(exitCode),
     })

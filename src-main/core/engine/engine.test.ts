@@ -169,4 +169,46 @@ describe('engine process', () => {
     client.shutdown()
     expect(await exited).toBe(0)
   })
+
+  it('under the app, keeps the PostgreSQL password it was handed in memory: job processes never see PGPASSWORD', async () => {
+    env = makeTestEnv(`
+jobs:
+  probe:
+    command: [node, -e, "console.log('pg=' + (process.env.PGPASSWORD ?? 'none'))"]
+`)
+    const shim = `${env.dir}/parent-port-shim.mjs`
+    writeFileSync(
+      shim,
+      `const send = process.send.bind(process)
+       process.parentPort = {
+         on(event, listener) { if (event === 'message') process.on('message', (data) => listener({ data })) },
+         postMessage(message) { send(message) },
+       }`,
+    )
+    const before = process.env.PGPASSWORD
+    process.env.PGPASSWORD = 'from-the-keychain'
+    let started: ReturnType<typeof startEngine>
+    try {
+      started = startEngine(['--import', shim])
+    } finally {
+      if (before === undefined) delete process.env.PGPASSWORD
+      else process.env.PGPASSWORD = before
+    }
+    const { client, exited } = started
+    await client.ready
+    const enqueued = await client.call('jobs.enqueue', { type: 'probe', params: {} })
+    if (!enqueued.ok) throw new Error(enqueued.error.message)
+    const id = (enqueued.value as Job).id
+    const deadline = Date.now() + 15_000
+    let text = ''
+    while (Date.now() < deadline) {
+      const log = await client.call('runs.log', { id, afterId: 0, limit: 100 })
+      text = log.ok ? (log.value as { lines: Array<{ text: string }> }).lines.map((l) => l.text).join('\n') : ''
+      if (text.includes('pg=')) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(text).toContain('pg=none')
+    client.shutdown()
+    expect(await exited).toBe(0)
+  })
 })
