@@ -9,7 +9,12 @@ export async function runHeadless(core: Core, options: { untilIdle: boolean }): 
   const say = (text: string): void => {
     process.stdout.write(`${localTime(new Date().toISOString())}  ${text}\n`)
   }
+  // In shared mode a change can arrive twice (recorded here, then mirrored back): say it once.
+  const said = new Map<string, string>()
   core.events.on('run.changed', ({ run }) => {
+    if (said.get(run.id) === run.status) return
+    said.set(run.id, run.status)
+    if (said.size > 10_000) said.delete(said.keys().next().value as string)
     if (run.status === 'running') say(`started  ${run.type} ${run.id} (job ${run.jobId}, attempt ${run.attempt}, lane ${run.lane})`)
     else say(`${run.status.padEnd(8)} ${run.type} ${run.id}${run.error ? `: ${run.error}` : ''}`)
   })

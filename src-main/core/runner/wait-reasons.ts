@@ -4,6 +4,8 @@ export interface WaitContext {
   now: number
   paused: boolean
   runnerAlive: boolean
+  /** Shared mode: runners anywhere may take the job, not only this data dir's. */
+  shared?: boolean
   concurrency: number
   laneLimit(lane: string): number
   knownType(type: string): boolean
@@ -34,7 +36,11 @@ function reasonFor(job: Job, ctx: WaitContext, perLane: Map<string, number>, tot
     const at = new Date(job.runAfter).toLocaleTimeString()
     return `retrying at ${at} after a failed attempt${job.error ? `: ${job.error}` : ''}`
   }
-  if (!ctx.runnerAlive) return 'no runner is running on this data dir (start one with `jobdeck run` or the app)'
+  if (!ctx.runnerAlive) {
+    return ctx.shared
+      ? 'no runner shares this queue right now (start one with `jobdeck run --pg …` or the app)'
+      : 'no runner is running on this data dir (start one with `jobdeck run` or the app)'
+  }
   if (ctx.paused) return 'runner paused (resume with `jobdeck resume`)'
   const gateReason = ctx.gate?.(job.type) ?? null
   if (gateReason) return gateReason

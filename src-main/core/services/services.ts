@@ -249,6 +249,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
         now: now(),
         paused,
         runnerAlive: alive,
+        shared: link !== null,
         concurrency: current.raw.runner.concurrency,
         laneLimit: (lane) => laneLimit(current, lane),
         knownType: (type) => current.types.has(type),
