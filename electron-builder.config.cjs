@@ -49,7 +49,8 @@ const config = {
   asar: true,
   // Native addons cannot be loaded from inside an archive; the tray images must be real files for
   // Linux's StatusNotifier.
-  asarUnpack: ['**/*.node', 'native/**/*', 'resources/**/*'],
+  // The example config's job scripts are run by node as files: they must not be inside the archive.
+  asarUnpack: ['**/*.node', 'native/**/*', 'resources/**/*', 'examples/**/*'],
   npmRebuild: false,
   nodeGypRebuild: false,
   // Flips the Electron fuses and checks the native addon is there (build/after-pack.cjs).

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { exampleConfigPath, findConfigPath } from './config-path'
+import { exampleConfigPath, findConfigPath, outsideArchive } from './config-path'
 
 let dataDir: string
 
@@ -42,5 +42,15 @@ describe('exampleConfigPath', () => {
     const found = exampleConfigPath()
     expect(found).toBe(path.resolve(import.meta.dirname, '../../../examples/jobdeck.yaml'))
     expect(fs.existsSync(found)).toBe(true)
+  })
+})
+
+describe('outsideArchive', () => {
+  it('uses the unpacked copy of a file packaged inside app.asar, when there is one', () => {
+    const packed = '/opt/Jobdeck/resources/app.asar/examples/jobdeck.yaml'
+    const unpacked = '/opt/Jobdeck/resources/app.asar.unpacked/examples/jobdeck.yaml'
+    expect(outsideArchive(packed, (p) => p === unpacked)).toBe(unpacked)
+    expect(outsideArchive(packed, () => false)).toBe(packed)
+    expect(outsideArchive('/home/me/jobdeck/examples/jobdeck.yaml', () => true)).toBe('/home/me/jobdeck/examples/jobdeck.yaml')
   })
 })

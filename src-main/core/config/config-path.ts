@@ -26,6 +26,18 @@ export function findConfigPath(input: ConfigPathInput): { path: string; source: 
 const EXAMPLE_RELATIVE = path.join('examples', CONFIG_FILE_NAME)
 
 /**
+ * In the packaged app the example lives in app.asar, where its job scripts cannot be run as
+ * files; the installer unpacks it beside the archive (app.asar.unpacked), which is used instead.
+ */
+export function outsideArchive(file: string, exists: (candidate: string) => boolean): string {
+  const marker = `${path.sep}app.asar${path.sep}`
+  const at = file.indexOf(marker)
+  if (at < 0) return file
+  const unpacked = `${file.slice(0, at)}${path.sep}app.asar.unpacked${path.sep}${file.slice(at + marker.length)}`
+  return exists(unpacked) ? unpacked : file
+}
+
+/**
  * `examples/jobdeck.yaml` of this checkout. Searched upwards from this module because a bundle
  * (out/main/…) sits at another depth than the source (src-main/core/config/…).
  */
@@ -34,7 +46,7 @@ export function exampleConfigPath(): string {
   let dir = here
   for (;;) {
     const candidate = path.join(dir, EXAMPLE_RELATIVE)
-    if (existsSync(candidate)) return candidate
+    if (existsSync(candidate)) return outsideArchive(candidate, existsSync)
     const parent = path.dirname(dir)
     if (parent === dir) break
     dir = parent
