@@ -62,15 +62,18 @@ export interface Served {
   output: () => string
   /** Runs a `jobdeck` command against the same data dir and config. */
   cli(args: string[]): { code: number; stdout: string; stderr: string }
+  /** `cli` without blocking this process (needed while something here serves, e.g. a TCP proxy). */
+  cliAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>
   stop(): Promise<void>
 }
 
-export async function serve(options: { config?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Served> {
+/** `args` go after the usual ones, e.g. `['--pg', url]` for shared mode. */
+export async function serve(options: { config?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<Served> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-e2e-'))
   const dataDir = path.join(dir, 'data')
   const configPath = options.config ?? path.join(ROOT, 'examples', 'jobdeck.yaml')
   const env = { ...process.env, JOBDECK_EXAMPLE_SPEED: '0', ...options.env }
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--config', configPath], {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--config', configPath, ...(options.args ?? [])], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -105,6 +108,20 @@ export async function serve(options: { config?: string; env?: NodeJS.ProcessEnv 
         timeout: 60_000,
       })
       return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
+    },
+    cliAsync(args) {
+      return new Promise((resolve) => {
+        const cli = spawn(process.execPath, [BIN, ...args, '--data-dir', dataDir, '--config', configPath], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+        const timer = setTimeout(() => cli.kill('SIGKILL'), 60_000)
+        let stdout = ''
+        let stderr = ''
+        cli.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+        cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+        cli.on('close', (code) => {
+          clearTimeout(timer)
+          resolve({ code: code ?? -1, stdout, stderr })
+        })
+      })
     },
     async stop() {
       if (child.exitCode === null) {
