@@ -10,7 +10,7 @@ import { JobdeckError } from '../../../src-shared/errors'
 import type { ConfigManager } from '../config/config-manager'
 import { formatConfigError, parseConfigText } from '../config/load-config'
 import { NoSecretStore, pgSecretKey, type SecretStore } from '../secrets/secret-store'
-import { describeError, redactUrl } from '../store/postgres/pg-connection'
+import { describeError, redactUrl, withPassword } from '../store/postgres/pg-connection'
 import { PG_SCHEMA_VERSION, pgSchemaVersion } from '../store/postgres/pg-schema'
 import type { SharedLink } from '../sync/shared-link'
 
@@ -47,8 +47,7 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
       const url = checkedUrl(args.url, 'connection.test url')
       const started = performance.now()
       const client = new pg.Client({
-        connectionString: url.toString(),
-        ...(args.password ? { password: args.password } : {}),
+        connectionString: withPassword(url.toString(), args.password),
         connectionTimeoutMillis: 5_000,
         query_timeout: 5_000,
         application_name: 'jobdeck-test',

@@ -65,10 +65,20 @@ export function sslOptions(tls: TlsConfig | undefined): pg.PoolConfig['ssl'] {
   }
 }
 
+/**
+ * The URL with the password put in: pg lets fields parsed from a connection string win over
+ * explicit options, so a password given beside a URL without one would be dropped.
+ */
+export function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined || password === '') return url
+  const parsed = new URL(url)
+  parsed.password = encodeURIComponent(password)
+  return parsed.toString()
+}
+
 export function clientConfig(config: PostgresConfig, password: string | undefined): pg.ClientConfig {
   return {
-    connectionString: config.url,
-    ...(password !== undefined ? { password } : {}),
+    connectionString: withPassword(config.url, password),
     ssl: sslOptions(config.ssl),
     connectionTimeoutMillis: config.connectTimeout,
     statement_timeout: config.statementTimeout,
@@ -180,15 +190,14 @@ export class PgConnection {
     if (this.closed) return
     const message = describeError(error)
     const wasOffline = this.stateValue.status === 'offline'
+    const offlineSince = wasOffline ? this.stateValue.offlineSince : new Date().toISOString()
+    // One outage is noticed by many clients at once: it schedules one retry, one backoff step.
+    if (this.retryTimer) {
+      if (!wasOffline || this.stateValue.error !== message) this.setState({ ...this.stateValue, status: 'offline', error: message, offlineSince })
+      return
+    }
     const delay = this.nextDelay()
-    this.setState({
-      ...this.stateValue,
-      status: 'offline',
-      error: message,
-      offlineSince: wasOffline ? this.stateValue.offlineSince : new Date().toISOString(),
-      retryAt: new Date(Date.now() + delay).toISOString(),
-    })
-    if (this.retryTimer) return
+    this.setState({ ...this.stateValue, status: 'offline', error: message, offlineSince, retryAt: new Date(Date.now() + delay).toISOString() })
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null
       void this.connect().catch(() => undefined)
