@@ -187,6 +187,7 @@ export class SharedRunner {
     const failTypes = [...config.types].filter(([, t]) => t.onInterrupt === 'fail').map(([name]) => name)
     try {
       const rescued = await this.opts.link.queue.rescue(this.opts.now(), failTypes, config.raw.runner.interruptLimit)
+      await this.opts.link.queue.compactCounts()
       if (rescued.length === 0) return
       for (const { run } of rescued) this.opts.log?.(`rescued run ${run.id} of ${run.runner_id}: its lease expired`)
       this.opts.link.schedulePull(0)

@@ -12,13 +12,15 @@ let db: TestDatabase
 let conn: PgConnection
 let queue: PgQueue
 
+let made = 0
+/** Jobs made later queue later, also within one millisecond (the tests depend on that order). */
 const job = (lane: string, type = 'work', now = Date.now()): PgNewJob => ({
   id: newId(),
   type,
   params: '{}',
   priority: 'normal',
   lane,
-  ord: now * 1000 + Math.floor(Math.random() * 1000),
+  ord: now * 1000 + (made++ % 1000),
   createdAt: now,
 })
 
@@ -122,6 +124,25 @@ describe('PgQueue', () => {
     const afterSecond = await queue.finish(completion(p2?.run.id ?? '', 'r1', 'failed'), [0, null])
     expect(afterSecond?.status).toBe('failed')
     expect(afterSecond?.error).toBe('boom')
+  })
+
+  it('counter shards of sessions that ended fold into shard 0; the sums stay exact', async () => {
+    const before = await queue.counts()
+    const other = new pg.Client({ connectionString: db.url })
+    await other.connect()
+    const { rows } = await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+    const pid = rows[0]?.pid
+    await other.query(`SELECT jobdeck.count_job('work', 'queued', 5)`)
+    await other.end()
+    for (let i = 0; i < 100; i++) {
+      const live = await conn.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid])
+      if (live.rowCount === 0) break
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    await queue.compactCounts()
+    const left = await conn.query('SELECT 1 FROM jobdeck.job_counts WHERE shard = $1', [pid])
+    expect(left.rowCount).toBe(0)
+    expect((await queue.counts()).queued).toBe(before.queued + 5)
   })
 
   it('refuses a schema newer than it knows', async () => {

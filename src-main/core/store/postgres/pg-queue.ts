@@ -145,6 +145,11 @@ export class PgQueue {
     return rows.map((r) => ({ id: r.id, host: r.host, pid: r.pid, startedAt: r.started_at, heartbeatAt: r.heartbeat_at, running: r.running }))
   }
 
+  /** Folds the counter shards of database sessions that ended into one row each (see compact_counts). */
+  async compactCounts(): Promise<void> {
+    await this.conn.query('SELECT jobdeck.compact_counts()')
+  }
+
   async rescue(now: number, failTypes: readonly string[], interruptLimit: number): Promise<RowPair[]> {
     const { rows } = await this.conn.query<{ job: unknown; run: unknown }>('SELECT job, run FROM jobdeck.rescue($1, $2, $3)', [
       now,
