@@ -55,8 +55,17 @@ interface ActiveRun {
   pid: number | null
   /** When the executor started the work. */
   startedAt: number | null
+  /** Records the start in the shared database if the run is still going after PID_RECORD_DELAY_MS. */
+  startTimer: NodeJS.Timeout | null
   done: Promise<void>
 }
+
+/**
+ * A run's start (pid, start time) is written to the shared database only if it is still running
+ * this long after it started: the finish carries the start time, so short runs never pay a round
+ * trip and a commit for it. Orphans are found by JOBDECK_RUN_ID in /proc, not by this pid.
+ */
+const PID_RECORD_DELAY_MS = 50
 
 const EMPTY_PROGRESS: Progress = { percent: null, current: null, total: null, message: null }
 
@@ -296,6 +305,7 @@ export class SharedRunner {
       cancelReason: null,
       pid: null,
       startedAt: null,
+      startTimer: null,
       done: Promise.resolve(),
     }
     this.active.set(claimed.run.id, active)
@@ -309,12 +319,15 @@ export class SharedRunner {
           params: job.params,
           signal: active.abort.signal,
           onStarted: (pid) => {
-            active.startedAt = this.opts.now()
+            const startedAt = this.opts.now()
+            active.startedAt = startedAt
             active.pid = pid
-            if (this.opts.link.online) {
+            active.startTimer = setTimeout(() => {
+              active.startTimer = null
+              if (this.active.get(run.id) !== active || !this.opts.link.online) return
               const pidStart = pid === null ? null : processStartTime(pid)
-              void this.opts.link.queue.markStarted(run.id, this.runnerId, active.startedAt, pid, pidStart).catch(() => undefined)
-            }
+              void this.opts.link.queue.markStarted(run.id, this.runnerId, startedAt, pid, pidStart).catch(() => undefined)
+            }, PID_RECORD_DELAY_MS)
           },
           onProgress: (progress) => this.onProgress(active, progress),
           onItems: (ok, failed) => {
@@ -385,6 +398,7 @@ export class SharedRunner {
     const { run } = active.claimed
     this.flushLogs()
     this.active.delete(run.id)
+    if (active.startTimer) clearTimeout(active.startTimer)
     const usage = this.opts.usageOf?.(run.id, run.type) ?? { peakRssBytes: null, cpuSeconds: null }
     if (active.cancelReason === 'shutdown' || active.cancelReason === 'lost') {
       this.checkIdle()
