@@ -426,13 +426,19 @@ export class SharedRunner {
     } catch (error) {
       this.opts.log?.(`could not record the result of run ${run.id} locally: ${describeError(error)}`)
     }
-    this.opts.publishChanges()
     this.pendingPushes++
-    void this.opts.link.pushOutbox().finally(() => {
-      this.pendingPushes--
-      this.tick()
-      this.checkIdle()
-    })
+    // The result is a relaxed commit: announced and pushed once it survives power loss.
+    void this.opts.link
+      .durable()
+      .then(() => {
+        this.opts.publishChanges()
+        return this.opts.link.pushOutbox()
+      })
+      .finally(() => {
+        this.pendingPushes--
+        this.tick()
+        this.checkIdle()
+      })
     this.emitState()
   }
 

@@ -5,6 +5,8 @@
 // so the saved position never passes the snapshot's horizon (the oldest transaction still in
 // flight): the next pull reads from there again. Rows read twice are upserted twice, which is
 // harmless: the sync is incremental, resumable (the position is saved per batch) and idempotent.
+// For the same reason its writes are relaxed commits (no fsync of their own): power loss can only
+// take back a suffix of them, rows and positions together, and the next pull reads them again.
 import type pg from 'pg'
 import type { CacheStore } from '../store/sqlite/cache-store'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
@@ -81,7 +83,7 @@ export class CacheSync {
       const clears = await this.pullClears(client, horizon)
       const jobs = await this.pullTable(client, 'jobs', CacheColumns.jobColumns, horizon)
       const runs = await this.pullTable(client, 'runs', CacheColumns.runColumns, horizon)
-      this.store.tx(() => {
+      this.store.relaxedTx(() => {
         if (jobs.held || runs.held) this.cache.applyArraysInTx(jobs.held ?? [], runs.held ?? [])
         this.cache.setMeta('pg_pos_jobs', formatPosition(jobs.saved))
         this.cache.setMeta('pg_pos_runs', formatPosition(runs.saved))
@@ -93,7 +95,7 @@ export class CacheSync {
         [Date.now() - 60_000],
       )
       await client.query('COMMIT')
-      this.store.tx(() => {
+      this.store.relaxedTx(() => {
         this.cache.setMeta('pg_runners', JSON.stringify(runners.rows))
         this.cache.setMeta('last_sync_at', String(Date.now()))
         this.cache.setMeta('paused', rows[0]?.paused === '1' ? '1' : '0')
@@ -115,7 +117,7 @@ export class CacheSync {
       [from],
     )
     for (const { before } of rows) this.store.clearFinished(before)
-    this.store.tx(() => this.cache.setMeta('pg_clears', horizon.tx))
+    if (from !== horizon.tx) this.store.relaxedTx(() => this.cache.setMeta('pg_clears', horizon.tx))
     return rows.length
   }
 
@@ -151,7 +153,7 @@ export class CacheSync {
         return { total: rows.length, held: values, saved: minPosition(next, horizon) }
       }
       if (rows.length === batch) pending = fetch(next)
-      this.store.tx(() => {
+      this.store.relaxedTx(() => {
         if (table === 'jobs') this.cache.applyArraysInTx(values, [])
         else this.cache.applyArraysInTx([], values)
         this.cache.setMeta(key, formatPosition(minPosition(next, horizon)))

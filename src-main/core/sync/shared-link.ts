@@ -16,6 +16,13 @@ import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { LogAppend, NewJob, RunCompletion } from '../store/store-types'
 import { CacheSync } from './cache-sync'
 
+/**
+ * A notification makes the cache catch up this much later, so a burst of them (every finish of
+ * every busy runner notifies) costs one pull, not one each: a pull is 8 round trips and SQLite
+ * writes. Runners are woken at once all the same; only the cache (and the UI) waits this long.
+ */
+const NOTIFY_PULL_DELAY_MS = 100
+
 export interface SharedLinkOptions {
   config: PostgresConfig
   source: 'flag' | 'env' | 'config'
@@ -60,7 +67,7 @@ export class SharedLink {
       onState: (state) => options.onConnection(state),
       onNotify: (payload) => {
         options.onWake?.(payload)
-        this.schedulePull(15)
+        this.schedulePull(NOTIFY_PULL_DELAY_MS)
       },
       onOnline: () => this.cameOnline(),
     })
@@ -203,25 +210,38 @@ export class SharedLink {
     this.options.store.tx(() => this.options.cache.setMeta('paused', paused ? '1' : '0'))
   }
 
-  /** Claimed rows go into the cache at once, so the UI shows them before the next sync. */
+  /**
+   * Claimed rows go into the cache at once, so the UI shows them before the next sync. Relaxed:
+   * the claim is already durable in PostgreSQL, and the sync brings it back if power loss drops it here.
+   */
   cacheClaims(pairs: readonly RowPair[]): void {
     this.options.cache.apply(
       pairs.map((p) => p.job),
       pairs.map((p) => p.run),
+      { relaxed: true },
     )
   }
 
   // ── outbox ───────────────────────────────────────────────────────────────────────────────
 
-  /** Records a finished run locally and in the outbox in one SQLite transaction, then pushes. */
+  /**
+   * Records a finished run locally and in the outbox in one SQLite transaction. A relaxed commit:
+   * it survives a crash of this process at once, power loss once `durable()` resolved; nothing is
+   * pushed (the drain waits for it) or announced (the runner waits) before that.
+   */
   recordFinish(completion: RunCompletion, retryDelays: Array<number | null>): void {
     const { retryDelay: _ignored, ...plain } = completion
     const payload: FinishPayload = { completion: plain, retryDelays }
-    this.options.store.tx(() => {
+    this.options.store.relaxedTx(() => {
       this.options.store.finish(completion)
       this.options.cache.addOutbox('finish', payload, completion.now, completion.runId)
     })
     this.conn.patchState({ outboxPending: this.options.cache.outboxCount() })
+  }
+
+  /** Resolves when everything recorded so far survives power loss (one shared fsync; see CacheStore.durable). */
+  durable(): Promise<void> {
+    return this.options.cache.durable()
   }
 
   recordLogs(lines: readonly LogAppend[], limitFor: (runId: string) => number): void {
@@ -247,6 +267,8 @@ export class SharedLink {
 
   private async drainOutbox(): Promise<void> {
     for (;;) {
+      // Entries are written with relaxed commits: none is pushed before it survives power loss.
+      await this.options.cache.durable()
       const entries = this.options.cache.outbox(100)
       if (entries.length === 0) return
       for (const entry of entries) {
@@ -254,12 +276,37 @@ export class SharedLink {
           await this.pushEntry(entry.kind, entry.payload)
         } catch (error) {
           if (isConnectionError(error) || (error instanceof JobdeckError && error.code === 'unavailable')) throw error
+          // A deadlock or serialization failure: the statement may simply be tried again later.
+          if (isTransient(error)) throw error
           // Not an outage: the entry itself cannot be applied. It is reported and dropped, never retried forever.
           console.error(`jobdeck: outbox ${entry.kind} #${entry.id} was refused by the database and dropped: ${describeError(error)}`)
         }
-        this.options.cache.dropOutbox(entry.id)
+        this.dropPushed(entry.id, entry.kind)
       }
     }
+  }
+
+  /**
+   * A fenced finish that changed nothing: silent when this runner had already recorded it (an
+   * entry pushed again after a crash or power loss), reported when another runner took the run over.
+   */
+  private async reportUnrecorded(completion: FinishPayload['completion']): Promise<void> {
+    const owner = await this.queue.runOwner(completion.runId).catch(() => null)
+    if (owner && owner.runnerId === completion.runnerId && owner.status !== 'running') return
+    console.error(
+      `jobdeck: the result of run ${completion.runId} was not recorded: the run was no longer this runner's ` +
+        '(its lease expired and another runner rescued it)',
+    )
+  }
+
+  /**
+   * Drops a pushed entry. Results and enqueues are idempotent in the database (fenced, by id), so
+   * the drop may be lost to power loss: the entry is pushed again and changes nothing. Log lines
+   * are not, so their drop waits for the disk.
+   */
+  private dropPushed(entryId: number, kind: string): void {
+    if (kind === 'logs') this.options.cache.dropOutbox(entryId)
+    else this.options.store.relaxedTx(() => this.options.cache.dropOutbox(entryId))
   }
 
   private async pushEntry(kind: string, payload: string): Promise<void> {
@@ -268,12 +315,7 @@ export class SharedLink {
     } else if (kind === 'finish') {
       const { completion, retryDelays } = JSON.parse(payload) as FinishPayload
       const job = await this.queue.finish({ ...completion, retryDelay: () => null }, retryDelays)
-      if (!job) {
-        console.error(
-          `jobdeck: the result of run ${completion.runId} was not recorded: the run was no longer this runner's ` +
-            '(its lease expired and another runner rescued it)',
-        )
-      }
+      if (!job) await this.reportUnrecorded(completion)
     } else if (kind === 'logs') {
       await this.queue.appendLogs(JSON.parse(payload) as LogAppend[], () => 1024 * 1024)
     }
@@ -286,7 +328,14 @@ export class SharedLink {
     this.pullTimer = null
     await this.pushing?.catch(() => undefined)
     await this.conn.close()
+    this.options.cache.close()
   }
+}
+
+/** Serialization failure or deadlock: the transaction was rolled back and may simply run again. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === '40001' || code === '40P01'
 }
 
 export function pgNewJob(job: NewJob, now: number, index: number): PgNewJob {

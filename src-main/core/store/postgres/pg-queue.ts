@@ -118,6 +118,12 @@ export class PgQueue {
     return job ? jobRow(job) : null
   }
 
+  /** Who holds a run and its status; null when there is no such run. */
+  async runOwner(runId: string): Promise<{ runnerId: string; status: string } | null> {
+    const { rows } = await this.conn.query<{ runner_id: string; status: string }>('SELECT runner_id, status FROM jobdeck.runs WHERE id = $1', [runId])
+    return rows[0] ? { runnerId: rows[0].runner_id, status: rows[0].status } : null
+  }
+
   /** Renews the leases of this runner's runs; returns the ids it still owns. */
   async renewLeases(runnerId: string, runIds: readonly string[], leaseMs: number, now: number, host: string, pid: number, startedAt: number): Promise<string[]> {
     const { rows } = await this.conn.query<{ id: string }>(

@@ -4,6 +4,7 @@
 import type { SqliteStore } from './sqlite-store'
 import type { JobRow, RunRow } from './rows'
 import type { SqliteDatabase } from './open-database'
+import { WalSync } from './wal-sync'
 
 const JOB_COLUMNS = [
   'id', 'type', 'params', 'priority', 'lane', 'status', 'ord', 'attempts', 'failures', 'interruptions', 'created_at',
@@ -39,11 +40,18 @@ function upsertSql(table: 'jobs' | 'runs', columns: readonly string[]): string {
 
 export class CacheStore {
   private readonly stmt
+  private readonly walSync: WalSync
+  private readonly fullSync: boolean
+  /** total_changes() covered by the last completed flush, and by the one requested last. */
+  private flushedMark = 0
+  private requested: { mark: number; done: Promise<void> } | null = null
 
   constructor(
-    db: SqliteDatabase,
+    private readonly db: SqliteDatabase,
     private readonly store: SqliteStore,
   ) {
+    this.fullSync = (db.pragma('synchronous', { simple: true }) as number) >= 2
+    this.walSync = new WalSync(`${db.name}-wal`)
     this.stmt = {
       upsertJob: db.prepare(upsertSql('jobs', JOB_COLUMNS)),
       upsertRun: db.prepare(upsertSql('runs', RUN_COLUMNS)),
@@ -55,13 +63,47 @@ export class CacheStore {
       outbox: db.prepare('SELECT id, kind, payload, created_at AS createdAt FROM outbox ORDER BY id LIMIT ?'),
       dropOutbox: db.prepare('DELETE FROM outbox WHERE id = ?'),
       outboxCount: db.prepare('SELECT count(*) FROM outbox').pluck(),
+      totalChanges: db.prepare('SELECT total_changes()').pluck(),
     }
   }
 
-  /** Writes mirrored rows (jobs first: runs reference them) in one transaction, as one change. */
-  apply(jobs: readonly JobRow[], runs: readonly RunRow[]): void {
+  /**
+   * Writes mirrored rows (jobs first: runs reference them) in one transaction, as one change.
+   * `relaxed`: committed without waiting for the disk (see SqliteStore.relaxedTx), for rows the
+   * shared database already holds durably: power loss can only make the cache re-pull them.
+   */
+  apply(jobs: readonly JobRow[], runs: readonly RunRow[], options: { relaxed?: boolean } = {}): void {
     if (jobs.length === 0 && runs.length === 0) return
-    this.store.tx(() => this.applyInTx(jobs, runs))
+    if (options.relaxed) this.store.relaxedTx(() => this.applyInTx(jobs, runs))
+    else this.store.tx(() => this.applyInTx(jobs, runs))
+  }
+
+  /**
+   * Resolves once every transaction committed so far survives power loss: relaxed commits are
+   * flushed together by one fsync of the WAL on libuv's thread pool (see WalSync), so the event
+   * loop never waits for the disk and results finishing together share one flush.
+   */
+  durable(): Promise<void> {
+    if (!this.fullSync) return Promise.resolve()
+    // Nothing written since a flush that covers it, or a flush asked for after it: no new fsync.
+    const mark = this.stmt.totalChanges.get() as number
+    if (mark <= this.flushedMark) return Promise.resolve()
+    if (this.requested && this.requested.mark >= mark) return this.requested.done
+    const done = this.walSync
+      .sync()
+      .catch(() => {
+        // The WAL could not be flushed directly: a checkpoint syncs it.
+        this.db.pragma('wal_checkpoint(PASSIVE)')
+      })
+      .then(() => {
+        this.flushedMark = Math.max(this.flushedMark, mark)
+      })
+    this.requested = { mark, done }
+    return done
+  }
+
+  close(): void {
+    this.walSync.close()
   }
 
   /** For callers already inside `store.tx` (the outbox entry and the state change commit together). */
