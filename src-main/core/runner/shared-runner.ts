@@ -16,8 +16,8 @@ import { describeError } from '../store/postgres/pg-connection'
 import { toJob, toRun } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { ClaimedRun, LogAppend, RunCompletion, RunnerLockInfo } from '../store/store-types'
-import type { SharedLink } from '../sync/shared-link'
-import type { RowPair } from '../store/postgres/pg-queue'
+import type { RecordedFinish, SharedLink } from '../sync/shared-link'
+import type { PgClaimInput, RowPair } from '../store/postgres/pg-queue'
 import { retryDelay } from './retry-delay'
 import type { ExecutorFactory } from './runner'
 
@@ -85,6 +85,9 @@ export class SharedRunner {
   private tickAgain = false
   private idleWaiters: Array<() => void> = []
   private pendingPushes = 0
+  /** Slots promised to claims in flight (a tick's, or one made with a finish): never claimed twice. */
+  private reserved = 0
+  private readonly pushes = new Set<Promise<void>>()
   private lastState: ReturnType<SharedRunner['state']> | null = null
   private orphansChecked = false
 
@@ -250,37 +253,51 @@ export class SharedRunner {
   }
 
   private async claimLoop(): Promise<void> {
-    const { link } = this.opts
-    if (this.paused || this.drainingFlag || !link.online) return
-    const config = this.opts.config()
-    const room = config.raw.runner.concurrency - this.active.size
-    if (room <= 0) return
-    const gate = this.opts.gate
-    const allowedTypes = [...config.types].filter(([name, type]) => !gate || gate(name, type) === null).map(([name]) => name)
-    const now = this.opts.now()
+    const input = this.nextClaim()
+    if (!input) return
     let claimed
+    this.reserved += input.max
     try {
-      claimed = await link.queue.claim({
-        runnerId: this.runnerId,
-        now,
-        max: room,
-        allowedTypes,
-        lanes: laneLimitSettings(config),
-        leaseMs: this.opts.leaseMs,
-        runIds: Array.from({ length: room }, () => newId(now)),
-      })
+      claimed = await this.opts.link.queue.claim(input)
     } catch (error) {
       if (!(error instanceof JobdeckError && error.code === 'unavailable')) this.opts.log?.(`claim failed: ${describeError(error)}`)
       return
+    } finally {
+      this.reserved -= input.max
     }
+    this.launchClaimed(claimed)
+    if (claimed.length === input.max) this.tickAgain = true
+  }
+
+  /** What this runner may claim now (its free slots, the types its gate lets through), or null. */
+  private nextClaim(): PgClaimInput | null {
+    if (this.paused || this.drainingFlag || this.stopping || !this.opts.link.online) return null
+    const config = this.opts.config()
+    const room = config.raw.runner.concurrency - this.active.size - this.reserved
+    if (room <= 0) return null
+    const gate = this.opts.gate
+    const allowedTypes = [...config.types].filter(([name, type]) => !gate || gate(name, type) === null).map(([name]) => name)
+    const now = this.opts.now()
+    return {
+      runnerId: this.runnerId,
+      now,
+      max: room,
+      allowedTypes,
+      lanes: laneLimitSettings(config),
+      leaseMs: this.opts.leaseMs,
+      runIds: Array.from({ length: room }, () => newId(now)),
+    }
+  }
+
+  /** `cached`: the link wrote them to the cache already. */
+  private launchClaimed(claimed: readonly RowPair[], cached = false): void {
     if (claimed.length === 0) return
     for (const pair of claimed) {
       this.launch({ job: toJob(pair.job), run: toRun(pair.run) })
     }
     // The cache shows the claims at once; the sync would bring them too.
-    this.cacheRows(claimed)
+    if (!cached) this.cacheRows(claimed)
     this.opts.publishChanges()
-    if (claimed.length === room) this.tickAgain = true
   }
 
   private cacheRows(pairs: readonly RowPair[]): void {
@@ -421,25 +438,56 @@ export class SharedRunner {
       startedAt: active.startedAt,
       retryDelay: (failures) => retryDelays[failures - 1] ?? null,
     }
+    let recorded: RecordedFinish | null = null
     try {
-      this.opts.link.recordFinish(completion, retryDelays)
+      recorded = this.opts.link.recordFinish(completion, retryDelays)
     } catch (error) {
       this.opts.log?.(`could not record the result of run ${run.id} locally: ${describeError(error)}`)
     }
     this.pendingPushes++
-    // The result is a relaxed commit: announced and pushed once it survives power loss.
-    void this.opts.link
-      .durable()
-      .then(() => {
-        this.opts.publishChanges()
-        return this.opts.link.pushOutbox()
-      })
+    // The slot this run frees stays with its result until the result is pushed with the next claim.
+    this.reserved++
+    const push = this.pushResult(recorded)
+      .catch((error: unknown) => this.opts.log?.(`could not push the result of run ${run.id}: ${describeError(error)}`))
       .finally(() => {
         this.pendingPushes--
+        this.pushes.delete(push)
         this.tick()
         this.checkIdle()
       })
+    this.pushes.add(push)
     this.emitState()
+  }
+
+  /**
+   * A recorded result is pushed at once with the claim of the next runs in the same statement,
+   * into the slots free at that moment, and announced once it survives power loss: in
+   * PostgreSQL, or (not pushed: offline) in the local outbox once its WAL is flushed.
+   */
+  private async pushResult(recorded: RecordedFinish | null): Promise<void> {
+    const { link } = this.opts
+    let held = 1
+    try {
+      if (!recorded) {
+        this.opts.publishChanges()
+        await link.pushOutbox()
+        return
+      }
+      // The held slot and any other free one go to the claim made with this finish.
+      this.reserved -= held
+      held = 0
+      const next = this.nextClaim()
+      if (next) held = next.max
+      this.reserved += held
+      const { pushed, claimed } = await link.pushFinish(recorded, next)
+      this.reserved -= held
+      held = 0
+      if (!pushed) await link.durable()
+      this.opts.publishChanges()
+      this.launchClaimed(claimed, true)
+    } finally {
+      this.reserved -= held
+    }
   }
 
   async pause(): Promise<void> {
@@ -497,6 +545,8 @@ export class SharedRunner {
     for (const timer of this.timers) clearInterval(timer)
     this.timers = []
     await this.ticking?.catch(() => undefined)
+    // Results being pushed may bring claimed runs with them: let them arrive, then stop them too.
+    await Promise.all([...this.pushes])
     const running = [...this.active.values()]
     for (const active of running) this.cancelLocal(active.claimed.run.id, 'shutdown')
     await Promise.all(running.map((a) => a.done))

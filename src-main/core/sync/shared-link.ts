@@ -9,7 +9,7 @@ import type { Job, Priority } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
 import { migratePg } from '../store/postgres/pg-schema'
 import { describeError, isConnectionError, PgConnection } from '../store/postgres/pg-connection'
-import { PgQueue, type PgNewJob, type RowPair } from '../store/postgres/pg-queue'
+import { PgQueue, type PgClaimInput, type PgNewJob, type RowPair } from '../store/postgres/pg-queue'
 import type { CacheStore } from '../store/sqlite/cache-store'
 import { toJob, type JobRow } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
@@ -55,6 +55,11 @@ export class SharedLink {
   private pollTimer: NodeJS.Timeout | null = null
   private pullTimer: NodeJS.Timeout | null = null
   private pushing: Promise<void> | null = null
+  /**
+   * Outbox entries someone is pushing: the drain's current entry, and each result from
+   * recordFinish until its pushFinish is done. Never pushed twice at once.
+   */
+  private readonly inFlight = new Set<number>()
   private readonly describe: string
 
   constructor(private readonly options: SharedLinkOptions) {
@@ -225,23 +230,69 @@ export class SharedLink {
   // ── outbox ───────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Records a finished run locally and in the outbox in one SQLite transaction. A relaxed commit:
-   * it survives a crash of this process at once, power loss once `durable()` resolved; nothing is
-   * pushed (the drain waits for it) or announced (the runner waits) before that.
+   * Records a finished run locally and in the outbox in one SQLite transaction; returns the
+   * outbox entry, which the caller must hand to `pushFinish` (the drain leaves it alone until
+   * then). The commit survives a crash of this process at once; power loss once `durable()`
+   * resolved, or once the result is in PostgreSQL. It is announced only after one of the two.
    */
-  recordFinish(completion: RunCompletion, retryDelays: Array<number | null>): void {
+  recordFinish(completion: RunCompletion, retryDelays: Array<number | null>): RecordedFinish {
     const { retryDelay: _ignored, ...plain } = completion
     const payload: FinishPayload = { completion: plain, retryDelays }
-    this.options.store.relaxedTx(() => {
+    const entryId = this.options.store.relaxedTx(() => {
       this.options.store.finish(completion)
-      this.options.cache.addOutbox('finish', payload, completion.now, completion.runId)
+      return this.options.cache.addOutbox('finish', payload, completion.now, completion.runId)
     })
-    this.conn.patchState({ outboxPending: this.options.cache.outboxCount() })
+    this.inFlight.add(entryId)
+    return { entryId, payload }
   }
 
   /** Resolves when everything recorded so far survives power loss (one shared fsync; see CacheStore.durable). */
   durable(): Promise<void> {
     return this.options.cache.durable()
+  }
+
+  /**
+   * The runner's hot path: pushes one recorded result at once and, with `next`, claims the next
+   * runs in the same statement (one round trip, one commit). Returns the runs claimed (already
+   * in the cache) and whether the result was pushed. Once PostgreSQL committed it the result
+   * survives power loss there, so the local commits need no fsync of their own: the entry's drop
+   * and the claims are written relaxed too. Whatever goes wrong leaves the entry in the outbox for
+   * the drain, which waits out outages and reports refusals, as for results recorded offline.
+   */
+  async pushFinish(recorded: RecordedFinish, next: PgClaimInput | null): Promise<{ pushed: boolean; claimed: RowPair[] }> {
+    const { entryId, payload } = recorded
+    let claimed: RowPair[] = []
+    let pushed = false
+    if (this.online) {
+      try {
+        const completion = { ...payload.completion, retryDelay: () => null }
+        const result = next
+          ? await this.queue.finishAndClaim(completion, payload.retryDelays, next)
+          : { job: await this.queue.finish(completion, payload.retryDelays), claimed: [] }
+        claimed = result.claimed
+        pushed = true
+        if (!result.job) await this.reportUnrecorded(payload.completion)
+      } catch {
+        // An outage (the connection announces it and retries) or a refusal: the drain decides.
+      }
+    }
+    if (pushed) {
+      this.options.store.relaxedTx(() => {
+        this.options.cache.dropOutbox(entryId)
+        if (claimed.length > 0) {
+          this.options.cache.applyInTx(
+            claimed.map((p) => p.job),
+            claimed.map((p) => p.run),
+          )
+        }
+      })
+    }
+    this.inFlight.delete(entryId)
+    if (!pushed) {
+      this.conn.patchState({ outboxPending: this.options.cache.outboxCount() })
+      if (this.online) void this.pushOutbox()
+    }
+    return { pushed, claimed }
   }
 
   recordLogs(lines: readonly LogAppend[], limitFor: (runId: string) => number): void {
@@ -269,9 +320,12 @@ export class SharedLink {
     for (;;) {
       // Entries are written with relaxed commits: none is pushed before it survives power loss.
       await this.options.cache.durable()
-      const entries = this.options.cache.outbox(100)
+      const entries = this.options.cache.outbox(100 + this.inFlight.size).filter((e) => !this.inFlight.has(e.id))
       if (entries.length === 0) return
       for (const entry of entries) {
+        // pushFinish may have pushed it since the list was read.
+        if (this.inFlight.has(entry.id) || !this.options.cache.hasOutbox(entry.id)) continue
+        this.inFlight.add(entry.id)
         try {
           await this.pushEntry(entry.kind, entry.payload)
         } catch (error) {
@@ -280,6 +334,8 @@ export class SharedLink {
           if (isTransient(error)) throw error
           // Not an outage: the entry itself cannot be applied. It is reported and dropped, never retried forever.
           console.error(`jobdeck: outbox ${entry.kind} #${entry.id} was refused by the database and dropped: ${describeError(error)}`)
+        } finally {
+          this.inFlight.delete(entry.id)
         }
         this.dropPushed(entry.id, entry.kind)
       }
@@ -330,6 +386,12 @@ export class SharedLink {
     await this.conn.close()
     this.options.cache.close()
   }
+}
+
+/** A result in the outbox, as `recordFinish` wrote it. */
+export interface RecordedFinish {
+  entryId: number
+  payload: FinishPayload
 }
 
 /** Serialization failure or deadlock: the transaction was rolled back and may simply run again. */

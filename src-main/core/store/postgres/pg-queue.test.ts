@@ -126,6 +126,37 @@ describe('PgQueue', () => {
     expect(afterSecond?.error).toBe('boom')
   })
 
+  it('finishes a run and claims the next in one statement: the lane it frees counts as free, fencing holds', async () => {
+    const only = { allowedTypes: ['combo'] }
+    const [a, b, c] = [job('combo-lane', 'combo'), job('combo-lane', 'combo'), job('combo-lane', 'combo')]
+    await queue.enqueue([a, b, c])
+    const [first] = await queue.claim(claimInput('r1', 1, only))
+    expect(first?.job.id).toBe(a.id)
+    // The lane's limit is 1 and its one slot is a's: only finishing a frees it, in the same statement.
+    const next = await queue.finishAndClaim(completion(first?.run.id ?? '', 'r1'), [null], claimInput('r1', 2, only))
+    expect(next.job?.id).toBe(a.id)
+    expect(next.job?.status).toBe('succeeded')
+    expect(next.claimed.map((p) => p.job.id)).toEqual([b.id])
+    expect(next.claimed[0]?.run.runner_id).toBe('r1')
+    // Another runner's run does not free the lane for r2, and r2 cannot finish it.
+    const foreign = await queue.finishAndClaim(completion(next.claimed[0]?.run.id ?? '', 'r2'), [null], claimInput('r2', 2, only))
+    expect(foreign).toEqual({ job: null, claimed: [] })
+    // A run already finished frees nothing twice.
+    const again = await queue.finishAndClaim(completion(first?.run.id ?? '', 'r1'), [null], claimInput('r1', 2, only))
+    expect(again).toEqual({ job: null, claimed: [] })
+    const last = await queue.finishAndClaim(completion(next.claimed[0]?.run.id ?? '', 'r1'), [null], claimInput('r1', 2, only))
+    expect(last.claimed.map((p) => p.job.id)).toEqual([c.id])
+  })
+
+  it('concurrent claims in one lane wait for each other instead of skipping it: the lane fills exactly to its limit', async () => {
+    const only = { allowedTypes: ['crowd'], lanes: { exact: { crowd: 3 }, patterns: [] as Array<[string, number]> } }
+    await queue.enqueue(Array.from({ length: 10 }, () => job('crowd', 'crowd')))
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => queue.claim(claimInput(`c${i}`, 1, only))))
+    expect(claims.flat()).toHaveLength(3)
+    const { rows } = await conn.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobdeck.runs WHERE lane = 'crowd' AND status = 'running'`)
+    expect(rows[0]?.n).toBe(3)
+  })
+
   it('counter shards of sessions that ended fold into shard 0; the sums stay exact', async () => {
     const before = await queue.counts()
     const other = new pg.Client({ connectionString: db.url })

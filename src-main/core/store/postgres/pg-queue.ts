@@ -94,18 +94,25 @@ export class PgQueue {
     if (input.max <= 0 || input.allowedTypes.length === 0) return []
     const { rows } = await this.conn.query<{ job: unknown; run: unknown }>(
       'SELECT job, run FROM jobdeck.claim($1, $2, $3, $4, $5, $6, $7, $8)',
-      [
-        input.runnerId,
-        input.now,
-        input.max,
-        input.allowedTypes,
-        JSON.stringify(input.lanes.exact),
-        JSON.stringify(input.lanes.patterns.map(([glob, limit]) => [likePattern(glob), limit])),
-        input.leaseMs,
-        input.runIds,
-      ],
+      [input.runnerId, input.now, ...claimArgs(input)],
     )
     return rows.map((r) => ({ job: jobRow(r.job), run: runRow(r.run) }))
+  }
+
+  /**
+   * A fenced finish and the claim of up to `next.max` runs in one statement (one round trip,
+   * one commit). `job` is null when the run was no longer this runner's; the claims stand either way.
+   */
+  async finishAndClaim(c: RunCompletion, retryDelays: Array<number | null>, next: PgClaimInput): Promise<{ job: JobRow | null; claimed: RowPair[] }> {
+    if (next.max <= 0 || next.allowedTypes.length === 0) return { job: await this.finish(c, retryDelays), claimed: [] }
+    const { rows } = await this.conn.query<{ finished: unknown; job: unknown; run: unknown }>(
+      `SELECT finished, job, run FROM jobdeck.finish_and_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+        $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+      [...finishArgs(c, retryDelays), ...claimArgs(next)],
+    )
+    const claimed = rows.filter((r) => r.job !== null).map((r) => ({ job: jobRow(r.job), run: runRow(r.run) }))
+    const finished = rows.find((r) => r.job === null)?.finished
+    return { job: finished ? jobRow(finished) : null, claimed }
   }
 
   /** Fenced: null when the run is no longer this runner's (rescued, or already finished). */
@@ -368,6 +375,18 @@ async function trimLog(client: pg.PoolClient, runId: string, excess: number): Pr
     UPDATE jobdeck.runs SET log_bytes = log_bytes - (SELECT bytes FROM cut), log_truncated = 1 WHERE id = $1`,
     [runId, excess],
   )
+}
+
+/** claim()'s arguments after the runner id and the time. */
+function claimArgs(input: PgClaimInput): unknown[] {
+  return [
+    input.max,
+    input.allowedTypes,
+    JSON.stringify(input.lanes.exact),
+    JSON.stringify(input.lanes.patterns.map(([glob, limit]) => [likePattern(glob), limit])),
+    input.leaseMs,
+    input.runIds,
+  ]
 }
 
 export function finishArgs(c: RunCompletion, retryDelays: Array<number | null>): unknown[] {

@@ -62,6 +62,7 @@ export class CacheStore {
       addOutbox: db.prepare('INSERT INTO outbox (kind, ref, payload, created_at) VALUES (?, ?, ?, ?)'),
       outbox: db.prepare('SELECT id, kind, payload, created_at AS createdAt FROM outbox ORDER BY id LIMIT ?'),
       dropOutbox: db.prepare('DELETE FROM outbox WHERE id = ?'),
+      hasOutbox: db.prepare('SELECT 1 FROM outbox WHERE id = ?').pluck(),
       outboxCount: db.prepare('SELECT count(*) FROM outbox').pluck(),
       totalChanges: db.prepare('SELECT total_changes()').pluck(),
     }
@@ -132,9 +133,13 @@ export class CacheStore {
     this.stmt.setMeta.run(key, value)
   }
 
-  /** `ref`: the run a finish is about. */
-  addOutbox(kind: OutboxKind, payload: unknown, now: number, ref: string | null = null): void {
-    this.stmt.addOutbox.run(kind, ref, JSON.stringify(payload), now)
+  /** `ref`: the run a finish is about. Returns the entry's id. */
+  addOutbox(kind: OutboxKind, payload: unknown, now: number, ref: string | null = null): number {
+    return Number(this.stmt.addOutbox.run(kind, ref, JSON.stringify(payload), now).lastInsertRowid)
+  }
+
+  hasOutbox(id: number): boolean {
+    return this.stmt.hasOutbox.get(id) !== undefined
   }
 
   outbox(limit: number): OutboxEntry[] {
