@@ -97,3 +97,8 @@ export function formatShortDuration(ms: number): string {
     .map(([value, unit]) => `${value}${unit}`)
     .join(' ')
 }
+
+/** A run that failed before or outside its executor's own reporting (no type, executor threw). */
+export function failedResult(error: string): ExecutionResult {
+  return { outcome: 'failed', exitCode: null, signal: null, error, timedOut: false, itemsOk: null, itemsFailed: null }
+}

@@ -9,8 +9,10 @@ import type { EventBus } from '../events/event-bus'
 import type { ExecutionResult, Executor } from '../executors/types'
 import { findProcessesWithEnv, isAlive, killTree, processStartTime } from '../process/process-tree'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import type { ClaimInput, ClaimedRun, LogAppend, RunCompletion, RunnerLockInfo } from '../store/store-types'
+import type { ClaimInput, ClaimedRun, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import { retryDelay } from './retry-delay'
+import { LogBatcher } from './log-batcher'
+import { failedResult } from '../executors/outcome'
 
 export type ExecutorFactory = (typeName: string, type: JobTypeConfig) => Executor
 
@@ -71,10 +73,9 @@ export class Runner {
   private readonly opts: Required<Omit<RunnerOptions, 'gate' | 'usageOf'>> & Pick<RunnerOptions, 'gate' | 'usageOf'>
   private dispatchListener: ((run: Run, claimToStartMs: number) => void) | null = null
   private readonly active = new Map<string, ActiveRun>()
-  private logBuffer: LogAppend[] = []
+  private readonly logs: LogBatcher
   private timers: NodeJS.Timeout[] = []
   private wakeTimer: NodeJS.Timeout | null = null
-  private logTimer: NodeJS.Timeout | null = null
   private dataVersion = -1
   private paused = false
   private drainingFlag = false
@@ -95,6 +96,12 @@ export class Runner {
       ...options,
     }
     this.runnerId = `${os.hostname()}:${process.pid}:${Date.now().toString(36)}`
+    this.logs = new LogBatcher({
+      events: this.opts.events,
+      write: (batch) => this.opts.store.appendLogs(batch, (runId) => this.active.get(runId)?.logLimit ?? 1024 * 1024),
+      now: this.opts.now,
+      flushMs: this.opts.logFlushMs,
+    })
   }
 
   /** Reports, per run, the time from its claim to the executor starting the work (dispatch latency). */
@@ -323,25 +330,9 @@ export class Runner {
           },
           onLog: (stream, text) => this.onLog(run.id, stream, text),
         })
-      : Promise.resolve<ExecutionResult>({
-          outcome: 'failed',
-          exitCode: null,
-          signal: null,
-          error: `type ${job.type} is not in the config any more`,
-          timedOut: false,
-          itemsOk: null,
-          itemsFailed: null,
-        })
+      : Promise.resolve(failedResult(`type ${job.type} is not in the config any more`))
     active.done = execution
-      .catch((error: unknown): ExecutionResult => ({
-        outcome: 'failed',
-        exitCode: null,
-        signal: null,
-        error: `executor failed: ${(error as Error).message}`,
-        timedOut: false,
-        itemsOk: null,
-        itemsFailed: null,
-      }))
+      .catch((error: unknown) => failedResult(`executor failed: ${(error as Error).message}`))
       .then((result) => this.complete(active, result, type))
   }
 
@@ -368,21 +359,11 @@ export class Runner {
   }
 
   private onLog(runId: string, stream: LogStream, text: string): void {
-    this.logBuffer.push({ runId, stream, at: this.opts.now(), text })
-    if (this.logBuffer.length >= 1000) this.flushLogs()
-    else this.logTimer ??= setTimeout(() => this.flushLogs(), this.opts.logFlushMs)
+    this.logs.add(runId, stream, text)
   }
 
   private flushLogs(): void {
-    if (this.logTimer) clearTimeout(this.logTimer)
-    this.logTimer = null
-    if (this.logBuffer.length === 0) return
-    const batch = this.logBuffer
-    this.logBuffer = []
-    this.opts.store.appendLogs(batch, (runId) => this.active.get(runId)?.logLimit ?? 1024 * 1024)
-    this.opts.events.emit('run.log', {
-      lines: batch.map((l) => ({ runId: l.runId, stream: l.stream, at: new Date(l.at).toISOString(), text: l.text })),
-    })
+    this.logs.flush()
   }
 
   private complete(active: ActiveRun, result: ExecutionResult, type: JobTypeConfig | undefined): void {

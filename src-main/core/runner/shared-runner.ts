@@ -15,10 +15,12 @@ import { findProcessesWithEnv, isAlive, killTree, processStartTime } from '../pr
 import { describeError } from '../store/postgres/pg-connection'
 import { toJob, toRun } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import type { ClaimedRun, LogAppend, RunCompletion, RunnerLockInfo } from '../store/store-types'
+import type { ClaimedRun, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import type { RecordedFinish, SharedLink } from '../sync/shared-link'
 import type { PgClaimInput, RowPair } from '../store/postgres/pg-queue'
 import { retryDelay } from './retry-delay'
+import { LogBatcher } from './log-batcher'
+import { failedResult } from '../executors/outcome'
 import type { ExecutorFactory } from './runner'
 
 export interface SharedRunnerOptions {
@@ -74,8 +76,7 @@ export class SharedRunner {
   private readonly opts: SharedRunnerOptions & { pollMs: number; heartbeatMs: number; lockStaleMs: number; now: () => number }
   private readonly active = new Map<string, ActiveRun>()
   private readonly startedAt: number
-  private logBuffer: LogAppend[] = []
-  private logTimer: NodeJS.Timeout | null = null
+  private readonly logs: LogBatcher
   private timers: NodeJS.Timeout[] = []
   private paused = false
   private drainingFlag = false
@@ -95,6 +96,12 @@ export class SharedRunner {
     this.opts = { pollMs: 1_000, heartbeatMs: Math.max(200, Math.floor(options.leaseMs / 3)), lockStaleMs: 15_000, now: Date.now, ...options }
     this.startedAt = this.opts.now()
     this.runnerId = `${os.hostname()}:${process.pid}:${this.startedAt.toString(36)}`
+    this.logs = new LogBatcher({
+      events: this.opts.events,
+      write: (batch) => this.opts.link.recordLogs(batch, (runId) => this.active.get(runId)?.logLimit ?? 1024 * 1024),
+      now: this.opts.now,
+      flushMs: this.opts.logFlushMs ?? 200,
+    })
   }
 
   get isPaused(): boolean {
@@ -354,27 +361,9 @@ export class SharedRunner {
           },
           onLog: (stream, text) => this.onLog(run.id, stream, text),
         })
-      : Promise.resolve({
-          outcome: 'failed',
-          exitCode: null,
-          signal: null,
-          error: `type ${job.type} is not in this instance's config; add it, or run it from an instance that has it`,
-          timedOut: false,
-          itemsOk: null,
-          itemsFailed: null,
-        })
+      : Promise.resolve(failedResult(`type ${job.type} is not in this instance's config; add it, or run it from an instance that has it`))
     active.done = execution
-      .catch(
-        (error: unknown): ExecutionResult => ({
-          outcome: 'failed',
-          exitCode: null,
-          signal: null,
-          error: `executor failed: ${(error as Error).message}`,
-          timedOut: false,
-          itemsOk: null,
-          itemsFailed: null,
-        }),
-      )
+      .catch((error: unknown) => failedResult(`executor failed: ${(error as Error).message}`))
       .then((result) => this.complete(active, result, type))
   }
 
@@ -394,21 +383,11 @@ export class SharedRunner {
   }
 
   private onLog(runId: string, stream: LogStream, text: string): void {
-    this.logBuffer.push({ runId, stream, at: this.opts.now(), text })
-    if (this.logBuffer.length >= 1000) this.flushLogs()
-    else this.logTimer ??= setTimeout(() => this.flushLogs(), this.opts.logFlushMs ?? 200)
+    this.logs.add(runId, stream, text)
   }
 
   private flushLogs(): void {
-    if (this.logTimer) clearTimeout(this.logTimer)
-    this.logTimer = null
-    if (this.logBuffer.length === 0) return
-    const batch = this.logBuffer
-    this.logBuffer = []
-    this.opts.link.recordLogs(batch, (runId) => this.active.get(runId)?.logLimit ?? 1024 * 1024)
-    this.opts.events.emit('run.log', {
-      lines: batch.map((l) => ({ runId: l.runId, stream: l.stream, at: new Date(l.at).toISOString(), text: l.text })),
-    })
+    this.logs.flush()
   }
 
   private complete(active: ActiveRun, result: ExecutionResult, type: JobTypeConfig | undefined): void {
