@@ -27,7 +27,7 @@ const TYPES = 20
 const SPACING_MS = 2_500
 
 /** 1M jobs and one finished run each, in slices of 100k (one transaction each, so `tx` varies). */
-async function build(client: pg.Client): Promise<void> {
+export async function buildSyncData(client: pg.Client): Promise<void> {
   await client.query('ALTER TABLE jobdeck.jobs DISABLE TRIGGER jobs_counted')
   const base = Date.now() - RUNS * SPACING_MS
   const slice = 100_000
@@ -63,7 +63,7 @@ async function build(client: pg.Client): Promise<void> {
 }
 
 const select = (table: 'jobs' | 'runs'): string =>
-  `SELECT ${(table === 'jobs' ? CacheStore.jobColumns : CacheStore.runColumns).join(', ')}, tx::text FROM jobdeck.${table}`
+  `SELECT ${(table === 'jobs' ? CacheStore.jobColumns : CacheStore.runColumns).join(', ')}, tx::text AS tx_text FROM jobdeck.${table}`
 
 /** (a) The sync's own reads, nothing written: keyset batches of array rows in one snapshot. */
 async function keysetRead(client: pg.Client): Promise<number> {
@@ -167,7 +167,7 @@ export async function benchPgSync(): Promise<PgSyncFigures> {
     try {
       const t0 = performance.now()
       await migratePg(client, db.name)
-      await build(client)
+      await buildSyncData(client)
       const buildSeconds = (performance.now() - t0) / 1000
       // Warm the server's cache the same way for every reader: one read first, not timed.
       await keysetRead(client)

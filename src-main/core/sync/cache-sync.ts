@@ -135,7 +135,11 @@ export class CacheSync {
   ): Promise<{ total: number; held: unknown[][] | null; saved: Position }> {
     const key = `pg_pos_${table}`
     const batch = this.options.batch ?? 5_000
-    const text = `SELECT ${columns.join(', ')}, tx::text FROM jobdeck.${table}
+    // The text copy of tx needs a name of its own: as \`tx\` it would be what ORDER BY sorts by
+    // (output names come first), text order ('10' before '9') against the keyset's numeric
+    // comparison, which skipped rows across batches and sorted the whole rest of the table for
+    // every batch instead of walking the (tx, id) index.
+    const text = `SELECT ${columns.join(', ')}, tx::text AS tx_text FROM jobdeck.${table}
       WHERE (tx, id) > ($1::xid8, $2) ORDER BY tx, id LIMIT ${batch}`
     const fetch = (from: Position): Promise<pg.QueryResult<unknown[]>> =>
       client.query<unknown[]>({ text, values: [from.tx, from.id], rowMode: 'array' })

@@ -1,0 +1,75 @@
+// The cache sync against a real PostgreSQL database, without the rest of shared mode: what a
+// pull reads, in which order, and what it leaves in SQLite.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { postgresRuntimeSchema } from '../../../src-shared/config-schema'
+import { PgConnection } from '../store/postgres/pg-connection'
+import { migratePg } from '../store/postgres/pg-schema'
+import { CacheStore } from '../store/sqlite/cache-store'
+import { openDatabase } from '../store/sqlite/open-database'
+import { SqliteStore } from '../store/sqlite/sqlite-store'
+import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
+import { CacheSync } from './cache-sync'
+
+let db: TestDatabase
+let conn: PgConnection
+const dirs: string[] = []
+
+beforeAll(async () => {
+  db = await createTestDatabase('jobdeck_sync')
+  conn = new PgConnection({ config: postgresRuntimeSchema.parse({ url: db.url }), source: 'config' })
+  const client = await conn.pool.connect()
+  await migratePg(client, db.name)
+  client.release()
+})
+
+afterAll(async () => {
+  await conn?.close()
+  await db?.drop()
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+function freshCache(): { sqlite: ReturnType<typeof openDatabase>; sync: (batch: number) => CacheSync; close(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-sync-test-'))
+  dirs.push(dir)
+  const sqlite = openDatabase(path.join(dir, 'jobdeck.db'))
+  const store = new SqliteStore(sqlite)
+  const cache = new CacheStore(sqlite, store)
+  return {
+    sqlite,
+    sync: (batch) => new CacheSync(conn, cache, store, { batch }),
+    close() {
+      cache.close()
+      store.close()
+      sqlite.close()
+    },
+  }
+}
+
+async function addJobs(ids: string[], tx: string): Promise<void> {
+  await conn.query(
+    `INSERT INTO jobdeck.jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, tx)
+     SELECT id, 'work', '{}', 0, 'default', 'queued', 0, 0, 0, $2::xid8 FROM unnest($1::text[]) AS id`,
+    [ids, tx],
+  )
+}
+
+describe('CacheSync', () => {
+  it('reads rows in numeric transaction order across batches, also where the ids change digits (9 before 10)', async () => {
+    // Transaction ids 9 and 10: as text '10' sorts before '9', and a pull ordering by the text
+    // would end a batch inside tx 10 and then never read tx 9.
+    await addJobs(['a9-1', 'a9-2'], '9')
+    await addJobs(['a10-1', 'a10-2', 'a10-3'], '10')
+    const cache = freshCache()
+    try {
+      const result = await cache.sync(2).pull()
+      expect(result.jobs).toBe(5)
+      const ids = cache.sqlite.prepare('SELECT id FROM jobs ORDER BY id').pluck().all()
+      expect(ids).toEqual(['a10-1', 'a10-2', 'a10-3', 'a9-1', 'a9-2'])
+    } finally {
+      cache.close()
+    }
+  })
+})
