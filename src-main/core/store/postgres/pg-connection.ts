@@ -102,8 +102,10 @@ export class PgConnection {
 
   constructor(private readonly options: PgConnectionOptions) {
     this.pool = new pg.Pool({ ...clientConfig(options.config, options.password), max: options.config.poolSize })
-    // An idle client losing its server must not crash the process: the next query notices.
+    // A client losing its server must not crash the process, idle in the pool or checked out
+    // between two queries (node emits 'error' on it then, with no query to reject).
     this.pool.on('error', (error) => this.lost(error))
+    this.pool.on('connect', (client) => client.on('error', (error) => this.lost(error)))
     this.stateValue = {
       mode: 'shared',
       status: 'connecting',
