@@ -36,7 +36,7 @@ export async function buildSyncData(client: pg.Client): Promise<void> {
     // Every 40th run failed (with an error to search), every 300th partial; durations 0.2–60 s.
     const rows = `FROM generate_series(${lo}, ${hi}) AS i,
       LATERAL (SELECT ${base}::bigint + i::bigint * ${SPACING_MS} AS t,
-        200 + (i * 7919) % 60000 AS dur,
+        200 + (i::bigint * 7919) % 60000 AS dur,
         CASE WHEN i % 40 = 0 THEN 'failed' WHEN i % 300 = 0 THEN 'partial' ELSE 'succeeded' END AS st,
         '01J' || lpad(i::text, 23, '0') AS n) v`
     await client.query(`INSERT INTO jobdeck.jobs (id, type, params, priority, lane, status, ord, attempts, failures,

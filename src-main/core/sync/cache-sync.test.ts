@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresRuntimeSchema } from '../../../src-shared/config-schema'
 import { PgConnection } from '../store/postgres/pg-connection'
 import { migratePg } from '../store/postgres/pg-schema'
-import { CacheStore } from '../store/sqlite/cache-store'
+import { CacheStore, DEFERRABLE_INDEXES } from '../store/sqlite/cache-store'
 import { openDatabase } from '../store/sqlite/open-database'
 import { SqliteStore } from '../store/sqlite/sqlite-store'
 import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
@@ -31,7 +31,13 @@ afterAll(async () => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true })
 })
 
-function freshCache(): { sqlite: ReturnType<typeof openDatabase>; sync: (batch: number) => CacheSync; close(): void } {
+function freshCache(): {
+  sqlite: ReturnType<typeof openDatabase>
+  store: SqliteStore
+  cache: CacheStore
+  sync: (batch: number) => CacheSync
+  close(): void
+} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-sync-test-'))
   dirs.push(dir)
   const sqlite = openDatabase(path.join(dir, 'jobdeck.db'))
@@ -39,6 +45,8 @@ function freshCache(): { sqlite: ReturnType<typeof openDatabase>; sync: (batch: 
   const cache = new CacheStore(sqlite, store)
   return {
     sqlite,
+    store,
+    cache,
     sync: (batch) => new CacheSync(conn, cache, store, { batch }),
     close() {
       cache.close()
@@ -71,5 +79,53 @@ describe('CacheSync', () => {
     } finally {
       cache.close()
     }
+  })
+
+  it('a first pull of several batches drops the deferrable indexes while it loads and builds them again, the same as before', async () => {
+    const cache = freshCache()
+    const indexes = (): string[] =>
+      cache.sqlite
+        .prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('jobs', 'runs') AND sql IS NOT NULL ORDER BY name`)
+        .pluck()
+        .all() as string[]
+    try {
+      const before = indexes()
+      const seen: number[] = []
+      const sync = new CacheSync(conn, cache.cache, cache.store, {
+        batch: 2,
+        onProgress: () => seen.push(indexes().length),
+      })
+      await sync.pull()
+      // Fewer indexes while loading, all of them (with the same definitions) afterwards.
+      expect(Math.min(...seen)).toBe(before.length - DEFERRABLE_INDEXES.jobs.length)
+      expect(indexes()).toEqual(before)
+      expect(cache.cache.meta('deferred_indexes')).toBeNull()
+    } finally {
+      cache.close()
+    }
+  })
+
+  it('indexes a bulk load dropped are built again when the cache is opened after a crash', () => {
+    const cache = freshCache()
+    try {
+      const count = (): number => cache.sqlite.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index'`).pluck().get() as number
+      const before = count()
+      cache.cache.deferIndexes('runs')
+      cache.cache.deferIndexes('jobs')
+      expect(count()).toBe(before - DEFERRABLE_INDEXES.runs.length - DEFERRABLE_INDEXES.jobs.length)
+      // The process dies here; the next one opens the cache.
+      const reopened = new CacheStore(cache.sqlite, cache.store)
+      expect(count()).toBe(before)
+      expect(reopened.meta('deferred_indexes')).toBeNull()
+    } finally {
+      cache.close()
+    }
+  })
+
+  it('no deferrable index is named by INDEXED BY in the store (such a statement would fail while it is missing)', () => {
+    const source = fs.readFileSync(new URL('../store/sqlite/sqlite-store.ts', import.meta.url), 'utf8')
+    const named = [...source.matchAll(/INDEXED BY (\w+)/g)].map((m) => m[1])
+    expect(named.length).toBeGreaterThan(0)
+    for (const name of [...DEFERRABLE_INDEXES.jobs, ...DEFERRABLE_INDEXES.runs]) expect(named).not.toContain(name)
   })
 })

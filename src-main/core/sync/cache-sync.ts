@@ -48,7 +48,7 @@ export class CacheSync {
     private readonly conn: PgConnection,
     private readonly cache: CacheStore,
     private readonly store: SqliteStore,
-    private readonly options: { batch?: number; onProgress?: (rows: number) => void } = {},
+    private readonly options: { batch?: number; onProgress?: (rows: number) => void; deferIndexes?: boolean } = {},
   ) {}
 
   /** Pulls everything past the saved positions; concurrent calls share one pull plus one more. */
@@ -144,28 +144,40 @@ export class CacheSync {
     const fetch = (from: Position): Promise<pg.QueryResult<unknown[]>> =>
       client.query<unknown[]>({ text, values: [from.tx, from.id], rowMode: 'array' })
     let position = parsePosition(this.cache.meta(key))
+    const initial = position.tx === START.tx && position.id === START.id
     let pending = fetch(position)
     let total = 0
-    for (;;) {
-      const { rows } = await pending
-      if (rows.length === 0) break
-      const last = rows[rows.length - 1] as unknown[]
-      const next: Position = { tx: String(last[columns.length]), id: String(last[0]) }
-      const values = rows.map((row) => row.slice(0, columns.length))
-      if (total === 0 && rows.length < batch) {
-        // Past the horizon only within this snapshot: start from the horizon next time.
-        return { total: rows.length, held: values, saved: minPosition(next, horizon) }
+    let deferred = false
+    try {
+      for (;;) {
+        const { rows } = await pending
+        if (rows.length === 0) break
+        const last = rows[rows.length - 1] as unknown[]
+        const next: Position = { tx: String(last[columns.length]), id: String(last[0]) }
+        const values = rows.map((row) => row.slice(0, columns.length))
+        if (total === 0 && rows.length < batch) {
+          // Past the horizon only within this snapshot: start from the horizon next time.
+          return { total: rows.length, held: values, saved: minPosition(next, horizon) }
+        }
+        if (rows.length === batch) pending = fetch(next)
+        // A first pull of more than one batch is a bulk load: indexes are built once at the end.
+        if (initial && !deferred && rows.length === batch && (this.options.deferIndexes ?? true)) {
+          this.cache.deferIndexes(table)
+          deferred = true
+        }
+        this.store.relaxedTx(() => {
+          if (table === 'jobs') this.cache.applyArraysInTx(values, [])
+          else this.cache.applyArraysInTx([], values)
+          this.cache.setMeta(key, formatPosition(minPosition(next, horizon)))
+        })
+        position = next
+        total += rows.length
+        this.options.onProgress?.(total)
+        if (rows.length < batch) break
       }
-      if (rows.length === batch) pending = fetch(next)
-      this.store.relaxedTx(() => {
-        if (table === 'jobs') this.cache.applyArraysInTx(values, [])
-        else this.cache.applyArraysInTx([], values)
-        this.cache.setMeta(key, formatPosition(minPosition(next, horizon)))
-      })
-      position = next
-      total += rows.length
-      this.options.onProgress?.(total)
-      if (rows.length < batch) break
+    } finally {
+      // Also when the pull failed half-way: the next pull resumes with every index in place.
+      if (deferred) await this.cache.restoreIndexes()
     }
     return { total, held: null, saved: minPosition(position, horizon) }
   }

@@ -17,6 +17,18 @@ const RUN_COLUMNS = [
   'items_failed', 'runner_id', 'pid', 'pid_start', 'log_bytes', 'log_truncated', 'peak_rss_bytes', 'cpu_seconds',
 ] as const
 
+/**
+ * Secondary indexes an initial sync may drop while it bulk-loads and build again at the end:
+ * maintaining them row by row is two thirds of the cost of writing runs (13 indexes), building
+ * one afterwards is a sort. Only indexes no statement names with INDEXED BY (it would fail while
+ * the index is missing; a test checks this list against the store's statements); meanwhile the
+ * history and change-feed queries that use them are slower, never wrong.
+ */
+export const DEFERRABLE_INDEXES: Readonly<Record<'jobs' | 'runs', readonly string[]>> = {
+  jobs: ['jobs_seq'],
+  runs: ['runs_job', 'runs_started', 'runs_status_started', 'runs_type_status_started', 'runs_seq'],
+}
+
 export type OutboxKind = 'enqueue' | 'finish' | 'logs'
 
 export interface OutboxEntry {
@@ -66,6 +78,8 @@ export class CacheStore {
       outboxCount: db.prepare('SELECT count(*) FROM outbox').pluck(),
       totalChanges: db.prepare('SELECT total_changes()').pluck(),
     }
+    // A bulk load that crashed left some indexes dropped: build them before anything reads.
+    this.restoreIndexesNow()
   }
 
   /**
@@ -105,6 +119,57 @@ export class CacheStore {
 
   close(): void {
     this.walSync.close()
+  }
+
+  /**
+   * Drops a table's deferrable indexes for a bulk load, keeping their definitions in meta in the
+   * same transaction, so `restoreIndexes` builds them again even after a crash mid-load.
+   */
+  deferIndexes(table: 'jobs' | 'runs'): void {
+    const names = DEFERRABLE_INDEXES[table]
+    this.store.tx(() => {
+      const found = this.db
+        .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`)
+        .all(table) as Array<{ name: string; sql: string }>
+      const dropped = found.filter((index) => names.includes(index.name))
+      if (dropped.length === 0) return
+      const pending = [...this.deferredIndexes(), ...dropped]
+      this.setMeta('deferred_indexes', JSON.stringify(pending))
+      for (const index of dropped) this.db.exec(`DROP INDEX ${index.name}`)
+    })
+  }
+
+  /** Builds every index a bulk load dropped (one transaction each, so the loop can breathe between). */
+  async restoreIndexes(): Promise<void> {
+    for (;;) {
+      const [next, ...rest] = this.deferredIndexes()
+      if (!next) return
+      this.store.relaxedTx(() => {
+        const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(next.name)
+        if (!exists) this.db.exec(next.sql)
+        if (rest.length > 0) this.setMeta('deferred_indexes', JSON.stringify(rest))
+        else this.db.prepare(`DELETE FROM meta WHERE key = 'deferred_indexes'`).run()
+      })
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  /** The same, all at once: at start, before anything reads the cache. */
+  restoreIndexesNow(): void {
+    const pending = this.deferredIndexes()
+    if (pending.length === 0) return
+    this.store.tx(() => {
+      for (const index of pending) {
+        const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(index.name)
+        if (!exists) this.db.exec(index.sql)
+      }
+      this.db.prepare(`DELETE FROM meta WHERE key = 'deferred_indexes'`).run()
+    })
+  }
+
+  private deferredIndexes(): Array<{ name: string; sql: string }> {
+    const text = this.meta('deferred_indexes')
+    return text ? (JSON.parse(text) as Array<{ name: string; sql: string }>) : []
   }
 
   /** For callers already inside `store.tx` (the outbox entry and the state change commit together). */
