@@ -132,20 +132,53 @@ describe('PgQueue', () => {
     await queue.enqueue([a, b, c])
     const [first] = await queue.claim(claimInput('r1', 1, only))
     expect(first?.job.id).toBe(a.id)
+    const firstRun = first?.run.id ?? ''
     // The lane's limit is 1 and its one slot is a's: only finishing a frees it, in the same statement.
-    const next = await queue.finishAndClaim(completion(first?.run.id ?? '', 'r1'), [null], claimInput('r1', 2, only))
-    expect(next.job?.id).toBe(a.id)
-    expect(next.job?.status).toBe('succeeded')
+    const next = await queue.finishAndClaim([{ completion: completion(firstRun, 'r1'), retryDelays: [null] }], claimInput('r1', 2, only))
+    expect(next.finished.get(firstRun)?.id).toBe(a.id)
+    expect(next.finished.get(firstRun)?.status).toBe('succeeded')
     expect(next.claimed.map((p) => p.job.id)).toEqual([b.id])
     expect(next.claimed[0]?.run.runner_id).toBe('r1')
+    const secondRun = next.claimed[0]?.run.id ?? ''
     // Another runner's run does not free the lane for r2, and r2 cannot finish it.
-    const foreign = await queue.finishAndClaim(completion(next.claimed[0]?.run.id ?? '', 'r2'), [null], claimInput('r2', 2, only))
-    expect(foreign).toEqual({ job: null, claimed: [] })
+    const foreign = await queue.finishAndClaim([{ completion: completion(secondRun, 'r2'), retryDelays: [null] }], claimInput('r2', 2, only))
+    expect(foreign).toEqual({ finished: new Map([[secondRun, null]]), claimed: [] })
     // A run already finished frees nothing twice.
-    const again = await queue.finishAndClaim(completion(first?.run.id ?? '', 'r1'), [null], claimInput('r1', 2, only))
-    expect(again).toEqual({ job: null, claimed: [] })
-    const last = await queue.finishAndClaim(completion(next.claimed[0]?.run.id ?? '', 'r1'), [null], claimInput('r1', 2, only))
+    const again = await queue.finishAndClaim([{ completion: completion(firstRun, 'r1'), retryDelays: [null] }], claimInput('r1', 2, only))
+    expect(again).toEqual({ finished: new Map([[firstRun, null]]), claimed: [] })
+    const last = await queue.finishAndClaim([{ completion: completion(secondRun, 'r1'), retryDelays: [null] }], claimInput('r1', 2, only))
     expect(last.claimed.map((p) => p.job.id)).toEqual([c.id])
+  })
+
+  it('finishes several results in one statement, each fenced, and claims into every lane slot they free', async () => {
+    const only = { allowedTypes: ['batch'] }
+    const jobs = [job('batch-a', 'batch'), job('batch-b', 'batch'), job('batch-a', 'batch'), job('batch-b', 'batch')]
+    await queue.enqueue(jobs)
+    const firsts = await queue.claim(claimInput('r1', 2, only))
+    expect(firsts.map((p) => p.job.id)).toEqual([jobs[0]?.id, jobs[1]?.id])
+    const [runA, runB] = firsts.map((p) => p.run.id)
+    // r2 owns neither: nothing is recorded for it and both lanes stay full.
+    const stolen = await queue.finishAndClaim(
+      [runA, runB].map((id) => ({ completion: completion(id ?? '', 'r2'), retryDelays: [null] })),
+      claimInput('r2', 2, only),
+    )
+    expect(stolen.claimed).toEqual([])
+    expect([...stolen.finished.values()]).toEqual([null, null])
+    // One failed with a retry, one succeeded: both lanes (limit 1) are free within the statement.
+    const both = await queue.finishAndClaim(
+      [
+        { completion: completion(runA ?? '', 'r1', 'failed'), retryDelays: [60_000, null] },
+        { completion: completion(runB ?? '', 'r1'), retryDelays: [null] },
+      ],
+      claimInput('r1', 2, only),
+    )
+    expect(both.finished.get(runA ?? '')?.status).toBe('retrying')
+    expect(both.finished.get(runB ?? '')?.status).toBe('succeeded')
+    expect(both.claimed.map((p) => p.job.id).sort()).toEqual([jobs[2]?.id, jobs[3]?.id].sort())
+    const { rows } = await conn.query<{ lane: string; n: number }>(
+      `SELECT lane, count(*)::int AS n FROM jobdeck.runs WHERE lane LIKE 'batch-%' AND status = 'running' GROUP BY lane ORDER BY lane`,
+    )
+    expect(rows).toEqual([{ lane: 'batch-a', n: 1 }, { lane: 'batch-b', n: 1 }])
   })
 
   it('concurrent claims in one lane wait for each other instead of skipping it: the lane fills exactly to its limit', async () => {

@@ -100,19 +100,35 @@ export class PgQueue {
   }
 
   /**
-   * A fenced finish and the claim of up to `next.max` runs in one statement (one round trip,
-   * one commit). `job` is null when the run was no longer this runner's; the claims stand either way.
+   * Fenced finishes of every result given and the claim of up to `next.max` runs, in one
+   * statement (one round trip, one commit). `finished` has each result's job, or null when the run
+   * was no longer this runner's; the claims stand either way.
    */
-  async finishAndClaim(c: RunCompletion, retryDelays: Array<number | null>, next: PgClaimInput): Promise<{ job: JobRow | null; claimed: RowPair[] }> {
-    if (next.max <= 0 || next.allowedTypes.length === 0) return { job: await this.finish(c, retryDelays), claimed: [] }
-    const { rows } = await this.conn.query<{ finished: unknown; job: unknown; run: unknown }>(
-      `SELECT finished, job, run FROM jobdeck.finish_and_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-        $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
-      [...finishArgs(c, retryDelays), ...claimArgs(next)],
+  async finishAndClaim(
+    results: ReadonlyArray<{ completion: RunCompletion; retryDelays: Array<number | null> }>,
+    next: PgClaimInput | null,
+  ): Promise<{ finished: Map<string, JobRow | null>; claimed: RowPair[] }> {
+    const runnerId = next?.runnerId ?? results[0]?.completion.runnerId
+    if (runnerId === undefined || results.some((r) => r.completion.runnerId !== runnerId)) {
+      throw new Error("finishAndClaim: the results and the claim must all be one runner's")
+    }
+    const claim = next && next.max > 0 && next.allowedTypes.length > 0 ? next : null
+    const { rows } = await this.conn.query<{ finished_run: string | null; finished: unknown; job: unknown; run: unknown }>(
+      'SELECT finished_run, finished, job, run FROM jobdeck.finish_and_claim($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [
+        JSON.stringify(results.map((r) => finishRecord(r.completion, r.retryDelays))),
+        runnerId,
+        claim?.now ?? Date.now(),
+        ...(claim ? claimArgs(claim) : [0, [], '{}', '[]', 0, []]),
+      ],
     )
-    const claimed = rows.filter((r) => r.job !== null).map((r) => ({ job: jobRow(r.job), run: runRow(r.run) }))
-    const finished = rows.find((r) => r.job === null)?.finished
-    return { job: finished ? jobRow(finished) : null, claimed }
+    const finished = new Map<string, JobRow | null>()
+    const claimed: RowPair[] = []
+    for (const row of rows) {
+      if (row.finished_run !== null) finished.set(row.finished_run, row.finished ? jobRow(row.finished) : null)
+      else claimed.push({ job: jobRow(row.job), run: runRow(row.run) })
+    }
+    return { finished, claimed }
   }
 
   /** Fenced: null when the run is no longer this runner's (rescued, or already finished). */
@@ -387,6 +403,28 @@ function claimArgs(input: PgClaimInput): unknown[] {
     input.leaseMs,
     input.runIds,
   ]
+}
+
+/** finish()'s arguments by name (but the runner's), as finish_and_claim() reads them from JSON. */
+function finishRecord(c: RunCompletion, retryDelays: Array<number | null>): Record<string, unknown> {
+  return {
+    runId: c.runId,
+    status: c.outcome,
+    now: c.now,
+    exitCode: c.exitCode,
+    signal: c.signal,
+    error: c.error,
+    percent: c.outcome === 'succeeded' ? 100 : c.progress.percent,
+    current: c.progress.current,
+    total: c.progress.total,
+    message: c.progress.message,
+    itemsOk: c.itemsOk,
+    itemsFailed: c.itemsFailed,
+    peakRss: c.peakRssBytes ?? null,
+    cpuSeconds: c.cpuSeconds ?? null,
+    retryDelays,
+    startedAt: c.startedAt ?? null,
+  }
 }
 
 export function finishArgs(c: RunCompletion, retryDelays: Array<number | null>): unknown[] {
