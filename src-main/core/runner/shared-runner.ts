@@ -16,7 +16,7 @@ import { describeError } from '../store/postgres/pg-connection'
 import { toJob, toRun } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { ClaimedRun, RunCompletion, RunnerLockInfo } from '../store/store-types'
-import type { RecordedFinish, SharedLink } from '../sync/shared-link'
+import type { FinishInput, SharedLink } from '../sync/shared-link'
 import type { PgClaimInput, RowPair } from '../store/postgres/pg-queue'
 import { retryDelay } from './retry-delay'
 import { LogBatcher } from './log-batcher'
@@ -86,6 +86,9 @@ export class SharedRunner {
   private tickAgain = false
   private idleWaiters: Array<() => void> = []
   private pendingPushes = 0
+  /** Results of this turn of the event loop, recorded and pushed together at its end. */
+  private finishing: FinishInput[] = []
+  private finishScheduled = false
   /** Slots promised to claims in flight (a tick's, or one made with a finish): never claimed twice. */
   private reserved = 0
   private readonly pushes = new Set<Promise<void>>()
@@ -296,14 +299,15 @@ export class SharedRunner {
     }
   }
 
-  /** `cached`: the link wrote them to the cache already. */
+  /** `cached`: the link writes them to the cache and publishes them. */
   private launchClaimed(claimed: readonly RowPair[], cached = false): void {
     if (claimed.length === 0) return
     for (const pair of claimed) {
       this.launch({ job: toJob(pair.job), run: toRun(pair.run) })
     }
+    if (cached) return
     // The cache shows the claims at once; the sync would bring them too.
-    if (!cached) this.cacheRows(claimed)
+    this.cacheRows(claimed)
     this.opts.publishChanges()
   }
 
@@ -417,52 +421,60 @@ export class SharedRunner {
       startedAt: active.startedAt,
       retryDelay: (failures) => retryDelays[failures - 1] ?? null,
     }
-    let recorded: RecordedFinish | null = null
-    try {
-      recorded = this.opts.link.recordFinish(completion, retryDelays)
-    } catch (error) {
-      this.opts.log?.(`could not record the result of run ${run.id} locally: ${describeError(error)}`)
-    }
     this.pendingPushes++
     // The slot this run frees stays with its result until the result is pushed with the next claim.
     this.reserved++
-    const push = this.pushResult(recorded)
-      .catch((error: unknown) => this.opts.log?.(`could not push the result of run ${run.id}: ${describeError(error)}`))
+    this.finishing.push({ completion, retryDelays })
+    if (!this.finishScheduled) {
+      this.finishScheduled = true
+      setImmediate(() => this.recordAndPush())
+    }
+    this.emitState()
+  }
+
+  /**
+   * Results that came in during one turn of the event loop are recorded in one SQLite commit and
+   * pushed in one statement, with the claim of the slots they free. (Splitting them so that two
+   * statements alternate was slower: claims in one lane wait for each other on its lock anyway.)
+   */
+  private recordAndPush(): void {
+    this.finishScheduled = false
+    const batch = this.finishing
+    this.finishing = []
+    if (batch.length === 0) return
+    const push = this.pushResults(batch)
+      .catch((error: unknown) =>
+        this.opts.log?.(`could not push the results of runs ${batch.map((b) => b.completion.runId).join(', ')}: ${describeError(error)}`),
+      )
       .finally(() => {
-        this.pendingPushes--
+        this.pendingPushes -= batch.length
         this.pushes.delete(push)
         this.tick()
         this.checkIdle()
       })
     this.pushes.add(push)
-    this.emitState()
   }
 
   /**
-   * A recorded result is pushed at once with the claim of the next runs in the same statement,
-   * into the slots free at that moment, and announced once it survives power loss: in
-   * PostgreSQL, or (not pushed: offline) in the local outbox once its WAL is flushed.
+   * Results are pushed at once with the claim of the next runs in the same statement, into the
+   * slots free at that moment (`held`: the slots the results kept), and announced once they
+   * survive power loss: in PostgreSQL, or (not pushed: offline) in the local outbox once its WAL
+   * is flushed.
    */
-  private async pushResult(recorded: RecordedFinish | null): Promise<void> {
+  private async pushResults(batch: readonly FinishInput[]): Promise<void> {
     const { link } = this.opts
-    let held = 1
+    // The held slots and any other free one go to the claim made with these results.
+    this.reserved -= batch.length
+    const next = this.nextClaim()
+    const held = next?.max ?? 0
+    this.reserved += held
     try {
-      if (!recorded) {
+      const { pushed, claimed } = await link.finishRuns(batch, next)
+      if (!pushed) {
+        await link.durable()
         this.opts.publishChanges()
-        await link.pushOutbox()
-        return
       }
-      // The held slot and any other free one go to the claim made with this finish.
-      this.reserved -= held
-      held = 0
-      const next = this.nextClaim()
-      if (next) held = next.max
-      this.reserved += held
-      const { pushed, claimed } = await link.pushFinish(recorded, next)
-      this.reserved -= held
-      held = 0
-      if (!pushed) await link.durable()
-      this.opts.publishChanges()
+      // Pushed: the link puts the claims in the cache and publishes them (see SharedLink.finishRuns).
       this.launchClaimed(claimed, true)
     } finally {
       this.reserved -= held
@@ -525,10 +537,14 @@ export class SharedRunner {
     this.timers = []
     await this.ticking?.catch(() => undefined)
     // Results being pushed may bring claimed runs with them: let them arrive, then stop them too.
+    this.recordAndPush()
     await Promise.all([...this.pushes])
     const running = [...this.active.values()]
     for (const active of running) this.cancelLocal(active.claimed.run.id, 'shutdown')
     await Promise.all(running.map((a) => a.done))
+    // Runs that finished on their own meanwhile.
+    this.recordAndPush()
+    await Promise.all([...this.pushes])
     this.flushLogs()
     if (this.opts.link.online) {
       try {

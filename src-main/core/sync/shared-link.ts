@@ -57,10 +57,13 @@ export class SharedLink {
   private pushing: Promise<void> | null = null
   /**
    * Outbox entries someone is pushing: the drain's current entry, and each result from
-   * recordFinish until its pushFinish is done. Never pushed twice at once.
+   * recordFinishes until its push is decided and its drop committed. Never pushed twice at once.
    */
   private readonly inFlight = new Set<number>()
   private readonly describe: string
+  /** Cache writes left by pushes, committed with the next results recorded (see finishRuns). */
+  private afterPush: AfterPush = { drops: [], claims: [] }
+  private afterPushScheduled = false
 
   constructor(private readonly options: SharedLinkOptions) {
     this.describe = new URL(options.config.url).host + new URL(options.config.url).pathname
@@ -128,6 +131,7 @@ export class SharedLink {
 
   /** Catches the cache up now (after pushing anything waiting in the outbox). */
   async pullNow(): Promise<void> {
+    this.flushAfterPushSafely()
     if (this.options.cache.outboxCount() > 0) await this.pushOutboxNow()
     try {
       await this.sync.pull()
@@ -230,20 +234,74 @@ export class SharedLink {
   // ── outbox ───────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Records a finished run locally and in the outbox in one SQLite transaction; returns the
-   * outbox entry, which the caller must hand to `pushFinish` (the drain leaves it alone until
-   * then). The commit survives a crash of this process at once; power loss once `durable()`
-   * resolved, or once the result is in PostgreSQL. It is announced only after one of the two.
+   * The runner's hot path. Results are pushed at once, with the claim of the next runs in the
+   * same statement (one round trip, one commit), and recorded locally (the cache's state change
+   * and the outbox entry, in one SQLite commit) while that statement is on its way, so the local
+   * commit costs no time between one run and the next. Should the process die in between, the
+   * statement committed (the results are in PostgreSQL) or it did not (the runs are rescued when
+   * their leases expire, as if the process had died a moment earlier). If the push fails, the
+   * results are in the outbox and the drain pushes them when the database is back, or reports a
+   * refusal. Once PostgreSQL committed them they survive power loss there, so the local writes
+   * that follow (the entries' drops, the claimed rows) need no fsync, nor a commit of their own:
+   * they wait in `afterPush` for the next results recorded or the event loop's next turns, and
+   * are published then. Not pushed: the caller announces the results once `durable()` resolved.
    */
-  recordFinish(completion: RunCompletion, retryDelays: Array<number | null>): RecordedFinish {
-    const { retryDelay: _ignored, ...plain } = completion
-    const payload: FinishPayload = { completion: plain, retryDelays }
-    const entryId = this.options.store.relaxedTx(() => {
-      this.options.store.finish(completion)
-      return this.options.cache.addOutbox('finish', payload, completion.now, completion.runId)
-    })
-    this.inFlight.add(entryId)
-    return { entryId, payload }
+  async finishRuns(results: readonly FinishInput[], next: PgClaimInput | null): Promise<{ pushed: boolean; claimed: RowPair[] }> {
+    const push = this.online
+      ? this.queue.finishAndClaim(results, next).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
+      : null
+    // The pool hands the statement to the socket on a later tick: let it, before SQLite takes the thread.
+    if (push) await new Promise<void>((resolve) => setImmediate(resolve))
+    let recorded: number[] = []
+    try {
+      recorded = this.recordFinishes(results)
+    } catch (error) {
+      console.error(
+        `jobdeck: could not record the results of runs ${results.map((r) => r.completion.runId).join(', ')} locally: ${describeError(error)}`,
+      )
+    }
+    const outcome = push ? await push : null
+    if (outcome && !(outcome instanceof Error)) {
+      for (const { completion } of results) {
+        if (!outcome.finished.get(completion.runId)) await this.reportUnrecorded(completion)
+      }
+      this.afterPush.drops.push(...recorded)
+      this.afterPush.claims.push(...outcome.claimed)
+      this.scheduleAfterPush()
+      return { pushed: true, claimed: outcome.claimed }
+    }
+    // An outage (the connection announces it and retries) or a refusal: the drain decides.
+    for (const id of recorded) this.inFlight.delete(id)
+    this.conn.patchState({ outboxPending: this.options.cache.outboxCount() })
+    if (this.online) void this.pushOutbox()
+    return { pushed: false, claimed: [] }
+  }
+
+  /**
+   * Finished runs into the cache and the outbox, in one SQLite commit with the cache writes of
+   * earlier pushes still waiting (claimed rows first: a result may be about one of them). The
+   * entries stay in flight (the drain leaves them alone) until the push decided about them.
+   */
+  private recordFinishes(results: readonly FinishInput[]): number[] {
+    const waiting = this.takeAfterPush()
+    let entryIds: number[]
+    try {
+      entryIds = this.options.store.relaxedTx(() => {
+        this.applyAfterPushInTx(waiting)
+        return results.map(({ completion, retryDelays }) => {
+          const { retryDelay: _ignored, ...plain } = completion
+          const payload: FinishPayload = { completion: plain, retryDelays }
+          this.options.store.finishInTx(completion)
+          return this.options.cache.addOutbox('finish', payload, completion.now, completion.runId)
+        })
+      })
+    } catch (error) {
+      this.putBackAfterPush(waiting)
+      throw error
+    }
+    this.afterPushCommitted(waiting)
+    for (const id of entryIds) this.inFlight.add(id)
+    return entryIds
   }
 
   /** Resolves when everything recorded so far survives power loss (one shared fsync; see CacheStore.durable). */
@@ -251,48 +309,68 @@ export class SharedLink {
     return this.options.cache.durable()
   }
 
-  /**
-   * The runner's hot path: pushes one recorded result at once and, with `next`, claims the next
-   * runs in the same statement (one round trip, one commit). Returns the runs claimed (already
-   * in the cache) and whether the result was pushed. Once PostgreSQL committed it the result
-   * survives power loss there, so the local commits need no fsync of their own: the entry's drop
-   * and the claims are written relaxed too. Whatever goes wrong leaves the entry in the outbox for
-   * the drain, which waits out outages and reports refusals, as for results recorded offline.
-   */
-  async pushFinish(recorded: RecordedFinish, next: PgClaimInput | null): Promise<{ pushed: boolean; claimed: RowPair[] }> {
-    const { entryId, payload } = recorded
-    let claimed: RowPair[] = []
-    let pushed = false
-    if (this.online) {
-      try {
-        const completion = { ...payload.completion, retryDelay: () => null }
-        const result = next
-          ? await this.queue.finishAndClaim(completion, payload.retryDelays, next)
-          : { job: await this.queue.finish(completion, payload.retryDelays), claimed: [] }
-        claimed = result.claimed
-        pushed = true
-        if (!result.job) await this.reportUnrecorded(payload.completion)
-      } catch {
-        // An outage (the connection announces it and retries) or a refusal: the drain decides.
-      }
+  /** Commits what pushes left for the cache, if the next results recorded did not take it along. */
+  flushAfterPush(): void {
+    const waiting = this.takeAfterPush()
+    if (waiting.drops.length === 0 && waiting.claims.length === 0) return
+    try {
+      this.options.store.relaxedTx(() => this.applyAfterPushInTx(waiting))
+    } catch (error) {
+      this.putBackAfterPush(waiting)
+      throw error
     }
-    if (pushed) {
-      this.options.store.relaxedTx(() => {
-        this.options.cache.dropOutbox(entryId)
-        if (claimed.length > 0) {
-          this.options.cache.applyInTx(
-            claimed.map((p) => p.job),
-            claimed.map((p) => p.run),
-          )
-        }
-      })
+    this.afterPushCommitted(waiting)
+  }
+
+  private scheduleAfterPush(): void {
+    if (this.afterPushScheduled) return
+    this.afterPushScheduled = true
+    // Two turns: results that finish right away (the runs just claimed, if they are quick) are
+    // recorded at the end of this turn and take these writes into their own commit.
+    setImmediate(() =>
+      setImmediate(() => {
+        this.afterPushScheduled = false
+        this.flushAfterPushSafely()
+      }),
+    )
+  }
+
+  private flushAfterPushSafely(): void {
+    try {
+      this.flushAfterPush()
+    } catch (error) {
+      // The entries stay in the outbox (pushed again, changing nothing); the sync brings the claims.
+      console.error(`jobdeck: could not update the cache after a push: ${describeError(error)}`)
+      for (const id of this.afterPush.drops) this.inFlight.delete(id)
+      this.afterPush = { drops: [], claims: [] }
     }
-    this.inFlight.delete(entryId)
-    if (!pushed) {
-      this.conn.patchState({ outboxPending: this.options.cache.outboxCount() })
-      if (this.online) void this.pushOutbox()
+  }
+
+  private takeAfterPush(): AfterPush {
+    const waiting = this.afterPush
+    this.afterPush = { drops: [], claims: [] }
+    return waiting
+  }
+
+  private putBackAfterPush(waiting: AfterPush): void {
+    this.afterPush.drops.unshift(...waiting.drops)
+    this.afterPush.claims.unshift(...waiting.claims)
+  }
+
+  /** Claimed rows first: a result recorded in the same commit may be about one of them. */
+  private applyAfterPushInTx(waiting: AfterPush): void {
+    if (waiting.claims.length > 0) {
+      this.options.cache.applyInTx(
+        waiting.claims.map((p) => p.job),
+        waiting.claims.map((p) => p.run),
+      )
     }
-    return { pushed, claimed }
+    for (const id of waiting.drops) this.options.cache.dropOutbox(id)
+  }
+
+  private afterPushCommitted(waiting: AfterPush): void {
+    for (const id of waiting.drops) this.inFlight.delete(id)
+    if (waiting.drops.length > 0 || waiting.claims.length > 0) this.options.publishChanges()
   }
 
   recordLogs(lines: readonly LogAppend[], limitFor: (runId: string) => number): void {
@@ -323,7 +401,7 @@ export class SharedLink {
       const entries = this.options.cache.outbox(100 + this.inFlight.size).filter((e) => !this.inFlight.has(e.id))
       if (entries.length === 0) return
       for (const entry of entries) {
-        // pushFinish may have pushed it since the list was read.
+        // finishRuns may have pushed it since the list was read.
         if (this.inFlight.has(entry.id) || !this.options.cache.hasOutbox(entry.id)) continue
         this.inFlight.add(entry.id)
         try {
@@ -383,15 +461,22 @@ export class SharedLink {
     this.pollTimer = null
     this.pullTimer = null
     await this.pushing?.catch(() => undefined)
+    this.flushAfterPushSafely()
     await this.conn.close()
     this.options.cache.close()
   }
 }
 
-/** A result in the outbox, as `recordFinish` wrote it. */
-export interface RecordedFinish {
-  entryId: number
-  payload: FinishPayload
+interface AfterPush {
+  /** Outbox entries pushed: still in flight until their drop is committed. */
+  drops: number[]
+  claims: RowPair[]
+}
+
+/** A finished run as the runner hands it over. */
+export interface FinishInput {
+  completion: RunCompletion
+  retryDelays: Array<number | null>
 }
 
 /** Serialization failure or deadlock: the transaction was rolled back and may simply run again. */

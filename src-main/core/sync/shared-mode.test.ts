@@ -45,9 +45,18 @@ function instance(url?: string): { env: TestEnv; open: () => Core } {
   }
 }
 
+/** A job enqueued on the other instance reaches this cache with its next pull. */
+function cachedStatus(core: Core, id: string): string {
+  try {
+    return core.store.getJob(id).status
+  } catch {
+    return 'not yet pulled'
+  }
+}
+
 async function terminal(core: Core, ids: string[], ms = 30_000): Promise<void> {
   await waitFor(
-    () => ids.every((id) => ['succeeded', 'partial', 'failed', 'canceled'].includes(core.store.getJob(id).status)),
+    () => ids.every((id) => ['succeeded', 'partial', 'failed', 'canceled'].includes(cachedStatus(core, id))),
     ms,
     'jobs to finish in the cache',
   )

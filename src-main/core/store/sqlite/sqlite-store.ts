@@ -213,8 +213,11 @@ export class SqliteStore {
     this.walSync.close()
   }
 
-  /** Fencing: only a run still `running` and owned by this runner is finished, once. */
-  private finishInTx(c: RunCompletion): boolean {
+  /**
+   * Fencing: only a run still `running` and owned by this runner is finished, once. Inside the
+   * caller's `tx`.
+   */
+  finishInTx(c: RunCompletion): boolean {
     const seq = this.nextSeq()
     const owned = this.stmt.finishRun.get({
       runId: c.runId,
