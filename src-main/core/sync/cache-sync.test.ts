@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresRuntimeSchema } from '../../../src-shared/config-schema'
 import { PgConnection } from '../store/postgres/pg-connection'
 import { migratePg } from '../store/postgres/pg-schema'
-import { CacheStore, DEFERRABLE_INDEXES } from '../store/sqlite/cache-store'
+import { CacheStore, DEFERRABLE_INDEXES, DEFERRABLE_TRIGGERS } from '../store/sqlite/cache-store'
 import { openDatabase } from '../store/sqlite/open-database'
 import { SqliteStore } from '../store/sqlite/sqlite-store'
 import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
@@ -64,6 +64,72 @@ async function addJobs(ids: string[], tx: string): Promise<void> {
   )
 }
 
+/** Finished jobs of types t0–t2, with `attempts` runs each (every third failed, with an error). */
+async function addFinished(prefix: string, jobs: number, attempts = 1): Promise<void> {
+  await conn.query(
+    `INSERT INTO jobdeck.jobs (id, type, params, priority, lane, status, ord, attempts, created_at, queued_at, finished_at, last_run_id)
+     SELECT $1 || i, 't' || (i % 3), '{}', 0, 'default', CASE WHEN i % 3 = 0 THEN 'failed' ELSE 'succeeded' END, i, $3::int,
+       i, i, 1000 + i, $1 || i || '-' || $3::int
+     FROM generate_series(1, $2::int) AS i`,
+    [prefix, jobs, attempts],
+  )
+  await conn.query(
+    `INSERT INTO jobdeck.runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, finished_at, error, runner_id)
+     SELECT $1 || i || '-' || a, $1 || i, 't' || (i % 3), 'default', '{}', a, CASE WHEN i % 3 = 0 THEN 'failed' ELSE 'succeeded' END,
+       i, 100 * i + a, 100 * i + a + i % 7, CASE WHEN i % 3 = 0 THEN 'boom in ' || $1 || i END, 'r1'
+     FROM generate_series(1, $2::int) AS i, generate_series(1, $3::int) AS a`,
+    [prefix, jobs, attempts],
+  )
+}
+
+/**
+ * What the triggers maintain, for comparing a bulk load with row-by-row upserts. A type's last
+ * run is the one mirrored last by the triggers, the one finished last by a bulk load's recompute:
+ * checked apart (`lastRuns`).
+ */
+function derived(sqlite: ReturnType<typeof openDatabase>): unknown {
+  return {
+    counts: sqlite.prepare('SELECT type, status, n FROM job_counts WHERE n <> 0 ORDER BY type, status').all(),
+    stats: sqlite
+      .prepare(`SELECT type, runs, succeeded, partial, failed, canceled, interrupted, duration_sum, max_duration
+        FROM type_stats WHERE runs <> 0 ORDER BY type`)
+      .all(),
+    search: sqlite
+      .prepare(`SELECT id FROM runs WHERE rowid IN (SELECT rowid FROM error_fts WHERE error_fts MATCH 'boom') ORDER BY id`)
+      .pluck()
+      .all(),
+    triggers: sqlite.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).all(),
+    indexes: sqlite.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name`).all(),
+  }
+}
+
+/** After a bulk load: each type's last run is its run finished last. */
+function expectLastRuns(sqlite: ReturnType<typeof openDatabase>): void {
+  const stats = sqlite.prepare('SELECT type, last_run_id, last_status, last_finished_at FROM type_stats WHERE runs <> 0 ORDER BY type').all()
+  const last = sqlite
+    .prepare(`SELECT type, id AS last_run_id, status AS last_status, finished_at AS last_finished_at FROM runs r
+      WHERE status <> 'running' AND finished_at = (SELECT max(finished_at) FROM runs WHERE type = r.type AND status <> 'running') ORDER BY type`)
+    .all()
+  expect(stats).toEqual(last)
+}
+
+const BASE_JOB = { params: '{}', priority: 0, lane: 'default', ord: 0, attempts: 1, failures: 0, interruptions: 0, created_at: 0, queued_at: 0, cancel_requested: 0 }
+const BASE_RUN = { lane: 'default', params: '{}', attempt: 1, queued_at: 0, started_at: 0, runner_id: 'me', log_bytes: 0, log_truncated: 0 }
+
+/** A cache row in column order. */
+function asRow(columns: readonly string[], values: Record<string, unknown>): unknown[] {
+  return columns.map((c) => values[c] ?? null)
+}
+
+async function arrays(sql: string): Promise<unknown[][]> {
+  const { rows } = await conn.pool.query<unknown[]>({ text: sql, rowMode: 'array' })
+  return rows
+}
+
+async function truncate(): Promise<void> {
+  await conn.query('TRUNCATE jobdeck.jobs, jobdeck.runs CASCADE')
+}
+
 describe('CacheSync', () => {
   it('reads rows in numeric transaction order across batches, also where the ids change digits (9 before 10)', async () => {
     // Transaction ids 9 and 10: as text '10' sorts before '9', and a pull ordering by the text
@@ -105,20 +171,98 @@ describe('CacheSync', () => {
     }
   })
 
-  it('indexes a bulk load dropped are built again when the cache is opened after a crash', () => {
+  it('a bulk load of several batches leaves the same counters, stats, error search, triggers and indexes as row-by-row upserts', async () => {
+    await truncate()
+    await addFinished('b', 30, 2)
+    const bulk = freshCache()
+    const rowByRow = freshCache()
+    try {
+      const triggers = (): number =>
+        bulk.sqlite.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'trigger'`).pluck().get() as number
+      const before = triggers()
+      const seen: number[] = []
+      await new CacheSync(conn, bulk.cache, bulk.store, { batch: 7, onProgress: () => seen.push(triggers()) }).pull()
+      await new CacheSync(conn, rowByRow.cache, rowByRow.store, { batch: 7, bulkLoad: false }).pull()
+      // Jobs are loaded first, then runs: the runs' triggers are the most dropped at once.
+      expect(Math.min(...seen)).toBe(before - DEFERRABLE_TRIGGERS.runs.length)
+      expect(bulk.sqlite.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(60)
+      expect(derived(bulk.sqlite)).toEqual(derived(rowByRow.sqlite))
+      expectLastRuns(bulk.sqlite)
+      expect(bulk.cache.meta('deferred_indexes')).toBeNull()
+      expect(bulk.cache.meta('deferred_recompute')).toBeNull()
+    } finally {
+      bulk.close()
+      rowByRow.close()
+    }
+  })
+
+  it('a bulk load upserts rows already cached (outbox rule included) and skips runs whose job is not cached', async () => {
+    await truncate()
+    await addFinished('c', 12)
     const cache = freshCache()
     try {
-      const count = (): number => cache.sqlite.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'index'`).pluck().get() as number
+      // Cached before the load: job c1 and its run (still running here), and a finish of run c2-1 in the outbox.
+      const job = (id: string): unknown[] => asRow(CacheStore.jobColumns, { ...BASE_JOB, id, type: 't1', status: 'running' })
+      const run = (id: string, jobId: string): unknown[] =>
+        asRow(CacheStore.runColumns, { ...BASE_RUN, id, job_id: jobId, type: 't1', status: 'running' })
+      cache.store.tx(() => cache.cache.applyArraysInTx([job('c1'), job('c2')], [run('c1-1', 'c1'), run('c2-1', 'c2')]))
+      cache.cache.addOutbox('finish', {}, 0, 'c2-1')
+      cache.cache.beginBulkLoad('jobs')
+      cache.cache.beginBulkLoad('runs')
+      const jobs = await arrays(`SELECT ${CacheStore.jobColumns.join(', ')} FROM jobdeck.jobs WHERE id <> 'c5' ORDER BY id`)
+      const runs = await arrays(`SELECT ${CacheStore.runColumns.join(', ')} FROM jobdeck.runs ORDER BY id`)
+      cache.store.tx(() => cache.cache.loadArraysInTx(jobs, runs))
+      await cache.cache.endBulkLoad()
+      const status = (id: string): unknown => cache.sqlite.prepare('SELECT status FROM runs WHERE id = ?').pluck().get(id)
+      expect(status('c1-1')).toBe('succeeded')
+      expect(status('c2-1')).toBe('running')
+      expect(status('c5-1')).toBeUndefined()
+      expect(cache.sqlite.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(11)
+      expect(cache.sqlite.prepare('SELECT count(*) FROM jobs').pluck().get()).toBe(11)
+      expect(cache.sqlite.prepare('SELECT sum(n) FROM job_counts').pluck().get()).toBe(11)
+      expect(cache.sqlite.prepare('SELECT sum(runs) FROM type_stats').pluck().get()).toBe(10)
+    } finally {
+      cache.close()
+    }
+  })
+
+  it('a bulk load interrupted half-way is finished when the cache is opened again: indexes, triggers, counters, stats and search', async () => {
+    await truncate()
+    await addFinished('d', 20)
+    const cache = freshCache()
+    const expected = freshCache()
+    try {
+      // A local row from before the load, counted by the triggers.
+      const local = (c: typeof cache): void => {
+        const job = asRow(CacheStore.jobColumns, { ...BASE_JOB, id: 'local', type: 'mine', status: 'failed', failures: 1 })
+        const run = asRow(CacheStore.runColumns, {
+          ...BASE_RUN, id: 'local-1', job_id: 'local', type: 'mine', status: 'failed', started_at: 5, finished_at: 9, error: 'boom here',
+        })
+        c.store.tx(() => c.cache.applyArraysInTx([job], [run]))
+      }
+      local(cache)
+      local(expected)
+      await expected.sync(1000).pull()
+      const count = (): number => cache.sqlite.prepare(`SELECT count(*) FROM sqlite_master WHERE type IN ('index', 'trigger')`).pluck().get() as number
       const before = count()
-      cache.cache.deferIndexes('runs')
-      cache.cache.deferIndexes('jobs')
-      expect(count()).toBe(before - DEFERRABLE_INDEXES.runs.length - DEFERRABLE_INDEXES.jobs.length)
+      cache.cache.beginBulkLoad('jobs')
+      cache.cache.beginBulkLoad('runs')
+      expect(count()).toBe(before - DEFERRABLE_INDEXES.runs.length - DEFERRABLE_INDEXES.jobs.length - DEFERRABLE_TRIGGERS.jobs.length - DEFERRABLE_TRIGGERS.runs.length)
+      const jobs = await arrays(`SELECT ${CacheStore.jobColumns.join(', ')} FROM jobdeck.jobs`)
+      const runs = await arrays(`SELECT ${CacheStore.runColumns.join(', ')} FROM jobdeck.runs`)
+      cache.store.tx(() => cache.cache.loadArraysInTx(jobs, runs))
       // The process dies here; the next one opens the cache.
       const reopened = new CacheStore(cache.sqlite, cache.store)
       expect(count()).toBe(before)
       expect(reopened.meta('deferred_indexes')).toBeNull()
+      expect(reopened.meta('deferred_recompute')).toBeNull()
+      expect(derived(cache.sqlite)).toEqual(derived(expected.sqlite))
+      expectLastRuns(cache.sqlite)
+      expect(cache.sqlite.prepare('SELECT sum(n) FROM job_counts').pluck().get()).toBe(21)
+      expect(cache.sqlite.prepare('SELECT sum(runs) FROM type_stats').pluck().get()).toBe(21)
     } finally {
       cache.close()
+      expected.close()
     }
   })
 

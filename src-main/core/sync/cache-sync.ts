@@ -48,7 +48,7 @@ export class CacheSync {
     private readonly conn: PgConnection,
     private readonly cache: CacheStore,
     private readonly store: SqliteStore,
-    private readonly options: { batch?: number; onProgress?: (rows: number) => void; deferIndexes?: boolean } = {},
+    private readonly options: { batch?: number; onProgress?: (rows: number) => void; bulkLoad?: boolean } = {},
   ) {}
 
   /** Pulls everything past the saved positions; concurrent calls share one pull plus one more. */
@@ -160,14 +160,17 @@ export class CacheSync {
           return { total: rows.length, held: values, saved: minPosition(next, horizon) }
         }
         if (rows.length === batch) pending = fetch(next)
-        // A first pull of more than one batch is a bulk load: indexes are built once at the end.
-        if (initial && !deferred && rows.length === batch && (this.options.deferIndexes ?? true)) {
-          this.cache.deferIndexes(table)
+        // A first pull of more than one batch is a bulk load: plain inserts, indexes built and
+        // derived tables recomputed once at the end (see CacheStore.beginBulkLoad).
+        if (initial && !deferred && rows.length === batch && (this.options.bulkLoad ?? true)) {
+          this.cache.beginBulkLoad(table)
           deferred = true
         }
         this.store.relaxedTx(() => {
-          if (table === 'jobs') this.cache.applyArraysInTx(values, [])
-          else this.cache.applyArraysInTx([], values)
+          const jobs = table === 'jobs' ? values : []
+          const runs = table === 'runs' ? values : []
+          if (deferred) this.cache.loadArraysInTx(jobs, runs)
+          else this.cache.applyArraysInTx(jobs, runs)
           this.cache.setMeta(key, formatPosition(minPosition(next, horizon)))
         })
         position = next
@@ -176,8 +179,8 @@ export class CacheSync {
         if (rows.length < batch) break
       }
     } finally {
-      // Also when the pull failed half-way: the next pull resumes with every index in place.
-      if (deferred) await this.cache.restoreIndexes()
+      // Also when the pull failed half-way: the next pull resumes with every index and trigger in place.
+      if (deferred) await this.cache.endBulkLoad()
     }
     return { total, held: null, saved: minPosition(position, horizon) }
   }

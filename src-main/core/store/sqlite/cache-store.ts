@@ -29,6 +29,52 @@ export const DEFERRABLE_INDEXES: Readonly<Record<'jobs' | 'runs', readonly strin
   runs: ['runs_job', 'runs_started', 'runs_status_started', 'runs_type_status_started', 'runs_seq'],
 }
 
+/**
+ * Triggers that keep derived tables (job counts, per-type stats, error search) in step row by
+ * row. A bulk load drops all of a table's (insert, update and delete alike, so nothing is
+ * half-maintained meanwhile) and recomputes what they maintain from the whole table at the end,
+ * in the transaction that creates them again: a third of the cost of writing a run otherwise.
+ * Meanwhile counters, stats and error search lag behind the rows; they are never left wrong.
+ */
+export const DEFERRABLE_TRIGGERS: Readonly<Record<'jobs' | 'runs', readonly string[]>> = {
+  jobs: ['job_counts_insert', 'job_counts_update', 'job_counts_delete'],
+  runs: [
+    'runs_error_fts_insert', 'runs_error_fts_update', 'runs_error_fts_delete',
+    'type_stats_insert_finished', 'type_stats_finish', 'type_stats_delete',
+  ],
+}
+
+/**
+ * What the deferred triggers maintain, recomputed from the whole table (rows there before the
+ * load or written meanwhile included). Full scans: through an index each row would be a lookup.
+ */
+const RECOMPUTE: Readonly<Record<'jobs' | 'runs', string>> = {
+  jobs: `
+    DELETE FROM job_counts;
+    INSERT INTO job_counts (type, status, n) SELECT type, status, count(*) FROM jobs NOT INDEXED GROUP BY type, status;`,
+  runs: `
+    DELETE FROM type_stats;
+    INSERT INTO type_stats (type, runs, succeeded, partial, failed, canceled, interrupted, duration_sum, max_duration)
+      SELECT type, count(*), sum(status = 'succeeded'), sum(status = 'partial'), sum(status = 'failed'),
+        sum(status = 'canceled'), sum(status = 'interrupted'),
+        sum(max(0, coalesce(finished_at, started_at) - started_at)), max(max(0, coalesce(finished_at, started_at) - started_at))
+      FROM runs NOT INDEXED WHERE status <> 'running' GROUP BY type;
+    -- A type's last run: the one finished last (a bare column takes its values from the max() row).
+    UPDATE type_stats SET last_run_id = last.id, last_status = last.status, last_finished_at = last.finished_at
+      FROM (SELECT type, id, status, max(finished_at) AS finished_at FROM runs NOT INDEXED WHERE status <> 'running' GROUP BY type) AS last
+      WHERE type_stats.type = last.type;
+    -- The rows the insert trigger indexes: those with an error.
+    INSERT INTO error_fts (error_fts) VALUES ('delete-all');
+    INSERT INTO error_fts (rowid, error) SELECT rowid, error FROM runs NOT INDEXED WHERE error IS NOT NULL;`,
+}
+
+interface Deferred {
+  name: string
+  sql: string
+  /** Absent in entries written before triggers were deferred too. */
+  type?: 'index' | 'trigger'
+}
+
 export type OutboxKind = 'enqueue' | 'finish' | 'logs'
 
 export interface OutboxEntry {
@@ -50,10 +96,27 @@ function upsertSql(table: 'jobs' | 'runs', columns: readonly string[]): string {
     WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE ref = ${runId})`
 }
 
+function insertSql(table: 'jobs' | 'runs', columns: readonly string[]): string {
+  const names = [...columns, 'seq']
+  return `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`
+}
+
+function isConflict(error: unknown): boolean {
+  const code = constraintCode(error)
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
+}
+
+function constraintCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT') ? code : undefined
+}
+
 export class CacheStore {
   private readonly stmt
   private readonly walSync: WalSync
   private readonly fullSync: boolean
+  /** The bulk-load path lets the foreign key check skip runs whose job is not cached. */
+  private readonly foreignKeys: boolean
   /** total_changes() covered by the last completed flush, and by the one requested last. */
   private flushedMark = 0
   private requested: { mark: number; done: Promise<void> } | null = null
@@ -63,10 +126,13 @@ export class CacheStore {
     private readonly store: SqliteStore,
   ) {
     this.fullSync = (db.pragma('synchronous', { simple: true }) as number) >= 2
+    this.foreignKeys = (db.pragma('foreign_keys', { simple: true }) as number) === 1
     this.walSync = new WalSync(`${db.name}-wal`)
     this.stmt = {
       upsertJob: db.prepare(upsertSql('jobs', JOB_COLUMNS)),
       upsertRun: db.prepare(upsertSql('runs', RUN_COLUMNS)),
+      insertJob: db.prepare(insertSql('jobs', JOB_COLUMNS)),
+      insertRun: db.prepare(insertSql('runs', RUN_COLUMNS)),
       jobExists: db.prepare('SELECT 1 FROM jobs WHERE id = ?').pluck(),
       bumpSeq: db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER) AS value`).pluck(),
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
@@ -78,8 +144,8 @@ export class CacheStore {
       outboxCount: db.prepare('SELECT count(*) FROM outbox').pluck(),
       totalChanges: db.prepare('SELECT total_changes()').pluck(),
     }
-    // A bulk load that crashed left some indexes dropped: build them before anything reads.
-    this.restoreIndexesNow()
+    // A bulk load that crashed left indexes and triggers dropped: restore them before anything reads.
+    this.endBulkLoadNow()
   }
 
   /**
@@ -122,31 +188,41 @@ export class CacheStore {
   }
 
   /**
-   * Drops a table's deferrable indexes for a bulk load, keeping their definitions in meta in the
-   * same transaction, so `restoreIndexes` builds them again even after a crash mid-load.
+   * Starts a bulk load of a table: drops its deferrable indexes and triggers, keeping their
+   * definitions (and what must be recomputed) in meta in the same transaction, so `endBulkLoad`
+   * restores everything even after a crash mid-load (the constructor calls `endBulkLoadNow`).
    */
-  deferIndexes(table: 'jobs' | 'runs'): void {
-    const names = DEFERRABLE_INDEXES[table]
+  beginBulkLoad(table: 'jobs' | 'runs'): void {
     this.store.tx(() => {
       const found = this.db
-        .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`)
-        .all(table) as Array<{ name: string; sql: string }>
-      const dropped = found.filter((index) => names.includes(index.name))
+        .prepare(`SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? AND sql IS NOT NULL`)
+        .all(table) as Array<Required<Deferred>>
+      const dropped = found.filter((entry) =>
+        (entry.type === 'index' ? DEFERRABLE_INDEXES : DEFERRABLE_TRIGGERS)[table].includes(entry.name),
+      )
       if (dropped.length === 0) return
-      const pending = [...this.deferredIndexes(), ...dropped]
-      this.setMeta('deferred_indexes', JSON.stringify(pending))
-      for (const index of dropped) this.db.exec(`DROP INDEX ${index.name}`)
+      this.setMeta('deferred_indexes', JSON.stringify([...this.deferred(), ...dropped]))
+      if (dropped.some((entry) => entry.type === 'trigger')) {
+        this.setMeta('deferred_recompute', JSON.stringify([...new Set([...this.recomputes(), table])]))
+      }
+      for (const entry of dropped) this.db.exec(`DROP ${entry.type.toUpperCase()} ${entry.name}`)
     })
   }
 
-  /** Builds every index a bulk load dropped (one transaction each, so the loop can breathe between). */
-  async restoreIndexes(): Promise<void> {
+  /**
+   * Ends every bulk load: first, in one transaction, recomputes what the dropped triggers
+   * maintain and creates them again (nothing can write in between); then builds the dropped
+   * indexes, one transaction each, so the event loop can breathe between them.
+   */
+  async endBulkLoad(): Promise<void> {
+    if (this.recomputes().length > 0 || this.deferred().some((entry) => entry.type === 'trigger')) {
+      this.store.relaxedTx(() => this.restoreTriggersInTx())
+    }
     for (;;) {
-      const [next, ...rest] = this.deferredIndexes()
+      const [next, ...rest] = this.deferred()
       if (!next) return
       this.store.relaxedTx(() => {
-        const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(next.name)
-        if (!exists) this.db.exec(next.sql)
+        this.restoreInTx(next)
         if (rest.length > 0) this.setMeta('deferred_indexes', JSON.stringify(rest))
         else this.db.prepare(`DELETE FROM meta WHERE key = 'deferred_indexes'`).run()
       })
@@ -155,21 +231,39 @@ export class CacheStore {
   }
 
   /** The same, all at once: at start, before anything reads the cache. */
-  restoreIndexesNow(): void {
-    const pending = this.deferredIndexes()
-    if (pending.length === 0) return
+  endBulkLoadNow(): void {
+    if (this.deferred().length === 0 && this.recomputes().length === 0) return
     this.store.tx(() => {
-      for (const index of pending) {
-        const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?`).get(index.name)
-        if (!exists) this.db.exec(index.sql)
-      }
+      this.restoreTriggersInTx()
+      for (const entry of this.deferred()) this.restoreInTx(entry)
       this.db.prepare(`DELETE FROM meta WHERE key = 'deferred_indexes'`).run()
     })
   }
 
-  private deferredIndexes(): Array<{ name: string; sql: string }> {
+  private restoreTriggersInTx(): void {
+    const pending = this.deferred()
+    const triggers = pending.filter((entry) => entry.type === 'trigger')
+    for (const table of this.recomputes()) this.db.exec(RECOMPUTE[table])
+    for (const entry of triggers) this.restoreInTx(entry)
+    const rest = pending.filter((entry) => entry.type !== 'trigger')
+    if (rest.length > 0) this.setMeta('deferred_indexes', JSON.stringify(rest))
+    else this.db.prepare(`DELETE FROM meta WHERE key = 'deferred_indexes'`).run()
+    this.db.prepare(`DELETE FROM meta WHERE key = 'deferred_recompute'`).run()
+  }
+
+  private restoreInTx(entry: Deferred): void {
+    const exists = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?`).get(entry.type ?? 'index', entry.name)
+    if (!exists) this.db.exec(entry.sql)
+  }
+
+  private deferred(): Deferred[] {
     const text = this.meta('deferred_indexes')
-    return text ? (JSON.parse(text) as Array<{ name: string; sql: string }>) : []
+    return text ? (JSON.parse(text) as Deferred[]) : []
+  }
+
+  private recomputes(): Array<'jobs' | 'runs'> {
+    const text = this.meta('deferred_recompute')
+    return text ? (JSON.parse(text) as Array<'jobs' | 'runs'>) : []
   }
 
   /** For callers already inside `store.tx` (the outbox entry and the state change commit together). */
@@ -188,6 +282,36 @@ export class CacheStore {
     const seq = this.stmt.bumpSeq.get() as number
     for (const job of jobs) this.stmt.upsertJob.run(...job, seq)
     for (const run of runs) if (this.stmt.jobExists.get(run[1])) this.stmt.upsertRun.run(...run, seq)
+  }
+
+  /**
+   * The bulk-load path (inside `store.tx`, between `beginBulkLoad` and `endBulkLoad`): a plain
+   * INSERT per row, without the upsert's conflict handling and the lookup of each run's job,
+   * which cost a third of the time. A row already cached (written meanwhile, or there before the
+   * load) fails its primary key and is upserted instead, outbox rule included; a run whose job is
+   * not cached fails its foreign key and is skipped, as `applyArraysInTx` skips it.
+   */
+  loadArraysInTx(jobs: readonly unknown[][], runs: readonly unknown[][]): void {
+    const seq = this.stmt.bumpSeq.get() as number
+    for (const job of jobs) {
+      try {
+        this.stmt.insertJob.run(job, seq)
+      } catch (error) {
+        if (!isConflict(error)) throw error
+        this.stmt.upsertJob.run(job, seq)
+      }
+    }
+    for (const run of runs) {
+      if (!this.foreignKeys && !this.stmt.jobExists.get(run[1])) continue
+      try {
+        this.stmt.insertRun.run(run, seq)
+      } catch (error) {
+        const code = constraintCode(error)
+        if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') continue
+        if (!isConflict(error)) throw error
+        if (this.stmt.jobExists.get(run[1])) this.stmt.upsertRun.run(run, seq)
+      }
+    }
   }
 
   meta(key: string): string | null {
