@@ -266,6 +266,19 @@ describe('CacheSync', () => {
     }
   })
 
+  it('a pull whose jobs fit in one batch while their runs take several writes the jobs first (the runs are not skipped)', async () => {
+    await truncate()
+    await addFinished('e', 3, 3)
+    const cache = freshCache()
+    try {
+      const result = await cache.sync(4).pull()
+      expect(result).toMatchObject({ jobs: 3, runs: 9 })
+      expect(cache.sqlite.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(9)
+    } finally {
+      cache.close()
+    }
+  })
+
   it('no deferrable index is named by INDEXED BY in the store (such a statement would fail while it is missing)', () => {
     const source = fs.readFileSync(new URL('../store/sqlite/sqlite-store.ts', import.meta.url), 'utf8')
     const named = [...source.matchAll(/INDEXED BY (\w+)/g)].map((m) => m[1])

@@ -82,9 +82,12 @@ export class CacheSync {
       const horizon: Position = { tx: rows[0]?.horizon ?? '0', id: '' }
       const clears = await this.pullClears(client, horizon)
       const jobs = await this.pullTable(client, 'jobs', CacheColumns.jobColumns, horizon)
-      const runs = await this.pullTable(client, 'runs', CacheColumns.runColumns, horizon)
+      // Jobs that fit in one batch are held, unless the runs stream: then they go first, with the
+      // first batch of runs (a run whose job is not cached yet would be skipped).
+      const heldJobs = { rows: jobs.held }
+      const runs = await this.pullTable(client, 'runs', CacheColumns.runColumns, horizon, heldJobs)
       this.store.relaxedTx(() => {
-        if (jobs.held || runs.held) this.cache.applyArraysInTx(jobs.held ?? [], runs.held ?? [])
+        if (heldJobs.rows || runs.held) this.cache.applyArraysInTx(heldJobs.rows ?? [], runs.held ?? [])
         this.cache.setMeta('pg_pos_jobs', formatPosition(jobs.saved))
         this.cache.setMeta('pg_pos_runs', formatPosition(runs.saved))
       })
@@ -132,6 +135,7 @@ export class CacheSync {
     table: 'jobs' | 'runs',
     columns: readonly string[],
     horizon: Position,
+    heldJobs: { rows: unknown[][] | null } = { rows: null },
   ): Promise<{ total: number; held: unknown[][] | null; saved: Position }> {
     const key = `pg_pos_${table}`
     const batch = this.options.batch ?? 5_000
@@ -167,6 +171,8 @@ export class CacheSync {
           deferred = true
         }
         this.store.relaxedTx(() => {
+          if (heldJobs.rows) this.cache.applyArraysInTx(heldJobs.rows, [])
+          heldJobs.rows = null
           const jobs = table === 'jobs' ? values : []
           const runs = table === 'runs' ? values : []
           if (deferred) this.cache.loadArraysInTx(jobs, runs)
