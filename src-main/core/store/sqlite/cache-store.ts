@@ -68,6 +68,13 @@ const RECOMPUTE: Readonly<Record<'jobs' | 'runs', string>> = {
     INSERT INTO error_fts (rowid, error) SELECT rowid, error FROM runs NOT INDEXED WHERE error IS NOT NULL;`,
 }
 
+/**
+ * This connection's settings while it bulk-loads, restored at the end: a larger page cache (index
+ * and table pages stay in memory between batches; index builds sort in memory) and checkpoints
+ * every 40 MB of WAL rather than 4 MB. About 8% on 500k rows.
+ */
+const BULK_PRAGMAS: Readonly<Record<string, number>> = { cache_size: -65536, wal_autocheckpoint: 10000 }
+
 interface Deferred {
   name: string
   sql: string
@@ -120,6 +127,8 @@ export class CacheStore {
   /** total_changes() covered by the last completed flush, and by the one requested last. */
   private flushedMark = 0
   private requested: { mark: number; done: Promise<void> } | null = null
+  /** This connection's settings before a bulk load changed them (see BULK_PRAGMAS). */
+  private pragmasBefore: Record<string, unknown> | null = null
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -193,6 +202,13 @@ export class CacheStore {
    * restores everything even after a crash mid-load (the constructor calls `endBulkLoadNow`).
    */
   beginBulkLoad(table: 'jobs' | 'runs'): void {
+    if (!this.pragmasBefore) {
+      this.pragmasBefore = {}
+      for (const [name, value] of Object.entries(BULK_PRAGMAS)) {
+        this.pragmasBefore[name] = this.db.pragma(name, { simple: true })
+        this.db.pragma(`${name} = ${value}`)
+      }
+    }
     this.store.tx(() => {
       const found = this.db
         .prepare(`SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = ? AND sql IS NOT NULL`)
@@ -215,19 +231,31 @@ export class CacheStore {
    * indexes, one transaction each, so the event loop can breathe between them.
    */
   async endBulkLoad(): Promise<void> {
-    if (this.recomputes().length > 0 || this.deferred().some((entry) => entry.type === 'trigger')) {
-      this.store.relaxedTx(() => this.restoreTriggersInTx())
+    try {
+      if (this.recomputes().length > 0 || this.deferred().some((entry) => entry.type === 'trigger')) {
+        this.store.relaxedTx(() => this.restoreTriggersInTx())
+      }
+      for (;;) {
+        const [next, ...rest] = this.deferred()
+        if (!next) return
+        this.store.relaxedTx(() => {
+          this.restoreInTx(next)
+          if (rest.length > 0) this.setMeta('deferred_indexes', JSON.stringify(rest))
+          else this.db.prepare(`DELETE FROM meta WHERE key = 'deferred_indexes'`).run()
+        })
+        await new Promise((resolve) => setImmediate(resolve))
+      }
+    } finally {
+      this.restorePragmas()
     }
-    for (;;) {
-      const [next, ...rest] = this.deferred()
-      if (!next) return
-      this.store.relaxedTx(() => {
-        this.restoreInTx(next)
-        if (rest.length > 0) this.setMeta('deferred_indexes', JSON.stringify(rest))
-        else this.db.prepare(`DELETE FROM meta WHERE key = 'deferred_indexes'`).run()
-      })
-      await new Promise((resolve) => setImmediate(resolve))
-    }
+  }
+
+  private restorePragmas(): void {
+    if (!this.pragmasBefore) return
+    for (const [name, value] of Object.entries(this.pragmasBefore)) this.db.pragma(`${name} = ${String(value)}`)
+    this.pragmasBefore = null
+    // The larger WAL the load let grow is copied back now, not by whichever commit comes next.
+    this.db.pragma('wal_checkpoint(PASSIVE)')
   }
 
   /** The same, all at once: at start, before anything reads the cache. */
