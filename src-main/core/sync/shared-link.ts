@@ -250,11 +250,13 @@ export class SharedLink {
     const push = this.online
       ? this.queue.finishAndClaim(results, next).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
       : null
+    // Taken now, so the flush scheduled for them does not commit them on its own meanwhile.
+    const waiting = this.takeAfterPush()
     // The pool hands the statement to the socket on a later tick: let it, before SQLite takes the thread.
     if (push) await new Promise<void>((resolve) => setImmediate(resolve))
     let recorded: number[] = []
     try {
-      recorded = this.recordFinishes(results)
+      recorded = this.recordFinishes(results, waiting)
     } catch (error) {
       console.error(
         `jobdeck: could not record the results of runs ${results.map((r) => r.completion.runId).join(', ')} locally: ${describeError(error)}`,
@@ -282,8 +284,7 @@ export class SharedLink {
    * earlier pushes still waiting (claimed rows first: a result may be about one of them). The
    * entries stay in flight (the drain leaves them alone) until the push decided about them.
    */
-  private recordFinishes(results: readonly FinishInput[]): number[] {
-    const waiting = this.takeAfterPush()
+  private recordFinishes(results: readonly FinishInput[], waiting: AfterPush): number[] {
     let entryIds: number[]
     try {
       entryIds = this.options.store.relaxedTx(() => {
