@@ -279,6 +279,33 @@ describe('CacheSync', () => {
     }
   })
 
+  it('a pulled row never takes a run that finished here back to running, and a row equal to the cached one is not written again', async () => {
+    const { sqlite, store, cache, close } = freshCache()
+    const job = { id: 'mono-job', type: 'work', params: '{}', priority: 0, lane: 'default', status: 'running', ord: 1, attempts: 1,
+      failures: 0, interruptions: 0, created_at: 1, queued_at: 1, run_after: null, finished_at: null, last_run_id: 'mono-run',
+      cancel_requested: 0, error: null }
+    const running = { id: 'mono-run', job_id: 'mono-job', type: 'work', lane: 'default', params: '{}', attempt: 1, status: 'running',
+      queued_at: 1, started_at: 2, finished_at: null, exit_code: null, signal: null, error: null, progress_percent: null,
+      progress_current: null, progress_total: null, progress_message: null, items_ok: null, items_failed: null, runner_id: 'r1',
+      pid: null, pid_start: null, log_bytes: 0, log_truncated: 0, peak_rss_bytes: null, cpu_seconds: null }
+    const row = (r: Record<string, unknown>, columns: readonly string[]): unknown[] => columns.map((c) => r[c])
+    store.tx(() => cache.applyArraysInTx([row(job, CacheStore.jobColumns)], [row(running, CacheStore.runColumns)]))
+    const finished = { ...running, status: 'succeeded', finished_at: 5, exit_code: 0 }
+    store.tx(() => cache.applyArraysInTx([], [row(finished, CacheStore.runColumns)]))
+    const seqOf = (): number => Number(sqlite.prepare(`SELECT seq FROM runs WHERE id = 'mono-run'`).pluck().get())
+    const seq = seqOf()
+    // A pull whose snapshot predates the finish brings the run as it was when claimed.
+    store.tx(() => cache.applyArraysInTx([], [row(running, CacheStore.runColumns)]))
+    expect(store.getRun('mono-run').status).toBe('succeeded')
+    // The same finished row again: nothing to write, nothing to publish.
+    store.tx(() => cache.applyArraysInTx([], [row(finished, CacheStore.runColumns)]))
+    expect(seqOf()).toBe(seq)
+    // A real change still lands.
+    store.tx(() => cache.applyArraysInTx([], [row({ ...finished, log_bytes: 10 }, CacheStore.runColumns)]))
+    expect(seqOf()).toBeGreaterThan(seq)
+    close()
+  })
+
   it('no deferrable index is named by INDEXED BY in the store (such a statement would fail while it is missing)', () => {
     const source = fs.readFileSync(new URL('../store/sqlite/sqlite-store.ts', import.meta.url), 'utf8')
     const named = [...source.matchAll(/INDEXED BY (\w+)/g)].map((m) => m[1])

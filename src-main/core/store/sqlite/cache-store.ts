@@ -94,13 +94,19 @@ export interface OutboxEntry {
 /**
  * A mirrored row replaces the cached one, except while this instance holds a result for it that
  * the database has not seen yet (a finish in the outbox): the older database row must not undo it.
+ * Nor may a run that finished here go back to running: runs never restart (a retry is a new run),
+ * so such a row was read before the finish committed. A row equal to the cached one is left alone:
+ * the cache already shows it (most rows a pull brings are this instance's own claims and results),
+ * so it costs no index writes and is not published again.
  */
 function upsertSql(table: 'jobs' | 'runs', columns: readonly string[]): string {
   const names = [...columns, 'seq']
   const runId = table === 'runs' ? 'excluded.id' : 'excluded.last_run_id'
+  const changed = columns.filter((c) => c !== 'id').map((c) => `${table}.${c} IS NOT excluded.${c}`)
+  const monotonic = table === 'runs' ? ` AND NOT (runs.status <> 'running' AND excluded.status = 'running')` : ''
   return `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})
     ON CONFLICT (id) DO UPDATE SET ${names.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ')}
-    WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE ref = ${runId})`
+    WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE ref = ${runId})${monotonic} AND (${changed.join(' OR ')})`
 }
 
 function insertSql(table: 'jobs' | 'runs', columns: readonly string[]): string {
