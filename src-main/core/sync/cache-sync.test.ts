@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { postgresRuntimeSchema } from '../../../src-shared/config-schema'
 import { PgConnection } from '../store/postgres/pg-connection'
 import { migratePg } from '../store/postgres/pg-schema'
@@ -276,6 +276,32 @@ describe('CacheSync', () => {
       expect(cache.sqlite.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(9)
     } finally {
       cache.close()
+    }
+  })
+
+  it('only the first pull copies in bulk: a burst of several batches into a database that was empty then is followed row by row', async () => {
+    const empty = await createTestDatabase('jobdeck_sync_empty')
+    const emptyConn = new PgConnection({ config: postgresRuntimeSchema.parse({ url: empty.url }), source: 'config' })
+    const cache = freshCache()
+    try {
+      const client = await emptyConn.pool.connect()
+      await migratePg(client, empty.name)
+      client.release()
+      const sync = new CacheSync(emptyConn, cache.cache, cache.store, { batch: 10 })
+      await sync.pull()
+      const bulk = vi.spyOn(cache.cache, 'beginBulkLoad')
+      await emptyConn.query(
+        `INSERT INTO jobdeck.jobs (id, type, params, priority, lane, status, ord, created_at, queued_at)
+         SELECT 'burst-' || i, 'work', '{}', 0, 'default', 'queued', i, 0, 0 FROM generate_series(1, 25) AS i`,
+      )
+      await sync.pull()
+      expect(bulk).not.toHaveBeenCalled()
+      expect(cache.sqlite.prepare(`SELECT count(*) FROM jobs WHERE id LIKE 'burst-%'`).pluck().get()).toBe(25)
+      expect(cache.sqlite.prepare(`SELECT n FROM job_counts WHERE type = 'work' AND status = 'queued'`).pluck().get()).toBe(25)
+    } finally {
+      cache.close()
+      await emptyConn.close()
+      await empty.drop()
     }
   })
 

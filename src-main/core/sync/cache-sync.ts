@@ -158,7 +158,9 @@ export class CacheSync {
         return { rows: JSON.parse(row.rows) as unknown[][], last: { tx: row.last[0], id: row.last[1] } }
       })
     let position = parsePosition(this.cache.meta(key))
-    const initial = position.tx === START.tx && position.id === START.id
+    // Before the first pull completed: the shared history is being copied, not followed. A bulk
+    // enqueue into a database that was empty when this cache first pulled is followed row by row.
+    const initial = this.cache.meta('last_sync_at') === null
     let pending = fetch(position)
     let total = 0
     let deferred = false
