@@ -152,6 +152,23 @@ describe('SqliteStore', () => {
     expect(store.getRun(claimed?.run.id ?? '').status).toBe('succeeded')
   })
 
+  it('a finish records when the work really started, if the runner knows it, as the shared database does', () => {
+    const now = Date.now()
+    store.enqueue(
+      [
+        { id: '01J00000000000000000000001', type: 't', params: {}, priority: 'normal', lane: 'x' },
+        { id: '01J00000000000000000000002', type: 't', params: {}, priority: 'normal', lane: 'y' },
+      ],
+      now,
+    )
+    const [a, b] = store.claim(claimInput())
+    const claimedAt = Date.parse(a?.run.startedAt ?? '')
+    store.finish({ ...completion(a?.run.id ?? ''), startedAt: claimedAt + 1234 })
+    store.finish(completion(b?.run.id ?? ''))
+    expect(Date.parse(store.getRun(a?.run.id ?? '').startedAt)).toBe(claimedAt + 1234)
+    expect(store.getRun(b?.run.id ?? '').startedAt).toBe(b?.run.startedAt)
+  })
+
   it('keeps the newest output when a run exceeds its log limit', () => {
     store.enqueue([{ id: '01J00000000000000000000001', type: 't', params: {}, priority: 'normal', lane: 'x' }], Date.now())
     const [claimed] = store.claim(claimInput())

@@ -235,6 +235,7 @@ export class SqliteStore {
       itemsFailed: c.itemsFailed,
       peakRss: c.peakRssBytes ?? null,
       cpuSeconds: c.cpuSeconds ?? null,
+      startedAt: c.startedAt ?? null,
       seq,
     }) as { job_id: string } | undefined
     if (!owned) return false
@@ -654,7 +655,9 @@ function prepareStatements(db: SqliteDatabase) {
     finishRun: db.prepare(`UPDATE runs SET status = @status, finished_at = @now, exit_code = @exitCode, signal = @signal,
       error = @error, progress_percent = @percent, progress_current = @current, progress_total = @total,
       progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed,
-      peak_rss_bytes = @peakRss, cpu_seconds = @cpuSeconds, seq = @seq
+      peak_rss_bytes = @peakRss, cpu_seconds = @cpuSeconds, seq = @seq,
+      -- When the work really started, if the runner knows it better than the claim (as PostgreSQL records it).
+      started_at = coalesce(@startedAt, started_at)
       WHERE id = @runId AND status = 'running' AND runner_id = @runnerId RETURNING job_id`),
     jobRetrying: db.prepare(`UPDATE jobs SET status = 'retrying', failures = @failures, run_after = @runAfter,
       queued_at = @runAfter, error = @error, cancel_requested = 0, seq = @seq WHERE id = @id`),
