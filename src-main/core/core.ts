@@ -29,7 +29,8 @@ export interface CoreOptions {
   synchronous?: 'FULL' | 'NORMAL'
   /** Replaces the default executors (the `command` executor), e.g. for benchmarks. */
   executorFor?: ExecutorFactory
-  runner?: { pollMs?: number; heartbeatMs?: number; lockStaleMs?: number }
+  /** The local runner's timings; `now`: its clock (tests). */
+  runner?: { pollMs?: number; heartbeatMs?: number; lockStaleMs?: number; now?: () => number }
   /** Replaces the host sampler (tests drive the resource gate with a fake one). */
   hostSampler?: { sample(): Promise<HostSample> }
   /** Shared mode from `--pg` or JOBDECK_PG_URL; else the config file's `postgres.url`, else local mode. */

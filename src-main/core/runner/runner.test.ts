@@ -62,6 +62,19 @@ describe('runner', () => {
     expect(overlaps(runs)).toBe(false)
   })
 
+  it('a run claimed into the slot another frees starts when that one ended, not a clock tick before', async () => {
+    env = makeTestEnv(CONFIG)
+    // A clock that moves on every reading: two readings for one moment would show in the record.
+    let tick = Date.now()
+    const core = env.open({ runner: { pollMs: 20, now: () => ++tick } })
+    const jobs = await core.api['jobs.enqueueBulk']({ type: 'nap', rows: [1, 2, 3].map(() => ({ ms: 10, lane: 'dealer:2' })) })
+    core.startRunner()
+    await waitForTerminal(core, jobs.map((j) => j.id))
+    const runs = core.store.listRuns({ limit: 100 }).sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt))
+    expect(runs).toHaveLength(3)
+    for (let i = 1; i < runs.length; i++) expect(Date.parse(runs[i]!.startedAt)).toBeGreaterThanOrEqual(Date.parse(runs[i - 1]!.finishedAt ?? ''))
+  })
+
   it('runs different lanes in parallel when the limits allow', async () => {
     env = makeTestEnv(CONFIG)
     const core = env.open()

@@ -228,12 +228,12 @@ export class Runner {
     return true
   }
 
-  private claimInput(): ClaimInput {
+  private claimInput(now = this.opts.now()): ClaimInput {
     const config = this.opts.config()
     const { gate } = this.opts
     const allowedTypes = [...config.types].filter(([name, type]) => !gate || gate(name, type) === null).map(([name]) => name)
     return {
-      now: this.opts.now(),
+      now,
       runnerId: this.runnerId,
       concurrency: config.raw.runner.concurrency,
       laneLimit: (lane) => laneLimit(config, lane),
@@ -377,12 +377,15 @@ export class Runner {
       this.checkIdle()
       return
     }
-    const next = this.stopping || this.paused || this.drainingFlag ? null : this.claimInput()
+    // One clock reading for both: a run claimed into the slot this one frees starts when it ended,
+    // never a millisecond before (the record would show the lane's runs overlapping).
+    const now = this.opts.now()
+    const next = this.stopping || this.paused || this.drainingFlag ? null : this.claimInput(now)
     let durable: Promise<void> = Promise.resolve()
     const completion: RunCompletion = {
       runId: run.id,
       runnerId: this.runnerId,
-      now: this.opts.now(),
+      now,
       outcome: result.outcome,
       exitCode: result.exitCode,
       signal: result.signal,
