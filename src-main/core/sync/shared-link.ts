@@ -245,6 +245,8 @@ export class SharedLink {
    * that follow (the entries' drops, the claimed rows) need no fsync, nor a commit of their own:
    * they wait in `afterPush` for the next results recorded or the event loop's next turns, and
    * are published then. Not pushed: the caller announces the results once `durable()` resolved.
+   * (A publish for other changes in between shows the recorded results earlier; only a crash in
+   * that moment could make one of them come back as interrupted.)
    */
   async finishRuns(results: readonly FinishInput[], next: PgClaimInput | null): Promise<{ pushed: boolean; claimed: RowPair[] }> {
     const push = this.online
