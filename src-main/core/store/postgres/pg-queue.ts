@@ -133,12 +133,8 @@ export class PgQueue {
 
   /** Fenced: null when the run is no longer this runner's (rescued, or already finished). */
   async finish(c: RunCompletion, retryDelays: Array<number | null>): Promise<JobRow | null> {
-    const { rows } = await this.conn.query<{ job: unknown }>(
-      `SELECT jobdeck.finish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) AS job`,
-      finishArgs(c, retryDelays),
-    )
-    const job = rows[0]?.job
-    return job ? jobRow(job) : null
+    const { finished } = await this.finishAndClaim([{ completion: c, retryDelays }], null)
+    return finished.get(c.runId) ?? null
   }
 
   /** Who holds a run and its status; null when there is no such run. */
@@ -405,7 +401,7 @@ function claimArgs(input: PgClaimInput): unknown[] {
   ]
 }
 
-/** finish()'s arguments by name (but the runner's), as finish_and_claim() reads them from JSON. */
+/** jobdeck.finish()'s arguments by name (but the runner's), as finish_and_claim() reads them from JSON. */
 function finishRecord(c: RunCompletion, retryDelays: Array<number | null>): Record<string, unknown> {
   return {
     runId: c.runId,
@@ -427,24 +423,3 @@ function finishRecord(c: RunCompletion, retryDelays: Array<number | null>): Reco
   }
 }
 
-export function finishArgs(c: RunCompletion, retryDelays: Array<number | null>): unknown[] {
-  return [
-    c.runId,
-    c.runnerId,
-    c.outcome,
-    c.now,
-    c.exitCode,
-    c.signal,
-    c.error,
-    c.outcome === 'succeeded' ? 100 : c.progress.percent,
-    c.progress.current,
-    c.progress.total,
-    c.progress.message,
-    c.itemsOk,
-    c.itemsFailed,
-    c.peakRssBytes ?? null,
-    c.cpuSeconds ?? null,
-    retryDelays,
-    c.startedAt ?? null,
-  ]
-}
