@@ -313,7 +313,7 @@ export class SharedLink {
   }
 
   /** Commits what pushes left for the cache, if the next results recorded did not take it along. */
-  flushAfterPush(): void {
+  private flushAfterPush(): void {
     const waiting = this.takeAfterPush()
     if (waiting.drops.length === 0 && waiting.claims.length === 0) return
     try {
