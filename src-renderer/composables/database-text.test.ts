@@ -1,27 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { ConnectionState } from '../../src-shared/connection'
 import { clockTime } from '../format'
+import { OFFLINE, ONLINE } from '../stores/connection-states'
 import { connectionHint, databaseStripItem, describeTestResult, offlineBanner, parsePgUrl, shortPgUrl, withoutPassword } from './database-text'
-
-const ONLINE: ConnectionState = {
-  mode: 'shared',
-  status: 'online',
-  url: 'postgres://jd:***@db.internal:5432/jobdeck',
-  source: 'env',
-  error: null,
-  offlineSince: null,
-  lastSyncAt: '2026-03-01T10:41:00.000Z',
-  outboxPending: 0,
-  retryAt: null,
-}
-const OFFLINE: ConnectionState = {
-  ...ONLINE,
-  status: 'offline',
-  error: 'connect ECONNREFUSED 10.0.0.5:5432',
-  offlineSince: '2026-03-01T10:42:00.000Z',
-  outboxPending: 3,
-  retryAt: '2026-03-01T10:43:00.000Z',
-}
 
 describe('PostgreSQL URLs as the operator types them', () => {
   it('accepts postgres:// and postgresql:// URLs, with or without user, password, port and database', () => {

@@ -1,6 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ConnectionState, ConnectionTestResult } from '../../src-shared/connection'
+import { LOCAL, OFFLINE, ONLINE } from './connection-states'
 import { FakeBridge } from './fake-bridge'
 
 const bridge = new FakeBridge()
@@ -9,34 +10,6 @@ vi.mock('../ipc', () => ({
   on: (event: never, listener: never) => bridge.on(event, listener),
 }))
 const { useDatabaseStore } = await import('./database')
-
-const LOCAL: ConnectionState = {
-  mode: 'local',
-  status: 'local',
-  url: null,
-  source: null,
-  error: null,
-  offlineSince: null,
-  lastSyncAt: null,
-  outboxPending: 0,
-  retryAt: null,
-}
-const ONLINE: ConnectionState = {
-  ...LOCAL,
-  mode: 'shared',
-  status: 'online',
-  url: 'postgres://jd:***@db.internal:5432/jobdeck',
-  source: 'flag',
-  lastSyncAt: '2026-03-01T10:41:00.000Z',
-}
-const OFFLINE: ConnectionState = {
-  ...ONLINE,
-  status: 'offline',
-  error: 'connect ECONNREFUSED 10.0.0.5:5432',
-  offlineSince: '2026-03-01T10:42:00.000Z',
-  outboxPending: 3,
-  retryAt: '2026-03-01T10:43:00.000Z',
-}
 
 describe('useDatabaseStore', () => {
   beforeEach(() => {
