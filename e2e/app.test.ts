@@ -1,12 +1,11 @@
 // What an operator does in the window, end to end: the real renderer in Chromium, the real
 // engine behind `jobdeck serve`, real job processes.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Run } from '../src-shared/domain'
-import { ensureRendererBuilt, launchBrowser, openApp, ROOT, serve, skipWithoutBrowser, type Served } from './harness'
+import { ensureRendererBuilt, launchBrowser, openApp, ROOT, screenshotOnFailure, serve, skipWithoutBrowser, type Served } from './harness'
 
 const CONFIG = path.join(ROOT, 'e2e', 'fixtures', 'jobdeck.yaml')
 
@@ -48,12 +47,7 @@ describe.skipIf(skipWithoutBrowser)('Jobdeck in the browser', { timeout: 90_000 
     page = (await openApp(browser, served.url)).page
   }, 180_000)
 
-  afterEach(async ({ task }) => {
-    // A failed step leaves a picture of the window behind, next to the test's temp files.
-    if (task.result?.state === 'fail' && page) {
-      await page.screenshot({ path: path.join(os.tmpdir(), `jobdeck-e2e-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined)
-    }
-  })
+  afterEach(({ task }) => screenshotOnFailure(page, task))
 
   afterAll(async () => {
     await browser?.close()

@@ -144,6 +144,12 @@ export async function launchBrowser(): Promise<Browser> {
   })
 }
 
+/** After a failed test: a picture of the window, next to the test's temp files. */
+export async function screenshotOnFailure(page: Page | undefined, task: { name: string; result?: { state?: string } }): Promise<void> {
+  if (task.result?.state !== 'fail' || !page) return
+  await page.screenshot({ path: path.join(os.tmpdir(), `jobdeck-e2e-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined)
+}
+
 export async function openApp(
   browser: Browser,
   url: string,

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../src-main/core/test-support/postgres'
 import { startTcpProxy, viaProxy, type TcpProxy } from '../src-main/core/test-support/tcp-proxy'
-import { ensureRendererBuilt, launchBrowser, openApp, ROOT, serve, skipWithoutBrowser, type Served } from './harness'
+import { ensureRendererBuilt, launchBrowser, openApp, ROOT, screenshotOnFailure, serve, skipWithoutBrowser, type Served } from './harness'
 
 const FIXTURES = path.join(ROOT, 'e2e', 'fixtures')
 
@@ -71,10 +71,8 @@ describe.skipIf(skipWithoutBrowser)('shared mode in the browser', { timeout: 120
   }, 180_000)
 
   afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail' && page) {
-      await page.screenshot({ path: path.join(os.tmpdir(), `jobdeck-e2e-${task.name.slice(0, 40).replace(/\W+/g, '-')}.png`) }).catch(() => undefined)
-      console.error(`jobdeck serve output:\n${served?.output().slice(-4000)}`)
-    }
+    await screenshotOnFailure(page, task)
+    if (task.result?.state === 'fail') console.error(`jobdeck serve output:\n${served?.output().slice(-4000)}`)
   })
 
   afterAll(async () => {
