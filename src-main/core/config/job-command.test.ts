@@ -44,6 +44,11 @@ describe('buildCommand', () => {
     }
   })
 
+  it('never lets a type env override the run id its processes are found by', () => {
+    const type = jobType({ command: ['x'], cwd: '/srv', env: { JOBDECK_RUN_ID: 'forged' } })
+    expect(buildCommand(type, {}, { JOBDECK_RUN_ID: 'r1' }).env.JOBDECK_RUN_ID).toBe('r1')
+  })
+
   it('uses the resolved cwd of a loaded type and fills a templated cwd', () => {
     const config = loaded(
       'jobs:\n  a:\n    command: [x]\n  b:\n    command: [x]\n    cwd: "{root}/out"\n    params: { root: { type: string } }\n',

@@ -16,7 +16,8 @@ export const DEFAULT_LANE = 'default'
 
 /**
  * `type` is a resolved job type from `LoadedConfig.types`. Env layers, later winning:
- * the engine's own environment, `extraEnv` (from the runner), the type's `env`.
+ * the engine's own environment, `extraEnv` (from the runner), the type's `env`; but the run's
+ * JOBDECK_RUN_ID is never overridden: it is how a run's processes are found and stopped.
  */
 export function buildCommand(
   type: JobTypeConfig,
@@ -34,6 +35,7 @@ export function buildCommand(
   for (const [key, value] of Object.entries(baseEnv)) if (value !== undefined) env[key] = value
   Object.assign(env, extraEnv)
   for (const [key, value] of Object.entries(type.env)) env[key] = substitute(value, params)
+  if (extraEnv.JOBDECK_RUN_ID !== undefined) env.JOBDECK_RUN_ID = extraEnv.JOBDECK_RUN_ID
   return { argv, cwd, env }
 }
 

@@ -7,7 +7,7 @@ import type { LogStream, Progress } from '../../../src-shared/domain'
 import { isAlive, signalProcess } from '../process/process-tree'
 import { makeScriptDir, TREE_SCRIPT, type ScriptDir } from '../process/test-fixtures'
 import { createCommandExecutor, runCommand, type CommandOptions, type CommandSpec } from './command'
-import type { ExecutionContext } from './types'
+import { KILL_NOW, type ExecutionContext } from './types'
 
 const posix = process.platform !== 'win32'
 
@@ -43,6 +43,11 @@ function makeContext(signal: AbortSignal = new AbortController().signal, onLine?
 
 const lines = (rec: Recorded, stream: LogStream): string[] =>
   rec.logs.filter((log) => log.stream === stream).map((log) => log.text)
+
+/** The system lines saying what was done, without the count of stopped processes that ends them. */
+const actions = (rec: Recorded): string[] => lines(rec, 'system').filter((text) => !STOPPED_LINE.test(text))
+const STOPPED_LINE = /^stopped \d+ process(es)? of this run$/
+const stoppedLine = (rec: Recorded): string | undefined => lines(rec, 'system').find((text) => STOPPED_LINE.test(text))
 
 const grandchildOf = (rec: Recorded): number => {
   const line = lines(rec, 'stdout').find((text) => text.startsWith('grandchild '))
@@ -93,6 +98,7 @@ describe('command executor', () => {
       timedOut: false,
       itemsOk: null,
       itemsFailed: null,
+      processesStopped: 0,
     })
     const [pidLine, ...rest] = lines(rec, 'stdout')
     expect(rest).toEqual(['hello', 'bye'])
@@ -225,6 +231,7 @@ describe('command executor', () => {
         timedOut: false,
         itemsOk: null,
         itemsFailed: null,
+        processesStopped: 0,
       })
       expect(rec.started).toEqual([])
       expect(getEventListeners(ctx.signal, 'abort')).toHaveLength(0)
@@ -282,10 +289,11 @@ describe('command executor', () => {
         signal: 'SIGTERM',
         error: 'timed out after 500ms; stopped the process tree',
       })
-      expect(lines(rec, 'system')).toEqual([
+      expect(actions(rec)).toEqual([
         'timeout after 500ms: sent SIGTERM to process tree',
         'still running after 300ms grace: sent SIGKILL to process tree',
       ])
+      expect(stoppedLine(rec)).toBeDefined()
       expect(isAlive(grandchild)).toBe(false)
       expect(isAlive(rec.started[0] as number)).toBe(false)
       expect(elapsed).toBeGreaterThanOrEqual(790)
@@ -316,7 +324,8 @@ describe('command executor', () => {
       const grandchild = grandchildOf(rec)
       strays.push(grandchild)
       expect(result).toMatchObject({ outcome: 'failed', timedOut: true })
-      expect(lines(rec, 'system')).toEqual(['timeout after 400ms: sent SIGTERM to process tree'])
+      expect(actions(rec)).toEqual(['timeout after 400ms: sent SIGTERM to process tree'])
+      expect(stoppedLine(rec)).toBeDefined()
       expect(isAlive(grandchild)).toBe(false)
       expect(elapsed).toBeLessThan(1200)
     })
@@ -332,11 +341,25 @@ describe('command executor', () => {
       const grandchild = grandchildOf(rec)
       strays.push(grandchild)
       expect(result).toMatchObject({ outcome: 'canceled', error: null, timedOut: false, exitCode: null, signal: 'SIGTERM' })
-      expect(lines(rec, 'system')).toEqual(['canceled: sent SIGTERM to process tree'])
+      expect(actions(rec)).toEqual(['canceled: sent SIGTERM to process tree'])
+      expect(stoppedLine(rec)).toBeDefined()
       expect(isAlive(grandchild)).toBe(false)
       expect(isAlive(rec.started[0] as number)).toBe(false)
       expect(elapsed).toBeLessThan(2000)
       expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    })
+
+    it('kills at once, without the grace, when aborted with KILL_NOW (a lease about to lapse)', async () => {
+      const controller = new AbortController()
+      const { ctx, rec } = makeContext(controller.signal, (text) => {
+        if (text.startsWith('grandchild ')) controller.abort(KILL_NOW)
+      })
+      const result = await runCommand(spec(tree('--gc-holds-output', '--gc-ignore-term')), { timeoutMs: null, killGraceMs: 60_000 }, ctx)
+      const grandchild = grandchildOf(rec)
+      strays.push(grandchild)
+      expect(result).toMatchObject({ outcome: 'canceled', signal: 'SIGKILL' })
+      expect(actions(rec)).toEqual(['stopped at once: sent SIGKILL to process tree'])
+      expect(isAlive(grandchild)).toBe(false)
     })
 
     it('does not start when already canceled', async () => {
@@ -357,7 +380,7 @@ describe('command executor', () => {
       const grandchild = grandchildOf(rec)
       strays.push(grandchild)
       expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0, error: null })
-      expect(lines(rec, 'system')).toEqual([
+      expect(actions(rec)).toEqual([
         'process exited (code 0) but processes it started still hold its output open: sent SIGTERM to process tree',
       ])
       expect(isAlive(grandchild)).toBe(false)
@@ -376,8 +399,9 @@ describe('command executor', () => {
       const grandchild = grandchildOf(rec)
       strays.push(grandchild)
       expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0 })
-      expect(lines(rec, 'system')).toHaveLength(2)
-      expect(lines(rec, 'system')[1]).toBe('still running after 300ms grace: sent SIGKILL to process tree')
+      expect(actions(rec)).toHaveLength(2)
+      expect(actions(rec)[1]).toBe('still running after 300ms grace: sent SIGKILL to process tree')
+      expect(stoppedLine(rec)).toBeDefined()
       expect(isAlive(grandchild)).toBe(false)
       expect(elapsed).toBeLessThan(1800)
     })
@@ -388,7 +412,7 @@ describe('command executor', () => {
       const grandchild = grandchildOf(rec)
       strays.push(grandchild)
       expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0 })
-      expect(lines(rec, 'system')).toEqual([
+      expect(actions(rec)).toEqual([
         'process exited (code 0) but processes it started are still running: sent SIGTERM to process tree',
       ])
       expect(isAlive(grandchild)).toBe(false)
@@ -411,6 +435,54 @@ describe('command executor', () => {
       expect(lines(rec, 'system').at(-1)).toBe('output is still held open by a process outside the tree: stopped reading it')
       expect(elapsed).toBeLessThan(2500)
       expect(isAlive(grandchild)).toBe(true)
+    })
+  })
+
+  describe.skipIf(process.platform !== 'linux')('processes that leave the run’s session', () => {
+    // `setsid` puts each sleeper in a session and group of its own, and the shell exits at once:
+    // neither the tree nor the group reaches them. Only the run id they inherited does.
+    const escape = (count: number, then: string): string[] => [
+      'sh',
+      '-c',
+      `for i in $(seq ${count}); do setsid sleep 300 </dev/null >/dev/null 2>&1 & echo "sleeper $!"; done; ${then}`,
+    ]
+    const sleepers = (rec: Recorded): number[] =>
+      lines(rec, 'stdout').filter((text) => text.startsWith('sleeper ')).map((text) => Number(text.slice('sleeper '.length)))
+    const marked = (runId: string) => spec([], { env: { ...inheritedEnv(), JOBDECK_RUN_ID: runId } }).env
+
+    it('stops all 200 children a job left running in their own sessions when it exits, and counts them', async () => {
+      const { ctx, rec } = makeContext()
+      const result = await runCommand({ ...spec(escape(200, 'exit 0')), env: marked('run-200') }, { timeoutMs: null, killGraceMs: 300 }, ctx)
+      const pids = sleepers(rec)
+      strays.push(...pids)
+      expect(pids).toHaveLength(200)
+      expect(result).toMatchObject({ outcome: 'succeeded', exitCode: 0, processesStopped: 200 })
+      expect(pids.filter(isAlive)).toEqual([])
+      expect(lines(rec, 'system')).toEqual([
+        'process exited (code 0) but processes it started are still running: sent SIGTERM to process tree',
+        'stopped 200 processes of this run',
+      ])
+    })
+
+    it('stops them at cancel and at timeout too, SIGKILL after the grace for one that ignores SIGTERM', async () => {
+      const controller = new AbortController()
+      const { ctx, rec } = makeContext(controller.signal, (text) => {
+        if (text.startsWith('sleeper ')) setTimeout(() => controller.abort(), 50)
+      })
+      const canceled = await runCommand({ ...spec(escape(3, 'sleep 300')), env: marked('run-cancel') }, FAST, ctx)
+      strays.push(...sleepers(rec))
+      // The shell, its sleep and the three sleepers.
+      expect(canceled).toMatchObject({ outcome: 'canceled', processesStopped: 5 })
+      expect(sleepers(rec).filter(isAlive)).toEqual([])
+
+      const stubborn = ['sh', '-c', `setsid sh -c 'trap "" TERM; echo "sleeper $$"; sleep 300' </dev/null 2>&1 & sleep 300`]
+      const timed = makeContext()
+      const result = await runCommand({ ...spec(stubborn), env: marked('run-timeout') }, { timeoutMs: 300, killGraceMs: 200 }, timed.ctx)
+      strays.push(...sleepers(timed.rec))
+      expect(result).toMatchObject({ outcome: 'failed', timedOut: true })
+      expect(result.processesStopped).toBeGreaterThanOrEqual(3)
+      expect(lines(timed.rec, 'system')).toContain('still running after 200ms grace: sent SIGKILL to process tree')
+      expect(sleepers(timed.rec).filter(isAlive)).toEqual([])
     })
   })
 })

@@ -3,9 +3,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { ProcessTree } from '../process/process-tree'
+import { findRunProcesses, runOrigin, type RunOrigin } from '../process/run-processes'
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, parseProtocolLine } from './line-protocol'
 import { decideOutcome, formatShortDuration, type SpawnFailure } from './outcome'
-import type { ExecutionContext, ExecutionResult, Executor } from './types'
+import { KILL_NOW, type ExecutionContext, type ExecutionResult, type Executor } from './types'
 
 export interface CommandSpec {
   /** argv[0] is the program (looked up on PATH), the rest are its arguments, passed verbatim. */
@@ -55,11 +56,13 @@ export function runCommand(spec: CommandSpec, options: CommandOptions, ctx: Exec
   return new Promise((resolve) => new CommandRun(spec, options, ctx, resolve).start())
 }
 
-type StopReason = 'timeout' | 'cancel' | 'leftover'
+type StopReason = 'timeout' | 'cancel' | 'leftover' | 'kill'
 
 class CommandRun {
   private child: ChildProcess | null = null
   private tree: ProcessTree | null = null
+  /** Where the pid counter stood when the run began: its processes were allocated after it. */
+  private origin: RunOrigin | null = null
   private started = false
   private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null
   private closed = false
@@ -100,6 +103,7 @@ class CommandRun {
     }
 
     let child: ChildProcess
+    this.origin = runOrigin()
     try {
       child = spawn(argv0, this.spec.argv.slice(1), {
         shell: false,
@@ -178,7 +182,7 @@ class CommandRun {
     if (!this.finished) this.stderrLines.push(chunk)
   }
 
-  private readonly onAbort = (): void => this.stop('cancel')
+  private readonly onAbort = (): void => this.stop(this.ctx.signal.reason === KILL_NOW ? 'kill' : 'cancel')
 
   // --- lines -------------------------------------------------------------------------------------
 
@@ -217,6 +221,13 @@ class CommandRun {
       this.clearTimer(this.timeoutTimer)
       this.timeoutTimer = null
     }
+    this.adoptMarked()
+    if (reason === 'kill') {
+      tree.signal('SIGKILL')
+      this.system(`stopped at once: ${isWindows ? 'ran taskkill /T /F on the process tree' : 'sent SIGKILL to process tree'}`)
+      this.schedule(ABANDON_AFTER_KILL_MS, () => this.abandon())
+      return
+    }
     tree.signal('SIGTERM')
     const action = isWindows ? 'ran taskkill /T /F on the process tree' : 'sent SIGTERM to process tree'
     if (reason === 'timeout') {
@@ -233,6 +244,7 @@ class CommandRun {
 
   private escalate(graceMs: number): void {
     if (this.finished) return
+    this.adoptMarked()
     if (this.exit === null || !this.closed || this.tree?.anyAlive()) {
       this.tree?.signal('SIGKILL')
       this.system(`still running after ${formatShortDuration(graceMs)} grace: sent SIGKILL to process tree`)
@@ -260,7 +272,24 @@ class CommandRun {
       this.pollTimer ??= setInterval(() => this.maybeFinish(), TREE_POLL_MS)
       return
     }
+    // The tree is gone, but a process may have left it (its own session, re-parented away) and
+    // still carry the run's mark: nothing of a job outlives it.
+    if (this.adoptMarked() > 0) {
+      if (this.stopReason === null) this.stop('leftover')
+      else this.tree?.signal('SIGKILL')
+      this.pollTimer ??= setInterval(() => this.maybeFinish(), TREE_POLL_MS)
+      return
+    }
     this.finish()
+  }
+
+  /** Adds the live processes carrying this run's JOBDECK_RUN_ID to the tree; returns how many. */
+  private adoptMarked(): number {
+    const mark = this.spec.env.JOBDECK_RUN_ID
+    if (!this.tree || !this.origin || mark === undefined) return 0
+    const found = findRunProcesses(mark, this.origin)
+    this.tree.adopt(found)
+    return found.length
   }
 
   private finish(): void {
@@ -272,11 +301,15 @@ class CommandRun {
     this.ctx.signal.removeEventListener('abort', this.onAbort)
     this.stdoutLines.flush()
     this.stderrLines.flush()
+    const processesStopped = this.tree?.stoppedCount ?? 0
+    if (processesStopped > 0) {
+      this.system(`stopped ${processesStopped} ${processesStopped === 1 ? 'process' : 'processes'} of this run`)
+    }
     const { outcome, error } = decideOutcome({
       exitCode: this.exit?.code ?? null,
       signal: this.exit?.signal ?? null,
       timedOut: this.stopReason === 'timeout',
-      canceled: this.stopReason === 'cancel',
+      canceled: this.stopReason === 'cancel' || this.stopReason === 'kill',
       itemsOk: this.itemsOk,
       itemsFailed: this.itemsFailed,
       spawnError: this.spawnFailure,
@@ -291,6 +324,7 @@ class CommandRun {
       timedOut: this.stopReason === 'timeout',
       itemsOk: this.itemsOk,
       itemsFailed: this.itemsFailed,
+      processesStopped,
     })
   }
 

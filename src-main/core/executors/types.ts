@@ -2,6 +2,12 @@
 // run to an executor and gets back what happened; it never knows how the work was done.
 import type { LogStream, Params, Progress } from '../../../src-shared/domain'
 
+/**
+ * An abort reason (`AbortController.abort(KILL_NOW)`): stop the work at once, without the grace
+ * a cancel gets, because another copy may start any moment (a lease about to lapse).
+ */
+export const KILL_NOW = 'jobdeck:kill-now'
+
 export interface ExecutionContext {
   runId: string
   jobId: string
@@ -29,6 +35,11 @@ export interface ExecutionResult {
   timedOut: boolean
   itemsOk: number | null
   itemsFailed: number | null
+  /**
+   * Processes Jobdeck had to stop: at cancel or timeout, or left running after the main process
+   * exited (found by their JOBDECK_RUN_ID even outside its tree). Executors without processes: 0.
+   */
+  processesStopped?: number
 }
 
 export interface Executor {

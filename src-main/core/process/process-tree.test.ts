@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
-  findProcessesWithEnv,
   descendantsOf,
   isAlive,
   isGroupAlive,
@@ -146,22 +145,6 @@ describe.skipIf(!posix)('live process trees', () => {
       expect(processStartTime(process.pid)).toBe(stamp)
     } else {
       expect(processStartTime(process.pid)).toBeNull()
-    }
-  })
-})
-
-describe.skipIf(process.platform !== 'linux')('findProcessesWithEnv', () => {
-  it('finds the processes that inherited a run id, and only those', async () => {
-    const mine = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { ...process.env, JOBDECK_RUN_ID: 'run-a' } })
-    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { env: { ...process.env, JOBDECK_RUN_ID: 'run-b' } })
-    try {
-      await waitUntil(() => mine.pid !== undefined && other.pid !== undefined, 5000)
-      await sleep(50)
-      expect(findProcessesWithEnv('JOBDECK_RUN_ID', new Set(['run-a']))).toEqual([mine.pid])
-      expect(findProcessesWithEnv('JOBDECK_RUN_ID', new Set())).toEqual([])
-    } finally {
-      mine.kill('SIGKILL')
-      other.kill('SIGKILL')
     }
   })
 })

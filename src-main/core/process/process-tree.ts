@@ -221,34 +221,6 @@ export function isGroupAlive(pgid: number): boolean {
   }
 }
 
-/**
- * Linux: processes whose environment has `name` set to one of `values`. Every process a job
- * starts inherits JOBDECK_RUN_ID, so this finds a dead runner's orphans even when they left the
- * job's process group and no pid was recorded. Elsewhere: none (recorded pids are used instead).
- */
-export function findProcessesWithEnv(name: string, values: ReadonlySet<string>): number[] {
-  if (!isLinux || values.size === 0) return []
-  const wanted = new Set([...values].map((value) => `${name}=${value}`))
-  const found: number[] = []
-  let entries: string[]
-  try {
-    entries = readdirSync('/proc')
-  } catch {
-    return []
-  }
-  for (const entry of entries) {
-    const pid = Number(entry)
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue
-    try {
-      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1')
-      if (environ.split('\0').some((pair) => wanted.has(pair))) found.push(pid)
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found
-}
-
 // --- signalling ----------------------------------------------------------------------------------
 
 /** Sends `signal` to one process; false when it does not exist or may not be signalled. */
@@ -304,6 +276,8 @@ export function killTree(pid: number, signal: NodeJS.Signals): void {
  */
 export class ProcessTree {
   private readonly tracked = new Map<number, string | null>()
+  /** Every process this tree signalled, root included: what the run's record counts as stopped. */
+  private readonly signalled = new Set<number>()
   private rootExited = false
 
   constructor(readonly rootPid: number) {}
@@ -327,19 +301,41 @@ export class ProcessTree {
     }
   }
 
+  /**
+   * Remembers processes found by other means (their JOBDECK_RUN_ID): those that left the group
+   * and were re-parented away from the root, e.g. by `setsid` after the root exited.
+   */
+  adopt(pids: readonly number[]): void {
+    for (const pid of pids) {
+      if (pid !== this.rootPid && !this.tracked.has(pid)) this.tracked.set(pid, processStartTime(pid))
+    }
+  }
+
+  /** How many distinct processes a signal reached so far. */
+  get stoppedCount(): number {
+    return this.signalled.size
+  }
+
   /** Signals the whole tree; returns how many processes (or groups) were reached. */
   signal(signal: NodeJS.Signals): number {
     if (isWindows) {
       if (this.rootExited) return 0
       taskkillTree(this.rootPid)
+      this.signalled.add(this.rootPid)
       return 1
     }
     this.refresh()
     let reached = 0
     if (signalGroup(this.rootPid, signal)) reached++
-    if (!this.rootExited && signalProcess(this.rootPid, signal)) reached++
+    if (!this.rootExited && signalProcess(this.rootPid, signal)) {
+      reached++
+      this.signalled.add(this.rootPid)
+    }
     for (const pid of this.livingTracked()) {
-      if (signalProcess(pid, signal)) reached++
+      if (signalProcess(pid, signal)) {
+        reached++
+        this.signalled.add(pid)
+      }
     }
     return reached
   }
