@@ -102,6 +102,11 @@ export interface Run {
   peakRssBytes: number | null
   /** CPU time of the run's whole process tree (children included). */
   cpuSeconds: number | null
+  /**
+   * Processes Jobdeck stopped when the run ended: at cancel or timeout, or left running after
+   * its main process exited (even in sessions of their own). 0 when nothing was left.
+   */
+  processesStopped: number
 }
 
 export type LogStream = 'stdout' | 'stderr' | 'system'

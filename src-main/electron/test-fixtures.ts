@@ -46,6 +46,7 @@ export function run(id: string, jobId: string, percent: number | null = null): R
     logTruncated: false,
     peakRssBytes: null,
     cpuSeconds: null,
+    processesStopped: 0,
   }
 }
 

@@ -36,6 +36,7 @@ function run(i: number, over: Partial<Run> = {}): Run {
     logTruncated: false,
     peakRssBytes: null,
     cpuSeconds: null,
+    processesStopped: 0,
     ...over,
   }
 }

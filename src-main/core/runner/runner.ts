@@ -7,7 +7,8 @@ import type { LoadedConfig } from '../config/load-config'
 import { laneLimit } from '../config/job-command'
 import type { EventBus } from '../events/event-bus'
 import type { ExecutionResult, Executor } from '../executors/types'
-import { findProcessesWithEnv, isAlive, killTree, processStartTime } from '../process/process-tree'
+import { isAlive, killTree, processStartTime } from '../process/process-tree'
+import { killRunProcesses } from '../process/run-processes'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { ClaimInput, ClaimedRun, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import { retryDelay } from './retry-delay'
@@ -180,7 +181,8 @@ export class Runner {
       const { pid, pidStart } = store.runPidInfo(runId)
       if (pid && isAlive(pid) && (pidStart === null || processStartTime(pid) === pidStart)) killTree(pid, 'SIGKILL')
     }
-    for (const pid of findProcessesWithEnv('JOBDECK_RUN_ID', new Set(orphaned))) killTree(pid, 'SIGKILL')
+    // Every started run was committed first, so its processes carry a run id listed here.
+    killRunProcesses(new Set(orphaned))
     const config = this.opts.config()
     return store.recoverInterrupted(
       {
@@ -247,7 +249,10 @@ export class Runner {
     this.ticking = true
     try {
       if (!this.paused && !this.drainingFlag) {
-        const claimed = this.claimAndStart((start) => this.opts.store.claim(this.claimInput(), start))
+        const claimedAt = performance.now()
+        // A plain claim commits with a full sync: durable before anything starts.
+        const claimed = this.opts.store.claim(this.claimInput())
+        for (const run of claimed) this.launch(run, claimedAt, null)
         if (claimed.length > 0) this.opts.publishChanges()
       }
       this.scheduleWake()
@@ -269,26 +274,13 @@ export class Runner {
   }
 
   /**
-   * Runs a claiming transaction that starts each claimed run before it commits. Should the
-   * commit fail, the runs it started were never recorded: they are stopped and forgotten.
+   * Starts a claimed run; called only once its claim is committed. `durable`: the claim commit
+   * was not synced yet. Work that must not run twice (`onInterrupt: fail`) waits for it, so not
+   * even a power cut can make it start a second time; anything else starts at once.
    */
-  private claimAndStart(claimWith: (start: (claimed: ClaimedRun) => void) => ClaimedRun[]): ClaimedRun[] {
-    const started: ClaimedRun[] = []
-    try {
-      return claimWith((claimed) => {
-        started.push(claimed)
-        this.launch(claimed)
-      })
-    } catch (error) {
-      for (const claimed of started) this.cancelLocal(claimed.run.id, 'shutdown')
-      throw error
-    }
-  }
-
-  private launch(claimed: ClaimedRun): void {
+  private launch(claimed: ClaimedRun, claimedAt: number, durable: Promise<void> | null): void {
     const config = this.opts.config()
     const type = config.types.get(claimed.job.type)
-    const claimedAt = performance.now()
     const active: ActiveRun = {
       claimed,
       abort: new AbortController(),
@@ -304,7 +296,12 @@ export class Runner {
       done: Promise.resolve(),
     }
     this.active.set(claimed.run.id, active)
-    const { run, job } = claimed
+    const begin = (): Promise<void> => this.execute(active, type, claimedAt)
+    active.done = durable && type?.onInterrupt === 'fail' ? durable.then(begin) : begin()
+  }
+
+  private execute(active: ActiveRun, type: JobTypeConfig | undefined, claimedAt: number): Promise<void> {
+    const { run, job } = active.claimed
     const execution = type
       ? this.opts.executorFor(job.type, type).execute({
           runId: run.id,
@@ -331,7 +328,7 @@ export class Runner {
           onLog: (stream, text) => this.onLog(run.id, stream, text),
         })
       : Promise.resolve(failedResult(`type ${job.type} is not in the config any more`))
-    active.done = execution
+    return execution
       .catch((error: unknown) => failedResult(`executor failed: ${(error as Error).message}`))
       .then((result) => this.complete(active, result, type))
   }
@@ -381,7 +378,6 @@ export class Runner {
     // never a millisecond before (the record would show the lane's runs overlapping).
     const now = this.opts.now()
     const next = this.stopping || this.paused || this.drainingFlag ? null : this.claimInput(now)
-    let durable: Promise<void> = Promise.resolve()
     const completion: RunCompletion = {
       runId: run.id,
       runnerId: this.runnerId,
@@ -395,13 +391,13 @@ export class Runner {
       itemsFailed: result.itemsFailed ?? active.itemsFailed,
       peakRssBytes: usage.peakRssBytes,
       cpuSeconds: usage.cpuSeconds,
+      processesStopped: result.processesStopped ?? 0,
       retryDelay: (failures) => (type ? retryDelay(type.retries, failures) : null),
     }
-    this.claimAndStart((start) => {
-      const recorded = this.opts.store.finishAndClaim(completion, next, start)
-      durable = recorded.durable
-      return recorded.claimed
-    })
+    const claimedAt = performance.now()
+    const recorded = this.opts.store.finishAndClaim(completion, next)
+    const durable = recorded.durable.catch(() => undefined)
+    for (const claimed of recorded.claimed) this.launch(claimed, claimedAt, durable)
     this.scheduleWake()
     this.emitState()
     // The result is announced only once it is on disk.

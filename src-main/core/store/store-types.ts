@@ -41,6 +41,8 @@ export interface RunCompletion {
   itemsFailed: number | null
   peakRssBytes?: number | null
   cpuSeconds?: number | null
+  /** Processes Jobdeck stopped as the run ended (see Run.processesStopped). */
+  processesStopped?: number
   /** Shared mode: when the work really started (the claim's time is when it was asked for). */
   startedAt?: number | null
   /** Delay before the next attempt after `failures` failed runs, or null to give up. */

@@ -114,7 +114,7 @@ function expectLastRuns(sqlite: ReturnType<typeof openDatabase>): void {
 }
 
 const BASE_JOB = { params: '{}', priority: 0, lane: 'default', ord: 0, attempts: 1, failures: 0, interruptions: 0, created_at: 0, queued_at: 0, cancel_requested: 0 }
-const BASE_RUN = { lane: 'default', params: '{}', attempt: 1, queued_at: 0, started_at: 0, runner_id: 'me', log_bytes: 0, log_truncated: 0 }
+const BASE_RUN = { lane: 'default', params: '{}', attempt: 1, queued_at: 0, started_at: 0, runner_id: 'me', log_bytes: 0, log_truncated: 0, processes_stopped: 0 }
 
 /** A cache row in column order. */
 function asRow(columns: readonly string[], values: Record<string, unknown>): unknown[] {
@@ -313,7 +313,7 @@ describe('CacheSync', () => {
     const running = { id: 'mono-run', job_id: 'mono-job', type: 'work', lane: 'default', params: '{}', attempt: 1, status: 'running',
       queued_at: 1, started_at: 2, finished_at: null, exit_code: null, signal: null, error: null, progress_percent: null,
       progress_current: null, progress_total: null, progress_message: null, items_ok: null, items_failed: null, runner_id: 'r1',
-      pid: null, pid_start: null, log_bytes: 0, log_truncated: 0, peak_rss_bytes: null, cpu_seconds: null }
+      pid: null, pid_start: null, log_bytes: 0, log_truncated: 0, peak_rss_bytes: null, cpu_seconds: null, processes_stopped: 0 }
     const row = (r: Record<string, unknown>, columns: readonly string[]): unknown[] => columns.map((c) => r[c])
     store.tx(() => cache.applyArraysInTx([row(job, CacheStore.jobColumns)], [row(running, CacheStore.runColumns)]))
     const finished = { ...running, status: 'succeeded', finished_at: 5, exit_code: 0 }

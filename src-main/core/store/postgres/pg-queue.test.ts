@@ -104,7 +104,13 @@ describe('PgQueue', () => {
     const [pair] = await queue.claim(claimInput('dead-runner', 1, { leaseMs: 1, allowedTypes: ['rescue'] }))
     expect(pair?.job.id).toBe(j.id)
     await new Promise((r) => setTimeout(r, 20))
-    const rescued = await queue.rescue(Date.now(), [], 3)
+    const expired = await queue.expiredRuns()
+    expect(expired).toContain(pair?.run.id)
+    // A rescue takes only the runs it is given (their processes were stopped first).
+    expect(await queue.rescue(Date.now(), [], 3, expired.filter((id) => id !== pair?.run.id))).not.toContainEqual(
+      expect.objectContaining({ run: expect.objectContaining({ id: pair?.run.id }) }),
+    )
+    const rescued = await queue.rescue(Date.now(), [], 3, expired)
     expect(rescued.map((r) => r.run.id)).toContain(pair?.run.id)
     const again = rescued.find((r) => r.run.id === pair?.run.id)
     expect(again?.run.status).toBe('interrupted')

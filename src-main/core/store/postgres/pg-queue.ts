@@ -175,19 +175,33 @@ export class PgQueue {
     await this.conn.query('SELECT jobdeck.compact_counts()')
   }
 
-  async rescue(now: number, failTypes: readonly string[], interruptLimit: number): Promise<RowPair[]> {
-    const { rows } = await this.conn.query<{ job: unknown; run: unknown }>('SELECT job, run FROM jobdeck.rescue($1, $2, $3)', [
+  /** Running runs whose lease has lapsed (by the database's clock): a rescue's candidates. */
+  async expiredRuns(): Promise<string[]> {
+    const { rows } = await this.conn.query<{ id: string }>(
+      `SELECT id FROM jobdeck.runs WHERE status = 'running' AND lease_until < (extract(epoch FROM clock_timestamp()) * 1000)::bigint`,
+    )
+    return rows.map((r) => r.id)
+  }
+
+  /** Interrupts those of `runIds` whose lease has lapsed, re-queueing (or failing) their jobs. */
+  async rescue(now: number, failTypes: readonly string[], interruptLimit: number, runIds: readonly string[]): Promise<RowPair[]> {
+    if (runIds.length === 0) return []
+    const { rows } = await this.conn.query<{ job: unknown; run: unknown }>('SELECT job, run FROM jobdeck.rescue($1, $2, $3, $4)', [
       now,
       failTypes,
       interruptLimit,
+      runIds,
     ])
     return rows.map((r) => ({ job: jobRow(r.job), run: runRow(r.run) }))
   }
 
   /** At a clean stop: this runner's runs are interrupted and their jobs re-queued now, not after the lease. */
   async releaseRuns(runnerId: string, now: number, failTypes: readonly string[], interruptLimit: number): Promise<void> {
-    await this.conn.query(`UPDATE jobdeck.runs SET lease_until = 0 WHERE runner_id = $1 AND status = 'running'`, [runnerId])
-    await this.rescue(now, failTypes, interruptLimit)
+    const { rows } = await this.conn.query<{ id: string }>(
+      `UPDATE jobdeck.runs SET lease_until = 0 WHERE runner_id = $1 AND status = 'running' RETURNING id`,
+      [runnerId],
+    )
+    await this.rescue(now, failTypes, interruptLimit, rows.map((r) => r.id))
   }
 
   /** Anything queued, retrying or running anywhere in the shared queue. */
@@ -418,6 +432,7 @@ function finishRecord(c: RunCompletion, retryDelays: Array<number | null>): Reco
     itemsFailed: c.itemsFailed,
     peakRss: c.peakRssBytes ?? null,
     cpuSeconds: c.cpuSeconds ?? null,
+    processesStopped: c.processesStopped ?? 0,
     retryDelays,
     startedAt: c.startedAt ?? null,
   }

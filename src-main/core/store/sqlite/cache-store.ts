@@ -15,6 +15,7 @@ const RUN_COLUMNS = [
   'id', 'job_id', 'type', 'lane', 'params', 'attempt', 'status', 'queued_at', 'started_at', 'finished_at', 'exit_code',
   'signal', 'error', 'progress_percent', 'progress_current', 'progress_total', 'progress_message', 'items_ok',
   'items_failed', 'runner_id', 'pid', 'pid_start', 'log_bytes', 'log_truncated', 'peak_rss_bytes', 'cpu_seconds',
+  'processes_stopped',
 ] as const
 
 /**

@@ -264,6 +264,15 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       END;
     `,
   },
+  {
+    version: 5,
+    name: 'processes a run left behind',
+    sql: `
+      -- How many processes Jobdeck stopped at the end of a run: at cancel or timeout, or left
+      -- running after the main process exited (found by their JOBDECK_RUN_ID).
+      ALTER TABLE runs ADD COLUMN processes_stopped INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

@@ -53,6 +53,7 @@ export interface RunRow {
   seq: number
   peak_rss_bytes: number | null
   cpu_seconds: number | null
+  processes_stopped: number
 }
 
 export interface LogRow {
@@ -133,6 +134,7 @@ export function toRun(row: RunRow): Run {
     logTruncated: row.log_truncated === 1,
     peakRssBytes: row.peak_rss_bytes,
     cpuSeconds: row.cpu_seconds,
+    processesStopped: row.processes_stopped ?? 0,
   }
 }
 

@@ -107,16 +107,15 @@ export class SqliteStore {
 
   /**
    * Claims as many eligible jobs as the global and lane limits allow, highest priority then
-   * oldest. `start` is called for each claim inside the transaction, with the write lock held
-   * and before the commit: the work starts while the commit is written, and no other process
-   * can change the claimed job in between. If the commit then fails, the caller must stop what
-   * it started (the claims were never recorded).
+   * oldest. The caller starts the work only after this returns, i.e. after the commit: a run
+   * whose process exists is always recorded, so a restarted runner finds and stops it (a run
+   * started before its claim committed ran unrecorded beside its own re-run after a kill -9).
    */
-  claim(input: ClaimInput, start?: (claimed: ClaimedRun) => void): ClaimedRun[] {
-    return this.tx(() => this.claimInTx(input, start))
+  claim(input: ClaimInput): ClaimedRun[] {
+    return this.tx(() => this.claimInTx(input))
   }
 
-  private claimInTx(input: ClaimInput, start?: (claimed: ClaimedRun) => void): ClaimedRun[] {
+  private claimInTx(input: ClaimInput): ClaimedRun[] {
     const running = this.stmt.runningByLane.all() as Array<{ lane: string; n: number }>
     const perLane = new Map(running.map((r) => [r.lane, r.n]))
     let total = running.reduce((sum, r) => sum + r.n, 0)
@@ -136,7 +135,6 @@ export class SqliteStore {
       total++
     }
     if (picked.length === 0) return []
-    for (const { claimed } of picked) start?.(claimed)
     const seq = this.nextSeq()
     for (const { row, claimed } of picked) {
       this.stmt.insertRun.run({
@@ -184,20 +182,17 @@ export class SqliteStore {
   }
 
   /**
-   * Records a result and claims the next runs in one commit. The commit is crash-safe at once;
-   * `durable` resolves when it also survives power loss (see WalSync), and only then may the
-   * result be reported. The next runs may start before that: if power fails first, they were
-   * never durably claimed and simply run again.
+   * Records a result and claims the next runs in one commit. The commit is crash-safe at once
+   * (a killed process loses nothing it returned); `durable` resolves when it also survives power
+   * loss (see WalSync), and only then may the result be reported. The next runs may start
+   * before that (a power cut stops them too; they were never durably claimed and run again),
+   * except the work of a type that must not run twice, which waits for `durable`.
    */
-  finishAndClaim(
-    completion: RunCompletion,
-    next: ClaimInput | null,
-    start?: (claimed: ClaimedRun) => void,
-  ): { finished: boolean; claimed: ClaimedRun[]; durable: Promise<void> } {
+  finishAndClaim(completion: RunCompletion, next: ClaimInput | null): { finished: boolean; claimed: ClaimedRun[]; durable: Promise<void> } {
     const fullSync = this.fullSync
     const { finished, claimed } = (fullSync ? this.relaxedTx.bind(this) : this.tx.bind(this))(() => {
       const finished = this.finishInTx(completion)
-      const claimed = next ? this.claimInTx(next, start) : []
+      const claimed = next ? this.claimInTx(next) : []
       return { finished, claimed }
     })
     const durable = fullSync ? this.walSync.sync().catch(() => this.forceSync()) : Promise.resolve()
@@ -235,6 +230,7 @@ export class SqliteStore {
       itemsFailed: c.itemsFailed,
       peakRss: c.peakRssBytes ?? null,
       cpuSeconds: c.cpuSeconds ?? null,
+      processesStopped: c.processesStopped ?? 0,
       startedAt: c.startedAt ?? null,
       seq,
     }) as { job_id: string } | undefined
@@ -655,7 +651,7 @@ function prepareStatements(db: SqliteDatabase) {
     finishRun: db.prepare(`UPDATE runs SET status = @status, finished_at = @now, exit_code = @exitCode, signal = @signal,
       error = @error, progress_percent = @percent, progress_current = @current, progress_total = @total,
       progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed,
-      peak_rss_bytes = @peakRss, cpu_seconds = @cpuSeconds, seq = @seq,
+      peak_rss_bytes = @peakRss, cpu_seconds = @cpuSeconds, processes_stopped = @processesStopped, seq = @seq,
       -- When the work really started, if the runner knows it better than the claim (as PostgreSQL records it).
       started_at = coalesce(@startedAt, started_at)
       WHERE id = @runId AND status = 'running' AND runner_id = @runnerId RETURNING job_id`),
@@ -752,6 +748,7 @@ function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedRun 
     seq: 0,
     peak_rss_bytes: null,
     cpu_seconds: null,
+    processes_stopped: 0,
   })
   return { job, run }
 }
