@@ -9,6 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { postgresRuntimeSchema } from '../../src-shared/config-schema'
 import type { Run } from '../../src-shared/domain'
 import { isAlive } from '../core/process/process-tree'
+import { findProcessesWithEnv } from '../core/process/run-processes'
+import { overlapping, parseMarks } from '../core/test-support/kill-sweep'
 import { PgConnection } from '../core/store/postgres/pg-connection'
 import { PgQueue } from '../core/store/postgres/pg-queue'
 import { createTestDatabase, type TestDatabase } from '../core/test-support/postgres'
@@ -26,9 +28,19 @@ let env: TestEnv
 let client: pg.Client
 const children: ChildProcess[] = []
 
+/** Start, a beat every 20 ms and end, with nanosecond stamps: how long an execution really lasted. */
+const BEATS_SCRIPT = `#!/bin/sh
+mark() { echo "$1 $JOBDECK_RUN_ID $JOBDECK_JOB_ID one $(date +%s%N)" >> "$MARKS"; }
+mark start
+i=0
+while [ $i -lt "$1" ]; do sleep 0.02; mark beat; i=$((i + 1)); done
+mark end
+`
+
 function setup(config: string): void {
   env = makeTestEnv(config)
   fs.writeFileSync(path.join(env.dir, 'scripts', 'mark.js'), MARK_SCRIPT)
+  fs.writeFileSync(path.join(env.dir, 'scripts', 'beats.sh'), BEATS_SCRIPT)
 }
 
 function marksFile(name = 'marks.txt'): string {
@@ -248,6 +260,84 @@ jobs:
     b.kill('SIGTERM')
     a2.kill('SIGTERM')
     await Promise.all([exited(b, 15_000), exited(a2, 15_000)])
+  }, 120_000)
+
+  it('a live peer on the same machine rescues a dead runner’s run only after stopping its processes: the two copies never overlap', async () => {
+    setup(`
+postgres: { lease: 2s }
+jobs:
+  long:
+    command: [sh, scripts/beats.sh, "{beats}"]
+    params: { beats: { type: integer, default: 400 } }
+`)
+    const a = runner('a', db.url)
+    await pgWait(async () => (await client.query(`SELECT to_regclass('jobdeck.runs') AS t`)).rows[0]?.t, 20_000, 'the schema')
+    const b = runner('b', db.url, [])
+    expect(cli(['enqueue', 'long', '--pg', db.url]).code).toBe(0)
+    const first = await pgWait(async () => (await pgRuns(`status = 'running'`))[0], 20_000, 'the run to start')
+    // Runner a dies (alone: its job process lives on); it is not restarted. Runner b rescues the run.
+    const killed = first.runner_id.includes(`:${a.pid}:`) ? a : b
+    const peer = killed === a ? b : a
+    killed.kill('SIGKILL')
+    await exited(killed, 5_000)
+    const second = await pgWait(
+      async () => (await pgRuns(`status = 'running' AND id <> $1`, [first.id]))[0],
+      30_000,
+      'the rescued job to run again',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- peer:\n${peer.output()}`)
+    })
+    await sleep(500)
+    const executions = parseMarks(fs.readFileSync(marksFile(), 'utf8'))
+    expect(executions.map((e) => e.runId).sort()).toEqual([first.id, second.id].sort())
+    expect(overlapping(executions)).toEqual([])
+    expect(executions.find((e) => e.runId === first.id)?.ended).toBe(false)
+    expect((await pgRuns('id = $1', [first.id]))[0]?.status).toBe('interrupted')
+    peer.kill('SIGTERM')
+    await exited(peer, 15_000)
+  }, 120_000)
+
+  it('a runner that cannot renew its lease kills its run before the lease runs out, so no rescuer anywhere starts it beside a live copy', async () => {
+    setup(`
+postgres: { lease: 3s }
+jobs:
+  long:
+    command: [sh, scripts/beats.sh, "{beats}"]
+    params: { beats: { type: integer, default: 1000 } }
+`)
+    const target = new URL(db.url)
+    const proxy: TcpProxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
+    try {
+      const r = runner('r', viaProxy(db.url, proxy.port))
+      await pgWait(async () => (await client.query(`SELECT to_regclass('jobdeck.runs') AS t`)).rows[0]?.t, 20_000, 'the schema')
+      expect(cli(['enqueue', 'long', '--pg', db.url]).code).toBe(0)
+      const run = await pgWait(async () => (await pgRuns(`status = 'running'`))[0], 20_000, 'the run to start')
+      await waitFor(() => fs.existsSync(marksFile()), 10_000, 'the job to start')
+      proxy.cut()
+      // By the database's clock: the moment the lease lapses, a rescuer on any machine may take the job.
+      const lapsed = await pgWait(
+        async () => {
+          const { rows } = await client.query<{ lease: string; now: string }>(
+            `SELECT lease_until::text AS lease, (extract(epoch FROM clock_timestamp()) * 1000)::bigint::text AS now FROM jobdeck.runs WHERE id = $1`,
+            [run.id],
+          )
+          const row = rows[0]
+          return row && BigInt(row.now) > BigInt(row.lease) ? BigInt(row.lease) : null
+        },
+        20_000,
+        'the lease to lapse',
+      )
+      // Already then, nothing of the run is alive, and its last mark is older than the lapse.
+      expect(findProcessesWithEnv('JOBDECK_RUN_ID', new Set([run.id]))).toEqual([])
+      const [execution] = parseMarks(fs.readFileSync(marksFile(), 'utf8'))
+      expect(execution?.ended).toBe(false)
+      expect((execution?.last ?? 0n) / 1_000_000n < lapsed).toBe(true)
+      expect(r.output()).toMatch(/its lease could not be renewed .*killed its processes/)
+      r.kill('SIGTERM')
+      await exited(r, 15_000)
+    } finally {
+      await proxy.close()
+    }
   }, 120_000)
 
   it('a database outage mid-run: the run completes, history serves the cache, and once the database is back the result is there exactly once', async () => {

@@ -2,16 +2,21 @@
 // every runner), holds a lease on each run renewed by a heartbeat, rescues runs whose lease
 // expired, and records each result locally and in the outbox in one SQLite transaction before
 // pushing it with a fenced finish, so a result survives an outage and is applied exactly once.
+// Never two copies at once: a rescuer first stops the processes of the runs it hands back that
+// live on its own machine; and a runner that cannot renew a lease kills that run's processes
+// before the lease runs out, so a rescuer on another machine never starts it beside them.
 import os from 'node:os'
+import { performance } from 'node:perf_hooks'
 import type { JobTypeConfig } from '../../../src-shared/config-schema'
 import type { LogStream, Progress, Run } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
 import { laneLimitSettings } from '../config/job-command'
 import type { LoadedConfig } from '../config/load-config'
 import type { EventBus } from '../events/event-bus'
-import type { ExecutionResult } from '../executors/types'
+import { KILL_NOW, type ExecutionResult } from '../executors/types'
 import { newId } from '../ids'
-import { findProcessesWithEnv, isAlive, killTree, processStartTime } from '../process/process-tree'
+import { isAlive, processStartTime } from '../process/process-tree'
+import { killRunProcesses } from '../process/run-processes'
 import { describeError } from '../store/postgres/pg-connection'
 import { toJob, toRun } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
@@ -52,8 +57,13 @@ interface ActiveRun {
   itemsFailed: number | null
   lastProgressSave: number
   logLimit: number
-  /** shutdown: stop() re-queues it; lost: another runner rescued it, its result must not be reported. */
+  /**
+   * shutdown: stop() re-queues it; lost: another runner rescued it (or may, its lease being
+   * about to expire unrenewed), so its result must not be reported.
+   */
   cancelReason: 'operator' | 'shutdown' | 'lost' | null
+  /** Until when this runner surely holds the lease (monotonic ms: the request that set it was sent then + lease). */
+  leaseHeldUntil: number
   pid: number | null
   /** When the executor started the work. */
   startedAt: number | null
@@ -70,6 +80,14 @@ interface ActiveRun {
 const PID_RECORD_DELAY_MS = 50
 
 const EMPTY_PROGRESS: Progress = { percent: null, current: null, total: null, message: null }
+
+/**
+ * A run is fenced this long before its lease would lapse unrenewed, so its processes are gone
+ * before any rescuer may take the job (bounded for very short and very long leases).
+ */
+function fenceMarginMs(leaseMs: number): number {
+  return Math.min(5_000, Math.max(250, Math.floor(leaseMs / 6)))
+}
 
 export class SharedRunner {
   readonly runnerId: string
@@ -151,6 +169,7 @@ export class SharedRunner {
     this.paused = store.isPaused()
     this.timers.push(setInterval(() => void this.heartbeat(), this.opts.heartbeatMs))
     this.timers.push(setInterval(() => void this.rescue(), Math.max(250, Math.floor(this.opts.leaseMs / 2))))
+    this.timers.push(setInterval(() => this.fenceExpiring(), Math.max(50, Math.floor(fenceMarginMs(this.opts.leaseMs) / 3))))
     this.timers.push(setInterval(() => this.tick(), this.opts.pollMs))
     this.emitState()
     this.tick()
@@ -180,7 +199,7 @@ export class SharedRunner {
     this.orphansChecked = true
     if (dead.length === 0) return
     // A runner of this machine died: its job processes must not keep running beside the rescued attempt.
-    for (const pid of findProcessesWithEnv('JOBDECK_RUN_ID', new Set(dead.map((r) => r.id)))) killTree(pid, 'SIGKILL')
+    killRunProcesses(new Set(dead.map((r) => r.id)))
   }
 
   private async heartbeat(): Promise<void> {
@@ -191,15 +210,37 @@ export class SharedRunner {
 
   private async renewLeases(): Promise<void> {
     const ids = [...this.active.keys()]
+    const sentAt = performance.now()
     const owned = new Set(
       await this.opts.link.queue.renewLeases(this.runnerId, ids, this.opts.leaseMs, this.opts.now(), os.hostname(), process.pid, this.startedAt),
     )
     for (const id of ids) {
-      if (owned.has(id) || !this.active.has(id)) continue
+      const active = this.active.get(id)
+      if (owned.has(id) && active) active.leaseHeldUntil = Math.max(active.leaseHeldUntil, sentAt + this.opts.leaseMs)
+      if (owned.has(id) || !active) continue
       // Rescued by another runner while we could not renew (an outage longer than the lease):
       // that runner owns the job now, so this attempt stops and its result is dropped.
       this.opts.log?.(`run ${id} was rescued by another runner after its lease expired; stopping this attempt`)
       this.cancelLocal(id, 'lost')
+    }
+  }
+
+  /**
+   * Kills, at once, the processes of runs whose lease this runner could not renew and which are
+   * about to lapse: past that instant a rescuer may start the job again, perhaps on another
+   * machine, where nothing could stop this copy. Their results are dropped (the rescue records
+   * the run as interrupted).
+   */
+  private fenceExpiring(): void {
+    const fenceAt = performance.now() + fenceMarginMs(this.opts.leaseMs)
+    for (const [id, active] of this.active) {
+      if (active.cancelReason !== null || active.leaseHeldUntil > fenceAt) continue
+      this.opts.log?.(
+        `run ${id}: its lease could not be renewed and runs out in under ${fenceMarginMs(this.opts.leaseMs)} ms; ` +
+          'killed its processes so that a rescued attempt never runs beside them',
+      )
+      active.cancelReason = 'lost'
+      active.abort.abort(KILL_NOW)
     }
   }
 
@@ -208,8 +249,15 @@ export class SharedRunner {
     const config = this.opts.config()
     const failTypes = [...config.types].filter(([, t]) => t.onInterrupt === 'fail').map(([name]) => name)
     try {
-      const rescued = await this.opts.link.queue.rescue(this.opts.now(), failTypes, config.raw.runner.interruptLimit)
+      const expired = await this.opts.link.queue.expiredRuns()
       await this.opts.link.queue.compactCounts()
+      if (expired.length === 0) return
+      // Ours too, if our own lease ran out: the job is about to be handed back.
+      for (const id of expired) if (this.active.has(id)) this.cancelLocal(id, 'lost')
+      // On this machine, their processes die before the jobs go back to the queue; processes on
+      // other machines were killed by their own runner before the lease lapsed (fenceExpiring).
+      killRunProcesses(new Set(expired))
+      const rescued = await this.opts.link.queue.rescue(this.opts.now(), failTypes, config.raw.runner.interruptLimit, expired)
       if (rescued.length === 0) return
       for (const { run } of rescued) this.opts.log?.(`rescued run ${run.id} of ${run.runner_id}: its lease expired`)
       this.opts.link.schedulePull(0)
@@ -267,6 +315,7 @@ export class SharedRunner {
     if (!input) return
     let claimed
     this.reserved += input.max
+    const sentAt = performance.now()
     try {
       claimed = await this.opts.link.queue.claim(input)
     } catch (error) {
@@ -275,7 +324,7 @@ export class SharedRunner {
     } finally {
       this.reserved -= input.max
     }
-    this.launchClaimed(claimed)
+    this.launchClaimed(claimed, sentAt)
     if (claimed.length === input.max) this.tickAgain = true
   }
 
@@ -299,11 +348,14 @@ export class SharedRunner {
     }
   }
 
-  /** `cached`: the link writes them to the cache and publishes them. */
-  private launchClaimed(claimed: readonly RowPair[], cached = false): void {
+  /**
+   * `sentAt`: when the claim was sent (its lease runs from no earlier). `cached`: the link writes
+   * them to the cache and publishes them.
+   */
+  private launchClaimed(claimed: readonly RowPair[], sentAt: number, cached = false): void {
     if (claimed.length === 0) return
     for (const pair of claimed) {
-      this.launch({ job: toJob(pair.job), run: toRun(pair.run) })
+      this.launch({ job: toJob(pair.job), run: toRun(pair.run) }, sentAt + this.opts.leaseMs)
     }
     if (cached) return
     // The cache shows the claims at once; the sync would bring them too.
@@ -319,7 +371,7 @@ export class SharedRunner {
     }
   }
 
-  private launch(claimed: ClaimedRun): void {
+  private launch(claimed: ClaimedRun, leaseHeldUntil: number): void {
     const config = this.opts.config()
     const type = config.types.get(claimed.job.type)
     const active: ActiveRun = {
@@ -334,6 +386,7 @@ export class SharedRunner {
       pid: null,
       startedAt: null,
       startTimer: null,
+      leaseHeldUntil,
       done: Promise.resolve(),
     }
     this.active.set(claimed.run.id, active)
@@ -418,6 +471,7 @@ export class SharedRunner {
       itemsFailed: result.itemsFailed ?? active.itemsFailed,
       peakRssBytes: usage.peakRssBytes,
       cpuSeconds: usage.cpuSeconds,
+      processesStopped: result.processesStopped ?? 0,
       startedAt: active.startedAt,
       retryDelay: (failures) => retryDelays[failures - 1] ?? null,
     }
@@ -468,6 +522,7 @@ export class SharedRunner {
     const next = this.nextClaim()
     const held = next?.max ?? 0
     this.reserved += held
+    const sentAt = performance.now()
     try {
       const { pushed, claimed } = await link.finishRuns(batch, next)
       if (!pushed) {
@@ -475,7 +530,7 @@ export class SharedRunner {
         this.opts.publishChanges()
       }
       // Pushed: the link puts the claims in the cache and publishes them (see SharedLink.finishRuns).
-      this.launchClaimed(claimed, true)
+      this.launchClaimed(claimed, sentAt, true)
     } finally {
       this.reserved -= held
     }
