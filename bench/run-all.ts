@@ -3,6 +3,7 @@ import os from 'node:os'
 import { benchCommandThroughput } from './command-throughput'
 import { benchDispatchLatency } from './dispatch-latency'
 import { benchHistoryFirstPage } from './history-first-page'
+import { benchKillSweep } from './kill-sweep'
 import { benchMonitorOverhead } from './monitor-overhead'
 import { benchPgQueueThroughput } from './pg-queue-throughput'
 import { benchPgSync } from './pg-sync'
@@ -25,6 +26,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   timeline: benchTimeline,
   'pg-queue': benchPgQueueThroughput,
   'pg-sync': benchPgSync,
+  'kill-sweep': benchKillSweep,
 }
 
 for (const [name, run] of Object.entries(suites)) {
