@@ -104,6 +104,29 @@ describe('migrations', () => {
     upgraded.close()
   })
 
+  it('migration 5 gives existing runs a count of stopped processes (0), and a finish records it', () => {
+    const file = path.join(dir, 'v4.sqlite')
+    const v4 = new Database(file)
+    migrate(v4, file, 4)
+    v4.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
+      VALUES ('j1', 't', '{}', 0, 'x', 'running', 1, 1, 1, 1)`).run()
+    v4.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, runner_id, seq)
+      VALUES ('r1', 'j1', 't', 'x', '{}', 1, 'running', 1, 1000, 'old', 1)`).run()
+    v4.close()
+    const upgraded = openDatabase(file)
+    const upgradedStore = new SqliteStore(upgraded)
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(upgradedStore.getRun('r1').processesStopped).toBe(0)
+    upgradedStore.finish({
+      runId: 'r1', runnerId: 'old', now: 2000, outcome: 'succeeded', exitCode: 0, signal: null, error: null,
+      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null,
+      processesStopped: 200, retryDelay: () => null,
+    })
+    expect(upgradedStore.getRun('r1')).toMatchObject({ status: 'succeeded', processesStopped: 200 })
+    upgradedStore.close()
+    upgraded.close()
+  })
+
   it('refuses a database whose schema is newer than this version knows, and leaves it untouched', () => {
     const file = path.join(dir, 'newer.sqlite')
     const newer = new Database(file)
