@@ -2,6 +2,7 @@ import type { JobdeckApi } from '../../src-shared/api'
 import { ConfigManager } from './config/config-manager'
 import { createExecutors } from './executors/executor-factory'
 import { MemorySecretStore, NoSecretStore, pgSecretKey, type SecretStore } from './secrets/secret-store'
+import { configuredPgCredentials } from './secrets/pg-credentials'
 import { ChangeFeed } from './events/change-feed'
 import { EventBus } from './events/event-bus'
 import { databaseFile } from './paths'
@@ -128,6 +129,10 @@ export function createCore(options: CoreOptions): Core {
     link,
     breakers: () => executors.breakers(),
     ...(options.secrets ? { secrets: options.secrets } : {}),
+    credentials: configuredPgCredentials({
+      url: shared?.config.url ?? null,
+      ...(options.pgPassword !== undefined ? { password: options.pgPassword } : {}),
+    }),
   })
 
   /** The data dir and every job type's working dir: the filesystems whose space matters. */

@@ -12,6 +12,7 @@ import type { QueueWriter } from './queue-writer'
 import type { SharedLink } from '../sync/shared-link'
 import { connectionServices } from './connection-services'
 import type { SecretStore } from '../secrets/secret-store'
+import type { PgCredentials } from '../secrets/pg-credentials'
 import { explainWaiting } from '../runner/wait-reasons'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { NewJob } from '../store/store-types'
@@ -39,6 +40,8 @@ export interface ServiceDeps {
   breakers?: () => BreakerState[]
   /** Where connection.save keeps a password (the desktop keychain); none headless. */
   secrets?: SecretStore
+  /** The configured PostgreSQL passwords, each bound to its server (connection.test). */
+  credentials?: PgCredentials
   /** Publishes committed changes as events. */
   publishChanges: () => void
   now?: () => number
@@ -361,7 +364,13 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       return configInfo()
     },
 
-    ...connectionServices({ config, link, connection, ...(deps.secrets ? { secrets: deps.secrets } : {}) }),
+    ...connectionServices({
+      config,
+      link,
+      connection,
+      ...(deps.secrets ? { secrets: deps.secrets } : {}),
+      ...(deps.credentials ? { credentials: deps.credentials } : {}),
+    }),
   }
 
   function sharedLogLine(row: { id: number; run_id: string; stream: string; at: number; text: string }): LogLine & { id: number } {
