@@ -236,4 +236,16 @@ describe('jobdeck CLI', () => {
     expect(second.code).toBe(1)
     expect(second.stderr).toMatch(/another runner \(pid \d+/)
   })
+
+  it('warns once on stderr when --pg carries a password, naming the safer ways, and never repeats it', () => {
+    setup()
+    // Nothing listens on port 1: the command answers from the local cache at once.
+    const withPassword = cli(['status', '--pg', 'postgres://queue:hunter2@127.0.0.1:1/jobdeck'])
+    const warnings = withPassword.stderr.split('\n').filter((line) => line.includes('--pg is visible to every user'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/PGPASSWORD.*~\/\.pgpass.*JOBDECK_PG_URL/)
+    expect(`${withPassword.stdout}${withPassword.stderr}`).not.toContain('hunter2')
+    const without = cli(['status', '--pg', 'postgres://queue@127.0.0.1:1/jobdeck'])
+    expect(without.stderr).not.toContain('--pg is visible')
+  })
 })
