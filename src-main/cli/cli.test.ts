@@ -237,6 +237,18 @@ describe('jobdeck CLI', () => {
     expect(second.stderr).toMatch(/another runner \(pid \d+/)
   })
 
+  it.skipIf(process.platform === 'win32')('tightens a data dir readable by others at start, saying so on stderr', () => {
+    setup()
+    expect(cli(['enqueue', 'mark', '--param', 'tag=a']).code).toBe(0)
+    fs.chmodSync(env.dataDir, 0o755)
+    fs.chmodSync(path.join(env.dataDir, 'jobdeck.sqlite'), 0o644)
+    const status = cli(['status'])
+    expect(status.code).toBe(0)
+    expect(status.stderr).toMatch(/^jobdeck: the data dir .* was readable by other users of this machine .*the folder 0755 → 0700, jobdeck\.sqlite 0644 → 0600/m)
+    expect(fs.statSync(env.dataDir).mode & 0o777).toBe(0o700)
+    expect(cli(['status']).stderr).not.toContain('readable by other users')
+  })
+
   it('warns once on stderr when --pg carries a password, naming the safer ways, and never repeats it', () => {
     setup()
     // Nothing listens on port 1: the command answers from the local cache at once.

@@ -6,6 +6,7 @@ import { configuredPgCredentials } from './secrets/pg-credentials'
 import { ChangeFeed } from './events/change-feed'
 import { EventBus } from './events/event-bus'
 import { databaseFile } from './paths'
+import { securePrivateDataDir } from './data-dir'
 import { Runner, type ExecutorFactory } from './runner/runner'
 import { createServices } from './services/services'
 import { openDatabase } from './store/sqlite/open-database'
@@ -85,6 +86,8 @@ export function createCore(options: CoreOptions): Core {
   const config = ConfigManager.open(options.configPath, events)
   // Offline: the cache only, without touching the shared database (`jobdeck history --offline`).
   const shared = options.offline ? null : choosePostgres(config.current, options.postgres)
+  const log = options.log ?? ((line: string) => process.stderr.write(`jobdeck: ${line}\n`))
+  securePrivateDataDir(options.dataDir, log)
   const db = openDatabase(databaseFile(options.dataDir), { synchronous: options.synchronous ?? 'FULL' })
   const store = new SqliteStore(db)
   const monitorStore = new MonitorStore(db, store)
@@ -92,7 +95,6 @@ export function createCore(options: CoreOptions): Core {
   let runner: QueueRunner | null = null
   let monitor: Monitor | null = null
   const publishChanges = (): void => feed.publish()
-  const log = options.log ?? ((line: string) => process.stderr.write(`jobdeck: ${line}\n`))
 
   let sharedRunner: SharedRunner | null = null
   const link = shared

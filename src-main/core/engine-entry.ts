@@ -74,7 +74,7 @@ function main(): void {
   try {
     host = startEngineHost({
       port,
-      core: { ...engineLocation(process.argv), ...(pgPassword !== undefined ? { pgPassword } : {}) },
+      core: { ...engineLocation(process.argv), ...(pgPassword !== undefined ? { pgPassword } : {}), log },
       log,
       onShutdown: () => process.exit(exitCode),
     })

@@ -42,7 +42,8 @@ const nodeFs: SecretsFs = {
     }
   },
   write(file, text) {
-    mkdirSync(dirname(file), { recursive: true })
+    // The folder of the keychain's ciphertext is the user's alone, as the data dir is.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
     const temporary = `${file}.${process.pid}.tmp`
     writeFileSync(temporary, text, { mode: 0o600 })
     renameSync(temporary, file)
