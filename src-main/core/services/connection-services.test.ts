@@ -51,6 +51,19 @@ describe('connection services', () => {
     expect(path.isAbsolute(result.path)).toBe(true)
   })
 
+  it.skipIf(process.platform === 'win32')('saving keeps the config file\'s own mode (a 0600 file stays 0600)', async () => {
+    env = makeTestEnv(CONFIG)
+    const core = env.open({ secrets: new MemorySecretStore() })
+    for (const mode of [0o600, 0o640]) {
+      fs.chmodSync(env.configPath, mode)
+      await core.api['connection.save']({ url: `postgres://jd@db.internal:5432/q${mode}`, allowInsecure: false })
+      expect(fs.statSync(env.configPath).mode & 0o777).toBe(mode)
+      expect(fs.readFileSync(env.configPath, 'utf8')).toContain(`url: postgres://jd@db.internal:5432/q${mode}`)
+    }
+    // No temporary file is left beside it.
+    expect(fs.readdirSync(path.dirname(env.configPath)).filter((name) => name.endsWith('.tmp'))).toEqual([])
+  })
+
   it('headless, refuses to keep a password (no keychain) and leaves the file unchanged', async () => {
     env = makeTestEnv(CONFIG)
     const core = env.open()

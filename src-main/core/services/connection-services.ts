@@ -184,7 +184,30 @@ export function writePostgresUrl(file: string, url: string | null): void {
       `saving the connection would leave ${file} invalid, so it was not changed:\n${check.errors.map(formatConfigError).join('\n')}`,
     )
   }
+  replaceFileKeepingMode(file, next)
+}
+
+/**
+ * Writes `text` to a temporary file beside `file` with `file`'s own mode (a 0600 config stays
+ * 0600), flushes it, then renames it over `file`: a reader sees the old file or the new one,
+ * never half of one.
+ */
+export function replaceFileKeepingMode(file: string, text: string): void {
+  const mode = fs.statSync(file).mode & 0o7777
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`)
-  fs.writeFileSync(temp, next)
+  fs.rmSync(temp, { force: true })
+  // O_EXCL: never written through a file (or symlink) someone else put at that name.
+  const fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode)
+  try {
+    fs.writeFileSync(fd, text)
+    // The umask may have taken bits away; the copy gets exactly the original's.
+    if (process.platform !== 'win32') fs.fchmodSync(fd, mode)
+    fs.fsyncSync(fd)
+  } catch (error) {
+    fs.closeSync(fd)
+    fs.rmSync(temp, { force: true })
+    throw error
+  }
+  fs.closeSync(fd)
   fs.renameSync(temp, file)
 }
