@@ -249,6 +249,28 @@ describe('jobdeck CLI', () => {
     expect(cli(['status']).stderr).not.toContain('readable by other users')
   })
 
+  it('shows a secret param as •••• in every output (status, history, logs, JSON) while the job gets the value', () => {
+    setup(`${CONFIG}
+  deploy:
+    command: [node, scripts/mark.js, "{token}", "0"]
+    params:
+      token: { type: string, secret: true, required: true }
+`)
+    const enqueued = cli(['enqueue', 'deploy', '--param', 'token=tok-hunter2', '--json'])
+    expect(enqueued.code).toBe(0)
+    const queued = cli(['status'])
+    const queuedJson = cli(['status', '--json'])
+    expect(cli(['run', '--until-idle']).code).toBe(0)
+    // The job itself got the value (mark.js appends it to the marks file).
+    expect(fs.readFileSync(marks, 'utf8')).toBe('tok-hunter2\n')
+    const id = (JSON.parse(enqueued.stdout) as { id: string }).id
+    const outputs = [enqueued, queued, queuedJson, cli(['history']), cli(['history', '--json']), cli(['logs', id]), cli(['status', '--json'])]
+    for (const output of outputs) expect(`${output.stdout}${output.stderr}`).not.toContain('tok-hunter2')
+    expect(JSON.parse(enqueued.stdout).params).toEqual({ token: '••••' })
+    expect(queued.stdout).toContain('token=••••')
+    expect(cli(['logs', id]).stdout).toContain('start •••• pid')
+  })
+
   it('warns once on stderr when --pg carries a password, naming the safer ways, and never repeats it', () => {
     setup()
     // Nothing listens on port 1: the command answers from the local cache at once.

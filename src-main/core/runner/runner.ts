@@ -9,10 +9,10 @@ import type { EventBus } from '../events/event-bus'
 import type { ExecutionResult, Executor } from '../executors/types'
 import { findProcessesWithEnv, isAlive, killTree, processStartTime } from '../process/process-tree'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import type { ClaimInput, ClaimedRun, RunCompletion, RunnerLockInfo } from '../store/store-types'
+import type { ClaimInput, ClaimedRun, ClaimedWork, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import { retryDelay } from './retry-delay'
 import { LogBatcher } from './log-batcher'
-import { failedResult } from '../executors/outcome'
+import { executeWithSecrets, type ParamOpener } from './secret-run'
 
 export type ExecutorFactory = (typeName: string, type: JobTypeConfig) => Executor
 
@@ -35,6 +35,8 @@ export interface RunnerOptions {
   gate?: (typeName: string, type: JobTypeConfig) => string | null
   /** The sampled usage of a run that just ended (process tree peak RSS and CPU seconds). */
   usageOf?: (runId: string, type: string) => { peakRssBytes: number | null; cpuSeconds: number | null }
+  /** Opens `secret: true` params just before the executor starts; without it such a run fails. */
+  paramSecrets?: ParamOpener
 }
 
 interface ActiveRun {
@@ -70,7 +72,7 @@ const EMPTY_PROGRESS: Progress = { percent: null, current: null, total: null, me
  */
 export class Runner {
   readonly runnerId: string
-  private readonly opts: Required<Omit<RunnerOptions, 'gate' | 'usageOf'>> & Pick<RunnerOptions, 'gate' | 'usageOf'>
+  private readonly opts: Required<Omit<RunnerOptions, 'gate' | 'usageOf' | 'paramSecrets'>> & Pick<RunnerOptions, 'gate' | 'usageOf' | 'paramSecrets'>
   private dispatchListener: ((run: Run, claimToStartMs: number) => void) | null = null
   private readonly active = new Map<string, ActiveRun>()
   private readonly logs: LogBatcher
@@ -272,8 +274,8 @@ export class Runner {
    * Runs a claiming transaction that starts each claimed run before it commits. Should the
    * commit fail, the runs it started were never recorded: they are stopped and forgotten.
    */
-  private claimAndStart(claimWith: (start: (claimed: ClaimedRun) => void) => ClaimedRun[]): ClaimedRun[] {
-    const started: ClaimedRun[] = []
+  private claimAndStart(claimWith: (start: (claimed: ClaimedWork) => void) => ClaimedWork[]): ClaimedWork[] {
+    const started: ClaimedWork[] = []
     try {
       return claimWith((claimed) => {
         started.push(claimed)
@@ -285,7 +287,7 @@ export class Runner {
     }
   }
 
-  private launch(claimed: ClaimedRun): void {
+  private launch(claimed: ClaimedWork): void {
     const config = this.opts.config()
     const type = config.types.get(claimed.job.type)
     const claimedAt = performance.now()
@@ -305,35 +307,35 @@ export class Runner {
     }
     this.active.set(claimed.run.id, active)
     const { run, job } = claimed
-    const execution = type
-      ? this.opts.executorFor(job.type, type).execute({
-          runId: run.id,
-          jobId: job.id,
-          type: job.type,
-          attempt: run.attempt,
-          params: job.params,
-          signal: active.abort.signal,
-          onStarted: (pid) => {
-            this.dispatchListener?.(run, performance.now() - claimedAt)
-            if (pid === null) return
-            active.pid = pid
-            active.pidTimer = setTimeout(() => {
-              active.pidTimer = null
-              if (this.active.has(run.id)) this.opts.store.setRunPid(run.id, pid, processStartTime(pid))
-            }, PID_RECORD_DELAY_MS)
-          },
-          onProgress: (progress) => this.onProgress(active, progress),
-          onItems: (ok, failed) => {
-            active.itemsOk = ok
-            active.itemsFailed = failed
-            this.onProgress(active, active.progress)
-          },
-          onLog: (stream, text) => this.onLog(run.id, stream, text),
-        })
-      : Promise.resolve(failedResult(`type ${job.type} is not in the config any more`))
-    active.done = execution
-      .catch((error: unknown) => failedResult(`executor failed: ${(error as Error).message}`))
-      .then((result) => this.complete(active, result, type))
+    active.done = executeWithSecrets({
+      executor: type ? this.opts.executorFor(job.type, type) : null,
+      missing: `type ${job.type} is not in the config any more`,
+      stored: claimed.storedParams,
+      opener: this.opts.paramSecrets,
+      ctx: {
+        runId: run.id,
+        jobId: job.id,
+        type: job.type,
+        attempt: run.attempt,
+        signal: active.abort.signal,
+        onStarted: (pid) => {
+          this.dispatchListener?.(run, performance.now() - claimedAt)
+          if (pid === null) return
+          active.pid = pid
+          active.pidTimer = setTimeout(() => {
+            active.pidTimer = null
+            if (this.active.has(run.id)) this.opts.store.setRunPid(run.id, pid, processStartTime(pid))
+          }, PID_RECORD_DELAY_MS)
+        },
+        onProgress: (progress) => this.onProgress(active, progress),
+        onItems: (ok, failed) => {
+          active.itemsOk = ok
+          active.itemsFailed = failed
+          this.onProgress(active, active.progress)
+        },
+        onLog: (stream, text) => this.onLog(run.id, stream, text),
+      },
+    }).then((result) => this.complete(active, result, type))
   }
 
   private onProgress(active: ActiveRun, progress: Progress): void {

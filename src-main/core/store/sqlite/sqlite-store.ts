@@ -5,6 +5,7 @@ import { newId } from '../../ids'
 import type {
   ClaimInput,
   ClaimedRun,
+  ClaimedWork,
   InterruptPolicy,
   InterruptedRun,
   LogAppend,
@@ -18,7 +19,7 @@ import type {
 } from '../store-types'
 import type { SqliteDatabase } from './open-database'
 import { WalSync } from './wal-sync'
-import { toJob, toLogLine, toRun, type JobRow, type LogRow, type RunRow } from './rows'
+import { parseStoredParams, toJob, toLogLine, toRun, type JobRow, type LogRow, type RunRow } from './rows'
 
 const TERMINAL_SQL = `('succeeded','partial','failed','canceled')`
 
@@ -112,15 +113,15 @@ export class SqliteStore {
    * can change the claimed job in between. If the commit then fails, the caller must stop what
    * it started (the claims were never recorded).
    */
-  claim(input: ClaimInput, start?: (claimed: ClaimedRun) => void): ClaimedRun[] {
+  claim(input: ClaimInput, start?: (claimed: ClaimedWork) => void): ClaimedWork[] {
     return this.tx(() => this.claimInTx(input, start))
   }
 
-  private claimInTx(input: ClaimInput, start?: (claimed: ClaimedRun) => void): ClaimedRun[] {
+  private claimInTx(input: ClaimInput, start?: (claimed: ClaimedWork) => void): ClaimedWork[] {
     const running = this.stmt.runningByLane.all() as Array<{ lane: string; n: number }>
     const perLane = new Map(running.map((r) => [r.lane, r.n]))
     let total = running.reduce((sum, r) => sum + r.n, 0)
-    const picked: Array<{ row: JobRow; claimed: ClaimedRun }> = []
+    const picked: Array<{ row: JobRow; claimed: ClaimedWork }> = []
     while (total < input.concurrency) {
       const full = [...perLane].filter(([lane, n]) => n >= input.laneLimit(lane)).map(([lane]) => lane)
       if (input.blockedLanes) full.push(...input.blockedLanes)
@@ -192,8 +193,8 @@ export class SqliteStore {
   finishAndClaim(
     completion: RunCompletion,
     next: ClaimInput | null,
-    start?: (claimed: ClaimedRun) => void,
-  ): { finished: boolean; claimed: ClaimedRun[]; durable: Promise<void> } {
+    start?: (claimed: ClaimedWork) => void,
+  ): { finished: boolean; claimed: ClaimedWork[]; durable: Promise<void> } {
     const fullSync = this.fullSync
     const { finished, claimed } = (fullSync ? this.relaxedTx.bind(this) : this.tx.bind(this))(() => {
       const finished = this.finishInTx(completion)
@@ -722,7 +723,7 @@ function prepareStatements(db: SqliteDatabase) {
 }
 
 /** The job and run a claim produces, as the claim's writes will record them. */
-function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedRun {
+function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedWork {
   const job = toJob({ ...row, status: 'running', attempts: row.attempts + 1, last_run_id: runId, run_after: null, error: null })
   const run = toRun({
     id: runId,
@@ -753,7 +754,7 @@ function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedRun 
     peak_rss_bytes: null,
     cpu_seconds: null,
   })
-  return { job, run }
+  return { job, run, storedParams: parseStoredParams(row.params, row.id) }
 }
 
 interface TimelineRow {
