@@ -20,11 +20,19 @@ export interface SecretStore {
   delete(key: string): Promise<void>
 }
 
-/** The key a PostgreSQL password is kept under: one per server, database and user. */
+/**
+ * The key a PostgreSQL password is kept under: one per server, database and user, named as the pg
+ * driver reads the URL, where `?host=`, `?port=` and `?user=` beat the URL's own parts. A URL that
+ * points the driver elsewhere with them so gets another key, never the password of the server it
+ * seems to name.
+ */
 export function pgSecretKey(url: string): string {
   const parsed = new URL(url)
-  const user = decodeURIComponent(parsed.username) || process.env.PGUSER || 'postgres'
-  return `postgres:${user}@${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname || '/'}`
+  const query = (name: string): string | null => parsed.searchParams.get(name) || null
+  const user = query('user') ?? (decodeURIComponent(parsed.username) || process.env.PGUSER || 'postgres')
+  const host = query('host') ?? parsed.hostname
+  const port = query('port') ?? (parsed.port || '5432')
+  return `postgres:${user}@${host}:${port}${parsed.pathname || '/'}`
 }
 
 /** No keychain (CLI, headless server): every secret comes from the environment. */
