@@ -151,6 +151,10 @@ export class SafeStorageSecrets implements SecretStore {
     }
   }
 
+  async has(key: string): Promise<boolean> {
+    return key in this.read().secrets
+  }
+
   async set(key: string, value: string, options: { allowInsecure?: boolean } = {}): Promise<void> {
     await this.check
     const protection = this.protection()

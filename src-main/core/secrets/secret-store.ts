@@ -15,6 +15,8 @@ export type SecretProtection =
 export interface SecretStore {
   protection(): SecretProtection
   get(key: string): Promise<string | null>
+  /** Whether something is stored under `key`, readable or not (a reset keyring leaves it unreadable). */
+  has(key: string): Promise<boolean>
   /** Refuses an `insecure` store unless the operator explicitly allowed it. */
   set(key: string, value: string, options?: { allowInsecure?: boolean }): Promise<void>
   delete(key: string): Promise<void>
@@ -43,6 +45,9 @@ export class NoSecretStore implements SecretStore {
   async get(): Promise<string | null> {
     return null
   }
+  async has(): Promise<boolean> {
+    return false
+  }
   async set(): Promise<void> {
     throw new Error('this Jobdeck has no keychain to store a password in; set PGPASSWORD or use ~/.pgpass instead')
   }
@@ -58,6 +63,9 @@ export class MemorySecretStore implements SecretStore {
   }
   async get(key: string): Promise<string | null> {
     return this.values.get(key) ?? null
+  }
+  async has(key: string): Promise<boolean> {
+    return this.values.has(key)
   }
   async set(key: string, value: string, options: { allowInsecure?: boolean } = {}): Promise<void> {
     if (this.level === 'none') throw new Error('this store cannot keep secrets')
