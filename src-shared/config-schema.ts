@@ -65,6 +65,8 @@ export const paramDefSchema = z
     values: z.array(z.union([z.string(), z.number()]).transform(String)).min(1).optional(),
     description: z.string().optional(),
     label: z.string().optional(),
+    /** Stored encrypted, shown as •••• everywhere, handed only to the job (secret-params.ts). */
+    secret: z.boolean().optional(),
   })
   .superRefine((def, ctx) => {
     if (def.type === 'enum' && !def.values) {

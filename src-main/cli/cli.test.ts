@@ -236,4 +236,50 @@ describe('jobdeck CLI', () => {
     expect(second.code).toBe(1)
     expect(second.stderr).toMatch(/another runner \(pid \d+/)
   })
+
+  it.skipIf(process.platform === 'win32')('tightens a data dir readable by others at start, saying so on stderr', () => {
+    setup()
+    expect(cli(['enqueue', 'mark', '--param', 'tag=a']).code).toBe(0)
+    fs.chmodSync(env.dataDir, 0o755)
+    fs.chmodSync(path.join(env.dataDir, 'jobdeck.sqlite'), 0o644)
+    const status = cli(['status'])
+    expect(status.code).toBe(0)
+    expect(status.stderr).toMatch(/^jobdeck: the data dir .* was readable by other users of this machine .*the folder 0755 → 0700, jobdeck\.sqlite 0644 → 0600/m)
+    expect(fs.statSync(env.dataDir).mode & 0o777).toBe(0o700)
+    expect(cli(['status']).stderr).not.toContain('readable by other users')
+  })
+
+  it('shows a secret param as •••• in every output (status, history, logs, JSON) while the job gets the value', () => {
+    setup(`${CONFIG}
+  deploy:
+    command: [node, scripts/mark.js, "{token}", "0"]
+    params:
+      token: { type: string, secret: true, required: true }
+`)
+    const enqueued = cli(['enqueue', 'deploy', '--param', 'token=tok-hunter2', '--json'])
+    expect(enqueued.code).toBe(0)
+    const queued = cli(['status'])
+    const queuedJson = cli(['status', '--json'])
+    expect(cli(['run', '--until-idle']).code).toBe(0)
+    // The job itself got the value (mark.js appends it to the marks file).
+    expect(fs.readFileSync(marks, 'utf8')).toBe('tok-hunter2\n')
+    const id = (JSON.parse(enqueued.stdout) as { id: string }).id
+    const outputs = [enqueued, queued, queuedJson, cli(['history']), cli(['history', '--json']), cli(['logs', id]), cli(['status', '--json'])]
+    for (const output of outputs) expect(`${output.stdout}${output.stderr}`).not.toContain('tok-hunter2')
+    expect(JSON.parse(enqueued.stdout).params).toEqual({ token: '••••' })
+    expect(queued.stdout).toContain('token=••••')
+    expect(cli(['logs', id]).stdout).toContain('start •••• pid')
+  })
+
+  it('warns once on stderr when --pg carries a password, naming the safer ways, and never repeats it', () => {
+    setup()
+    // Nothing listens on port 1: the command answers from the local cache at once.
+    const withPassword = cli(['status', '--pg', 'postgres://queue:hunter2@127.0.0.1:1/jobdeck'])
+    const warnings = withPassword.stderr.split('\n').filter((line) => line.includes('--pg is visible to every user'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/PGPASSWORD.*~\/\.pgpass.*JOBDECK_PG_URL/)
+    expect(`${withPassword.stdout}${withPassword.stderr}`).not.toContain('hunter2')
+    const without = cli(['status', '--pg', 'postgres://queue@127.0.0.1:1/jobdeck'])
+    expect(without.stderr).not.toContain('--pg is visible')
+  })
 })

@@ -10,6 +10,7 @@ import { createCore, type Core, type CoreOptions } from '../core/core'
 import { resolveDataDir } from '../core/paths'
 import type { BulkRowError } from '../core/services/services'
 import { localTime, paramsText, printJson, progressText, runDuration, table } from './output'
+import { warnPasswordInFlag } from './pg-flag'
 import { runHeadless } from './run-command'
 import { serveHeadless } from './serve-command'
 import { runMonitor } from './monitor-command'
@@ -44,7 +45,10 @@ function configPathFor(values: Record<string, unknown>): { path: string; source:
 /** `--pg URL` beats JOBDECK_PG_URL; without either the config file's `postgres.url` decides. */
 export function postgresOverride(values: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): CoreOptions['postgres'] {
   const flag = str(values, 'pg')
-  if (flag !== undefined) return { url: flag, source: 'flag' }
+  if (flag !== undefined) {
+    warnPasswordInFlag(flag)
+    return { url: flag, source: 'flag' }
+  }
   const fromEnv = env.JOBDECK_PG_URL
   return fromEnv ? { url: fromEnv, source: 'env' } : undefined
 }

@@ -2,9 +2,15 @@ import type { JobdeckApi } from '../../src-shared/api'
 import { ConfigManager } from './config/config-manager'
 import { createExecutors } from './executors/executor-factory'
 import { MemorySecretStore, NoSecretStore, pgSecretKey, type SecretStore } from './secrets/secret-store'
+import { configuredPgCredentials } from './secrets/pg-credentials'
+import { ParamSecrets } from './secrets/param-secrets'
+import type { LoadedConfig } from './config/load-config'
+import { JobdeckError } from '../../src-shared/errors'
+import { secretParamNames } from '../../src-shared/secret-params'
 import { ChangeFeed } from './events/change-feed'
 import { EventBus } from './events/event-bus'
 import { databaseFile } from './paths'
+import { securePrivateDataDir } from './data-dir'
 import { Runner, type ExecutorFactory } from './runner/runner'
 import { createServices } from './services/services'
 import { openDatabase } from './store/sqlite/open-database'
@@ -45,6 +51,8 @@ export interface CoreOptions {
   offline?: boolean
   /** Engine log lines (shared-mode rescues, outbox refusals). */
   log?: (line: string) => void
+  /** The key of `secret: true` params from the desktop app's keychain (base64); local mode only. */
+  keychainParamKey?: string
 }
 
 
@@ -78,12 +86,29 @@ function passwordStore(url: string | undefined, password: string | undefined): S
   return store
 }
 
+/** Shared mode without JOBDECK_SECRET_KEY cannot seal or open secret params: said at start, not at the first job. */
+function refuseSecretsWithoutKey(config: LoadedConfig, secrets: ParamSecrets): void {
+  const missing = secrets.missingKey()
+  if (missing === null) return
+  const declared = [...config.types].flatMap(([name, type]) => secretParamNames(type.params).map((param) => `jobs.${name}.params.${param}`))
+  if (declared.length === 0) return
+  throw new JobdeckError('config_invalid', `the config declares secret params (${declared.join(', ')}), but ${missing}; set it and start again`)
+}
+
 /** Everything the engine is, without any transport: the CLI, the server and the app all wrap this. */
 export function createCore(options: CoreOptions): Core {
   const events = new EventBus()
   const config = ConfigManager.open(options.configPath, events)
   // Offline: the cache only, without touching the shared database (`jobdeck history --offline`).
   const shared = options.offline ? null : choosePostgres(config.current, options.postgres)
+  const paramSecrets = new ParamSecrets({
+    dataDir: options.dataDir,
+    shared: shared !== null,
+    ...(options.keychainParamKey !== undefined ? { appKey: options.keychainParamKey } : {}),
+  })
+  refuseSecretsWithoutKey(config.current, paramSecrets)
+  const log = options.log ?? ((line: string) => process.stderr.write(`jobdeck: ${line}\n`))
+  securePrivateDataDir(options.dataDir, log)
   const db = openDatabase(databaseFile(options.dataDir), { synchronous: options.synchronous ?? 'FULL' })
   const store = new SqliteStore(db)
   const monitorStore = new MonitorStore(db, store)
@@ -91,7 +116,6 @@ export function createCore(options: CoreOptions): Core {
   let runner: QueueRunner | null = null
   let monitor: Monitor | null = null
   const publishChanges = (): void => feed.publish()
-  const log = options.log ?? ((line: string) => process.stderr.write(`jobdeck: ${line}\n`))
 
   let sharedRunner: SharedRunner | null = null
   const link = shared
@@ -128,6 +152,11 @@ export function createCore(options: CoreOptions): Core {
     link,
     breakers: () => executors.breakers(),
     ...(options.secrets ? { secrets: options.secrets } : {}),
+    paramSecrets,
+    credentials: configuredPgCredentials({
+      url: shared?.config.url ?? null,
+      ...(options.pgPassword !== undefined ? { password: options.pgPassword } : {}),
+    }),
   })
 
   /** The data dir and every job type's working dir: the filesystems whose space matters. */
@@ -145,6 +174,7 @@ export function createCore(options: CoreOptions): Core {
       publishChanges,
       gate: (name: string, type: JobTypeConfig) => monitor?.gate(name, type) ?? null,
       usageOf: (runId: string, type: string) => monitor?.finishRun(runId, type) ?? { peakRssBytes: null, cpuSeconds: null },
+      paramSecrets,
     }
     if (link && shared) {
       const candidate = new SharedRunner({

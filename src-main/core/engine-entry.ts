@@ -65,16 +65,25 @@ function main(): void {
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
 
-  // The app hands the keychain's PostgreSQL password over in PGPASSWORD; it is kept in memory
-  // only, so job processes (which inherit this environment) never see it.
+  // The app hands the keychain's PostgreSQL password over in PGPASSWORD, and the key of secret
+  // params in JOBDECK_APP_SECRET_KEY; both are kept in memory only, out of this environment.
   const fromApp = (process as unknown as { parentPort?: unknown }).parentPort !== undefined
   const pgPassword = fromApp ? process.env.PGPASSWORD : undefined
-  if (fromApp) delete process.env.PGPASSWORD
+  const keychainParamKey = fromApp ? process.env.JOBDECK_APP_SECRET_KEY : undefined
+  if (fromApp) {
+    delete process.env.PGPASSWORD
+    delete process.env.JOBDECK_APP_SECRET_KEY
+  }
 
   try {
     host = startEngineHost({
       port,
-      core: { ...engineLocation(process.argv), ...(pgPassword !== undefined ? { pgPassword } : {}) },
+      core: {
+        ...engineLocation(process.argv),
+        ...(pgPassword !== undefined ? { pgPassword } : {}),
+        ...(keychainParamKey ? { keychainParamKey } : {}),
+        log,
+      },
       log,
       onShutdown: () => process.exit(exitCode),
     })

@@ -12,6 +12,7 @@ import { DesktopSettingsStore } from './desktop-settings'
 import { startEngineProcess, type EngineProcess } from './engine-process'
 import { hardenWebContents } from './harden'
 import { forwardEvents, registerApi, registerDesktopSettings, trustedSender } from './ipc'
+import { paramKeyEnv } from './param-key'
 import { configuredPgUrl, EngineSecrets } from './pg-secrets'
 import { SafeStorageSecrets } from './safe-storage-secrets'
 import { configureSqliteBinding } from './sqlite-binding'
@@ -44,9 +45,14 @@ async function startEngine(): Promise<EngineProcess> {
   const userData = app.getPath('userData')
   const keychain = await SafeStorageSecrets.inDir(userData, safeStorage)
   const configPath = engineLocation(engineArgv(location), process.env).configPath
-  const secrets = await EngineSecrets.open(keychain, configuredPgUrl(process.env, configPath))
+  const [secrets, paramKey] = await Promise.all([EngineSecrets.open(keychain, configuredPgUrl(process.env, configPath)), paramKeyEnv(keychain)])
   const settings = DesktopSettingsStore.inDir(userData)
-  const started = startEngineProcess({ enginePath, ...location, env: () => secrets.engineEnv(), onStart: () => shell?.engineStarted() })
+  const started = startEngineProcess({
+    enginePath,
+    ...location,
+    env: () => ({ ...secrets.engineEnv(), ...paramKey }),
+    onStart: () => shell?.engineStarted(),
+  })
   const isTrustedSender = trustedSender(() => mainWindow, appEntryUrl)
   registerApi(ipcMain, { call: secrets.relay((method, args) => started.callRaw(method, args)), isTrustedSender })
   const desktopState = () => ({ settings: settings.get(), secrets: keychain.state() })

@@ -105,6 +105,15 @@ describe('relaySecrets', () => {
       { url: 'postgres://nobody@elsewhere/db' },
     ])
   })
+
+  it("never tests another server with a stored password, even one the URL's parameters point the driver to", async () => {
+    const { store, call, relay } = setup()
+    await store.set(KEY, 'pw')
+    // The pg driver connects to ?host= / ?port= / ?user= rather than to the URL's own parts.
+    const retargeted = [`${URL_}?host=evil.example`, `${URL_}?port=6543`, `${URL_}?user=admin`, `${URL_}?sslmode=require&host=evil.example`]
+    for (const url of retargeted) await relay('connection.test', { url })
+    expect(call.mock.calls.map((c) => c[1])).toEqual(retargeted.map((url) => ({ url })))
+  })
 })
 
 describe('EngineSecrets', () => {

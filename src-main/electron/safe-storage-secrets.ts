@@ -42,7 +42,8 @@ const nodeFs: SecretsFs = {
     }
   },
   write(file, text) {
-    mkdirSync(dirname(file), { recursive: true })
+    // The folder of the keychain's ciphertext is the user's alone, as the data dir is.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
     const temporary = `${file}.${process.pid}.tmp`
     writeFileSync(temporary, text, { mode: 0o600 })
     renameSync(temporary, file)
@@ -148,6 +149,10 @@ export class SafeStorageSecrets implements SecretStore {
       this.log(`could not decrypt the stored secret ${key}: ${(error as Error).message}`)
       return null
     }
+  }
+
+  async has(key: string): Promise<boolean> {
+    return key in this.read().secrets
   }
 
   async set(key: string, value: string, options: { allowInsecure?: boolean } = {}): Promise<void> {

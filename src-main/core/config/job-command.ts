@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { JobTypeConfig } from '../../../src-shared/config-schema'
 import type { Params } from '../../../src-shared/domain'
 import { substitute } from '../../../src-shared/template'
+import { inheritedJobEnv } from './job-env'
 import type { LoadedConfig } from './load-config'
 
 export interface CommandSpec {
@@ -16,8 +17,9 @@ export const DEFAULT_LANE = 'default'
 
 /**
  * `type` is a resolved job type from `LoadedConfig.types`. Env layers, later winning:
- * the engine's own environment, `extraEnv` (from the runner), the type's `env`; but the run's
- * JOBDECK_RUN_ID is never overridden: it is how a run's processes are found and stopped.
+ * the engine's own environment without its credentials (job-env.ts), `extraEnv` (from the
+ * runner), the type's `env`; but the run's JOBDECK_RUN_ID is never overridden: it is how a
+ * run's processes are found and stopped.
  */
 export function buildCommand(
   type: JobTypeConfig,
@@ -31,8 +33,7 @@ export function buildCommand(
   if (!path.isAbsolute(cwd)) {
     throw new Error(`cwd ${JSON.stringify(type.cwd)} became the relative path ${JSON.stringify(cwd)}; a cwd that starts with a {param} must be an absolute path`)
   }
-  const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(baseEnv)) if (value !== undefined) env[key] = value
+  const env = inheritedJobEnv(baseEnv)
   Object.assign(env, extraEnv)
   for (const [key, value] of Object.entries(type.env)) env[key] = substitute(value, params)
   if (extraEnv.JOBDECK_RUN_ID !== undefined) env.JOBDECK_RUN_ID = extraEnv.JOBDECK_RUN_ID

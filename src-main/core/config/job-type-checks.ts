@@ -44,6 +44,8 @@ export function checkJobType(name: string, raw: unknown): ConfigProblem[] {
     checkBodyTemplates([...base, 'http', 'body'], http.body, checkTemplate)
   }
 
+  problems.push(...checkSecretParams(base, params, raw.lane))
+
   for (const [paramName, rawDef] of Object.entries(params)) {
     // A def the schema rejects is reported by the schema; its default cannot be judged.
     const def = paramDefSchema.safeParse(rawDef)
@@ -56,6 +58,36 @@ export function checkJobType(name: string, raw: unknown): ConfigProblem[] {
       at: 'value',
       message: `${dottedPath(path)}: default ${describeValue(def.data.default)} does not pass the param's own validation: ${coerced.problem}`,
     })
+  }
+  return problems
+}
+
+/**
+ * A `secret: true` param has no default (it would sit in the config file in clear) and names no
+ * lane (a lane is stored and shown in clear everywhere).
+ */
+function checkSecretParams(base: PathKey[], params: Record<string, unknown>, lane: unknown): ConfigProblem[] {
+  const problems: ConfigProblem[] = []
+  const inLane = typeof lane === 'string' ? parseTemplate(lane).parts.flatMap((p) => (p.kind === 'param' ? [p.name] : [])) : []
+  for (const [name, def] of Object.entries(params)) {
+    if (!isRecord(def) || def.secret !== true) continue
+    if (def.default !== undefined) {
+      const path = [...base, 'params', name, 'default']
+      problems.push({
+        path,
+        at: 'key',
+        message: `${dottedPath(path)}: a secret param has no default: it would be written in the config file in clear; give the value when enqueueing`,
+      })
+    }
+    if (inLane.includes(name)) {
+      const path = [...base, 'lane']
+      problems.push({
+        path,
+        at: 'value',
+        message: `${dottedPath(path)}: {${name}} is a secret param, and a lane name is stored and shown in clear; build the lane from other params`,
+        needle: `{${name}}`,
+      })
+    }
   }
   return problems
 }

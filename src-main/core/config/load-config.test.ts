@@ -131,6 +131,24 @@ describe('loadConfigFile errors', () => {
     ])
   })
 
+  it('refuses a default for a secret param and a secret param in a lane', () => {
+    const lines = [
+      'jobs:',
+      '  deploy:',
+      '    command: [node, deploy.js]',
+      '    env: { API_TOKEN: "{token}" }',
+      '    lane: "deploy:{token}"',
+      '    params:',
+      '      token: { type: string, secret: true, default: hunter2 }',
+    ]
+    expect(located(load(lines.join('\n')))).toEqual([
+      `${at(lines, 5, '{token}')}: jobs.deploy.lane: {token} is a secret param, and a lane name is stored and shown in clear; build the lane from other params`,
+      `${at(lines, 7, 'default')}: jobs.deploy.params.token.default: a secret param has no default: it would be written in the config file in clear; give the value when enqueueing`,
+    ])
+    const ok = load('jobs:\n  deploy:\n    command: [node, "{token}"]\n    params:\n      token: { type: string, secret: true, required: true }\n')
+    expect(ok.ok && ok.config.types.get('deploy')?.params.token?.secret).toBe(true)
+  })
+
   it('collects all errors of the file, in file order', () => {
     const text = [
       'runner: { concurrency: 0 }',

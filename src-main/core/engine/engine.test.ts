@@ -1,6 +1,7 @@
 // The real engine entry, forked exactly as tests and headless use it, driven through the client.
 import { fork, type ChildProcess } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
+import Database from 'better-sqlite3'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { EventMap } from '../../../src-shared/events'
@@ -8,6 +9,7 @@ import type { Job } from '../../../src-shared/domain'
 import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
 import { childProcessPort, EngineClient } from './engine-client'
 import { engineArgv } from './engine-options'
+import { keyId } from '../secrets/param-cipher'
 
 const ENTRY = fileURLToPath(new URL('../engine-entry.ts', import.meta.url))
 
@@ -208,6 +210,56 @@ jobs:
       await new Promise((r) => setTimeout(r, 50))
     }
     expect(text).toContain('pg=none')
+    client.shutdown()
+    expect(await exited).toBe(0)
+  })
+
+  it("under the app, seals secret params with the keychain's key it was handed, which no job process sees", async () => {
+    env = makeTestEnv(`
+jobs:
+  probe:
+    command: [node, -e, "console.log('key=' + (process.env.JOBDECK_APP_SECRET_KEY ?? 'none') + ' token=' + process.argv[1])", "{token}"]
+    params:
+      token: { type: string, secret: true, required: true }
+`)
+    const shim = `${env.dir}/parent-port-shim.mjs`
+    writeFileSync(
+      shim,
+      `const send = process.send.bind(process)
+       process.parentPort = {
+         on(event, listener) { if (event === 'message') process.on('message', (data) => listener({ data })) },
+         postMessage(message) { send(message) },
+       }`,
+    )
+    const appKey = Buffer.alloc(32, 5)
+    const before = process.env.JOBDECK_APP_SECRET_KEY
+    process.env.JOBDECK_APP_SECRET_KEY = appKey.toString('base64')
+    let started: ReturnType<typeof startEngine>
+    try {
+      started = startEngine(['--import', shim])
+    } finally {
+      if (before === undefined) delete process.env.JOBDECK_APP_SECRET_KEY
+      else process.env.JOBDECK_APP_SECRET_KEY = before
+    }
+    const { client, exited } = started
+    await client.ready
+    const enqueued = await client.call('jobs.enqueue', { type: 'probe', params: { token: 'hunter2' } })
+    if (!enqueued.ok) throw new Error(enqueued.error.message)
+    const id = (enqueued.value as Job).id
+    const deadline = Date.now() + 15_000
+    let text = ''
+    while (Date.now() < deadline) {
+      const log = await client.call('runs.log', { id, afterId: 0, limit: 100 })
+      text = log.ok ? (log.value as { lines: Array<{ text: string }> }).lines.map((l) => l.text).join('\n') : ''
+      if (text.includes('key=')) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(text).toBe('key=none token=••••')
+    const db = new Database(`${env.dataDir}/jobdeck.sqlite`, { readonly: true })
+    const { params } = db.prepare('SELECT params FROM jobs WHERE id = ?').get(id) as { params: string }
+    db.close()
+    expect(JSON.parse(params).token.kid).toBe(keyId(appKey))
+    expect(existsSync(`${env.dataDir}/params.key`)).toBe(false)
     client.shutdown()
     expect(await exited).toBe(0)
   })

@@ -10,10 +10,10 @@ import type { ExecutionResult, Executor } from '../executors/types'
 import { isAlive, killTree, processStartTime } from '../process/process-tree'
 import { killRunProcesses } from '../process/run-processes'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import type { ClaimInput, ClaimedRun, RunCompletion, RunnerLockInfo } from '../store/store-types'
+import type { ClaimInput, ClaimedWork, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import { retryDelay } from './retry-delay'
 import { LogBatcher } from './log-batcher'
-import { failedResult } from '../executors/outcome'
+import { executeWithSecrets, type ParamOpener } from './secret-run'
 
 export type ExecutorFactory = (typeName: string, type: JobTypeConfig) => Executor
 
@@ -36,10 +36,12 @@ export interface RunnerOptions {
   gate?: (typeName: string, type: JobTypeConfig) => string | null
   /** The sampled usage of a run that just ended (process tree peak RSS and CPU seconds). */
   usageOf?: (runId: string, type: string) => { peakRssBytes: number | null; cpuSeconds: number | null }
+  /** Opens `secret: true` params just before the executor starts; without it such a run fails. */
+  paramSecrets?: ParamOpener
 }
 
 interface ActiveRun {
-  claimed: ClaimedRun
+  claimed: ClaimedWork
   abort: AbortController
   progress: Progress
   itemsOk: number | null
@@ -71,7 +73,7 @@ const EMPTY_PROGRESS: Progress = { percent: null, current: null, total: null, me
  */
 export class Runner {
   readonly runnerId: string
-  private readonly opts: Required<Omit<RunnerOptions, 'gate' | 'usageOf'>> & Pick<RunnerOptions, 'gate' | 'usageOf'>
+  private readonly opts: Required<Omit<RunnerOptions, 'gate' | 'usageOf' | 'paramSecrets'>> & Pick<RunnerOptions, 'gate' | 'usageOf' | 'paramSecrets'>
   private dispatchListener: ((run: Run, claimToStartMs: number) => void) | null = null
   private readonly active = new Map<string, ActiveRun>()
   private readonly logs: LogBatcher
@@ -278,7 +280,7 @@ export class Runner {
    * was not synced yet. Work that must not run twice (`onInterrupt: fail`) waits for it, so not
    * even a power cut can make it start a second time; anything else starts at once.
    */
-  private launch(claimed: ClaimedRun, claimedAt: number, durable: Promise<void> | null): void {
+  private launch(claimed: ClaimedWork, claimedAt: number, durable: Promise<void> | null): void {
     const config = this.opts.config()
     const type = config.types.get(claimed.job.type)
     const active: ActiveRun = {
@@ -302,35 +304,35 @@ export class Runner {
 
   private execute(active: ActiveRun, type: JobTypeConfig | undefined, claimedAt: number): Promise<void> {
     const { run, job } = active.claimed
-    const execution = type
-      ? this.opts.executorFor(job.type, type).execute({
-          runId: run.id,
-          jobId: job.id,
-          type: job.type,
-          attempt: run.attempt,
-          params: job.params,
-          signal: active.abort.signal,
-          onStarted: (pid) => {
-            this.dispatchListener?.(run, performance.now() - claimedAt)
-            if (pid === null) return
-            active.pid = pid
-            active.pidTimer = setTimeout(() => {
-              active.pidTimer = null
-              if (this.active.has(run.id)) this.opts.store.setRunPid(run.id, pid, processStartTime(pid))
-            }, PID_RECORD_DELAY_MS)
-          },
-          onProgress: (progress) => this.onProgress(active, progress),
-          onItems: (ok, failed) => {
-            active.itemsOk = ok
-            active.itemsFailed = failed
-            this.onProgress(active, active.progress)
-          },
-          onLog: (stream, text) => this.onLog(run.id, stream, text),
-        })
-      : Promise.resolve(failedResult(`type ${job.type} is not in the config any more`))
-    return execution
-      .catch((error: unknown) => failedResult(`executor failed: ${(error as Error).message}`))
-      .then((result) => this.complete(active, result, type))
+    return executeWithSecrets({
+      executor: type ? this.opts.executorFor(job.type, type) : null,
+      missing: `type ${job.type} is not in the config any more`,
+      stored: active.claimed.storedParams,
+      opener: this.opts.paramSecrets,
+      ctx: {
+        runId: run.id,
+        jobId: job.id,
+        type: job.type,
+        attempt: run.attempt,
+        signal: active.abort.signal,
+        onStarted: (pid) => {
+          this.dispatchListener?.(run, performance.now() - claimedAt)
+          if (pid === null) return
+          active.pid = pid
+          active.pidTimer = setTimeout(() => {
+            active.pidTimer = null
+            if (this.active.has(run.id)) this.opts.store.setRunPid(run.id, pid, processStartTime(pid))
+          }, PID_RECORD_DELAY_MS)
+        },
+        onProgress: (progress) => this.onProgress(active, progress),
+        onItems: (ok, failed) => {
+          active.itemsOk = ok
+          active.itemsFailed = failed
+          this.onProgress(active, active.progress)
+        },
+        onLog: (stream, text) => this.onLog(run.id, stream, text),
+      },
+    }).then((result) => this.complete(active, result, type))
   }
 
   private onProgress(active: ActiveRun, progress: Progress): void {

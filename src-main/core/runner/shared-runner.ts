@@ -18,15 +18,15 @@ import { newId } from '../ids'
 import { isAlive, processStartTime } from '../process/process-tree'
 import { killRunProcesses } from '../process/run-processes'
 import { describeError } from '../store/postgres/pg-connection'
-import { toJob, toRun } from '../store/sqlite/rows'
+import { parseStoredParams, toJob, toRun } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import type { ClaimedRun, RunCompletion, RunnerLockInfo } from '../store/store-types'
+import type { ClaimedRun, ClaimedWork, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import type { FinishInput, SharedLink } from '../sync/shared-link'
 import type { PgClaimInput, RowPair } from '../store/postgres/pg-queue'
 import { retryDelay } from './retry-delay'
 import { LogBatcher } from './log-batcher'
-import { failedResult } from '../executors/outcome'
 import type { ExecutorFactory } from './runner'
+import { executeWithSecrets, type ParamOpener } from './secret-run'
 
 export interface SharedRunnerOptions {
   link: SharedLink
@@ -47,6 +47,8 @@ export interface SharedRunnerOptions {
   gate?: (typeName: string, type: JobTypeConfig) => string | null
   usageOf?: (runId: string, type: string) => { peakRssBytes: number | null; cpuSeconds: number | null }
   log?: (line: string) => void
+  /** Opens `secret: true` params just before the executor starts; without it such a run fails. */
+  paramSecrets?: ParamOpener
 }
 
 interface ActiveRun {
@@ -355,7 +357,8 @@ export class SharedRunner {
   private launchClaimed(claimed: readonly RowPair[], sentAt: number, cached = false): void {
     if (claimed.length === 0) return
     for (const pair of claimed) {
-      this.launch({ job: toJob(pair.job), run: toRun(pair.run) }, sentAt + this.opts.leaseMs)
+      const claimedWork = { job: toJob(pair.job), run: toRun(pair.run), storedParams: parseStoredParams(pair.job.params, pair.job.id) }
+      this.launch(claimedWork, sentAt + this.opts.leaseMs)
     }
     if (cached) return
     // The cache shows the claims at once; the sync would bring them too.
@@ -371,7 +374,7 @@ export class SharedRunner {
     }
   }
 
-  private launch(claimed: ClaimedRun, leaseHeldUntil: number): void {
+  private launch(claimed: ClaimedWork, leaseHeldUntil: number): void {
     const config = this.opts.config()
     const type = config.types.get(claimed.job.type)
     const active: ActiveRun = {
@@ -391,37 +394,37 @@ export class SharedRunner {
     }
     this.active.set(claimed.run.id, active)
     const { run, job } = claimed
-    const execution: Promise<ExecutionResult> = type
-      ? this.opts.executorFor(job.type, type).execute({
-          runId: run.id,
-          jobId: job.id,
-          type: job.type,
-          attempt: run.attempt,
-          params: job.params,
-          signal: active.abort.signal,
-          onStarted: (pid) => {
-            const startedAt = this.opts.now()
-            active.startedAt = startedAt
-            active.pid = pid
-            active.startTimer = setTimeout(() => {
-              active.startTimer = null
-              if (this.active.get(run.id) !== active || !this.opts.link.online) return
-              const pidStart = pid === null ? null : processStartTime(pid)
-              void this.opts.link.queue.markStarted(run.id, this.runnerId, startedAt, pid, pidStart).catch(() => undefined)
-            }, PID_RECORD_DELAY_MS)
-          },
-          onProgress: (progress) => this.onProgress(active, progress),
-          onItems: (ok, failed) => {
-            active.itemsOk = ok
-            active.itemsFailed = failed
-            this.onProgress(active, active.progress)
-          },
-          onLog: (stream, text) => this.onLog(run.id, stream, text),
-        })
-      : Promise.resolve(failedResult(`type ${job.type} is not in this instance's config; add it, or run it from an instance that has it`))
-    active.done = execution
-      .catch((error: unknown) => failedResult(`executor failed: ${(error as Error).message}`))
-      .then((result) => this.complete(active, result, type))
+    active.done = executeWithSecrets({
+      executor: type ? this.opts.executorFor(job.type, type) : null,
+      missing: `type ${job.type} is not in this instance's config; add it, or run it from an instance that has it`,
+      stored: claimed.storedParams,
+      opener: this.opts.paramSecrets,
+      ctx: {
+        runId: run.id,
+        jobId: job.id,
+        type: job.type,
+        attempt: run.attempt,
+        signal: active.abort.signal,
+        onStarted: (pid) => {
+          const startedAt = this.opts.now()
+          active.startedAt = startedAt
+          active.pid = pid
+          active.startTimer = setTimeout(() => {
+            active.startTimer = null
+            if (this.active.get(run.id) !== active || !this.opts.link.online) return
+            const pidStart = pid === null ? null : processStartTime(pid)
+            void this.opts.link.queue.markStarted(run.id, this.runnerId, startedAt, pid, pidStart).catch(() => undefined)
+          }, PID_RECORD_DELAY_MS)
+        },
+        onProgress: (progress) => this.onProgress(active, progress),
+        onItems: (ok, failed) => {
+          active.itemsOk = ok
+          active.itemsFailed = failed
+          this.onProgress(active, active.progress)
+        },
+        onLog: (stream, text) => this.onLog(run.id, stream, text),
+      },
+    }).then((result) => this.complete(active, result, type))
   }
 
   private onProgress(active: ActiveRun, progress: Progress): void {

@@ -15,16 +15,26 @@ export type SecretProtection =
 export interface SecretStore {
   protection(): SecretProtection
   get(key: string): Promise<string | null>
+  /** Whether something is stored under `key`, readable or not (a reset keyring leaves it unreadable). */
+  has(key: string): Promise<boolean>
   /** Refuses an `insecure` store unless the operator explicitly allowed it. */
   set(key: string, value: string, options?: { allowInsecure?: boolean }): Promise<void>
   delete(key: string): Promise<void>
 }
 
-/** The key a PostgreSQL password is kept under: one per server, database and user. */
+/**
+ * The key a PostgreSQL password is kept under: one per server, database and user, named as the pg
+ * driver reads the URL, where `?host=`, `?port=` and `?user=` beat the URL's own parts. A URL that
+ * points the driver elsewhere with them so gets another key, never the password of the server it
+ * seems to name.
+ */
 export function pgSecretKey(url: string): string {
   const parsed = new URL(url)
-  const user = decodeURIComponent(parsed.username) || process.env.PGUSER || 'postgres'
-  return `postgres:${user}@${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname || '/'}`
+  const query = (name: string): string | null => parsed.searchParams.get(name) || null
+  const user = query('user') ?? (decodeURIComponent(parsed.username) || process.env.PGUSER || 'postgres')
+  const host = query('host') ?? parsed.hostname
+  const port = query('port') ?? (parsed.port || '5432')
+  return `postgres:${user}@${host}:${port}${parsed.pathname || '/'}`
 }
 
 /** No keychain (CLI, headless server): every secret comes from the environment. */
@@ -34,6 +44,9 @@ export class NoSecretStore implements SecretStore {
   }
   async get(): Promise<string | null> {
     return null
+  }
+  async has(): Promise<boolean> {
+    return false
   }
   async set(): Promise<void> {
     throw new Error('this Jobdeck has no keychain to store a password in; set PGPASSWORD or use ~/.pgpass instead')
@@ -50,6 +63,9 @@ export class MemorySecretStore implements SecretStore {
   }
   async get(key: string): Promise<string | null> {
     return this.values.get(key) ?? null
+  }
+  async has(key: string): Promise<boolean> {
+    return this.values.has(key)
   }
   async set(key: string, value: string, options: { allowInsecure?: boolean } = {}): Promise<void> {
     if (this.level === 'none') throw new Error('this store cannot keep secrets')

@@ -1,7 +1,9 @@
 // connection.test / connection.save against a real PostgreSQL and a real config file.
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startFakePostgres, type FakePostgres, type PasswordAttempt } from '../test-support/fake-postgres'
 import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
 import { makeTestEnv, type TestEnv } from '../test-support/test-env'
 import { MemorySecretStore, pgSecretKey } from '../secrets/secret-store'
@@ -49,6 +51,19 @@ describe('connection services', () => {
     expect(path.isAbsolute(result.path)).toBe(true)
   })
 
+  it.skipIf(process.platform === 'win32')('saving keeps the config file\'s own mode (a 0600 file stays 0600)', async () => {
+    env = makeTestEnv(CONFIG)
+    const core = env.open({ secrets: new MemorySecretStore() })
+    for (const mode of [0o600, 0o640]) {
+      fs.chmodSync(env.configPath, mode)
+      await core.api['connection.save']({ url: `postgres://jd@db.internal:5432/q${mode}`, allowInsecure: false })
+      expect(fs.statSync(env.configPath).mode & 0o777).toBe(mode)
+      expect(fs.readFileSync(env.configPath, 'utf8')).toContain(`url: postgres://jd@db.internal:5432/q${mode}`)
+    }
+    // No temporary file is left beside it.
+    expect(fs.readdirSync(path.dirname(env.configPath)).filter((name) => name.endsWith('.tmp'))).toEqual([])
+  })
+
   it('headless, refuses to keep a password (no keychain) and leaves the file unchanged', async () => {
     env = makeTestEnv(CONFIG)
     const core = env.open()
@@ -67,5 +82,73 @@ describe('connection services', () => {
     await expect(core.api['connection.save']({ url: 'postgres://jd@db/q', password: 'pw', allowInsecure: true })).resolves.toMatchObject({
       password: 'stored',
     })
+  })
+})
+
+describe('connection.test sends a configured password only to its own server', () => {
+  let a: FakePostgres
+  let b: FakePostgres
+  beforeAll(async () => {
+    a = await startFakePostgres()
+    b = await startFakePostgres()
+  })
+  afterAll(async () => {
+    await a?.close()
+    await b?.close()
+  })
+  afterEach(() => vi.unstubAllEnvs())
+
+  /** What connection.test (not the shared link) handed to a server. */
+  const tested = (server: FakePostgres): Array<string | null> =>
+    server.attempts.filter((t) => t.applicationName === 'jobdeck-test').map((t) => t.password)
+  const fresh = (): void => {
+    ;(a.attempts as PasswordAttempt[]).length = 0
+    ;(b.attempts as PasswordAttempt[]).length = 0
+  }
+
+  it('keeps PGPASSWORD from a server the caller names, and says a password is needed', async () => {
+    fresh()
+    vi.stubEnv('PGPASSWORD', 'hunter2')
+    env = makeTestEnv(CONFIG)
+    const core = env.open({ postgres: { url: `postgres://queue@127.0.0.1:${a.port}/jobdeck`, source: 'env' }, shared: { backoff: { baseMs: 60_000, maxMs: 60_000 } } })
+
+    const elsewhere = await core.api['connection.test']({ url: `postgres://queue@127.0.0.1:${b.port}/jobdeck` })
+    expect(tested(b)).not.toContain('hunter2')
+    expect(elsewhere.ok).toBe(false)
+    expect(elsewhere.error).toMatch(/none is configured for queue@127\.0\.0\.1:\d+; type it/)
+    // Pointing the configured host and port elsewhere through the URL's own parameters changes nothing.
+    await core.api['connection.test']({ url: `postgres://queue@127.0.0.1:${a.port}/jobdeck?port=${b.port}` })
+    await core.api['connection.test']({ url: `postgres://queue@127.0.0.1:${a.port}/jobdeck?host=localhost&port=${b.port}` })
+    expect(tested(b)).not.toContain('hunter2')
+    // Another user on the configured server is another credential.
+    await core.api['connection.test']({ url: `postgres://admin@127.0.0.1:${a.port}/jobdeck` })
+    expect(tested(a)).not.toContain('hunter2')
+
+    // The configured server (host, port and user) gets it; a caller's own password goes where they say.
+    await core.api['connection.test']({ url: `postgres://queue@127.0.0.1:${a.port}/other_db` })
+    expect(tested(a)).toContain('hunter2')
+    await core.api['connection.test']({ url: `postgres://queue@127.0.0.1:${b.port}/jobdeck`, password: 'typed-for-b' })
+    await core.api['connection.test']({ url: `postgres://queue:in-the-url@127.0.0.1:${b.port}/jobdeck` })
+    expect(tested(b)).toEqual(expect.arrayContaining(['typed-for-b', 'in-the-url']))
+    expect(tested(b)).not.toContain('hunter2')
+  })
+
+  it('keeps the password of JOBDECK_PG_URL and of ~/.pgpass to their own servers', async () => {
+    fresh()
+    const pgpass = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-pgpass-')), 'pgpass')
+    fs.writeFileSync(pgpass, `# the operator's\n127.0.0.1:${a.port}:*:reports:from-pgpass\n`, { mode: 0o600 })
+    vi.stubEnv('PGPASSFILE', pgpass)
+    vi.stubEnv('PGPASSWORD', '')
+    env = makeTestEnv(CONFIG)
+    const core = env.open({ postgres: { url: `postgres://queue:url-secret@127.0.0.1:${a.port}/jobdeck`, source: 'env' }, shared: { backoff: { baseMs: 60_000, maxMs: 60_000 } } })
+
+    await core.api['connection.test']({ url: `postgres://queue@127.0.0.1:${b.port}/jobdeck` })
+    await core.api['connection.test']({ url: `postgres://reports@127.0.0.1:${b.port}/jobdeck` })
+    expect(tested(b).filter((p) => p !== null)).toEqual([])
+
+    await core.api['connection.test']({ url: `postgres://queue@127.0.0.1:${a.port}/jobdeck` })
+    await core.api['connection.test']({ url: `postgres://reports@127.0.0.1:${a.port}/jobdeck` })
+    expect(tested(a)).toEqual(['url-secret', 'from-pgpass'])
+    fs.rmSync(path.dirname(pgpass), { recursive: true, force: true })
   })
 })

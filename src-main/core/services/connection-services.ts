@@ -9,8 +9,9 @@ import type { ConnectionState } from '../../../src-shared/connection'
 import { JobdeckError } from '../../../src-shared/errors'
 import type { ConfigManager } from '../config/config-manager'
 import { formatConfigError, parseConfigText } from '../config/load-config'
+import { configuredPgCredentials, type PgCredentials, type PgTarget } from '../secrets/pg-credentials'
 import { NoSecretStore, pgSecretKey, type SecretStore } from '../secrets/secret-store'
-import { describeError, redactUrl, withPassword } from '../store/postgres/pg-connection'
+import { describeError, redactUrl } from '../store/postgres/pg-connection'
 import { PG_SCHEMA_VERSION, pgSchemaVersion } from '../store/postgres/pg-schema'
 import type { SharedLink } from '../sync/shared-link'
 
@@ -19,6 +20,8 @@ export interface ConnectionServiceDeps {
   link: SharedLink | null
   connection: () => ConnectionState
   secrets?: SecretStore
+  /** The configured passwords, each for its own server; default: PGPASSWORD and ~/.pgpass as libpq binds them. */
+  credentials?: PgCredentials
 }
 
 function checkedUrl(text: string, field: string): URL {
@@ -36,8 +39,33 @@ function checkedUrl(text: string, field: string): URL {
 
 type ConnectionApi = Pick<JobdeckApi, 'connection.get' | 'connection.test' | 'connection.save'>
 
+/** The server asked for a password and none was given or configured for it. */
+class NoPasswordError extends Error {}
+
+/** The caller's own password: typed beside the URL, into it, or as its `?password=`. */
+function callerPassword(url: URL, typed: string | undefined): string {
+  if (typed) return typed
+  try {
+    return decodeURIComponent(url.password) || (url.searchParams.get('password') ?? '')
+  } catch {
+    return url.password
+  }
+}
+
+/**
+ * Has the client ask `resolve` for its password when the server requests one, with the server it
+ * really connected to. pg takes such a resolver in its config, but there a connection string's
+ * (empty) password replaces it; set on the client, it stays.
+ */
+function passwordOnRequest(client: pg.Client, resolve: (target: PgTarget) => string): void {
+  const resolver = (params: { host: string; port: number; user?: string; database?: string }): string =>
+    resolve({ host: params.host, port: params.port, user: params.user ?? '', database: params.database ?? '' })
+  Object.defineProperty(client, 'password', { value: resolver, writable: true, configurable: true, enumerable: false })
+}
+
 export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
   const secrets = deps.secrets ?? new NoSecretStore()
+  const credentials = deps.credentials ?? configuredPgCredentials({ url: null })
   return {
     async 'connection.get'() {
       return deps.connection()
@@ -45,12 +73,25 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
 
     async 'connection.test'(args) {
       const url = checkedUrl(args.url, 'connection.test url')
+      const own = callerPassword(url, args.password)
+      url.password = ''
+      url.searchParams.delete('password')
       const started = performance.now()
       const client = new pg.Client({
-        connectionString: withPassword(url.toString(), args.password),
+        connectionString: url.toString(),
         connectionTimeoutMillis: 5_000,
         query_timeout: 5_000,
         application_name: 'jobdeck-test',
+      })
+      // Never the driver's own fallback (PGPASSWORD, whichever server this is): a configured
+      // password goes only to the server it is configured for.
+      passwordOnRequest(client, (target) => {
+        const password = own || credentials.passwordFor(target)
+        if (password) return password
+        throw new NoPasswordError(
+          `the server asks for a password and none is configured for ${target.user}@${target.host}:${target.port}; ` +
+            'type it beside the URL (a stored password is only ever sent to the server it was saved for)',
+        )
       })
       client.on('error', () => undefined)
       try {
@@ -75,7 +116,10 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
           latencyMs: null,
           schemaVersion: null,
           knownSchemaVersion: PG_SCHEMA_VERSION,
-          error: `could not reach ${redactUrl(url.toString())}: ${describeError(error)}`,
+          error:
+            error instanceof NoPasswordError
+              ? `${redactUrl(url.toString())}: ${error.message}`
+              : `could not reach ${redactUrl(url.toString())}: ${describeError(error)}`,
         }
       } finally {
         await client.end().catch(() => undefined)
@@ -140,7 +184,30 @@ export function writePostgresUrl(file: string, url: string | null): void {
       `saving the connection would leave ${file} invalid, so it was not changed:\n${check.errors.map(formatConfigError).join('\n')}`,
     )
   }
+  replaceFileKeepingMode(file, next)
+}
+
+/**
+ * Writes `text` to a temporary file beside `file` with `file`'s own mode (a 0600 config stays
+ * 0600), flushes it, then renames it over `file`: a reader sees the old file or the new one,
+ * never half of one.
+ */
+export function replaceFileKeepingMode(file: string, text: string): void {
+  const mode = fs.statSync(file).mode & 0o7777
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`)
-  fs.writeFileSync(temp, next)
+  fs.rmSync(temp, { force: true })
+  // O_EXCL: never written through a file (or symlink) someone else put at that name.
+  const fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, mode)
+  try {
+    fs.writeFileSync(fd, text)
+    // The umask may have taken bits away; the copy gets exactly the original's.
+    if (process.platform !== 'win32') fs.fchmodSync(fd, mode)
+    fs.fsyncSync(fd)
+  } catch (error) {
+    fs.closeSync(fd)
+    fs.rmSync(temp, { force: true })
+    throw error
+  }
+  fs.closeSync(fd)
   fs.renameSync(temp, file)
 }

@@ -1,9 +1,9 @@
 import { newId } from '../ids'
 import type { ApiResults, ConfigInfo, JobdeckApi } from '../../../src-shared/api'
-import { jobTypeInfo } from '../../../src-shared/config-schema'
+import { jobTypeInfo, type ParamDef } from '../../../src-shared/config-schema'
 import type { Params, Priority } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
-import { validateParams, type ParamError } from '../../../src-shared/params'
+import { validateParams, type ParamError, type ParamsResult } from '../../../src-shared/params'
 import type { ConfigManager } from '../config/config-manager'
 import { laneLimit, resolveLane } from '../config/job-command'
 import { isAlive } from '../process/process-tree'
@@ -12,6 +12,10 @@ import type { QueueWriter } from './queue-writer'
 import type { SharedLink } from '../sync/shared-link'
 import { connectionServices } from './connection-services'
 import type { SecretStore } from '../secrets/secret-store'
+import type { PgCredentials } from '../secrets/pg-credentials'
+import type { StoredParams } from '../secrets/param-cipher'
+import type { ParamSecrets } from '../secrets/param-secrets'
+import { isSecretParam, maskSecretParams, redactSecretValue, SECRET_MASK, secretParamNames } from '../../../src-shared/secret-params'
 import { explainWaiting } from '../runner/wait-reasons'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { NewJob } from '../store/store-types'
@@ -39,6 +43,10 @@ export interface ServiceDeps {
   breakers?: () => BreakerState[]
   /** Where connection.save keeps a password (the desktop keychain); none headless. */
   secrets?: SecretStore
+  /** The configured PostgreSQL passwords, each bound to its server (connection.test). */
+  credentials?: PgCredentials
+  /** Seals `secret: true` params at enqueue; without it, such a job is refused. */
+  paramSecrets?: Pick<ParamSecrets, 'seal' | 'missingKey'>
   /** Publishes committed changes as events. */
   publishChanges: () => void
   now?: () => number
@@ -75,17 +83,51 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
 
   function newJob(typeName: string, params: Params, priority: Priority | undefined): NewJob {
     const type = typeOf(typeName)
-    return { id: newId(), type: typeName, params, priority: priority ?? type.priority, lane: resolveLane(type, params) }
+    const id = newId()
+    return {
+      id,
+      type: typeName,
+      params: sealedParams(id, typeName, params),
+      priority: priority ?? type.priority,
+      // The config refuses a secret param in a lane; masked all the same, as the lane is shown in clear.
+      lane: resolveLane(type, maskSecretParams(params, type.params)),
+    }
+  }
+
+  /** Secret params sealed for job `id` (enqueue takes them in plaintext; nothing stores them so). */
+  function sealedParams(id: string, typeName: string, params: Params): StoredParams {
+    const names = secretParamNames(typeOf(typeName).params).filter((name) => Object.hasOwn(params, name))
+    if (names.length === 0) return params
+    const secrets = deps.paramSecrets
+    const missing = secrets ? secrets.missingKey() : 'this Jobdeck has no key for them'
+    if (!secrets || missing !== null) {
+      throw new JobdeckError('unavailable', `${typeName} has secret params (${names.join(', ')}) and they cannot be stored sealed: ${missing}`)
+    }
+    return secrets.seal(id, params, names)
+  }
+
+  /**
+   * Validation as for any param, but a refused secret is not quoted in its error, and the mask
+   * itself (copied from a view or `--json` output) is refused as what it is.
+   */
+  function validated(defs: Record<string, ParamDef>, input: Record<string, unknown>): ParamsResult {
+    const masks = secretParamNames(defs).filter((name) => Object.hasOwn(input, name) && input[name] === SECRET_MASK)
+    if (masks.length > 0) {
+      return {
+        ok: false,
+        errors: masks.map((name) => ({ param: name, message: `param "${name}": ${SECRET_MASK} is how a stored secret is shown, not its value; give the value itself` })),
+      }
+    }
+    const result = validateParams(defs, input)
+    if (result.ok) return result
+    return { ok: false, errors: result.errors.map((e) => (isSecretParam(defs[e.param]) ? { ...e, message: redactSecretValue(e.message, input[e.param]) } : e)) }
   }
 
   function checkedParams(typeName: string, input: Record<string, unknown>): Params {
-    const result = validateParams(typeOf(typeName).params, input)
+    const defs = typeOf(typeName).params
+    const result = validated(defs, input)
     if (!result.ok) {
-      throw new JobdeckError(
-        'invalid_input',
-        `invalid params for ${typeName}: ${result.errors.map((e) => e.message).join('; ')}`,
-        result.errors,
-      )
+      throw new JobdeckError('invalid_input', `invalid params for ${typeName}: ${result.errors.map((e) => e.message).join('; ')}`, result.errors)
     }
     return result.params
   }
@@ -173,7 +215,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       const bad: BulkRowError[] = []
       const jobs: NewJob[] = []
       args.rows.forEach((row, index) => {
-        const result = validateParams(defs, row)
+        const result = validated(defs, row)
         if (result.ok) jobs.push(newJob(args.type, result.params, args.priority))
         else bad.push({ row: index + 1, errors: result.errors })
       })
@@ -361,7 +403,13 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       return configInfo()
     },
 
-    ...connectionServices({ config, link, connection, ...(deps.secrets ? { secrets: deps.secrets } : {}) }),
+    ...connectionServices({
+      config,
+      link,
+      connection,
+      ...(deps.secrets ? { secrets: deps.secrets } : {}),
+      ...(deps.credentials ? { credentials: deps.credentials } : {}),
+    }),
   }
 
   function sharedLogLine(row: { id: number; run_id: string; stream: string; at: number; text: string }): LogLine & { id: number } {

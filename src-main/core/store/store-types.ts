@@ -1,10 +1,12 @@
 // What the runner and the services need from storage, independent of the database behind it.
-import type { Job, JobStatus, LogLine, LogStream, Params, Priority, Progress, Run, RunStatus } from '../../../src-shared/domain'
+import type { Job, JobStatus, LogLine, LogStream, Priority, Progress, Run, RunStatus } from '../../../src-shared/domain'
+import type { StoredParams } from '../secrets/param-cipher'
 
 export interface NewJob {
   id: string
   type: string
-  params: Params
+  /** As stored: secret params already sealed by the enqueuer. */
+  params: StoredParams
   priority: Priority
   lane: string
 }
@@ -24,6 +26,11 @@ export interface ClaimInput {
 export interface ClaimedRun {
   job: Job
   run: Run
+}
+
+/** A claim as the runner starts it: with the params as stored (secret ones sealed), for the executor alone. */
+export interface ClaimedWork extends ClaimedRun {
+  storedParams: StoredParams
 }
 
 export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'canceled'

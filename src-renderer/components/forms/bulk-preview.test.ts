@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { paramDefSchema, type ParamDef } from '../../../src-shared/config-schema'
-import { applyEngineRowErrors, bulkRows, bulkSummary, previewBulk } from './bulk-preview'
+import { applyEngineRowErrors, bulkRows, bulkSummary, previewBulk, previewCell } from './bulk-preview'
 
 const params: Record<string, ParamDef> = {
   dealer_id: paramDefSchema.parse({ type: 'string', required: true, pattern: '^[0-9]{5}$' }),
@@ -57,5 +57,22 @@ describe('previewBulk', () => {
     expect(mapped?.summary).toBe('2 valid · 1 with error')
     expect(mapped?.rows[1]).toMatchObject({ line: 3, errors: ['param "dealer_id": gone'], badColumns: ['dealer_id'], params: null })
     expect(applyEngineRowErrors(preview, 'something else')).toBeNull()
+  })
+})
+
+describe('a secret column in the bulk preview', () => {
+  const withSecret: Record<string, ParamDef> = {
+    ...params,
+    token: paramDefSchema.parse({ type: 'string', secret: true, pattern: 'tok-[a-z0-9]+' }),
+  }
+
+  it('shows its cells as the mask and never quotes a refused value', () => {
+    const preview = previewBulk(withSecret, 'dealer_id,token\n12345,tok-hunter2\n12346,NOT-hunter2\n12347,')
+    const [ok, bad, empty] = preview.rows
+    expect(previewCell(withSecret, 'token', ok?.values.token)).toBe('••••')
+    expect(previewCell(withSecret, 'dealer_id', ok?.values.dealer_id)).toBe('12345')
+    expect(previewCell(withSecret, 'token', empty?.values.token)).toBe('')
+    expect(JSON.stringify(bad?.errors)).not.toContain('hunter2')
+    expect(bad?.errors[0]).toMatch(/param "token": expected a value matching tok-\[a-z0-9\]\+, got "••••"/)
   })
 })

@@ -4,6 +4,7 @@ import type { ParamDef } from '../../../src-shared/config-schema'
 import type { Params } from '../../../src-shared/domain'
 import { parseBulkText } from '../../../src-shared/bulk-parse'
 import { validateParams } from '../../../src-shared/params'
+import { isSecretParam, redactSecretValue, SECRET_MASK } from '../../../src-shared/secret-params'
 
 export interface PreviewRow {
   /** Source line where the row starts. */
@@ -52,7 +53,7 @@ export function previewBulk(params: Record<string, ParamDef>, text: string): Bul
             line: row.line,
             values: row.values,
             params: null,
-            errors: result.errors.map((e) => e.message),
+            errors: result.errors.map((e) => (isSecretParam(params[e.param]) ? redactSecretValue(e.message, row.values[e.param]) : e.message)),
             badColumns: [...new Set(result.errors.map((e) => e.param))],
           },
     )
@@ -64,6 +65,14 @@ export function previewBulk(params: Record<string, ParamDef>, text: string): Bul
   const valid = rows.filter((r) => r.params !== null).length
   const invalid = rows.length - valid
   return { format: parsed.format, columns, rows, valid, invalid, ready: rows.length > 0 && invalid === 0, summary: bulkSummary(valid, invalid) }
+}
+
+/** What a preview cell shows: a secret param's value as the mask, like every other view. */
+export function previewCell(params: Record<string, ParamDef>, column: string, value: unknown): string {
+  if (value === undefined) return ''
+  if (isSecretParam(params[column]) && !(typeof value === 'string' && value.trim() === '')) return SECRET_MASK
+  if (value === null) return 'null'
+  return typeof value === 'object' ? JSON.stringify(value) : String(value)
 }
 
 /** The rows to send: the values as pasted, so the engine coerces them exactly as it does for the CLI. */

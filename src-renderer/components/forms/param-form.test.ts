@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { paramDefSchema, type ParamDef } from '../../../src-shared/config-schema'
 import { validateParams } from '../../../src-shared/params'
-import { checkForm, fieldError, fieldErrors, fieldsFor, initialValues, paramsSummary, stepValue, toInput, toLocalDateTimeText } from './param-form'
+import { checkForm, copyableParams, fieldError, fieldErrors, fieldsFor, initialValues, paramsSummary, stepValue, toInput, toLocalDateTimeText } from './param-form'
 
 const def = (raw: Record<string, unknown>): ParamDef => paramDefSchema.parse(raw)
 
@@ -88,5 +88,29 @@ describe('form values', () => {
   it('summarises params in one line', () => {
     expect(paramsSummary({ a: 1, b: 'x', c: true })).toBe('a=1 · b=x · c=true')
     expect(paramsSummary({ a: 1, b: 2, c: 3 }, 2)).toBe('a=1 · b=2 · +1 more')
+  })
+})
+
+describe('a secret param in the form', () => {
+  const defs: Record<string, ParamDef> = {
+    dealer_id: def({ type: 'string', required: true }),
+    token: def({ type: 'string', secret: true, required: true, pattern: 'tok-[a-z0-9]+', description: 'The CRM token' }),
+    pin: def({ type: 'integer', secret: true }),
+  }
+
+  it('is typed hidden, says it is secret, and a copied job asks for it again', () => {
+    const [dealer, token, pin] = fieldsFor(defs)
+    expect([dealer?.control, token?.control, pin?.control]).toEqual(['text', 'secret', 'secret'])
+    expect(token?.help).toMatch(/^The CRM token Secret: stored encrypted and shown as •••• from then on; a copied job asks for it again\.$/)
+    // A run's params as the engine sends them: the secret is only its mask.
+    const copied = { dealer_id: '12345', token: '••••', pin: '••••' }
+    expect(copyableParams(copied, defs)).toEqual({ dealer_id: '12345' })
+    expect(initialValues(fieldsFor(defs), copied)).toEqual({ dealer_id: '12345', token: '', pin: '' })
+  })
+
+  it('does not quote a refused secret under its field', () => {
+    const [, token] = fieldsFor(defs)
+    expect(fieldError(token!, 'NOT-hunter2')).toBe('expected a value matching tok-[a-z0-9]+, got "••••"')
+    expect(fieldError(token!, 'tok-hunter2')).toBeNull()
   })
 })

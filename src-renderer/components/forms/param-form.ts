@@ -4,8 +4,9 @@
 import type { ParamDef } from '../../../src-shared/config-schema'
 import type { ParamValue, Params } from '../../../src-shared/domain'
 import { validateParamValue, validateParams, type ParamsResult } from '../../../src-shared/params'
+import { isSecretParam, redactSecretValue, SECRET_MASK } from '../../../src-shared/secret-params'
 
-export type ControlKind = 'text' | 'number' | 'date' | 'datetime' | 'enum' | 'boolean'
+export type ControlKind = 'text' | 'secret' | 'number' | 'date' | 'datetime' | 'enum' | 'boolean'
 
 export interface ParamField {
   name: string
@@ -14,6 +15,8 @@ export interface ParamField {
   help: string | null
   control: ControlKind
   required: boolean
+  /** `secret: true`: typed hidden, never pre-filled (a copied job asks for it again), shown as •••• afterwards. */
+  secret: boolean
   def: ParamDef
   placeholder: string
   options: Array<{ label: string; value: string }>
@@ -64,14 +67,23 @@ function placeholderOf(def: ParamDef): string {
   }
 }
 
+/** A secret typed as text or a number is typed hidden; other types keep their control. */
+function controlOf(def: ParamDef): ControlKind {
+  const control = CONTROL[def.type]
+  return isSecretParam(def) && (control === 'text' || control === 'number') ? 'secret' : control
+}
+
+const SECRET_HELP = `Secret: stored encrypted and shown as ${SECRET_MASK} from then on; a copied job asks for it again.`
+
 /** One field per param, in the order the config declares them. */
 export function fieldsFor(params: Record<string, ParamDef>): ParamField[] {
   return Object.entries(params).map(([name, def]) => ({
     name,
     label: def.label ?? name,
-    help: def.description ?? null,
-    control: CONTROL[def.type],
+    help: isSecretParam(def) ? [def.description, SECRET_HELP].filter(Boolean).join(' ') : (def.description ?? null),
+    control: controlOf(def),
     required: def.required,
+    secret: isSecretParam(def),
     def,
     placeholder: placeholderOf(def),
     options: (def.values ?? []).map((v) => ({ label: v, value: v })),
@@ -107,14 +119,24 @@ function asFieldValue(field: ParamField, value: ParamValue | undefined): FieldVa
   return String(value)
 }
 
-/** Defaults pre-filled; `prefill` (e.g. the params of a run being copied) wins where given. */
+/**
+ * Defaults pre-filled; `prefill` (e.g. the params of a run being copied) wins where given, except
+ * for a secret: what a copy holds is only its mask, so the field stays empty and asks again.
+ */
 export function initialValues(fields: readonly ParamField[], prefill: Params = {}): FormValues {
   const values: FormValues = {}
   for (const field of fields) {
-    const given = Object.hasOwn(prefill, field.name) ? prefill[field.name] : undefined
+    const given = !field.secret && Object.hasOwn(prefill, field.name) ? prefill[field.name] : undefined
     values[field.name] = asFieldValue(field, given ?? field.def.default)
   }
   return values
+}
+
+/** A run's params as a new job's prefill: its secrets (all the copy has is their mask) left out, to be typed again. */
+export function copyableParams(params: Params, defs: Record<string, ParamDef>): Params {
+  const copy: Params = {}
+  for (const [name, value] of Object.entries(params)) if (!isSecretParam(defs[name]) && value !== SECRET_MASK) copy[name] = value
+  return copy
 }
 
 /** The form's values as the API input: empty fields left out, so defaults apply as in the engine. */
@@ -133,11 +155,13 @@ export function stripParamPrefix(message: string, name: string): string {
   return message.startsWith(prefix) ? message.slice(prefix.length) : message
 }
 
-/** This field's error in the engine's words, or null when its value is acceptable. */
+/** This field's error in the engine's words (a secret is not quoted), or null when its value is acceptable. */
 export function fieldError(field: ParamField, value: FieldValue | undefined): string | null {
   const raw = typeof value === 'string' && value.trim() === '' ? undefined : value
   const result = validateParamValue(field.name, field.def, raw)
-  return result.ok ? null : stripParamPrefix(result.error.message, field.name)
+  if (result.ok) return null
+  const message = stripParamPrefix(result.error.message, field.name)
+  return field.secret ? redactSecretValue(message, raw) : message
 }
 
 export function fieldErrors(fields: readonly ParamField[], values: FormValues): Record<string, string> {

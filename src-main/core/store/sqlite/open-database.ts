@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { JobdeckError } from '../../../../src-shared/errors'
+import { createPrivateFile, PRIVATE_DIR_MODE } from '../../data-dir'
 import { migrate } from './migrations'
 
 export type SqliteDatabase = Database.Database
@@ -23,9 +24,11 @@ function nativeBinding(): string | undefined {
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): SqliteDatabase {
-  fs.mkdirSync(path.dirname(file), { recursive: true })
   let db: SqliteDatabase
   try {
+    // Made owner-only before SQLite creates it: its -wal and -shm files take its mode.
+    if (options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE })
+    else createPrivateFile(file)
     const binding = nativeBinding()
     db = new Database(file, binding ? { nativeBinding: binding } : {})
   } catch (error) {

@@ -3,6 +3,8 @@
 import type { Job, JobStatus, LogLine, LogStream, Params, Priority, Run, RunStatus } from '../../../../src-shared/domain'
 import { JOB_STATUSES, PRIORITIES, RUN_STATUSES } from '../../../../src-shared/domain'
 import { JobdeckError } from '../../../../src-shared/errors'
+import { SECRET_MASK } from '../../../../src-shared/secret-params'
+import type { StoredParams } from '../../secrets/param-cipher'
 
 export interface JobRow {
   id: string
@@ -76,14 +78,28 @@ function checkedStatus<T extends string>(value: string, allowed: readonly T[], w
   throw new JobdeckError('internal', `${what} ${id} has status "${value}", which this version does not know`)
 }
 
-function parseParams(text: string, id: string): Params {
+/** Params as stored: a `secret: true` param's value is sealed (param-cipher.ts). Only for the runner. */
+export function parseStoredParams(text: string, id: string): StoredParams {
   try {
     const value: unknown = JSON.parse(text)
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Params
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as StoredParams
   } catch {
     // reported below
   }
   throw new JobdeckError('internal', `job ${id} has unreadable params in the database`)
+}
+
+/**
+ * Params as every reader sees them: a sealed value (or anything else that is not a plain value)
+ * reads as the mask. Every job and run leaves the store through here, so no answer, event,
+ * export or view can carry a secret, not even as ciphertext.
+ */
+function parseParams(text: string, id: string): Params {
+  const params: Params = {}
+  for (const [name, value] of Object.entries(parseStoredParams(text, id))) {
+    params[name] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : SECRET_MASK
+  }
+  return params
 }
 
 export function toJob(row: JobRow): Job {

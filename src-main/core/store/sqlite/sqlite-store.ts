@@ -5,6 +5,7 @@ import { newId } from '../../ids'
 import type {
   ClaimInput,
   ClaimedRun,
+  ClaimedWork,
   InterruptPolicy,
   InterruptedRun,
   LogAppend,
@@ -18,7 +19,7 @@ import type {
 } from '../store-types'
 import type { SqliteDatabase } from './open-database'
 import { WalSync } from './wal-sync'
-import { toJob, toLogLine, toRun, type JobRow, type LogRow, type RunRow } from './rows'
+import { parseStoredParams, toJob, toLogLine, toRun, type JobRow, type LogRow, type RunRow } from './rows'
 
 const TERMINAL_SQL = `('succeeded','partial','failed','canceled')`
 
@@ -111,15 +112,15 @@ export class SqliteStore {
    * whose process exists is always recorded, so a restarted runner finds and stops it (a run
    * started before its claim committed ran unrecorded beside its own re-run after a kill -9).
    */
-  claim(input: ClaimInput): ClaimedRun[] {
+  claim(input: ClaimInput): ClaimedWork[] {
     return this.tx(() => this.claimInTx(input))
   }
 
-  private claimInTx(input: ClaimInput): ClaimedRun[] {
+  private claimInTx(input: ClaimInput): ClaimedWork[] {
     const running = this.stmt.runningByLane.all() as Array<{ lane: string; n: number }>
     const perLane = new Map(running.map((r) => [r.lane, r.n]))
     let total = running.reduce((sum, r) => sum + r.n, 0)
-    const picked: Array<{ row: JobRow; claimed: ClaimedRun }> = []
+    const picked: Array<{ row: JobRow; claimed: ClaimedWork }> = []
     while (total < input.concurrency) {
       const full = [...perLane].filter(([lane, n]) => n >= input.laneLimit(lane)).map(([lane]) => lane)
       if (input.blockedLanes) full.push(...input.blockedLanes)
@@ -188,7 +189,7 @@ export class SqliteStore {
    * before that (a power cut stops them too; they were never durably claimed and run again),
    * except the work of a type that must not run twice, which waits for `durable`.
    */
-  finishAndClaim(completion: RunCompletion, next: ClaimInput | null): { finished: boolean; claimed: ClaimedRun[]; durable: Promise<void> } {
+  finishAndClaim(completion: RunCompletion, next: ClaimInput | null): { finished: boolean; claimed: ClaimedWork[]; durable: Promise<void> } {
     const fullSync = this.fullSync
     const { finished, claimed } = (fullSync ? this.relaxedTx.bind(this) : this.tx.bind(this))(() => {
       const finished = this.finishInTx(completion)
@@ -718,7 +719,7 @@ function prepareStatements(db: SqliteDatabase) {
 }
 
 /** The job and run a claim produces, as the claim's writes will record them. */
-function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedRun {
+function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedWork {
   const job = toJob({ ...row, status: 'running', attempts: row.attempts + 1, last_run_id: runId, run_after: null, error: null })
   const run = toRun({
     id: runId,
@@ -750,7 +751,7 @@ function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedRun 
     cpu_seconds: null,
     processes_stopped: 0,
   })
-  return { job, run }
+  return { job, run, storedParams: parseStoredParams(row.params, row.id) }
 }
 
 interface TimelineRow {
