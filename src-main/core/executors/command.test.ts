@@ -466,13 +466,15 @@ describe('command executor', () => {
 
     it('stops them at cancel and at timeout too, SIGKILL after the grace for one that ignores SIGTERM', async () => {
       const controller = new AbortController()
+      let seen = 0
       const { ctx, rec } = makeContext(controller.signal, (text) => {
-        if (text.startsWith('sleeper ')) setTimeout(() => controller.abort(), 50)
+        if (text.startsWith('sleeper ') && ++seen === 3) setTimeout(() => controller.abort(), 50)
       })
       const canceled = await runCommand({ ...spec(escape(3, 'sleep 300')), env: marked('run-cancel') }, FAST, ctx)
       strays.push(...sleepers(rec))
-      // The shell, its sleep and the three sleepers.
-      expect(canceled).toMatchObject({ outcome: 'canceled', processesStopped: 5 })
+      // The shell and the three sleepers (and the shell's own sleep, if it had started yet).
+      expect(canceled.outcome).toBe('canceled')
+      expect(canceled.processesStopped).toBeGreaterThanOrEqual(4)
       expect(sleepers(rec).filter(isAlive)).toEqual([])
 
       const stubborn = ['sh', '-c', `setsid sh -c 'trap "" TERM; echo "sleeper $$"; sleep 300' </dev/null 2>&1 & sleep 300`]
