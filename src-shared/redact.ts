@@ -14,13 +14,17 @@ export const MESSAGE_LIMIT = 4_000
 /** What a masked credential reads as. */
 export const MASK = '••••'
 
-/** `text` cut to `limit` characters, with an ellipsis and its original length: `abc… (1048576 chars)`. */
+/**
+ * `text` cut to at most `limit` characters, the last ones saying what happened: `abc… (1048576
+ * chars)`. Text already within the limit is kept, so cutting twice changes nothing.
+ */
 export function clip(text: string, limit = ECHO_LIMIT): string {
   if (text.length <= limit) return text
-  let cut = limit
-  const last = text.charCodeAt(cut - 1)
-  if (last >= 0xd800 && last <= 0xdbff) cut-- // never half a surrogate pair
-  return `${text.slice(0, cut)}… (${text.length} chars)`
+  const marker = `… (${text.length} chars)`
+  let keep = Math.max(1, limit - marker.length)
+  const last = text.charCodeAt(keep - 1)
+  if (last >= 0xd800 && last <= 0xdbff) keep-- // never half a surrogate pair
+  return `${text.slice(0, keep)}${marker}`
 }
 
 /**
