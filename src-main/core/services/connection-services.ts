@@ -128,8 +128,13 @@ export function writePostgresUrl(file: string, url: string | null): void {
   if (doc.errors.length > 0) {
     throw new JobdeckError('config_invalid', `${file} cannot be parsed, so it was not changed: ${doc.errors[0]?.message ?? ''}`)
   }
-  if (url === null) doc.deleteIn(['postgres', 'url'])
-  else doc.setIn(['postgres', 'url'], url)
+  if (url === null) {
+    // Already local mode: nothing to remove, and the file is left exactly as it is.
+    if (!doc.hasIn(['postgres', 'url'])) return
+    doc.deleteIn(['postgres', 'url'])
+  } else {
+    doc.setIn(['postgres', 'url'], url)
+  }
   const postgres = doc.getIn(['postgres']) as { items?: unknown[] } | undefined
   if (url === null && postgres?.items?.length === 0) doc.deleteIn(['postgres'])
   const next = doc.toString()
