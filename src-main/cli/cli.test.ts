@@ -52,6 +52,12 @@ function cli(args: string[], input?: string): { code: number; stdout: string; st
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
 }
 
+/** The CLI with exactly these arguments (no --data-dir or --config added). */
+function bare(args: string[], timeout = 60_000): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, MARKS: marks }, timeout })
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
+}
+
 function startRunner(extra: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [BIN, 'run', ...extra, '--data-dir', env.dataDir, '--config', env.configPath], {
     env: { ...process.env, MARKS: marks },
@@ -224,6 +230,25 @@ describe('jobdeck CLI', () => {
     expect(samples[0]?.sample.cpuPercent).toBeGreaterThanOrEqual(0)
     expect(samples[0]?.health.level).toMatch(/^(healthy|warning|critical)$/)
     expect((samples[2]?.sample.at ?? 0) - (samples[1]?.sample.at ?? 0)).toBeGreaterThanOrEqual(150)
+  })
+
+  it('a --data-dir that is a file or on /proc is a user error saying what is wrong, not a stack trace or a hang', () => {
+    setup()
+    const file = path.join(env.dir, 'notes.txt')
+    fs.writeFileSync(file, 'not a folder')
+    const cases: Array<[string, RegExp]> = [
+      [file, /^jobdeck: --data-dir .*notes\.txt: is a file, not a folder/],
+      [path.join(file, 'data'), /^jobdeck: --data-dir .*: cannot be created: .*notes\.txt is a file/],
+    ]
+    if (process.platform === 'linux') cases.push(['/proc/jobdeck', /^jobdeck: --data-dir \/proc\/jobdeck: is on the proc pseudo filesystem/])
+    for (const command of [['status'], ['enqueue', 'mark', '--param', 'tag=a'], ['run', '--until-idle']]) {
+      for (const [dir, why] of cases) {
+        const result = bare([...command, '--data-dir', dir, '--config', env.configPath], 20_000)
+        expect(result.code, `${command[0]} --data-dir ${dir}: ${result.stderr}`).toBe(1)
+        expect(result.stderr).toMatch(why)
+        expect(result.stderr).not.toMatch(/\n\s+at /)
+      }
+    }
   })
 
   it('refuses a second runner on the same data dir', async () => {

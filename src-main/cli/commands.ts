@@ -7,7 +7,8 @@ import { parseDuration } from '../../src-shared/units'
 import { findConfigPath, exampleConfigPath } from '../core/config/config-path'
 import { formatConfigError, loadConfigFile } from '../core/config/load-config'
 import { createCore, type Core, type CoreOptions } from '../core/core'
-import { resolveDataDir } from '../core/paths'
+import { dataDirPlace, resolveDataDir } from '../core/paths'
+import { prepareDataDir } from '../core/data-dir'
 import type { BulkRowError } from '../core/services/services'
 import { localTime, paramsText, printJson, progressText, runDuration, table } from './output'
 import { runHeadless } from './run-command'
@@ -49,10 +50,16 @@ export function postgresOverride(values: Record<string, unknown>, env: NodeJS.Pr
   return fromEnv ? { url: fromEnv, source: 'env' } : undefined
 }
 
+/** The data dir, checked (and made) first: an error names the flag or variable it came from. */
+function dataDirOf(values: Record<string, unknown>): string {
+  const flag = str(values, 'data-dir')
+  return prepareDataDir(resolveDataDir(flag), dataDirPlace(flag))
+}
+
 function openCore(values: Record<string, unknown>, offline = false): Core {
   const postgres = postgresOverride(values)
   return createCore({
-    dataDir: resolveDataDir(str(values, 'data-dir')),
+    dataDir: dataDirOf(values),
     configPath: configPathFor(values).path,
     ...(postgres ? { postgres } : {}),
     offline,

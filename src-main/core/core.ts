@@ -5,6 +5,7 @@ import { MemorySecretStore, NoSecretStore, pgSecretKey, type SecretStore } from 
 import { ChangeFeed } from './events/change-feed'
 import { EventBus } from './events/event-bus'
 import { databaseFile } from './paths'
+import { prepareDataDir } from './data-dir'
 import { Runner, type ExecutorFactory } from './runner/runner'
 import { createServices } from './services/services'
 import { openDatabase } from './store/sqlite/open-database'
@@ -84,6 +85,7 @@ export function createCore(options: CoreOptions): Core {
   const config = ConfigManager.open(options.configPath, events)
   // Offline: the cache only, without touching the shared database (`jobdeck history --offline`).
   const shared = options.offline ? null : choosePostgres(config.current, options.postgres)
+  prepareDataDir(options.dataDir)
   const db = openDatabase(databaseFile(options.dataDir), { synchronous: options.synchronous ?? 'FULL' })
   const store = new SqliteStore(db)
   const monitorStore = new MonitorStore(db, store)
