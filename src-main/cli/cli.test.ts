@@ -98,6 +98,18 @@ describe('jobdeck CLI', () => {
     expect(cli(['history', '--status', 'great']).stderr).toMatch(/--status: expected one of/)
   })
 
+  it('an extra argument or an option given twice is a user error (exit 1), not silently ignored', () => {
+    setup()
+    const extra = cli(['status', 'extra'])
+    expect(extra.code).toBe(1)
+    expect(extra.stderr).toMatch(/^jobdeck status: unexpected argument "extra": this command takes no arguments\nusage: jobdeck status/)
+    const twice = cli(['enqueue', 'mark', '--param', 'tag=a', '--param', 'tag=b'])
+    expect(twice.code).toBe(1)
+    expect(twice.stderr).toMatch(/--param: "tag" is given twice \("a" and "b"\); give each param once/)
+    expect(cli(['history', '--limit', '5', '--limit', '10']).stderr).toMatch(/--limit is given twice/)
+    expect(json<RunnerStatus>(cli(['status', '--json']).stdout).counts.queued).toBe(0)
+  })
+
   it('bulk enqueue validates every row first and enqueues nothing when one is bad', () => {
     setup()
     const csv = path.join(env.dir, 'jobs.csv')

@@ -11,6 +11,7 @@ import { dataDirPlace, resolveDataDir } from '../core/paths'
 import { prepareDataDir } from '../core/data-dir'
 import type { BulkRowError } from '../core/services/services'
 import { localTime, paramsText, printJson, progressText, runDuration, table } from './output'
+import { paramFlags } from './args'
 import { runHeadless } from './run-command'
 import { serveHeadless } from './serve-command'
 import { runMonitor } from './monitor-command'
@@ -24,6 +25,8 @@ export interface CommandInput {
 export interface Command {
   usage: string
   summary: string
+  /** Names of the arguments it takes, in order (`TYPE`); any more is refused. */
+  positionals: readonly string[]
   options: NonNullable<ParseArgsConfig['options']>
   run(input: CommandInput): Promise<number>
 }
@@ -115,16 +118,6 @@ function parsePriority(text: string | undefined): Priority | undefined {
   throw new JobdeckError('invalid_input', `--priority: expected one of ${PRIORITIES.join(', ')}, got "${text}"`)
 }
 
-function parseParamFlags(flags: string[]): Record<string, string> {
-  const params: Record<string, string> = {}
-  for (const flag of flags) {
-    const eq = flag.indexOf('=')
-    if (eq <= 0) throw new JobdeckError('invalid_input', `--param: expected name=value, got "${flag}"`)
-    params[flag.slice(0, eq)] = flag.slice(eq + 1)
-  }
-  return params
-}
-
 function readBulkFile(file: string): { rows: Array<Record<string, unknown>>; lines: number[] } {
   let text: string
   try {
@@ -149,6 +142,7 @@ export const COMMANDS: Record<string, Command> = {
   validate: {
     summary: 'check the config file and print every error',
     usage: 'jobdeck validate [--config FILE]',
+    positionals: [],
     options: {},
     async run({ values }) {
       const { path, source } = configPathFor(values)
@@ -167,6 +161,7 @@ export const COMMANDS: Record<string, Command> = {
   enqueue: {
     summary: 'add a job (or many with --bulk) to the queue',
     usage: 'jobdeck enqueue TYPE [--param name=value …] [--priority normal|high|urgent] [--bulk FILE.csv|FILE.jsonl] [--json]',
+    positionals: ['TYPE'],
     options: {
       param: { type: 'string', short: 'p', multiple: true },
       priority: { type: 'string' },
@@ -177,11 +172,12 @@ export const COMMANDS: Record<string, Command> = {
       const type = onePositional(input, 'job type', this.usage)
       const priority = parsePriority(str(input.values, 'priority'))
       const bulkFile = str(input.values, 'bulk')
-      const paramFlags = (input.values.param as string[] | undefined) ?? []
-      if (bulkFile && paramFlags.length > 0) throw new JobdeckError('invalid_input', '--bulk and --param cannot be combined')
+      const paramFlagValues = (input.values.param as string[] | undefined) ?? []
+      if (bulkFile && paramFlagValues.length > 0) throw new JobdeckError('invalid_input', '--bulk and --param cannot be combined')
+      const params = paramFlags(paramFlagValues)
       return withCore(input.values, async (core) => {
         if (!bulkFile) {
-          const job = await core.api['jobs.enqueue']({ type, params: parseParamFlags(paramFlags), ...(priority ? { priority } : {}) })
+          const job = await core.api['jobs.enqueue']({ type, params, ...(priority ? { priority } : {}) })
           if (input.values.json) printJson(job)
           else process.stdout.write(`${job.id}\n`)
           return 0
@@ -210,6 +206,7 @@ export const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the queue headless (Ctrl-C stops; running jobs are re-queued)',
     usage: 'jobdeck run [--until-idle]',
+    positionals: [],
     options: { 'until-idle': { type: 'boolean' } },
     async run({ values }) {
       const core = openCore(values)
@@ -227,6 +224,7 @@ export const COMMANDS: Record<string, Command> = {
   monitor: {
     summary: 'print this machine\'s CPU, memory and disk once a second, with the health it leads to',
     usage: 'jobdeck monitor [--json]',
+    positionals: [],
     options: { json: { type: 'boolean' } },
     async run({ values }) {
       const path = configPathFor(values).path
@@ -239,6 +237,7 @@ export const COMMANDS: Record<string, Command> = {
   serve: {
     summary: 'run the queue and serve the app to a browser (127.0.0.1, with a token)',
     usage: 'jobdeck serve [--port N] [--host H]',
+    positionals: [],
     options: { port: { type: 'string' }, host: { type: 'string' } },
     async run({ values }) {
       return serveHeadless(() => openCore(values), { port: str(values, 'port'), host: str(values, 'host') })
@@ -248,6 +247,7 @@ export const COMMANDS: Record<string, Command> = {
   status: {
     summary: 'show the runner, running jobs and the queue with wait reasons',
     usage: 'jobdeck status [--json]',
+    positionals: [],
     options: { json: { type: 'boolean' } },
     async run({ values }) {
       return withCore(values, async (core) => {
@@ -309,6 +309,7 @@ export const COMMANDS: Record<string, Command> = {
   history: {
     summary: 'list runs, newest first',
     usage: 'jobdeck history [--json] [--type T] [--status S] [--since 24h|DATE] [--limit N] [--offline]',
+    positionals: [],
     options: {
       json: { type: 'boolean' },
       offline: { type: 'boolean' },
@@ -370,6 +371,7 @@ export const COMMANDS: Record<string, Command> = {
   logs: {
     summary: "print a run's captured output (a job id shows its latest run)",
     usage: 'jobdeck logs RUN_ID|JOB_ID',
+    positionals: ['RUN_ID|JOB_ID'],
     options: {},
     async run(input) {
       const id = onePositional(input, 'run or job id', this.usage)
@@ -388,6 +390,7 @@ export const COMMANDS: Record<string, Command> = {
   cancel: {
     summary: 'cancel a waiting job, or stop a running one (its process tree is killed)',
     usage: 'jobdeck cancel JOB_ID|RUN_ID',
+    positionals: ['JOB_ID|RUN_ID'],
     options: {},
     async run(input) {
       const id = onePositional(input, 'job or run id', this.usage)
@@ -404,6 +407,7 @@ export const COMMANDS: Record<string, Command> = {
   retry: {
     summary: 'queue a finished job again (a new run)',
     usage: 'jobdeck retry JOB_ID|RUN_ID',
+    positionals: ['JOB_ID|RUN_ID'],
     options: {},
     async run(input) {
       const id = onePositional(input, 'job or run id', this.usage)
@@ -418,6 +422,7 @@ export const COMMANDS: Record<string, Command> = {
   priority: {
     summary: 'change the priority of a waiting job',
     usage: 'jobdeck priority JOB_ID normal|high|urgent',
+    positionals: ['JOB_ID', 'PRIORITY'],
     options: {},
     async run(input) {
       const [id, priorityText, ...extra] = input.positionals
@@ -434,6 +439,7 @@ export const COMMANDS: Record<string, Command> = {
   pause: {
     summary: 'let running jobs finish but start nothing new',
     usage: 'jobdeck pause',
+    positionals: [],
     options: {},
     async run({ values }) {
       return withCore(values, async (core) => {
@@ -447,6 +453,7 @@ export const COMMANDS: Record<string, Command> = {
   resume: {
     summary: 'start taking jobs again',
     usage: 'jobdeck resume',
+    positionals: [],
     options: {},
     async run({ values }) {
       return withCore(values, async (core) => {
@@ -460,6 +467,7 @@ export const COMMANDS: Record<string, Command> = {
   clear: {
     summary: 'delete finished jobs (and their runs and logs) finished before a date',
     usage: 'jobdeck clear --before DATE|7d',
+    positionals: [],
     options: { before: { type: 'string' } },
     async run({ values }) {
       const before = str(values, 'before')

@@ -1,4 +1,5 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import type { ParseArgsConfig } from 'node:util'
+import { parseCommandArgs, UsageError } from './args'
 import { COMMANDS, usage } from './commands'
 import { exitCodeFor, printError } from './output'
 
@@ -27,19 +28,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1
   }
   try {
-    const parsed = parseArgs({
-      args: [...rest],
-      options: { ...GLOBAL_OPTIONS, ...command.options },
-      allowPositionals: true,
-      strict: true,
-    })
+    const parsed = parseCommandArgs(rest, { ...GLOBAL_OPTIONS, ...command.options }, command.positionals)
     if (parsed.values.help) {
       process.stdout.write(`${command.usage}\n`)
       return 0
     }
-    return await command.run({ values: parsed.values as Record<string, unknown>, positionals: parsed.positionals })
+    return await command.run(parsed)
   } catch (error) {
-    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+    const parseError = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
+    if (parseError || error instanceof UsageError) {
       process.stderr.write(`jobdeck ${name}: ${error.message}\nusage: ${command.usage}\n`)
       return 1
     }
