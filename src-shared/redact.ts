@@ -2,8 +2,9 @@
 // stderr): long values cut with their length said, credentials masked. A 1 MB key must not make
 // a 3 MB reply, and a URL's password or a bearer token must not reach a run's recorded error.
 // Shared with the renderer, so no node imports. The patterns scan text of any size an attacker
-// chooses: each starts with a literal or a word boundary and has no nested repetition, so the
-// scan stays linear (a 1 MB value takes milliseconds).
+// chooses: each has only bounded repetitions before its end, so the scan stays linear (1 MB of
+// hostile text takes tens of milliseconds). They match inside words too (HTTP_AUTHORIZATION=,
+// PGPASSWORD=): masking too much is the safe mistake.
 
 /** How much of one echoed value an error keeps. */
 export const ECHO_LIMIT = 200
@@ -40,12 +41,12 @@ export function echo(value: unknown, limit = ECHO_LIMIT): string {
 
 // --- credentials ---------------------------------------------------------------------------------
 
-/** `scheme://user:password@` → `scheme://user:••••@`. */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,30}:\/\/[^\s/?#@:"'<>]{0,256}):([^\s/?#@"'<>]{1,1024})@/gi
+/** `scheme://user:password@` → `scheme://user:••••@` (found from its `://`). */
+const URL_USERINFO = /(:\/\/[^\s/?#@:"'<>]{0,256}):([^\s/?#@"'<>]{1,1024})@/g
 /** `Authorization: Bearer abc`, `"Proxy-Authorization":"Basic abc"`, `authorization=abc`. */
-const AUTHORIZATION = /\b((?:proxy-)?authorization)(["']?\s{0,4}[:=]\s{0,4}["']?)(?:(bearer|basic|digest|negotiate|ntlm|token)\s{1,4})?([^\s"',;]+)/gi
+const AUTHORIZATION = /((?:proxy-)?authorization)(["']?\s{0,4}[:=]\s{0,4}["']?)(?:(bearer|basic|digest|negotiate|ntlm|token)\s{1,4})?([^\s"',;]+)/gi
 /** A bearer token wherever it appears (a header value echoed by an error). */
-const BEARER = /\b(bearer)\s{1,4}([A-Za-z0-9._~+/=-]+)/gi
+const BEARER = /(bearer)\s{1,4}([A-Za-z0-9._~+/=-]+)/gi
 /**
  * `password=…`, `?access_token=…&`, `client_secret=…`, `"api_key": "…"`: a key naming a secret
  * (matched from the naming word on, so `PGPASSWORD=` too) and its value.
@@ -57,6 +58,8 @@ const masked = (value: string): boolean => value.startsWith(MASK)
 
 /** `text` with anything that looks like a credential replaced by ••••. */
 export function redactSecrets(text: string): string {
+  // Each pattern needs a `:` or an `=`; most text has neither and is left at once.
+  if (!text.includes(':') && !text.includes('=') && !/bearer/i.test(text)) return text
   return text
     .replace(URL_USERINFO, (all: string, head: string, value: string) => (masked(value) ? all : `${head}:${MASK}@`))
     .replace(AUTHORIZATION, (all: string, name: string, sep: string, scheme: string | undefined, value: string) =>
