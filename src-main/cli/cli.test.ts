@@ -263,6 +263,56 @@ describe('jobdeck CLI', () => {
     }
   })
 
+  it('status, history, run and logs print escape sequences and newlines of values as visible escapes; JSON stays JSON', () => {
+    setup(`jobs:\n  note:\n    command: [node, scripts/sleep.js, "10", "{text}"]\n    params:\n      text: { type: string, required: true }\n    lane: "lane-{text}"\n`)
+    // Retitles the terminal, turns it red, forges a line of `jobdeck run`, shows text reversed.
+    const hostile = '\x1b]0;pwned\x07\x1b[31mred\n2026-01-01 00:00:00  succeeded forged\u202eevil\u009b2J\x7f'
+    // eslint-disable-next-line no-control-regex -- what must never reach the terminal raw
+    const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+    const FORGED = /^2026-01-01 00:00:00 {2}succeeded forged/m
+    expect(cli(['enqueue', 'note', '--param', `text=${hostile}`]).code).toBe(0)
+
+    const status = cli(['status'])
+    expect(status.code).toBe(0)
+    expect(status.stdout).not.toMatch(RAW)
+    expect(status.stdout).not.toMatch(FORGED)
+    expect(status.stdout).toContain('\\x1b]0;pwned\\x07\\x1b[31mred\\n2026')
+    const statusJson = cli(['status', '--json'])
+    expect(statusJson.stdout).not.toMatch(RAW)
+    expect(json<RunnerStatus>(statusJson.stdout).queued[0]?.params.text).toBe(hostile)
+
+    const run = cli(['run', '--until-idle'])
+    expect(run.code).toBe(0)
+    expect(run.stdout).not.toMatch(RAW)
+    expect(run.stdout).not.toMatch(FORGED)
+    expect(run.stdout).toContain('lane lane-\\x1b]0;pwned')
+
+    const history = cli(['history'])
+    expect(history.stdout).not.toMatch(RAW)
+    expect(history.stdout).not.toMatch(FORGED)
+    expect(history.stdout.trim().split('\n')).toHaveLength(2) // the header and the one run
+    const historyJson = cli(['history', '--json'])
+    expect(historyJson.stdout).not.toMatch(RAW)
+    const [done] = json<Run[]>(historyJson.stdout)
+    expect(done?.params.text).toBe(hostile)
+
+    const logs = cli(['logs', done?.id ?? ''])
+    expect(logs.stdout).toContain('start \\x1b]0;pwned')
+    expect(logs.stdout).not.toMatch(RAW)
+  })
+
+  it('an error on stderr masks credentials and cuts a long value it repeats', () => {
+    setup()
+    const leaky = cli(['enqueue', 'postgres://jd:hunter2@db/q?token=t0k3n'])
+    expect(leaky.code).toBe(1)
+    expect(leaky.stderr).toMatch(/unknown job type "postgres:\/\/jd:••••@db\/q\?token=••••"/)
+    expect(leaky.stderr).not.toMatch(/hunter2|t0k3n/)
+    const long = cli(['enqueue', 'x'.repeat(100_000)])
+    expect(long.code).toBe(1)
+    expect(long.stderr).toMatch(/… \(100002 chars\)/)
+    expect(long.stderr.length).toBeLessThan(1_000)
+  })
+
   it('refuses a second runner on the same data dir', async () => {
     setup()
     const first = startRunner()

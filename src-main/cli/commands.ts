@@ -10,7 +10,8 @@ import { createCore, type Core, type CoreOptions } from '../core/core'
 import { dataDirPlace, resolveDataDir } from '../core/paths'
 import { prepareDataDir } from '../core/data-dir'
 import type { BulkRowError } from '../core/services/services'
-import { localTime, paramsText, printJson, progressText, runDuration, table } from './output'
+import { localTime, paramsText, printJson, printLine, progressText, runDuration, table } from './output'
+import { escapeTerminal } from './terminal-text'
 import { paramFlags } from './args'
 import { runHeadless } from './run-command'
 import { serveHeadless } from './serve-command'
@@ -80,7 +81,7 @@ function noteOffline(core: Core): void {
   const c = core.connection()
   if (c.mode !== 'shared' || c.status === 'online') return
   const synced = c.lastSyncAt ? `last synced ${localTime(c.lastSyncAt)}` : 'never synced'
-  process.stderr.write(`offline: the shared database ${c.url ?? ''} is unreachable (${c.error ?? 'no answer'}); showing the local cache, ${synced}\n`)
+  printLine(`offline: the shared database ${c.url ?? ''} is unreachable (${c.error ?? 'no answer'}); showing the local cache, ${synced}`, process.stderr)
 }
 
 async function withCore<T>(values: Record<string, unknown>, fn: (core: Core) => Promise<T>, options: { offline?: boolean } = {}): Promise<T> {
@@ -148,12 +149,12 @@ export const COMMANDS: Record<string, Command> = {
       const { path, source } = configPathFor(values)
       const result = loadConfigFile(path)
       if (!result.ok) {
-        for (const error of result.errors) process.stderr.write(`${formatConfigError(error)}\n`)
-        process.stderr.write(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${path}\n`)
+        for (const error of result.errors) printLine(formatConfigError(error), process.stderr)
+        printLine(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${path}`, process.stderr)
         return 1
       }
       const names = [...result.config.types.keys()]
-      process.stdout.write(`${path} (${source}) is valid: ${names.length} job types (${names.join(', ')})\n`)
+      printLine(`${path} (${source}) is valid: ${names.length} job types (${names.join(', ')})`)
       return 0
     },
   },
@@ -179,15 +180,15 @@ export const COMMANDS: Record<string, Command> = {
         if (!bulkFile) {
           const job = await core.api['jobs.enqueue']({ type, params, ...(priority ? { priority } : {}) })
           if (input.values.json) printJson(job)
-          else process.stdout.write(`${job.id}\n`)
+          else printLine(job.id)
           return 0
         }
         const { rows, lines } = readBulkFile(bulkFile)
         try {
           const jobs = await core.api['jobs.enqueueBulk']({ type, rows, ...(priority ? { priority } : {}) })
           if (input.values.json) printJson(jobs)
-          else process.stdout.write(jobs.map((j) => j.id).join('\n') + '\n')
-          process.stderr.write(`enqueued ${jobs.length} ${type} jobs\n`)
+          else for (const j of jobs) printLine(j.id)
+          printLine(`enqueued ${jobs.length} ${type} jobs`, process.stderr)
           return 0
         } catch (error) {
           if (error instanceof JobdeckError && Array.isArray(error.details)) {
@@ -257,30 +258,30 @@ export const COMMANDS: Record<string, Command> = {
           return 0
         }
         const c = status.counts
-        process.stdout.write(
+        printLine(
           `runner: ${status.state}${status.runnerPid ? ` (pid ${status.runnerPid})` : ''}` +
-            ` · ${c.running} running · ${c.queued + c.retrying} waiting · ${c.succeeded} succeeded · ${c.partial} partial · ${c.failed} failed · ${c.canceled} canceled\n`,
+            ` · ${c.running} running · ${c.queued + c.retrying} waiting · ${c.succeeded} succeeded · ${c.partial} partial · ${c.failed} failed · ${c.canceled} canceled`,
         )
         const conn = status.connection
         if (conn.mode === 'shared') {
           const since = conn.offlineSince ? ` since ${localTime(conn.offlineSince)}` : ''
-          process.stdout.write(
+          printLine(
             `database: ${conn.status}${since} · ${conn.url}` +
               (conn.status === 'offline' ? ` · ${conn.error ?? ''}` : '') +
               (conn.outboxPending > 0 ? ` · ${conn.outboxPending} waiting in the outbox` : '') +
-              ` · ${status.runners.length} runner${status.runners.length === 1 ? '' : 's'}\n`,
+              ` · ${status.runners.length} runner${status.runners.length === 1 ? '' : 's'}`,
           )
         }
         for (const b of status.breakers) {
-          if (b.state !== 'closed') process.stdout.write(`circuit breaker ${b.host}: ${b.state} (${b.failures} failures${b.openedAt ? `, since ${localTime(b.openedAt)}` : ''})\n`)
+          if (b.state !== 'closed') printLine(`circuit breaker ${b.host}: ${b.state} (${b.failures} failures${b.openedAt ? `, since ${localTime(b.openedAt)}` : ''})`)
         }
         const h = status.health
         if (h) {
-          process.stdout.write(
+          printLine(
             `health: ${h.level}${h.reasons.length ? ` (${h.reasons.join('; ')})` : ''} · CPU ${Math.round(h.cpu)}%` +
               ` · memory ${Math.round(h.memory.usedPercent)}% (${formatBytes(h.memory.availableBytes)} free)` +
               h.disk.map((d) => ` · disk ${d.path} ${Math.round(d.usedPercent)}%`).join('') +
-              ` · sampled ${localTime(h.sampledAt)}\n`,
+              ` · sampled ${localTime(h.sampledAt)}`,
           )
         }
         if (status.running.length > 0) {
@@ -380,7 +381,8 @@ export const COMMANDS: Record<string, Command> = {
         if (page.truncated) process.stderr.write('(older output was dropped: the run exceeded its log limit)\n')
         for (const line of page.lines) {
           const out = line.stream === 'stdout' ? process.stdout : process.stderr
-          out.write(line.stream === 'system' ? `[jobdeck] ${line.text}\n` : `${line.text}\n`)
+          // A job's own output, tabs and all; what could drive the terminal is escaped.
+          out.write(`${line.stream === 'system' ? '[jobdeck] ' : ''}${escapeTerminal(line.text, { tabs: true })}\n`)
         }
         return 0
       })
@@ -396,9 +398,7 @@ export const COMMANDS: Record<string, Command> = {
       const id = onePositional(input, 'job or run id', this.usage)
       return withCore(input.values, async (core) => {
         const { job, action } = await core.api['jobs.cancel']({ id })
-        process.stdout.write(
-          action === 'canceled' ? `canceled ${job.id}\n` : `cancel requested for running job ${job.id}; the runner is stopping it\n`,
-        )
+        printLine(action === 'canceled' ? `canceled ${job.id}` : `cancel requested for running job ${job.id}; the runner is stopping it`)
         return 0
       })
     },
@@ -413,7 +413,7 @@ export const COMMANDS: Record<string, Command> = {
       const id = onePositional(input, 'job or run id', this.usage)
       return withCore(input.values, async (core) => {
         const job = await core.api['jobs.retry']({ id })
-        process.stdout.write(`${job.id} queued again\n`)
+        printLine(`${job.id} queued again`)
         return 0
       })
     },
@@ -430,7 +430,7 @@ export const COMMANDS: Record<string, Command> = {
       if (!id || !priority || extra.length > 0) throw new JobdeckError('invalid_input', `usage: ${this.usage}`)
       return withCore(input.values, async (core) => {
         const job = await core.api['jobs.setPriority']({ id, priority })
-        process.stdout.write(`${job.id} is now ${job.priority}\n`)
+        printLine(`${job.id} is now ${job.priority}`)
         return 0
       })
     },

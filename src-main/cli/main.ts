@@ -1,6 +1,8 @@
 import type { ParseArgsConfig } from 'node:util'
 import { parseCommandArgs, UsageError } from './args'
 import { COMMANDS, usage } from './commands'
+import { echo, safeMessage } from '../../src-shared/redact'
+import { escapeLines, escapeTerminal } from './terminal-text'
 import { exitCodeFor, printError } from './output'
 
 const GLOBAL_OPTIONS = {
@@ -24,7 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS[name]
   if (!command) {
-    process.stderr.write(`jobdeck: unknown command "${name}"\n\n${usage()}`)
+    process.stderr.write(`${escapeTerminal(`jobdeck: unknown command ${echo(name, 100)}`)}\n\n${usage()}`)
     return 1
   }
   try {
@@ -37,7 +39,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     const parseError = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
     if (parseError || error instanceof UsageError) {
-      process.stderr.write(`jobdeck ${name}: ${error.message}\nusage: ${command.usage}\n`)
+      process.stderr.write(`jobdeck ${name}: ${escapeLines(safeMessage(error.message))}\nusage: ${command.usage}\n`)
       return 1
     }
     printError(error)

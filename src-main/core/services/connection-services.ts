@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml'
 import type { ApiResults, JobdeckApi } from '../../../src-shared/api'
 import type { ConnectionState } from '../../../src-shared/connection'
 import { JobdeckError } from '../../../src-shared/errors'
+import { echo } from '../../../src-shared/redact'
 import type { ConfigManager } from '../config/config-manager'
 import { formatConfigError, parseConfigText } from '../config/load-config'
 import { NoSecretStore, pgSecretKey, type SecretStore } from '../secrets/secret-store'
@@ -26,7 +27,7 @@ function checkedUrl(text: string, field: string): URL {
   try {
     url = new URL(text)
   } catch {
-    throw new JobdeckError('invalid_input', `${field}: expected a URL like postgres://user@host:5432/jobdeck, got ${JSON.stringify(text)}`)
+    throw new JobdeckError('invalid_input', `${field}: expected a URL like postgres://user@host:5432/jobdeck, got ${echo(text)}`)
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new JobdeckError('invalid_input', `${field}: expected a postgres:// URL, got ${url.protocol}//`)
