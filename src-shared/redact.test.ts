@@ -43,6 +43,7 @@ describe('redactSecrets', () => {
     ['GET https://api.example/x?access_token=abc&page=2', `GET https://api.example/x?access_token=${MASK}&page=2`],
     ['password=pw1; PGPASSWORD=pw2 client_secret=pw3', `password=${MASK}; PGPASSWORD=${MASK} client_secret=${MASK}`],
     ['{"password":"pw","api_key": "k"}', `{"password":"${MASK}","api_key": "${MASK}"}`],
+    ["statement 1/1 (line 1: ALTER ROLE jd PASSWORD 'hunter''2'): permission denied", `statement 1/1 (line 1: ALTER ROLE jd PASSWORD '${MASK}'): permission denied`],
   ])('masks %s', (input, expected) => {
     expect(redactSecrets(input)).toBe(expected)
   })
@@ -74,6 +75,7 @@ describe('redactSecrets', () => {
       (s: string) => `?token=${s}&x=1`,
       (s: string) => `password=${s}`,
       (s: string) => `"secret": "${s}"`,
+      (s: string) => `CREATE ROLE x PASSWORD '${s}'`,
     ]
     fc.assert(
       fc.property(secret, around, around, fc.integer({ min: 0, max: forms.length - 1 }), (s, before, after, form) => {

@@ -54,18 +54,22 @@ const BEARER = /(bearer)\s{1,4}([A-Za-z0-9._~+/=-]+)/gi
 const SECRET_PAIR =
   /((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|auth)[A-Za-z0-9_.-]{0,40}?)(=|["']\s{0,4}:\s{0,4}["'])([^\s&;,"']+)/gi
 
+/** SQL's `PASSWORD 'secret'` (CREATE/ALTER ROLE), as a statement quoted in an error shows it. */
+const SQL_PASSWORD = /(password\s{1,4})'((?:[^'\\]|''){1,1024})'/gi
+
 const masked = (value: string): boolean => value.startsWith(MASK)
 
 /** `text` with anything that looks like a credential replaced by ••••. */
 export function redactSecrets(text: string): string {
-  // Each pattern needs a `:` or an `=`; most text has neither and is left at once.
-  if (!text.includes(':') && !text.includes('=') && !/bearer/i.test(text)) return text
+  // Each pattern needs a `:`, an `=` or one of two words; most text has none and is left at once.
+  if (!text.includes(':') && !text.includes('=') && !/bearer|password/i.test(text)) return text
   return text
     .replace(URL_USERINFO, (all: string, head: string, value: string) => (masked(value) ? all : `${head}:${MASK}@`))
     .replace(AUTHORIZATION, (all: string, name: string, sep: string, scheme: string | undefined, value: string) =>
       masked(value) ? all : `${name}${sep}${scheme === undefined ? '' : `${scheme} `}${MASK}`,
     )
     .replace(BEARER, (all: string, word: string, value: string) => (masked(value) ? all : `${word} ${MASK}`))
+    .replace(SQL_PASSWORD, (all: string, head: string, value: string) => (masked(value) ? all : `${head}'${MASK}'`))
     .replace(SECRET_PAIR, (all: string, key: string, sep: string, value: string) =>
       masked(value) || /^authorization$/i.test(key) ? all : `${key}${sep}${MASK}`,
     )
