@@ -332,6 +332,29 @@ describe('http executor: requests', () => {
   })
 })
 
+describe("http executor: a run's error repeats no credential", () => {
+  it('masks the bearer token and the URL password an error would repeat', async () => {
+    const server = await startServer((_req, res) =>
+      reply(res, 401, JSON.stringify({ error: 'token rejected', authorization: 'Bearer t0k3n-abc' }), 'application/json'),
+    )
+    const breakers = newBreakers()
+    const denied = createHttpExecutor(spec({ url: `${server.base}/x`, headers: { Authorization: 'Bearer {token}' } }), { breakers })
+    const refused = await denied.execute(context({ token: 't0k3n-abc' }).ctx)
+    expect(refused.outcome).toBe('failed')
+    expect(refused.error).toMatch(/answered 401 Unauthorized: .*"authorization":"Bearer ••••"/)
+    expect(refused.error).not.toContain('t0k3n-abc')
+
+    const broken = await denied.execute(context({ token: 't0k3n-abc\nX-Evil: 1' }).ctx)
+    expect(broken.error).toBe(
+      'could not prepare the request: the value of header Authorization is not valid in HTTP (a param put a line break or another control character in it)',
+    )
+    const badUrl = createHttpExecutor(spec({ url: 'http://etl:hunter2@[nope/{id}' }), { breakers })
+    const unparsable = await badUrl.execute(context({ id: '1' }).ctx)
+    expect(unparsable.error).toBe('could not prepare the request: not a valid URL: http://etl:••••@[nope/1')
+    expect(server.requests).toHaveLength(1)
+  })
+})
+
 describe('http executor: a param cannot move the request to another path', () => {
   it('a param that is "." or ".." as a whole path segment fails the run before any request, naming it', async () => {
     const server = await startServer((_req, res) => reply(res, 200, 'ok'))

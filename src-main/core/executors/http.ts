@@ -8,7 +8,7 @@ import type { Params } from '../../../src-shared/domain'
 import { fillTemplate, parseTemplate, substitute, type FilledSpan } from '../../../src-shared/template'
 import { breakerHost, type CircuitBreakers, type Verdict } from './circuit-breaker'
 import { LineSplitter } from './line-protocol'
-import { errorDetail, formatShortDuration } from './outcome'
+import { errorDetail, formatShortDuration, withSafeError } from './outcome'
 import type { ExecutionContext, ExecutionResult, Executor } from './types'
 
 export interface HttpExecutorDeps {
@@ -33,7 +33,7 @@ export const MAX_LOGGED_BODY_BYTES = 64 * 1024
 const ERROR_DETAIL_SOURCE_CHARS = 2_000
 
 export function createHttpExecutor(spec: HttpJobConfig, deps: HttpExecutorDeps): Executor {
-  return { execute: (ctx) => runHttp(spec, deps, ctx) }
+  return { execute: async (ctx) => withSafeError(await runHttp(spec, deps, ctx)) }
 }
 
 // --- templates -----------------------------------------------------------------------------------
@@ -114,8 +114,9 @@ export function prepareHttpRequest(spec: HttpJobConfig, params: Params): Prepare
   for (const [name, template] of Object.entries(spec.headers)) {
     try {
       headers.set(name, substitute(template, params))
-    } catch (error) {
-      throw new Error(`header ${name}: ${messageOf(error)}`)
+    } catch {
+      // fetch's message repeats the value, which may be a credential.
+      throw new Error(`the value of header ${name} is not valid in HTTP (a param put a line break or another control character in it)`)
     }
   }
   let body: string | undefined
