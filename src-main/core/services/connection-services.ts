@@ -5,7 +5,7 @@ import path from 'node:path'
 import pg from 'pg'
 import { parseDocument } from 'yaml'
 import type { ApiResults, JobdeckApi } from '../../../src-shared/api'
-import type { ConnectionState } from '../../../src-shared/connection'
+import type { ConnectionState, ConnectionTestResult } from '../../../src-shared/connection'
 import { JobdeckError } from '../../../src-shared/errors'
 import { echo } from '../../../src-shared/redact'
 import type { ConfigManager } from '../config/config-manager'
@@ -32,7 +32,25 @@ function checkedUrl(text: string, field: string): URL {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new JobdeckError('invalid_input', `${field}: expected a postgres:// URL, got ${url.protocol}//`)
   }
+  // The driver and the keychain key decode these; a stray % made an internal error there.
+  for (const [part, value] of [['user name', url.username], ['password', url.password]] as const) {
+    try {
+      decodeURIComponent(value)
+    } catch {
+      throw new JobdeckError('invalid_input', `${field}: the ${part} in the URL is not valid percent-encoding (write a % as %25)`)
+    }
+  }
   return url
+}
+
+/** A lone UTF-16 surrogate cannot be sent or stored as UTF-8; encodeURIComponent threw on it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+function checkedPassword(password: string | undefined, field: string): string | undefined {
+  if (password !== undefined && LONE_SURROGATE.test(password)) {
+    throw new JobdeckError('invalid_input', `${field}: expected text, got a broken character (a lone UTF-16 surrogate)`)
+  }
+  return password
 }
 
 type ConnectionApi = Pick<JobdeckApi, 'connection.get' | 'connection.test' | 'connection.save'>
@@ -46,13 +64,28 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
 
     async 'connection.test'(args) {
       const url = checkedUrl(args.url, 'connection.test url')
+      const password = checkedPassword(args.password, 'connection.test password')
       const started = performance.now()
-      const client = new pg.Client({
-        connectionString: withPassword(url.toString(), args.password),
-        connectionTimeoutMillis: 5_000,
-        query_timeout: 5_000,
-        application_name: 'jobdeck-test',
+      const failed = (why: string): ConnectionTestResult => ({
+        ok: false,
+        serverVersion: null,
+        latencyMs: null,
+        schemaVersion: null,
+        knownSchemaVersion: PG_SCHEMA_VERSION,
+        error: why,
       })
+      let client: pg.Client
+      try {
+        // The driver reads options of the URL here (sslcert=… files among them) and throws.
+        client = new pg.Client({
+          connectionString: withPassword(url.toString(), password),
+          connectionTimeoutMillis: 5_000,
+          query_timeout: 5_000,
+          application_name: 'jobdeck-test',
+        })
+      } catch (error) {
+        return failed(`cannot use ${redactUrl(url.toString())}: ${describeError(error)}`)
+      }
       client.on('error', () => undefined)
       try {
         await client.connect()
@@ -70,14 +103,7 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
             : null,
         }
       } catch (error) {
-        return {
-          ok: false,
-          serverVersion: null,
-          latencyMs: null,
-          schemaVersion: null,
-          knownSchemaVersion: PG_SCHEMA_VERSION,
-          error: `could not reach ${redactUrl(url.toString())}: ${describeError(error)}`,
-        }
+        return failed(`could not reach ${redactUrl(url.toString())}: ${describeError(error)}`)
       } finally {
         await client.end().catch(() => undefined)
       }
@@ -85,7 +111,7 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
 
     async 'connection.save'(args): Promise<ApiResults['connection.save']> {
       let url: string | null = null
-      let password = args.password
+      let password = checkedPassword(args.password, 'connection.save password')
       if (args.url !== null) {
         const parsed = checkedUrl(args.url, 'connection.save url')
         // A password typed into the URL is treated as the password: it never reaches the file.

@@ -18,6 +18,10 @@ export function parseApiInput(
   rawArgs: unknown,
 ): { ok: true; method: ApiMethod; args: unknown } | { ok: false; error: ErrorInfo } {
   if (typeof method !== 'string' || !isApiMethod(method)) return unknownMethodReply(method)
+  const proto = protoKeyPath(rawArgs, [], 0)
+  if (proto !== null) {
+    return inputErrorReply(method, [{ path: proto, code: 'unrecognized_keys', message: '"__proto__" is not a field or param name' }])
+  }
   const parsed = apiInputs[method].safeParse(rawArgs ?? {})
   if (!parsed.success) return inputErrorReply(method, parsed.error.issues)
   return { ok: true, method, args: parsed.data }
@@ -39,4 +43,25 @@ export async function dispatch(api: JobdeckApi, method: string, rawArgs: unknown
     console.error(`jobdeck: ${String(method).slice(0, 100)} failed`, error)
     return internalErrorReply(String(method).slice(0, 100), error)
   }
+}
+
+/**
+ * Where the input has an own `__proto__` key (JSON.parse makes one). zod's records drop it without
+ * a word, so `params: {"__proto__": …}` was accepted as no params at all; it is refused instead.
+ */
+function protoKeyPath(value: unknown, path: Array<string | number>, depth: number): Array<string | number> | null {
+  if (typeof value !== 'object' || value === null || depth > 8) return null
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = protoKeyPath(value[i], [...path, i], depth + 1)
+      if (found) return found
+    }
+    return null
+  }
+  if (Object.hasOwn(value, '__proto__')) return [...path, '__proto__']
+  for (const [key, item] of Object.entries(value)) {
+    const found = protoKeyPath(item, [...path, key], depth + 1)
+    if (found) return found
+  }
+  return null
 }
