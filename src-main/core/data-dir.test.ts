@@ -36,7 +36,7 @@ describe('prepareDataDir', () => {
     fs.writeFileSync(file, 'x')
     const error = refusal(file, '--data-dir')
     expect(error.code).toBe('invalid_input')
-    expect(error.message).toBe(`--data-dir ${file}: is a file, not a folder; expected a folder Jobdeck can create and write its database in`)
+    expect(error.message).toBe(`--data-dir ${file}: is a file, not a folder; cannot open the database there (expected a folder Jobdeck can create and write in)`)
     expect(refusal(path.join(file, 'sub', 'dir')).message).toContain(`cannot be created: ${file} is a file, not a folder`)
   })
 

@@ -34,7 +34,7 @@ const errno = (error: unknown): string => (error as NodeJS.ErrnoException).code 
 export function prepareDataDir(dir: string, place = 'data dir'): string {
   const target = path.resolve(dir)
   const refuse = (what: string): never => {
-    throw new JobdeckError('invalid_input', `${place} ${target}: ${what}; expected a folder Jobdeck can create and write its database in`)
+    throw new JobdeckError('invalid_input', `${place} ${target}: ${what}; cannot open the database there (expected a folder Jobdeck can create and write in)`)
   }
 
   const { existing, missing } = nearestExisting(target, refuse)
