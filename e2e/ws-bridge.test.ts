@@ -95,6 +95,27 @@ describe('renderer WebSocket bridge', () => {
     expect((await bridge['config.get']({})).ok).toBe(true)
   })
 
+  it('refuses a call larger than the server takes before sending it, naming the limit', async () => {
+    env = makeTestEnv(CONFIG)
+    const srv = await startAll()
+    bridge = createWsBridge({ url: `ws://127.0.0.1:${srv.port}/ws`, WebSocket: browserSocket(srv) })
+    const huge = await bridge['jobs.enqueueBulk']({ type: 'nap', rows: [{ tag: 'x'.repeat(17 * 1024 * 1024) }] })
+    expect(huge).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(!huge.ok && huge.error.message).toMatch(/^jobs\.enqueueBulk: the call is 17 MiB, more than the 16 MiB Jobdeck takes in one message/)
+    expect((await bridge['config.get']({})).ok).toBe(true)
+  })
+
+  it('a call the server refuses as too large says the server\'s reason', async () => {
+    env = makeTestEnv(CONFIG)
+    fs.mkdirSync(path.join(env.dir, 'site'), { recursive: true })
+    fs.writeFileSync(path.join(env.dir, 'site', 'index.html'), '<!doctype html>')
+    server = await startServer({ core: env.open(), staticDir: path.join(env.dir, 'site'), token: 'c'.repeat(64), maxPayload: 1024, log: () => {} })
+    bridge = createWsBridge({ url: `ws://127.0.0.1:${server.port}/ws`, WebSocket: browserSocket(server) })
+    const refused = await bridge['jobs.enqueue']({ type: 'nap', params: { tag: 'x'.repeat(2048) } })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'unavailable' } })
+    expect(!refused.ok && refused.error.message).toMatch(/the server closed it: message too large: this server takes at most 1\.0 KiB per message/)
+  })
+
   it('builds the socket URL from the page location', () => {
     env = makeTestEnv(CONFIG)
     expect(socketUrl({ protocol: 'http:', host: '127.0.0.1:4000', search: '?token=abc' })).toBe('ws://127.0.0.1:4000/ws?token=abc')

@@ -6,7 +6,8 @@
 import { createSubscribers } from '../src-shared/subscribers'
 import { API_METHODS, type JobdeckBridge } from '../src-shared/bridge'
 import type { EventName } from '../src-shared/events'
-import { isEventPushMessage, isResultMessage, unavailable, type CallResult } from '../src-shared/wire'
+import { formatBytes } from '../src-shared/units'
+import { isEventPushMessage, isResultMessage, MAX_CALL_BYTES, unavailable, type CallResult } from '../src-shared/wire'
 
 /** A handler property accepting the DOM's and the `ws` package's handler types alike. */
 type Handler<E> = { bivariant(event: E): void }['bivariant']
@@ -58,6 +59,29 @@ interface Waiting {
   text: string
   resolve: (result: CallResult) => void
   timer: ReturnType<typeof setTimeout>
+}
+
+/** The server's reason for closing, when it refused something we sent (1009: a message too large). */
+function refusal(event: unknown): string | null {
+  if (typeof event !== 'object' || event === null) return null
+  const { code, reason } = event as { code?: unknown; reason?: unknown }
+  if (code !== 1009 && code !== 1007 && code !== 1008) return null
+  return typeof reason === 'string' && reason !== '' ? reason : `code ${String(code)}`
+}
+
+/** A call the server would refuse unread is refused here, before it is sent, naming the limit. */
+function oversize(method: string, text: string): CallResult | null {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: most calls need no count.
+  if (text.length * 3 <= MAX_CALL_BYTES) return null
+  const bytes = new TextEncoder().encode(text).length
+  if (bytes <= MAX_CALL_BYTES) return null
+  return {
+    ok: false,
+    error: {
+      code: 'invalid_input',
+      message: `${method}: the call is ${formatBytes(bytes)}, more than the ${formatBytes(MAX_CALL_BYTES)} Jobdeck takes in one message; send it in parts (fewer rows per bulk add)`,
+    },
+  }
 }
 
 export function createWsBridge(options: WsBridgeOptions): WsBridge {
@@ -128,12 +152,15 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
     ws.onerror = () => {
       // onclose follows
     }
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (socket !== ws) return
       socket = null
       const lost = [...inFlight.values()]
       inFlight.clear()
-      for (const { method, resolve } of lost) resolve(unavailable(`${method}: the connection to Jobdeck was lost before it answered`))
+      const why = refusal(event)
+      for (const { method, resolve } of lost) {
+        resolve(unavailable(`${method}: the connection to Jobdeck was lost before it answered${why === null ? '' : ` (the server closed it: ${why})`}`))
+      }
       announce('closed')
       scheduleReconnect()
     }
@@ -150,6 +177,8 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
     if (closed) return Promise.resolve(unavailable(`${method}: the bridge is closed`))
     const id = nextId++
     const text = JSON.stringify({ kind: 'call', id, method, args: args ?? {} })
+    const tooLarge = oversize(method, text)
+    if (tooLarge !== null) return Promise.resolve(tooLarge)
     return new Promise<CallResult>((resolve) => {
       const ws = socket
       if (ws && ws.readyState === OPEN) {

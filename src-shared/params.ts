@@ -2,6 +2,7 @@
 // the job type's param schema. Shared with the renderer, so no node imports.
 import type { ParamValue, Params } from './domain'
 import type { ParamDef } from './config-schema'
+import { echo } from './redact'
 
 export interface ParamError {
   param: string
@@ -31,8 +32,8 @@ export function validateParams(defs: Record<string, ParamDef>, input: Record<str
       param: name,
       message:
         known.length === 0
-          ? `param "${name}": unknown param; this job type takes no params`
-          : `param "${name}": unknown param; known params: ${known.join(', ')}`,
+          ? `param ${echo(name)}: unknown param; this job type takes no params`
+          : `param ${echo(name)}: unknown param; known params: ${known.join(', ')}`,
     })
   }
   return errors.length === 0 ? { ok: true, params } : { ok: false, errors }
@@ -244,7 +245,7 @@ function expectedSuffix(def: ParamDef): string {
 export function describeValue(raw: unknown): string {
   if (raw === undefined) return 'nothing'
   if (raw === null) return 'an empty value'
-  if (typeof raw === 'string') return JSON.stringify(raw)
+  if (typeof raw === 'string') return echo(raw)
   if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw)
   if (Array.isArray(raw)) return 'a list'
   return 'a mapping'

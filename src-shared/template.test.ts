@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseTemplate, placeholders, substitute } from './template'
+import { fillTemplate, parseTemplate, placeholders, substitute } from './template'
 
 describe('placeholders', () => {
   it('lists each name once, in order of first use', () => {
@@ -46,5 +46,18 @@ describe('parseTemplate', () => {
 
   it('accepts well-formed templates without problems', () => {
     expect(parseTemplate('x-{a}-{{b}}').problems).toEqual([])
+  })
+})
+
+describe('fillTemplate', () => {
+  it('says where each value landed, after encoding', () => {
+    expect(fillTemplate('/a/{x}/{y}{z}', { x: 'é', y: 'b', z: undefined }, encodeURIComponent)).toEqual({
+      text: '/a/%C3%A9/b',
+      spans: [
+        { name: 'x', start: 3, end: 9 },
+        { name: 'y', start: 10, end: 11 },
+        { name: 'z', start: 11, end: 11 },
+      ],
+    })
   })
 })

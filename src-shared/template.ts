@@ -82,16 +82,35 @@ export function placeholders(template: string): string[] {
 
 export type TemplateValues = Record<string, string | number | boolean | undefined>
 
-/** Fills `{name}` with its value; a missing or undefined value becomes the empty string. */
-export function substitute(template: string, values: TemplateValues): string {
-  let out = ''
+/** Where one placeholder's value landed in a filled template: `text.slice(start, end)`. */
+export interface FilledSpan {
+  name: string
+  start: number
+  end: number
+}
+
+/**
+ * Fills `{name}` with its value passed through `encode`; a missing or undefined value becomes the
+ * empty string. The spans say which characters came from which param, for checks that care
+ * (a URL path segment that a param made `..`).
+ */
+export function fillTemplate(template: string, values: TemplateValues, encode: (value: string) => string = (v) => v): { text: string; spans: FilledSpan[] } {
+  let text = ''
+  const spans: FilledSpan[] = []
   for (const part of parseTemplate(template).parts) {
     if (part.kind === 'text') {
-      out += part.text
-    } else {
-      const value = Object.hasOwn(values, part.name) ? values[part.name] : undefined
-      out += value === undefined ? '' : String(value)
+      text += part.text
+      continue
     }
+    const value = Object.hasOwn(values, part.name) ? values[part.name] : undefined
+    const filled = value === undefined ? '' : encode(String(value))
+    spans.push({ name: part.name, start: text.length, end: text.length + filled.length })
+    text += filled
   }
-  return out
+  return { text, spans }
+}
+
+/** Fills `{name}` with its value; a missing or undefined value becomes the empty string. */
+export function substitute(template: string, values: TemplateValues): string {
+  return fillTemplate(template, values).text
 }

@@ -3,6 +3,16 @@
 // Method and event names stay plain strings on the wire: the receiver checks them.
 import type { ErrorInfo } from './errors'
 
+/**
+ * The largest call message a transport takes (the headless server's WebSocket frames). The largest
+ * legitimate call is a bulk add of 100 000 rows (`jobs.enqueueBulk` takes at most that): with the
+ * example config's job types it is 4.0 MiB (2 params a row, 42 B) to 6.5 MiB (4 params, 68 B), as
+ * the renderer sends it (values as text). 16 MiB is 2.5 times that, and fits 100 000 rows of up to
+ * about 165 B (6-7 short params). A 99 MB frame took the server from 96 MB to 957 MB of memory;
+ * one refused at this limit is never read.
+ */
+export const MAX_CALL_BYTES = 16 * 1024 * 1024
+
 export type CallResult = { ok: true; value: unknown } | { ok: false; error: ErrorInfo }
 
 export interface CallMessage {

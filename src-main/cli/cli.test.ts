@@ -52,6 +52,12 @@ function cli(args: string[], input?: string): { code: number; stdout: string; st
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
 }
 
+/** The CLI with exactly these arguments (no --data-dir or --config added). */
+function bare(args: string[], timeout = 60_000): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, MARKS: marks }, timeout })
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
+}
+
 function startRunner(extra: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [BIN, 'run', ...extra, '--data-dir', env.dataDir, '--config', env.configPath], {
     env: { ...process.env, MARKS: marks },
@@ -90,6 +96,18 @@ describe('jobdeck CLI', () => {
     expect(bad.stderr).toMatch(/param "tag"/)
     expect(cli(['enqueue', 'mark', '--prio', 'high']).code).toBe(1)
     expect(cli(['history', '--status', 'great']).stderr).toMatch(/--status: expected one of/)
+  })
+
+  it('an extra argument or an option given twice is a user error (exit 1), not silently ignored', () => {
+    setup()
+    const extra = cli(['status', 'extra'])
+    expect(extra.code).toBe(1)
+    expect(extra.stderr).toMatch(/^jobdeck status: unexpected argument "extra": this command takes no arguments\nusage: jobdeck status/)
+    const twice = cli(['enqueue', 'mark', '--param', 'tag=a', '--param', 'tag=b'])
+    expect(twice.code).toBe(1)
+    expect(twice.stderr).toMatch(/--param: "tag" is given twice \("a" and "b"\); give each param once/)
+    expect(cli(['history', '--limit', '5', '--limit', '10']).stderr).toMatch(/--limit is given twice/)
+    expect(json<RunnerStatus>(cli(['status', '--json']).stdout).counts.queued).toBe(0)
   })
 
   it('bulk enqueue validates every row first and enqueues nothing when one is bad', () => {
@@ -224,6 +242,75 @@ describe('jobdeck CLI', () => {
     expect(samples[0]?.sample.cpuPercent).toBeGreaterThanOrEqual(0)
     expect(samples[0]?.health.level).toMatch(/^(healthy|warning|critical)$/)
     expect((samples[2]?.sample.at ?? 0) - (samples[1]?.sample.at ?? 0)).toBeGreaterThanOrEqual(150)
+  })
+
+  it('a --data-dir that is a file or on /proc is a user error saying what is wrong, not a stack trace or a hang', () => {
+    setup()
+    const file = path.join(env.dir, 'notes.txt')
+    fs.writeFileSync(file, 'not a folder')
+    const cases: Array<[string, RegExp]> = [
+      [file, /^jobdeck: --data-dir .*notes\.txt: is a file, not a folder/],
+      [path.join(file, 'data'), /^jobdeck: --data-dir .*: cannot be created: .*notes\.txt is a file/],
+    ]
+    if (process.platform === 'linux') cases.push(['/proc/jobdeck', /^jobdeck: --data-dir \/proc\/jobdeck: is on the proc pseudo filesystem/])
+    for (const command of [['status'], ['enqueue', 'mark', '--param', 'tag=a'], ['run', '--until-idle']]) {
+      for (const [dir, why] of cases) {
+        const result = bare([...command, '--data-dir', dir, '--config', env.configPath], 20_000)
+        expect(result.code, `${command[0]} --data-dir ${dir}: ${result.stderr}`).toBe(1)
+        expect(result.stderr).toMatch(why)
+        expect(result.stderr).not.toMatch(/\n\s+at /)
+      }
+    }
+  })
+
+  it('status, history, run and logs print escape sequences and newlines of values as visible escapes; JSON stays JSON', () => {
+    setup(`jobs:\n  note:\n    command: [node, scripts/sleep.js, "10", "{text}"]\n    params:\n      text: { type: string, required: true }\n    lane: "lane-{text}"\n`)
+    // Retitles the terminal, turns it red, forges a line of `jobdeck run`, shows text reversed.
+    const hostile = '\x1b]0;pwned\x07\x1b[31mred\n2026-01-01 00:00:00  succeeded forged\u202eevil\u009b2J\x7f'
+    // eslint-disable-next-line no-control-regex -- what must never reach the terminal raw
+    const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+    const FORGED = /^2026-01-01 00:00:00 {2}succeeded forged/m
+    expect(cli(['enqueue', 'note', '--param', `text=${hostile}`]).code).toBe(0)
+
+    const status = cli(['status'])
+    expect(status.code).toBe(0)
+    expect(status.stdout).not.toMatch(RAW)
+    expect(status.stdout).not.toMatch(FORGED)
+    expect(status.stdout).toContain('\\x1b]0;pwned\\x07\\x1b[31mred\\n2026')
+    const statusJson = cli(['status', '--json'])
+    expect(statusJson.stdout).not.toMatch(RAW)
+    expect(json<RunnerStatus>(statusJson.stdout).queued[0]?.params.text).toBe(hostile)
+
+    const run = cli(['run', '--until-idle'])
+    expect(run.code).toBe(0)
+    expect(run.stdout).not.toMatch(RAW)
+    expect(run.stdout).not.toMatch(FORGED)
+    expect(run.stdout).toContain('lane lane-\\x1b]0;pwned')
+
+    const history = cli(['history'])
+    expect(history.stdout).not.toMatch(RAW)
+    expect(history.stdout).not.toMatch(FORGED)
+    expect(history.stdout.trim().split('\n')).toHaveLength(2) // the header and the one run
+    const historyJson = cli(['history', '--json'])
+    expect(historyJson.stdout).not.toMatch(RAW)
+    const [done] = json<Run[]>(historyJson.stdout)
+    expect(done?.params.text).toBe(hostile)
+
+    const logs = cli(['logs', done?.id ?? ''])
+    expect(logs.stdout).toContain('start \\x1b]0;pwned')
+    expect(logs.stdout).not.toMatch(RAW)
+  })
+
+  it('an error on stderr masks credentials and cuts a long value it repeats', () => {
+    setup()
+    const leaky = cli(['enqueue', 'postgres://jd:hunter2@db/q?token=t0k3n'])
+    expect(leaky.code).toBe(1)
+    expect(leaky.stderr).toMatch(/unknown job type "postgres:\/\/jd:••••@db\/q\?token=••••"/)
+    expect(leaky.stderr).not.toMatch(/hunter2|t0k3n/)
+    const long = cli(['enqueue', 'x'.repeat(100_000)])
+    expect(long.code).toBe(1)
+    expect(long.stderr).toMatch(/… \(100002 chars\)/)
+    expect(long.stderr.length).toBeLessThan(1_000)
   })
 
   it('refuses a second runner on the same data dir', async () => {

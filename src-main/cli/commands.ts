@@ -7,10 +7,13 @@ import { parseDuration } from '../../src-shared/units'
 import { findConfigPath, exampleConfigPath } from '../core/config/config-path'
 import { formatConfigError, loadConfigFile } from '../core/config/load-config'
 import { createCore, type Core, type CoreOptions } from '../core/core'
-import { resolveDataDir } from '../core/paths'
+import { dataDirPlace, resolveDataDir } from '../core/paths'
+import { prepareDataDir } from '../core/data-dir'
 import type { BulkRowError } from '../core/services/services'
-import { localTime, paramsText, printJson, progressText, runDuration, table } from './output'
+import { localTime, paramsText, printJson, printLine, progressText, runDuration, table } from './output'
 import { warnPasswordInFlag } from './pg-flag'
+import { escapeTerminal } from './terminal-text'
+import { paramFlags } from './args'
 import { runHeadless } from './run-command'
 import { serveHeadless } from './serve-command'
 import { runMonitor } from './monitor-command'
@@ -24,6 +27,8 @@ export interface CommandInput {
 export interface Command {
   usage: string
   summary: string
+  /** Names of the arguments it takes, in order (`TYPE`); any more is refused. */
+  positionals: readonly string[]
   options: NonNullable<ParseArgsConfig['options']>
   run(input: CommandInput): Promise<number>
 }
@@ -53,10 +58,16 @@ export function postgresOverride(values: Record<string, unknown>, env: NodeJS.Pr
   return fromEnv ? { url: fromEnv, source: 'env' } : undefined
 }
 
+/** The data dir, checked (and made) first: an error names the flag or variable it came from. */
+function dataDirOf(values: Record<string, unknown>): string {
+  const flag = str(values, 'data-dir')
+  return prepareDataDir(resolveDataDir(flag), dataDirPlace(flag))
+}
+
 function openCore(values: Record<string, unknown>, offline = false): Core {
   const postgres = postgresOverride(values)
   return createCore({
-    dataDir: resolveDataDir(str(values, 'data-dir')),
+    dataDir: dataDirOf(values),
     configPath: configPathFor(values).path,
     ...(postgres ? { postgres } : {}),
     offline,
@@ -74,7 +85,7 @@ function noteOffline(core: Core): void {
   const c = core.connection()
   if (c.mode !== 'shared' || c.status === 'online') return
   const synced = c.lastSyncAt ? `last synced ${localTime(c.lastSyncAt)}` : 'never synced'
-  process.stderr.write(`offline: the shared database ${c.url ?? ''} is unreachable (${c.error ?? 'no answer'}); showing the local cache, ${synced}\n`)
+  printLine(`offline: the shared database ${c.url ?? ''} is unreachable (${c.error ?? 'no answer'}); showing the local cache, ${synced}`, process.stderr)
 }
 
 async function withCore<T>(values: Record<string, unknown>, fn: (core: Core) => Promise<T>, options: { offline?: boolean } = {}): Promise<T> {
@@ -112,16 +123,6 @@ function parsePriority(text: string | undefined): Priority | undefined {
   throw new JobdeckError('invalid_input', `--priority: expected one of ${PRIORITIES.join(', ')}, got "${text}"`)
 }
 
-function parseParamFlags(flags: string[]): Record<string, string> {
-  const params: Record<string, string> = {}
-  for (const flag of flags) {
-    const eq = flag.indexOf('=')
-    if (eq <= 0) throw new JobdeckError('invalid_input', `--param: expected name=value, got "${flag}"`)
-    params[flag.slice(0, eq)] = flag.slice(eq + 1)
-  }
-  return params
-}
-
 function readBulkFile(file: string): { rows: Array<Record<string, unknown>>; lines: number[] } {
   let text: string
   try {
@@ -146,17 +147,18 @@ export const COMMANDS: Record<string, Command> = {
   validate: {
     summary: 'check the config file and print every error',
     usage: 'jobdeck validate [--config FILE]',
+    positionals: [],
     options: {},
     async run({ values }) {
       const { path, source } = configPathFor(values)
       const result = loadConfigFile(path)
       if (!result.ok) {
-        for (const error of result.errors) process.stderr.write(`${formatConfigError(error)}\n`)
-        process.stderr.write(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${path}\n`)
+        for (const error of result.errors) printLine(formatConfigError(error), process.stderr)
+        printLine(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${path}`, process.stderr)
         return 1
       }
       const names = [...result.config.types.keys()]
-      process.stdout.write(`${path} (${source}) is valid: ${names.length} job types (${names.join(', ')})\n`)
+      printLine(`${path} (${source}) is valid: ${names.length} job types (${names.join(', ')})`)
       return 0
     },
   },
@@ -164,6 +166,7 @@ export const COMMANDS: Record<string, Command> = {
   enqueue: {
     summary: 'add a job (or many with --bulk) to the queue',
     usage: 'jobdeck enqueue TYPE [--param name=value …] [--priority normal|high|urgent] [--bulk FILE.csv|FILE.jsonl] [--json]',
+    positionals: ['TYPE'],
     options: {
       param: { type: 'string', short: 'p', multiple: true },
       priority: { type: 'string' },
@@ -174,21 +177,22 @@ export const COMMANDS: Record<string, Command> = {
       const type = onePositional(input, 'job type', this.usage)
       const priority = parsePriority(str(input.values, 'priority'))
       const bulkFile = str(input.values, 'bulk')
-      const paramFlags = (input.values.param as string[] | undefined) ?? []
-      if (bulkFile && paramFlags.length > 0) throw new JobdeckError('invalid_input', '--bulk and --param cannot be combined')
+      const paramFlagValues = (input.values.param as string[] | undefined) ?? []
+      if (bulkFile && paramFlagValues.length > 0) throw new JobdeckError('invalid_input', '--bulk and --param cannot be combined')
+      const params = paramFlags(paramFlagValues)
       return withCore(input.values, async (core) => {
         if (!bulkFile) {
-          const job = await core.api['jobs.enqueue']({ type, params: parseParamFlags(paramFlags), ...(priority ? { priority } : {}) })
+          const job = await core.api['jobs.enqueue']({ type, params, ...(priority ? { priority } : {}) })
           if (input.values.json) printJson(job)
-          else process.stdout.write(`${job.id}\n`)
+          else printLine(job.id)
           return 0
         }
         const { rows, lines } = readBulkFile(bulkFile)
         try {
           const jobs = await core.api['jobs.enqueueBulk']({ type, rows, ...(priority ? { priority } : {}) })
           if (input.values.json) printJson(jobs)
-          else process.stdout.write(jobs.map((j) => j.id).join('\n') + '\n')
-          process.stderr.write(`enqueued ${jobs.length} ${type} jobs\n`)
+          else for (const j of jobs) printLine(j.id)
+          printLine(`enqueued ${jobs.length} ${type} jobs`, process.stderr)
           return 0
         } catch (error) {
           if (error instanceof JobdeckError && Array.isArray(error.details)) {
@@ -207,6 +211,7 @@ export const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the queue headless (Ctrl-C stops; running jobs are re-queued)',
     usage: 'jobdeck run [--until-idle]',
+    positionals: [],
     options: { 'until-idle': { type: 'boolean' } },
     async run({ values }) {
       const core = openCore(values)
@@ -224,6 +229,7 @@ export const COMMANDS: Record<string, Command> = {
   monitor: {
     summary: 'print this machine\'s CPU, memory and disk once a second, with the health it leads to',
     usage: 'jobdeck monitor [--json]',
+    positionals: [],
     options: { json: { type: 'boolean' } },
     async run({ values }) {
       const path = configPathFor(values).path
@@ -236,6 +242,7 @@ export const COMMANDS: Record<string, Command> = {
   serve: {
     summary: 'run the queue and serve the app to a browser (127.0.0.1, with a token)',
     usage: 'jobdeck serve [--port N] [--host H]',
+    positionals: [],
     options: { port: { type: 'string' }, host: { type: 'string' } },
     async run({ values }) {
       return serveHeadless(() => openCore(values), { port: str(values, 'port'), host: str(values, 'host') })
@@ -245,6 +252,7 @@ export const COMMANDS: Record<string, Command> = {
   status: {
     summary: 'show the runner, running jobs and the queue with wait reasons',
     usage: 'jobdeck status [--json]',
+    positionals: [],
     options: { json: { type: 'boolean' } },
     async run({ values }) {
       return withCore(values, async (core) => {
@@ -254,30 +262,30 @@ export const COMMANDS: Record<string, Command> = {
           return 0
         }
         const c = status.counts
-        process.stdout.write(
+        printLine(
           `runner: ${status.state}${status.runnerPid ? ` (pid ${status.runnerPid})` : ''}` +
-            ` · ${c.running} running · ${c.queued + c.retrying} waiting · ${c.succeeded} succeeded · ${c.partial} partial · ${c.failed} failed · ${c.canceled} canceled\n`,
+            ` · ${c.running} running · ${c.queued + c.retrying} waiting · ${c.succeeded} succeeded · ${c.partial} partial · ${c.failed} failed · ${c.canceled} canceled`,
         )
         const conn = status.connection
         if (conn.mode === 'shared') {
           const since = conn.offlineSince ? ` since ${localTime(conn.offlineSince)}` : ''
-          process.stdout.write(
+          printLine(
             `database: ${conn.status}${since} · ${conn.url}` +
               (conn.status === 'offline' ? ` · ${conn.error ?? ''}` : '') +
               (conn.outboxPending > 0 ? ` · ${conn.outboxPending} waiting in the outbox` : '') +
-              ` · ${status.runners.length} runner${status.runners.length === 1 ? '' : 's'}\n`,
+              ` · ${status.runners.length} runner${status.runners.length === 1 ? '' : 's'}`,
           )
         }
         for (const b of status.breakers) {
-          if (b.state !== 'closed') process.stdout.write(`circuit breaker ${b.host}: ${b.state} (${b.failures} failures${b.openedAt ? `, since ${localTime(b.openedAt)}` : ''})\n`)
+          if (b.state !== 'closed') printLine(`circuit breaker ${b.host}: ${b.state} (${b.failures} failures${b.openedAt ? `, since ${localTime(b.openedAt)}` : ''})`)
         }
         const h = status.health
         if (h) {
-          process.stdout.write(
+          printLine(
             `health: ${h.level}${h.reasons.length ? ` (${h.reasons.join('; ')})` : ''} · CPU ${Math.round(h.cpu)}%` +
               ` · memory ${Math.round(h.memory.usedPercent)}% (${formatBytes(h.memory.availableBytes)} free)` +
               h.disk.map((d) => ` · disk ${d.path} ${Math.round(d.usedPercent)}%`).join('') +
-              ` · sampled ${localTime(h.sampledAt)}\n`,
+              ` · sampled ${localTime(h.sampledAt)}`,
           )
         }
         if (status.running.length > 0) {
@@ -306,6 +314,7 @@ export const COMMANDS: Record<string, Command> = {
   history: {
     summary: 'list runs, newest first',
     usage: 'jobdeck history [--json] [--type T] [--status S] [--since 24h|DATE] [--limit N] [--offline]',
+    positionals: [],
     options: {
       json: { type: 'boolean' },
       offline: { type: 'boolean' },
@@ -367,6 +376,7 @@ export const COMMANDS: Record<string, Command> = {
   logs: {
     summary: "print a run's captured output (a job id shows its latest run)",
     usage: 'jobdeck logs RUN_ID|JOB_ID',
+    positionals: ['RUN_ID|JOB_ID'],
     options: {},
     async run(input) {
       const id = onePositional(input, 'run or job id', this.usage)
@@ -375,7 +385,8 @@ export const COMMANDS: Record<string, Command> = {
         if (page.truncated) process.stderr.write('(older output was dropped: the run exceeded its log limit)\n')
         for (const line of page.lines) {
           const out = line.stream === 'stdout' ? process.stdout : process.stderr
-          out.write(line.stream === 'system' ? `[jobdeck] ${line.text}\n` : `${line.text}\n`)
+          // A job's own output, tabs and all; what could drive the terminal is escaped.
+          out.write(`${line.stream === 'system' ? '[jobdeck] ' : ''}${escapeTerminal(line.text, { tabs: true })}\n`)
         }
         return 0
       })
@@ -385,14 +396,13 @@ export const COMMANDS: Record<string, Command> = {
   cancel: {
     summary: 'cancel a waiting job, or stop a running one (its process tree is killed)',
     usage: 'jobdeck cancel JOB_ID|RUN_ID',
+    positionals: ['JOB_ID|RUN_ID'],
     options: {},
     async run(input) {
       const id = onePositional(input, 'job or run id', this.usage)
       return withCore(input.values, async (core) => {
         const { job, action } = await core.api['jobs.cancel']({ id })
-        process.stdout.write(
-          action === 'canceled' ? `canceled ${job.id}\n` : `cancel requested for running job ${job.id}; the runner is stopping it\n`,
-        )
+        printLine(action === 'canceled' ? `canceled ${job.id}` : `cancel requested for running job ${job.id}; the runner is stopping it`)
         return 0
       })
     },
@@ -401,12 +411,13 @@ export const COMMANDS: Record<string, Command> = {
   retry: {
     summary: 'queue a finished job again (a new run)',
     usage: 'jobdeck retry JOB_ID|RUN_ID',
+    positionals: ['JOB_ID|RUN_ID'],
     options: {},
     async run(input) {
       const id = onePositional(input, 'job or run id', this.usage)
       return withCore(input.values, async (core) => {
         const job = await core.api['jobs.retry']({ id })
-        process.stdout.write(`${job.id} queued again\n`)
+        printLine(`${job.id} queued again`)
         return 0
       })
     },
@@ -415,6 +426,7 @@ export const COMMANDS: Record<string, Command> = {
   priority: {
     summary: 'change the priority of a waiting job',
     usage: 'jobdeck priority JOB_ID normal|high|urgent',
+    positionals: ['JOB_ID', 'PRIORITY'],
     options: {},
     async run(input) {
       const [id, priorityText, ...extra] = input.positionals
@@ -422,7 +434,7 @@ export const COMMANDS: Record<string, Command> = {
       if (!id || !priority || extra.length > 0) throw new JobdeckError('invalid_input', `usage: ${this.usage}`)
       return withCore(input.values, async (core) => {
         const job = await core.api['jobs.setPriority']({ id, priority })
-        process.stdout.write(`${job.id} is now ${job.priority}\n`)
+        printLine(`${job.id} is now ${job.priority}`)
         return 0
       })
     },
@@ -431,6 +443,7 @@ export const COMMANDS: Record<string, Command> = {
   pause: {
     summary: 'let running jobs finish but start nothing new',
     usage: 'jobdeck pause',
+    positionals: [],
     options: {},
     async run({ values }) {
       return withCore(values, async (core) => {
@@ -444,6 +457,7 @@ export const COMMANDS: Record<string, Command> = {
   resume: {
     summary: 'start taking jobs again',
     usage: 'jobdeck resume',
+    positionals: [],
     options: {},
     async run({ values }) {
       return withCore(values, async (core) => {
@@ -457,6 +471,7 @@ export const COMMANDS: Record<string, Command> = {
   clear: {
     summary: 'delete finished jobs (and their runs and logs) finished before a date',
     usage: 'jobdeck clear --before DATE|7d',
+    positionals: [],
     options: { before: { type: 'string' } },
     async run({ values }) {
       const before = str(values, 'before')

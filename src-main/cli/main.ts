@@ -1,5 +1,8 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import type { ParseArgsConfig } from 'node:util'
+import { parseCommandArgs, UsageError } from './args'
 import { COMMANDS, usage } from './commands'
+import { echo, safeMessage } from '../../src-shared/redact'
+import { escapeLines, escapeTerminal } from './terminal-text'
 import { exitCodeFor, printError } from './output'
 
 const GLOBAL_OPTIONS = {
@@ -23,24 +26,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS[name]
   if (!command) {
-    process.stderr.write(`jobdeck: unknown command "${name}"\n\n${usage()}`)
+    process.stderr.write(`${escapeTerminal(`jobdeck: unknown command ${echo(name, 100)}`)}\n\n${usage()}`)
     return 1
   }
   try {
-    const parsed = parseArgs({
-      args: [...rest],
-      options: { ...GLOBAL_OPTIONS, ...command.options },
-      allowPositionals: true,
-      strict: true,
-    })
+    const parsed = parseCommandArgs(rest, { ...GLOBAL_OPTIONS, ...command.options }, command.positionals)
     if (parsed.values.help) {
       process.stdout.write(`${command.usage}\n`)
       return 0
     }
-    return await command.run({ values: parsed.values as Record<string, unknown>, positionals: parsed.positionals })
+    return await command.run(parsed)
   } catch (error) {
-    if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`jobdeck ${name}: ${error.message}\nusage: ${command.usage}\n`)
+    const parseError = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
+    if (parseError || error instanceof UsageError) {
+      process.stderr.write(`jobdeck ${name}: ${escapeLines(safeMessage(error.message))}\nusage: ${command.usage}\n`)
       return 1
     }
     printError(error)

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../core/config/load-config'
 import { HealthEvaluator } from '../core/monitor/health'
 import { HostSampler } from '../core/monitor/host-sampler'
 import { localTime } from './output'
+import { escapeTerminal, jsonText } from './terminal-text'
 
 function describeSample(sample: HostSample, health: string): string {
   const m = sample.memory
@@ -36,7 +37,7 @@ export async function runMonitor(config: LoadedConfig, dataDir: string, json: bo
     evaluator.update(sample)
     const { health } = evaluator
     process.stdout.write(
-      json ? `${JSON.stringify({ sample, health })}\n` : `${describeSample(sample, health.level + (health.reasons.length ? `: ${health.reasons.join('; ')}` : ''))}\n`,
+      json ? `${jsonText({ sample, health })}\n` : `${escapeTerminal(describeSample(sample, health.level + (health.reasons.length ? `: ${health.reasons.join('; ')}` : '')))}\n`,
     )
   }
   return 0

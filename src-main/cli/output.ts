@@ -1,25 +1,34 @@
 import { JobdeckError } from '../../src-shared/errors'
 import type { Job, Run } from '../../src-shared/domain'
+import { safeMessage } from '../../src-shared/redact'
 import { formatDuration } from '../../src-shared/units'
+import { escapeLines, escapeTerminal, jsonText } from './terminal-text'
 
 export function exitCodeFor(error: unknown): number {
   return error instanceof JobdeckError && error.code !== 'internal' ? 1 : 2
 }
 
+/**
+ * An error on stderr: credentials masked, echoed values cut (every bad row of a bulk add still
+ * gets its line), control characters escaped.
+ */
 export function printError(error: unknown): void {
-  if (error instanceof JobdeckError) {
-    process.stderr.write(`jobdeck: ${error.message}\n`)
-  } else {
-    process.stderr.write(`jobdeck: internal error: ${(error as Error)?.stack ?? String(error)}\n`)
-  }
+  const text = error instanceof JobdeckError ? error.message : `internal error: ${(error as Error)?.stack ?? String(error)}`
+  process.stderr.write(`jobdeck: ${escapeLines(safeMessage(text, Infinity))}\n`)
+}
+
+/** One line of output: whatever it holds, it stays one line (control characters escaped). */
+export function printLine(text: string, stream: NodeJS.WritableStream = process.stdout): void {
+  stream.write(`${escapeTerminal(text)}\n`)
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  process.stdout.write(`${jsonText(value, 2)}\n`)
 }
 
-/** Left-aligned text columns; numbers right-aligned. */
-export function table(headers: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
+/** Left-aligned text columns; numbers right-aligned. Cells are escaped: one row stays one line. */
+export function table(headers: string[], cells: string[][], numeric: ReadonlySet<number> = new Set()): string {
+  const rows = cells.map((row) => row.map((cell) => escapeTerminal(cell)))
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]): string =>
     cells

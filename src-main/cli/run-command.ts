@@ -1,11 +1,13 @@
 import type { Core } from '../core/core'
 import { localTime } from './output'
+import { escapeTerminal, term } from './terminal-text'
 
 /**
  * The runner as a foreground process: prints each transition, reloads the config on SIGHUP,
  * and on SIGINT/SIGTERM stops running process trees and re-queues their jobs.
  */
 export async function runHeadless(core: Core, options: { untilIdle: boolean }): Promise<number> {
+  /** One event, one line (or more only where `text` itself breaks it): values come escaped via term. */
   const say = (text: string): void => {
     process.stdout.write(`${localTime(new Date().toISOString())}  ${text}\n`)
   }
@@ -15,26 +17,26 @@ export async function runHeadless(core: Core, options: { untilIdle: boolean }): 
     if (said.get(run.id) === run.status) return
     said.set(run.id, run.status)
     if (said.size > 10_000) said.delete(said.keys().next().value as string)
-    if (run.status === 'running') say(`started  ${run.type} ${run.id} (job ${run.jobId}, attempt ${run.attempt}, lane ${run.lane})`)
-    else say(`${run.status.padEnd(8)} ${run.type} ${run.id}${run.error ? `: ${run.error}` : ''}`)
+    if (run.status === 'running') say(term`started  ${run.type} ${run.id} (job ${run.jobId}, attempt ${run.attempt}, lane ${run.lane})`)
+    else say(term`${run.status.padEnd(8)} ${run.type} ${run.id}` + (run.error ? term`: ${run.error}` : ''))
   })
   core.events.on('job.changed', ({ job }) => {
-    if (job.status === 'queued' && job.attempts === 0) say(`queued   ${job.type} ${job.id} (${job.priority}, lane ${job.lane})`)
-    if (job.status === 'retrying' && job.runAfter) say(`retrying ${job.type} ${job.id} at ${localTime(job.runAfter)}`)
+    if (job.status === 'queued' && job.attempts === 0) say(term`queued   ${job.type} ${job.id} (${job.priority}, lane ${job.lane})`)
+    if (job.status === 'retrying' && job.runAfter) say(term`retrying ${job.type} ${job.id} at ${localTime(job.runAfter)}`)
   })
-  core.events.on('runner.changed', ({ state }) => say(`runner ${state}`))
+  core.events.on('runner.changed', ({ state }) => say(term`runner ${state}`))
   core.events.on('config.changed', ({ ok, path, errors }) => {
-    if (ok) say(`config reloaded from ${path}`)
-    else say(`config NOT reloaded, keeping the previous one; ${path} has errors:\n${errors.join('\n')}`)
+    if (ok) say(term`config reloaded from ${path}`)
+    else say(term`config NOT reloaded, keeping the previous one; ${path} has errors:` + `\n${errors.map((e) => escapeTerminal(e)).join('\n')}`)
   })
 
-  say(`runner starting on ${core.dataDir} with ${core.config.path}`)
+  say(term`runner starting on ${core.dataDir} with ${core.config.path}`)
   const runner = core.startRunner()
 
   let stopping: Promise<number> | null = null
   const stop = (why: string): Promise<number> => {
     stopping ??= (async () => {
-      say(`${why}: stopping; running jobs are stopped and re-queued`)
+      say(term`${why}: stopping; running jobs are stopped and re-queued`)
       await core.close()
       return 0
     })()

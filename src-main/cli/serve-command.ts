@@ -8,6 +8,7 @@ import type { Core } from '../core/core'
 import { startRunnerWhenFree } from '../core/engine/runner-guard'
 import { startServer } from '../server/server'
 import { localTime } from './output'
+import { escapeTerminal } from './terminal-text'
 
 export interface ServeOptions {
   port?: string
@@ -40,7 +41,7 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
     )
   }
   const say = (text: string): void => {
-    process.stdout.write(`${localTime(new Date().toISOString())}  ${text}\n`)
+    process.stdout.write(`${localTime(new Date().toISOString())}  ${escapeTerminal(text)}\n`)
   }
 
   const core = openCore()
@@ -50,7 +51,7 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
 
   let server: Awaited<ReturnType<typeof startServer>>
   try {
-    server = await startServer({ core, host, port, staticDir, log: (line) => process.stderr.write(`jobdeck: ${line}\n`) })
+    server = await startServer({ core, host, port, staticDir, log: (line) => process.stderr.write(`jobdeck: ${escapeTerminal(line)}\n`) })
   } catch (error) {
     guard.stop()
     await core.close()

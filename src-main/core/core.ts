@@ -10,7 +10,7 @@ import { secretParamNames } from '../../src-shared/secret-params'
 import { ChangeFeed } from './events/change-feed'
 import { EventBus } from './events/event-bus'
 import { databaseFile } from './paths'
-import { securePrivateDataDir } from './data-dir'
+import { prepareDataDir, securePrivateDataDir } from './data-dir'
 import { Runner, type ExecutorFactory } from './runner/runner'
 import { createServices } from './services/services'
 import { openDatabase } from './store/sqlite/open-database'
@@ -101,6 +101,7 @@ export function createCore(options: CoreOptions): Core {
   const config = ConfigManager.open(options.configPath, events)
   // Offline: the cache only, without touching the shared database (`jobdeck history --offline`).
   const shared = options.offline ? null : choosePostgres(config.current, options.postgres)
+  prepareDataDir(options.dataDir)
   const paramSecrets = new ParamSecrets({
     dataDir: options.dataDir,
     shared: shared !== null,

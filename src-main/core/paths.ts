@@ -17,6 +17,12 @@ export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.e
   return chosen ? path.resolve(chosen) : defaultDataDir()
 }
 
+/** Where the data dir came from, for errors about it. */
+export function dataDirPlace(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag !== undefined) return '--data-dir'
+  return env.JOBDECK_DATA_DIR ? 'JOBDECK_DATA_DIR' : 'the data dir'
+}
+
 export function databaseFile(dataDir: string): string {
   return path.join(dataDir, 'jobdeck.sqlite')
 }

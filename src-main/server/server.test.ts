@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import http from 'node:http'
+import net from 'node:net'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { Job } from '../../src-shared/domain'
+import { MAX_CALL_BYTES } from '../../src-shared/wire'
 import type { Core } from '../core/core'
 import { makeTestEnv, waitFor, type TestEnv } from '../core/test-support/test-env'
 import { isLoopbackHost, startServer, type JobdeckServer } from './server'
@@ -236,4 +239,92 @@ describe('server: WebSocket', () => {
     ws.send('not json')
     expect(await closed).toBe(1007)
   })
+
+  it('the frame limit takes a bulk add of 100 000 rows of the example job types with room to spare', () => {
+    // As the renderer sends it: every value as typed text (send-invoices, the widest example type).
+    const rows = Array.from({ length: 100_000 }, (_, i) => ({ month: '2026-01', count: String(40 + (i % 100)), failEvery: '13', dryRun: 'false' }))
+    const call = JSON.stringify({ kind: 'call', id: 1, method: 'jobs.enqueueBulk', args: { type: 'send-invoices', rows, priority: 'normal' } })
+    const bytes = Buffer.byteLength(call)
+    expect(bytes).toBeGreaterThan(6 * 1024 * 1024) // the 6.5 MiB the comment on MAX_CALL_BYTES says
+    expect(bytes * 2).toBeLessThan(MAX_CALL_BYTES)
+  })
+
+  it('refuses a frame over the limit from its header, says the limit in the close reason, and does not grow', async () => {
+    const srv = await start()
+    expect(MAX_CALL_BYTES).toBe(16 * 1024 * 1024)
+    const before = process.memoryUsage().rss
+    const closed = await sendHugeFrame(srv, 99 * 1024 * 1024)
+    expect(closed.code).toBe(1009)
+    expect(closed.reason).toBe('message too large: this server takes at most 16 MiB per message')
+    // A sanity bound, not a measurement: the old 100 MB limit read the whole 99 MB frame and grew
+    // by several hundred MB; refused from its header, at most what was in flight arrives.
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024)
+    // The server goes on serving.
+    const ws = await connect(srv, { origin: originOf(srv), cookie: cookieOf(srv) })
+    if (!(ws instanceof WebSocket)) throw new Error(`refused: ${ws}`)
+    expect(await rpc(ws).call('config.get', {})).toMatchObject({ ok: true })
+  })
 })
+
+/**
+ * Opens a WebSocket by hand and sends one text frame of `size` bytes (spaces) in 1 MiB writes,
+ * as a hostile client would, without ever holding it in memory; resolves with the server's close
+ * frame, once it comes (or with code 0 when the server read everything and answered nothing).
+ */
+function sendHugeFrame(srv: JobdeckServer, size: number): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(srv.port, '127.0.0.1')
+    let received = Buffer.alloc(0)
+    let upgraded = false
+    let stopped = false
+    const finish = (result: { code: number; reason: string }): void => {
+      stopped = true
+      socket.destroy()
+      resolve(result)
+    }
+    socket.on('error', () => undefined) // the server may reset the connection while we write
+    socket.on('close', () => finish({ code: 0, reason: 'closed without a close frame' }))
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk])
+      if (!upgraded) {
+        const end = received.indexOf('\r\n\r\n')
+        if (end < 0) return
+        const head = received.subarray(0, end).toString()
+        if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(`not upgraded: ${head}`))
+        upgraded = true
+        received = received.subarray(end + 4)
+        void writeFrame()
+      }
+      // A close frame from the server: 0x88, a short length, the code, the reason (unmasked).
+      if (received.length >= 4 && received[0] === 0x88) {
+        const length = received[1]! & 0x7f
+        if (received.length < 2 + length) return
+        finish({ code: received.readUInt16BE(2), reason: received.subarray(4, 2 + length).toString() })
+      }
+    })
+    const writeFrame = async (): Promise<void> => {
+      const header = Buffer.alloc(14)
+      header[0] = 0x81 // FIN, text
+      header[1] = 0x80 | 127 // masked, 64-bit length
+      header.writeBigUInt64BE(BigInt(size), 2)
+      header.writeUInt32BE(0, 10) // mask key 0: the payload goes as written
+      socket.write(header)
+      const chunk = Buffer.alloc(1024 * 1024, 0x20)
+      for (let sent = 0; sent < size && !stopped; sent += chunk.length) {
+        if (!socket.write(chunk.subarray(0, Math.min(chunk.length, size - sent)))) {
+          await new Promise<void>((r) => {
+            const go = (): void => {
+              socket.off('drain', go).off('close', go)
+              r()
+            }
+            socket.once('drain', go).once('close', go)
+          })
+        }
+      }
+    }
+    socket.write(
+      `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${srv.port}\r\nOrigin: ${originOf(srv)}\r\nCookie: ${cookieOf(srv)}\r\n` +
+        `Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
+    )
+  })
+}

@@ -11,7 +11,8 @@ import net from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket, type RawData } from 'ws'
 import type { JobdeckApi } from '../../src-shared/api'
-import { isCallMessage } from '../../src-shared/wire'
+import { formatBytes } from '../../src-shared/units'
+import { isCallMessage, MAX_CALL_BYTES } from '../../src-shared/wire'
 import { relayEvents, type ThrottlePolicy } from '../core/events/event-throttle'
 import { dispatch } from '../core/services/dispatch'
 import { resolveStatic } from './static-files'
@@ -35,7 +36,7 @@ export interface ServerOptions {
   throttle?: Readonly<Record<string, ThrottlePolicy>>
   /** How often idle WebSockets are pinged (dead peers are dropped). */
   heartbeatMs?: number
-  /** Largest WebSocket message accepted (bulk enqueues can be large). */
+  /** Largest WebSocket message accepted; default MAX_CALL_BYTES (a bulk add of 100 000 rows fits). */
   maxPayload?: number
 }
 
@@ -171,7 +172,16 @@ export async function startServer(options: ServerOptions): Promise<JobdeckServer
     stream.pipe(res)
   })
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 100 * 1024 * 1024 })
+  const maxPayload = options.maxPayload ?? MAX_CALL_BYTES
+  // ws refuses a larger message from its frame header, before reading it, and closes with 1009
+  // and no reason; this socket says the limit, so the client can tell the operator.
+  const tooLarge = `message too large: this server takes at most ${formatBytes(maxPayload)} per message`
+  class LimitedSocket extends WebSocket {
+    override close(code?: number, reason?: string | Buffer): void {
+      super.close(code, code === 1009 && reason === undefined ? tooLarge : reason)
+    }
+  }
+  const wss = new WebSocketServer<typeof LimitedSocket>({ noServer: true, maxPayload, WebSocket: LimitedSocket })
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy())
@@ -230,7 +240,11 @@ export async function startServer(options: ServerOptions): Promise<JobdeckServer
       void dispatch(options.core.api, call.method, call.args).then((result) => send({ kind: 'result', id: call.id, result }))
     })
     ws.on('close', stopRelay)
-    ws.on('error', () => ws.terminate())
+    // A refused message (too large, bad UTF-8) is already being closed with its reason: let the
+    // close frame go out; ws destroys the socket if the peer never answers it.
+    ws.on('error', () => {
+      if (ws.readyState !== WebSocket.CLOSING) ws.terminate()
+    })
   }
 
   const heartbeat = setInterval(() => {

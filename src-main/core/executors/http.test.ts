@@ -332,6 +332,62 @@ describe('http executor: requests', () => {
   })
 })
 
+describe("http executor: a run's error repeats no credential", () => {
+  it('masks the bearer token and the URL password an error would repeat', async () => {
+    const server = await startServer((_req, res) =>
+      reply(res, 401, JSON.stringify({ error: 'token rejected', authorization: 'Bearer t0k3n-abc' }), 'application/json'),
+    )
+    const breakers = newBreakers()
+    const denied = createHttpExecutor(spec({ url: `${server.base}/x`, headers: { Authorization: 'Bearer {token}' } }), { breakers })
+    const refused = await denied.execute(context({ token: 't0k3n-abc' }).ctx)
+    expect(refused.outcome).toBe('failed')
+    expect(refused.error).toMatch(/answered 401 Unauthorized: .*"authorization":"Bearer ••••"/)
+    expect(refused.error).not.toContain('t0k3n-abc')
+
+    const broken = await denied.execute(context({ token: 't0k3n-abc\nX-Evil: 1' }).ctx)
+    expect(broken.error).toBe(
+      'could not prepare the request: the value of header Authorization is not valid in HTTP (a param put a line break or another control character in it)',
+    )
+    const badUrl = createHttpExecutor(spec({ url: 'http://etl:hunter2@[nope/{id}' }), { breakers })
+    const unparsable = await badUrl.execute(context({ id: '1' }).ctx)
+    expect(unparsable.error).toBe('could not prepare the request: not a valid URL: http://etl:••••@[nope/1')
+    expect(server.requests).toHaveLength(1)
+  })
+})
+
+describe('http executor: a param cannot move the request to another path', () => {
+  it('a param that is "." or ".." as a whole path segment fails the run before any request, naming it', async () => {
+    const server = await startServer((_req, res) => reply(res, 200, 'ok'))
+    const breakers = newBreakers()
+    const job = createHttpExecutor(spec({ url: `${server.base}/dealers/{id}/sync?from={from}` }), { breakers })
+    for (const [params, names] of [
+      [{ id: '..', from: 'x' }, 'param "id" makes the path segment ".."'],
+      [{ id: '.', from: 'x' }, 'param "id" makes the path segment "."'],
+    ] as const) {
+      const { ctx, rec } = context(params)
+      const result = await job.execute(ctx)
+      expect(result.outcome).toBe('failed')
+      expect(result.error).toBe(
+        `could not prepare the request: url: ${names}, which would send the request to another path; a param may not be "." or ".." as a whole path segment`,
+      )
+      expect(rec.started).toEqual([])
+    }
+    const halves = createHttpExecutor(spec({ url: `${server.base}/files/{a}{b}/x` }), { breakers })
+    expect((await halves.execute(context({ a: '.', b: '.' }).ctx)).error).toMatch(/url: param "a" and param "b" make the path segment "\.\."/)
+    expect(server.requests).toEqual([])
+
+    // Dots inside a segment, in the query, or encoded by the param itself go through as they are.
+    for (const params of [{ id: '...', from: '..' }, { id: '..x', from: '.' }, { id: '%2e%2e', from: 'x' }]) {
+      expect((await job.execute(context(params).ctx)).outcome).toBe('succeeded')
+    }
+    expect(server.requests.map((r) => r.url)).toEqual(['/dealers/.../sync?from=..', '/dealers/..x/sync?from=.', '/dealers/%252e%252e/sync?from=x'])
+    // A dot segment the operator wrote is theirs.
+    const written = createHttpExecutor(spec({ url: `${server.base}/a/../b/{id}` }), { breakers })
+    expect((await written.execute(context({ id: 'c' }).ctx)).outcome).toBe('succeeded')
+    expect(server.requests.at(-1)?.url).toBe('/b/c')
+  })
+})
+
 describe('http executor: circuit breaker', () => {
   it('opens after N failing runs, fails fast without a request, lets one trial through after resetAfter', async () => {
     let healthy = false

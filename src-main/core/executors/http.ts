@@ -5,10 +5,10 @@ import { STATUS_CODES } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { HttpJobConfig } from '../../../src-shared/config-schema'
 import type { Params } from '../../../src-shared/domain'
-import { parseTemplate, substitute } from '../../../src-shared/template'
+import { fillTemplate, parseTemplate, substitute, type FilledSpan } from '../../../src-shared/template'
 import { breakerHost, type CircuitBreakers, type Verdict } from './circuit-breaker'
 import { LineSplitter } from './line-protocol'
-import { errorDetail, formatShortDuration } from './outcome'
+import { errorDetail, formatShortDuration, withSafeError } from './outcome'
 import type { ExecutionContext, ExecutionResult, Executor } from './types'
 
 export interface HttpExecutorDeps {
@@ -33,24 +33,44 @@ export const MAX_LOGGED_BODY_BYTES = 64 * 1024
 const ERROR_DETAIL_SOURCE_CHARS = 2_000
 
 export function createHttpExecutor(spec: HttpJobConfig, deps: HttpExecutorDeps): Executor {
-  return { execute: (ctx) => runHttp(spec, deps, ctx) }
+  return { execute: async (ctx) => withSafeError(await runHttp(spec, deps, ctx)) }
 }
 
 // --- templates -----------------------------------------------------------------------------------
 
-/** Fills a template, passing each param value through `encode`; a missing param becomes ''. */
-function fill(template: string, params: Params, encode: (value: string) => string): string {
-  let out = ''
-  for (const part of parseTemplate(template).parts) {
-    if (part.kind === 'text') out += part.text
-    else if (Object.hasOwn(params, part.name)) out += encode(String(params[part.name]))
-  }
-  return out
-}
-
 /** The URL template with every param value URL-encoded (encodeURIComponent). */
 export function fillUrl(template: string, params: Params): string {
-  return fill(template, params, encodeURIComponent)
+  return fillTemplate(template, params, encodeURIComponent).text
+}
+
+/**
+ * encodeURIComponent leaves `.` as it is, and a URL resolves `.` and `..` path segments: with `id`
+ * = `..`, `/dealers/{id}/sync` requests `/sync`. A path segment that params make `.` or `..` (or
+ * their `%2e` spellings) is refused, naming the params; one written so in the template is the
+ * operator's own.
+ */
+export function checkUrlPathSegments(filled: { text: string; spans: readonly FilledSpan[] }): void {
+  const { text, spans } = filled
+  const scheme = text.indexOf('://')
+  if (scheme < 0) return
+  const authorityEnd = text.slice(scheme + 3).search(/[/?#]/)
+  if (authorityEnd < 0) return
+  const pathStart = scheme + 3 + authorityEnd
+  const pathEnd = text.slice(pathStart).search(/[?#]/)
+  const path = text.slice(pathStart, pathEnd < 0 ? text.length : pathStart + pathEnd)
+  let offset = pathStart
+  for (const segment of path.split('/')) {
+    const start = offset
+    const end = offset + segment.length
+    offset = end + 1
+    if (!/^(?:\.|%2e){1,2}$/i.test(segment)) continue
+    const names = [...new Set(spans.filter((s) => s.start < end && s.end > start && s.end > s.start).map((s) => s.name))]
+    if (names.length === 0) continue
+    const which = names.map((n) => `param "${n}"`).join(' and ')
+    throw new Error(
+      `url: ${which} ${names.length === 1 ? 'makes' : 'make'} the path segment "${decodeURIComponent(segment)}", which would send the request to another path; a param may not be "." or ".." as a whole path segment`,
+    )
+  }
 }
 
 /**
@@ -74,10 +94,13 @@ export function fillJsonBody(value: unknown, params: Params): unknown {
 
 /**
  * Builds the run's request. Throws (with a message for the operator) when the templates do not make
- * a valid request: a bad URL, a header value fetch refuses, a body on GET/HEAD.
+ * a valid request: a bad URL, a param that is a whole `.`/`..` path segment, a header value fetch
+ * refuses, a body on GET/HEAD.
  */
 export function prepareHttpRequest(spec: HttpJobConfig, params: Params): PreparedRequest {
-  const url = fillUrl(spec.url, params)
+  const filled = fillTemplate(spec.url, params, encodeURIComponent)
+  checkUrlPathSegments(filled)
+  const url = filled.text
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -91,8 +114,9 @@ export function prepareHttpRequest(spec: HttpJobConfig, params: Params): Prepare
   for (const [name, template] of Object.entries(spec.headers)) {
     try {
       headers.set(name, substitute(template, params))
-    } catch (error) {
-      throw new Error(`header ${name}: ${messageOf(error)}`)
+    } catch {
+      // fetch's message repeats the value, which may be a credential.
+      throw new Error(`the value of header ${name} is not valid in HTTP (a param put a line break or another control character in it)`)
     }
   }
   let body: string | undefined

@@ -1,4 +1,5 @@
 // Turns how a command ended into the run's outcome and the one-line error an operator reads.
+import { safeMessage } from '../../../src-shared/redact'
 import type { ExecutionResult } from './types'
 
 export interface SpawnFailure {
@@ -101,4 +102,12 @@ export function formatShortDuration(ms: number): string {
 /** A run that failed before or outside its executor's own reporting (no type, executor threw). */
 export function failedResult(error: string): ExecutionResult {
   return { outcome: 'failed', exitCode: null, signal: null, error, timedOut: false, itemsOk: null, itemsFailed: null }
+}
+
+/**
+ * The result as the run records it: its error repeats a URL, a header or a statement the job was
+ * built from, so credentials in it are masked and long values cut (src-shared/redact.ts).
+ */
+export function withSafeError(result: ExecutionResult): ExecutionResult {
+  return result.error === null ? result : { ...result, error: safeMessage(result.error) }
 }

@@ -235,6 +235,17 @@ describe('sql executor (real PostgreSQL)', () => {
     expect(result.error).toBe('column "nope" does not exist (at line 2, column 8)')
   })
 
+  it("the run's error masks a password the failing statement or the server's message repeats", async () => {
+    const url = await run({ statement: "SELECT 'postgres://etl:hunter2@wh.internal/dw'::int" })
+    const urlError = (await url.done).error ?? ''
+    expect(urlError).toMatch(/invalid input syntax for type integer: "postgres:\/\/etl:••••@wh\.internal\/dw"/)
+    expect(urlError).not.toContain('hunter2')
+    const role = await run({ statement: "SELECT 1;\nALTER ROLE jobdeck_nobody PASSWORD 's3cret'" })
+    const roleError = (await role.done).error ?? ''
+    expect(roleError).toMatch(/^statement 2\/2 \(line 2: ALTER ROLE jobdeck_nobody PASSWORD '••••'\): role "jobdeck_nobody" does not exist/)
+    expect(roleError).not.toContain('s3cret')
+  })
+
   it('a runtime error has no position; notices go to stderr', async () => {
     const { rec, done } = run({ statement: "DO $$ BEGIN RAISE NOTICE 'hello :x'; END $$;\nSELECT 1 / 0" })
     expect((await done).error).toBe('statement 2/2 (line 2: SELECT 1 / 0): division by zero')

@@ -6,7 +6,7 @@ import { readFile as fsReadFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import type { SqlJobConfig } from '../../../src-shared/config-schema'
-import { formatShortDuration } from './outcome'
+import { formatShortDuration, withSafeError } from './outcome'
 import type { SqlConnections } from './sql-connections'
 import {
   bindNamedParams,
@@ -39,7 +39,7 @@ const ANSWER_GRACE_MS = 15_000
 const CONTROL_ANSWER_MS = 30_000
 
 export function createSqlExecutor(spec: SqlJobConfig, deps: SqlExecutorDeps): Executor {
-  return { execute: (ctx) => new SqlRun(spec, deps, ctx).run() }
+  return { execute: async (ctx) => withSafeError(await new SqlRun(spec, deps, ctx).run()) }
 }
 
 interface PreparedStatement {

@@ -64,6 +64,18 @@ describe('connection services', () => {
     expect(fs.readdirSync(path.dirname(env.configPath)).filter((name) => name.endsWith('.tmp'))).toEqual([])
   })
 
+  it('switching to local mode when the config names no database is a clean success that leaves the file alone', async () => {
+    for (const config of [CONFIG, `${CONFIG}postgres:\n  poolSize: 3\n`]) {
+      env = makeTestEnv(config)
+      const core = env.open()
+      const before = fs.readFileSync(env.configPath, 'utf8')
+      await expect(core.api['connection.save']({ url: null, allowInsecure: false })).resolves.toMatchObject({ restartRequired: false, password: 'not-given' })
+      expect(fs.readFileSync(env.configPath, 'utf8')).toBe(before)
+      await core.close()
+      env.cleanup()
+    }
+  })
+
   it('headless, refuses to keep a password (no keychain) and leaves the file unchanged', async () => {
     env = makeTestEnv(CONFIG)
     const core = env.open()

@@ -5,8 +5,9 @@ import path from 'node:path'
 import pg from 'pg'
 import { parseDocument } from 'yaml'
 import type { ApiResults, JobdeckApi } from '../../../src-shared/api'
-import type { ConnectionState } from '../../../src-shared/connection'
+import type { ConnectionState, ConnectionTestResult } from '../../../src-shared/connection'
 import { JobdeckError } from '../../../src-shared/errors'
+import { echo } from '../../../src-shared/redact'
 import type { ConfigManager } from '../config/config-manager'
 import { formatConfigError, parseConfigText } from '../config/load-config'
 import { configuredPgCredentials, type PgCredentials, type PgTarget } from '../secrets/pg-credentials'
@@ -29,12 +30,30 @@ function checkedUrl(text: string, field: string): URL {
   try {
     url = new URL(text)
   } catch {
-    throw new JobdeckError('invalid_input', `${field}: expected a URL like postgres://user@host:5432/jobdeck, got ${JSON.stringify(text)}`)
+    throw new JobdeckError('invalid_input', `${field}: expected a URL like postgres://user@host:5432/jobdeck, got ${echo(text)}`)
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new JobdeckError('invalid_input', `${field}: expected a postgres:// URL, got ${url.protocol}//`)
   }
+  // The driver and the keychain key decode these; a stray % made an internal error there.
+  for (const [part, value] of [['user name', url.username], ['password', url.password]] as const) {
+    try {
+      decodeURIComponent(value)
+    } catch {
+      throw new JobdeckError('invalid_input', `${field}: the ${part} in the URL is not valid percent-encoding (write a % as %25)`)
+    }
+  }
   return url
+}
+
+/** A lone UTF-16 surrogate cannot be sent or stored as UTF-8; encodeURIComponent threw on it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+function checkedPassword(password: string | undefined, field: string): string | undefined {
+  if (password !== undefined && LONE_SURROGATE.test(password)) {
+    throw new JobdeckError('invalid_input', `${field}: expected text, got a broken character (a lone UTF-16 surrogate)`)
+  }
+  return password
 }
 
 type ConnectionApi = Pick<JobdeckApi, 'connection.get' | 'connection.test' | 'connection.save'>
@@ -73,16 +92,30 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
 
     async 'connection.test'(args) {
       const url = checkedUrl(args.url, 'connection.test url')
-      const own = callerPassword(url, args.password)
+      const own = callerPassword(url, checkedPassword(args.password, 'connection.test password'))
       url.password = ''
       url.searchParams.delete('password')
       const started = performance.now()
-      const client = new pg.Client({
-        connectionString: url.toString(),
-        connectionTimeoutMillis: 5_000,
-        query_timeout: 5_000,
-        application_name: 'jobdeck-test',
+      const failed = (why: string): ConnectionTestResult => ({
+        ok: false,
+        serverVersion: null,
+        latencyMs: null,
+        schemaVersion: null,
+        knownSchemaVersion: PG_SCHEMA_VERSION,
+        error: why,
       })
+      let client: pg.Client
+      try {
+        // The driver reads options of the URL here (sslcert=… files among them) and throws.
+        client = new pg.Client({
+          connectionString: url.toString(),
+          connectionTimeoutMillis: 5_000,
+          query_timeout: 5_000,
+          application_name: 'jobdeck-test',
+        })
+      } catch (error) {
+        return failed(`cannot use ${redactUrl(url.toString())}: ${describeError(error)}`)
+      }
       // Never the driver's own fallback (PGPASSWORD, whichever server this is): a configured
       // password goes only to the server it is configured for.
       passwordOnRequest(client, (target) => {
@@ -110,17 +143,11 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
             : null,
         }
       } catch (error) {
-        return {
-          ok: false,
-          serverVersion: null,
-          latencyMs: null,
-          schemaVersion: null,
-          knownSchemaVersion: PG_SCHEMA_VERSION,
-          error:
-            error instanceof NoPasswordError
-              ? `${redactUrl(url.toString())}: ${error.message}`
-              : `could not reach ${redactUrl(url.toString())}: ${describeError(error)}`,
-        }
+        return failed(
+          error instanceof NoPasswordError
+            ? `${redactUrl(url.toString())}: ${error.message}`
+            : `could not reach ${redactUrl(url.toString())}: ${describeError(error)}`,
+        )
       } finally {
         await client.end().catch(() => undefined)
       }
@@ -128,7 +155,7 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
 
     async 'connection.save'(args): Promise<ApiResults['connection.save']> {
       let url: string | null = null
-      let password = args.password
+      let password = checkedPassword(args.password, 'connection.save password')
       if (args.url !== null) {
         const parsed = checkedUrl(args.url, 'connection.save url')
         // A password typed into the URL is treated as the password: it never reaches the file.
@@ -172,8 +199,13 @@ export function writePostgresUrl(file: string, url: string | null): void {
   if (doc.errors.length > 0) {
     throw new JobdeckError('config_invalid', `${file} cannot be parsed, so it was not changed: ${doc.errors[0]?.message ?? ''}`)
   }
-  if (url === null) doc.deleteIn(['postgres', 'url'])
-  else doc.setIn(['postgres', 'url'], url)
+  if (url === null) {
+    // Already local mode: nothing to remove, and the file is left exactly as it is.
+    if (!doc.hasIn(['postgres', 'url'])) return
+    doc.deleteIn(['postgres', 'url'])
+  } else {
+    doc.setIn(['postgres', 'url'], url)
+  }
   const postgres = doc.getIn(['postgres']) as { items?: unknown[] } | undefined
   if (url === null && postgres?.items?.length === 0) doc.deleteIn(['postgres'])
   const next = doc.toString()

@@ -3,6 +3,7 @@ import type { ApiResults, ConfigInfo, JobdeckApi } from '../../../src-shared/api
 import { jobTypeInfo, type ParamDef } from '../../../src-shared/config-schema'
 import type { Params, Priority } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
+import { echo } from '../../../src-shared/redact'
 import { validateParams, type ParamError, type ParamsResult } from '../../../src-shared/params'
 import type { ConfigManager } from '../config/config-manager'
 import { laneLimit, resolveLane } from '../config/job-command'
@@ -61,7 +62,7 @@ export interface BulkRowError {
 function toEpoch(value: string | number, field: string): number {
   const ms = typeof value === 'number' ? value : Date.parse(value)
   if (!Number.isFinite(ms)) {
-    throw new JobdeckError('invalid_input', `${field}: expected an ISO-8601 date/time or epoch milliseconds, got ${JSON.stringify(value)}`)
+    throw new JobdeckError('invalid_input', `${field}: expected an ISO-8601 date/time or epoch milliseconds, got ${echo(value)}`)
   }
   return ms
 }
@@ -76,7 +77,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     const type = config.current.types.get(name)
     if (!type) {
       const known = [...config.current.types.keys()].join(', ')
-      throw new JobdeckError('invalid_input', `unknown job type "${name}"; the config declares: ${known || 'none'}`)
+      throw new JobdeckError('invalid_input', `unknown job type ${echo(name)}; the config declares: ${known || 'none'}`)
     }
     return type
   }
