@@ -143,6 +143,18 @@ describe('command executor', () => {
     expect(lines(rec, 'stderr')).toEqual(['first problem', 'Error: dealer 7 not found', ''])
   })
 
+  it('masks credentials the job echoed in the line that becomes its error', async () => {
+    const { ctx } = makeContext()
+    const result = await runCommand(
+      spec(node(`console.error('connect failed: postgres://etl:hunter2@db.internal/dw'); process.exit(3)`)),
+      FAST,
+      ctx,
+    )
+    expect(result.outcome).toBe('failed')
+    expect(result.error).toContain('postgres://etl:••••@db.internal/dw')
+    expect(result.error).not.toContain('hunter2')
+  })
+
   it('reads progress from stdout only and keeps it out of the log', async () => {
     const { ctx, rec } = makeContext()
     const result = await runCommand(

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { ProcessTree } from '../process/process-tree'
 import { findRunProcesses, runOrigin, type RunOrigin } from '../process/run-processes'
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, parseProtocolLine } from './line-protocol'
-import { decideOutcome, formatShortDuration, type SpawnFailure } from './outcome'
+import { decideOutcome, formatShortDuration, withSafeError, type SpawnFailure } from './outcome'
 import { KILL_NOW, type ExecutionContext, type ExecutionResult, type Executor } from './types'
 
 export interface CommandSpec {
@@ -316,7 +316,8 @@ class CommandRun {
       lastStderrLine: this.lastStderrLine,
       timeoutMs: this.timeoutMs,
     })
-    this.resolve({
+    // The error is the job's last stderr line: credentials it echoed are masked there too.
+    this.resolve(withSafeError({
       outcome,
       exitCode: this.exit?.code ?? null,
       signal: this.exit?.signal ?? null,
@@ -325,7 +326,7 @@ class CommandRun {
       itemsOk: this.itemsOk,
       itemsFailed: this.itemsFailed,
       processesStopped,
-    })
+    }))
   }
 
   private schedule(ms: number, fn: () => void): NodeJS.Timeout {
