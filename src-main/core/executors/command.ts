@@ -317,16 +317,18 @@ class CommandRun {
       timeoutMs: this.timeoutMs,
     })
     // The error is the job's last stderr line: credentials it echoed are masked there too.
-    this.resolve(withSafeError({
-      outcome,
-      exitCode: this.exit?.code ?? null,
-      signal: this.exit?.signal ?? null,
-      error,
-      timedOut: this.stopReason === 'timeout',
-      itemsOk: this.itemsOk,
-      itemsFailed: this.itemsFailed,
-      processesStopped,
-    }))
+    this.resolve(
+      withSafeError({
+        outcome,
+        exitCode: this.exit?.code ?? null,
+        signal: this.exit?.signal ?? null,
+        error,
+        timedOut: this.stopReason === 'timeout',
+        itemsOk: this.itemsOk,
+        itemsFailed: this.itemsFailed,
+        processesStopped,
+      }),
+    )
   }
 
   private schedule(ms: number, fn: () => void): NodeJS.Timeout {
