@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+import { parseConfigText, type ConfigLoadResult } from './load-config'
+
+const FILE = '/cfg/jobdeck.yaml'
+
+/** `line:col: message` of each error. */
+function located(result: ConfigLoadResult): string[] {
+  if (result.ok) throw new Error('expected the config to be rejected')
+  return result.errors.map((e) => `${e.line}:${e.col}: ${e.message}`)
+}
+
+const load = (text: string): ConfigLoadResult => parseConfigText(text, FILE)
+
+describe('durations a timer waits on', () => {
+  it('a 25d timeout is refused at its value, naming the maximum (it used to fire after a few ms)', () => {
+    expect(located(load('jobs:\n  a:\n    command: [node]\n    timeout: 25d\n'))).toEqual([
+      '4:14: jobs.a.timeout: expected timeout of at most 24d (a timer cannot wait longer than 2^31-1 ms, about 24.8 days), got "25d"',
+    ])
+  })
+
+  it('24d, the maximum, is accepted', () => {
+    const result = load('jobs:\n  a:\n    command: [node]\n    timeout: 24d\n    killGrace: 24d\n')
+    expect(result.ok && result.config.raw.jobs.a?.timeout).toBe(24 * 86_400_000)
+  })
+
+  it('every timer duration of the schema has the cap, written as text or as seconds', () => {
+    const fields: Array<[string, string]> = [
+      ['jobs.a.timeout', 'jobs:\n  a:\n    command: [node]\n    timeout: V\n'],
+      ['jobs.a.killGrace', 'jobs:\n  a:\n    command: [node]\n    killGrace: V\n'],
+      ['jobs.a.retries.base', 'jobs:\n  a:\n    command: [node]\n    retries: { base: V }\n'],
+      ['jobs.a.retries.maxDelay', 'jobs:\n  a:\n    command: [node]\n    retries: { maxDelay: V }\n'],
+      ['jobs.a.http.timeout', 'jobs:\n  a:\n    http: { url: "http://x", timeout: V }\n'],
+      ['jobs.a.http.retries.base', 'jobs:\n  a:\n    http: { url: "http://x", retries: { base: V } }\n'],
+      ['jobs.a.http.breaker.resetAfter', 'jobs:\n  a:\n    http: { url: "http://x", breaker: { resetAfter: V } }\n'],
+      ['jobs.a.sql.statementTimeout', 'jobs:\n  a:\n    sql: { statement: "select 1", statementTimeout: V }\n'],
+      ['monitor.interval', 'monitor: { interval: V }\njobs: {}\n'],
+      ['monitor.runInterval', 'monitor: { runInterval: V }\njobs: {}\n'],
+      ['postgres.connectTimeout', 'postgres: { connectTimeout: V }\njobs: {}\n'],
+      ['postgres.statementTimeout', 'postgres: { statementTimeout: V }\njobs: {}\n'],
+      ['postgres.lease', 'postgres: { lease: V }\njobs: {}\n'],
+      ['connections.db.connectTimeout', 'connections:\n  db: { url: "postgres://u@h/d", connectTimeout: V }\njobs: {}\n'],
+    ]
+    for (const [path, template] of fields) {
+      for (const value of ['25d', '2592000', '99999999999999999999999999999999999999999999999999999d']) {
+        const errors = located(load(template.replace('V', value)))
+        expect(errors, `${path} = ${value}`).toHaveLength(1)
+        expect(errors[0], `${path} = ${value}`).toMatch(new RegExp(`^\\d+:\\d+: ${path.replace(/\./g, '\\.')}: expected .* of at most 24d `))
+      }
+    }
+  })
+
+  it('retention ages are no timers: 30d is the default and 400d is fine, but they must stay finite', () => {
+    const ok = load('monitor: { aggregateRetention: 400d }\njobs: {}\n')
+    expect(ok.ok && ok.config.raw.monitor.aggregateRetention).toBe(400 * 86_400_000)
+    expect(located(load(`monitor: { rawRetention: ${'9'.repeat(400)}d }\njobs: {}\n`))).toEqual([
+      `1:26: monitor.rawRetention: expected monitor.rawRetention of at most 36500d, got "${'9'.repeat(400)}d"`,
+    ])
+  })
+
+  it('.nan and .inf are named as such, not as null', () => {
+    expect(located(load('jobs:\n  a:\n    command: [node]\n    timeout: .nan\n    killGrace: -.inf\n'))).toEqual([
+      '4:14: jobs.a.timeout: expected timeout as a duration like 30s, 10m, 1h30m or 250ms, got .nan (not a number)',
+      '5:16: jobs.a.killGrace: expected killGrace as a duration like 30s, 10m, 1h30m or 250ms, got -.inf (infinity)',
+    ])
+    expect(located(load('jobs:\n  a:\n    command: [node]\n    needs: { maxCpu: .inf }\n    logLimit: .nan\n'))).toEqual([
+      '4:22: jobs.a.needs.maxCpu: expected needs.maxCpu as a percentage from 0 to 100 like 80%, got .inf (infinity)',
+      '5:15: jobs.a.logLimit: expected a number, got .nan (not a number)',
+    ])
+  })
+})
