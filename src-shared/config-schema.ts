@@ -2,6 +2,7 @@
 // reuses the same types to build forms, so the schema lives here.
 import { z } from 'zod'
 import { PARAM_TYPES, PRIORITIES } from './domain'
+import { compilePattern } from './param-pattern'
 import { describeValue } from './params'
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration, parseSize } from './units'
 
@@ -102,14 +103,9 @@ export const paramDefSchema = z
       if (def.type !== 'string') {
         ctx.addIssue({ code: 'custom', path: ['pattern'], message: '`pattern` applies only to `type: string`' })
       }
-      try {
-        new RegExp(def.pattern)
-      } catch (error) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['pattern'],
-          message: `invalid regular expression ${def.pattern}: ${(error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`,
-        })
+      const compiled = compilePattern(def.pattern)
+      if (!compiled.ok) {
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: `invalid regular expression ${def.pattern}: ${compiled.reason}` })
       }
     }
     if (def.min !== undefined && def.max !== undefined && def.min > def.max) {

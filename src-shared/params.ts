@@ -2,6 +2,7 @@
 // the job type's param schema. Shared with the renderer, so no node imports.
 import type { ParamValue, Params } from './domain'
 import type { ParamDef } from './config-schema'
+import { compilePattern } from './param-pattern'
 
 export interface ParamError {
   param: string
@@ -193,21 +194,12 @@ function coerceString(def: ParamDef, raw: unknown): CoerceResult {
   }
   const text = String(raw)
   if (def.pattern === undefined) return { ok: true, value: text }
-  let regex: RegExp
-  try {
-    regex = fullMatch(def.pattern)
-  } catch {
-    return { ok: false, problem: `its pattern ${def.pattern} is not a valid regular expression` }
-  }
-  if (!regex.test(text)) {
+  const pattern = compilePattern(def.pattern)
+  if (!pattern.ok) return { ok: false, problem: `its pattern ${def.pattern} cannot be used: ${pattern.reason}` }
+  if (!pattern.matches(text)) {
     return { ok: false, problem: `expected ${patternNoun(def.pattern)} matching ${def.pattern}, got ${describeValue(raw)}` }
   }
   return { ok: true, value: text }
-}
-
-/** Operators write `[0-9]{5}` and mean the whole value, so an unanchored pattern is anchored. */
-export function fullMatch(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`)
 }
 
 const DIGITS_PATTERN = /^\^?(?:\[0-9\]|\\d)(?:\{(\d+)\}|\{(\d+),(\d+)\}|(\+))\$?$/

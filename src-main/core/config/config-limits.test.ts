@@ -68,3 +68,27 @@ describe('durations a timer waits on', () => {
     ])
   })
 })
+
+describe('param patterns in the config', () => {
+  it('a pattern RE2 cannot run is refused at its value with the reason', () => {
+    const lines = [
+      'jobs:',
+      '  a:',
+      '    command: [node]',
+      '    params:',
+      '      p: { type: string, pattern: "(?=a)a" }',
+      '      q: { type: string, pattern: "(x)\\\\1" }',
+    ]
+    expect(located(load(lines.join('\n')))).toEqual([
+      '5:35: jobs.a.params.p.pattern: invalid regular expression (?=a)a: look-ahead (?=…) is not supported (patterns run in linear time)',
+      '6:35: jobs.a.params.q.pattern: invalid regular expression (x)\\1: backreference \\1 is not supported (patterns run in linear time)',
+    ])
+  })
+
+  it('^(a+)+$ is a valid pattern, and validate gives its verdict at once', () => {
+    const value = `${'a'.repeat(30)}!`
+    expect(located(load(`jobs:\n  a:\n    command: [node]\n    params:\n      p: { type: string, pattern: "^(a+)+$", default: "${value}" }\n`))).toEqual([
+      `5:55: jobs.a.params.p.default: default "${value}" does not pass the param's own validation: expected a value matching ^(a+)+$, got "${value}"`,
+    ])
+  })
+})
