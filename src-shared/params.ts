@@ -3,6 +3,7 @@
 import type { ParamValue, Params } from './domain'
 import type { ParamDef } from './config-schema'
 import { compilePattern } from './param-pattern'
+import { totalSizeProblem, valueSizeProblem } from './param-size'
 
 export interface ParamError {
   param: string
@@ -36,6 +37,10 @@ export function validateParams(defs: Record<string, ParamDef>, input: Record<str
           : `param "${name}": unknown param; known params: ${known.join(', ')}`,
     })
   }
+  if (errors.length === 0) {
+    const tooBig = totalSizeProblem(params)
+    if (tooBig) errors.push(tooBig)
+  }
   return errors.length === 0 ? { ok: true, params } : { ok: false, errors }
 }
 
@@ -62,6 +67,12 @@ export function isAbsent(raw: unknown): boolean {
 }
 
 export function coerceParamValue(def: ParamDef, raw: unknown): CoerceResult {
+  // Before the type's own checks, so a pattern never reads a value that could not be passed anyway.
+  const problem = typeof raw === 'string' ? valueSizeProblem(raw) : null
+  return problem ? { ok: false, problem: `the value ${problem}` } : coerceByType(def, raw)
+}
+
+function coerceByType(def: ParamDef, raw: unknown): CoerceResult {
   switch (def.type) {
     case 'integer':
       return coerceNumber(def, raw, true)
