@@ -130,8 +130,17 @@ export const retryPolicySchema = z.strictObject({
 })
 export type RetryPolicy = z.output<typeof retryPolicySchema>
 
-// `__proto__` would not survive being a key of a plain object.
-const PARAM_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]*$/
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/
+
+/**
+ * Names every JS object already answers to. As a key of a plain object `__proto__` vanishes (a job
+ * type named so left "valid: 0 job types") and the others shadow or break lookups.
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+export const RESERVED_NAME_MESSAGE = '__proto__, constructor and prototype are reserved names; choose another'
+
+/** A key the operator names (a job type, lane, param, connection, env variable, header). */
+const userName = (key: z.ZodString = z.string()) => key.refine((name) => !RESERVED_NAMES.has(name), RESERVED_NAME_MESSAGE)
 
 /** A PostgreSQL URL; a password inside it must come from the environment, never the config file. */
 const postgresUrl = () =>
@@ -216,7 +225,7 @@ export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as
 export const httpJobSchema = z.strictObject({
   method: z.enum(HTTP_METHODS).default('GET'),
   url: z.string().min(1),
-  headers: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+  headers: z.record(userName(), z.union([z.string(), z.number()]).transform(String)).default({}),
   /** A JSON value whose strings may hold `{param}` placeholders, or a string template. */
   body: z.unknown().optional(),
   /** Per request. */
@@ -244,9 +253,9 @@ export const jobTypeSchema = z.strictObject({
   sql: sqlJobSchema.optional(),
   http: httpJobSchema.optional(),
   cwd: z.string().optional(),
-  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  env: z.record(userName(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
   params: z
-    .record(z.string().regex(PARAM_NAME, 'a param name is letters, digits, _ or -'), paramDefSchema)
+    .record(userName(z.string().regex(PARAM_NAME, 'a param name is letters, digits, _ or -')), paramDefSchema)
     .default({}),
   lane: z.string().min(1).default('default'),
   timeout: durationText('timeout').optional(),
@@ -316,12 +325,12 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = monitorSchema.parse({})
 export const configSchema = z.strictObject({
   runner: runnerSchema.default({ concurrency: 1, interruptLimit: 3 }),
   monitor: monitorSchema.default(DEFAULT_MONITOR_CONFIG),
-  lanes: z.record(z.string().min(1), laneSchema).default({}),
+  lanes: z.record(userName(z.string().min(1)), laneSchema).default({}),
   /** Shared mode: every instance with this database shares one queue and history. */
   postgres: postgresSchema.optional(),
   /** Databases for `sql` jobs, by name. */
-  connections: z.record(z.string().regex(PARAM_NAME, 'a connection name is letters, digits, _ or -'), connectionSchema).default({}),
-  jobs: z.record(z.string().regex(PARAM_NAME, 'a job type name is letters, digits, _ or -'), jobTypeSchema),
+  connections: z.record(userName(z.string().regex(PARAM_NAME, 'a connection name is letters, digits, _ or -')), connectionSchema).default({}),
+  jobs: z.record(userName(z.string().regex(PARAM_NAME, 'a job type name is letters, digits, _ or -')), jobTypeSchema),
 })
 export type JobdeckConfig = z.output<typeof configSchema>
 

@@ -92,3 +92,42 @@ describe('param patterns in the config', () => {
     ])
   })
 })
+
+describe('reserved names', () => {
+  const reserved = '__proto__, constructor and prototype are reserved names; choose another'
+
+  it('a job type named __proto__ is refused at its key (it vanished: "valid: 0 job types")', () => {
+    expect(located(load('jobs:\n  __proto__:\n    command: [node]\n  ok:\n    command: [node]\n'))).toEqual([
+      `2:3: jobs: invalid name "__proto__": ${reserved}`,
+    ])
+  })
+
+  it('constructor and prototype are refused as names of job types, lanes, params and connections', () => {
+    const lines = [
+      'lanes:',
+      '  prototype: { limit: 2 }',
+      'connections:',
+      '  constructor: { url: "postgres://u@h/d" }',
+      'jobs:',
+      '  constructor:',
+      '    command: [node]',
+      '  a:',
+      '    command: [node]',
+      '    params:',
+      '      prototype: { type: string }',
+      '      __proto__: { type: string }',
+      '    env: { __proto__: x, constructor: y }',
+      '    retries: { __proto__: 1 }',
+    ]
+    expect(located(load(lines.join('\n')))).toEqual([
+      `2:3: lanes: invalid name "prototype": ${reserved}`,
+      `4:3: connections: invalid name "constructor": ${reserved}`,
+      `6:3: jobs: invalid name "constructor": ${reserved}`,
+      `11:7: jobs.a.params: invalid name "prototype": ${reserved}`,
+      `12:7: jobs.a.params: invalid name "__proto__": ${reserved}`,
+      `13:12: jobs.a.env: invalid name "__proto__": ${reserved}`,
+      `13:26: jobs.a.env: invalid name "constructor": ${reserved}`,
+      `14:16: jobs.a.retries: invalid name "__proto__": ${reserved}`,
+    ])
+  })
+})

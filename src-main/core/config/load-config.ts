@@ -5,6 +5,7 @@ import path from 'node:path'
 import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml'
 import { configSchema, type JobTypeConfig, type JobdeckConfig } from '../../../src-shared/config-schema'
 import { checkJobType, checkSqlConnections } from './job-type-checks'
+import { takeProtoKeys } from './reserved-keys'
 import { resolveJobTypePaths } from './resolve-paths'
 import { dottedPath, locate, type SourceDoc } from './yaml-positions'
 import { configErrorMap, toProblems, type ConfigProblem } from './zod-issues'
@@ -92,7 +93,7 @@ export function parseConfigText(text: string, file: string): ConfigLoadResult {
     return { ok: false, errors: [...yamlErrors, fileError(absolute, message)] }
   }
 
-  const problems: ConfigProblem[] = []
+  const problems: ConfigProblem[] = takeProtoKeys(data)
   const parsed = configSchema.safeParse(data, { reportInput: true, error: configErrorMap })
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...toProblems(issue, configSchema))
