@@ -1,5 +1,8 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseConfigText, type ConfigLoadResult } from './load-config'
+import { loadConfigFile, MAX_CONFIG_BYTES, parseConfigText, type ConfigLoadResult } from './load-config'
 
 const FILE = '/cfg/jobdeck.yaml'
 
@@ -128,6 +131,46 @@ describe('reserved names', () => {
       `13:12: jobs.a.env: invalid name "__proto__": ${reserved}`,
       `13:26: jobs.a.env: invalid name "constructor": ${reserved}`,
       `14:16: jobs.a.retries: invalid name "__proto__": ${reserved}`,
+    ])
+  })
+})
+
+describe('the size of the config file', () => {
+  const tooLarge = (size: string): string =>
+    `1:1: the config file is ${size}; a config file is at most 1 MiB (1048576 bytes), which holds thousands of job types`
+
+  it('a file over 1 MiB is refused before it is parsed', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-size-'))
+    try {
+      const file = path.join(dir, 'jobdeck.yaml')
+      // Not even valid YAML past the first line: it is never parsed.
+      fs.writeFileSync(file, `jobs: {}\n${'['.repeat(20 * 1024 * 1024)}`)
+      expect(located(loadConfigFile(file))).toEqual([tooLarge('20 MiB (20971529 bytes)')])
+      fs.writeFileSync(file, `jobs: {}\n#${'x'.repeat(MAX_CONFIG_BYTES - 11)}\n`)
+      expect(loadConfigFile(file).ok).toBe(true)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a device without end is read no further than the limit', () => {
+    if (!fs.existsSync('/dev/zero')) return
+    expect(located(loadConfigFile('/dev/zero'))).toEqual([tooLarge('over 1 MiB')])
+  })
+
+  it('text handed over directly has the same limit', () => {
+    expect(located(load(`jobs: {}\n#${'x'.repeat(MAX_CONFIG_BYTES)}\n`))).toEqual([tooLarge('1.0 MiB (1048587 bytes)')])
+  })
+
+  it('a mapping of 40 000 keys is checked in time (duplicates and positions were found by scanning every key for each key)', { timeout: 20_000 }, () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `  j${i}: 1`)
+    keys.push('  j17: 1', '  "1": 1', '  1: 1')
+    const errors = located(load(`jobs:\n${keys.join('\n')}\n`))
+    expect(errors).toHaveLength(40_000 + 3)
+    expect(errors[0]).toBe('2:7: jobs.j0: expected a mapping, got 1')
+    expect(errors.filter((e) => e.includes('duplicate key'))).toEqual([
+      '40002:3: duplicate key "j17"; a key may appear only once in a mapping',
+      '40004:3: duplicate key "1"; a key may appear only once in a mapping',
     ])
   })
 })
