@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadConfigFile, MAX_CONFIG_BYTES, parseConfigText, type ConfigLoadResult } from './load-config'
+import { MAX_CONFIG_BYTES } from './config-file'
+import { loadConfigFile, parseConfigText, type ConfigLoadResult } from './load-config'
 
 const FILE = '/cfg/jobdeck.yaml'
 

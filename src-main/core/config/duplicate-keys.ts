@@ -1,14 +1,14 @@
 // Duplicate keys, found with one set per mapping. The YAML library's own check (`uniqueKeys`)
 // compares each key with every earlier one: a mapping of 254k job types took minutes.
-import { isMap, isScalar, visit, type Document, type LineCounter } from 'yaml'
-import type { SourcePos } from './yaml-positions'
+import { isMap, isScalar, visit, type Document } from 'yaml'
 
-export interface DuplicateKey extends SourcePos {
+export interface DuplicateKey {
   key: string
+  offset: number
 }
 
 /** Every repeat of a key within one mapping, at the repeat. Keys compare as the config reads them: `1` and "1" are one key. */
-export function duplicateKeys(doc: Document, lineCounter: LineCounter): DuplicateKey[] {
+export function duplicateKeys(doc: Document): DuplicateKey[] {
   const found: DuplicateKey[] = []
   visit(doc, {
     Map(_, map) {
@@ -22,7 +22,7 @@ export function duplicateKeys(doc: Document, lineCounter: LineCounter): Duplicat
           continue
         }
         const offset = pair.key.range?.[0]
-        if (offset !== undefined) found.push({ key, ...lineCounter.linePos(offset) })
+        if (offset !== undefined) found.push({ key, offset })
       }
     },
   })

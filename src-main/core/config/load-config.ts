@@ -1,14 +1,14 @@
 // Reads jobdeck.yaml: YAML with positions, then the schema, then cross-field checks. Every problem
 // is collected and reported as file:line:col, so an operator fixes the file in one pass.
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { LineCounter, parseDocument, visit, type Document } from 'yaml'
+import { visit, type Document } from 'yaml'
 import { configSchema, type JobTypeConfig, type JobdeckConfig } from '../../../src-shared/config-schema'
-import { formatBytes } from '../../../src-shared/units'
-import { duplicateKeys } from './duplicate-keys'
+import { MAX_CONFIG_BYTES, readConfigFile, tooLargeMessage, type ConfigText } from './config-file'
 import { checkJobType, checkSqlConnections } from './job-type-checks'
 import { takeProtoKeys } from './reserved-keys'
 import { resolveJobTypePaths } from './resolve-paths'
+import { readYamlDocument } from './yaml-document'
 import { dottedPath, locate, type SourceDoc } from './yaml-positions'
 import { configErrorMap, toProblems, type ConfigProblem } from './zod-issues'
 
@@ -42,14 +42,14 @@ export function formatConfigError(error: ConfigError): string {
 
 export function loadConfigFile(file: string): ConfigLoadResult {
   const absolute = path.resolve(file)
-  let bytes: Buffer | { tooLarge: number | null }
+  let read: ConfigText
   try {
-    bytes = readAtMost(absolute, MAX_CONFIG_BYTES)
+    read = readConfigFile(absolute)
   } catch (error) {
     return { ok: false, errors: [fileError(absolute, readFailure(absolute, error))] }
   }
-  if (!Buffer.isBuffer(bytes)) return { ok: false, errors: [fileError(absolute, tooLargeMessage(bytes.tooLarge))] }
-  return parseConfigText(bytes.toString('utf8'), absolute)
+  if (!read.ok) return { ok: false, errors: [{ file: absolute, line: read.line, col: read.col, path: '', message: read.message }] }
+  return parseConfigText(read.text, absolute)
 }
 
 function readFailure(file: string, error: unknown): string {
@@ -58,40 +58,6 @@ function readFailure(file: string, error: unknown): string {
   if (code === 'EISDIR') return `expected a config file but found a folder: ${file}`
   if (code === 'EACCES' || code === 'EPERM') return `no permission to read the config file: ${file}`
   return `cannot read the config file ${file}: ${error instanceof Error ? error.message : String(error)}`
-}
-
-/**
- * The largest config file read. A thousand job types take about 200 KiB and validate in a fraction
- * of a second; 1 MiB holds five thousand and still validates within a second. A 20 MB file of 254k
- * types ran past 120 s and 2.5 GB before this limit.
- */
-export const MAX_CONFIG_BYTES = 1024 * 1024
-
-function tooLargeMessage(size: number | null): string {
-  const what = size === null ? 'over 1 MiB' : `${formatBytes(size)} (${size} bytes)`
-  return `the config file is ${what}; a config file is at most 1 MiB (${MAX_CONFIG_BYTES} bytes), which holds thousands of job types`
-}
-
-/** The file's bytes, or its size (null when unknown, as for a pipe) when it holds more than `limit`. */
-function readAtMost(file: string, limit: number): Buffer | { tooLarge: number | null } {
-  const fd = openSync(file, 'r')
-  try {
-    const stat = fstatSync(fd)
-    if (stat.isFile() && stat.size > limit) return { tooLarge: stat.size }
-    const chunks: Buffer[] = []
-    let total = 0
-    const chunk = Buffer.alloc(64 * 1024)
-    for (;;) {
-      const read = readSync(fd, chunk, 0, chunk.length, null)
-      if (read === 0) return Buffer.concat(chunks, total)
-      chunks.push(Buffer.from(chunk.subarray(0, read)))
-      total += read
-      // A file that grows while read, or a device with no end, stops here too.
-      if (total > limit) return { tooLarge: stat.isFile() ? Math.max(total, stat.size) : null }
-    }
-  } finally {
-    closeSync(fd)
-  }
 }
 
 function fileError(file: string, message: string): ConfigError {
@@ -103,19 +69,9 @@ export function parseConfigText(text: string, file: string): ConfigLoadResult {
   const absolute = path.resolve(file)
   const size = Buffer.byteLength(text, 'utf8')
   if (size > MAX_CONFIG_BYTES) return { ok: false, errors: [fileError(absolute, tooLargeMessage(size))] }
-  const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false })
-
-  const yamlErrors: ConfigError[] = doc.errors.map((error) => {
-    const pos = lineCounter.linePos(error.pos[0])
-    return { file: absolute, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${error.message}` }
-  })
-  // After a syntax error the tree is a guess; schema errors on it would only mislead.
-  if (yamlErrors.length > 0) return { ok: false, errors: yamlErrors }
-  for (const duplicate of duplicateKeys(doc, lineCounter)) {
-    const message = `duplicate key ${JSON.stringify(duplicate.key)}; a key may appear only once in a mapping`
-    yamlErrors.push({ file: absolute, line: duplicate.line, col: duplicate.col, path: '', message })
-  }
+  const { doc, lineCounter, problems: yamlProblems } = readYamlDocument(text)
+  const yamlErrors: ConfigError[] = yamlProblems.map(({ offset, message }) => ({ file: absolute, ...lineCounter.linePos(offset), path: '', message }))
+  if (doc === null) return { ok: false, errors: yamlErrors }
 
   let data: unknown
   try {
