@@ -243,17 +243,28 @@ export const httpJobSchema = z.strictObject({
 })
 export type HttpJobConfig = z.output<typeof httpJobSchema>
 
+/** A C string ends at a NUL: an argument, variable or path holding one failed every start. */
+const withoutNul = z.superRefine<string>((text, ctx) => {
+  const at = text.indexOf('\0')
+  if (at !== -1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `holds a NUL character (\\0) at character ${at + 1}; a program argument, environment variable or path cannot hold one`,
+    })
+  }
+})
+
 export const jobTypeSchema = z.strictObject({
   title: z.string().optional(),
   description: z.string().optional(),
   command: z
-    .array(z.union([z.string(), z.number()]).transform(String))
+    .array(z.union([z.string(), z.number()]).transform(String).check(withoutNul))
     .min(1, 'expected a command as a non-empty argv array, e.g. [node, jobs/fetch.js]')
     .optional(),
   sql: sqlJobSchema.optional(),
   http: httpJobSchema.optional(),
-  cwd: z.string().optional(),
-  env: z.record(userName(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  cwd: z.string().check(withoutNul).optional(),
+  env: z.record(userName(), z.union([z.string(), z.number(), z.boolean()]).transform(String).check(withoutNul)).default({}),
   params: z
     .record(userName(z.string().regex(PARAM_NAME, 'a param name is letters, digits, _ or -')), paramDefSchema)
     .default({}),

@@ -175,3 +175,14 @@ describe('the size of the config file', () => {
     ])
   })
 })
+
+describe('values no job can start with', () => {
+  it('a NUL written as "\\0" in a command, env value or cwd is refused (the file is text, the value is not)', () => {
+    const why = 'a program argument, environment variable or path cannot hold one'
+    expect(located(load('jobs:\n  a:\n    command: [node, "a\\0b"]\n    env: { A: "x\\0" }\n    cwd: "\\0"\n'))).toEqual([
+      `3:21: jobs.a.command[1]: holds a NUL character (\\0) at character 2; ${why}`,
+      `4:15: jobs.a.env.A: holds a NUL character (\\0) at character 2; ${why}`,
+      `5:10: jobs.a.cwd: holds a NUL character (\\0) at character 1; ${why}`,
+    ])
+  })
+})

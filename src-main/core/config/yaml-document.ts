@@ -1,9 +1,9 @@
 // The config text as one YAML document, read defensively. Nesting is measured on the parser's
 // tokens (built without recursion) before the composer recurses into them: 800 nested `[` made it
 // report "Maximum call stack size exceeded". A second document, a tag this schema does not know
-// (`!!python/object` was read as text) and an alias inside its own anchor (a value that contains
-// itself) are refused, each at its place.
-import { Composer, isAlias, isNode, LineCounter, Parser, visit, type CST, type Document } from 'yaml'
+// (`!!python/object` was read as text), a mapping or list as a key and an alias inside its own
+// anchor (a value that contains itself) are refused, each at its place.
+import { Composer, isAlias, isMap, isNode, isSeq, LineCounter, Parser, visit, type CST, type Document } from 'yaml'
 import { duplicateKeys } from './duplicate-keys'
 
 /** Mappings and lists inside each other. The config itself needs six; an http body a few more. */
@@ -42,7 +42,7 @@ export function readYamlDocument(text: string): YamlRead {
   }
   // After a syntax error the tree is a guess; schema errors on it would only mislead.
   if (doc.errors.length > 0) return fail(doc.errors.map((error) => ({ offset: error.pos[0], message: `YAML syntax error: ${error.message}` })))
-  const doubtful = [...unsupportedTags(doc, text), ...warnings(doc), ...selfContainingAliases(doc)]
+  const doubtful = [...unsupportedTags(doc, text), ...warnings(doc), ...collectionKeys(doc), ...selfContainingAliases(doc)]
   if (doubtful.length > 0) return fail(doubtful)
 
   const problems = duplicateKeys(doc).map(({ offset, key }) => ({
@@ -109,6 +109,19 @@ function warnings(doc: Document): YamlProblem[] {
   return doc.warnings
     .filter((warning) => warning.code !== 'TAG_RESOLVE_FAILED')
     .map((warning) => ({ offset: warning.pos[0], message: `YAML: ${warning.message}` }))
+}
+
+/** `? [a, b]` makes a key of a list, which an object can only hold as "a,b" text. */
+function collectionKeys(doc: Document): YamlProblem[] {
+  const problems: YamlProblem[] = []
+  visit(doc, {
+    Pair(_, pair) {
+      if ((isMap(pair.key) || isSeq(pair.key)) && pair.key.range) {
+        problems.push({ offset: pair.key.range[0], message: `a key must be text, not a ${isMap(pair.key) ? 'mapping' : 'list'}` })
+      }
+    },
+  })
+  return problems
 }
 
 function selfContainingAliases(doc: Document): YamlProblem[] {

@@ -124,6 +124,13 @@ describe('YAML the config does not take', () => {
     expect(located(load(`${blocks} 1\n`))).toEqual([`${MAX_YAML_DEPTH + 1}:${MAX_YAML_DEPTH + 1}: the YAML nests deeper than ${MAX_YAML_DEPTH} levels of mappings and lists here`])
   })
 
+  it('a mapping or list as a key is refused (it became "[ a, b ]" text, with a warning on stderr)', () => {
+    expect(located(load('jobs:\n  ? [a, b]\n  : { command: [node] }\n  ? { x: 1 }\n  : 2\n'))).toEqual([
+      '2:5: a key must be text, not a list',
+      '4:5: a key must be text, not a mapping',
+    ])
+  })
+
   it('a second document is refused where it starts', () => {
     expect(located(load('jobs:\n  a:\n    command: [node]\n---\njobs: {}\n'))).toEqual([
       '4:1: the config must be one YAML document; found a second at 4:1',
