@@ -147,8 +147,9 @@ export const COMMANDS: Record<string, Command> = {
       const { path, source } = configPathFor(values)
       const result = loadConfigFile(path)
       if (!result.ok) {
-        for (const error of result.errors) process.stderr.write(`${formatConfigError(error)}\n`)
-        process.stderr.write(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${path}\n`)
+        // One write: a file with an error per key of a large mapping has tens of thousands.
+        const lines = result.errors.map((error) => `${formatConfigError(error)}\n`)
+        process.stderr.write(`${lines.join('')}${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${path}\n`)
         return 1
       }
       const names = [...result.config.types.keys()]
