@@ -16,10 +16,19 @@ const HOSTILE_SNIPPETS = [
   'prototype', '(?=a)', '(a+)+$', '\\1', '\\u00e9', '{dealer_id}', '{nope}', '{{', 'a{2000}', '😀', 'é',
 ]
 
+/** Whole lines, inserted at the start of a line, where YAML gives them meaning. */
+const HOSTILE_LINES = [
+  '---', '...', '%YAML 1.1', '  x: !!python/object/apply:os.system [ls]', `  deep: ${'['.repeat(2000)}${']'.repeat(2000)}`,
+  `${Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k:`).join('\n')} 1`, '  h:\n    http: { url: "http://x", body: &b [*b] }',
+  '  __proto__: { command: [node] }', '  constructor: { command: [node] }', '    timeout: 25d', '    timeout: .nan',
+  '    killGrace: 99999999999999999999999999d', '      p: { type: string, pattern: "(?<=a)b" }', '  ? [a]\n  : 1',
+]
+
 type Mutation =
   | { kind: 'insert'; at: number; text: string }
   | { kind: 'delete'; at: number; length: number }
   | { kind: 'byte'; at: number; byte: number }
+  | { kind: 'insert-line'; line: number; text: string }
   | { kind: 'duplicate-line'; line: number }
   | { kind: 'swap-lines'; a: number; b: number }
   | { kind: 'indent'; line: number; by: number }
@@ -29,6 +38,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at: position, text: fc.oneof(fc.constantFrom(...HOSTILE_SNIPPETS), fc.string({ maxLength: 8 })) }),
   fc.record({ kind: fc.constant('delete' as const), at: position, length: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant('byte' as const), at: position, byte: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ kind: fc.constant('insert-line' as const), line: fc.nat({ max: 120 }), text: fc.constantFrom(...HOSTILE_LINES) }),
   fc.record({ kind: fc.constant('duplicate-line' as const), line: fc.nat({ max: 120 }) }),
   fc.record({ kind: fc.constant('swap-lines' as const), a: fc.nat({ max: 120 }), b: fc.nat({ max: 120 }) }),
   fc.record({ kind: fc.constant('indent' as const), line: fc.nat({ max: 120 }), by: fc.integer({ min: -4, max: 4 }) }),
@@ -57,6 +67,7 @@ function apply(bytes: Buffer, change: Mutation): Buffer {
     default: {
       const all = lines(bytes)
       const pick = (n: number): number => (all.length === 0 ? 0 : n % all.length)
+      if (change.kind === 'insert-line') all.splice(pick(change.line), 0, Buffer.from(`${change.text}\n`))
       if (change.kind === 'duplicate-line') all.splice(pick(change.line), 0, all[pick(change.line)] ?? Buffer.alloc(0))
       if (change.kind === 'swap-lines') {
         const [a, b] = [pick(change.a), pick(change.b)]
