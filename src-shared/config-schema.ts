@@ -2,41 +2,67 @@
 // reuses the same types to build forms, so the schema lives here.
 import { z } from 'zod'
 import { PARAM_TYPES, PRIORITIES } from './domain'
-import { parseDuration, parseSize } from './units'
+import { compilePattern } from './param-pattern'
+import { describeValue } from './params'
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration, parseSize } from './units'
 
-function durationExpected(what: string, got: unknown): string {
-  const shown =
-    got === null ? 'an empty value' : Array.isArray(got) ? 'a list' : typeof got === 'object' ? 'a mapping' : JSON.stringify(got)
-  return `expected ${what} as a duration like 30s, 10m, 1h30m or 250ms, got ${shown}`
+/** How a config value reads in a message; YAML's `.nan` and `.inf` keep their YAML spelling. */
+export function describeConfigValue(got: unknown): string {
+  if (typeof got === 'number' && !Number.isFinite(got)) {
+    return Number.isNaN(got) ? '.nan (not a number)' : `${got < 0 ? '-' : ''}.inf (infinity)`
+  }
+  return describeValue(got)
 }
 
-const durationText = (what: string): z.ZodType<number> =>
+function durationExpected(what: string, got: unknown): string {
+  return `expected ${what} as a duration like 30s, 10m, 1h30m or 250ms, got ${describeConfigValue(got)}`
+}
+
+/**
+ * A duration in milliseconds. Numbers are seconds. `timer` marks one a timer waits on, which must
+ * stay at most MAX_TIMER_MS; any other must still be finite.
+ */
+const durationText = (what: string, use: 'timer' | 'age' = 'timer'): z.ZodType<number> =>
   z
     .union([z.string(), z.number()], { error: (issue) => durationExpected(what, issue.input) })
     .transform((value, ctx) => {
       const ms = typeof value === 'number' ? value * 1000 : parseDuration(value)
-      if (ms === null || ms < 0) {
+      if (ms === null || Number.isNaN(ms) || ms < 0) {
         ctx.addIssue({ code: 'custom', message: durationExpected(what, value) })
+        return z.NEVER
+      }
+      const [max, why] =
+        use === 'timer'
+          ? [MAX_TIMER_MS, `${MAX_TIMER_TEXT} (a timer cannot wait longer than 2^31-1 ms, about 24.8 days)`]
+          : [MAX_DURATION_MS, MAX_DURATION_TEXT]
+      if (ms > max) {
+        ctx.addIssue({ code: 'custom', message: `expected ${what} of at most ${why}, got ${describeConfigValue(value)}` })
         return z.NEVER
       }
       return ms
     })
 
+const sizeExpected = (what: string, got: unknown): string =>
+  `expected ${what} as a size like 2GB, 512MiB or 1048576, got ${describeConfigValue(got)}`
+
 const sizeText = (what: string): z.ZodType<number> =>
-  z.union([z.string(), z.number()]).transform((value, ctx) => {
+  z.union([z.string(), z.number()], { error: (issue) => sizeExpected(what, issue.input) }).transform((value, ctx) => {
     const bytes = typeof value === 'number' ? value : parseSize(value)
-    if (bytes === null || bytes < 0) {
-      ctx.addIssue({ code: 'custom', message: `expected ${what} as a size like 2GB, 512MiB or 1048576, got ${JSON.stringify(value)}` })
+    if (bytes === null || !Number.isFinite(bytes) || bytes < 0) {
+      ctx.addIssue({ code: 'custom', message: sizeExpected(what, value) })
       return z.NEVER
     }
     return bytes
   })
 
+const percentExpected = (what: string, got: unknown): string =>
+  `expected ${what} as a percentage from 0 to 100 like 80%, got ${describeConfigValue(got)}`
+
 const percentText = (what: string): z.ZodType<number> =>
-  z.union([z.string(), z.number()]).transform((value, ctx) => {
+  z.union([z.string(), z.number()], { error: (issue) => percentExpected(what, issue.input) }).transform((value, ctx) => {
     const number = typeof value === 'number' ? value : Number(value.trim().replace(/%$/, ''))
     if (!Number.isFinite(number) || number < 0 || number > 100) {
-      ctx.addIssue({ code: 'custom', message: `expected ${what} as a percentage from 0 to 100 like 80%, got ${JSON.stringify(value)}` })
+      ctx.addIssue({ code: 'custom', message: percentExpected(what, value) })
       return z.NEVER
     }
     return number
@@ -79,14 +105,9 @@ export const paramDefSchema = z
       if (def.type !== 'string') {
         ctx.addIssue({ code: 'custom', path: ['pattern'], message: '`pattern` applies only to `type: string`' })
       }
-      try {
-        new RegExp(def.pattern)
-      } catch (error) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['pattern'],
-          message: `invalid regular expression ${def.pattern}: ${(error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '')}`,
-        })
+      const compiled = compilePattern(def.pattern)
+      if (!compiled.ok) {
+        ctx.addIssue({ code: 'custom', path: ['pattern'], message: `invalid regular expression ${def.pattern}: ${compiled.reason}` })
       }
     }
     if (def.min !== undefined && def.max !== undefined && def.min > def.max) {
@@ -111,8 +132,17 @@ export const retryPolicySchema = z.strictObject({
 })
 export type RetryPolicy = z.output<typeof retryPolicySchema>
 
-// `__proto__` would not survive being a key of a plain object.
-const PARAM_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_-]*$/
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/
+
+/**
+ * Names every JS object already answers to. As a key of a plain object `__proto__` vanishes (a job
+ * type named so left "valid: 0 job types") and the others shadow or break lookups.
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+export const RESERVED_NAME_MESSAGE = '__proto__, constructor and prototype are reserved names; choose another'
+
+/** A key the operator names (a job type, lane, param, connection, env variable, header). */
+const userName = (key: z.ZodString = z.string()) => key.refine((name) => !RESERVED_NAMES.has(name), RESERVED_NAME_MESSAGE)
 
 /** A PostgreSQL URL; a password inside it must come from the environment, never the config file. */
 const postgresUrl = () =>
@@ -197,7 +227,7 @@ export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as
 export const httpJobSchema = z.strictObject({
   method: z.enum(HTTP_METHODS).default('GET'),
   url: z.string().min(1),
-  headers: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}),
+  headers: z.record(userName(), z.union([z.string(), z.number()]).transform(String)).default({}),
   /** A JSON value whose strings may hold `{param}` placeholders, or a string template. */
   body: z.unknown().optional(),
   /** Per request. */
@@ -215,19 +245,30 @@ export const httpJobSchema = z.strictObject({
 })
 export type HttpJobConfig = z.output<typeof httpJobSchema>
 
+/** A C string ends at a NUL: an argument, variable or path holding one failed every start. */
+const withoutNul = z.superRefine<string>((text, ctx) => {
+  const at = text.indexOf('\0')
+  if (at !== -1) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `holds a NUL character (\\0) at character ${at + 1}; a program argument, environment variable or path cannot hold one`,
+    })
+  }
+})
+
 export const jobTypeSchema = z.strictObject({
   title: z.string().optional(),
   description: z.string().optional(),
   command: z
-    .array(z.union([z.string(), z.number()]).transform(String))
+    .array(z.union([z.string(), z.number()]).transform(String).check(withoutNul))
     .min(1, 'expected a command as a non-empty argv array, e.g. [node, jobs/fetch.js]')
     .optional(),
   sql: sqlJobSchema.optional(),
   http: httpJobSchema.optional(),
-  cwd: z.string().optional(),
-  env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
+  cwd: z.string().check(withoutNul).optional(),
+  env: z.record(userName(), z.union([z.string(), z.number(), z.boolean()]).transform(String).check(withoutNul)).default({}),
   params: z
-    .record(z.string().regex(PARAM_NAME, 'a param name is letters, digits, _ or -'), paramDefSchema)
+    .record(userName(z.string().regex(PARAM_NAME, 'a param name is letters, digits, _ or -')), paramDefSchema)
     .default({}),
   lane: z.string().min(1).default('default'),
   timeout: durationText('timeout').optional(),
@@ -287,8 +328,8 @@ export const monitorSchema = z.strictObject({
     .default({ samples: 3, margin: 5 }),
   /** A run longer than its type's p95 duration times this emits `run.overrun`. */
   overrunFactor: z.number().min(1).max(100).default(2),
-  rawRetention: durationText('monitor.rawRetention').default(3_600_000),
-  aggregateRetention: durationText('monitor.aggregateRetention').default(30 * 86_400_000),
+  rawRetention: durationText('monitor.rawRetention', 'age').default(3_600_000),
+  aggregateRetention: durationText('monitor.aggregateRetention', 'age').default(30 * 86_400_000),
 })
 export type MonitorConfig = z.output<typeof monitorSchema>
 
@@ -297,12 +338,12 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = monitorSchema.parse({})
 export const configSchema = z.strictObject({
   runner: runnerSchema.default({ concurrency: 1, interruptLimit: 3 }),
   monitor: monitorSchema.default(DEFAULT_MONITOR_CONFIG),
-  lanes: z.record(z.string().min(1), laneSchema).default({}),
+  lanes: z.record(userName(z.string().min(1)), laneSchema).default({}),
   /** Shared mode: every instance with this database shares one queue and history. */
   postgres: postgresSchema.optional(),
   /** Databases for `sql` jobs, by name. */
-  connections: z.record(z.string().regex(PARAM_NAME, 'a connection name is letters, digits, _ or -'), connectionSchema).default({}),
-  jobs: z.record(z.string().regex(PARAM_NAME, 'a job type name is letters, digits, _ or -'), jobTypeSchema),
+  connections: z.record(userName(z.string().regex(PARAM_NAME, 'a connection name is letters, digits, _ or -')), connectionSchema).default({}),
+  jobs: z.record(userName(z.string().regex(PARAM_NAME, 'a job type name is letters, digits, _ or -')), jobTypeSchema),
 })
 export type JobdeckConfig = z.output<typeof configSchema>
 

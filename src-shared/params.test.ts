@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { paramDefSchema, type ParamDef } from './config-schema'
+import { MAX_PARAM_BYTES } from './param-size'
 import { validateParamValue, validateParams } from './params'
 
 const def = (input: Record<string, unknown>): ParamDef => paramDefSchema.parse(input)
@@ -142,5 +143,49 @@ describe('validateParams', () => {
   it('does not treat inherited names as params', () => {
     expect(validateParams(defs, { dealer_id: '12345', constructor: 'x' }).ok).toBe(false)
     expect(validateParams({ toString: def({ type: 'string' }) }, {})).toEqual({ ok: true, params: {} })
+  })
+})
+
+describe('values a job can be started with', () => {
+  const text = def({ type: 'string' })
+
+  it('a value with a NUL is refused, naming the param and where the NUL is', () => {
+    expect(value({ type: 'string' }, 'ab\0c')).toBe(
+      'ERROR param "p": the value contains a NUL character (\\0) at character 3; a program argument cannot hold one',
+    )
+    expect(value({ type: 'enum', values: ['a'] }, 'a\0')).toMatch(/^ERROR param "p": the value contains a NUL character/)
+  })
+
+  it('a value is at most 128 KiB in UTF-8 with its terminating NUL, the Linux limit for one argument', () => {
+    expect(validateParamValue('blob', text, 'a'.repeat(MAX_PARAM_BYTES)).ok).toBe(true)
+    expect(validateParamValue('blob', text, 'a'.repeat(MAX_PARAM_BYTES + 1))).toEqual({
+      ok: false,
+      error: {
+        param: 'blob',
+        message:
+          'param "blob": the value is 128 KiB (131072 bytes in UTF-8); a value is at most 131071 bytes ' +
+          '(128 KiB less the terminating NUL: the Linux limit for one program argument)',
+      },
+    })
+    // Bytes, not characters: 65 536 × "é" is 131 072 bytes.
+    expect(validateParamValue('blob', text, 'é'.repeat(65_536)).ok).toBe(false)
+    expect(validateParamValue('blob', text, '😀'.repeat(32_767)).ok).toBe(true)
+    expect(validateParamValue('blob', text, '😀'.repeat(32_768)).ok).toBe(false)
+  })
+
+  it('all params of a job together are at most 1 MiB, the largest one named', () => {
+    const defs = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((name) => [name, text]))
+    const values = Object.fromEntries(Object.keys(defs).map((name) => [name, 'x'.repeat(120_000)]))
+    values.e = 'x'.repeat(130_000)
+    const result = validateParams(defs, values)
+    expect(result.ok ? 'accepted' : result.errors).toEqual([
+      {
+        param: 'e',
+        message:
+          'param "e": the params together are 1090000 bytes in UTF-8, this one the largest (130000 bytes); ' +
+          "a job's params are at most 1048576 bytes (1 MiB) together",
+      },
+    ])
+    expect(validateParams(defs, { ...values, e: 'x' }).ok).toBe(true)
   })
 })

@@ -3,6 +3,8 @@
 import type { ParamValue, Params } from './domain'
 import type { ParamDef } from './config-schema'
 import { echo } from './redact'
+import { compilePattern } from './param-pattern'
+import { totalSizeProblem, valueSizeProblem } from './param-size'
 
 export interface ParamError {
   param: string
@@ -36,6 +38,10 @@ export function validateParams(defs: Record<string, ParamDef>, input: Record<str
           : `param ${echo(name)}: unknown param; known params: ${known.join(', ')}`,
     })
   }
+  if (errors.length === 0) {
+    const tooBig = totalSizeProblem(params)
+    if (tooBig) errors.push(tooBig)
+  }
   return errors.length === 0 ? { ok: true, params } : { ok: false, errors }
 }
 
@@ -62,6 +68,12 @@ export function isAbsent(raw: unknown): boolean {
 }
 
 export function coerceParamValue(def: ParamDef, raw: unknown): CoerceResult {
+  // Before the type's own checks, so a pattern never reads a value that could not be passed anyway.
+  const problem = typeof raw === 'string' ? valueSizeProblem(raw) : null
+  return problem ? { ok: false, problem: `the value ${problem}` } : coerceByType(def, raw)
+}
+
+function coerceByType(def: ParamDef, raw: unknown): CoerceResult {
   switch (def.type) {
     case 'integer':
       return coerceNumber(def, raw, true)
@@ -194,21 +206,12 @@ function coerceString(def: ParamDef, raw: unknown): CoerceResult {
   }
   const text = String(raw)
   if (def.pattern === undefined) return { ok: true, value: text }
-  let regex: RegExp
-  try {
-    regex = fullMatch(def.pattern)
-  } catch {
-    return { ok: false, problem: `its pattern ${def.pattern} is not a valid regular expression` }
-  }
-  if (!regex.test(text)) {
+  const pattern = compilePattern(def.pattern)
+  if (!pattern.ok) return { ok: false, problem: `its pattern ${def.pattern} cannot be used: ${pattern.reason}` }
+  if (!pattern.matches(text)) {
     return { ok: false, problem: `expected ${patternNoun(def.pattern)} matching ${def.pattern}, got ${describeValue(raw)}` }
   }
   return { ok: true, value: text }
-}
-
-/** Operators write `[0-9]{5}` and mean the whole value, so an unanchored pattern is anchored. */
-export function fullMatch(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`)
 }
 
 const DIGITS_PATTERN = /^\^?(?:\[0-9\]|\\d)(?:\{(\d+)\}|\{(\d+),(\d+)\}|(\+))\$?$/

@@ -8,6 +8,18 @@ const DURATION_UNITS_MS: Record<string, number> = {
   d: 86_400_000,
 }
 
+/**
+ * The longest wait a config duration used by a timer may ask for. Node fires a timer of 2^31 ms
+ * (24.8 days) or more at once, so a `25d` timeout killed its job after a few ms. 24d is round,
+ * easy to write, and leaves 20 hours under 2^31-1 ms for the graces some waits add to it.
+ */
+export const MAX_TIMER_MS = 24 * 86_400_000
+export const MAX_TIMER_TEXT = '24d'
+
+/** Durations no timer waits on (retention ages) still need to be finite to subtract from now. */
+export const MAX_DURATION_MS = 36_500 * 86_400_000
+export const MAX_DURATION_TEXT = '36500d'
+
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y
 
 /** Parses `30m`, `1h30m`, `1.5s`, `250ms`; returns milliseconds or null when malformed. */

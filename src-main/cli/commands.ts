@@ -153,8 +153,9 @@ export const COMMANDS: Record<string, Command> = {
       const { path, source } = configPathFor(values)
       const result = loadConfigFile(path)
       if (!result.ok) {
-        for (const error of result.errors) printLine(formatConfigError(error), process.stderr)
-        printLine(`${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${path}`, process.stderr)
+        // One write: a file with an error per key of a large mapping has tens of thousands.
+        const lines = result.errors.map((error) => `${escapeTerminal(formatConfigError(error))}\n`)
+        process.stderr.write(`${lines.join('')}${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${escapeTerminal(path)}\n`)
         return 1
       }
       const names = [...result.config.types.keys()]

@@ -12,7 +12,8 @@ export function checkJobType(name: string, raw: unknown): ConfigProblem[] {
   const base: PathKey[] = ['jobs', name]
   const problems: ConfigProblem[] = []
   const params = isRecord(raw.params) ? raw.params : {}
-  const declared = Object.keys(params)
+  const declared = new Set(Object.keys(params))
+  const known = declared.size === 0 ? 'this job type declares no params' : `declared params: ${someNames([...declared])}`
 
   const checkTemplate = (path: PathKey[], template: unknown): void => {
     if (typeof template !== 'string') return
@@ -22,8 +23,7 @@ export function checkJobType(name: string, raw: unknown): ConfigProblem[] {
       problems.push({ path, at: 'value', message: `${dottedPath(path)}: ${problem.message}`, needle })
     }
     for (const part of parsed.parts) {
-      if (part.kind !== 'param' || declared.includes(part.name)) continue
-      const known = declared.length === 0 ? 'this job type declares no params' : `declared params: ${declared.join(', ')}`
+      if (part.kind !== 'param' || declared.has(part.name)) continue
       problems.push({
         path,
         at: 'value',
@@ -102,17 +102,19 @@ function checkBodyTemplates(path: PathKey[], value: unknown, check: (path: PathK
 /** An `sql` job names a connection the file declares (or, without one, uses the shared `postgres:` database). */
 export function checkSqlConnections(data: Record<string, unknown>, exists: (file: string) => boolean, configDir: string): ConfigProblem[] {
   if (!isRecord(data.jobs)) return []
-  const declared = isRecord(data.connections) ? Object.keys(data.connections) : []
+  const names = isRecord(data.connections) ? Object.keys(data.connections) : []
+  const declared = new Set(names)
+  const known = names.length ? `the config declares: ${someNames(names)}` : 'declare it under `connections:`'
   const problems: ConfigProblem[] = []
   for (const [name, job] of Object.entries(data.jobs)) {
     if (!isRecord(job) || !isRecord(job.sql)) continue
     const connection = job.sql.connection
-    if (typeof connection === 'string' && !declared.includes(connection)) {
+    if (typeof connection === 'string' && !declared.has(connection)) {
       const path = ['jobs', name, 'sql', 'connection']
       problems.push({
         path,
         at: 'value',
-        message: `${dottedPath(path)}: no connection named "${connection}"; ${declared.length ? `the config declares: ${declared.join(', ')}` : 'declare it under `connections:`'}`,
+        message: `${dottedPath(path)}: no connection named "${connection}"; ${known}`,
       })
     }
     const script = job.sql.script
@@ -122,6 +124,11 @@ export function checkSqlConnections(data: Record<string, unknown>, exists: (file
     }
   }
   return problems
+}
+
+/** Names for a message: a few, then how many more (a file can declare thousands). */
+function someNames(names: readonly string[], shown = 20): string {
+  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} … and ${names.length - shown} more`
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,11 +1,14 @@
 // Reads jobdeck.yaml: YAML with positions, then the schema, then cross-field checks. Every problem
 // is collected and reported as file:line:col, so an operator fixes the file in one pass.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml'
+import { visit, type Document } from 'yaml'
 import { configSchema, type JobTypeConfig, type JobdeckConfig } from '../../../src-shared/config-schema'
+import { MAX_CONFIG_BYTES, readConfigFile, tooLargeMessage, type ConfigText } from './config-file'
 import { checkJobType, checkSqlConnections } from './job-type-checks'
+import { takeProtoKeys } from './reserved-keys'
 import { resolveJobTypePaths } from './resolve-paths'
+import { readYamlDocument } from './yaml-document'
 import { dottedPath, locate, type SourceDoc } from './yaml-positions'
 import { configErrorMap, toProblems, type ConfigProblem } from './zod-issues'
 
@@ -39,13 +42,14 @@ export function formatConfigError(error: ConfigError): string {
 
 export function loadConfigFile(file: string): ConfigLoadResult {
   const absolute = path.resolve(file)
-  let text: string
+  let read: ConfigText
   try {
-    text = readFileSync(absolute, 'utf8')
+    read = readConfigFile(absolute)
   } catch (error) {
     return { ok: false, errors: [fileError(absolute, readFailure(absolute, error))] }
   }
-  return parseConfigText(text, absolute)
+  if (!read.ok) return { ok: false, errors: [{ file: absolute, line: read.line, col: read.col, path: '', message: read.message }] }
+  return parseConfigText(read.text, absolute)
 }
 
 function readFailure(file: string, error: unknown): string {
@@ -63,19 +67,11 @@ function fileError(file: string, message: string): ConfigError {
 /** `file` names the source in errors and is the base of relative paths. */
 export function parseConfigText(text: string, file: string): ConfigLoadResult {
   const absolute = path.resolve(file)
-  const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-
-  const yamlErrors: ConfigError[] = doc.errors.map((error) => {
-    const pos = lineCounter.linePos(error.pos[0])
-    const message =
-      error.code === 'DUPLICATE_KEY'
-        ? `duplicate key ${keyAt(doc, error.pos[0])}; a key may appear only once in a mapping`
-        : `YAML syntax error: ${error.message}`
-    return { file: absolute, line: pos.line, col: pos.col, path: '', message }
-  })
-  // After a syntax error the tree is a guess; schema errors on it would only mislead.
-  if (doc.errors.some((error) => error.code !== 'DUPLICATE_KEY')) return { ok: false, errors: yamlErrors }
+  const size = Buffer.byteLength(text, 'utf8')
+  if (size > MAX_CONFIG_BYTES) return { ok: false, errors: [fileError(absolute, tooLargeMessage(size))] }
+  const { doc, lineCounter, problems: yamlProblems } = readYamlDocument(text)
+  const yamlErrors: ConfigError[] = yamlProblems.map(({ offset, message }) => ({ file: absolute, ...lineCounter.linePos(offset), path: '', message }))
+  if (doc === null) return { ok: false, errors: yamlErrors }
 
   let data: unknown
   try {
@@ -92,7 +88,7 @@ export function parseConfigText(text: string, file: string): ConfigLoadResult {
     return { ok: false, errors: [...yamlErrors, fileError(absolute, message)] }
   }
 
-  const problems: ConfigProblem[] = []
+  const problems: ConfigProblem[] = takeProtoKeys(data)
   const parsed = configSchema.safeParse(data, { reportInput: true, error: configErrorMap })
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...toProblems(issue, configSchema))
@@ -137,20 +133,6 @@ function sortErrors(errors: ConfigError[]): ConfigError[] {
     .map((error, index) => ({ error, index }))
     .sort((a, b) => a.error.line - b.error.line || a.error.col - b.error.col || a.index - b.index)
     .map(({ error }) => error)
-}
-
-function keyAt(doc: Document, offset: number): string {
-  let key = ''
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
-        key = JSON.stringify(String(pair.key.value))
-        return visit.BREAK
-      }
-      return undefined
-    },
-  })
-  return key
 }
 
 function unresolvedAliasAt(doc: Document): number | null {

@@ -1,5 +1,5 @@
 // Maps a path in the parsed config (as zod reports it) back to a line and column in the file.
-import { isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml'
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Pair, type YAMLMap } from 'yaml'
 
 export type PathKey = string | number
 
@@ -41,8 +41,7 @@ function locateOffset(source: SourceDoc, path: readonly PathKey[], at: PointAt, 
   let found = true
   for (const segment of path) {
     if (isMap(node)) {
-      // The last of duplicate keys, as that is the value the parsed config holds.
-      const pair = node.items.findLast((item) => isScalar(item.key) && String(item.key.value) === String(segment))
+      const pair = pairsByKey(node).get(String(segment))
       if (!pair) {
         found = false
         break
@@ -70,6 +69,21 @@ function locateOffset(source: SourceDoc, path: readonly PathKey[], at: PointAt, 
     if (index !== -1) return valueRange[0] + index
   }
   return valueRange?.[0] ?? keyStart
+}
+
+// One index per mapping, built on first use: a config with an error in each of thousands of job
+// types looked each one up by scanning the whole `jobs:` mapping.
+const indexes = new WeakMap<YAMLMap, Map<string, Pair>>()
+
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = indexes.get(map)
+  if (index === undefined) {
+    index = new Map()
+    // The last of duplicate keys wins, as that is the value the parsed config holds.
+    for (const pair of map.items) if (isScalar(pair.key)) index.set(String(pair.key.value), pair)
+    indexes.set(map, index)
+  }
+  return index
 }
 
 function rangeOf(node: unknown): readonly [number, number, number] | null {

@@ -1,6 +1,6 @@
 // Zod issues rewritten as operator messages: what was expected, what was found, where.
 import { z } from 'zod'
-import { describeValue } from '../../../src-shared/params'
+import { describeConfigValue } from '../../../src-shared/config-schema'
 import { dottedPath, type PathKey, type PointAt } from './yaml-positions'
 
 /** A problem found in the config, still to be given a line and column. */
@@ -34,9 +34,9 @@ function typeName(expected: string): string {
 export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type':
-      return `expected ${typeName(issue.expected)}, got ${describeValue(issue.input)}`
+      return `expected ${typeName(issue.expected)}, got ${describeConfigValue(issue.input)}`
     case 'invalid_value':
-      return `expected one of ${issue.values.map(String).join(', ')}, got ${describeValue(issue.input)}`
+      return `expected one of ${issue.values.map(String).join(', ')}, got ${describeConfigValue(issue.input)}`
     case 'too_small':
       return boundMessage('at least', 'more than', issue.origin, issue.minimum, issue.inclusive, issue.input)
     case 'too_big':
@@ -48,11 +48,11 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
       }
       return expected.size === 0
         ? undefined
-        : `expected ${[...expected].join(' or ')}, got ${describeValue(issue.input)}`
+        : `expected ${[...expected].join(' or ')}, got ${describeConfigValue(issue.input)}`
     }
     case 'invalid_format':
       return issue.format === 'regex' && issue.pattern
-        ? `expected text matching ${issue.pattern}, got ${describeValue(issue.input)}`
+        ? `expected text matching ${issue.pattern}, got ${describeConfigValue(issue.input)}`
         : undefined
     default:
       return undefined
@@ -72,13 +72,13 @@ function boundMessage(
   if (origin === 'string') {
     return bound === 1 && inclusive !== false
       ? 'expected non-empty text'
-      : `expected text of ${word} ${bound} characters, got ${describeValue(input)}`
+      : `expected text of ${word} ${bound} characters, got ${describeConfigValue(input)}`
   }
-  return `expected a number ${inclusive === false ? word : `of ${word}`} ${bound}, got ${describeValue(input)}`
+  return `expected a number ${inclusive === false ? word : `of ${word}`} ${bound}, got ${describeConfigValue(input)}`
 }
 
 function describeCount(input: unknown): string {
-  return Array.isArray(input) ? `${input.length}` : describeValue(input)
+  return Array.isArray(input) ? `${input.length}` : describeConfigValue(input)
 }
 
 function pathOf(issue: z.core.$ZodIssue): PathKey[] {

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { httpJobSchema, type HttpJobConfig } from '../../../src-shared/config-schema'
 import type { LogStream, Params } from '../../../src-shared/domain'
 import { CircuitBreakers } from './circuit-breaker'
-import { createHttpExecutor, fillJsonBody, fillUrl, MAX_LOGGED_BODY_BYTES, prepareHttpRequest } from './http'
+import { MAX_TIMER_MS } from '../../../src-shared/units'
+import { createHttpExecutor, fillJsonBody, fillUrl, MAX_LOGGED_BODY_BYTES, prepareHttpRequest, retryWait } from './http'
 import type { ExecutionContext } from './types'
 
 // --- a real server ---------------------------------------------------------------------------------
@@ -385,6 +386,15 @@ describe('http executor: a param cannot move the request to another path', () =>
     const written = createHttpExecutor(spec({ url: `${server.base}/a/../b/{id}` }), { breakers })
     expect((await written.execute(context({ id: 'c' }).ctx)).outcome).toBe('succeeded')
     expect(server.requests.at(-1)?.url).toBe('/b/c')
+  })
+})
+
+describe('http executor: retry waits', () => {
+  it('double from base, held at the longest wait a timer can keep (past it the timer fires at once)', () => {
+    expect([1, 2, 3].map((attempt) => retryWait(500, attempt))).toEqual([500, 1_000, 2_000])
+    const base = httpJobSchema.parse({ url: 'http://x', retries: { max: 20, base: '1h' } }).retries.base
+    expect(retryWait(base, 20)).toBe(MAX_TIMER_MS)
+    expect(retryWait(base, 20)).toBeLessThan(2 ** 31)
   })
 })
 

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { HttpJobConfig } from '../../../src-shared/config-schema'
 import type { Params } from '../../../src-shared/domain'
 import { fillTemplate, parseTemplate, substitute, type FilledSpan } from '../../../src-shared/template'
+import { MAX_TIMER_MS } from '../../../src-shared/units'
 import { breakerHost, type CircuitBreakers, type Verdict } from './circuit-breaker'
 import { LineSplitter } from './line-protocol'
 import { errorDetail, formatShortDuration, withSafeError } from './outcome'
@@ -31,6 +32,14 @@ export interface PreparedRequest {
 export const MAX_LOGGED_BODY_BYTES = 64 * 1024
 /** How much of an error response body goes into the one-line error. */
 const ERROR_DETAIL_SOURCE_CHARS = 2_000
+
+/**
+ * The wait after failed attempt `attempt`: doubling from `base`, held at MAX_TIMER_MS, as a longer
+ * wait would make the timer fire at once and hammer the host instead.
+ */
+export function retryWait(base: number, attempt: number): number {
+  return Math.min(base * 2 ** (attempt - 1), MAX_TIMER_MS)
+}
 
 export function createHttpExecutor(spec: HttpJobConfig, deps: HttpExecutorDeps): Executor {
   return { execute: async (ctx) => withSafeError(await runHttp(spec, deps, ctx)) }
@@ -195,7 +204,7 @@ async function runHttp(spec: HttpJobConfig, deps: HttpExecutorDeps, ctx: Executi
       system(`not retrying: ${blocked.message}`)
       return result('failed', `${error}; not retried: ${blocked.message}`, previous.timedOut)
     }
-    const delay = spec.retries.base * 2 ** (attempt - 1)
+    const delay = retryWait(spec.retries.base, attempt)
     system(`retrying in ${formatShortDuration(delay)} (attempt ${attempt + 1} of ${maxAttempts})`)
     try {
       await sleep(delay, undefined, { signal: ctx.signal })

@@ -22,6 +22,12 @@ describe('PgConnection', () => {
     expect(redactUrl('postgres://jd:pw@db/q')).toBe('postgres://jd:***@db/q')
   })
 
+  it('a query never waits on a timer past 2^31-1 ms, even when both long timeouts add up beyond it', () => {
+    const config = postgresRuntimeSchema.parse({ url: 'postgres://jd@db/q', statementTimeout: '24d', connectTimeout: '24d' })
+    expect(config.statementTimeout).toBe(24 * 86_400_000)
+    expect(clientConfig(config, undefined).query_timeout).toBeLessThan(2 ** 31)
+  })
+
   it('an unreachable server: offline with the error, one retry scheduled per outage however many clients notice', async () => {
     const port = await closedPort()
     const states: ConnectionState[] = []

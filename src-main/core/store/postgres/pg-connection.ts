@@ -7,6 +7,7 @@ import pg from 'pg'
 import type { PostgresConfig, TlsConfig } from '../../../../src-shared/config-schema'
 import type { ConnectionState } from '../../../../src-shared/connection'
 import { JobdeckError } from '../../../../src-shared/errors'
+import { MAX_TIMER_MS } from '../../../../src-shared/units'
 
 /** int8 (bigint) columns as numbers: every bigint here is epoch ms or a count below 2^53. */
 const types = {
@@ -82,8 +83,9 @@ export function clientConfig(config: PostgresConfig, password: string | undefine
     ssl: sslOptions(config.ssl),
     connectionTimeoutMillis: config.connectTimeout,
     statement_timeout: config.statementTimeout,
-    // A cut network must not leave a query waiting forever.
-    query_timeout: config.statementTimeout + config.connectTimeout,
+    // A cut network must not leave a query waiting forever. Each part is at most MAX_TIMER_MS, but
+    // their sum may not be, and the driver's timer would then fire at once.
+    query_timeout: Math.min(config.statementTimeout + config.connectTimeout, MAX_TIMER_MS),
     keepAlive: true,
     keepAliveInitialDelayMillis: 5_000,
     application_name: 'jobdeck',
