@@ -23,9 +23,12 @@ export async function benchCommandThroughput(): Promise<{ queuedMs: number; bare
   try {
     await env.core.api['jobs.enqueueBulk']({ type: 'noop', rows: Array.from({ length: JOBS }, () => ({})) })
     const start = performance.now()
+    const cpuBefore = process.cpuUsage()
     const runner = env.core.startRunner()
     await runner.whenIdle()
     const queuedMs = (performance.now() - start) / JOBS
+    const cpu = process.cpuUsage(cpuBefore)
+    const engineCpuMs = (cpu.user + cpu.system) / 1000 / JOBS
     const ok = env.core.store.counts().succeeded
     if (ok !== JOBS) throw new Error(`expected ${JOBS} succeeded jobs, got ${ok}`)
     const ratio = queuedMs / bareMs
@@ -33,6 +36,7 @@ export async function benchCommandThroughput(): Promise<{ queuedMs: number; bare
       ['bare spawn per job', `${fmt(bareMs)} ms`],
       ['through the durable queue', `${fmt(queuedMs)} ms`],
       ['ratio (target ≤ 1.3×)', `${fmt(ratio)}×`],
+      ['engine CPU per job (user + system, children excluded)', `${fmt(engineCpuMs, 3)} ms`],
     ])
     return { queuedMs, bareMs, ratio }
   } finally {

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { ProcessTree } from '../process/process-tree'
-import { findRunProcesses, runOrigin, type RunOrigin } from '../process/run-processes'
+import { findRunProcesses, type RunOrigin } from '../process/run-processes'
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, parseProtocolLine } from './line-protocol'
 import { decideOutcome, formatShortDuration, withSafeError, type SpawnFailure } from './outcome'
 import { KILL_NOW, type ExecutionContext, type ExecutionResult, type Executor } from './types'
@@ -103,7 +103,6 @@ class CommandRun {
     }
 
     let child: ChildProcess
-    this.origin = runOrigin()
     try {
       child = spawn(argv0, this.spec.argv.slice(1), {
         shell: false,
@@ -123,6 +122,8 @@ class CommandRun {
     this.child = child
     if (child.pid !== undefined) {
       this.tree = new ProcessTree(child.pid)
+      // Every other process of the run descends from this one, so was allocated a pid after it.
+      this.origin = { lastPid: child.pid, at: Date.now() }
       // A pid means the child exists: libuv returns only after the exec succeeded. Reporting
       // here rather than on the 'spawn' event keeps queued callbacks out of the measurement.
       this.started = true

@@ -76,7 +76,10 @@ export function findProcessesWithEnv(name: string, values: ReadonlySet<string>, 
   return pids.filter((pid) => pid !== process.pid && hasEnv(pid, wanted))
 }
 
-/** Where a run's main process started: the pid counter then, and when. */
+/**
+ * Where a run began: a pid allocated no later than its first process (the main process's own pid
+ * will do: every other process of the run descends from it), and when.
+ */
 export interface RunOrigin {
   lastPid: number | null
   at: number

@@ -39,6 +39,20 @@ export interface SweepOptions {
   seed?: number
   /** Each kill lands this long (uniform) after its runner started; default 150–1 500 ms. */
   killAfterMs?: [number, number]
+  /**
+   * How long each job runs (uniform). Default: long enough that the work lasts through the kills,
+   * so that kills land on running jobs rather than on an idle queue.
+   */
+  jobMs?: [number, number]
+}
+
+const CONCURRENCY = 3
+
+function defaultJobMs(options: SweepOptions, killAfter: [number, number]): [number, number] {
+  const killPeriod = options.kills * ((killAfter[0] + killAfter[1]) / 2)
+  const slots = CONCURRENCY * (options.pgUrl ? 2 : 1)
+  const mean = Math.min(3_000, Math.max(50, (killPeriod * slots) / Math.max(1, options.jobs)))
+  return [Math.round(mean * 0.2), Math.round(mean * 1.8)]
 }
 
 export interface Execution {
@@ -115,7 +129,7 @@ export async function runKillSweep(options: SweepOptions): Promise<SweepReport> 
   fs.writeFileSync(
     configPath,
     [
-      'runner: { concurrency: 3, interruptLimit: 100 }',
+      `runner: { concurrency: ${CONCURRENCY}, interruptLimit: 100 }`,
       'jobs:',
       '  mark:',
       `    command: [sh, ${JSON.stringify(script)}, "{ms}", "{lane}"]`,
@@ -150,10 +164,12 @@ export async function runKillSweep(options: SweepOptions): Promise<SweepReport> 
       detached: true,
     })
 
+  const killAfter = options.killAfterMs ?? [150, 1_500]
+  const [shortest, longest] = options.jobMs ?? defaultJobMs(options, killAfter)
   // The jobs: most re-queued after an interruption, every fifth one must not run twice.
   const rows = Array.from({ length: options.jobs }, (_, i) => ({
     type: i % 5 === 4 ? 'once' : 'mark',
-    ms: 20 + Math.floor(random() * 280),
+    ms: shortest + Math.floor(random() * (longest - shortest)),
     lane: LANES[Math.floor(random() * LANES.length)] as string,
   }))
   for (const type of ['mark', 'once']) {
@@ -163,7 +179,7 @@ export async function runKillSweep(options: SweepOptions): Promise<SweepReport> 
     if (result.status !== 0) throw new Error(`enqueue failed: ${result.stderr}`)
   }
 
-  const [killLow, killHigh] = options.killAfterMs ?? [150, 1_500]
+  const [killLow, killHigh] = killAfter
   const running = new Map<string, ChildProcess>(dataDirs.map((d) => [d, startRunner(d)]))
   for (let k = 0; k < options.kills; k++) {
     const dataDir = dataDirs[Math.floor(random() * dataDirs.length)] as string
