@@ -14,6 +14,7 @@
 import { performance } from 'node:perf_hooks'
 import { ulid } from 'ulid'
 import type { SqliteDatabase } from '../src-main/core/store/sqlite/open-database'
+import { seededRandom } from '../src-main/core/test-support/seeded-random'
 
 const DAY = 86_400_000
 
@@ -116,18 +117,6 @@ export function historyConfigYaml(): string {
 /** A rare phrase in about one run in 10,000 (the "needle" search). */
 export const RARE_PHRASE = 'checksum mismatch'
 
-/** Deterministic so that runs of the benchmark compare. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
-
 export interface SeedResult {
   runs: number
   jobs: number
@@ -139,7 +128,8 @@ export interface SeedResult {
 
 export function seedHistory(db: SqliteDatabase, runs: number, now = Date.now(), days = 30): SeedResult {
   const t0 = performance.now()
-  const rnd = mulberry32(20_260_301)
+  // Deterministic, so that runs of the benchmark compare.
+  const rnd = seededRandom(20_260_301)
   const totalWeight = HISTORY_TYPES.reduce((s, t) => s + t.weight, 0)
   const chooseType = (): TypeShape => {
     let x = rnd() * totalWeight

@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { ulid } from 'ulid'
 import { createCore, type Core } from '../src-main/core/core'
+import { seededRandom } from '../src-main/core/test-support/seeded-random'
 
 export const TIMELINE_CONFIG = `
 lanes:
@@ -58,18 +59,6 @@ const PLANS: LanePlan[] = [
   ...['a', 'b', 'c'].map((p) => ({ type: 'ping-partner', lane: `partner:${p}`, params: { partner: p }, median: 600, weight: 1.4 })),
 ]
 
-/** Deterministic pseudo-random numbers (mulberry32), so every benchmark run sees the same day. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const STATUS_ODDS: Array<[string, number]> = [
   ['succeeded', 0.93],
   ['failed', 0.04],
@@ -94,7 +83,8 @@ export function seedTimelineCore(total = 100_000, spanMs = 86_400_000, now = Dat
   fs.writeFileSync(configPath, TIMELINE_CONFIG)
   const core = createCore({ dataDir: path.join(dir, 'data'), configPath, synchronous: 'NORMAL' })
   const db = core.store.db
-  const rnd = random(42)
+  // The same day on every run, so runs of the benchmark compare.
+  const rnd = seededRandom(42)
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd())
   const since = now - spanMs
   const weightSum = PLANS.reduce((s, p) => s + p.weight, 0)

@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = path.join(ROOT, 'bin', 'jobdeck.mjs')
@@ -166,3 +167,50 @@ export async function openApp(
   await page.goto(url)
   return { context, page }
 }
+
+/** Polls `probe` every 100 ms until it gives a value. */
+export async function until<T>(
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  ms = 15_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await probe()
+    if (value) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
+ * For a describe block: one `jobdeck serve` on `config` and one browser page on it, made before
+ * the block's tests and stopped after them; a failed test leaves a screenshot.
+ */
+export function servedApp(config: string, setupMs = 240_000): { readonly served: Served; readonly page: Page } {
+  let served: Served | undefined
+  let browser: Browser | undefined
+  let page: Page | undefined
+  beforeAll(async () => {
+    ensureRendererBuilt()
+    served = await serve({ config })
+    browser = await launchBrowser()
+    page = (await openApp(browser, served.url)).page
+  }, setupMs)
+  afterEach(({ task }) => screenshotOnFailure(page, task))
+  afterAll(async () => {
+    await browser?.close()
+    await served?.stop()
+  })
+  return {
+    get served(): Served {
+      if (!served) throw new Error('jobdeck serve is not running (servedApp is used inside a describe block)')
+      return served
+    },
+    get page(): Page {
+      if (!page) throw new Error('no page yet (servedApp is used inside a describe block)')
+      return page
+    },
+  }
+}
+

@@ -1,41 +1,22 @@
 // Secret params in the window: typed hidden, shown as •••• in every view the run reaches, and a
 // copied job asks for the value again. The real renderer in Chromium, the real engine and job.
 import path from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { Run } from '../src-shared/domain'
-import { ensureRendererBuilt, launchBrowser, openApp, ROOT, screenshotOnFailure, serve, skipWithoutBrowser, type Served } from './harness'
+import { ROOT, servedApp, skipWithoutBrowser, until, type Served } from './harness'
 
 const CONFIG = path.join(ROOT, 'e2e', 'fixtures', 'secrets.yaml')
 const TOKEN = 'tok-e2e-hunter2'
 
-async function until<T>(probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, ms = 15_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 describe.skipIf(skipWithoutBrowser)('secret params in the browser', { timeout: 90_000 }, () => {
+  const app = servedApp(CONFIG, 240_000)
   let served: Served
-  let browser: Browser
   let page: Page
-
-  beforeAll(async () => {
-    ensureRendererBuilt()
-    served = await serve({ config: CONFIG })
-    browser = await launchBrowser()
-    page = (await openApp(browser, served.url)).page
-  }, 240_000)
-
-  afterEach(({ task }) => screenshotOnFailure(page, task))
-
-  afterAll(async () => {
-    await browser?.close()
-    await served?.stop()
+  beforeAll(() => {
+    served = app.served
+    page = app.page
   })
 
   it('typed hidden, shown as •••• in Queue, History and the run panel, and asked again by Copy as new job', async () => {

@@ -12,19 +12,10 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../src-main/core/test-support/postgres'
 import { startTcpProxy, viaProxy, type TcpProxy } from '../src-main/core/test-support/tcp-proxy'
-import { ensureRendererBuilt, launchBrowser, openApp, ROOT, screenshotOnFailure, serve, skipWithoutBrowser, type Served } from './harness'
+import { ensureRendererBuilt, launchBrowser, openApp, ROOT, screenshotOnFailure, serve, skipWithoutBrowser, until, type Served } from './harness'
 
 const FIXTURES = path.join(ROOT, 'e2e', 'fixtures')
 
-async function until<T>(probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 
 /** A port nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {

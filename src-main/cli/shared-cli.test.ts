@@ -116,6 +116,11 @@ async function pgWait<T>(probe: () => Promise<T | null | false | undefined>, ms:
   }
 }
 
+/** The first runner has made the schema. */
+async function schemaReady(): Promise<void> {
+  await pgWait(async () => (await client.query(`SELECT to_regclass('jobdeck.runs') AS t`)).rows[0]?.t, 20_000, 'the schema')
+}
+
 beforeAll(async () => {
   db = await createTestDatabase('jobdeck_cli')
   client = new pg.Client({ connectionString: db.url })
@@ -197,7 +202,7 @@ jobs:
     lane: "{tag}"
 `)
     const a = runner('a', db.url)
-    await pgWait(async () => (await client.query(`SELECT to_regclass('jobdeck.runs') AS t`)).rows[0]?.t, 20_000, 'the schema')
+    await schemaReady()
     expect(cli(['enqueue', 'mark', '--param', 'tag=once', '--pg', db.url]).code).toBe(0)
     const first = await pgWait(async () => (await pgRuns(`status = 'running'`))[0], 20_000, 'the run to start on runner a')
     expect(first.runner_id).toContain(`:${a.pid}:`)
@@ -271,7 +276,7 @@ jobs:
     params: { beats: { type: integer, default: 400 } }
 `)
     const a = runner('a', db.url)
-    await pgWait(async () => (await client.query(`SELECT to_regclass('jobdeck.runs') AS t`)).rows[0]?.t, 20_000, 'the schema')
+    await schemaReady()
     const b = runner('b', db.url, [])
     expect(cli(['enqueue', 'long', '--pg', db.url]).code).toBe(0)
     const first = await pgWait(async () => (await pgRuns(`status = 'running'`))[0], 20_000, 'the run to start')
@@ -309,7 +314,7 @@ jobs:
     const proxy: TcpProxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
     try {
       const r = runner('r', viaProxy(db.url, proxy.port))
-      await pgWait(async () => (await client.query(`SELECT to_regclass('jobdeck.runs') AS t`)).rows[0]?.t, 20_000, 'the schema')
+      await schemaReady()
       expect(cli(['enqueue', 'long', '--pg', db.url]).code).toBe(0)
       const run = await pgWait(async () => (await pgRuns(`status = 'running'`))[0], 20_000, 'the run to start')
       await waitFor(() => fs.existsSync(marksFile()), 10_000, 'the job to start')
@@ -355,7 +360,7 @@ jobs:
     try {
       const proxied = viaProxy(db.url, proxy.port)
       const r = runner('r', proxied)
-      await pgWait(async () => (await client.query(`SELECT to_regclass('jobdeck.runs') AS t`)).rows[0]?.t, 20_000, 'the schema')
+      await schemaReady()
       const enq = cli(['enqueue', 'mark', '--param', 'tag=outage', '--pg', db.url])
       expect(enq.code, enq.stderr).toBe(0)
       const jobId = enq.stdout.trim()

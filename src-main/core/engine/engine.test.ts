@@ -43,6 +43,48 @@ function startEngine(execArgv: string[] = []): { child: ChildProcess; client: En
   return { child, client: new EngineClient(childProcessPort(child)), stderr: () => stderr, exited }
 }
 
+/** Electron's parentPort, emulated over the fork channel: messages arrive as { data }. */
+function parentPortShim(tag = false): string {
+  const shim = `${env.dir}/parent-port-shim.mjs`
+  writeFileSync(
+    shim,
+    `const send = process.send.bind(process)
+     process.parentPort = {
+       on(event, listener) { if (event === 'message') process.on('message', (data) => listener({ data })) },
+       postMessage(message) { send(${tag ? '{ ...message, viaParentPort: true }' : 'message'}) },
+     }`,
+  )
+  return shim
+}
+
+/** The engine as the app starts it: through parentPort, with what the app hands over in `handed`. */
+function startUnderApp(handed: Record<string, string>): ReturnType<typeof startEngine> {
+  const shim = parentPortShim()
+  const before = Object.fromEntries(Object.keys(handed).map((name) => [name, process.env[name]]))
+  Object.assign(process.env, handed)
+  try {
+    return startEngine(['--import', shim])
+  } finally {
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  }
+}
+
+/** The output of job `id`'s run once it holds `marker`. */
+async function outputOnceItHas(client: EngineClient, id: string, marker: string): Promise<string> {
+  const deadline = Date.now() + 15_000
+  let text = ''
+  while (Date.now() < deadline) {
+    const log = await client.call('runs.log', { id, afterId: 0, limit: 100 })
+    text = log.ok ? (log.value as { lines: Array<{ text: string }> }).lines.map((l) => l.text).join('\n') : ''
+    if (text.includes(marker)) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return text
+}
+
 describe('engine process', () => {
   it('runs an enqueued job and relays its events', async () => {
     env = makeTestEnv(CONFIG)
@@ -151,17 +193,7 @@ describe('engine process', () => {
 
   it('speaks through process.parentPort when run as an Electron utilityProcess', async () => {
     env = makeTestEnv(CONFIG)
-    // Electron's parentPort, emulated over the fork channel: messages arrive as { data }.
-    const shim = `${env.dir}/parent-port-shim.mjs`
-    writeFileSync(
-      shim,
-      `const send = process.send.bind(process)
-       process.parentPort = {
-         on(event, listener) { if (event === 'message') process.on('message', (data) => listener({ data })) },
-         postMessage(message) { send({ ...message, viaParentPort: true }) },
-       }`,
-    )
-    const { child, client, exited } = startEngine(['--import', shim])
+    const { child, client, exited } = startEngine(['--import', parentPortShim(true)])
     const raw: unknown[] = []
     child.on('message', (m) => raw.push(m))
     await client.ready
@@ -178,38 +210,11 @@ jobs:
   probe:
     command: [node, -e, "console.log('pg=' + (process.env.PGPASSWORD ?? 'none'))"]
 `)
-    const shim = `${env.dir}/parent-port-shim.mjs`
-    writeFileSync(
-      shim,
-      `const send = process.send.bind(process)
-       process.parentPort = {
-         on(event, listener) { if (event === 'message') process.on('message', (data) => listener({ data })) },
-         postMessage(message) { send(message) },
-       }`,
-    )
-    const before = process.env.PGPASSWORD
-    process.env.PGPASSWORD = 'from-the-keychain'
-    let started: ReturnType<typeof startEngine>
-    try {
-      started = startEngine(['--import', shim])
-    } finally {
-      if (before === undefined) delete process.env.PGPASSWORD
-      else process.env.PGPASSWORD = before
-    }
-    const { client, exited } = started
+    const { client, exited } = startUnderApp({ PGPASSWORD: 'from-the-keychain' })
     await client.ready
     const enqueued = await client.call('jobs.enqueue', { type: 'probe', params: {} })
     if (!enqueued.ok) throw new Error(enqueued.error.message)
-    const id = (enqueued.value as Job).id
-    const deadline = Date.now() + 15_000
-    let text = ''
-    while (Date.now() < deadline) {
-      const log = await client.call('runs.log', { id, afterId: 0, limit: 100 })
-      text = log.ok ? (log.value as { lines: Array<{ text: string }> }).lines.map((l) => l.text).join('\n') : ''
-      if (text.includes('pg=')) break
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    expect(text).toContain('pg=none')
+    expect(await outputOnceItHas(client, (enqueued.value as Job).id, 'pg=')).toContain('pg=none')
     client.shutdown()
     expect(await exited).toBe(0)
   })
@@ -222,39 +227,13 @@ jobs:
     params:
       token: { type: string, secret: true, required: true }
 `)
-    const shim = `${env.dir}/parent-port-shim.mjs`
-    writeFileSync(
-      shim,
-      `const send = process.send.bind(process)
-       process.parentPort = {
-         on(event, listener) { if (event === 'message') process.on('message', (data) => listener({ data })) },
-         postMessage(message) { send(message) },
-       }`,
-    )
     const appKey = Buffer.alloc(32, 5)
-    const before = process.env.JOBDECK_APP_SECRET_KEY
-    process.env.JOBDECK_APP_SECRET_KEY = appKey.toString('base64')
-    let started: ReturnType<typeof startEngine>
-    try {
-      started = startEngine(['--import', shim])
-    } finally {
-      if (before === undefined) delete process.env.JOBDECK_APP_SECRET_KEY
-      else process.env.JOBDECK_APP_SECRET_KEY = before
-    }
-    const { client, exited } = started
+    const { client, exited } = startUnderApp({ JOBDECK_APP_SECRET_KEY: appKey.toString('base64') })
     await client.ready
     const enqueued = await client.call('jobs.enqueue', { type: 'probe', params: { token: 'hunter2' } })
     if (!enqueued.ok) throw new Error(enqueued.error.message)
     const id = (enqueued.value as Job).id
-    const deadline = Date.now() + 15_000
-    let text = ''
-    while (Date.now() < deadline) {
-      const log = await client.call('runs.log', { id, afterId: 0, limit: 100 })
-      text = log.ok ? (log.value as { lines: Array<{ text: string }> }).lines.map((l) => l.text).join('\n') : ''
-      if (text.includes('key=')) break
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    expect(text).toBe('key=none token=••••')
+    expect(await outputOnceItHas(client, id, 'key=')).toBe('key=none token=••••')
     const db = new Database(`${env.dataDir}/jobdeck.sqlite`, { readonly: true })
     const { params } = db.prepare('SELECT params FROM jobs WHERE id = ?').get(id) as { params: string }
     db.close()

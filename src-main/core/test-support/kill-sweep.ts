@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import pg from 'pg'
 import { findProcessesWithEnv } from '../process/run-processes'
+import { seededRandom } from './seeded-random'
 
 const BIN = fileURLToPath(new URL('../../../bin/jobdeck.mjs', import.meta.url))
 
@@ -93,18 +94,6 @@ export interface SweepReport {
   durationMs: number
 }
 
-/** mulberry32: small, seeded, good enough to place kill instants. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 function exited(child: ChildProcess): Promise<void> {
@@ -118,7 +107,7 @@ const LANES = ['serial', 'l1', 'l2', 'l3']
 
 export async function runKillSweep(options: SweepOptions): Promise<SweepReport> {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31)
-  const random = prng(seed)
+  const random = seededRandom(seed)
   const began = Date.now()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-sweep-'))
   const sweepId = `sweep-${process.pid}-${seed}`

@@ -1,0 +1,12 @@
+// Deterministic pseudo-random numbers (mulberry32): small, fast, and the same sequence for the
+// same seed, so a benchmark's data or a sweep's kill instants can be made again.
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
