@@ -64,13 +64,15 @@ function dataDirOf(values: Record<string, unknown>): string {
   return prepareDataDir(resolveDataDir(flag), dataDirPlace(flag))
 }
 
-function openCore(values: Record<string, unknown>, offline = false): Core {
+/** `longLived`: `run` and `serve`, which follow edits of the config file as they are saved. */
+function openCore(values: Record<string, unknown>, offline = false, longLived = false): Core {
   const postgres = postgresOverride(values)
   return createCore({
     dataDir: dataDirOf(values),
     configPath: configPathFor(values).path,
     ...(postgres ? { postgres } : {}),
     offline,
+    watchConfig: longLived,
   })
 }
 
@@ -215,7 +217,7 @@ export const COMMANDS: Record<string, Command> = {
     positionals: [],
     options: { 'until-idle': { type: 'boolean' } },
     async run({ values }) {
-      const core = openCore(values)
+      const core = openCore(values, false, true)
       await core.ready()
       try {
         refuseIfRefused(core)
@@ -246,7 +248,7 @@ export const COMMANDS: Record<string, Command> = {
     positionals: [],
     options: { port: { type: 'string' }, host: { type: 'string' } },
     async run({ values }) {
-      return serveHeadless(() => openCore(values), { port: str(values, 'port'), host: str(values, 'host') })
+      return serveHeadless(() => openCore(values, false, true), { port: str(values, 'port'), host: str(values, 'host') })
     },
   },
 

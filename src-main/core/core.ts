@@ -53,6 +53,8 @@ export interface CoreOptions {
   log?: (line: string) => void
   /** The key of `secret: true` params from the desktop app's keychain (base64); local mode only. */
   keychainParamKey?: string
+  /** Reload the config whenever its file changes (long-lived processes; a CLI command does not). */
+  watchConfig?: boolean
 }
 
 
@@ -99,6 +101,7 @@ function refuseSecretsWithoutKey(config: LoadedConfig, secrets: ParamSecrets): v
 export function createCore(options: CoreOptions): Core {
   const events = new EventBus()
   const config = ConfigManager.open(options.configPath, events)
+  if (options.watchConfig) config.watch()
   // Offline: the cache only, without touching the shared database (`jobdeck history --offline`).
   const shared = options.offline ? null : choosePostgres(config.current, options.postgres)
   prepareDataDir(options.dataDir)
@@ -225,6 +228,7 @@ export function createCore(options: CoreOptions): Core {
       return runner
     },
     async close() {
+      config.unwatch()
       await runner?.stop()
       monitor?.stop()
       runner = null

@@ -83,6 +83,7 @@ function main(): void {
         ...(pgPassword !== undefined ? { pgPassword } : {}),
         ...(keychainParamKey ? { keychainParamKey } : {}),
         log,
+        watchConfig: true,
       },
       log,
       onShutdown: () => process.exit(exitCode),

@@ -1,5 +1,6 @@
 import { JobdeckError } from '../../../src-shared/errors'
 import type { EventBus } from '../events/event-bus'
+import { watchConfigFile, type ConfigWatcher, type WatchOptions } from './config-watcher'
 import { formatConfigError, loadConfigFile, type ConfigError, type LoadedConfig } from './load-config'
 
 export interface ReloadResult {
@@ -15,6 +16,7 @@ export interface ReloadResult {
 export class ConfigManager {
   private loaded: LoadedConfig
   private lastErrors: ConfigError[] = []
+  private watcher: ConfigWatcher | null = null
 
   private constructor(
     readonly path: string,
@@ -43,6 +45,16 @@ export class ConfigManager {
 
   get errors(): string[] {
     return this.lastErrors.map(formatConfigError)
+  }
+
+  /** Reloads whenever the file changes (long-lived processes: the runner, the server, the app). */
+  watch(options?: WatchOptions): void {
+    this.watcher ??= watchConfigFile(this.path, () => this.reload(), options)
+  }
+
+  unwatch(): void {
+    this.watcher?.close()
+    this.watcher = null
   }
 
   reload(): ReloadResult {
