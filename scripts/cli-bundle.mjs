@@ -26,6 +26,26 @@ const ENTRY = 'src-main/cli/main.ts'
 const EXTERNAL = ['better-sqlite3', 'pg', 'ws']
 const FORMAT = 1
 
+/**
+ * pg as a module that loads the real one on first use. Loading pg costs ~25 ms (it pulls in
+ * Node's fetch machinery), a third of a local-mode command's own time, and only shared mode and
+ * `sql` jobs use it; every use in the sources is inside a function (`new pg.Pool(…)`, `pg.types`),
+ * and `import type pg` is erased, so the default export can be a stand-in that forwards to it.
+ * @type {import('esbuild').Plugin}
+ */
+const lazyPg = {
+  name: 'jobdeck-lazy-pg',
+  setup(build) {
+    build.onResolve({ filter: /^pg$/ }, () => ({ path: 'pg', namespace: lazyPg.name }))
+    build.onLoad({ filter: /.*/, namespace: lazyPg.name }, () => ({
+      contents: `import { createRequire } from 'node:module'
+const load = () => createRequire(import.meta.url)('pg')
+export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() })`,
+      loader: 'js',
+    }))
+  },
+}
+
 /** @typedef {{ format: number, bundle: [number, number], inputs: Record<string, [number, number]> }} Manifest */
 
 /** @param {fs.Stats} stat @returns {[number, number]} */
@@ -74,7 +94,7 @@ export function freshBundleUrl(rootDir) {
 export async function buildCliBundle(rootDir) {
   const esbuild = await import('esbuild')
   const startedAt = Date.now()
-  const result = esbuild.buildSync({
+  const result = await esbuild.build({
     absWorkingDir: rootDir,
     entryPoints: [ENTRY],
     outfile: BUNDLE_FILE,
@@ -90,11 +110,13 @@ export async function buildCliBundle(rootDir) {
     metafile: true,
     write: false,
     logLevel: 'silent',
+    plugins: [lazyPg],
   })
   const output = result.outputFiles?.[0]
   if (!output) throw new Error('esbuild wrote no bundle')
 
-  const inputs = [...Object.keys(result.metafile?.inputs ?? {}), path.relative(rootDir, fileURLToPath(import.meta.url))]
+  const files = Object.keys(result.metafile?.inputs ?? {}).filter((input) => !input.startsWith(`${lazyPg.name}:`))
+  const inputs = [...files, path.relative(rootDir, fileURLToPath(import.meta.url))]
   /** @type {Record<string, [number, number]>} */
   const stamps = {}
   for (const input of inputs) {

@@ -57,7 +57,8 @@ describe('the jobdeck command, built at install', () => {
   })
 
   it('runs from the bundle alone: with tsx absent, --help and status work right after the build', () => {
-    const dir = scratchCheckout(['tsx'])
+    // pg absent too: it is loaded on first use (shared mode, sql jobs), not by every command.
+    const dir = scratchCheckout(['tsx', 'pg'])
     const built = build(dir)
     expect(built.stderr).toBe('')
     expect(built.stdout).toMatch(/^\[cli-bundle\] built the jobdeck command: \.cache\/cli\/jobdeck\.mjs \(\d+ KiB from \d+ files\)\n$/)
