@@ -8,7 +8,7 @@
 // electron-builder packages; and two folders deep, as src-main/cli/ is, so the sources'
 // `new URL('../../out/renderer', import.meta.url)` still lands in this checkout.
 // Kept external: better-sqlite3 (a native addon), pg (its optional native driver) and ws (its
-// optional native helpers): Node loads them from node_modules as before.
+// optional native helpers): Node loads them from node_modules (see EXTERNAL for how).
 //
 // Fresh or not: a manifest beside the bundle records every input (sources, packages, this file)
 // with its mtime and size. bin/jobdeck.mjs runs the bundle only while all of them are unchanged;
@@ -23,24 +23,35 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 export const BUNDLE_FILE = '.cache/cli/jobdeck.mjs'
 const MANIFEST_FILE = '.cache/cli/jobdeck.inputs.json'
 const ENTRY = 'src-main/cli/main.ts'
-const EXTERNAL = ['better-sqlite3', 'pg', 'ws']
 const FORMAT = 1
 
 /**
- * pg as a module that loads the real one on first use. Loading pg costs ~25 ms (it pulls in
- * Node's fetch machinery), a third of a local-mode command's own time, and only shared mode and
- * `sql` jobs use it; every use in the sources is inside a function (`new pg.Pool(…)`, `pg.types`),
- * and `import type pg` is erased, so the default export can be a stand-in that forwards to it.
- * @type {import('esbuild').Plugin}
+ * The packages left to Node, and how each is loaded. With `require`, not `import`: Node imports a
+ * CommonJS package into an ES module only after lexing its sources for named exports (~20 ms
+ * for these two); through `require`, and esbuild's own interop for `import { WebSocket } from
+ * 'ws'`, they load as they would in a CommonJS program. pg is loaded on first use: it costs ~25 ms
+ * (it pulls in Node's fetch machinery), only shared mode and `sql` jobs need it, and every use in
+ * the sources is inside a function (`new pg.Pool(…)`, `pg.types`; `import type pg` is erased), so
+ * its default export can be a stand-in that forwards to it.
  */
-const lazyPg = {
-  name: 'jobdeck-lazy-pg',
+const EXTERNAL = {
+  'better-sqlite3': 'module.exports = require("better-sqlite3")',
+  ws: 'module.exports = require("ws")',
+  pg: `let pg
+module.exports = new Proxy({}, { get: (_, key) => (pg ??= require("pg"))[key], has: (_, key) => key in (pg ??= require("pg")) })`,
+}
+
+/** @type {import('esbuild').Plugin} */
+const externals = {
+  name: 'jobdeck-external',
   setup(build) {
-    build.onResolve({ filter: /^pg$/ }, () => ({ path: 'pg', namespace: lazyPg.name }))
-    build.onLoad({ filter: /.*/, namespace: lazyPg.name }, () => ({
-      contents: `import { createRequire } from 'node:module'
-const load = () => createRequire(import.meta.url)('pg')
-export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() })`,
+    const names = new RegExp(`^(${Object.keys(EXTERNAL).join('|')})$`)
+    build.onResolve({ filter: names }, (args) =>
+      // The stand-in's own `require` is the real package, left to Node (the banner's `require`).
+      args.namespace === externals.name ? { path: args.path, external: true } : { path: args.path, namespace: externals.name },
+    )
+    build.onLoad({ filter: /.*/, namespace: externals.name }, (args) => ({
+      contents: EXTERNAL[/** @type {keyof typeof EXTERNAL} */ (args.path)],
       loader: 'js',
     }))
   },
@@ -102,7 +113,6 @@ export async function buildCliBundle(rootDir) {
     platform: 'node',
     format: 'esm',
     target: 'node20.19',
-    external: EXTERNAL,
     // Bundled CommonJS code may `require` Node's own modules: give the module a real `require`.
     banner: { js: "import { createRequire as __jobdeckCreateRequire } from 'node:module'; const require = __jobdeckCreateRequire(import.meta.url);" },
     minifyWhitespace: true,
@@ -110,12 +120,12 @@ export async function buildCliBundle(rootDir) {
     metafile: true,
     write: false,
     logLevel: 'silent',
-    plugins: [lazyPg],
+    plugins: [externals],
   })
   const output = result.outputFiles?.[0]
   if (!output) throw new Error('esbuild wrote no bundle')
 
-  const files = Object.keys(result.metafile?.inputs ?? {}).filter((input) => !input.startsWith(`${lazyPg.name}:`))
+  const files = Object.keys(result.metafile?.inputs ?? {}).filter((input) => !input.startsWith(`${externals.name}:`))
   const inputs = [...files, path.relative(rootDir, fileURLToPath(import.meta.url))]
   /** @type {Record<string, [number, number]>} */
   const stamps = {}
