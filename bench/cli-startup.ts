@@ -61,16 +61,13 @@ export async function benchCliStartup(): Promise<void> {
 
   // A small data dir: 10 jobs of one type waiting.
   const { core, dir, dispose } = tempCore(CONFIG)
-  await core.api['jobs.enqueueBulk']({ type: 'report', rows: Array.from({ length: 10 }, (_, i) => ({ dealer: String(10_000 + i) })) })
-  const dataDir = path.join(dir, 'data')
-  const configPath = path.join(dir, 'jobdeck.yaml')
-
-  const old = oldBin()
-  const cases: Array<[string, string[]]> = [
-    ['--help', ['--help']],
-    ['status', ['status', '--data-dir', dataDir, '--config', configPath]],
-  ]
   try {
+    await core.api['jobs.enqueueBulk']({ type: 'report', rows: Array.from({ length: 10 }, (_, i) => ({ dealer: String(10_000 + i) })) })
+    const old = oldBin()
+    const cases: Array<[string, string[]]> = [
+      ['--help', ['--help']],
+      ['status', ['status', '--data-dir', path.join(dir, 'data'), '--config', path.join(dir, 'jobdeck.yaml')]],
+    ]
     for (const [name, args] of cases) {
       timeOnce(old, args) // warm the disk cache for both
       timeOnce(NEW_BIN, args)
