@@ -196,6 +196,8 @@ export function prepareElectron({
   try {
     electron = readElectronPackage(rootDir)
   } catch (e) {
+    // An install without devDependencies has no desktop app to prepare, and no build for `serve`.
+    if (install) return fail(['the electron package is not installed (devDependencies left out?): the desktop app is not set up; the jobdeck command is.'])
     return fail([`cannot read the electron package: ${e instanceof Error ? e.message : String(e)}`, HEADLESS_HINT])
   }
 

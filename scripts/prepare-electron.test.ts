@@ -218,6 +218,10 @@ describe('prepareElectron', () => {
     expect(prepareElectron({ rootDir: root, exec, env: baseEnv, tmpRoot, log: () => {}, error: (m) => errors.push(m) })).toBe(1)
     expect(calls).toEqual([])
     expect(errors.join('\n')).toMatch(/electron package is not installed/)
+    // npm install without devDependencies: said, and the install goes on.
+    const install: string[] = []
+    expect(prepareElectron({ rootDir: root, exec, env: baseEnv, tmpRoot, install: true, log: () => {}, error: (m) => install.push(m) })).toBe(0)
+    expect(install).toEqual(['the electron package is not installed (devDependencies left out?): the desktop app is not set up; the jobdeck command is.'])
   })
 })
 
