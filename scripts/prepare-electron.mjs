@@ -315,5 +315,12 @@ export function prepareElectron({
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(fs.realpathSync(process.argv[1])).href
 if (isMain) {
   const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-  process.exitCode = prepareElectron({ rootDir, force: process.argv.includes('--force'), install: process.argv.includes('--install') })
+  const install = process.argv.includes('--install')
+  try {
+    process.exitCode = prepareElectron({ rootDir, force: process.argv.includes('--force'), install })
+  } catch (error) {
+    if (!install) throw error
+    // Nothing here may fail `npm install`: `npm start` runs the same steps again and says why.
+    console.error(`[prepare-electron] could not prepare Electron (${error instanceof Error ? error.message : String(error)}); \`npm start\` tries again.`)
+  }
 }
