@@ -147,7 +147,7 @@ function layeringConfigs() {
 }
 
 export default defineConfig(
-  globalIgnores(['out/', 'dist/', 'node_modules/', 'native/', 'coverage/', 'docs/']),
+  globalIgnores(['out/', 'dist/', 'node_modules/', 'native/', 'coverage/', 'docs/', '.cache/']),
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],

@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, figures and ratios printed. Results go to BENCHMARKS.md by hand.
 import os from 'node:os'
+import { benchCliStartup } from './cli-startup'
 import { benchCommandThroughput } from './command-throughput'
 import { benchDispatchLatency } from './dispatch-latency'
 import { benchHistoryFirstPage } from './history-first-page'
@@ -27,6 +28,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'pg-queue': benchPgQueueThroughput,
   'pg-sync': benchPgSync,
   'kill-sweep': benchKillSweep,
+  cli: benchCliStartup,
 }
 
 for (const [name, run] of Object.entries(suites)) {

@@ -142,7 +142,9 @@ describe('electron-builder config', () => {
     expect(packaged('node_modules/better-sqlite3/lib/index.js')).toBe(true)
     expect(packaged('node_modules/better-sqlite3/deps/sqlite3/sqlite3.c')).toBe(false)
     for (const file of ['out/main/index.js', 'out/main/engine.js', 'out/preload/index.cjs', 'package.json', 'examples/jobdeck.yaml']) expect(packaged(file), file).toBe(true)
-    for (const file of ['src-main/electron/main.ts', 'e2e/run.ts', 'bench/x.ts', 'docs/screenshots/queue-light.png', 'node_modules/tsx/dist/cli.mjs', 'README.md']) {
+    // The jobdeck command and its bundle (scripts/cli-bundle.mjs) are the checkout's, not the app's.
+    const cli = ['bin/jobdeck.mjs', '.cache/cli/jobdeck.mjs', '.cache/cli/jobdeck.inputs.json', 'node_modules/esbuild/lib/main.js']
+    for (const file of ['src-main/electron/main.ts', 'e2e/run.ts', 'bench/x.ts', 'docs/screenshots/queue-light.png', 'node_modules/tsx/dist/cli.mjs', 'README.md', ...cli]) {
       expect(packaged(file), file).toBe(false)
     }
     expect(pkg.main).toBe('out/main/index.js')

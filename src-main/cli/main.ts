@@ -4,6 +4,7 @@ import { COMMANDS, usage } from './commands'
 import { echo, safeMessage } from '../../src-shared/redact'
 import { escapeLines, escapeTerminal } from './terminal-text'
 import { exitCodeFor, printError } from './output'
+import { watchForClosedOutput } from './closed-output'
 
 const GLOBAL_OPTIONS = {
   'data-dir': { type: 'string' },
@@ -15,6 +16,7 @@ const GLOBAL_OPTIONS = {
 
 /** `jobdeck COMMAND [args]`: returns the process exit code (0 ok, 1 user error, 2 internal error). */
 export async function main(argv: readonly string[]): Promise<number> {
+  watchForClosedOutput()
   const [name, ...rest] = argv
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage())

@@ -3,6 +3,7 @@ import { formatBytes } from '../../src-shared/units'
 import type { LoadedConfig } from '../core/config/load-config'
 import { HealthEvaluator } from '../core/monitor/health'
 import { HostSampler } from '../core/monitor/host-sampler'
+import { onStopRequest } from './closed-output'
 import { localTime } from './output'
 import { escapeTerminal, jsonText } from './terminal-text'
 
@@ -18,17 +19,15 @@ function describeSample(sample: HostSample, health: string): string {
   return `${localTime(new Date(sample.at).toISOString())}  ${parts.join('  ')}`
 }
 
-/** `jobdeck monitor`: samples this machine at the configured interval until interrupted. */
+/** `jobdeck monitor`: samples this machine at the configured interval until interrupted (or its output is closed). */
 export async function runMonitor(config: LoadedConfig, dataDir: string, json: boolean): Promise<number> {
   const paths = [dataDir, ...[...config.types.values()].flatMap((t) => (t.cwd && !t.cwd.includes('{') ? [t.cwd] : []))]
   const sampler = new HostSampler({ paths: () => paths })
   const evaluator = new HealthEvaluator(() => config.raw.monitor)
   let stopped = false
-  const stop = (): void => {
+  onStopRequest(() => {
     stopped = true
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
+  })
   await sampler.sample() // primes the CPU counters
   while (!stopped) {
     await new Promise((resolve) => setTimeout(resolve, config.raw.monitor.interval))

@@ -1,10 +1,12 @@
 import type { Core } from '../core/core'
+import { onStopRequest } from './closed-output'
 import { localTime } from './output'
 import { escapeTerminal, term } from './terminal-text'
 
 /**
  * The runner as a foreground process: prints each transition, reloads the config on SIGHUP,
- * and on SIGINT/SIGTERM stops running process trees and re-queues their jobs.
+ * and on SIGINT/SIGTERM (or when its output is closed) stops running process trees and re-queues
+ * their jobs.
  */
 export async function runHeadless(core: Core, options: { untilIdle: boolean }): Promise<number> {
   /** One event, one line (or more only where `text` itself breaks it): values come escaped via term. */
@@ -44,11 +46,7 @@ export async function runHeadless(core: Core, options: { untilIdle: boolean }): 
   }
 
   return new Promise<number>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      void stop(signal).then(resolve)
-    }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    onStopRequest((why) => void stop(why).then(resolve))
     process.on('SIGHUP', () => core.config.reload())
     if (options.untilIdle) {
       void runner.whenIdle().then(async () => {

@@ -7,6 +7,7 @@ import { JobdeckError } from '../../src-shared/errors'
 import type { Core } from '../core/core'
 import { startRunnerWhenFree } from '../core/engine/runner-guard'
 import { startServer } from '../server/server'
+import { onStopRequest } from './closed-output'
 import { localTime } from './output'
 import { escapeTerminal } from './terminal-text'
 
@@ -62,10 +63,10 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
 
   return new Promise<number>((resolve) => {
     let stopping = false
-    const stop = (signal: NodeJS.Signals): void => {
+    const stop = (why: string): void => {
       if (stopping) return
       stopping = true
-      say(`${signal}: stopping; running jobs are stopped and re-queued`)
+      say(`${why}: stopping; running jobs are stopped and re-queued`)
       guard.stop()
       void server
         .close()
@@ -78,8 +79,7 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
           },
         )
     }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    onStopRequest(stop)
     process.on('SIGHUP', () => core.config.reload())
   })
 }
