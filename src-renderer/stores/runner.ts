@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { Run, RunnerStatus } from '../../src-shared/domain'
+import type { GateBlock } from '../../src-shared/wait-reason'
 import { call, on } from '../ipc'
 import { throttleTrailing } from './debounce'
 
@@ -26,7 +27,7 @@ export const useRunnerStore = defineStore('runner', () => {
   const error = ref<string | null>(null)
   const loading = ref(false)
   /** Gate reasons per job type, from the monitor (`runner.waiting`). */
-  const gateReasons = ref<Record<string, string>>({})
+  const gateReasons = ref<Record<string, GateBlock>>({})
   /** Failed runs whose job is still failed: not retried since, not waiting for an automatic retry. */
   const failedRuns = shallowRef<Run[]>([])
   const failuresError = ref<string | null>(null)

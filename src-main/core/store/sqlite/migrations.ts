@@ -273,6 +273,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       ALTER TABLE runs ADD COLUMN processes_stopped INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 6,
+    name: 'jobs by status and time',
+    sql: `
+      -- jobs.list: one status, newest first by when the job finished (or was created, while it
+      -- has not), with keyset paging and a bounded count, e.g. the failures of the last 24 h
+      -- among tens of thousands of failed jobs.
+      CREATE INDEX jobs_status_at ON jobs (status, coalesce(finished_at, created_at) DESC, id DESC);
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
