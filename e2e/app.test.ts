@@ -91,8 +91,8 @@ describe.skipIf(skipWithoutBrowser)('Jobdeck in the browser', { timeout: 90_000 
     const row = page.locator(`[data-testid="queue-running"] [data-job-id="${id}"]`)
     await row.waitFor({ timeout: 10_000 })
     await row.getByTestId('cancel-job').click()
-    const confirm = page.getByRole('button', { name: /^(cancel job|yes|confirm|stop)$/i, disabled: false })
-    if (await confirm.isVisible().catch(() => false)) await confirm.click()
+    // Stopping running work asks first (issue 12).
+    await page.getByTestId('stop-dialog').getByTestId('stop-confirm').click()
     const run = await until(() => history(served).find((r) => r.jobId === id && r.status === 'canceled'), 45_000, `the cancel of ${id}`)
     expect(run.finishedAt).not.toBeNull()
   })

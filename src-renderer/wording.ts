@@ -39,3 +39,36 @@ export function shortId(id: string): string {
 export function typeLabel(name: string, title: string | null | undefined): string {
   return title && title !== name ? `${title} (${name})` : name
 }
+
+// ── the Queue view's counts and states ─────────────────────────────────────────────────────
+
+/** `8 failed in the last 24 h`, `10,000+ failed in the last 24 h`: what the count counts, over what window. */
+export function failureCountText(count: number, capped: boolean): string {
+  return `${count.toLocaleString('en-US')}${capped ? '+' : ''} failed in the last 24 h`
+}
+
+/** The empty Queue: a first job only while none has run yet; after that, simply a job. */
+export function emptyQueueText(finishedCount: number): { heading: string; lead: string; addLabel: string; history: string | null } {
+  const first = finishedCount === 0
+  return {
+    heading: 'Nothing is queued',
+    lead: `Add ${first ? 'the first job' : 'a job'} from a form (N), paste many at once with Bulk add, or from a terminal:`,
+    addLabel: first ? 'Add the first job' : 'Add a job',
+    history: first ? null : `${finishedCount.toLocaleString('en-US')} finished job${finishedCount === 1 ? ' is' : 's are'} in History.`,
+  }
+}
+
+/** The line beside the Queue's title: the runner's state with what runs and waits. */
+export function queueStateLine(state: string, running: number, waiting: number): string {
+  switch (state) {
+    case 'running':
+      return `Running ${running} · ${waiting} waiting`
+    case 'paused':
+      return running > 0 ? `Paused: ${running} running will finish, nothing new starts · ${waiting} waiting` : `Paused: nothing new starts · ${waiting} waiting`
+    case 'idle':
+      return waiting > 0 ? `Waiting: nothing can start now · ${waiting} waiting` : 'Idle · nothing waiting'
+    case 'stopped':
+      return 'Stopped: no runner holds this data dir, so nothing starts'
+  }
+  return ''
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { attemptCount, attemptCounts, attemptShort, attemptText, currentAttempt } from './attempts'
+import { attemptCount, attemptCounts, attemptShort, attemptText, currentAttempt, failedAttempt } from './attempts'
 import type { Job, Run } from './domain'
 
 const run = (id: string, attempt: number, status: Run['status']) => ({ id, attempt, status })
@@ -31,6 +31,11 @@ describe('attempts against the attempts allowed', () => {
   it('says the retries left on the run a failed or retrying job is on', () => {
     const counts = attemptCounts([run('r1', 1, 'failed')], job('retrying', 1, 'r1'), 3)
     expect(attemptText(counts.get('r1')!)).toBe('attempt 1 of 4 (2 retries left)')
+  })
+
+  it('a job failed for good reads as its last attempt of the allowed, with no retries left', () => {
+    expect(attemptText(failedAttempt({ attempts: 4, failures: 4 }, 3))).toBe('attempt 4 of 4 (no retries left)')
+    expect(attemptText(failedAttempt({ attempts: 1, failures: 1 }, 0))).toBe('attempt 1 of 1 (no retries left)')
   })
 
   it('without the job\'s runs, says only what cannot be wrong', () => {

@@ -47,7 +47,12 @@ function retriesLeftOn(run: RunPart, job: JobPart, maxRetries: number): number |
 
 /** `attempt 2 of 4 (2 retries left)`, `attempt 1 of 1`, `attempt 5`. */
 export function attemptText(count: AttemptCount): string {
-  return `attempt ${attemptShort(count)}${count.retriesLeft === null ? '' : ` (${retriesLeftText(count.retriesLeft)})`}`
+  return `attempt ${attemptFigures(count)}`
+}
+
+/** `2 of 4 (2 retries left)`: the figures, beside a label that says "Attempt". */
+export function attemptFigures(count: AttemptCount): string {
+  return `${attemptShort(count)}${count.retriesLeft === null ? '' : ` (${retriesLeftText(count.retriesLeft)})`}`
 }
 
 /** `2 of 4`, for a column headed "Attempt". */
@@ -64,4 +69,12 @@ export function currentAttempt(attempt: number, job: Pick<Job, 'failures'>, maxR
   if (maxRetries === null) return { attempt, of: null, retriesLeft: null }
   const left = Math.max(0, maxRetries - job.failures)
   return { attempt, of: attempt + left, retriesLeft: left }
+}
+
+/** The last attempt of a job whose last run failed (waiting to be retried, or failed for good), from the job alone. */
+export function failedAttempt(job: Pick<Job, 'attempts' | 'failures'>, maxRetries: number | null): AttemptCount {
+  if (maxRetries === null) return { attempt: job.attempts, of: null, retriesLeft: null }
+  // Its own failure is counted in `failures`; the budget it started with was one more.
+  const before = Math.max(0, job.failures - 1)
+  return { attempt: job.attempts, of: job.attempts + Math.max(0, maxRetries - before), retriesLeft: Math.max(0, maxRetries - job.failures) }
 }

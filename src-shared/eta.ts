@@ -162,17 +162,24 @@ export function etaLeftText(eta: RunEta): string {
 /** Where an estimate comes from, for a tooltip or a `--json` reader's eye. */
 export function etaBasisText(eta: RunEta): string {
   if (eta.kind === 'unknown') return 'no progress reported and no finished run of this type to estimate from'
-  const runs = `${eta.samples} recent successful run${eta.samples === 1 ? '' : 's'}`
   switch (eta.basis) {
     case 'progress':
       return 'from its own progress (elapsed ÷ progress)'
     case 'progress+history':
-      return `from its own progress, blended with the median of ${runs} while its progress is young`
+      return `from its own progress, blended with the median of ${runsText(eta.samples)} while its progress is young`
     case 'params':
-      return `from the median of ${runs} with the same params`
     case 'type':
-      return `from the median of ${runs} of this type`
+      return `from ${hintText({ p50Ms: eta.totalMs, samples: eta.samples, basis: eta.basis })}`
   }
+}
+
+/** `the median of 3 recent successful runs with the same params`. */
+export function hintText(hint: DurationHint): string {
+  return `the median of ${runsText(hint.samples)} ${hint.basis === 'params' ? 'with the same params' : 'of this type'}`
+}
+
+function runsText(samples: number): string {
+  return `${samples} recent successful run${samples === 1 ? '' : 's'}`
 }
 
 /** `now`, `in ~2m 10s`, `unknown`. */
