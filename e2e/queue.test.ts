@@ -144,11 +144,30 @@ describe.skipIf(skipWithoutBrowser)('the Queue view', { timeout: 120_000 }, () =
     await panel.waitFor()
     expect(page.url()).toContain(`job=${id}`)
     await expect(panel.getByTestId('job-position').textContent()).resolves.toBe('#1')
-    await expect(panel.getByTestId('job-reason').textContent()).resolves.toMatch(/runner paused: Resume \(P\)/)
+    await expect(panel.getByTestId('job-reason').textContent()).resolves.toMatch(/runner paused: press Resume \(P\)/)
     await expect(panel.getByTestId('job-params').textContent()).resolves.toMatch(/zoe/)
     await page.keyboard.press('Escape')
     await panel.waitFor({ state: 'detached' })
     served.cli(['cancel', id])
+    served.cli(['resume'])
+  })
+
+  it('at 1440 px shows job type, lane and why it waits whole: no column repeats "queued"', async () => {
+    await openQueue(page)
+    served.cli(['pause'])
+    const ids = ['20417', '20417', '31337'].map((dealer) => enqueue(served, ['fetch-prospects', '--param', `dealer_id=${dealer}`, '--param', 'from=2026-01-01']))
+    const table = page.getByTestId('queue-waiting')
+    await table.locator(`[data-job-id="${ids[2]}"]`).waitFor({ timeout: 5000 })
+    expect(page.viewportSize()?.width).toBe(1440)
+    await expect(table.locator('thead').textContent()).resolves.not.toMatch(/Status/)
+    const cut = await table.evaluate((el) =>
+      [...el.querySelectorAll('tbody td.type-col .tt-title, tbody td.lane-col, tbody td.reason-col')]
+        .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+        .map((cell) => cell.textContent?.trim()),
+    )
+    expect(cut, JSON.stringify(cut)).toEqual([])
+    await expect(table.locator(`[data-job-id="${ids[0]}"] .tt-title`).textContent()).resolves.toBe('Fetch prospects for a dealer')
+    for (const id of ids) served.cli(['cancel', id])
     served.cli(['resume'])
   })
 

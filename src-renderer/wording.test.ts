@@ -9,7 +9,7 @@ describe('the window words what the engine sends as data', () => {
 
   it('issue 12: a paused runner is resumed from the window, not by typing jobdeck resume', () => {
     const text = waitReasonText({ kind: 'paused' })
-    expect(text).toBe('runner paused: Resume (P) starts it again')
+    expect(text).toBe('runner paused: press Resume (P)')
     expect(text).not.toMatch(/jobdeck resume/)
   })
 

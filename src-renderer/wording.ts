@@ -16,7 +16,7 @@ export function waitReasonText(reason: WaitReason): string {
         ? 'no runner shares this queue right now: start the app or `jobdeck run --pg …` on a machine'
         : 'no runner holds this data dir: start the app or `jobdeck run`'
     case 'paused':
-      return 'runner paused: Resume (P) starts it again'
+      return 'runner paused: press Resume (P)'
     case 'gate':
       return gateText(reason.gate)
     case 'lane-busy':
@@ -24,7 +24,7 @@ export function waitReasonText(reason: WaitReason): string {
     case 'behind':
       return `behind ${reason.ahead} earlier job${reason.ahead === 1 ? '' : 's'} in lane ${reason.lane}`
     case 'runner-busy':
-      return `runner busy: ${reason.running} of ${reason.concurrency} runs at once (runner.concurrency)`
+      return `runner busy: ${reason.running} of ${reason.concurrency} running`
     case 'starting':
       return 'starting'
   }
