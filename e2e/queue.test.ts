@@ -4,24 +4,9 @@
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { Run, RunnerStatus } from '../src-shared/domain'
-import { ROOT, servedApp, skipWithoutBrowser, until, type Served } from './harness'
+import { enqueue, history, ROOT, runnerStatus as status, servedApp, skipWithoutBrowser, until, type Served } from './harness'
 
 const CONFIG = path.join(ROOT, 'e2e', 'fixtures', 'queue.yaml')
-
-function enqueue(served: Served, args: string[]): string {
-  const result = served.cli(['enqueue', ...args])
-  if (result.code !== 0) throw new Error(`jobdeck enqueue ${args.join(' ')} failed (${result.code}): ${result.stderr}`)
-  return result.stdout.trim()
-}
-
-function status(served: Served): RunnerStatus {
-  return JSON.parse(served.cli(['status', '--json']).stdout) as RunnerStatus
-}
-
-function history(served: Served): Run[] {
-  return JSON.parse(served.cli(['history', '--json']).stdout) as Run[]
-}
 
 /** `~1m 53s` → 113 (seconds); `~8.5s` → 8.5. */
 function seconds(text: string): number {
