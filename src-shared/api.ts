@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { JobTypeInfo, MonitorConfig } from './config-schema'
 import type { Job, LogLine, Run, RunnerStatus, TimelinePage, TypeStats } from './domain'
 import type { WaitReason } from './wait-reason'
-import { JOB_STATUSES, PRIORITIES, RUN_STATUSES } from './domain'
+import { PRIORITIES, RUN_STATUSES, TERMINAL_JOB_STATUSES } from './domain'
 import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
 import type { ConnectionState, ConnectionTestResult } from './connection'
 import type { GateBlock } from './wait-reason'
@@ -34,11 +34,11 @@ export const apiInputs = {
   /** One job (a run id finds its job): its runs, and while it waits its place and why. */
   'jobs.get': z.strictObject({ id }),
   /**
-   * Jobs of one status, newest first by when they finished (by when they were created while
-   * they have not), in keyset pages, with a count of all that match up to `countUpTo`.
+   * Finished jobs of one status, newest first by when they finished, in keyset pages, with a
+   * count of all that match up to `countUpTo`. (Waiting and running jobs come with runner.status.)
    */
   'jobs.list': z.strictObject({
-    status: z.enum(JOB_STATUSES),
+    status: z.enum(TERMINAL_JOB_STATUSES),
     type: z.string().optional(),
     since: instant.optional(),
     until: instant.optional(),

@@ -334,14 +334,15 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       const lock = store.lockInfo()
       const host = hostState()
       const waiting = explainWaiting(store.listWaiting(args.limit), waitContext(running.map((r) => r.run), { paused, alive, host }))
+      const expected = jobReads.expecter()
       return {
         state: !alive ? 'stopped' : paused ? 'paused' : running.length > 0 ? 'running' : 'idle',
         paused,
         draining: deps.runner()?.draining ?? false,
         runnerId: alive ? (deps.runner()?.runnerId ?? lock?.runnerId ?? null) : null,
         runnerPid: alive ? (lock?.pid ?? null) : null,
-        running: running.map((entry) => ({ ...entry, expected: jobReads.expected(entry.run) })),
-        queued: waiting.map((job) => ({ ...job, expected: jobReads.expected(job) })),
+        running: running.map((entry) => ({ ...entry, expected: expected(entry.run) })),
+        queued: waiting.map((job) => ({ ...job, expected: expected(job) })),
         limits: {
           concurrency: config.current.raw.runner.concurrency,
           lanes: Object.fromEntries([...new Set([...running.map((r) => r.run.lane), ...waiting.map((j) => j.lane)])].map((lane) => [lane, laneLimit(config.current, lane)])),

@@ -1,14 +1,14 @@
-// Read models over jobs for the views: jobs of one status by time (keyset pages and a bounded
-// count), a waiting job's place in the run order, and how long runs usually take (for ETAs).
+// Read models over jobs for the views: finished jobs of one status by time (keyset pages and a
+// bounded count), a waiting job's place in the run order, and how long runs usually take (for ETAs).
 // Each read is an index range scan with a bound; none counts or sorts the whole history.
-import type { DurationHint, Job, JobStatus, Params } from '../../../../src-shared/domain'
+import type { DurationHint, Job, Params, TerminalJobStatus } from '../../../../src-shared/domain'
 import type { SqliteDatabase } from './open-database'
 import { toJob, type JobRow } from './rows'
 
 export interface JobFilter {
-  status: JobStatus
+  status: TerminalJobStatus
   type?: string
-  /** Epoch ms, inclusive, on `finishedAt` (or `createdAt` while the job has not finished). */
+  /** Epoch ms, inclusive, on `finishedAt`. */
   since?: number
   until?: number
   /** Keyset cursor: jobs strictly older than this. */
@@ -37,7 +37,6 @@ export interface TypeDurations {
 /** Successful runs looked at per type: enough for a median, bounded for a busy type. */
 export const DURATION_SAMPLES = 200
 
-const AT = 'coalesce(finished_at, created_at)'
 
 /** Params in a form that compares equal whatever the key order (a copy from PostgreSQL's jsonb is sorted). */
 export function paramsKey(params: Params | Record<string, unknown>): string {
@@ -121,19 +120,31 @@ export class JobReads {
 
   /** What a run of this job is expected to take: the median of its params if any ran, else of its type. */
   expected(job: Pick<Job, 'type' | 'params'>): DurationHint | null {
-    const durations = this.typeDurations(job.type)
-    return durations.byParams.get(paramsKey(job.params)) ?? durations.type
+    return this.expecter()(job)
+  }
+
+  /** `expected` for many jobs at once: each type's counters are looked at once, not once per job. */
+  expecter(): (job: Pick<Job, 'type' | 'params'>) => DurationHint | null {
+    const seen = new Map<string, TypeDurations>()
+    return (job) => {
+      let durations = seen.get(job.type)
+      if (!durations) {
+        durations = this.typeDurations(job.type)
+        seen.set(job.type, durations)
+      }
+      return durations.byParams.get(paramsKey(job.params)) ?? durations.type
+    }
   }
 }
 
-const WHERE = `status = @status AND ${AT} >= @since AND ${AT} < @until AND (@type = '' OR type = @type)`
+const WHERE = `status = @status AND finished_at IS NOT NULL AND finished_at >= @since AND finished_at < @until AND (@type = '' OR type = @type)`
 
 /** The page and count statements of jobs.list (exported so a test can EXPLAIN exactly what runs). */
 export const JOB_LIST_SQL = {
-  // Served by jobs_status_at (status, coalesce(finished_at, created_at) DESC, id DESC).
-  page: `SELECT *, ${AT} AS at FROM jobs WHERE ${WHERE}
-      AND (${AT} < @beforeAt OR (${AT} = @beforeAt AND id < @beforeId))
-      ORDER BY ${AT} DESC, id DESC LIMIT @limit`,
+  // Served by jobs_status_finished (status, finished_at DESC, id DESC) WHERE finished_at IS NOT NULL.
+  page: `SELECT *, finished_at AS at FROM jobs WHERE ${WHERE}
+      AND (finished_at < @beforeAt OR (finished_at = @beforeAt AND id < @beforeId))
+      ORDER BY finished_at DESC, id DESC LIMIT @limit`,
   count: `SELECT count(*) AS n FROM (SELECT 1 FROM jobs WHERE ${WHERE} LIMIT @cap)`,
 }
 

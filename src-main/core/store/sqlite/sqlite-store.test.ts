@@ -139,7 +139,7 @@ describe('migrations', () => {
     insert.run('ok', 'succeeded', Date.now() - 3_600_000)
     v5.close()
     const upgraded = openDatabase(file)
-    expect(upgraded.prepare(`SELECT name FROM sqlite_master WHERE name = 'jobs_status_at'`).get()).toBeTruthy()
+    expect(upgraded.prepare(`SELECT name FROM sqlite_master WHERE name = 'jobs_status_finished'`).get()).toBeTruthy()
     const page = new JobReads(upgraded).list({ status: 'failed', since: Date.now() - 86_400_000, limit: 10, countUpTo: 100 })
     expect(page.jobs.map((j) => j.id)).toEqual(['new'])
     expect(page.count).toBe(1)
