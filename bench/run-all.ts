@@ -9,6 +9,7 @@ import { benchMonitorOverhead } from './monitor-overhead'
 import { benchPgQueueThroughput } from './pg-queue-throughput'
 import { benchPgSync } from './pg-sync'
 import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
+import { benchQueueView } from './queue-view'
 import { benchTimeline } from './timeline-chromium'
 
 const only = process.argv[2]
@@ -24,6 +25,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   dispatch: benchDispatchLatency,
   monitor: benchMonitorOverhead,
   history: benchHistoryFirstPage,
+  'queue-view': benchQueueView,
   timeline: benchTimeline,
   'pg-queue': benchPgQueueThroughput,
   'pg-sync': benchPgSync,

@@ -4,8 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { Run } from '../src-shared/domain'
-import { ROOT, servedApp, skipWithoutBrowser, until, type Served } from './harness'
+import { enqueue, history, ROOT, servedApp, skipWithoutBrowser, until, type Served } from './harness'
 
 const CONFIG = path.join(ROOT, 'e2e', 'fixtures', 'jobdeck.yaml')
 
@@ -13,18 +12,6 @@ async function chooseType(page: Page, title: string): Promise<void> {
   await page.getByTestId('job-type-select').click()
   await page.locator('.n-base-select-option', { hasText: title }).first().click()
 }
-
-/** Enqueues through the real CLI (another process) and returns the job id. */
-function enqueue(served: Served, args: string[]): string {
-  const result = served.cli(['enqueue', ...args])
-  if (result.code !== 0) throw new Error(`jobdeck enqueue ${args.join(' ')} failed (${result.code}): ${result.stderr}`)
-  return result.stdout.trim()
-}
-
-function history(served: Served): Run[] {
-  return JSON.parse(served.cli(['history', '--json']).stdout) as Run[]
-}
-
 
 describe.skipIf(skipWithoutBrowser)('Jobdeck in the browser', { timeout: 90_000 }, () => {
   const app = servedApp(CONFIG, 180_000)
@@ -91,8 +78,8 @@ describe.skipIf(skipWithoutBrowser)('Jobdeck in the browser', { timeout: 90_000 
     const row = page.locator(`[data-testid="queue-running"] [data-job-id="${id}"]`)
     await row.waitFor({ timeout: 10_000 })
     await row.getByTestId('cancel-job').click()
-    const confirm = page.getByRole('button', { name: /^(cancel job|yes|confirm|stop)$/i, disabled: false })
-    if (await confirm.isVisible().catch(() => false)) await confirm.click()
+    // Stopping running work asks first (issue 12).
+    await page.getByTestId('stop-dialog').getByTestId('stop-confirm').click()
     const run = await until(() => history(served).find((r) => r.jobId === id && r.status === 'canceled'), 45_000, `the cancel of ${id}`)
     expect(run.finishedAt).not.toBeNull()
   })

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll } from 'vitest'
+import type { Run, RunnerStatus } from '../src-shared/domain'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const BIN = path.join(ROOT, 'bin', 'jobdeck.mjs')
@@ -134,6 +135,23 @@ export async function serve(options: { config?: string; env?: NodeJS.ProcessEnv;
       fs.rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** Enqueues through the real CLI (another process) and returns the job id. */
+export function enqueue(served: Served, args: string[]): string {
+  const result = served.cli(['enqueue', ...args])
+  if (result.code !== 0) throw new Error(`jobdeck enqueue ${args.join(' ')} failed (${result.code}): ${result.stderr}`)
+  return result.stdout.trim()
+}
+
+/** Every run, newest first, as `jobdeck history --json` gives them. */
+export function history(served: Served): Run[] {
+  return JSON.parse(served.cli(['history', '--json']).stdout) as Run[]
+}
+
+/** The runner's status as `jobdeck status --json` gives it. */
+export function runnerStatus(served: Served): RunnerStatus {
+  return JSON.parse(served.cli(['status', '--json']).stdout) as RunnerStatus
 }
 
 export async function launchBrowser(): Promise<Browser> {

@@ -3,9 +3,11 @@
 import { z } from 'zod'
 import type { JobTypeInfo, MonitorConfig } from './config-schema'
 import type { Job, LogLine, Run, RunnerStatus, TimelinePage, TypeStats } from './domain'
-import { PRIORITIES, RUN_STATUSES } from './domain'
+import type { WaitReason } from './wait-reason'
+import { PRIORITIES, RUN_STATUSES, TERMINAL_JOB_STATUSES } from './domain'
 import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
 import type { ConnectionState, ConnectionTestResult } from './connection'
+import type { GateBlock } from './wait-reason'
 
 const id = z.string().min(1, 'expected a job or run id').max(64)
 const paramsInput = z.record(z.string(), z.unknown())
@@ -24,6 +26,26 @@ export const apiInputs = {
     priority: z.enum(PRIORITIES).optional(),
   }),
   'jobs.cancel': z.strictObject({ id }),
+  /**
+   * Undoes a cancel made while the job waited: it waits again exactly as it was, with its
+   * priority, its place in the run order and its retry time. A job that ran is retried instead.
+   */
+  'jobs.restore': z.strictObject({ id }),
+  /** One job (a run id finds its job): its runs, and while it waits its place and why. */
+  'jobs.get': z.strictObject({ id }),
+  /**
+   * Finished jobs of one status, newest first by when they finished, in keyset pages, with a
+   * count of all that match up to `countUpTo`. (Waiting and running jobs come with runner.status.)
+   */
+  'jobs.list': z.strictObject({
+    status: z.enum(TERMINAL_JOB_STATUSES),
+    type: z.string().optional(),
+    since: instant.optional(),
+    until: instant.optional(),
+    limit: z.number().int().min(1).max(1000).default(100),
+    before: z.strictObject({ at: instant, id: z.string().max(64) }).optional(),
+    countUpTo: z.number().int().min(0).max(100_000).default(10_000),
+  }),
   'jobs.retry': z.strictObject({ id }),
   'jobs.setPriority': z.strictObject({ id, priority: z.enum(PRIORITIES) }),
   'jobs.clear': z.strictObject({ before: instant }),
@@ -110,6 +132,25 @@ export interface RunDetail {
   attempts: Run[]
 }
 
+export interface JobDetail {
+  job: Job
+  /** Its runs, oldest first. */
+  attempts: Run[]
+  /** While it waits: its place in the run order (1 = next) and why it waits; else null. */
+  position: number | null
+  waitReason: WaitReason | null
+}
+
+export interface JobList {
+  jobs: Job[]
+  /** All jobs matching the filter (not only this page), counted up to `countUpTo`. */
+  count: number
+  /** More than `countUpTo` match: `count` is a lower bound ("10000+"). */
+  countCapped: boolean
+  /** Pass as `before` for the next page; null on the last page. */
+  next: { at: string; id: string } | null
+}
+
 export interface ConfigInfo {
   path: string
   ok: boolean
@@ -134,7 +175,7 @@ export interface MonitorLatest {
   sample: HostSample | null
   health: Health
   /** Job types held back by the resource gate, with the reason. */
-  waiting: Record<string, string>
+  waiting: Record<string, GateBlock>
 }
 
 export interface MonitorRange {
@@ -147,6 +188,9 @@ export interface ApiResults {
   'jobs.enqueue': Job
   'jobs.enqueueBulk': Job[]
   'jobs.cancel': { job: Job; action: 'canceled' | 'requested' }
+  'jobs.restore': Job
+  'jobs.get': JobDetail
+  'jobs.list': JobList
   'jobs.retry': Job
   'jobs.setPriority': Job
   'jobs.clear': { removed: number }

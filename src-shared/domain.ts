@@ -1,5 +1,6 @@
 // The words of DESIGN.md as types. No node, electron or DOM here: every side imports this.
 import type { BreakerState, ConnectionState } from './connection'
+import type { WaitReason } from './wait-reason'
 
 export const PRIORITIES = ['normal', 'high', 'urgent'] as const
 export type Priority = (typeof PRIORITIES)[number]
@@ -66,9 +67,14 @@ export interface Job {
   status: JobStatus
   /** Number of runs made so far. */
   attempts: number
+  /** Failed runs counted against the retry budget (`retries.max`); a manual retry resets it. */
+  failures: number
   interruptions: number
   createdAt: string
-  /** When the job may next start (retry backoff); null when it may start now. */
+  /**
+   * When the job may next start (retry backoff); null when it may start now. A job canceled
+   * while it waited keeps it, so an undo puts it back as it was.
+   */
   runAfter: string | null
   finishedAt: string | null
   lastRunId: string | null
@@ -121,8 +127,25 @@ export interface LogLine {
 export type RunnerState = 'running' | 'idle' | 'paused' | 'stopped'
 
 export interface WaitingJob extends Job {
-  /** Why this job is not running right now, in words an operator understands. */
-  waitReason: string
+  /** Why this job is not running right now, as data each surface words (see wait-reason.ts). */
+  waitReason: WaitReason
+  /** What a job like this usually takes, for the estimate of when it starts. */
+  expected: DurationHint | null
+}
+
+/** How long runs like this one usually take, from recent finished runs (for ETAs). */
+export interface DurationHint {
+  /** Median duration (ms) of the recent successful runs it is based on. */
+  p50Ms: number
+  samples: number
+  /** `params`: runs of the same type with the same params; `type`: any runs of the type. */
+  basis: 'params' | 'type'
+}
+
+export interface RunningEntry {
+  job: Job
+  run: Run
+  expected: DurationHint | null
 }
 
 export interface RunnerStatus {
@@ -133,8 +156,10 @@ export interface RunnerStatus {
   draining: boolean
   runnerId: string | null
   runnerPid: number | null
-  running: Array<{ job: Job; run: Run }>
+  running: RunningEntry[]
   queued: WaitingJob[]
+  /** The limits the runner applies: runner.concurrency, and the limit of each lane shown here. */
+  limits: { concurrency: number; lanes: Record<string, number> }
   counts: Record<JobStatus, number>
   /** The host as last sampled by the runner's monitor; null before the first sample. */
   health: HostHealthSummary | null

@@ -2,6 +2,7 @@
 import type { Job, LogLine, Progress, Run } from './domain'
 import type { Health, HostSample } from './monitor'
 import type { ConnectionState } from './connection'
+import type { GateBlock } from './wait-reason'
 
 export interface EventMap {
   /** A job row changed (enqueued, claimed, finished, canceled, reprioritised, …). */
@@ -17,7 +18,7 @@ export interface EventMap {
   'monitor.sample': { sample: HostSample; health: Health }
   'health.changed': { health: Health }
   /** Job types the resource gate holds back now, with the reason (empty when none). */
-  'runner.waiting': { reasons: Record<string, string> }
+  'runner.waiting': { reasons: Record<string, GateBlock> }
   'run.usage': { runId: string; cpuPercent: number; rssBytes: number; cpuSeconds: number | null; peakRssBytes: number | null }
   /** A run has taken longer than its type's usual (p95) duration times the overrun factor. Once per run. */
   'run.overrun': { runId: string; jobId: string; type: string; elapsedMs: number; usualMs: number; factor: number }

@@ -150,7 +150,9 @@ describe('jobdeck CLI', () => {
     const failed = runs.find((r) => r.type === 'boom') as Run
     expect(failed.error).toMatch(/exit code 2: boom/)
     expect(cli(['retry', failed.jobId]).code).toBe(0)
-    expect(json<RunnerStatus>(cli(['status', '--json']).stdout).queued[0]?.waitReason).toMatch(/no runner/)
+    // The reason travels as data in --json and in words (with what to type) in the text.
+    expect(json<RunnerStatus>(cli(['status', '--json']).stdout).queued[0]?.waitReason).toEqual({ kind: 'no-runner', shared: false })
+    expect(cli(['status']).stdout).toMatch(/no runner is running on this data dir \(start one with `jobdeck run` or the app\)/)
     expect(cli(['cancel', failed.jobId]).code).toBe(0)
     const cleared = cli(['clear', '--before', new Date(Date.now() + 60_000).toISOString()])
     expect(cleared.stdout).toMatch(/removed 2 finished jobs/)
@@ -167,7 +169,8 @@ describe('jobdeck CLI', () => {
     const id = cli(['enqueue', 'mark', '--param', 'tag=late', '--param', 'ms=3000']).stdout.trim()
     const paused = json<RunnerStatus>(cli(['status', '--json']).stdout)
     expect(paused.state).toBe('paused')
-    expect(paused.queued[0]?.waitReason).toMatch(/paused/)
+    expect(paused.queued[0]?.waitReason).toEqual({ kind: 'paused' })
+    expect(cli(['status']).stdout).toMatch(/runner paused \(resume with `jobdeck resume`\)/)
     cli(['resume'])
     await waitFor(() => output.includes(`started  mark`), 5000, 'the job to start')
     expect(cli(['cancel', id]).stdout).toMatch(/cancel requested/)

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import type { ParseArgsConfig } from 'node:util'
 import { PRIORITIES, RUN_STATUSES, type Priority, type RunStatus } from '../../src-shared/domain'
+import { attemptCount, attemptShort } from '../../src-shared/attempts'
 import { JobdeckError } from '../../src-shared/errors'
 import { parseBulkText } from '../../src-shared/bulk-parse'
 import { parseDuration } from '../../src-shared/units'
@@ -10,13 +11,14 @@ import { createCore, type Core, type CoreOptions } from '../core/core'
 import { dataDirPlace, resolveDataDir } from '../core/paths'
 import { prepareDataDir } from '../core/data-dir'
 import type { BulkRowError } from '../core/services/services'
-import { localTime, paramsText, printJson, printLine, progressText, runDuration, table } from './output'
+import { localTime, printJson, printLine, runDuration, table } from './output'
 import { warnPasswordInFlag } from './pg-flag'
 import { escapeTerminal } from './terminal-text'
 import { paramFlags } from './args'
 import { runHeadless } from './run-command'
 import { serveHeadless } from './serve-command'
 import { runMonitor } from './monitor-command'
+import { printStatus } from './status-command'
 import { formatBytes } from '../../src-shared/units'
 
 export interface CommandInput {
@@ -258,59 +260,7 @@ export const COMMANDS: Record<string, Command> = {
     positionals: [],
     options: { json: { type: 'boolean' } },
     async run({ values }) {
-      return withCore(values, async (core) => {
-        const status = await core.api['runner.status']({ limit: 500 })
-        if (values.json) {
-          printJson(status)
-          return 0
-        }
-        const c = status.counts
-        printLine(
-          `runner: ${status.state}${status.runnerPid ? ` (pid ${status.runnerPid})` : ''}` +
-            ` · ${c.running} running · ${c.queued + c.retrying} waiting · ${c.succeeded} succeeded · ${c.partial} partial · ${c.failed} failed · ${c.canceled} canceled`,
-        )
-        const conn = status.connection
-        if (conn.mode === 'shared') {
-          const since = conn.offlineSince ? ` since ${localTime(conn.offlineSince)}` : ''
-          printLine(
-            `database: ${conn.status}${since} · ${conn.url}` +
-              (conn.status === 'offline' ? ` · ${conn.error ?? ''}` : '') +
-              (conn.outboxPending > 0 ? ` · ${conn.outboxPending} waiting in the outbox` : '') +
-              ` · ${status.runners.length} runner${status.runners.length === 1 ? '' : 's'}`,
-          )
-        }
-        for (const b of status.breakers) {
-          if (b.state !== 'closed') printLine(`circuit breaker ${b.host}: ${b.state} (${b.failures} failures${b.openedAt ? `, since ${localTime(b.openedAt)}` : ''})`)
-        }
-        const h = status.health
-        if (h) {
-          printLine(
-            `health: ${h.level}${h.reasons.length ? ` (${h.reasons.join('; ')})` : ''} · CPU ${Math.round(h.cpu)}%` +
-              ` · memory ${Math.round(h.memory.usedPercent)}% (${formatBytes(h.memory.availableBytes)} free)` +
-              h.disk.map((d) => ` · disk ${d.path} ${Math.round(d.usedPercent)}%`).join('') +
-              ` · sampled ${localTime(h.sampledAt)}`,
-          )
-        }
-        if (status.running.length > 0) {
-          process.stdout.write('\nrunning\n')
-          process.stdout.write(
-            table(
-              ['run', 'type', 'lane', 'elapsed', 'progress', 'params'],
-              status.running.map(({ run }) => [run.id, run.type, run.lane, runDuration(run), progressText(run), paramsText(run.params)]),
-            ),
-          )
-        }
-        if (status.queued.length > 0) {
-          process.stdout.write('\nwaiting (in run order)\n')
-          process.stdout.write(
-            table(
-              ['job', 'type', 'priority', 'lane', 'why it waits', 'params'],
-              status.queued.map((j) => [j.id, j.type, j.priority, j.lane, j.waitReason, paramsText(j.params)]),
-            ),
-          )
-        }
-        return 0
-      })
+      return withCore(values, (core) => printStatus(core, values.json === true))
     },
   },
 
@@ -355,12 +305,12 @@ export const COMMANDS: Record<string, Command> = {
         }
         process.stdout.write(
           table(
-            ['run', 'type', 'status', 'try', 'started', 'duration', 'peak RSS', 'CPU s', 'lane', 'error'],
+            ['run', 'type', 'status', 'attempt', 'started', 'duration', 'peak RSS', 'CPU s', 'lane', 'error'],
             runs.map((r) => [
               r.id,
               r.type,
               r.status,
-              String(r.attempt),
+              attemptShort(attemptCount(r.attempt, core.config.current.types.get(r.type)?.retries.max ?? null)),
               localTime(r.startedAt),
               runDuration(r),
               r.peakRssBytes === null ? '—' : formatBytes(r.peakRssBytes),

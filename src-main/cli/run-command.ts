@@ -1,3 +1,5 @@
+import { attemptText, currentAttempt } from '../../src-shared/attempts'
+import type { Job } from '../../src-shared/domain'
 import type { Core } from '../core/core'
 import { onStopRequest } from './closed-output'
 import { localTime } from './output'
@@ -19,7 +21,16 @@ export async function runHeadless(core: Core, options: { untilIdle: boolean }): 
     if (said.get(run.id) === run.status) return
     said.set(run.id, run.status)
     if (said.size > 10_000) said.delete(said.keys().next().value as string)
-    if (run.status === 'running') say(term`started  ${run.type} ${run.id} (job ${run.jobId}, attempt ${run.attempt}, lane ${run.lane})`)
+    if (run.status === 'running') {
+      let job: Job | null = null
+      try {
+        job = core.store.getJob(run.jobId)
+      } catch {
+        // Cleared meanwhile: the attempt is said without its budget.
+      }
+      const attempt = job ? attemptText(currentAttempt(run.attempt, job, core.config.current.types.get(run.type)?.retries.max ?? null)) : `attempt ${run.attempt}`
+      say(term`started  ${run.type} ${run.id} (job ${run.jobId}, ${attempt}, lane ${run.lane})`)
+    }
     else say(term`${run.status.padEnd(8)} ${run.type} ${run.id}` + (run.error ? term`: ${run.error}` : ''))
   })
   core.events.on('job.changed', ({ job }) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { retryPolicySchema } from '../../src-shared/config-schema'
-import { configDuration, parseConfigError, retrySummary, waitReasonText } from './config-text'
+import { configDuration, parseConfigError, retrySummary } from './config-text'
 
 describe('config text', () => {
   it('splits file:line:col: message, also for paths with colons', () => {
@@ -21,10 +21,5 @@ describe('config text', () => {
     expect(retrySummary(retryPolicySchema.parse({ max: 4, backoff: 'fixed', base: '5s', jitter: false }))).toBe('4× every 5s')
     expect(configDuration(5_400_000)).toBe('1h 30m')
     expect(configDuration(250)).toBe('250ms')
-  })
-
-  it('drops the "waiting:" prefix under a "Waiting because" heading', () => {
-    expect(waitReasonText('waiting: host health is critical')).toBe('host health is critical')
-    expect(waitReasonText('runner busy')).toBe('runner busy')
   })
 })

@@ -51,8 +51,3 @@ export function retrySummary(retries: RetryPolicy): string {
   if (retries.backoff === 'fixed') return `${times} every ${configDuration(retries.base)}${jitter}`
   return `${times} exponential ${configDuration(retries.base)} → ${configDuration(retries.maxDelay)}${jitter}`
 }
-
-/** `waiting: host health is critical` reads as `host health is critical` under "Waiting because". */
-export function waitReasonText(reason: string): string {
-  return reason.replace(/^waiting:\s*/i, '')
-}

@@ -102,3 +102,19 @@ export function focusSearch(): boolean {
   focus()
   return true
 }
+
+/** Esc closes a side panel, from anywhere; in a text field it first leaves the field. */
+export function useEscapeToClose(close: () => void): void {
+  useHotkey(
+    'Escape',
+    (event) => {
+      if (isTypingTarget(event.target)) {
+        ;(event.target as HTMLElement).blur()
+        return true
+      }
+      close()
+      return true
+    },
+    { inInputs: true },
+  )
+}

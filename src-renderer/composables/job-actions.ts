@@ -1,15 +1,28 @@
 // Cancel, retry, reprioritise: the engine call, a busy mark per job while it is under way, a
 // short confirmation, and a failure that says what to do next. The lists update from events.
-import { useMessage } from 'naive-ui'
-import { reactive } from 'vue'
-import type { Job, Priority } from '../../src-shared/domain'
+// Stopping a running job asks first (what is lost: name, elapsed, progress); canceling a waiting
+// one acts at once and offers an Undo for a few seconds that puts it back exactly as it was.
+import { NButton, useMessage } from 'naive-ui'
+import { h, reactive } from 'vue'
+import type { Job, Priority, Run } from '../../src-shared/domain'
 import { call } from '../ipc'
+import { askStop } from './confirm-stop'
 import { useProblems } from './problems'
+
+/** How long a queued cancel can be undone from its toast. */
+export const UNDO_MS = 5000
+
+export interface CancelOptions {
+  title?: string
+  /** The running run, for the confirm's elapsed time and progress. */
+  run?: Pick<Run, 'startedAt' | 'progress'> | null
+}
 
 export interface JobActions {
   /** Job ids with a call under way. */
   busy: ReadonlySet<string>
-  cancel(job: Pick<Job, 'id' | 'type' | 'status'>, title?: string): Promise<boolean>
+  /** False when the operator kept a running job, or the call failed. */
+  cancel(job: Pick<Job, 'id' | 'type' | 'status'>, options?: CancelOptions): Promise<boolean>
   retry(jobId: string, title?: string): Promise<boolean>
   setPriority(jobId: string, priority: Priority): Promise<boolean>
   /** Retries several jobs one after another; says how many went back to the queue. */
@@ -34,14 +47,44 @@ export function useJobActions(): JobActions {
     }
   }
 
+  function offerUndo(jobId: string, name: string): void {
+    const toast = message.success(
+      () =>
+        h('span', { class: 'undo-toast', 'data-testid': 'cancel-toast' }, [
+          `Canceled ${name} before it ran. `,
+          h(
+            NButton,
+            {
+              size: 'tiny',
+              secondary: true,
+              'data-testid': 'undo-cancel',
+              onClick: () => {
+                toast.destroy()
+                void guarded(jobId, `Could not put ${name} back (job ${jobId})`, async () => {
+                  await call('jobs.restore', { id: jobId })
+                  message.success(`${name} waits again in its place.`, { duration: 3000 })
+                })
+              },
+            },
+            () => 'Undo',
+          ),
+        ]),
+      { duration: UNDO_MS },
+    )
+  }
+
   return {
     busy,
-    cancel(job, title) {
-      const name = title ?? job.type
+    async cancel(job, options = {}) {
+      const name = options.title ?? job.type
+      if (job.status === 'running') {
+        const stop = await askStop({ jobId: job.id, type: job.type, startedAt: options.run?.startedAt ?? new Date().toISOString(), progress: options.run?.progress ?? { percent: null, current: null, total: null, message: null } })
+        if (!stop) return false
+      }
       return guarded(job.id, `Could not cancel ${name} (job ${job.id})`, async () => {
         const result = await call('jobs.cancel', { id: job.id })
         if (result.action === 'requested') message.info(`Stopping ${name}: its processes were asked to end (SIGTERM, then SIGKILL after the grace period).`, { duration: 5000 })
-        else message.success(`Canceled ${name} before it ran.`, { duration: 3000 })
+        else offerUndo(job.id, name)
       })
     },
     retry(jobId, title) {

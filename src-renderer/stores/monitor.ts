@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import type { Health, HostSample } from '../../src-shared/monitor'
+import type { GateBlock } from '../../src-shared/wait-reason'
 import { call, on } from '../ipc'
 
 /** Live charts show this much; older history comes from `monitor.range`. */
@@ -12,7 +13,7 @@ export const useMonitorStore = defineStore('monitor', () => {
   const latest = shallowRef<HostSample | null>(null)
   const health = ref<Health>({ level: 'healthy', reasons: [], since: new Date().toISOString() })
   const recent = shallowRef<HostSample[]>([])
-  const waiting = ref<Record<string, string>>({})
+  const waiting = ref<Record<string, GateBlock>>({})
   let started = false
 
   function push(sample: HostSample): void {

@@ -1,6 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Run, RunnerStatus } from '../../src-shared/domain'
+import { computed } from 'vue'
+import type { Job, Run, RunnerStatus } from '../../src-shared/domain'
 import { FakeBridge } from './fake-bridge'
 
 const bridge = new FakeBridge()
@@ -8,7 +9,7 @@ vi.mock('../ipc', () => ({
   call: (method: never, args: unknown) => bridge.call(method, args),
   on: (event: never, listener: never) => bridge.on(event, listener),
 }))
-const { useRunnerStore, latestRunByJob } = await import('./runner')
+const { useRunnerStore, FAILURE_WINDOW_MS } = await import('./runner')
 
 const run = { id: 'r1', jobId: 'j1', type: 't', status: 'running', progress: { percent: 10, current: null, total: null, message: null } } as Run
 const status = (): RunnerStatus => ({
@@ -17,8 +18,9 @@ const status = (): RunnerStatus => ({
   draining: false,
   runnerId: 'x',
   runnerPid: 1,
-  running: [{ job: { id: 'j1' } as RunnerStatus['running'][number]['job'], run }],
+  running: [{ job: { id: 'j1' } as RunnerStatus['running'][number]['job'], run, expected: null }],
   queued: [],
+  limits: { concurrency: 1, lanes: {} },
   counts: { queued: 2, running: 1, retrying: 1, succeeded: 0, partial: 0, failed: 0, canceled: 0 },
   health: null,
   breakers: [],
@@ -31,7 +33,7 @@ describe('useRunnerStore', () => {
     setActivePinia(createPinia())
     bridge.reset()
     bridge.answer('runner.status', () => status())
-    bridge.answer('runs.list', () => [])
+    bridge.answer('jobs.list', () => ({ jobs: [], count: 0, countCapped: false, next: null }))
   })
 
   it('loads the status once started and counts what waits', async () => {
@@ -56,25 +58,44 @@ describe('useRunnerStore', () => {
     vi.useRealTimers()
   })
 
-  it('lists failures still failed: not retried since, not waiting for an automatic retry', async () => {
-    const failed = (id: string, jobId: string, startedAt: string): Run => ({ ...run, id, jobId, status: 'failed', startedAt }) as Run
-    const f1 = failed('F1', 'JA', '2026-01-01T10:00:00.000Z')
-    const f2 = failed('F2', 'JB', '2026-01-01T10:01:00.000Z')
-    const f3 = failed('F3', 'JW', '2026-01-01T10:02:00.000Z')
-    const later = { ...run, id: 'R9', jobId: 'JA', status: 'succeeded', startedAt: '2026-01-01T10:05:00.000Z' } as Run
-    bridge.answer('runs.list', (args) => ((args as { status?: string }).status === 'failed' ? [f3, f2, f1] : [later, f3, f2, f1]))
-    bridge.answer('runner.status', () => ({ ...status(), queued: [{ id: 'JW', status: 'retrying' } as RunnerStatus['queued'][number]] }))
+  it('issue 12: the strip and the running row read the same progress, at the same moment', async () => {
     const store = useRunnerStore()
     store.start()
-    await vi.waitFor(() => expect(store.failedRuns.map((r) => r.id)).toEqual(['F3', 'F2']))
     await vi.waitFor(() => expect(store.status).not.toBeNull())
-    // JA was retried (and succeeded); JW waits for its automatic retry.
-    expect(store.retriableFailures.map((r) => r.id)).toEqual(['F2'])
+    // What the strip shows and what a running row shows, each derived from the store.
+    const strip = computed(() => store.running[0]?.run.progress.percent)
+    const row = computed(() => store.running.find((r) => r.run.id === 'r1')?.run.progress.percent)
+    expect([strip.value, row.value]).toEqual([10, 10])
+    bridge.emit('run.progress', { runId: 'r1', jobId: 'j1', progress: { percent: 30, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null })
+    expect([strip.value, row.value]).toEqual([30, 30])
   })
 
-  it('finds the latest run of each job', () => {
-    const r = (id: string, jobId: string, startedAt: string): Run => ({ id, jobId, startedAt }) as Run
-    const latest = latestRunByJob([r('a', 'J1', '2026-01-01T10:00:00Z'), r('b', 'J1', '2026-01-01T11:00:00Z'), r('c', 'J2', '2026-01-01T09:00:00Z')])
-    expect(Object.fromEntries(latest)).toEqual({ J1: 'b', J2: 'c' })
+  it('counts the failures of the last 24 h still failed, with jobs.list, and recounts when one is retried', async () => {
+    const failed = (id: string): Job => ({ id, status: 'failed', finishedAt: new Date().toISOString() }) as Job
+    bridge.answer('jobs.list', () => ({ jobs: [failed('JB'), failed('JA')], count: 8, countCapped: false, next: null }))
+    const store = useRunnerStore()
+    store.start()
+    await vi.waitFor(() => expect(store.failureCount).toBe(8))
+    expect(store.recentFailures.map((j) => j.id)).toEqual(['JB', 'JA'])
+    const asked = bridge.calls.find((c) => c.method === 'jobs.list')?.args as { status: string; since: number }
+    expect(asked.status).toBe('failed')
+    expect(Date.now() - asked.since).toBeGreaterThanOrEqual(FAILURE_WINDOW_MS)
+    expect(Date.now() - asked.since).toBeLessThan(FAILURE_WINDOW_MS + 60_000)
+    // No second query over thousands of runs to find the ones retried since.
+    expect(bridge.count('runs.list')).toBe(0)
+    bridge.answer('jobs.list', () => ({ jobs: [failed('JA')], count: 7, countCapped: false, next: null }))
+    bridge.emit('job.changed', { job: { id: 'JB', status: 'queued' } as Job })
+    await vi.waitFor(() => expect(store.failureCount).toBe(7), { timeout: 3000 })
+  })
+
+  it('collects every failed job of the window for Retry failed, page by page', async () => {
+    bridge.answer('jobs.list', (args) => {
+      const before = (args as { before?: { id: string } }).before
+      return before
+        ? { jobs: [{ id: 'J3' } as Job], count: 0, countCapped: false, next: null }
+        : { jobs: [{ id: 'J1' } as Job, { id: 'J2' } as Job], count: 0, countCapped: false, next: { at: '2026-01-01T00:00:00.000Z', id: 'J2' } }
+    })
+    const store = useRunnerStore()
+    await expect(store.failedJobIds()).resolves.toEqual(['J1', 'J2', 'J3'])
   })
 })

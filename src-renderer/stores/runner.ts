@@ -1,36 +1,36 @@
 // The queue and the runner as the engine reports them: runner state, running runs with live
-// progress, waiting jobs in run order with wait reasons, counts. Follows events; never polls.
+// progress, waiting jobs in run order with wait reasons, counts, and the jobs that failed lately
+// and were not retried. Every view that shows a run's progress (the strip, the Queue's rows)
+// reads it here. Follows events; never polls.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { Run, RunnerStatus } from '../../src-shared/domain'
+import type { Job, RunnerStatus } from '../../src-shared/domain'
+import type { GateBlock } from '../../src-shared/wait-reason'
 import { call, on } from '../ipc'
 import { throttleTrailing } from './debounce'
 
-/** Recent failures listed on the Queue view. */
+/** Failures listed on the Queue view. */
 export const FAILURES_SHOWN = 25
-
-/** Job id → id of its most recently started run, from runs listed newest first. */
-export function latestRunByJob(runs: readonly Run[]): Map<string, string> {
-  const latest = new Map<string, { id: string; startedAt: string }>()
-  for (const run of runs) {
-    const known = latest.get(run.jobId)
-    if (!known || run.startedAt > known.startedAt || (run.startedAt === known.startedAt && run.id > known.id)) {
-      latest.set(run.jobId, { id: run.id, startedAt: run.startedAt })
-    }
-  }
-  return new Map([...latest].map(([job, r]) => [job, r.id]))
-}
+/** The window "Recent failures" counts over, and the History link filters by (`since=24h`). */
+export const FAILURE_WINDOW_MS = 24 * 3_600_000
+export const FAILURE_WINDOW_TEXT = '24h'
+/** Counted up to this many; past it the count reads `10,000+`. */
+export const FAILURE_COUNT_CAP = 10_000
 
 export const useRunnerStore = defineStore('runner', () => {
   const status = shallowRef<RunnerStatus | null>(null)
   const error = ref<string | null>(null)
   const loading = ref(false)
   /** Gate reasons per job type, from the monitor (`runner.waiting`). */
-  const gateReasons = ref<Record<string, string>>({})
-  /** Failed runs whose job is still failed: not retried since, not waiting for an automatic retry. */
-  const failedRuns = shallowRef<Run[]>([])
+  const gateReasons = ref<Record<string, GateBlock>>({})
+  /** Jobs that failed within FAILURE_WINDOW_MS and are still failed (a retry makes them wait again), newest first. */
+  const recentFailures = shallowRef<Job[]>([])
+  /** How many there are in all (not only the ones listed), up to FAILURE_COUNT_CAP. */
+  const failureCount = ref(0)
+  const failureCountCapped = ref(false)
   const failuresError = ref<string | null>(null)
   let started = false
+  let ageOut: ReturnType<typeof setTimeout> | null = null
 
   async function refresh(): Promise<void> {
     loading.value = true
@@ -46,27 +46,45 @@ export const useRunnerStore = defineStore('runner', () => {
 
   const refreshSoon = throttleTrailing(() => void refresh(), 250)
 
-  /**
-   * The most recent failed runs that are their job's latest run. The API lists runs, not jobs by
-   * status, so a second query over the runs since the oldest failure finds the ones retried since.
-   */
+  /** The failures of the window, one page and a bounded count (jobs.list). */
   async function refreshFailures(): Promise<void> {
     try {
-      const failed = await call('runs.list', { status: 'failed', limit: FAILURES_SHOWN })
-      const oldest = failed.at(-1)
-      let latest = new Map<string, string>()
-      if (oldest) {
-        const since = await call('runs.list', { since: oldest.startedAt, limit: 5000 })
-        latest = latestRunByJob(since)
-      }
-      failedRuns.value = failed.filter((r) => (latest.get(r.jobId) ?? r.id) === r.id)
+      const page = await call('jobs.list', { status: 'failed', since: Date.now() - FAILURE_WINDOW_MS, limit: FAILURES_SHOWN, countUpTo: FAILURE_COUNT_CAP })
+      recentFailures.value = page.jobs
+      failureCount.value = page.count
+      failureCountCapped.value = page.countCapped
       failuresError.value = null
+      scheduleAgeOut(page.jobs, page.count)
     } catch (e) {
       failuresError.value = (e as Error).message
     }
   }
 
+  /** The count is over a moving window: when the oldest listed failure leaves it, count again. */
+  function scheduleAgeOut(jobs: readonly Job[], count: number): void {
+    if (ageOut) clearTimeout(ageOut)
+    ageOut = null
+    const oldest = jobs.at(-1)?.finishedAt
+    // With more failures than listed, the one to leave first is not known here; a new failure recounts anyway.
+    if (!oldest || count > jobs.length) return
+    const wait = Date.parse(oldest) + FAILURE_WINDOW_MS - Date.now() + 1000
+    ageOut = setTimeout(() => void refreshFailures(), Math.max(1000, Math.min(wait, 2 ** 31 - 1)))
+  }
+
   const refreshFailuresSoon = throttleTrailing(() => void refreshFailures(), 1000)
+
+  /** Every failed job of the window (for Retry failed), page by page. */
+  async function failedJobIds(): Promise<string[]> {
+    const since = Date.now() - FAILURE_WINDOW_MS
+    const ids: string[] = []
+    let before: { at: string; id: string } | undefined
+    for (;;) {
+      const page = await call('jobs.list', { status: 'failed', since, limit: 1000, countUpTo: 0, ...(before ? { before } : {}) })
+      ids.push(...page.jobs.map((j) => j.id))
+      if (!page.next || ids.length >= FAILURE_COUNT_CAP) return ids
+      before = page.next
+    }
+  }
 
   /** Subscribes once; later calls are no-ops. */
   function start(): void {
@@ -76,12 +94,9 @@ export const useRunnerStore = defineStore('runner', () => {
     void refreshFailures()
     on('job.changed', ({ job }) => {
       refreshSoon()
-      if (failedRuns.value.some((r) => r.jobId === job.id)) refreshFailuresSoon()
+      if (job.status === 'failed' || recentFailures.value.some((j) => j.id === job.id)) refreshFailuresSoon()
     })
-    on('run.changed', ({ run }) => {
-      refreshSoon()
-      if (run.status === 'failed' || failedRuns.value.some((r) => r.jobId === run.jobId)) refreshFailuresSoon()
-    })
+    on('run.changed', refreshSoon)
     on('runner.changed', refreshSoon)
     on('jobs.cleared', () => {
       refreshSoon()
@@ -94,11 +109,13 @@ export const useRunnerStore = defineStore('runner', () => {
     })
     on('run.progress', ({ runId, progress, itemsOk, itemsFailed }) => {
       const current = status.value
-      const entry = current?.running.find((r) => r.run.id === runId)
-      if (!current || !entry) return
-      // In place: the running list keeps its identity, only this run's figures change.
-      entry.run = { ...entry.run, progress, itemsOk, itemsFailed }
-      status.value = { ...current }
+      if (!current || !current.running.some((r) => r.run.id === runId)) return
+      // New objects for the changed run (the others keep theirs): everything that shows this
+      // run's progress — the strip, the running row, the run panel — sees the same figures.
+      status.value = {
+        ...current,
+        running: current.running.map((entry) => (entry.run.id === runId ? { ...entry, run: { ...entry.run, progress, itemsOk, itemsFailed } } : entry)),
+      }
     })
   }
 
@@ -106,11 +123,10 @@ export const useRunnerStore = defineStore('runner', () => {
   const queued = computed(() => status.value?.queued ?? [])
   const state = computed(() => status.value?.state ?? 'stopped')
   const waitingCount = computed(() => (status.value ? status.value.counts.queued + status.value.counts.retrying : 0))
-
-  /** Failures an operator can retry now: their job is neither waiting nor running. */
-  const retriableFailures = computed(() => {
-    const busy = new Set([...queued.value.map((j) => j.id), ...running.value.map((r) => r.job.id)])
-    return failedRuns.value.filter((r) => !busy.has(r.jobId))
+  /** Jobs that have run to an end, ever (kept in History until cleared). */
+  const finishedCount = computed(() => {
+    const c = status.value?.counts
+    return c ? c.succeeded + c.partial + c.failed + c.canceled : 0
   })
 
   /** Reloads everything (after the connection came back: events sent meanwhile were lost). */
@@ -127,9 +143,12 @@ export const useRunnerStore = defineStore('runner', () => {
     queued,
     state,
     waitingCount,
-    failedRuns,
-    retriableFailures,
+    finishedCount,
+    recentFailures,
+    failureCount,
+    failureCountCapped,
     failuresError,
+    failedJobIds,
     start,
     refresh,
     refreshFailures,

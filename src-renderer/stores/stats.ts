@@ -1,6 +1,6 @@
 // Per-type run statistics (counts, success rate, avg/p95 duration, last run, duration trend) as
 // the engine maintains them. Refreshed when runs finish, at most once a second; never polled.
-// Other views read it too (the Queue's ETAs use `byType.get(type)?.avgDurationMs`).
+// History's stats panel reads it (the Queue's ETAs come with runner.status: src-shared/eta.ts).
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { TypeStats } from '../../src-shared/domain'

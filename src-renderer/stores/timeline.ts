@@ -19,6 +19,7 @@ import {
   type TimeWindow,
   type WaitingBar,
 } from '../components/timeline/gantt-data'
+import { waitReasonText } from '../wording'
 import { call, on } from '../ipc'
 import { useConfigStore } from './config'
 import { throttleTrailing } from './debounce'
@@ -150,7 +151,7 @@ export const useTimelineStore = defineStore('timeline', () => {
               status: retrying ? 'retrying' : 'queued',
               start: retrying ? NaN : Date.parse(job.createdAt),
               end: retrying ? (runAfter as number) : NaN,
-              reason: job.waitReason,
+              reason: waitReasonText(job.waitReason),
             }
           })
         : []

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { jobTypeSchema } from '../../../src-shared/config-schema'
 import type { Health } from '../../../src-shared/monitor'
-import { gateReason } from './gate'
+import { gateText, type GateBlock } from '../../../src-shared/wait-reason'
+import { gateReason as gateBlock } from './gate'
+
+/** The gate's reason as both surfaces word it, or null when the type may start. */
+const gateReason = (...args: Parameters<typeof gateBlock>): string | null => {
+  const block: GateBlock | null = gateBlock(...args)
+  return block === null ? null : gateText(block)
+}
 import { fakeSample } from './test-samples'
 
 const healthy: Health = { level: 'healthy', reasons: [], since: new Date().toISOString() }
@@ -10,7 +17,8 @@ const type = (needs: Record<string, unknown>) => jobTypeSchema.parse({ command: 
 describe('gateReason', () => {
   it('holds every job while health is critical, naming why', () => {
     const critical: Health = { level: 'critical', reasons: ['memory 97% used (critical at 95%)'], since: '' }
-    expect(gateReason(type({}), fakeSample(), critical)).toBe('waiting: host health is critical (memory 97% used (critical at 95%))')
+    expect(gateBlock(type({}), fakeSample(), critical)).toEqual({ kind: 'health-critical', reasons: ['memory 97% used (critical at 95%)'] })
+    expect(gateReason(type({}), fakeSample(), critical)).toBe('host health is critical (memory 97% used (critical at 95%))')
   })
 
   it('says how much memory is free and how much the type needs', () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { EventMap } from '../../../src-shared/events'
+import { gateText } from '../../../src-shared/wait-reason'
 import { makeTestEnv, sleep, waitFor, waitForTerminal, type TestEnv } from '../test-support/test-env'
 import { fakeSample, ScriptedSampler } from './test-samples'
 
@@ -56,8 +57,10 @@ describe('resource gate', () => {
     await sleep(300)
     expect(core.store.getJob(job.id).status).toBe('queued')
     const status = await core.api['runner.status']({ limit: 10 })
-    expect(status.queued[0]?.waitReason).toBe('waiting for memory: 1.0 GiB free, needs 2.0 GiB')
-    expect(waiting.at(-1)?.reasons.heavy).toBe('waiting for memory: 1.0 GiB free, needs 2.0 GiB')
+    const memory = { kind: 'memory', freeBytes: 1 * GiB, needsBytes: 2 * GiB } as const
+    expect(status.queued[0]?.waitReason).toEqual({ kind: 'gate', gate: memory })
+    expect(gateText(memory)).toBe('waiting for memory: 1.0 GiB free, needs 2.0 GiB')
+    expect(waiting.at(-1)?.reasons.heavy).toEqual(memory)
     expect(status.health?.memory.availableBytes).toBe(1 * GiB)
 
     sampler.next = { availableBytes: 4 * GiB, memUsedPercent: 60 }
@@ -78,7 +81,9 @@ describe('resource gate', () => {
     await sleep(300)
     expect(core.store.getJob(job.id).status).toBe('queued')
     const status = await core.api['runner.status']({ limit: 10 })
-    expect(status.queued[0]?.waitReason).toMatch(/^waiting: host health is critical \(memory 98% used/)
+    const reason = status.queued[0]?.waitReason
+    expect(reason).toMatchObject({ kind: 'gate', gate: { kind: 'health-critical' } })
+    expect(reason?.kind === 'gate' ? gateText(reason.gate) : '').toMatch(/^host health is critical \(memory 98% used/)
     expect(status.health?.level).toBe('critical')
     sampler.next = { memUsedPercent: 50, availableBytes: 8 * GiB }
     await waitForTerminal(core, [job.id], 5000)

@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load-config'
 import type { EventBus } from '../events/event-bus'
 import type { MonitorStore } from '../store/sqlite/monitor-store'
 import { gateReason } from './gate'
+import type { GateBlock } from '../../../src-shared/wait-reason'
 import { HealthEvaluator } from './health'
 
 export interface TreeUsageSample {
@@ -90,7 +91,7 @@ export class Monitor {
     return this.evaluator.health
   }
 
-  gate(_typeName: string, type: JobTypeConfig): string | null {
+  gate(_typeName: string, type: JobTypeConfig): GateBlock | null {
     return gateReason(type, this.latestSample, this.evaluator.health)
   }
 
@@ -118,7 +119,7 @@ export class Monitor {
   }
 
   private checkGate(): void {
-    const reasons: Record<string, string> = {}
+    const reasons: Record<string, GateBlock> = {}
     for (const [name, type] of this.deps.config().types) {
       const reason = this.gate(name, type)
       if (reason) reasons[name] = reason

@@ -203,7 +203,7 @@ describe('runner', () => {
     expect(core.store.getJob(second.id).status).toBe('queued')
     const status = await core.api['runner.status']({ limit: 10 })
     expect(status.state).toBe('paused')
-    expect(status.queued[0]?.waitReason).toMatch(/paused/)
+    expect(status.queued[0]?.waitReason).toEqual({ kind: 'paused' })
     await core.api['runner.resume']({})
     await waitForTerminal(core, [second.id])
   })

@@ -1,5 +1,6 @@
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
+import type { GateBlock } from '../../../src-shared/wait-reason'
 import type { JobTypeConfig } from '../../../src-shared/config-schema'
 import type { Job, LogStream, Progress, Run } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
@@ -33,7 +34,7 @@ export interface RunnerOptions {
   progressSaveMs?: number
   now?: () => number
   /** Extra reasons a type may not start now (resource gate); `null` when it may. */
-  gate?: (typeName: string, type: JobTypeConfig) => string | null
+  gate?: (typeName: string, type: JobTypeConfig) => GateBlock | null
   /** The sampled usage of a run that just ended (process tree peak RSS and CPU seconds). */
   usageOf?: (runId: string, type: string) => { peakRssBytes: number | null; cpuSeconds: number | null }
   /** Opens `secret: true` params just before the executor starts; without it such a run fails. */

@@ -7,6 +7,7 @@
 // before the lease runs out, so a rescuer on another machine never starts it beside them.
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
+import type { GateBlock } from '../../../src-shared/wait-reason'
 import type { JobTypeConfig } from '../../../src-shared/config-schema'
 import type { LogStream, Progress, Run } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
@@ -44,7 +45,7 @@ export interface SharedRunnerOptions {
   logFlushMs?: number
   progressSaveMs?: number
   now?: () => number
-  gate?: (typeName: string, type: JobTypeConfig) => string | null
+  gate?: (typeName: string, type: JobTypeConfig) => GateBlock | null
   usageOf?: (runId: string, type: string) => { peakRssBytes: number | null; cpuSeconds: number | null }
   log?: (line: string) => void
   /** Opens `secret: true` params just before the executor starts; without it such a run fails. */

@@ -1,4 +1,5 @@
-import type { Job, Run, WaitingJob } from '../../../src-shared/domain'
+import type { Job, Run } from '../../../src-shared/domain'
+import type { GateBlock, WaitReason } from '../../../src-shared/wait-reason'
 
 export interface WaitContext {
   now: number
@@ -10,15 +11,16 @@ export interface WaitContext {
   laneLimit(lane: string): number
   knownType(type: string): boolean
   running: readonly Run[]
-  /** A reason the type may not start now (resource gate), or null. */
-  gate?(type: string): string | null
+  /** Why the resource gate holds the type back now, or null. */
+  gate?(type: string): GateBlock | null
 }
 
 /**
  * Why each waiting job is not running, in the order the runner would take them. A job never
- * waits silently: the first reason that applies is the one the operator can act on.
+ * waits silently: the first reason that applies is the one the operator can act on. Reasons are
+ * data; the window and the CLI word them (in their own clock, with their own instructions).
  */
-export function explainWaiting(waiting: readonly Job[], ctx: WaitContext): WaitingJob[] {
+export function explainWaiting<J extends Job>(waiting: readonly J[], ctx: WaitContext): Array<J & { waitReason: WaitReason }> {
   const perLane = new Map<string, number>()
   for (const run of ctx.running) perLane.set(run.lane, (perLane.get(run.lane) ?? 0) + 1)
   const total = ctx.running.length
@@ -30,26 +32,26 @@ export function explainWaiting(waiting: readonly Job[], ctx: WaitContext): Waiti
   })
 }
 
-function reasonFor(job: Job, ctx: WaitContext, perLane: Map<string, number>, total: number, aheadInLane: number): string {
-  if (!ctx.knownType(job.type)) return `type "${job.type}" is not in the config; add it back or cancel this job`
+/** Why one waiting job waits, given how many waiting jobs of its lane the runner takes first. */
+export function explainOne(job: Job, aheadInLane: number, ctx: WaitContext): WaitReason {
+  const perLane = new Map<string, number>()
+  for (const run of ctx.running) perLane.set(run.lane, (perLane.get(run.lane) ?? 0) + 1)
+  return reasonFor(job, ctx, perLane, ctx.running.length, aheadInLane)
+}
+
+function reasonFor(job: Job, ctx: WaitContext, perLane: Map<string, number>, total: number, aheadInLane: number): WaitReason {
+  if (!ctx.knownType(job.type)) return { kind: 'unknown-type', type: job.type }
   if (job.status === 'retrying' && job.runAfter && Date.parse(job.runAfter) > ctx.now) {
-    const at = new Date(job.runAfter).toLocaleTimeString()
-    return `retrying at ${at} after a failed attempt${job.error ? `: ${job.error}` : ''}`
+    return { kind: 'retrying', at: job.runAfter, error: job.error }
   }
-  if (!ctx.runnerAlive) {
-    return ctx.shared
-      ? 'no runner shares this queue right now (start one with `jobdeck run --pg …` or the app)'
-      : 'no runner is running on this data dir (start one with `jobdeck run` or the app)'
-  }
-  if (ctx.paused) return 'runner paused (resume with `jobdeck resume`)'
-  const gateReason = ctx.gate?.(job.type) ?? null
-  if (gateReason) return gateReason
+  if (!ctx.runnerAlive) return { kind: 'no-runner', shared: ctx.shared === true }
+  if (ctx.paused) return { kind: 'paused' }
+  const gate = ctx.gate?.(job.type) ?? null
+  if (gate) return { kind: 'gate', gate }
   const inLane = perLane.get(job.lane) ?? 0
   const limit = ctx.laneLimit(job.lane)
-  if (inLane >= limit) return `lane ${job.lane} busy: ${inLane} running (limit ${limit})`
-  if (aheadInLane > 0 && inLane + aheadInLane >= limit) {
-    return `behind ${aheadInLane} earlier job${aheadInLane === 1 ? '' : 's'} in lane ${job.lane}`
-  }
-  if (total >= ctx.concurrency) return `runner busy: ${total} of ${ctx.concurrency} concurrent runs (runner.concurrency)`
-  return 'starting'
+  if (inLane >= limit) return { kind: 'lane-busy', lane: job.lane, running: inLane, limit }
+  if (aheadInLane > 0 && inLane + aheadInLane >= limit) return { kind: 'behind', lane: job.lane, ahead: aheadInLane }
+  if (total >= ctx.concurrency) return { kind: 'runner-busy', running: total, concurrency: ctx.concurrency }
+  return { kind: 'starting' }
 }

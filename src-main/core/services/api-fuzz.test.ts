@@ -209,6 +209,13 @@ describe('API fuzz through the real dispatch', () => {
       'jobs.enqueue': async () => ({ type: 'nap', params: { n: 3, tag: 'abc', day: '2026-01-31' }, priority: 'high' }),
       'jobs.enqueueBulk': async () => ({ type: 'nap', rows: [{ n: 1 }, { n: '2' }] }),
       'jobs.cancel': async () => ({ id: await waiting() }),
+      'jobs.restore': async (api) => {
+        const id = await waiting()
+        await api['jobs.cancel']({ id })
+        return { id }
+      },
+      'jobs.get': async () => ({ id: await waiting() }),
+      'jobs.list': async () => ({ status: 'succeeded', since: Date.now() - 86_400_000, limit: 10 }),
       'jobs.retry': async () => ({ id: finished.jobId }),
       'jobs.setPriority': async () => ({ id: await waiting(), priority: 'urgent' }),
       'jobs.clear': async () => ({ before: '2000-01-01' }),

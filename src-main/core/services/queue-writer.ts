@@ -8,6 +8,8 @@ export interface QueueWriter {
   enqueue(jobs: readonly NewJob[], now: number): Promise<Job[]>
   cancel(id: string, now: number): Promise<{ job: Job; action: 'canceled' | 'requested' }>
   retry(id: string, now: number): Promise<Job>
+  /** Undoes a cancel made while the job waited (see SqliteStore.restore). */
+  restore(id: string): Promise<Job>
   setPriority(id: string, priority: Priority): Promise<Job>
   clear(before: number, now: number): Promise<number>
   setPaused(paused: boolean): Promise<void>
@@ -18,6 +20,7 @@ export function localWriter(store: SqliteStore): QueueWriter {
     enqueue: async (jobs, now) => store.enqueue(jobs, now),
     cancel: async (id, now) => store.cancel(id, now),
     retry: async (id, now) => store.retry(id, now),
+    restore: async (id) => store.restore(id),
     setPriority: async (id, priority) => store.setPriority(id, priority),
     clear: async (before) => store.clearFinished(before),
     setPaused: async (paused) => store.setPaused(paused),

@@ -17,14 +17,16 @@ import type { PgCredentials } from '../secrets/pg-credentials'
 import type { StoredParams } from '../secrets/param-cipher'
 import type { ParamSecrets } from '../secrets/param-secrets'
 import { isSecretParam, maskSecretParams, redactSecretValue, SECRET_MASK, secretParamNames } from '../../../src-shared/secret-params'
-import { explainWaiting } from '../runner/wait-reasons'
+import { explainOne, explainWaiting, type WaitContext } from '../runner/wait-reasons'
+import { JobReads } from '../store/sqlite/job-reads'
+import type { GateBlock } from '../../../src-shared/wait-reason'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { NewJob } from '../store/store-types'
 import { runsToCsv } from './runs-csv'
 import type { MonitorStore } from '../store/sqlite/monitor-store'
 import type { Monitor } from '../monitor/monitor'
 import { gateReason } from '../monitor/gate'
-import type { HostHealthSummary, LogLine, LogStream, RunnerStatus } from '../../../src-shared/domain'
+import type { HostHealthSummary, LogLine, LogStream, Run, RunnerStatus } from '../../../src-shared/domain'
 import type { Health, HostSample } from '../../../src-shared/monitor'
 import { LOCAL_CONNECTION, type BreakerState, type ConnectionState } from '../../../src-shared/connection'
 
@@ -72,6 +74,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
   const { store, config, writer, link } = deps
   const now = deps.now ?? Date.now
   const connection = (): ConnectionState => link?.state ?? LOCAL_CONNECTION
+  const jobReads = new JobReads(store.db)
 
   function typeOf(name: string) {
     const type = config.current.types.get(name)
@@ -182,13 +185,31 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     return { sample: deps.monitorStore.latestSample(), health }
   }
 
-  function gateReasons(sample: HostSample | null, health: Health): Record<string, string> {
-    const reasons: Record<string, string> = {}
+  function gateReasons(sample: HostSample | null, health: Health): Record<string, GateBlock> {
+    const reasons: Record<string, GateBlock> = {}
     for (const [name, type] of config.current.types) {
       const reason = gateReason(type, sample, health)
       if (reason) reasons[name] = reason
     }
     return reasons
+  }
+
+  /** What decides why a job waits now (wait-reasons.ts), as runner.status and jobs.get see it. */
+  function waitContext(running: Run[], known: { paused?: boolean; alive?: boolean; host?: ReturnType<typeof hostState> } = {}): WaitContext {
+    const current = config.current
+    const host = known.host ?? hostState()
+    const gated = gateReasons(host.sample, host.health)
+    return {
+      now: now(),
+      paused: known.paused ?? store.isPaused(),
+      runnerAlive: known.alive ?? runnerAlive(),
+      shared: link !== null,
+      concurrency: current.raw.runner.concurrency,
+      laneLimit: (lane) => laneLimit(current, lane),
+      knownType: (type) => current.types.has(type),
+      running,
+      gate: (type) => gated[type] ?? null,
+    }
   }
 
   function healthSummary(sample: HostSample | null, health: Health): HostHealthSummary | null {
@@ -280,33 +301,52 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       return { draining: local.draining }
     },
 
+    async 'jobs.restore'(args) {
+      const job = await writer.restore(args.id)
+      afterWrite()
+      return job
+    },
+
+    async 'jobs.get'(args) {
+      const job = store.resolveJob(args.id)
+      const place = jobReads.place(job)
+      const waitReason = place ? explainOne(job, place.aheadInLane, waitContext(store.listRunning().map((r) => r.run))) : null
+      return { job, attempts: store.runsOfJob(job.id), position: place ? place.ahead + 1 : null, waitReason }
+    },
+
+    async 'jobs.list'(args) {
+      const page = jobReads.list({
+        status: args.status,
+        ...(args.type ? { type: args.type } : {}),
+        ...(args.since !== undefined ? { since: toEpoch(args.since, 'since') } : {}),
+        ...(args.until !== undefined ? { until: toEpoch(args.until, 'until') } : {}),
+        ...(args.before ? { before: { at: toEpoch(args.before.at, 'before.at'), id: args.before.id } } : {}),
+        limit: args.limit,
+        countUpTo: args.countUpTo,
+      })
+      return { ...page, next: page.next ? { at: new Date(page.next.at).toISOString(), id: page.next.id } : null }
+    },
+
     async 'runner.status'(args) {
-      const current = config.current
       const running = store.listRunning()
       const paused = store.isPaused()
       const alive = runnerAlive()
       const lock = store.lockInfo()
       const host = hostState()
-      const gated = gateReasons(host.sample, host.health)
-      const waiting = explainWaiting(store.listWaiting(args.limit), {
-        now: now(),
-        paused,
-        runnerAlive: alive,
-        shared: link !== null,
-        concurrency: current.raw.runner.concurrency,
-        laneLimit: (lane) => laneLimit(current, lane),
-        knownType: (type) => current.types.has(type),
-        running: running.map((r) => r.run),
-        gate: (type) => gated[type] ?? null,
-      })
+      const waiting = explainWaiting(store.listWaiting(args.limit), waitContext(running.map((r) => r.run), { paused, alive, host }))
+      const expected = jobReads.expecter()
       return {
         state: !alive ? 'stopped' : paused ? 'paused' : running.length > 0 ? 'running' : 'idle',
         paused,
         draining: deps.runner()?.draining ?? false,
         runnerId: alive ? (deps.runner()?.runnerId ?? lock?.runnerId ?? null) : null,
         runnerPid: alive ? (lock?.pid ?? null) : null,
-        running,
-        queued: waiting,
+        running: running.map((entry) => ({ ...entry, expected: expected(entry.run) })),
+        queued: waiting.map((job) => ({ ...job, expected: expected(job) })),
+        limits: {
+          concurrency: config.current.raw.runner.concurrency,
+          lanes: Object.fromEntries([...new Set([...running.map((r) => r.run.lane), ...waiting.map((j) => j.lane)])].map((lane) => [lane, laneLimit(config.current, lane)])),
+        },
         counts: store.counts(),
         health: healthSummary(host.sample, host.health),
         breakers: deps.breakers?.() ?? [],

@@ -198,6 +198,14 @@ export class SharedLink {
     return toJob(row)
   }
 
+  async restore(id: string): Promise<Job> {
+    this.requireOnline('put a canceled job back')
+    const row = await this.queue.restore(id)
+    this.options.cache.apply([row], [])
+    this.options.publishChanges()
+    return toJob(row)
+  }
+
   async setPriority(id: string, priority: Priority): Promise<Job> {
     this.requireOnline('change a priority')
     const row = await this.queue.setPriority(id, priority)

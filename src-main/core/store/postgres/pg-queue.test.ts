@@ -157,6 +157,23 @@ describe('PgQueue', () => {
     expect(afterSecond?.error).toBe('boom')
   })
 
+  it('an undo of a cancel made while waiting puts the job back in its place, with its retry time', async () => {
+    const only = { allowedTypes: ['undo'] }
+    const first = job('undo-lane', 'undo')
+    const second = job('undo-lane', 'undo')
+    await queue.enqueue([first, second])
+    await queue.cancel(first.id, Date.now())
+    const restored = await queue.restore(first.id)
+    expect(restored).toMatchObject({ status: 'queued', finished_at: null, error: null })
+    // Back in front of the job enqueued after it (a retry would have put it behind).
+    const [p1] = await queue.claim(claimInput('r1', 1, only))
+    expect(p1?.job.id).toBe(first.id)
+    const retrying = await queue.finish({ ...completion(p1?.run.id ?? '', 'r1', 'failed') }, [60_000, null])
+    await queue.cancel(first.id, Date.now() + 5)
+    expect(await queue.restore(first.id)).toMatchObject({ status: 'retrying', run_after: retrying?.run_after, error: 'boom', failures: 1 })
+    await expect(queue.restore(second.id)).rejects.toThrow(/only a job canceled while it waited can be put back/)
+  })
+
   it('finishes a run and claims the next in one statement: the lane it frees counts as free, fencing holds', async () => {
     const only = { allowedTypes: ['combo'] }
     const [a, b, c] = [job('combo-lane', 'combo'), job('combo-lane', 'combo'), job('combo-lane', 'combo')]

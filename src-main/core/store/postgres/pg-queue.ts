@@ -297,7 +297,7 @@ export class PgQueue {
       if (job.status === 'queued' || job.status === 'retrying') {
         const { rows } = await client.query<JobRow>(
           `UPDATE jobdeck.jobs SET status = 'canceled', finished_at = $2, error = 'canceled by operator before it ran',
-            run_after = NULL, cancel_requested = 0, tx = pg_current_xact_id() WHERE id = $1 RETURNING *`,
+            cancel_requested = 0, tx = pg_current_xact_id() WHERE id = $1 RETURNING *`,
           [job.id, now],
         )
         return { job: jobRow(rows[0]), action: 'canceled' as const }
@@ -311,6 +311,28 @@ export class PgQueue {
         return { job: jobRow(rows[0]), action: 'requested' as const }
       }
       throw new JobdeckError('conflict', `job ${job.id} is already ${job.status}; there is nothing to cancel`)
+    })
+  }
+
+  /** Undoes a cancel made while the job waited (as SqliteStore.restore). */
+  async restore(id: string): Promise<JobRow> {
+    return this.conn.transaction(async (client) => {
+      const job = await this.lockJob(client, id)
+      const { rows: last } = await client.query<{ finished_at: string | null }>(`SELECT finished_at FROM jobdeck.runs WHERE id = $1`, [job.last_run_id])
+      const lastFinished = last[0]?.finished_at ?? null
+      const canceledWaiting =
+        job.status === 'canceled' && (last.length === 0 || (lastFinished !== null && Number(lastFinished) < (job.finished_at ?? 0)))
+      if (!canceledWaiting) {
+        throw new JobdeckError('conflict', `job ${job.id} is ${job.status}${job.status === 'canceled' ? ' while it ran' : ''}; only a job canceled while it waited can be put back (retry it to run it again)`)
+      }
+      const { rows } = await client.query<JobRow>(
+        `UPDATE jobdeck.jobs SET status = CASE WHEN run_after IS NULL THEN 'queued' ELSE 'retrying' END, finished_at = NULL,
+          error = CASE WHEN run_after IS NULL THEN NULL ELSE (SELECT error FROM jobdeck.runs WHERE runs.id = jobs.last_run_id) END,
+          cancel_requested = 0, tx = pg_current_xact_id() WHERE id = $1 RETURNING *`,
+        [job.id],
+      )
+      await client.query(`SELECT pg_notify('jobdeck', 'jobs')`)
+      return jobRow(rows[0])
     })
   }
 

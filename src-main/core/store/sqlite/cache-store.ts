@@ -26,7 +26,7 @@ const RUN_COLUMNS = [
  * history and change-feed queries that use them are slower, never wrong.
  */
 export const DEFERRABLE_INDEXES: Readonly<Record<'jobs' | 'runs', readonly string[]>> = {
-  jobs: ['jobs_seq'],
+  jobs: ['jobs_seq', 'jobs_status_finished'],
   runs: ['runs_job', 'runs_started', 'runs_status_started', 'runs_type_status_started', 'runs_seq'],
 }
 

@@ -273,6 +273,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       ALTER TABLE runs ADD COLUMN processes_stopped INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 6,
+    name: 'finished jobs by status and time',
+    sql: `
+      -- jobs.list: finished jobs of one status, newest first, with keyset paging and a bounded
+      -- count, e.g. the failures of the last 24 h among tens of thousands of failed jobs. Partial:
+      -- a job enters it once, when it finishes, so enqueue and claim pay nothing for it.
+      CREATE INDEX jobs_status_finished ON jobs (status, finished_at DESC, id DESC) WHERE finished_at IS NOT NULL;
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0

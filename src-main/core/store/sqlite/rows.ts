@@ -111,6 +111,7 @@ export function toJob(row: JobRow): Job {
     lane: row.lane,
     status: checkedStatus<JobStatus>(row.status, JOB_STATUSES, 'job', row.id),
     attempts: row.attempts,
+    failures: row.failures,
     interruptions: row.interruptions,
     createdAt: iso(row.created_at),
     runAfter: isoOrNull(row.run_after),

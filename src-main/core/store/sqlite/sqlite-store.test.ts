@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from './migrations'
 import { openDatabase, type SqliteDatabase } from './open-database'
 import { SqliteStore } from './sqlite-store'
+import { JobReads } from './job-reads'
 import type { ClaimInput, RunCompletion } from '../store-types'
 
 let dir: string
@@ -124,6 +125,24 @@ describe('migrations', () => {
     })
     expect(upgradedStore.getRun('r1')).toMatchObject({ status: 'succeeded', processesStopped: 200 })
     upgradedStore.close()
+    upgraded.close()
+  })
+
+  it('migration 6 indexes existing jobs by status and time, so jobs.list finds the failures of a day', () => {
+    const file = path.join(dir, 'v5.sqlite')
+    const v5 = new Database(file)
+    migrate(v5, file, 5)
+    const insert = v5.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, finished_at, seq)
+      VALUES (?, 't', '{}', 0, 'x', ?, 1, 1, 1, ?, 1)`)
+    insert.run('old', 'failed', Date.now() - 3 * 86_400_000)
+    insert.run('new', 'failed', Date.now() - 3_600_000)
+    insert.run('ok', 'succeeded', Date.now() - 3_600_000)
+    v5.close()
+    const upgraded = openDatabase(file)
+    expect(upgraded.prepare(`SELECT name FROM sqlite_master WHERE name = 'jobs_status_finished'`).get()).toBeTruthy()
+    const page = new JobReads(upgraded).list({ status: 'failed', since: Date.now() - 86_400_000, limit: 10, countUpTo: 100 })
+    expect(page.jobs.map((j) => j.id)).toEqual(['new'])
+    expect(page.count).toBe(1)
     upgraded.close()
   })
 
@@ -255,5 +274,48 @@ describe('SqliteStore', () => {
       ),
     ).toThrow(/already exists/)
     expect(() => store.getJob('01J00000000000000000000002')).toThrow(/no job/)
+  })
+})
+
+describe('undo of a cancel', () => {
+  const job = (c: string, priority: 'normal' | 'urgent' = 'normal') => ({ id: `01J0000000000000000000000${c}`, type: 't', params: {}, priority, lane: 'x' })
+
+  it('puts a job canceled while it waited back in its place, with its priority', () => {
+    const now = Date.now()
+    store.enqueue([job('A'), job('B', 'urgent'), job('C')], now)
+    store.cancel(job('B').id, now + 1)
+    store.cancel(job('A').id, now + 2)
+    expect(store.listWaiting(10).map((j) => j.id)).toEqual([job('C').id])
+    // A retry would queue it at the back; an undo restores the order as it was.
+    store.restore(job('A').id)
+    store.restore(job('B').id)
+    expect(store.listWaiting(10).map((j) => [j.id, j.priority])).toEqual([
+      [job('B').id, 'urgent'],
+      [job('A').id, 'normal'],
+      [job('C').id, 'normal'],
+    ])
+    expect(store.getJob(job('A').id)).toMatchObject({ status: 'queued', finishedAt: null, error: null })
+    expect(store.counts()).toMatchObject({ queued: 3, canceled: 0 })
+  })
+
+  it('puts a retrying job back to wait for its retry, with its failure and budget', () => {
+    const now = Date.now()
+    store.enqueue([job('A')], now)
+    const [claimed] = store.claim(claimInput(now))
+    store.finish({ ...completion(claimed?.run.id ?? '', 'failed'), now: now + 10, retryDelay: () => 60_000 })
+    const retrying = store.getJob(job('A').id)
+    store.cancel(job('A').id, now + 20)
+    const restored = store.restore(job('A').id)
+    expect(restored).toMatchObject({ status: 'retrying', runAfter: retrying.runAfter, failures: 1, error: 'exit code 1' })
+  })
+
+  it('refuses a job that was canceled while it ran, or that never was canceled', () => {
+    const now = Date.now()
+    store.enqueue([job('A'), job('B')], now)
+    const [claimed] = store.claim({ ...claimInput(now), concurrency: 1 })
+    store.cancel(claimed?.job.id ?? '', now)
+    store.finish({ ...completion(claimed?.run.id ?? '', 'canceled'), now: now + 5 })
+    expect(() => store.restore(job('A').id)).toThrow(/canceled while it ran; only a job canceled while it waited can be put back/)
+    expect(() => store.restore(job('B').id)).toThrow(/is queued/)
   })
 })

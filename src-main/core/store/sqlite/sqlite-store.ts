@@ -310,14 +310,7 @@ export class SqliteStore {
     return this.tx(() => {
       const job = this.resolveJob(id)
       if (job.status === 'queued' || job.status === 'retrying') {
-        this.stmt.jobFinished.run({
-          id: job.id,
-          status: 'canceled',
-          now,
-          error: 'canceled by operator before it ran',
-          failures: (this.stmt.getJob.get(job.id) as JobRow).failures,
-          seq: this.nextSeq(),
-        })
+        this.stmt.jobCanceledWaiting.run({ id: job.id, now, seq: this.nextSeq() })
         return { job: this.getJob(job.id), action: 'canceled' as const }
       }
       if (job.status === 'running') {
@@ -325,6 +318,24 @@ export class SqliteStore {
         return { job: this.getJob(job.id), action: 'requested' as const }
       }
       throw new JobdeckError('conflict', `job ${job.id} is already ${job.status}; there is nothing to cancel`)
+    })
+  }
+
+  /**
+   * Undoes a cancel made while the job waited: it waits again as it was (priority, place in the
+   * run order, retry time and budget). The cancel kept all of that; only a job canceled while it
+   * ran (its last run ended at the same instant) has nothing to go back to: retry it instead.
+   */
+  restore(id: string): Job {
+    return this.tx(() => {
+      const job = this.resolveJob(id)
+      const lastRun = job.lastRunId ? this.findRun(job.lastRunId) : null
+      const canceledWaiting = job.status === 'canceled' && (lastRun === null || (lastRun.finishedAt !== null && lastRun.finishedAt < (job.finishedAt ?? '')))
+      if (!canceledWaiting) {
+        throw new JobdeckError('conflict', `job ${job.id} is ${job.status}${job.status === 'canceled' ? ' while it ran' : ''}; only a job canceled while it waited can be put back (retry it to run it again)`)
+      }
+      this.stmt.jobRestored.run({ id: job.id, seq: this.nextSeq() })
+      return this.getJob(job.id)
     })
   }
 
@@ -668,6 +679,11 @@ function prepareStatements(db: SqliteDatabase) {
     jobInterruptedFail: db.prepare(`UPDATE jobs SET status = 'failed', finished_at = @now, interruptions = @interruptions,
       error = @error, cancel_requested = 0, seq = @seq WHERE id = @id`),
     jobRequeued: db.prepare(`UPDATE jobs SET status = 'queued', queued_at = @now, interruptions = @interruptions,
+      cancel_requested = 0, seq = @seq WHERE id = @id`),
+    jobCanceledWaiting: db.prepare(`UPDATE jobs SET status = 'canceled', finished_at = @now, error = 'canceled by operator before it ran',
+      cancel_requested = 0, seq = @seq WHERE id = @id`),
+    jobRestored: db.prepare(`UPDATE jobs SET status = CASE WHEN run_after IS NULL THEN 'queued' ELSE 'retrying' END, finished_at = NULL,
+      error = CASE WHEN run_after IS NULL THEN NULL ELSE (SELECT error FROM runs WHERE runs.id = jobs.last_run_id) END,
       cancel_requested = 0, seq = @seq WHERE id = @id`),
     requestCancel: db.prepare(`UPDATE jobs SET cancel_requested = 1, seq = @seq WHERE id = @id`),
     jobRetried: db.prepare(`UPDATE jobs SET status = 'queued', failures = 0, interruptions = 0, finished_at = NULL,

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest'
+import { waitReasonText } from './wording'
+
+describe('the CLI words why a job waits', () => {
+  it('in a 24 h clock, whatever the machine locale says', () => {
+    const now = new Date(2026, 2, 1, 16, 59).getTime()
+    const at = new Date(2026, 2, 1, 17, 0, 15).toISOString()
+    expect(waitReasonText({ kind: 'retrying', at, error: 'exit code 2' }, now)).toBe('retrying at 17:00:15 after a failed attempt: exit code 2')
+    const tomorrow = new Date(2026, 2, 2, 9, 5, 0).toISOString()
+    expect(waitReasonText({ kind: 'retrying', at: tomorrow, error: null }, now)).toBe('retrying at 2026-03-02 09:05:00 after a failed attempt')
+  })
+
+  it('with the command that clears it', () => {
+    expect(waitReasonText({ kind: 'paused' })).toBe('runner paused (resume with `jobdeck resume`)')
+    expect(waitReasonText({ kind: 'no-runner', shared: false })).toMatch(/start one with `jobdeck run`/)
+    expect(waitReasonText({ kind: 'lane-busy', lane: 'dealer:1', running: 1, limit: 1 })).toBe('lane dealer:1 busy: 1 running (limit 1)')
+    expect(waitReasonText({ kind: 'gate', gate: { kind: 'cpu', busyPercent: 93.4, belowPercent: 80 } })).toBe('waiting for CPU: 93% busy, needs below 80%')
+  })
+})

@@ -1,0 +1,52 @@
+// Why a waiting job is not running, as data: the engine says which rule holds it and with what
+// values; each surface (the window, the CLI) words it in its own clock and its own instructions.
+import { formatBytes } from './units'
+
+/** Why the resource gate holds a job type back now. */
+export type GateBlock =
+  /** Every job waits while host health is critical; `reasons` are the health reasons. */
+  | { kind: 'health-critical'; reasons: string[] }
+  /** The type declares needs and no host sample has been taken yet. */
+  | { kind: 'first-sample' }
+  | { kind: 'memory'; freeBytes: number; needsBytes: number }
+  | { kind: 'cpu'; busyPercent: number; belowPercent: number }
+  | { kind: 'disk'; freeBytes: number; at: string; needsBytes: number }
+
+export type WaitReason =
+  /** The job's type is no longer in the config. */
+  | { kind: 'unknown-type'; type: string }
+  /** Backoff after a failed attempt: may start at `at` (ISO-8601). */
+  | { kind: 'retrying'; at: string; error: string | null }
+  /** No runner holds this data dir (`shared`: none shares this queue). */
+  | { kind: 'no-runner'; shared: boolean }
+  | { kind: 'paused' }
+  | { kind: 'gate'; gate: GateBlock }
+  /** Its lane is at its limit. */
+  | { kind: 'lane-busy'; lane: string; running: number; limit: number }
+  /** Earlier jobs of its lane take the room the lane has. */
+  | { kind: 'behind'; lane: string; ahead: number }
+  /** The runner's global limit (runner.concurrency) is reached. */
+  | { kind: 'runner-busy'; running: number; concurrency: number }
+  /** Nothing holds it: the runner takes it on its next pass. */
+  | { kind: 'starting' }
+
+export type WaitReasonKind = WaitReason['kind']
+
+/**
+ * The gate's reason in words. The same on every surface: sizes and percentages only, no clock
+ * and nothing to type, so the window and the CLI share it.
+ */
+export function gateText(gate: GateBlock): string {
+  switch (gate.kind) {
+    case 'health-critical':
+      return `host health is critical${gate.reasons.length > 0 ? ` (${gate.reasons.join('; ')})` : ''}`
+    case 'first-sample':
+      return 'waiting for the first resource sample'
+    case 'memory':
+      return `waiting for memory: ${formatBytes(gate.freeBytes)} free, needs ${formatBytes(gate.needsBytes)}`
+    case 'cpu':
+      return `waiting for CPU: ${Math.round(gate.busyPercent)}% busy, needs below ${gate.belowPercent}%`
+    case 'disk':
+      return `waiting for disk: ${formatBytes(gate.freeBytes)} free at ${gate.at}, needs ${formatBytes(gate.needsBytes)}`
+  }
+}
