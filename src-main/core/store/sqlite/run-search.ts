@@ -38,7 +38,7 @@ export interface SearchHit {
   match: SearchMatch
 }
 
-type Candidate = RunRow & { run_rowid: number; slot: number }
+type Candidate = RunRow & { run_rowid: number }
 
 export class RunSearch {
   private readonly stmt
@@ -47,14 +47,14 @@ export class RunSearch {
     this.stmt = {
       errorSnippet: db.prepare(
         `SELECT snippet(error_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
-         FROM error_fts WHERE error_fts MATCH ? AND rowid = ?`,
+         FROM error_fts WHERE error_fts MATCH ? AND rowid = CAST(? AS INTEGER)`,
       ),
       logRange: db.prepare(`SELECT min(id) AS lo, max(id) AS hi FROM run_logs WHERE run_id = ?`),
       // The newest matching line: the end of a log says most about how the run went.
       logSnippet: db.prepare(
         `SELECT l.stream AS stream, snippet(log_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
          FROM log_fts CROSS JOIN run_logs AS l ON l.id = log_fts.rowid
-         WHERE log_fts MATCH ? AND log_fts.rowid BETWEEN ? AND ? AND l.run_id = ?
+         WHERE log_fts MATCH ? AND log_fts.rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER) AND l.run_id = ?
          ORDER BY log_fts.rowid DESC LIMIT 1`,
       ),
     }
@@ -93,35 +93,16 @@ export class RunSearch {
     const oneWord = words.length === 1
     const running = filter.status === undefined || filter.status === 'running' ? this.running(filter) : []
     const finished = filter.status === 'running' ? [] : this.finished(filter, words)
-    let group: Candidate[] = []
-    const self = this
-    function* flush(): Generator<{ row: Candidate; match: SearchMatch | null }> {
-      const rows = group.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
-      group = []
-      for (const row of rows) {
-        const proven = oneWord && row.status !== 'running'
-        if (proven && !snippets) {
+    for (const group of startGroups(finished, running)) {
+      for (const row of group) {
+        if (oneWord && row.status !== 'running' && !snippets) {
           yield { row, match: null }
           continue
         }
-        const found = self.matchOf(row, match as string)
+        const found = this.matchOf(row, match)
         if (found) yield { row, match: found }
       }
     }
-    const add = function* (row: Candidate): Generator<{ row: Candidate; match: SearchMatch | null }> {
-      if (group.length > 0 && (group[0] as Candidate).started_at !== row.started_at) yield* flush()
-      group.push(row)
-    }
-    let nextRunning = 0
-    for (const row of finished) {
-      // Running runs that started later than this document come before it.
-      while (nextRunning < running.length && (running[nextRunning] as Candidate).started_at > row.started_at) {
-        yield* add(running[nextRunning++] as Candidate)
-      }
-      yield* add(row)
-    }
-    while (nextRunning < running.length) yield* add(running[nextRunning++] as Candidate)
-    yield* flush()
   }
 
   /** Documents of finished runs matching every word and the filters, newest key first (lazily). */
@@ -130,15 +111,21 @@ export class RunSearch {
     if (filter.type !== undefined) terms.push(`{facets} : "${typeToken(filter.type)}"`)
     if (filter.status !== undefined) terms.push(`{facets} : "s${filter.status}"`)
     const where = ['s.run_search MATCH @match']
-    const args: Record<string, string | number> = { match: terms.join(' AND '), span: KEY_SPAN }
+    // Bound numbers arrive as REAL, and FTS5 ignores a rowid constraint it is given as REAL: CAST.
+    const args: Record<string, string | number> = { match: terms.join(' AND ') }
     if (filter.since !== undefined) {
-      where.push('s.rowid >= @since * @span')
+      where.push(`s.rowid >= CAST(@sinceMs AS INTEGER) * ${KEY_SPAN}`, 'r.started_at >= @since')
       args.since = filter.since
+      args.sinceMs = Math.floor(filter.since)
     }
     const upper = Math.min(filter.until ?? Infinity, filter.before ? filter.before.startedAt + 1 : Infinity)
     if (upper !== Infinity) {
-      where.push('s.rowid < @upper * @span')
-      args.upper = upper
+      where.push(`s.rowid < CAST(@upper AS INTEGER) * ${KEY_SPAN}`)
+      args.upper = Math.ceil(upper)
+    }
+    if (filter.until !== undefined) {
+      where.push('r.started_at < @until')
+      args.until = filter.until
     }
     if (filter.before) {
       where.push('(r.started_at < @beforeAt OR (r.started_at = @beforeAt AND r.id < @beforeId))')
@@ -149,7 +136,7 @@ export class RunSearch {
       where.push('r.job_id = @jobId')
       args.jobId = filter.jobId
     }
-    const sql = `SELECT r.*, r.rowid AS run_rowid, k.key - r.started_at * @span AS slot
+    const sql = `SELECT r.*, r.rowid AS run_rowid
       FROM run_search AS s CROSS JOIN run_search_keys AS k ON k.key = s.rowid CROSS JOIN runs AS r ON r.id = k.run_id
       WHERE ${where.join(' AND ')} ORDER BY s.rowid DESC`
     return this.db.prepare(sql).iterate(args) as IterableIterator<Candidate>
@@ -158,7 +145,7 @@ export class RunSearch {
   /** Running runs that pass the filters (not the words: `matchOf` checks those), newest first. */
   private running(filter: RunFilter): Candidate[] {
     const rows = this.db
-      .prepare(`SELECT *, rowid AS run_rowid, 0 AS slot FROM runs INDEXED BY runs_running WHERE status = 'running' ORDER BY started_at DESC, id DESC`)
+      .prepare(`SELECT *, rowid AS run_rowid FROM runs INDEXED BY runs_running WHERE status = 'running' ORDER BY started_at DESC, id DESC`)
       .all() as Candidate[]
     return rows.filter((row) => {
       if (filter.type !== undefined && row.type !== filter.type) return false
@@ -183,4 +170,28 @@ export class RunSearch {
     }
     return null
   }
+}
+
+/**
+ * Runs of the same start millisecond together, newest millisecond first, each group in id order
+ * (newest first): documents come in key order, where ties are in the order they were keyed, and
+ * running runs are merged in by their start.
+ */
+function* startGroups(finished: Iterable<Candidate>, running: readonly Candidate[]): Generator<Candidate[]> {
+  let group: Candidate[] = []
+  const byIdDesc = (a: Candidate, b: Candidate): number => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
+  let next = 0
+  function* add(row: Candidate): Generator<Candidate[]> {
+    if (group.length > 0 && (group[0] as Candidate).started_at !== row.started_at) {
+      yield group.sort(byIdDesc)
+      group = []
+    }
+    group.push(row)
+  }
+  for (const row of finished) {
+    while (next < running.length && (running[next] as Candidate).started_at > row.started_at) yield* add(running[next++] as Candidate)
+    yield* add(row)
+  }
+  while (next < running.length) yield* add(running[next++] as Candidate)
+  if (group.length > 0) yield group.sort(byIdDesc)
 }

@@ -146,6 +146,52 @@ describe('migrations', () => {
     upgraded.close()
   })
 
+  it('migration 7 gives each finished run of a version 6 database one search document keyed by its start, and search reads them newest first', () => {
+    const file = path.join(dir, 'v6.sqlite')
+    const v6 = new Database(file)
+    migrate(v6, file, 6)
+    v6.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
+      VALUES ('j1', 't', '{}', 0, 'x', 'failed', 1, 1, 1, 1)`).run()
+    const run = v6.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, finished_at, runner_id, seq, error)
+      VALUES (?, 'j1', 't', 'x', '{}', ?, ?, 1, ?, ?, 'old', 1, ?)`)
+    run.run('r1', 1, 'failed', 1000, 4000, 'exit code 2: warehouse unreachable')
+    run.run('r2', 2, 'succeeded', 5000, 6000, null)
+    // Started in the same millisecond as r2: the tie goes by id, as the list orders.
+    run.run('r3', 3, 'succeeded', 5000, 6000, null)
+    run.run('r4', 4, 'running', 7000, null, null)
+    const log = v6.prepare(`INSERT INTO run_logs (run_id, stream, at, text) VALUES (?, 'stdout', 1, ?)`)
+    log.run('r2', 'synced warehouse north')
+    log.run('r3', 'synced warehouse south')
+    log.run('r4', 'still looking for the warehouse')
+    v6.close()
+    const upgraded = openDatabase(file)
+    const upgradedStore = new SqliteStore(upgraded)
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(7)
+    const keys = upgraded.prepare(`SELECT run_id, key >> 21 AS startedAt, key & 2097151 AS tie FROM run_search_keys ORDER BY key`).all()
+    expect(keys).toEqual([
+      { run_id: 'r1', startedAt: 1000, tie: 0 },
+      { run_id: 'r2', startedAt: 5000, tie: 0 },
+      { run_id: 'r3', startedAt: 5000, tie: 1 },
+    ])
+    expect(upgradedStore.listRuns({ limit: 10, search: 'warehouse' }).map((r) => [r.id, r.match?.in])).toEqual([
+      ['r4', 'stdout'],
+      ['r3', 'stdout'],
+      ['r2', 'stdout'],
+      ['r1', 'error'],
+    ])
+    expect(upgradedStore.listRuns({ limit: 10, search: 'warehouse', status: 'succeeded' }).map((r) => r.id)).toEqual(['r3', 'r2'])
+    // A run that finishes now gets its document at once, its output included.
+    upgradedStore.finish({
+      runId: 'r4', runnerId: 'old', now: 8000, outcome: 'failed', exitCode: 1, signal: null, error: 'gave up',
+      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, retryDelay: () => null,
+    })
+    expect(upgraded.prepare(`SELECT count(*) FROM run_search_keys`).pluck().get()).toBe(4)
+    expect(upgradedStore.listRuns({ limit: 10, search: 'looking gave', status: 'failed' })).toEqual([])
+    expect(upgradedStore.listRuns({ limit: 10, search: 'looking warehouse', status: 'failed' }).map((r) => r.id)).toEqual(['r4'])
+    upgradedStore.close()
+    upgraded.close()
+  })
+
   it('refuses a database whose schema is newer than this version knows, and leaves it untouched', () => {
     const file = path.join(dir, 'newer.sqlite')
     const newer = new Database(file)
