@@ -5,19 +5,25 @@
 // ordered by the run's start, so the newest matches come first and a page stops at its limit
 // instead of collecting every matching line and sorting. Type, status and the time range are
 // terms and rowid bounds of the same query. A document holds the whole run (error and all its
-// output), so for several words it can match where they are on different lines; each such
-// candidate is checked against error_fts and log_fts (the meaning search had before: all words
-// in the error or in one line), which also gives the snippet. Running runs (no document yet,
-// a handful) are checked the same way.
+// output), so for several words it can match where they are on different lines: candidates are
+// checked, a batch at a time, by the same FTS5 query on a scratch index of just their error and
+// lines (the meaning search had before: all words in the error or in one line), which also gives
+// the snippets. Not error_fts and log_fts: a prefix query merges the whole doclist of every term
+// it stands for (5–30 ms for a common word) however narrow the rowid range, so each search runs
+// one query on run_search, read lazily, and the scratch index is an in-memory database of its
+// own (better-sqlite3 lets no statement write on a connection while another is being read).
+// Running runs (no document yet, a handful) are checked the same way.
 import type { Run } from '../../../../src-shared/domain'
 import { SNIPPET_CLOSE, SNIPPET_OPEN, type SearchMatch } from '../../../../src-shared/search'
 import type { RunFilter } from '../store-types'
-import type { SqliteDatabase } from './open-database'
+import { openMemoryDatabase, type SqliteDatabase } from './open-database'
 import { toRun, type RunRow } from './rows'
 
 /** A run's key is started_at × KEY_SPAN + its place among runs started in the same millisecond. */
 const KEY_SPAN = 2_097_152
 const SNIPPET_TOKENS = 12
+/** Candidates checked per scratch index: the first batch is the page, then larger ones. */
+const MAX_BATCH = 4096
 
 /** Words of an operator's search as FTS5 phrases: every word must appear, as a word prefix. */
 export function searchWords(text: string): string[] {
@@ -38,26 +44,30 @@ export interface SearchHit {
   match: SearchMatch
 }
 
-type Candidate = RunRow & { run_rowid: number }
+type Candidate = RunRow
 
 export class RunSearch {
   private readonly stmt
 
+  private readonly scratch: SqliteDatabase
+
   constructor(private readonly db: SqliteDatabase) {
+    this.scratch = openMemoryDatabase()
+    this.scratch.exec(`CREATE VIRTUAL TABLE scratch USING fts5 (text)`)
     this.stmt = {
-      errorSnippet: db.prepare(
-        `SELECT snippet(error_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
-         FROM error_fts WHERE error_fts MATCH ? AND rowid = CAST(? AS INTEGER)`,
+      logLines: db.prepare(`SELECT stream, text FROM run_logs WHERE run_id = ? ORDER BY id`),
+      scratchClear: this.scratch.prepare(`DELETE FROM scratch`),
+      scratchAdd: this.scratch.prepare(`INSERT INTO scratch (rowid, text) VALUES (?, ?)`),
+      scratchMatch: this.scratch.prepare(
+        `SELECT rowid, snippet(scratch, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
+         FROM scratch WHERE scratch MATCH ? ORDER BY rowid`,
       ),
-      logRange: db.prepare(`SELECT min(id) AS lo, max(id) AS hi FROM run_logs WHERE run_id = ?`),
-      // The newest matching line: the end of a log says most about how the run went.
-      logSnippet: db.prepare(
-        `SELECT l.stream AS stream, snippet(log_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
-         FROM log_fts CROSS JOIN run_logs AS l ON l.id = log_fts.rowid
-         WHERE log_fts MATCH ? AND log_fts.rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER) AND l.run_id = ?
-         ORDER BY log_fts.rowid DESC LIMIT 1`,
-      ),
+      scratchRows: this.scratch.prepare(`SELECT rowid, '' AS snippet FROM scratch WHERE scratch MATCH ? ORDER BY rowid`),
     }
+  }
+
+  close(): void {
+    this.scratch.close()
   }
 
   /** The page of `filter` (which has a search), newest first by (startedAt, id). */
@@ -72,6 +82,17 @@ export class RunSearch {
 
   /** How many runs match, counted up to `upTo` (a search is never counted over all history). */
   count(filter: Omit<RunFilter, 'limit' | 'before'> & { search: string }, upTo: number): { count: number; capped: boolean } {
+    const words = searchWords(filter.search)
+    const whole = (n: number | undefined): boolean => n === undefined || Number.isInteger(n)
+    if (words.length === 1 && filter.jobId === undefined && whole(filter.since) && whole(filter.until) && filter.status !== 'running') {
+      // One word, filters all FTS terms or exact key bounds: the documents alone are the count.
+      const { sql, args } = this.documentQuery({ ...filter, limit: upTo + 1 }, words, 's.rowid')
+      const finished = (this.db.prepare(`SELECT count(*) AS n FROM (${sql} LIMIT ${upTo + 1})`).get(args) as { n: number }).n
+      const running = filter.status === undefined ? this.running({ ...filter, limit: upTo }) : []
+      const matched = running.length > 0 ? this.matches(running, ftsQuery(filter.search) as string).size : 0
+      const n = finished + matched
+      return n > upTo ? { count: upTo, capped: true } : { count: n, capped: false }
+    }
     let count = 0
     for (const _hit of this.hits({ ...filter, limit: upTo + 1 }, false)) {
       if (++count > upTo) return { count: upTo, capped: true }
@@ -92,36 +113,51 @@ export class RunSearch {
     // One word in a document is one word in its error or in one of its lines: no check needed.
     const oneWord = words.length === 1
     const running = filter.status === undefined || filter.status === 'running' ? this.running(filter) : []
+    let batch: Candidate[] = []
+    let size = Math.min(filter.limit, MAX_BATCH)
     const finished = filter.status === 'running' ? [] : this.finished(filter, words)
-    for (const group of startGroups(finished, running)) {
-      for (const row of group) {
-        if (oneWord && row.status !== 'running' && !snippets) {
-          yield { row, match: null }
-          continue
+    const check = function* (this: RunSearch): Generator<{ row: Candidate; match: SearchMatch | null }> {
+      const proven = oneWord && !snippets
+      const found = proven ? null : this.matches(batch, match as string, snippets)
+      for (const row of batch) {
+        if (proven && row.status !== 'running') yield { row, match: null }
+        else {
+          const where = (found ?? this.matches([row], match as string)).get(row.id)
+          if (where) yield { row, match: where }
         }
-        const found = this.matchOf(row, match)
-        if (found) yield { row, match: found }
       }
+      batch = []
+      size = Math.min(size * 2, MAX_BATCH)
     }
+    for (const group of startGroups(finished, running)) {
+      batch.push(...group)
+      if (batch.length >= size) yield* check.call(this)
+    }
+    if (batch.length > 0) yield* check.call(this)
   }
 
   /** Documents of finished runs matching every word and the filters, newest key first (lazily). */
   private finished(filter: RunFilter, words: readonly string[]): IterableIterator<Candidate> {
+    const { sql, args } = this.documentQuery(filter, words, 'r.*')
+    return this.db.prepare(sql).iterate(args) as IterableIterator<Candidate>
+  }
+
+  private documentQuery(filter: RunFilter, words: readonly string[], columns: string): { sql: string; args: Record<string, string | number | bigint> } {
     const terms = [`{text} : (${words.join(' AND ')})`]
     if (filter.type !== undefined) terms.push(`{facets} : "${typeToken(filter.type)}"`)
     if (filter.status !== undefined) terms.push(`{facets} : "s${filter.status}"`)
     const where = ['s.run_search MATCH @match']
-    // Bound numbers arrive as REAL, and FTS5 ignores a rowid constraint it is given as REAL: CAST.
-    const args: Record<string, string | number> = { match: terms.join(' AND ') }
+    // Keys exceed 2^53: bounds are bound as BigInt (FTS5 also ignores a rowid bound given as REAL).
+    const args: Record<string, string | number | bigint> = { match: terms.join(' AND ') }
     if (filter.since !== undefined) {
-      where.push(`s.rowid >= CAST(@sinceMs AS INTEGER) * ${KEY_SPAN}`, 'r.started_at >= @since')
+      where.push('s.rowid >= @lower', 'r.started_at >= @since')
+      args.lower = BigInt(Math.floor(filter.since)) * BigInt(KEY_SPAN)
       args.since = filter.since
-      args.sinceMs = Math.floor(filter.since)
     }
     const upper = Math.min(filter.until ?? Infinity, filter.before ? filter.before.startedAt + 1 : Infinity)
     if (upper !== Infinity) {
-      where.push(`s.rowid < CAST(@upper AS INTEGER) * ${KEY_SPAN}`)
-      args.upper = Math.ceil(upper)
+      where.push('s.rowid < @upper')
+      args.upper = BigInt(Math.ceil(upper)) * BigInt(KEY_SPAN)
     }
     if (filter.until !== undefined) {
       where.push('r.started_at < @until')
@@ -136,16 +172,18 @@ export class RunSearch {
       where.push('r.job_id = @jobId')
       args.jobId = filter.jobId
     }
-    const sql = `SELECT r.*, r.rowid AS run_rowid
-      FROM run_search AS s CROSS JOIN run_search_keys AS k ON k.key = s.rowid CROSS JOIN runs AS r ON r.id = k.run_id
-      WHERE ${where.join(' AND ')} ORDER BY s.rowid DESC`
-    return this.db.prepare(sql).iterate(args) as IterableIterator<Candidate>
+    // Without conditions on the run, the count needs no join.
+    const joins = where.some((w) => w.includes('r.')) || columns !== 's.rowid'
+      ? 'CROSS JOIN run_search_keys AS k ON k.key = s.rowid CROSS JOIN runs AS r ON r.id = k.run_id'
+      : ''
+    const sql = `SELECT ${columns} FROM run_search AS s ${joins} WHERE ${where.join(' AND ')} ORDER BY s.rowid DESC`
+    return { sql, args }
   }
 
-  /** Running runs that pass the filters (not the words: `matchOf` checks those), newest first. */
+  /** Running runs that pass the filters (not the words: `matches` checks those), newest first. */
   private running(filter: RunFilter): Candidate[] {
     const rows = this.db
-      .prepare(`SELECT *, rowid AS run_rowid FROM runs INDEXED BY runs_running WHERE status = 'running' ORDER BY started_at DESC, id DESC`)
+      .prepare(`SELECT * FROM runs INDEXED BY runs_running WHERE status = 'running' ORDER BY started_at DESC, id DESC`)
       .all() as Candidate[]
     return rows.filter((row) => {
       if (filter.type !== undefined && row.type !== filter.type) return false
@@ -157,18 +195,36 @@ export class RunSearch {
     })
   }
 
-  /** Where the words are: all in the error, else all in one line of output (the newest such line). */
-  private matchOf(row: Candidate, match: string): SearchMatch | null {
-    if (row.error !== null) {
-      const error = this.stmt.errorSnippet.get(match, row.run_rowid) as { snippet: string } | undefined
-      if (error) return { in: 'error', snippet: error.snippet }
+  /**
+   * Where the words are in each run of `batch`: all in its error, else all in one line of its
+   * output (the newest such line); runs not in the map do not match.
+   */
+  private matches(batch: readonly Candidate[], match: string, snippets = true): Map<string, SearchMatch> {
+    this.stmt.scratchClear.run()
+    const origin: Array<{ runId: string; in: SearchMatch['in'] }> = []
+    const add = (runId: string, place: SearchMatch['in'], text: string): void => {
+      origin.push({ runId, in: place })
+      this.stmt.scratchAdd.run(origin.length, text)
     }
-    const range = this.stmt.logRange.get(row.id) as { lo: number | null; hi: number | null }
-    if (range.lo !== null && range.hi !== null) {
-      const line = this.stmt.logSnippet.get(match, range.lo, range.hi, row.id) as { stream: string; snippet: string } | undefined
-      if (line) return { in: line.stream === 'stderr' ? 'stderr' : 'stdout', snippet: line.snippet }
+    const fill = this.scratch.transaction(() => {
+      for (const row of batch) {
+        if (row.error !== null) add(row.id, 'error', row.error)
+        for (const line of this.stmt.logLines.iterate(row.id) as Iterable<{ stream: string; text: string }>) {
+          add(row.id, line.stream === 'stderr' ? 'stderr' : 'stdout', line.text)
+        }
+      }
+    })
+    fill()
+    if (origin.length === 0) return new Map()
+    const found = new Map<string, SearchMatch>()
+    // In rowid order: a run's error first, then its lines oldest to newest.
+    const hits = (snippets ? this.stmt.scratchMatch : this.stmt.scratchRows).all(match) as Array<{ rowid: number; snippet: string }>
+    for (const hit of hits) {
+      const from = origin[hit.rowid - 1] as { runId: string; in: SearchMatch['in'] }
+      if (found.get(from.runId)?.in === 'error') continue
+      found.set(from.runId, { in: from.in, snippet: hit.snippet })
     }
-    return null
+    return found
   }
 }
 

@@ -211,6 +211,7 @@ export class SqliteStore {
 
   close(): void {
     this.walSync.close()
+    this.search.close()
   }
 
   /**
