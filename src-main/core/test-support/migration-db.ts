@@ -99,3 +99,15 @@ export async function pgAtVersion(version: number, prefix = 'jobdeck_migration')
     },
   }
 }
+
+/** Queued jobs, oldest first in the order given (columns every PostgreSQL version has). */
+export async function pgQueueJobs(client: pg.ClientBase, jobs: ReadonlyArray<{ id: string; lane: string; type?: string }>): Promise<void> {
+  const now = Date.now()
+  for (const [i, job] of jobs.entries()) {
+    await client.query(
+      `INSERT INTO jobdeck.jobs (id, type, params, priority, lane, status, ord, created_at, queued_at)
+       VALUES ($1, $2, '{}', 0, $3, 'queued', $4, $5, $5)`,
+      [job.id, job.type ?? 't', job.lane, now * 1000 + i, now],
+    )
+  }
+}
