@@ -1,11 +1,9 @@
 // The PostgreSQL versions as a whole: released ones never change, they count 1, 2, 3… and a
 // database upgraded release by release ends with exactly the schema of a new one.
-import { createHash } from 'node:crypto'
-import fs from 'node:fs'
-import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type pg from 'pg'
 import { describe, expect, it } from 'vitest'
+import { expectContiguous, expectReleasedUnchanged, expectSelfContained } from '../../../test-support/frozen-migrations'
 import { pgAtVersion } from '../../../test-support/migration-db'
 import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../pg-schema'
 
@@ -17,8 +15,6 @@ const RELEASED: Readonly<Record<number, string>> = {
   4: '13b0a559423b55d93d355bcafa7fc620ed3d11ef55f189d4c39ce2da3608b687',
   5: 'b82b1d90b071ea8066151a0e51a941660bf550acf5ca7e5ebfe75f9c03422469',
 }
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
 
 /** What the catalog says about the schema jobdeck, each part in a stable order. */
 const CATALOG: Readonly<Record<string, string>> = {
@@ -45,33 +41,16 @@ async function catalogOf(client: pg.ClientBase): Promise<Record<string, unknown[
 
 describe('PostgreSQL migrations', () => {
   it('a released migration is never edited', () => {
-    for (const migration of PG_MIGRATIONS) {
-      const hash = sha256(migration.sql)
-      const recorded = RELEASED[migration.version]
-      expect(recorded, `migration ${migration.version} has no recorded hash: record ${migration.version}: '${hash}' in RELEASED`).toBeDefined()
-      expect(hash, `migration ${migration.version} is frozen: add a new migration instead`).toBe(recorded)
-    }
-    for (const version of Object.keys(RELEASED).map(Number)) {
-      expect(PG_MIGRATIONS.some((m) => m.version === version), `migration ${version} was released: it cannot be removed`).toBe(true)
-    }
+    expectReleasedUnchanged(PG_MIGRATIONS, RELEASED)
   })
 
   it('versions count up from 1 without a gap, each with its own name', () => {
-    expect(PG_MIGRATIONS.map((m) => m.version)).toEqual(PG_MIGRATIONS.map((_, i) => i + 1))
-    expect(new Set(PG_MIGRATIONS.map((m) => m.name)).size).toBe(PG_MIGRATIONS.length)
+    expectContiguous(PG_MIGRATIONS)
     expect(PG_SCHEMA_VERSION).toBe(PG_MIGRATIONS.length)
   })
 
   it('a migration file imports nothing and interpolates nothing: its SQL is the text written in it', () => {
-    const dir = fileURLToPath(new URL('.', import.meta.url))
-    const files = fs.readdirSync(dir).filter((f) => /^\d{4}-.+\.ts$/.test(f) && !f.endsWith('.test.ts'))
-    expect(files).toHaveLength(PG_MIGRATIONS.length)
-    for (const file of files) {
-      const source = fs.readFileSync(path.join(dir, file), 'utf8')
-      expect(source, `${file} imports`).not.toMatch(/^\s*import\s/m)
-      expect(source, `${file} interpolates`).not.toMatch(/(?<!\\)\$\{/)
-      expect(source, `${file} is not version ${Number(file.slice(0, 4))}`).toContain(`version: ${Number(file.slice(0, 4))},`)
-    }
+    expectSelfContained(PG_MIGRATIONS, fileURLToPath(new URL('.', import.meta.url)))
   })
 
   it('a database upgraded one release at a time has exactly the schema of a new one', async () => {

@@ -1,11 +1,9 @@
 // The SQLite versions as a whole: released ones never change, they count 1, 2, 3… and a data dir
 // upgraded release by release ends with exactly the schema of a new one.
-import { createHash } from 'node:crypto'
-import fs from 'node:fs'
-import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { expectContiguous, expectReleasedUnchanged, expectSelfContained } from '../../../test-support/frozen-migrations'
 import { sqliteAtVersion } from '../../../test-support/migration-db'
 import { MIGRATIONS, SCHEMA_VERSION } from '../migrations'
 
@@ -18,8 +16,6 @@ const RELEASED: Readonly<Record<number, string>> = {
   5: '584e11a8b348520dd5416d256f711e5d02eb99a78cc90002b65abc0182da7152',
   6: 'b86e31f1e2b96743944b210ad3a6888011f16ca703253d93cd5efaddb7c19001',
 }
-
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
 
 interface SchemaRow {
   type: string
@@ -39,33 +35,16 @@ function schemaOf(db: Database.Database): { version: unknown; rows: SchemaRow[] 
 
 describe('SQLite migrations', () => {
   it('a released migration is never edited', () => {
-    for (const migration of MIGRATIONS) {
-      const hash = sha256(migration.sql)
-      const recorded = RELEASED[migration.version]
-      expect(recorded, `migration ${migration.version} has no recorded hash: record ${migration.version}: '${hash}' in RELEASED`).toBeDefined()
-      expect(hash, `migration ${migration.version} is frozen: add a new migration instead`).toBe(recorded)
-    }
-    for (const version of Object.keys(RELEASED).map(Number)) {
-      expect(MIGRATIONS.some((m) => m.version === version), `migration ${version} was released: it cannot be removed`).toBe(true)
-    }
+    expectReleasedUnchanged(MIGRATIONS, RELEASED)
   })
 
   it('versions count up from 1 without a gap, each with its own name', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1))
-    expect(new Set(MIGRATIONS.map((m) => m.name)).size).toBe(MIGRATIONS.length)
+    expectContiguous(MIGRATIONS)
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length)
   })
 
   it('a migration file imports nothing and interpolates nothing: its SQL is the text written in it', () => {
-    const dir = fileURLToPath(new URL('.', import.meta.url))
-    const files = fs.readdirSync(dir).filter((f) => /^\d{4}-.+\.ts$/.test(f) && !f.endsWith('.test.ts'))
-    expect(files).toHaveLength(MIGRATIONS.length)
-    for (const file of files) {
-      const source = fs.readFileSync(path.join(dir, file), 'utf8')
-      expect(source, `${file} imports`).not.toMatch(/^\s*import\s/m)
-      expect(source, `${file} interpolates`).not.toMatch(/(?<!\\)\$\{/)
-      expect(source, `${file} is not version ${Number(file.slice(0, 4))}`).toContain(`version: ${Number(file.slice(0, 4))},`)
-    }
+    expectSelfContained(MIGRATIONS, fileURLToPath(new URL('.', import.meta.url)))
   })
 
   it('a data dir upgraded one release at a time has exactly the schema of a new one', () => {
