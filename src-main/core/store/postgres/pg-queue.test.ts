@@ -71,31 +71,6 @@ describe('PgQueue', () => {
     client.release()
   })
 
-  it('schema 5: a version 4 database keeps its runs (0 processes stopped) and a finish records how many were stopped', async () => {
-    const old = await createTestDatabase('jobdeck_v4')
-    const c = new pg.Client({ connectionString: old.url })
-    await c.connect()
-    const oldConn = new PgConnection({ config: postgresRuntimeSchema.parse({ url: old.url }), source: 'config' })
-    try {
-      await migratePg(c, old.name, 4)
-      const oldQueue = new PgQueue(oldConn)
-      const j = job('v4', 'v4')
-      await oldQueue.enqueue([j])
-      const [pair] = await oldQueue.claim(claimInput('r-v4', 1, { allowedTypes: ['v4'] }))
-      await migratePg(c, old.name)
-      expect(await pgSchemaVersion(c)).toBe(PG_SCHEMA_VERSION)
-      const before = await c.query<{ n: number }>('SELECT processes_stopped AS n FROM jobdeck.runs WHERE id = $1', [pair?.run.id])
-      expect(before.rows[0]?.n).toBe(0)
-      expect(await oldQueue.finish({ ...completion(pair?.run.id ?? '', 'r-v4'), processesStopped: 3 }, [null])).not.toBeNull()
-      const after = await c.query<{ n: number; status: string }>('SELECT processes_stopped AS n, status FROM jobdeck.runs WHERE id = $1', [pair?.run.id])
-      expect(after.rows[0]).toEqual({ n: 3, status: 'succeeded' })
-    } finally {
-      await oldConn.close()
-      await c.end()
-      await old.drop()
-    }
-  })
-
   it('claims by priority then age, holds lane limits, and finishes only runs it owns', async () => {
     const a = job('seq')
     const b = job('seq')

@@ -3,10 +3,9 @@ import os from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { MIGRATIONS, migrate, SCHEMA_VERSION } from './migrations'
+import { SCHEMA_VERSION } from './migrations'
 import { openDatabase, type SqliteDatabase } from './open-database'
 import { SqliteStore } from './sqlite-store'
-import { JobReads } from './job-reads'
 import type { ClaimInput, RunCompletion } from '../store-types'
 
 let dir: string
@@ -48,150 +47,7 @@ const completion = (runId: string, outcome: RunCompletion['outcome'] = 'succeede
 })
 
 describe('migrations', () => {
-  it('migration 1 creates the queue, history, counters and lock tables at user_version 1', () => {
-    const fresh = new Database(':memory:')
-    const first = MIGRATIONS.find((m) => m.version === 1)
-    fresh.exec(first?.sql ?? '')
-    const tables = (fresh.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map((t) => t.name)
-    expect(tables).toEqual(expect.arrayContaining(['meta', 'jobs', 'runs', 'run_logs', 'job_counts', 'runner_lock']))
-    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
-    fresh.close()
-  })
-
-  it('migration 2 adds monitoring tables and run usage columns to a version 1 database, keeping its runs', () => {
-    const file = path.join(dir, 'v1.sqlite')
-    const v1 = new Database(file)
-    v1.pragma('journal_mode = WAL')
-    migrate(v1, file, 1)
-    v1.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
-      VALUES ('j1', 't', '{}', 0, 'x', 'succeeded', 1, 1, 1, 1)`).run()
-    v1.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, finished_at, runner_id, seq)
-      VALUES ('r1', 'j1', 't', 'x', '{}', 1, 'succeeded', 1, 2, 3, 'old', 1)`).run()
-    expect(v1.pragma('user_version', { simple: true })).toBe(1)
-    migrate(v1, file, 2)
-    expect(v1.pragma('user_version', { simple: true })).toBe(2)
-    v1.close()
-    const upgraded = openDatabase(file)
-    const upgradedStore = new SqliteStore(upgraded)
-    const run = upgradedStore.getRun('r1')
-    expect(run.status).toBe('succeeded')
-    expect([run.peakRssBytes, run.cpuSeconds]).toEqual([null, null])
-    const tables = (upgraded.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>).map((t) => t.name)
-    expect(tables).toEqual(expect.arrayContaining(['host_samples', 'host_minutes', 'run_usage']))
-    upgradedStore.close()
-    upgraded.close()
-  })
-
-  it('migration 3 indexes existing errors and output for search and builds per-type stats from existing runs', () => {
-    const file = path.join(dir, 'v2.sqlite')
-    const v2 = new Database(file)
-    migrate(v2, file, 2)
-    v2.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
-      VALUES ('j1', 't', '{}', 0, 'x', 'failed', 1, 1, 1, 1)`).run()
-    const run = v2.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, finished_at, runner_id, seq, error)
-      VALUES (?, 'j1', 't', 'x', '{}', ?, ?, 1, ?, ?, 'old', 1, ?)`)
-    run.run('r1', 1, 'failed', 1000, 4000, 'exit code 2: warehouse unreachable')
-    run.run('r2', 2, 'succeeded', 5000, 6000, null)
-    v2.prepare(`INSERT INTO run_logs (run_id, stream, at, text) VALUES ('r2', 'stdout', 1, 'fetched page 4 of 10')`).run()
-    v2.close()
-    const upgraded = openDatabase(file)
-    const upgradedStore = new SqliteStore(upgraded)
-    expect(upgraded.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
-    expect(upgradedStore.listRuns({ limit: 10, search: 'warehouse' }).map((r) => r.id)).toEqual(['r1'])
-    expect(upgradedStore.listRuns({ limit: 10, search: 'page 4' }).map((r) => r.id)).toEqual(['r2'])
-    const [stats] = upgradedStore.typeStats()
-    expect(stats).toMatchObject({ type: 't', runs: 2, succeeded: 1, failed: 1, avgDurationMs: 2000 })
-    upgradedStore.close()
-    upgraded.close()
-  })
-
-  it('migration 5 gives existing runs a count of stopped processes (0), and a finish records it', () => {
-    const file = path.join(dir, 'v4.sqlite')
-    const v4 = new Database(file)
-    migrate(v4, file, 4)
-    v4.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
-      VALUES ('j1', 't', '{}', 0, 'x', 'running', 1, 1, 1, 1)`).run()
-    v4.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, runner_id, seq)
-      VALUES ('r1', 'j1', 't', 'x', '{}', 1, 'running', 1, 1000, 'old', 1)`).run()
-    v4.close()
-    const upgraded = openDatabase(file)
-    const upgradedStore = new SqliteStore(upgraded)
-    expect(upgraded.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
-    expect(upgradedStore.getRun('r1').processesStopped).toBe(0)
-    upgradedStore.finish({
-      runId: 'r1', runnerId: 'old', now: 2000, outcome: 'succeeded', exitCode: 0, signal: null, error: null,
-      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null,
-      processesStopped: 200, retryDelay: () => null,
-    })
-    expect(upgradedStore.getRun('r1')).toMatchObject({ status: 'succeeded', processesStopped: 200 })
-    upgradedStore.close()
-    upgraded.close()
-  })
-
-  it('migration 6 indexes existing jobs by status and time, so jobs.list finds the failures of a day', () => {
-    const file = path.join(dir, 'v5.sqlite')
-    const v5 = new Database(file)
-    migrate(v5, file, 5)
-    const insert = v5.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, finished_at, seq)
-      VALUES (?, 't', '{}', 0, 'x', ?, 1, 1, 1, ?, 1)`)
-    insert.run('old', 'failed', Date.now() - 3 * 86_400_000)
-    insert.run('new', 'failed', Date.now() - 3_600_000)
-    insert.run('ok', 'succeeded', Date.now() - 3_600_000)
-    v5.close()
-    const upgraded = openDatabase(file)
-    expect(upgraded.prepare(`SELECT name FROM sqlite_master WHERE name = 'jobs_status_finished'`).get()).toBeTruthy()
-    const page = new JobReads(upgraded).list({ status: 'failed', since: Date.now() - 86_400_000, limit: 10, countUpTo: 100 })
-    expect(page.jobs.map((j) => j.id)).toEqual(['new'])
-    expect(page.count).toBe(1)
-    upgraded.close()
-  })
-
-  it('migration 7 gives each finished run of a version 6 database one search document keyed by its start, and search reads them newest first', () => {
-    const file = path.join(dir, 'v6.sqlite')
-    const v6 = new Database(file)
-    migrate(v6, file, 6)
-    v6.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
-      VALUES ('j1', 't', '{}', 0, 'x', 'failed', 1, 1, 1, 1)`).run()
-    const run = v6.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, finished_at, runner_id, seq, error)
-      VALUES (?, 'j1', 't', 'x', '{}', ?, ?, 1, ?, ?, 'old', 1, ?)`)
-    run.run('r1', 1, 'failed', 1000, 4000, 'exit code 2: warehouse unreachable')
-    run.run('r2', 2, 'succeeded', 5000, 6000, null)
-    // Started in the same millisecond as r2: the tie goes by id, as the list orders.
-    run.run('r3', 3, 'succeeded', 5000, 6000, null)
-    run.run('r4', 4, 'running', 7000, null, null)
-    const log = v6.prepare(`INSERT INTO run_logs (run_id, stream, at, text) VALUES (?, 'stdout', 1, ?)`)
-    log.run('r2', 'synced warehouse north')
-    log.run('r3', 'synced warehouse south')
-    log.run('r4', 'still looking for the warehouse')
-    v6.close()
-    const upgraded = openDatabase(file)
-    const upgradedStore = new SqliteStore(upgraded)
-    expect(upgraded.pragma('user_version', { simple: true })).toBe(7)
-    const keys = upgraded.prepare(`SELECT run_id, key >> 21 AS startedAt, key & 2097151 AS tie FROM run_search_keys ORDER BY key`).all()
-    expect(keys).toEqual([
-      { run_id: 'r1', startedAt: 1000, tie: 0 },
-      { run_id: 'r2', startedAt: 5000, tie: 0 },
-      { run_id: 'r3', startedAt: 5000, tie: 1 },
-    ])
-    expect(upgradedStore.listRuns({ limit: 10, search: 'warehouse' }).map((r) => [r.id, r.match?.in])).toEqual([
-      ['r4', 'stdout'],
-      ['r3', 'stdout'],
-      ['r2', 'stdout'],
-      ['r1', 'error'],
-    ])
-    expect(upgradedStore.listRuns({ limit: 10, search: 'warehouse', status: 'succeeded' }).map((r) => r.id)).toEqual(['r3', 'r2'])
-    // A run that finishes now gets its document at once, its output included.
-    upgradedStore.finish({
-      runId: 'r4', runnerId: 'old', now: 8000, outcome: 'failed', exitCode: 1, signal: null, error: 'gave up',
-      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, retryDelay: () => null,
-    })
-    expect(upgraded.prepare(`SELECT count(*) FROM run_search_keys`).pluck().get()).toBe(4)
-    expect(upgradedStore.listRuns({ limit: 10, search: 'looking gave', status: 'failed' })).toEqual([])
-    expect(upgradedStore.listRuns({ limit: 10, search: 'looking warehouse', status: 'failed' }).map((r) => r.id)).toEqual(['r4'])
-    upgradedStore.close()
-    upgraded.close()
-  })
-
+  // Each version's own tests are beside it, in migrations/.
   it('refuses a database whose schema is newer than this version knows, and leaves it untouched', () => {
     const file = path.join(dir, 'newer.sqlite')
     const newer = new Database(file)
@@ -203,7 +59,8 @@ describe('migrations', () => {
     check.close()
   })
 
-  it('re-opening a migrated database keeps its data', () => {
+  it('a new database is at the current version, and re-opening it keeps its data', () => {
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     store.enqueue([{ id: '01J00000000000000000000001', type: 't', params: { a: 1 }, priority: 'normal', lane: 'x' }], Date.now())
     store.close()
     db.close()

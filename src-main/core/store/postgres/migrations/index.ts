@@ -1,0 +1,24 @@
+// The PostgreSQL schema `jobdeck`'s versions, in order. Each file is one released version, frozen,
+// with every function it creates written out in full: a function changed later is created again
+// by a new version, never by editing an old one (a database migrated step by step would keep the
+// old text while a fresh one got the new). A change is a new file here (the next number) with its
+// own test beside it, and its hash recorded in migrations.test.ts once released.
+import { migration0001 } from './0001-shared-queue-and-history'
+import { migration0002 } from './0002-counter-shards-per-backend'
+import { migration0003 } from './0003-finish-and-claim'
+import { migration0004 } from './0004-batched-finish-and-claim'
+import { migration0005 } from './0005-processes-stopped-and-rescue-by-id'
+
+export interface PgMigration {
+  readonly version: number
+  readonly name: string
+  readonly sql: string
+}
+
+export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+]

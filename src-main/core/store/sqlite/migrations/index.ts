@@ -1,0 +1,26 @@
+// The SQLite cache's schema versions, in order. Each file is one released version, frozen: a
+// change to the schema is a new file here (the next number) with its own test beside it, and its
+// hash recorded in migrations.test.ts once released.
+import { migration0001 } from './0001-queue-and-history'
+import { migration0002 } from './0002-resource-monitoring'
+import { migration0003 } from './0003-search-and-type-stats'
+import { migration0004 } from './0004-cache-and-outbox'
+import { migration0005 } from './0005-processes-stopped'
+import { migration0006 } from './0006-finished-jobs-index'
+import { migration0007 } from './0007-run-search-documents'
+
+export interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly sql: string
+}
+
+export const MIGRATIONS: ReadonlyArray<Migration> = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+  migration0006,
+  migration0007,
+]

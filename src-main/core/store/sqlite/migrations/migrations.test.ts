@@ -1,0 +1,67 @@
+// The SQLite versions as a whole: released ones never change, they count 1, 2, 3… and a data dir
+// upgraded release by release ends with exactly the schema of a new one.
+import { fileURLToPath } from 'node:url'
+import type Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { expectContiguous, expectReleasedUnchanged, expectSelfContained } from '../../../test-support/frozen-migrations'
+import { sqliteAtVersion } from '../../../test-support/migration-db'
+import { MIGRATIONS, SCHEMA_VERSION } from '../migrations'
+
+/** SHA-256 of each released version's SQL. A new version records its hash here when it is added. */
+const RELEASED: Readonly<Record<number, string>> = {
+  1: '54ef3796502378f37f1756c41a44a419a08d1f641ae05d86b89cd8076213c87d',
+  2: '10dda2bf42ce7598e0a0374a61181808902fc3bd39944e302b1c0700fbf1a091',
+  3: '9d82afc246fb2b760f230310d2137c5981d0adb8c833ba4b0133589a14df03c3',
+  4: '0a46b97c38496aeeb6791755df3f7676c3e147f8abc90fa5c4934c2839c4f422',
+  5: '584e11a8b348520dd5416d256f711e5d02eb99a78cc90002b65abc0182da7152',
+  6: 'b86e31f1e2b96743944b210ad3a6888011f16ca703253d93cd5efaddb7c19001',
+  7: 'd4fdfb64f3736ffa3a86287b8c2195152568de8ed7c9327d22982fe25c829f5f',
+}
+
+interface SchemaRow {
+  type: string
+  name: string
+  tbl_name: string
+  sql: string | null
+}
+
+/** Everything SQLite records about the schema, with the SQL's whitespace normalized (only that). */
+function schemaOf(db: Database.Database): { version: unknown; rows: SchemaRow[] } {
+  const rows = db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name`).all() as SchemaRow[]
+  return {
+    version: db.pragma('user_version', { simple: true }),
+    rows: rows.map((row) => ({ ...row, sql: row.sql?.replace(/\s+/g, ' ').trim() ?? null })),
+  }
+}
+
+describe('SQLite migrations', () => {
+  it('a released migration is never edited', () => {
+    expectReleasedUnchanged(MIGRATIONS, RELEASED)
+  })
+
+  it('versions count up from 1 without a gap, each with its own name', () => {
+    expectContiguous(MIGRATIONS)
+    expect(SCHEMA_VERSION).toBe(MIGRATIONS.length)
+  })
+
+  it('a migration file imports nothing and interpolates nothing: its SQL is the text written in it', () => {
+    expectSelfContained(MIGRATIONS, fileURLToPath(new URL('.', import.meta.url)))
+  })
+
+  it('a data dir upgraded one release at a time has exactly the schema of a new one', () => {
+    const stepwise = sqliteAtVersion(1)
+    const fresh = sqliteAtVersion(SCHEMA_VERSION)
+    try {
+      for (let version = 2; version <= SCHEMA_VERSION; version++) {
+        stepwise.upgradeTo(version)
+        expect(stepwise.db.pragma('user_version', { simple: true })).toBe(version)
+      }
+      const expected = schemaOf(fresh.db)
+      expect(expected.rows.length).toBeGreaterThan(0)
+      expect(schemaOf(stepwise.db)).toEqual(expected)
+    } finally {
+      stepwise.dispose()
+      fresh.dispose()
+    }
+  })
+})
