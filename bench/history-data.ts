@@ -10,6 +10,10 @@
 //    and later finished), not on INSERT. Rather than insert-then-update 1M rows, both are filled
 //    afterwards with the statements the triggers amount to (error_fts: one row per run with an
 //    error; type_stats: the same aggregation migration 3 backfills with, plus the last run).
+//  - runs → run_search (schema 7): its triggers fire on INSERT of a finished run too, and again
+//    for each output line written after it, so the seeding writes the search documents as it goes.
+//    (The history bench seeds with the tree it runs on; BENCHMARKS.md's issue 12 figures use a dir
+//    seeded at schema 6 and migrated, which is also how long migration 7 takes.)
 // No ANALYZE: a real database never gets one either, so the planner sees what it sees in use.
 import { performance } from 'node:perf_hooks'
 import { ulid } from 'ulid'

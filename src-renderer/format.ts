@@ -1,6 +1,7 @@
 // Numbers and time as UI.md asks: humanised durations, relative times in lists with the absolute
 // local time on hover, binary sizes, CPU of one core for runs and of the machine for the host.
 export { formatBytes, formatDuration } from '../src-shared/units'
+import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../src-shared/search'
 
 const pad = (n: number): string => String(n).padStart(2, '0')
 
@@ -34,4 +35,29 @@ export function relativeTime(value: string | number | null, now: number = Date.n
 
 export function percent(value: number | null | undefined, digits = 0): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '—' : `${value.toFixed(digits)}%`
+}
+
+/**
+ * A search snippet (src-shared/search.ts) as parts to show as text, the matched words marked:
+ * split on the engine's private markers, never parsed as HTML. A marker left unclosed marks to
+ * the end; stray closing markers are dropped.
+ */
+export function snippetParts(snippet: string): Array<{ text: string; mark: boolean }> {
+  const parts: Array<{ text: string; mark: boolean }> = []
+  let mark = false
+  let text = ''
+  const push = (): void => {
+    if (text !== '') parts.push({ text, mark })
+    text = ''
+  }
+  for (const ch of snippet) {
+    if (ch === SNIPPET_OPEN || ch === SNIPPET_CLOSE) {
+      push()
+      mark = ch === SNIPPET_OPEN
+    } else {
+      text += ch
+    }
+  }
+  push()
+  return parts
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { emptyQueueText, failureCountText, shortId, typeLabel, waitReasonText } from './wording'
+import { emptyQueueText, failureCountText, matchCountText, runCountText, shortId, successRateText, typeLabel, waitReasonText } from './wording'
+import { snippetParts } from './format'
+import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../src-shared/search'
 
 describe('the window words what the engine sends as data', () => {
   it('issue 12: a retry time in the window\'s 24 h clock, not the server\'s "5:00:15 PM"', () => {
@@ -27,5 +29,34 @@ describe('the window words what the engine sends as data', () => {
     expect(shortId('01KAQ5Z5G7VY7R2D7B8G6VQ1TQ')).toBe('…8G6VQ1TQ')
     expect(typeLabel('fetch-prospects', 'Fetch prospects')).toBe('Fetch prospects (fetch-prospects)')
     expect(typeLabel('nap', null)).toBe('nap')
+  })
+})
+
+describe("History's counts, snippets and success rate", () => {
+  it('says match and run in the singular for one, groups thousands, and says when a count stopped', () => {
+    expect([matchCountText(0, false), matchCountText(1, false), matchCountText(1204, false), matchCountText(10_000, true)]).toEqual([
+      'no matches', '1 match', '1,204 matches', 'more than 10,000 matches',
+    ])
+    expect([runCountText(1, false), runCountText(1_000_000, false), runCountText(10_000, true)]).toEqual(['1 run', '1,000,000 runs', 'more than 10,000 runs'])
+  })
+
+  it('splits a snippet on the private markers into text parts, never HTML', () => {
+    const snippet = `…<img src=x onerror=alert(1)> ${SNIPPET_OPEN}warehouse${SNIPPET_CLOSE} north ${SNIPPET_OPEN}unavail${SNIPPET_CLOSE}able…`
+    expect(snippetParts(snippet)).toEqual([
+      { text: '…<img src=x onerror=alert(1)> ', mark: false },
+      { text: 'warehouse', mark: true },
+      { text: ' north ', mark: false },
+      { text: 'unavail', mark: true },
+      { text: 'able…', mark: false },
+    ])
+    expect(snippetParts(`a ${SNIPPET_CLOSE}b ${SNIPPET_OPEN}c`)).toEqual([{ text: 'a ', mark: false }, { text: 'b ', mark: false }, { text: 'c', mark: true }])
+  })
+
+  it('defines the success rate where it is shown: three succeeded and three canceled is 100 % of 3 judged', () => {
+    const six = { succeeded: 3, partial: 0, failed: 0, canceled: 3, interrupted: 0, successRate: 1 }
+    const { rate, title } = successRateText(six)
+    expect(rate).toBe('100%')
+    expect(title).toBe('Success rate = succeeded ÷ (succeeded + partial + failed) = 3 ÷ 3. Canceled (3) and interrupted (0) runs are not counted: they were stopped, not judged.')
+    expect(successRateText({ ...six, succeeded: 0, successRate: null }).rate).toBe('—')
   })
 })

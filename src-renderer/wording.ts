@@ -72,3 +72,40 @@ export function queueStateLine(state: string, running: number, waiting: number):
   }
   return ''
 }
+
+// ── History's counts ───────────────────────────────────────────────────────────────────────
+
+const grouped = (n: number): string => n.toLocaleString('en-US')
+
+/** `1 run`, `1,204 runs`, `more than 10,000 runs` (a count bounded at 10,000 says so). */
+export function runCountText(count: number, capped: boolean): string {
+  if (capped) return `more than ${grouped(count)} runs`
+  return `${grouped(count)} ${count === 1 ? 'run' : 'runs'}`
+}
+
+/** `no matches`, `1 match`, `1,204 matches`, `more than 10,000 matches`. */
+export function matchCountText(count: number, capped: boolean): string {
+  if (capped) return `more than ${grouped(count)} matches`
+  if (count === 0) return 'no matches'
+  return `${grouped(count)} ${count === 1 ? 'match' : 'matches'}`
+}
+
+/** Where a search matched a run, for the snippet's tooltip. */
+export function matchPlaceText(place: 'error' | 'stdout' | 'stderr'): string {
+  return place === 'error' ? 'Every word is in its error' : `Every word is in one line of its output (${place})`
+}
+
+/**
+ * A type's success rate and how it is defined: succeeded ÷ (succeeded + partial + failed).
+ * Canceled and interrupted runs are not judged: the operator or the machine stopped them.
+ */
+export function successRateText(s: { succeeded: number; partial: number; failed: number; canceled: number; interrupted: number; successRate: number | null }): { rate: string; title: string } {
+  const judged = s.succeeded + s.partial + s.failed
+  const rate = s.successRate === null ? '—' : `${(s.successRate * 100).toFixed(s.successRate >= 0.995 || s.successRate === 0 ? 0 : 1)}%`
+  const stopped = `Canceled (${grouped(s.canceled)}) and interrupted (${grouped(s.interrupted)}) runs are not counted: they were stopped, not judged.`
+  const title =
+    judged === 0
+      ? `Success rate = succeeded ÷ (succeeded + partial + failed): no such run yet. ${stopped}`
+      : `Success rate = succeeded ÷ (succeeded + partial + failed) = ${grouped(s.succeeded)} ÷ ${grouped(judged)}. ${stopped}`
+  return { rate, title }
+}

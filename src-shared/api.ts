@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { JobTypeInfo, MonitorConfig } from './config-schema'
 import type { Job, LogLine, Run, RunnerStatus, TimelinePage, TypeStats } from './domain'
 import type { WaitReason } from './wait-reason'
+import type { ListedRun, RunCount } from './search'
 import { PRIORITIES, RUN_STATUSES, TERMINAL_JOB_STATUSES } from './domain'
 import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
 import type { ConnectionState, ConnectionTestResult } from './connection'
@@ -65,8 +66,25 @@ export const apiInputs = {
     until: instant.optional(),
     limit: z.number().int().min(1).max(100_000).default(1000),
     before: z.strictObject({ startedAt: z.string(), id: z.string() }).optional(),
-    /** Words that must all appear in the run's error or output. */
+    /**
+     * Words that must all appear (each as a word prefix) in the run's error or in one line of its
+     * output; each run found then says where, as a snippet (`match`).
+     */
     search: z.string().max(200).optional(),
+  }),
+  /**
+   * How many runs match the filters of `runs.list`: from the maintained counters when the filter
+   * is only a type and/or a status (the total of all history included), else counted up to
+   * `countUpTo` (`capped`: more than that match).
+   */
+  'runs.count': z.strictObject({
+    type: z.string().optional(),
+    status: z.enum(RUN_STATUSES).optional(),
+    jobId: z.string().optional(),
+    since: instant.optional(),
+    until: instant.optional(),
+    search: z.string().max(200).optional(),
+    countUpTo: z.number().int().min(0).max(100_000).default(10_000),
   }),
   'runs.export': z.strictObject({
     type: z.string().optional(),
@@ -198,7 +216,8 @@ export interface ApiResults {
   'runner.resume': { paused: false }
   'runner.drain': { draining: boolean }
   'runner.status': RunnerStatus
-  'runs.list': Run[]
+  'runs.list': ListedRun[]
+  'runs.count': RunCount
   'runs.export': { csv: string; rows: number; truncated: boolean }
   'stats.byType': TypeStats[]
   'timeline.range': TimelinePage

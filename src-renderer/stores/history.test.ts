@@ -101,6 +101,28 @@ describe('history filters → API arguments', () => {
     expect(store.active).toBe(false)
   })
 
+  it('counts what the filters select (up to 10,000) and, with filters on, all runs too; a finished run counts again', async () => {
+    vi.useFakeTimers({ now: T0, toFake: ['Date', 'setTimeout'] })
+    serveHistory(10)
+    const counted: unknown[] = []
+    bridge.answer('runs.count', (args) => {
+      counted.push(args)
+      return Object.keys(args as object).length === 0 ? { count: 1_000_000, capped: false } : { count: 10_000, capped: true }
+    })
+    const store = useHistoryStore()
+    store.start({ ...noFilters(), status: 'failed', search: 'warehouse' })
+    await vi.waitFor(() => expect(store.total).not.toBeNull())
+    expect(counted).toEqual([{ status: 'failed', search: 'warehouse', countUpTo: 10_000 }, {}])
+    expect(store.count).toEqual({ count: 10_000, capped: true })
+    expect(store.total).toEqual({ count: 1_000_000, capped: false })
+    bridge.emit('run.changed', { run: run(-1, { status: 'failed' }) })
+    await vi.advanceTimersByTimeAsync(1_100)
+    expect(counted).toHaveLength(4)
+    store.clearFilters()
+    await vi.waitFor(() => expect(counted).toHaveLength(5))
+    expect(counted[4]).toEqual({ countUpTo: 10_000 })
+  })
+
   it('exports with the same filters', async () => {
     serveHistory(3)
     bridge.answer('runs.export', () => ({ csv: 'id\r\n', rows: 0, truncated: false }))

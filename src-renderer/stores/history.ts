@@ -1,16 +1,23 @@
 // The run history as the History view shows it: one filtered, newest-first list loaded page by
-// page with a keyset cursor (never a count over the history), kept live from `run.changed`.
+// page with a keyset cursor, kept live from `run.changed`, with how many runs match (`runs.count`:
+// the maintained counters, or a count bounded at COUNT_CAP) and how many there are in all.
 // New finished runs are held back while the operator points at or has scrolled the list, so rows
 // never move under the pointer; the view offers them as "N new runs — show".
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef } from 'vue'
 import type { ApiInput, ApiResults } from '../../src-shared/api'
 import type { Run, RunStatus } from '../../src-shared/domain'
+import type { ListedRun, RunCount } from '../../src-shared/search'
 import { call, on } from '../ipc'
+import { throttleTrailing } from './debounce'
 
 export const PAGE_SIZE = 200
 /** What one export asks for at most; beyond it the CSV says it is truncated. */
 export const EXPORT_LIMIT = 100_000
+/** A search or a time window is counted up to this many ("more than 10,000 matches"). */
+export const COUNT_CAP = 10_000
+/** Counts follow finished runs at most once a second. */
+export const COUNT_REFRESH_MS = 1000
 
 export const RANGE_PRESETS = ['1h', '24h', '7d', '30d', 'all'] as const
 export type RangePreset = (typeof RANGE_PRESETS)[number]
@@ -83,9 +90,12 @@ export const useHistoryStore = defineStore('history', () => {
   const filters = reactive<HistoryFilters>(noFilters())
   /** Loaded runs, newest first. Shallow (rows can be many) and replaced on every change, never
    *  mutated in place: components receive it as a prop and only see a new array as a change. */
-  const rows = shallowRef<Run[]>([])
+  const rows = shallowRef<ListedRun[]>([])
   /** New finished runs held back while `hold` is set, newest first. */
-  const pending = shallowRef<Run[]>([])
+  const pending = shallowRef<ListedRun[]>([])
+  /** Runs matching the filters (all pages), and all runs: null until counted. */
+  const count = ref<RunCount | null>(null)
+  const total = ref<RunCount | null>(null)
   const hasMore = ref(false)
   const loading = ref(false)
   const loadingMore = ref(false)
@@ -99,9 +109,28 @@ export const useHistoryStore = defineStore('history', () => {
   let generation = 0
   let started = false
 
+  async function recount(): Promise<void> {
+    const gen = generation
+    const asked = query
+    try {
+      const [matching, all] = await Promise.all([
+        call('runs.count', { ...asked, countUpTo: COUNT_CAP }),
+        filtersActive(filters) ? call('runs.count', {}) : null,
+      ])
+      if (gen !== generation) return
+      count.value = matching
+      total.value = all ?? matching
+    } catch {
+      // The list says what failed; a missing count only leaves the header without it.
+    }
+  }
+  const recountSoon = throttleTrailing(() => void recount(), COUNT_REFRESH_MS)
+
   async function load(): Promise<void> {
     const gen = ++generation
     query = queryArgs(filters, Date.now())
+    count.value = null
+    void recount()
     loading.value = true
     loadingMore.value = false
     error.value = null
@@ -157,7 +186,7 @@ export const useHistoryStore = defineStore('history', () => {
   // ── live ─────────────────────────────────────────────────────────────────────────────────
 
   /** Puts runs into the list at their place in the order (near the top: they just finished). */
-  function insert(runs: readonly Run[]): void {
+  function insert(runs: readonly ListedRun[]): void {
     const list = [...rows.value]
     const last = list[list.length - 1]
     let changed = false
@@ -166,7 +195,7 @@ export const useHistoryStore = defineStore('history', () => {
       // Older than everything loaded while more pages exist: paging will bring it.
       if (hasMore.value && last && newerFirst(run, last) > 0) continue
       let at = 0
-      while (at < list.length && newerFirst(list[at] as Run, run) < 0) at++
+      while (at < list.length && newerFirst(list[at] as ListedRun, run) < 0) at++
       list.splice(at, 0, run)
       ids.add(run.id)
       changed = true
@@ -174,7 +203,7 @@ export const useHistoryStore = defineStore('history', () => {
     if (changed) rows.value = list
   }
 
-  function admit(runs: readonly Run[]): void {
+  function admit(runs: readonly ListedRun[]): void {
     if (runs.length === 0) return
     if (hold.value) {
       const known = new Set(pending.value.map((r) => r.id))
@@ -226,12 +255,15 @@ export const useHistoryStore = defineStore('history', () => {
 
   function onRunChanged(run: Run): void {
     if (!loaded.value) return
+    if (run.status !== 'running') recountSoon()
     if (ids.has(run.id)) {
-      // In place: same row, new values (a running run finished, its error arrived, …).
+      // In place: same row, new values (a running run finished, its error arrived, …); where a
+      // search matched stays as it was found.
       const at = rows.value.findIndex((r) => r.id === run.id)
       if (at >= 0) {
         const list = [...rows.value]
-        list[at] = run
+        const match = list[at]?.match
+        list[at] = match ? { ...run, match } : run
         rows.value = list
       }
       return
@@ -252,10 +284,17 @@ export const useHistoryStore = defineStore('history', () => {
     checkTimer ??= setTimeout(() => void checkCandidates(), 250)
   }
 
-  /** Subscribes once and loads the first page; later calls are no-ops. */
-  function start(): void {
-    if (started) return
+  /**
+   * Subscribes once and loads the first page, with `initial` filters if given (a link or a reload
+   * asks for them); later calls load again only if `initial` asks for other filters.
+   */
+  function start(initial?: HistoryFilters): void {
+    if (started) {
+      if (initial && JSON.stringify(initial) !== JSON.stringify(filters)) setFilters(initial)
+      return
+    }
     started = true
+    if (initial) Object.assign(filters, initial)
     void load()
     on('run.changed', ({ run }) => onRunChanged(run))
     on('jobs.cleared', () => void load())
@@ -274,6 +313,8 @@ export const useHistoryStore = defineStore('history', () => {
     filters,
     rows,
     pending,
+    count,
+    total,
     hasMore,
     loading,
     loadingMore,

@@ -224,6 +224,7 @@ describe('API fuzz through the real dispatch', () => {
       'runner.drain': async () => ({ draining: false }),
       'runner.status': async () => ({}),
       'runs.list': async () => ({ type: 'nap', since: Date.now() - 86_400_000, limit: 10 }),
+      'runs.count': async () => ({ type: 'nap', search: 'nap' }),
       'runs.export': async () => ({ type: 'nap' }),
       'stats.byType': async () => ({}),
       'timeline.range': async () => ({ since: Date.now() - 3_600_000, until: Date.now(), bucketMs: 1000 }),

@@ -368,6 +368,20 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       })
     },
 
+    async 'runs.count'(args) {
+      return store.countRuns(
+        {
+          ...(args.type ? { type: args.type } : {}),
+          ...(args.status ? { status: args.status } : {}),
+          ...(args.jobId ? { jobId: args.jobId } : {}),
+          ...(args.since !== undefined ? { since: toEpoch(args.since, 'since') } : {}),
+          ...(args.until !== undefined ? { until: toEpoch(args.until, 'until') } : {}),
+          ...(args.search ? { search: args.search } : {}),
+        },
+        args.countUpTo,
+      )
+    },
+
     async 'runs.export'(args) {
       const runs = store.listRuns({
         ...(args.type ? { type: args.type } : {}),

@@ -87,7 +87,7 @@ async function addFinished(prefix: string, jobs: number, attempts = 1): Promise<
  * run is the one mirrored last by the triggers, the one finished last by a bulk load's recompute:
  * checked apart (`lastRuns`).
  */
-function derived(sqlite: ReturnType<typeof openDatabase>): unknown {
+function derived(sqlite: ReturnType<typeof openDatabase>): Record<string, unknown> {
   return {
     counts: sqlite.prepare('SELECT type, status, n FROM job_counts WHERE n <> 0 ORDER BY type, status').all(),
     stats: sqlite
@@ -96,6 +96,15 @@ function derived(sqlite: ReturnType<typeof openDatabase>): unknown {
       .all(),
     search: sqlite
       .prepare(`SELECT id FROM runs WHERE rowid IN (SELECT rowid FROM error_fts WHERE error_fts MATCH 'boom') ORDER BY id`)
+      .pluck()
+      .all(),
+    // One search document per finished run, keyed by its start, found by the words of its error.
+    searchDocs: sqlite
+      .prepare(`SELECT k.run_id, k.key >> 21 = r.started_at AS keyed FROM run_search_keys k JOIN runs r ON r.id = k.run_id ORDER BY k.run_id`)
+      .all(),
+    unkeyed: sqlite.prepare(`SELECT count(*) FROM runs WHERE status <> 'running' AND id NOT IN (SELECT run_id FROM run_search_keys)`).pluck().get(),
+    documentSearch: sqlite
+      .prepare(`SELECT k.run_id FROM run_search s JOIN run_search_keys k ON k.key = s.rowid WHERE run_search MATCH '{text} : "boom"*' ORDER BY k.run_id`)
       .pluck()
       .all(),
     triggers: sqlite.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).all(),
@@ -187,6 +196,11 @@ describe('CacheSync', () => {
       expect(Math.min(...seen)).toBe(before - DEFERRABLE_TRIGGERS.runs.length)
       expect(bulk.sqlite.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(60)
       expect(derived(bulk.sqlite)).toEqual(derived(rowByRow.sqlite))
+      const { search, documentSearch, unkeyed } = derived(bulk.sqlite)
+      expect(Array.isArray(search)).toBe(true)
+      expect(documentSearch).toEqual(search)
+      expect((search as string[]).length).toBeGreaterThan(0)
+      expect(unkeyed).toBe(0)
       expectLastRuns(bulk.sqlite)
       expect(bulk.cache.meta('deferred_indexes')).toBeNull()
       expect(bulk.cache.meta('deferred_recompute')).toBeNull()

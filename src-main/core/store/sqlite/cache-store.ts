@@ -31,7 +31,8 @@ export const DEFERRABLE_INDEXES: Readonly<Record<'jobs' | 'runs', readonly strin
 }
 
 /**
- * Triggers that keep derived tables (job counts, per-type stats, error search) in step row by
+ * Triggers that keep derived tables (job counts, per-type stats, error search, the search
+ * documents of migration 7) in step row by
  * row. A bulk load drops all of a table's (insert, update and delete alike, so nothing is
  * half-maintained meanwhile) and recomputes what they maintain from the whole table at the end,
  * in the transaction that creates them again: a third of the cost of writing a run otherwise.
@@ -42,6 +43,7 @@ export const DEFERRABLE_TRIGGERS: Readonly<Record<'jobs' | 'runs', readonly stri
   runs: [
     'runs_error_fts_insert', 'runs_error_fts_update', 'runs_error_fts_delete',
     'type_stats_insert_finished', 'type_stats_finish', 'type_stats_delete',
+    'run_search_finish', 'run_search_insert_finished', 'run_search_update', 'run_search_delete',
   ],
 }
 
@@ -66,7 +68,17 @@ const RECOMPUTE: Readonly<Record<'jobs' | 'runs', string>> = {
       WHERE type_stats.type = last.type;
     -- The rows the insert trigger indexes: those with an error.
     INSERT INTO error_fts (error_fts) VALUES ('delete-all');
-    INSERT INTO error_fts (rowid, error) SELECT rowid, error FROM runs NOT INDEXED WHERE error IS NOT NULL;`,
+    INSERT INTO error_fts (rowid, error) SELECT rowid, error FROM runs NOT INDEXED WHERE error IS NOT NULL;
+    -- One search document per finished run, keyed by its start (as migration 7 builds them).
+    INSERT INTO run_search (run_search) VALUES ('delete-all');
+    DELETE FROM run_search_keys;
+    INSERT INTO run_search_keys (key, run_id)
+      SELECT started_at * 2097152 + row_number() OVER (PARTITION BY started_at ORDER BY id) - 1, id
+      FROM runs NOT INDEXED WHERE status <> 'running' ORDER BY 1;
+    INSERT INTO run_search (rowid, text, facets)
+      SELECT k.key, coalesce(r.error, '') || char(10) || coalesce((SELECT group_concat(l.text, char(10)) FROM run_logs l WHERE l.run_id = r.id), ''),
+        't' || hex(r.type) || ' s' || r.status
+      FROM run_search_keys k JOIN runs r ON r.id = k.run_id ORDER BY k.key;`,
 }
 
 /**

@@ -48,3 +48,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): SqliteDat
   migrate(db, file)
   return db
 }
+
+/** A private in-memory database (scratch work beside a real one: its own connection, never on disk). */
+export function openMemoryDatabase(): SqliteDatabase {
+  const binding = nativeBinding()
+  return new Database(':memory:', binding ? { nativeBinding: binding } : {})
+}

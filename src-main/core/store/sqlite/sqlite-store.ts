@@ -20,6 +20,8 @@ import type {
 import type { SqliteDatabase } from './open-database'
 import { WalSync } from './wal-sync'
 import { parseStoredParams, toJob, toLogLine, toRun, type JobRow, type LogRow, type RunRow } from './rows'
+import { ftsQuery, RunSearch } from './run-search'
+import type { ListedRun, RunCount } from '../../../../src-shared/search'
 
 const TERMINAL_SQL = `('succeeded','partial','failed','canceled')`
 
@@ -29,6 +31,7 @@ const TERMINAL_SQL = `('succeeded','partial','failed','canceled')`
  */
 export class SqliteStore {
   private readonly stmt: ReturnType<typeof prepareStatements>
+  private readonly search: RunSearch
   private ordCounter = 0
 
   private readonly walSync: WalSync
@@ -36,6 +39,7 @@ export class SqliteStore {
 
   constructor(readonly db: SqliteDatabase) {
     this.stmt = prepareStatements(db)
+    this.search = new RunSearch(db)
     this.fullSync = (db.pragma('synchronous', { simple: true }) as number) >= 2
     this.walSync = new WalSync(`${db.name}-wal`)
   }
@@ -207,6 +211,7 @@ export class SqliteStore {
 
   close(): void {
     this.walSync.close()
+    this.search.close()
   }
 
   /**
@@ -437,9 +442,36 @@ export class SqliteStore {
     return (this.stmt.hasPending.get() as { pending: number }).pending === 1
   }
 
-  listRuns(filter: RunFilter): Run[] {
+  /** Runs newest first by (startedAt, id); with a search, each says where it matched. */
+  listRuns(filter: RunFilter): ListedRun[] {
+    const search = filter.search?.trim()
+    if (search && ftsQuery(search)) {
+      return this.search.list({ ...filter, search }).map(({ run, match }) => ({ ...run, match }))
+    }
     const { sql, args } = runListQuery(filter)
     return (this.db.prepare(sql).all(args) as RunRow[]).map(toRun)
+  }
+
+  /**
+   * How many runs match: from the maintained counters when the filter is only a type and/or a
+   * status (the total of a million runs costs a lookup), else counted up to `upTo`.
+   */
+  countRuns(filter: Omit<RunFilter, 'limit' | 'before'>, upTo: number): RunCount {
+    const search = filter.search?.trim()
+    if (search && ftsQuery(search)) return this.search.count({ ...filter, search }, upTo)
+    if (filter.since === undefined && filter.until === undefined && filter.jobId === undefined) {
+      const running = filter.status === undefined || filter.status === 'running'
+        ? (this.stmt.runningCount.get({ type: filter.type ?? null }) as { n: number }).n
+        : 0
+      const column = filter.status === undefined ? 'runs' : filter.status === 'running' ? null : filter.status
+      const finished = column === null ? 0 : (this.db
+        .prepare(`SELECT coalesce(sum(${column}), 0) AS n FROM type_stats WHERE @type IS NULL OR type = @type`)
+        .get({ type: filter.type ?? null }) as { n: number }).n
+      return { count: finished + running, capped: false }
+    }
+    const { sql, args } = runListQuery({ ...filter, search: undefined, limit: upTo + 1 })
+    const n = (this.db.prepare(`SELECT count(*) AS n FROM (${sql.replace('SELECT * FROM runs', 'SELECT 1 FROM runs')})`).get(args) as { n: number }).n
+    return n > upTo ? { count: upTo, capped: true } : { count: n, capped: false }
   }
 
   typeStats(): TypeStats[] {
@@ -717,6 +749,7 @@ function prepareStatements(db: SqliteDatabase) {
     heartbeat: db.prepare(`UPDATE runner_lock SET heartbeat_at = ? WHERE runner_id = ?`),
     releaseLock: db.prepare(`DELETE FROM runner_lock WHERE runner_id = ?`),
     typeStats: db.prepare(`SELECT * FROM type_stats WHERE runs > 0 ORDER BY type`),
+    runningCount: db.prepare(`SELECT count(*) AS n FROM runs INDEXED BY runs_running WHERE status = 'running' AND (@type IS NULL OR type = @type)`),
     recentFinished: db.prepare(`SELECT finished_at - started_at AS ms FROM runs INDEXED BY runs_type_started
       WHERE type = ? AND finished_at IS NOT NULL AND status IN ('succeeded','partial','failed') ORDER BY started_at DESC LIMIT 100`),
     maxDuration: db.prepare(`SELECT max(max_duration) AS ms FROM type_stats`),
@@ -784,7 +817,7 @@ interface TimelineRow {
 
 const durationOf = (row: TimelineRow, now: number): number => (row.finished_at ?? now) - row.started_at
 
-/** The statement behind listRuns (exported so benchmarks can EXPLAIN exactly what runs). */
+/** The statement behind listRuns without a search (exported so benchmarks can EXPLAIN exactly what runs). */
 export function runListQuery(filter: RunFilter): { sql: string; args: Record<string, string | number> } {
   const where: string[] = []
   const args: Record<string, string | number> = { limit: filter.limit }
@@ -813,19 +846,9 @@ export function runListQuery(filter: RunFilter): { sql: string; args: Record<str
     args.beforeAt = filter.before.startedAt
     args.beforeId = filter.before.id
   }
-  const match = filter.search ? ftsQuery(filter.search) : null
-  if (match) {
-    where.push(`(rowid IN (SELECT rowid FROM error_fts WHERE error_fts MATCH @match)
-      OR id IN (SELECT run_id FROM run_logs WHERE id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH @match)))`)
-    args.match = match
-  }
   const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY started_at DESC, id DESC LIMIT @limit`
   return { sql, args }
 }
 
-/** Words of an operator's search as an FTS5 query: every word must appear, as a word prefix. */
-export function ftsQuery(text: string): string | null {
-  const words = text.match(/[\p{L}\p{N}_]+/gu)
-  return words ? words.map((w) => `"${w}"*`).join(' ') : null
-}
+

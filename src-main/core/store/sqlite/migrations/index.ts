@@ -7,6 +7,7 @@ import { migration0003 } from './0003-search-and-type-stats'
 import { migration0004 } from './0004-cache-and-outbox'
 import { migration0005 } from './0005-processes-stopped'
 import { migration0006 } from './0006-finished-jobs-index'
+import { migration0007 } from './0007-run-search-documents'
 
 export interface Migration {
   readonly version: number
@@ -21,4 +22,5 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   migration0004,
   migration0005,
   migration0006,
+  migration0007,
 ]

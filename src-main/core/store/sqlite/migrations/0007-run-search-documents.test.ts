@@ -1,0 +1,76 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { sqliteAtVersion, type SqliteAtVersion } from '../../../test-support/migration-db'
+import { openDatabase } from '../open-database'
+import { SqliteStore } from '../sqlite-store'
+
+let data: SqliteAtVersion | undefined
+afterEach(() => data?.dispose())
+
+/**
+ * A version 6 database: a failed run with an error, two runs started in the same millisecond
+ * with output, and a run still running.
+ */
+function withRuns(): SqliteAtVersion {
+  const at = sqliteAtVersion(6)
+  at.db.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
+    VALUES ('j1', 't', '{}', 0, 'x', 'failed', 1, 1, 1, 1)`).run()
+  const run = at.db.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, finished_at, runner_id, seq, error)
+    VALUES (?, 'j1', 't', 'x', '{}', ?, ?, 1, ?, ?, 'old', 1, ?)`)
+  run.run('r1', 1, 'failed', 1000, 4000, 'exit code 2: warehouse unreachable')
+  // r3 is written first but sorts after r2: the tie of one millisecond goes by id, as the list orders.
+  run.run('r3', 3, 'succeeded', 5000, 6000, null)
+  run.run('r2', 2, 'succeeded', 5000, 6000, null)
+  run.run('r4', 4, 'running', 7000, null, null)
+  const log = at.db.prepare(`INSERT INTO run_logs (run_id, stream, at, text) VALUES (?, 'stdout', 1, ?)`)
+  log.run('r2', 'synced warehouse north')
+  log.run('r3', 'synced warehouse south')
+  log.run('r4', 'still looking for the warehouse')
+  return at
+}
+
+describe('SQLite migration 7: one search document per finished run', () => {
+  it('keys each finished run by its start (ties in id order) and indexes its error and output; a running run gets none', () => {
+    data = withRuns()
+    data.upgradeTo(7)
+    const { db } = data
+    const keys = db.prepare(`SELECT run_id, key >> 21 AS startedAt, key & 2097151 AS tie FROM run_search_keys ORDER BY key`).all()
+    expect(keys).toEqual([
+      { run_id: 'r1', startedAt: 1000, tie: 0 },
+      { run_id: 'r2', startedAt: 5000, tie: 0 },
+      { run_id: 'r3', startedAt: 5000, tie: 1 },
+    ])
+    const found = (query: string): unknown[] =>
+      db.prepare(`SELECT k.run_id FROM run_search s JOIN run_search_keys k ON k.key = s.rowid WHERE run_search MATCH ? ORDER BY s.rowid DESC`).pluck().all(query)
+    expect(found('{text} : "warehouse"*')).toEqual(['r3', 'r2', 'r1'])
+    expect(found('{text} : "unreach"* AND {facets} : "sfailed"')).toEqual(['r1'])
+    expect(found('{facets} : "t74"')).toEqual(['r3', 'r2', 'r1'])
+  })
+
+  it('a version 6 data dir opened by the current store searches newest first, and a run finishing now gets its document', () => {
+    data = withRuns()
+    data.close()
+    const upgraded = openDatabase(data.file)
+    const store = new SqliteStore(upgraded)
+    try {
+      expect(upgraded.pragma('user_version', { simple: true })).toBe(7)
+      expect(store.listRuns({ limit: 10, search: 'warehouse' }).map((r) => [r.id, r.match?.in])).toEqual([
+        ['r4', 'stdout'],
+        ['r3', 'stdout'],
+        ['r2', 'stdout'],
+        ['r1', 'error'],
+      ])
+      expect(store.listRuns({ limit: 10, search: 'warehouse', status: 'succeeded' }).map((r) => r.id)).toEqual(['r3', 'r2'])
+      store.finish({
+        runId: 'r4', runnerId: 'old', now: 8000, outcome: 'failed', exitCode: 1, signal: null, error: 'gave up',
+        progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, retryDelay: () => null,
+      })
+      expect(upgraded.prepare(`SELECT count(*) FROM run_search_keys`).pluck().get()).toBe(4)
+      // Its words are on two lines (error, output): not a match, as before.
+      expect(store.listRuns({ limit: 10, search: 'looking gave', status: 'failed' })).toEqual([])
+      expect(store.listRuns({ limit: 10, search: 'looking warehouse', status: 'failed' }).map((r) => r.id)).toEqual(['r4'])
+    } finally {
+      store.close()
+      upgraded.close()
+    }
+  })
+})

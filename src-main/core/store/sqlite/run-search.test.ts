@@ -1,0 +1,172 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../../../src-shared/search'
+import type { RunStatus } from '../../../../src-shared/domain'
+import { seededRandom } from '../../test-support/seeded-random'
+import type { RunFilter } from '../store-types'
+import { openDatabase, type SqliteDatabase } from './open-database'
+import { runListQuery } from './sqlite-store'
+import { SqliteStore } from './sqlite-store'
+import { ftsQuery } from './run-search'
+
+let dir: string
+let db: SqliteDatabase
+let store: SqliteStore
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-search-'))
+  db = openDatabase(path.join(dir, 'jobdeck.sqlite'))
+  store = new SqliteStore(db)
+})
+
+afterEach(() => {
+  store.close()
+  db.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+/** The search as it was before migration 7 (issue 12): every match collected, then ordered. */
+function oldSearch(filter: RunFilter & { search: string }): string[] {
+  const { sql, args } = runListQuery({ ...filter, limit: 1_000_000 })
+  const match = ftsQuery(filter.search)
+  const clause = `(rowid IN (SELECT rowid FROM error_fts WHERE error_fts MATCH @match)
+      OR id IN (SELECT run_id FROM run_logs WHERE id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH @match)))`
+  const withSearch = sql.includes('WHERE') ? sql.replace('WHERE', `WHERE ${clause} AND`) : sql.replace('FROM runs', `FROM runs WHERE ${clause}`)
+  return (db.prepare(withSearch).all({ ...args, match }) as Array<{ id: string }>).map((r) => r.id).slice(0, filter.limit)
+}
+
+const WORDS = ['warehouse', 'north', 'south', 'unavailable', 'timeout', 'dealer', 'page', 'retry', 'checksum', 'mismatch', 'war', 'ware']
+const TYPES = ['fetch-prospects', 'sync/inventory', 'Ünïcode type', 'x']
+const STATUSES: RunStatus[] = ['succeeded', 'failed', 'partial', 'canceled', 'interrupted']
+
+/**
+ * A history written the ways runs really arrive: claimed then finished (the finish trigger),
+ * mirrored already finished (the cache's insert), output after the finish, a corrected error,
+ * runs deleted, some still running, and runs sharing a start millisecond.
+ */
+function seed(runs: number): void {
+  const rnd = seededRandom(12)
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T
+  const sentence = (n: number): string => Array.from({ length: n }, () => pick(WORDS)).join(' ')
+  const insertJob = db.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
+    VALUES (?, ?, '{}', 0, 'x', 'queued', 1, 1, 1, 1)`)
+  const insertRun = db.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, finished_at, runner_id, seq, error)
+    VALUES (?, ?, ?, 'x', '{}', 1, ?, 1, ?, ?, 'r', 1, ?)`)
+  const finish = db.prepare(`UPDATE runs SET status = ?, finished_at = started_at + 5, error = ? WHERE id = ?`)
+  const log = db.prepare(`INSERT INTO run_logs (run_id, stream, at, text) VALUES (?, ?, 1, ?)`)
+  db.transaction(() => {
+    for (let i = 0; i < runs; i++) {
+      const id = `run-${String(1000 + Math.floor(rnd() * 9000))}-${String(i).padStart(5, '0')}`
+      const type = pick(TYPES)
+      // Every fifth run shares its millisecond with the one before.
+      const startedAt = 1_700_000_000_000 + Math.floor(i / 5) * 1000 + (i % 5 === 0 ? 0 : 1)
+      const status = pick(STATUSES)
+      const error = status === 'succeeded' ? null : sentence(3)
+      insertJob.run(`job-${i}`, type)
+      const lines = Math.floor(rnd() * 4)
+      if (i % 7 === 0) {
+        // Mirrored finished by the cache, with its output arriving afterwards.
+        insertRun.run(id, `job-${i}`, type, status, startedAt, startedAt + 5, error)
+        for (let l = 0; l < lines; l++) log.run(id, 'stdout', sentence(2 + l))
+      } else {
+        insertRun.run(id, `job-${i}`, type, 'running', startedAt, null, null)
+        for (let l = 0; l < lines; l++) log.run(id, l % 2 ? 'stderr' : 'stdout', sentence(2 + l))
+        if (i % 11 !== 0) finish.run(status, error, id)
+        if (i % 13 === 0) log.run(id, 'stderr', sentence(2))
+      }
+    }
+    db.exec(`UPDATE runs SET error = 'checksum mismatch at page 3' WHERE rowid % 17 = 0 AND status <> 'running'`)
+    db.exec(`DELETE FROM runs WHERE rowid % 19 = 0`)
+    db.exec(`DELETE FROM run_logs WHERE id % 23 = 0`)
+  })()
+}
+
+const ids = (filter: RunFilter): string[] => store.listRuns(filter).map((r) => r.id)
+
+describe('history search', () => {
+  it('finds exactly the runs the old query found, in the same order, for words, prefixes and filters, page by page', () => {
+    seed(1500)
+    const middle = db.prepare(`SELECT started_at, id FROM runs ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET 700`).get() as { started_at: number; id: string }
+    const searches = ['warehouse', 'war', 'warehouse north', 'north warehouse timeout', 'checksum mismatch', 'page 3', 'zebra', 'dealer retry', 'ware unavail']
+    const filters: Array<Omit<RunFilter, 'limit'>> = [
+      {},
+      { type: 'sync/inventory' },
+      { type: 'Ünïcode type', status: 'failed' },
+      { status: 'running' },
+      { status: 'canceled' },
+      { since: 1_700_000_000_000 + 100_000, until: 1_700_000_000_000 + 200_000 },
+      { before: { startedAt: middle.started_at, id: middle.id } },
+      { jobId: 'job-35' },
+    ]
+    let compared = 0
+    for (const search of searches) {
+      for (const filter of filters) {
+        const expected = oldSearch({ ...filter, search, limit: 100_000 })
+        expect(ids({ ...filter, search, limit: 100_000 }), `${search} ${JSON.stringify(filter)}`).toEqual(expected)
+        expect(ids({ ...filter, search, limit: 7 })).toEqual(expected.slice(0, 7))
+        expect(store.countRuns({ ...filter, search }, 50)).toEqual({ count: Math.min(50, expected.length), capped: expected.length > 50 })
+        compared += expected.length
+      }
+      // Keyset pages of 9 give the same runs as one list.
+      const all = oldSearch({ search, limit: 100_000 })
+      const paged: string[] = []
+      let before: RunFilter['before']
+      for (;;) {
+        const page = store.listRuns({ search, limit: 9, ...(before ? { before } : {}) })
+        paged.push(...page.map((r) => r.id))
+        const last = page[page.length - 1]
+        if (page.length < 9 || !last) break
+        before = { startedAt: Date.parse(last.startedAt), id: last.id }
+      }
+      expect(paged).toEqual(all)
+    }
+    // Enough matches compared that the cases mean something.
+    expect(compared).toBeGreaterThan(3000)
+  })
+
+  it('says where each run matched, with the words marked, in its error first, else its newest matching line', () => {
+    store.enqueue([{ id: 'j1', type: 't', params: {}, priority: 'normal', lane: 'x' }], 1000)
+    const [claimed] = store.claim({ now: 1000, runnerId: 'r', concurrency: 1, laneLimit: () => 1, allowedTypes: ['t'] })
+    const runId = claimed?.run.id ?? ''
+    store.appendLogs(
+      [
+        { runId, stream: 'stdout', at: 1, text: 'synced 1200 skus of warehouse north' },
+        { runId, stream: 'stderr', at: 2, text: 'retrying: warehouse <b>east</b> unreachable' },
+      ],
+      () => 1_000_000,
+    )
+    store.finish({
+      runId, runnerId: 'r', now: 2000, outcome: 'failed', exitCode: 1, signal: null, error: 'exit code 1: inventory API unavailable (503)',
+      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, retryDelay: () => null,
+    })
+    const [byOutput] = store.listRuns({ search: 'warehouse', limit: 10 })
+    expect(byOutput?.match).toEqual({ in: 'stderr', snippet: `retrying: ${SNIPPET_OPEN}warehouse${SNIPPET_CLOSE} <b>east</b> unreachable` })
+    const [byError] = store.listRuns({ search: 'unavail 503', limit: 10 })
+    expect(byError?.match).toEqual({ in: 'error', snippet: `exit code 1: inventory API ${SNIPPET_OPEN}unavailable${SNIPPET_CLOSE} (${SNIPPET_OPEN}503${SNIPPET_CLOSE})` })
+    // All words in the run, but on different lines: no match (as before).
+    expect(store.listRuns({ search: 'north unreachable', limit: 10 })).toEqual([])
+    expect(store.listRuns({ search: 'skus north', limit: 10 }).map((r) => r.match?.in)).toEqual(['stdout'])
+  })
+
+  it('counts a common word up to the cap and says there are more', () => {
+    seed(400)
+    const all = oldSearch({ search: 'war', limit: 100_000 }).length
+    expect(all).toBeGreaterThan(100)
+    expect(store.countRuns({ search: 'war' }, 100)).toEqual({ count: 100, capped: true })
+    expect(store.countRuns({ search: 'war' }, 10_000)).toEqual({ count: all, capped: false })
+  })
+
+  it('counts all runs, or those of a type and status, from the maintained counters (running ones included)', () => {
+    seed(300)
+    const actual = (where: string): number => db.prepare(`SELECT count(*) AS n FROM runs ${where}`).pluck().get() as number
+    expect(store.countRuns({}, 10)).toEqual({ count: actual(''), capped: false })
+    expect(actual('')).toBeGreaterThan(10)
+    expect(store.countRuns({ type: 'x' }, 10)).toEqual({ count: actual(`WHERE type = 'x'`), capped: false })
+    expect(store.countRuns({ status: 'canceled' }, 10)).toEqual({ count: actual(`WHERE status = 'canceled'`), capped: false })
+    expect(store.countRuns({ status: 'running', type: 'x' }, 10)).toEqual({ count: actual(`WHERE status = 'running' AND type = 'x'`), capped: false })
+    // A time window is counted, up to the cap.
+    expect(store.countRuns({ since: 0 }, 10)).toEqual({ count: 10, capped: true })
+  })
+})
