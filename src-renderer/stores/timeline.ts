@@ -1,4 +1,4 @@
-// The timeline: runs of a chosen range, re-queried for exactly the visible window as the operator
+// The timeline: runs of a chosen range (on open, the range that fits the recent runs), re-queried for exactly the visible window as the operator
 // zooms (bucketMs = one pixel of the plot, so the engine lists runs at least a pixel long and
 // counts the rest per pixel), host CPU/memory for the same window, live updates from `run.changed`
 // applied in place (throttled), and a 1 s clock while anything runs so running bars grow without
@@ -6,7 +6,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { MonitorRange } from '../../src-shared/api'
-import type { Run, TimelineBucket, TimelineItem, TimelinePage } from '../../src-shared/domain'
+import type { Run, TimelineBucket, TimelineExtent, TimelineItem, TimelinePage } from '../../src-shared/domain'
 import {
   bucketMsFor,
   findOverlaps,
@@ -19,6 +19,7 @@ import {
   type TimeWindow,
   type WaitingBar,
 } from '../components/timeline/gantt-data'
+import { clampWindow, FIT_LOOKBACK_MS, fitSpan, sameWindow } from '../components/timeline/gantt-zoom'
 import { waitReasonText } from '../wording'
 import { call, on } from '../ipc'
 import { useConfigStore } from './config'
@@ -26,6 +27,8 @@ import { throttleTrailing } from './debounce'
 import { useRunnerStore } from './runner'
 
 export type RangePreset = '1h' | '6h' | '24h' | '7d' | '30d'
+/** `fit`: from the first recent run to now (the range the view opens on); `custom`: picked dates. */
+export type RangeChoice = 'fit' | RangePreset | 'custom'
 
 export const PRESETS: ReadonlyArray<{ key: RangePreset; label: string; ms: number }> = [
   { key: '1h', label: '1h', ms: 3_600_000 },
@@ -45,10 +48,41 @@ export const LIVE_FLUSH_MS = 250
 export const LIVE_HEADROOM = 0.03
 /** Smallest zoom window. */
 export const MIN_WINDOW_MS = 10_000
+/**
+ * A zoom is drawn from an answer already here while its buckets are at most this many times
+ * a pixel of the new window; only a deeper zoom asks the engine again. One wheel notch of a
+ * day of 100k runs would otherwise wait ~200 ms for a re-query that draws the same picture.
+ */
+export const COARSEST_BUCKET = 2
+
+/** What the last answer covered: its window and bucket size. */
+export interface LoadedAnswer {
+  window: TimeWindow
+  bucketMs: number
+  total: number
+  groupBy: GroupBy
+  sentAt: number
+  fetchMs: number
+}
+
+/** The answer for the whole range, kept while zoomed in, so zooming back out or moving draws at once. */
+interface RangeAnswer extends LoadedAnswer {
+  items: TimelineItem[]
+  buckets: TimelineBucket[]
+}
+
+/** `outer` holds all of `inner` (a millisecond of slack for the slider's rounding). */
+export function covers(outer: TimeWindow, inner: TimeWindow): boolean {
+  return outer.since <= inner.since + 1 && outer.until >= inner.until - 1
+}
+
+/** A range of `ms` ending now, with headroom after now for running bars to grow into. */
+export function liveRange(ms: number, now: number): TimeWindow {
+  return { since: now - ms, until: now + Math.round(ms * LIVE_HEADROOM) }
+}
 
 export function presetRange(preset: RangePreset, now: number): TimeWindow {
-  const ms = PRESETS.find((p) => p.key === preset)?.ms ?? 86_400_000
-  return { since: now - ms, until: now + Math.round(ms * LIVE_HEADROOM) }
+  return liveRange(PRESETS.find((p) => p.key === preset)?.ms ?? 86_400_000, now)
 }
 
 export interface HostSeries {
@@ -84,14 +118,17 @@ export function timelineItemOf(run: Run): TimelineItem {
 }
 
 export const useTimelineStore = defineStore('timeline', () => {
-  const preset = ref<RangePreset | 'custom'>('24h')
+  const preset = ref<RangeChoice>('fit')
+  /** The span the last fit chose; the fit range follows now with it, as a preset does. */
+  const fitMs = ref(86_400_000)
   const groupBy = ref<GroupBy>('type')
-  const range = shallowRef<TimeWindow>(presetRange('24h', Date.now()))
+  const range = shallowRef<TimeWindow>(liveRange(fitMs.value, Date.now()))
   /** The visible window (the dataZoom), always inside `range`. */
   const view = shallowRef<TimeWindow>(range.value)
   const plotWidth = ref(1000)
   /** What the last answer covered: its window and bucket size. */
-  const loaded = shallowRef<{ window: TimeWindow; bucketMs: number; total: number; groupBy: GroupBy; sentAt: number; fetchMs: number } | null>(null)
+  const loaded = shallowRef<LoadedAnswer | null>(null)
+  let rangeAnswer: RangeAnswer | null = null
   const items = shallowRef<TimelineItem[]>([])
   const buckets = shallowRef<TimelineBucket[]>([])
   /** Rows seen in this range and grouping: stable while zooming, so rows do not jump. */
@@ -115,6 +152,10 @@ export const useTimelineStore = defineStore('timeline', () => {
   const pending = new Map<string, TimelineItem>()
 
   const hasRunning = computed(() => items.value.some((i) => i.finishedAt === null))
+  /** Zoomed in: the view is narrower than the range, and no preset describes it. */
+  const zoomed = computed(() => !sameWindow(view.value, range.value))
+  /** The range button to mark: none while zoomed. */
+  const activePreset = computed<RangeChoice | null>(() => (zoomed.value ? null : preset.value))
   const isLive = computed(() => preset.value !== 'custom')
   const lanes = computed(() => config.info?.lanes ?? {})
   // The same array back while nothing changed (the clock ticks it), so the chart keeps its layers.
@@ -221,6 +262,8 @@ export const useTimelineStore = defineStore('timeline', () => {
   }
 
   function apply(page: TimelinePage, window: TimeWindow, bucketMs: number, sentAt: number): void {
+    // The view moved on to where this answer does not reach (drawn from another one meanwhile).
+    if (!covers(window, view.value)) return
     // Live updates that arrived while the query was on its way are newer than the answer.
     const merged = page.items.slice()
     if (pending.size) mergeInto(merged, window)
@@ -228,12 +271,20 @@ export const useTimelineStore = defineStore('timeline', () => {
     buckets.value = page.buckets
     rows.value = mergeRows(rows.value, [...page.rows, ...merged.map((i) => rowKeyOf(i, groupBy.value))])
     loaded.value = { window, bucketMs, total: page.total, groupBy: page.groupBy, sentAt, fetchMs: performance.now() - sentAt }
+    if (sameWindow(window, range.value)) rangeAnswer = { ...loaded.value, items: merged, buckets: page.buckets }
     now.value = Date.now()
     syncTicker()
   }
 
-  /** Applies pending live items to `list` in place; returns whether anything changed. */
-  function mergeInto(list: TimelineItem[], window: TimeWindow): boolean {
+  /** Draws the whole range's answer again (zoomed back out, or moved outside the last window). */
+  function showWhole(answer: RangeAnswer): void {
+    items.value = answer.items
+    buckets.value = answer.buckets
+    loaded.value = { window: answer.window, bucketMs: answer.bucketMs, total: answer.total, groupBy: answer.groupBy, sentAt: answer.sentAt, fetchMs: answer.fetchMs }
+  }
+
+  /** Applies pending live items to `list` in place (and forgets them, unless `keep`); returns whether anything changed. */
+  function mergeInto(list: TimelineItem[], window: TimeWindow, keep = false): boolean {
     if (pending.size === 0) return false
     const t = Date.now()
     const at = new Map<string, number>()
@@ -249,13 +300,21 @@ export const useTimelineStore = defineStore('timeline', () => {
         changed = true
       }
     }
-    pending.clear()
+    if (!keep) pending.clear()
     return changed
   }
 
   const flushLive = throttleTrailing(() => {
+    // The kept range answer hears the same updates, so zooming back out shows them.
+    const kept = rangeAnswer
+    const shown = kept !== null && kept.items === items.value
+    if (kept && !shown) {
+      const list = kept.items.slice()
+      if (mergeInto(list, kept.window, true)) rangeAnswer = { ...kept, items: list }
+    }
     const next = items.value.slice()
     if (!mergeInto(next, view.value)) return
+    if (kept && shown) rangeAnswer = { ...kept, items: next }
     items.value = next
     rows.value = mergeRows(rows.value, next.map((i) => rowKeyOf(i, groupBy.value)))
     now.value = Date.now()
@@ -287,19 +346,19 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (preset.value === 'custom') return
     const old = range.value
     const whole = view.value.since <= old.since && view.value.until >= old.until
-    range.value = presetRange(preset.value, t)
-    view.value = whole ? range.value : clampWindow(view.value, range.value)
+    rangeAnswer = null
+    range.value = rangeOf(preset.value, t)
+    view.value = whole ? range.value : clampWindow(view.value, range.value, MIN_WINDOW_MS)
     now.value = t
     void fetchWindow()
   }
 
-  function clampWindow(window: TimeWindow, within: TimeWindow): TimeWindow {
-    const since = Math.max(within.since, Math.min(window.since, within.until - MIN_WINDOW_MS))
-    const until = Math.min(within.until, Math.max(window.until, since + MIN_WINDOW_MS))
-    return { since, until }
+  function rangeOf(choice: 'fit' | RangePreset, t: number): TimeWindow {
+    return choice === 'fit' ? liveRange(fitMs.value, t) : presetRange(choice, t)
   }
 
   function resetRange(next: TimeWindow): void {
+    rangeAnswer = null
     overlapList.value = []
     range.value = next
     view.value = next
@@ -314,12 +373,34 @@ export const useTimelineStore = defineStore('timeline', () => {
   }
 
   function setPreset(next: RangePreset): void {
+    fitSeq++
     preset.value = next
     resetRange(presetRange(next, Date.now()))
   }
 
+  let fitSeq = 0
+  /**
+   * Asks where the recent runs are and opens the live range that fits them (see fitSpan). If
+   * the engine cannot say, the last day, as before.
+   */
+  async function fit(): Promise<void> {
+    const mine = ++fitSeq
+    preset.value = 'fit'
+    let extent: TimelineExtent | null = null
+    try {
+      extent = await call('timeline.extent', { since: Date.now() - FIT_LOOKBACK_MS })
+    } catch {
+      extent = null
+    }
+    if (mine !== fitSeq || !started) return
+    const t = Date.now()
+    fitMs.value = extent ? fitSpan(extent, t) : 86_400_000
+    resetRange(liveRange(fitMs.value, t))
+  }
+
   function setCustom(since: number, until: number): void {
     if (!(until > since)) return
+    fitSeq++
     preset.value = 'custom'
     resetRange({ since, until: Math.max(until, since + MIN_WINDOW_MS) })
   }
@@ -327,6 +408,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   function setGroupBy(next: GroupBy): void {
     if (groupBy.value === next) return
     groupBy.value = next
+    rangeAnswer = null
     rows.value = []
     // Overlaps are per lane whatever the rows are: the list stays.
     cancelWindowTimer()
@@ -338,18 +420,32 @@ export const useTimelineStore = defineStore('timeline', () => {
     windowTimer = null
   }
 
+  /** Whether `answer` can draw `window` as it is: it covers it, in this grouping, with buckets at most COARSEST_BUCKET pixels. */
+  function serves(answer: LoadedAnswer | null, window: TimeWindow, width: number): boolean {
+    return answer !== null && answer.groupBy === groupBy.value && covers(answer.window, window) && answer.bucketMs <= COARSEST_BUCKET * bucketMsFor(window, width)
+  }
+
   /**
-   * The chart's visible window changed (zoom, pan, resize). The first change after a quiet spell
-   * queries at once, so a single zoom redraws without waiting; a gesture's stream of changes
-   * ends in one trailing query ~150 ms after it stops.
+   * The chart's visible window changed (zoom, pan, resize). It is drawn at once from the answer
+   * already here when that covers it finely enough (or from the whole range's, while the finer
+   * one is asked for). Otherwise the first change after a quiet spell queries at once, so a
+   * single zoom redraws without waiting; a gesture's stream of changes ends in one trailing
+   * query ~150 ms after it stops.
    */
   function setWindow(window: TimeWindow, widthPx: number): void {
-    const next = clampWindow(window, range.value)
+    const next = clampWindow(window, range.value, MIN_WINDOW_MS)
     const width = Math.max(1, Math.round(widthPx))
-    const same = loaded.value && loaded.value.window.since === next.since && loaded.value.window.until === next.until && plotWidth.value === width
     view.value = next
     plotWidth.value = width
-    if (same) return
+    if (serves(loaded.value, next, width)) {
+      cancelWindowTimer()
+      return
+    }
+    if (rangeAnswer && (!loaded.value || !covers(loaded.value.window, next)) && covers(rangeAnswer.window, next)) showWhole(rangeAnswer)
+    if (serves(loaded.value, next, width)) {
+      cancelWindowTimer()
+      return
+    }
     const t = Date.now()
     if (!windowTimer && inFlight === 0 && t - lastQueryAt >= WINDOW_DEBOUNCE_MS) {
       lastQueryAt = t
@@ -370,10 +466,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (started) return
     started = true
     config.start()
-    if (preset.value !== 'custom') {
-      range.value = presetRange(preset.value, Date.now())
-      view.value = range.value
-    }
+    const opening = preset.value
     unsubscribe = [
       on('run.changed', ({ run }) => {
         pending.set(run.id, timelineItemOf(run))
@@ -390,7 +483,14 @@ export const useTimelineStore = defineStore('timeline', () => {
       }),
     ]
     lastQueryAt = Date.now()
-    void fetchWindow()
+    if (opening === 'fit') void fit()
+    else {
+      if (opening !== 'custom') {
+        range.value = rangeOf(opening, Date.now())
+        view.value = range.value
+      }
+      void fetchWindow()
+    }
     syncTicker()
   }
 
@@ -404,6 +504,9 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   return {
     preset,
+    activePreset,
+    zoomed,
+    fitMs,
     groupBy,
     range,
     view,
@@ -423,6 +526,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     start,
     stop,
     setPreset,
+    fit,
     setCustom,
     setGroupBy,
     setWindow,

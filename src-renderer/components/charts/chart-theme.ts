@@ -1,5 +1,6 @@
 // Literal colours for canvas charts per theme (ECharts cannot read CSS variables); they match
-// styles/tokens.css. Host lines use hues the status language does not use.
+// styles/tokens.css. Host lines use hues the status language does not use; overlaps are drawn in
+// the ink of the text (hatched, with a diamond), which no status, host line or threshold uses.
 
 export interface ChartTheme {
   text: string
@@ -10,6 +11,8 @@ export interface ChartTheme {
   cpu: string
   memory: string
   accent: string
+  /** Timeline overlaps: far from failure red and success green in both themes, and never a status. */
+  overlap: string
 }
 
 export const CHART_THEME: Record<'light' | 'dark', ChartTheme> = {
@@ -22,6 +25,7 @@ export const CHART_THEME: Record<'light' | 'dark', ChartTheme> = {
     cpu: '#0284c7',
     memory: '#c026d3',
     accent: '#2563eb',
+    overlap: '#1f2328',
   },
   dark: {
     text: '#e6e8eb',
@@ -32,5 +36,6 @@ export const CHART_THEME: Record<'light' | 'dark', ChartTheme> = {
     cpu: '#38bdf8',
     memory: '#e879f9',
     accent: '#60a5fa',
+    overlap: '#f3f4f6',
   },
 }
