@@ -13,6 +13,11 @@ export interface ChartTheme {
   accent: string
   /** Timeline overlaps: far from failure red and success green in both themes, and never a status. */
   overlap: string
+  /** Host memory available: its own hue, not CPU's, memory used's or a threshold's. */
+  available: string
+  /** Threshold lines, as the health pill colours them. */
+  warning: string
+  critical: string
 }
 
 export const CHART_THEME: Record<'light' | 'dark', ChartTheme> = {
@@ -26,6 +31,9 @@ export const CHART_THEME: Record<'light' | 'dark', ChartTheme> = {
     memory: '#c026d3',
     accent: '#2563eb',
     overlap: '#1f2328',
+    available: '#0f766e',
+    warning: '#b45309',
+    critical: '#dc2626',
   },
   dark: {
     text: '#e6e8eb',
@@ -37,5 +45,8 @@ export const CHART_THEME: Record<'light' | 'dark', ChartTheme> = {
     memory: '#e879f9',
     accent: '#60a5fa',
     overlap: '#f3f4f6',
+    available: '#2dd4bf',
+    warning: '#fbbf24',
+    critical: '#f87171',
   },
 }
