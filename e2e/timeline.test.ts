@@ -53,13 +53,13 @@ describe.skipIf(skipWithoutBrowser)('the Timeline', { timeout: 120_000 }, () => 
     const chart = page.getByTestId('timeline-chart')
     await chart.locator('canvas').first().waitFor({ timeout: 10_000 })
 
-    // Fitted to the runs of the last minute or two: minutes wide, not the old 24 h, with Fit marked.
+    // Fitted to the runs of the last minute or so: a few minutes wide, not the old 24 h, with Fit marked.
     const fitted = await until(async () => {
       const s = await shown(page)
       return s.text.includes('fitted') ? s : null
     }, 10_000, 'the fitted range')
-    expect(fitted.span).toBeLessThan(20 * MIN)
-    expect(fitted.span).toBeGreaterThanOrEqual(10 * MIN)
+    expect(fitted.span).toBeLessThan(10 * MIN)
+    expect(fitted.span).toBeGreaterThanOrEqual(2 * MIN)
     const firstRun = Math.min(...history(served).map((r) => Date.parse(r.startedAt)))
     expect(fitted.since).toBeLessThanOrEqual(firstRun)
     expect(await pressedPresets(page)).toEqual(['fit'])
@@ -83,10 +83,10 @@ describe.skipIf(skipWithoutBrowser)('the Timeline', { timeout: 120_000 }, () => 
     await page.mouse.move(x1, y, { steps: 3 })
     await page.mouse.up()
     const brushed = await changedFrom(page, start)
-    expect(brushed.since).toBeCloseTo(start.since + 0.3 * start.span, -4)
-    expect(brushed.until).toBeCloseTo(start.since + 0.55 * start.span, -4)
+    expect(brushed.since).toBeCloseTo(start.since + 0.3 * start.span, -3)
+    expect(brushed.until).toBeCloseTo(start.since + 0.55 * start.span, -3)
     expect(brushed.zoomed).toBe(true)
-    expect(brushed.text).toMatch(/zoomed to \d+m \d+s/)
+    expect(brushed.text).toMatch(/zoomed to (\d+m )?\d+(\.\d)?s\)/)
     expect(await pressedPresets(page)).toEqual([])
     // The drag opened no run panel on the way.
     await expect(page.locator('[data-testid="run-panel"]').count()).resolves.toBe(0)

@@ -46,6 +46,8 @@ export const WINDOW_DEBOUNCE_MS = 150
 export const LIVE_FLUSH_MS = 250
 /** Live presets end a little after now, so running bars have room to grow before the range re-anchors. */
 export const LIVE_HEADROOM = 0.03
+/** …and at least this long after now, so a short fitted range does not re-anchor (and re-query) every few seconds. */
+export const MIN_HEADROOM_MS = 15_000
 /** Smallest zoom window. */
 export const MIN_WINDOW_MS = 10_000
 /**
@@ -78,7 +80,7 @@ export function covers(outer: TimeWindow, inner: TimeWindow): boolean {
 
 /** A range of `ms` ending now, with headroom after now for running bars to grow into. */
 export function liveRange(ms: number, now: number): TimeWindow {
-  return { since: now - ms, until: now + Math.round(ms * LIVE_HEADROOM) }
+  return { since: now - ms, until: now + Math.max(MIN_HEADROOM_MS, Math.round(ms * LIVE_HEADROOM)) }
 }
 
 export function presetRange(preset: RangePreset, now: number): TimeWindow {

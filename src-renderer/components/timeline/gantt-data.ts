@@ -113,7 +113,7 @@ export interface StackSegment {
 }
 
 /** A failure's share of a block's height is at least this: one failed run among hundreds is a red cap, not a 1-px edge. */
-export const FAILED_MIN_SHARE = 0.3
+export const FAILED_MIN_SHARE = 0.25
 
 /**
  * A block's stacked segments: total height grows with the log of its count (relative to the

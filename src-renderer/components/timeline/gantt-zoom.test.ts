@@ -3,6 +3,7 @@ import {
   brushWindow,
   clampWindow,
   EMPTY_FIT_MS,
+  FIT_LEAD,
   fitSpan,
   MAX_FIT_MS,
   MIN_FIT_MS,
@@ -22,6 +23,7 @@ describe('fitSpan', () => {
     const span = fitSpan({ first: NOW - 40 * MIN, last: NOW - 2 * MIN }, NOW)
     expect(span).toBeGreaterThanOrEqual(40 * MIN)
     expect(span).toBeLessThan(45 * MIN)
+    expect(span).toBe(Math.round(40 * MIN * (1 + FIT_LEAD)))
   })
 
   it('leaves a few quick runs of the last minute room to be seen as bars', () => {

@@ -9,12 +9,12 @@ const DAY = 86_400_000
 
 /** How far back the fit looks for runs first: the old default range, so a fit never opens wider on a busy install. */
 export const FIT_LOOKBACK_MS = DAY
-/** A fit never opens narrower than this: a few quick runs stay bars with air around them, not slabs. */
-export const MIN_FIT_MS = 10 * MINUTE
+/** A fit never opens narrower than this: a few quick runs of a fresh install stay visible bars with air around them. */
+export const MIN_FIT_MS = 2 * MINUTE
 /** Nor wider than the longest preset. */
 export const MAX_FIT_MS = 30 * DAY
 /** Room left of the first run, as a share of the span. */
-export const FIT_LEAD = 0.05
+export const FIT_LEAD = 0.04
 /** No runs at all: a short range, so the first job added is drawn wide enough to see. */
 export const EMPTY_FIT_MS = 3_600_000
 
