@@ -280,8 +280,9 @@ function describeZoom(list: readonly ZoomFigure[]): string {
   const shown = list.map((z) => z.shown)
   const ms = median(shown.map((m) => m.ms))
   const mid = shown.find((m) => m.ms === ms) ?? (shown[0] as Measured)
-  const refined = list.flatMap((z) => (z.refined && z.refined.paint !== z.shown.paint ? [z.refined] : []))
-  const exact = list.filter((z) => z.refined?.paint === z.shown.paint).length
+  // The same paint (by its time) when the first paint of the new window was already re-queried.
+  const refined = list.flatMap((z) => (z.refined && z.refined.paint.at !== z.shown.paint.at ? [z.refined] : []))
+  const exact = list.filter((z) => z.refined?.paint.at === z.shown.paint.at).length
   const drawnFrom = exact === list.length ? 're-queried' : `${list.length - exact} of ${list.length} from the answer already here`
   const then = refined.length
     ? `; re-queried paint after median ${fmt(median(refined.map((m) => m.ms)), 0)} ms, worst ${fmt(worstOf(refined), 0)} ms (${refined.length} of ${list.length})`

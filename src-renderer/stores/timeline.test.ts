@@ -86,8 +86,10 @@ describe('useTimelineStore', () => {
     store.start(1200)
     await vi.advanceTimersByTimeAsync(0)
     expect(bridge.calls.find((c) => c.method === 'timeline.extent')?.args).toEqual({ since: NOW - 24 * HOUR })
-    const [first] = rangeCalls()
-    expect(rangeCalls()).toHaveLength(1)
+    // The day asked for beside the extent, then the fitted range; only the fitted one is drawn.
+    expect(rangeCalls()).toHaveLength(2)
+    const first = rangeCalls()[1]
+    expect(store.loaded?.window).toEqual({ since: first?.since, until: first?.until })
     expect(first?.since).toBeLessThanOrEqual(NOW - 40 * 60_000)
     expect(first?.since).toBeGreaterThan(NOW - 45 * 60_000)
     expect(first?.until).toBeGreaterThan(NOW)
@@ -97,6 +99,17 @@ describe('useTimelineStore', () => {
     expect(store.preset).toBe('fit')
     expect(store.activePreset).toBe('fit')
     expect(store.loaded?.total).toBe(0)
+  })
+
+  it('opens a day with runs all day long on that day, with the one query asked beside the extent', async () => {
+    pageItems = [item('a', NOW - 20 * HOUR, NOW - 20 * HOUR + 60_000)]
+    const store = useTimelineStore()
+    store.start(1200)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(rangeCalls()).toHaveLength(1)
+    expect(rangeCalls()[0]?.since).toBe(NOW - 24 * HOUR)
+    expect(store.items.map((i) => i.id)).toEqual(['a'])
+    expect(store.activePreset).toBe('fit')
   })
 
   it('opens on the last 24 h when the engine cannot say where the runs are', async () => {

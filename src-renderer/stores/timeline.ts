@@ -231,7 +231,8 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   const allRows = computed(() => mergeRows(rows.value, waiting.value.map((w) => rowKeyOf(w, groupBy.value))))
 
-  async function fetchWindow(): Promise<void> {
+  /** Loads the visible window; with a `gate`, its answer is drawn only if the gate says so (see fit). */
+  async function fetchWindow(gate?: Promise<boolean>): Promise<void> {
     const window = view.value
     const bucketMs = bucketMsFor(window, plotWidth.value)
     const group = groupBy.value
@@ -252,6 +253,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     )
     try {
       const page = await call('timeline.range', { since: window.since, until: window.until, groupBy: group, bucketMs, maxItems: MAX_ITEMS })
+      if (gate && !(await gate)) return
       if (mine !== seq) return
       apply(page, window, bucketMs, sentAt)
       error.value = null
@@ -359,7 +361,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     return choice === 'fit' ? liveRange(fitMs.value, t) : presetRange(choice, t)
   }
 
-  function resetRange(next: TimeWindow): void {
+  function resetRange(next: TimeWindow, gate?: Promise<boolean>): void {
     rangeAnswer = null
     overlapList.value = []
     range.value = next
@@ -370,7 +372,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     loaded.value = null
     now.value = Date.now()
     cancelWindowTimer()
-    void fetchWindow()
+    void fetchWindow(gate)
     syncTicker()
   }
 
@@ -388,16 +390,26 @@ export const useTimelineStore = defineStore('timeline', () => {
   async function fit(): Promise<void> {
     const mine = ++fitSeq
     preset.value = 'fit'
+    // The last day is asked for at once, beside where the runs are: on a busy install the fit
+    // is that day, and its answer (the slow one) must not wait behind the extent's round trip.
+    // It is drawn only once the fit says the day it is.
+    const t0 = Date.now()
+    let decide: (keep: boolean) => void = () => {}
+    const keepDay = new Promise<boolean>((resolve) => (decide = resolve))
+    fitMs.value = FIT_LOOKBACK_MS
+    resetRange(liveRange(FIT_LOOKBACK_MS, t0), keepDay)
     let extent: TimelineExtent | null = null
     try {
-      extent = await call('timeline.extent', { since: Date.now() - FIT_LOOKBACK_MS })
+      extent = await call('timeline.extent', { since: t0 - FIT_LOOKBACK_MS })
     } catch {
       extent = null
     }
-    if (mine !== fitSeq || !started) return
-    const t = Date.now()
-    fitMs.value = extent ? fitSpan(extent, t) : 86_400_000
-    resetRange(liveRange(fitMs.value, t))
+    const span = extent ? fitSpan(extent, t0) : FIT_LOOKBACK_MS
+    const keep = mine === fitSeq && started && span >= FIT_LOOKBACK_MS
+    decide(keep)
+    if (keep || mine !== fitSeq || !started) return
+    fitMs.value = span
+    resetRange(liveRange(span, Date.now()))
   }
 
   function setCustom(since: number, until: number): void {

@@ -4,6 +4,7 @@ import {
   clampWindow,
   EMPTY_FIT_MS,
   FIT_LEAD,
+  FIT_LOOKBACK_MS,
   fitSpan,
   MAX_FIT_MS,
   MIN_FIT_MS,
@@ -24,6 +25,10 @@ describe('fitSpan', () => {
     expect(span).toBeGreaterThanOrEqual(40 * MIN)
     expect(span).toBeLessThan(45 * MIN)
     expect(span).toBe(Math.round(40 * MIN * (1 + FIT_LEAD)))
+  })
+
+  it('opens a day with runs all day long on that day, as before', () => {
+    expect(fitSpan({ first: NOW - 24 * HOUR + 1000, last: NOW - 1000 }, NOW)).toBe(FIT_LOOKBACK_MS)
   })
 
   it('leaves a few quick runs of the last minute room to be seen as bars', () => {

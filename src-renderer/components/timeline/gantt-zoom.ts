@@ -28,14 +28,15 @@ export const KEY_PAN_SHARE = 0.25
 export const BRUSH_MIN_PX = 5
 
 /**
- * The span of the live range that fits the runs: from the first run of the last day (or, with
- * none that recent, the latest run of all) to now, with a little room before it.
+ * The span of the live range that fits the runs: from the first run of the last day to now,
+ * with a little room before it, and never more than that day (runs all day long: the day); with
+ * none that recent, back to the latest run of all.
  */
 export function fitSpan(extent: TimelineExtent, now: number): number {
   const from = extent.first ?? extent.last
   if (from === null) return EMPTY_FIT_MS
-  const span = Math.max(MIN_FIT_MS, now - from)
-  return Math.min(MAX_FIT_MS, Math.round(span * (1 + FIT_LEAD)))
+  const span = Math.round(Math.max(MIN_FIT_MS, now - from) * (1 + FIT_LEAD))
+  return Math.min(extent.first !== null ? FIT_LOOKBACK_MS : MAX_FIT_MS, span)
 }
 
 /** `window` moved and clipped to lie inside `bounds`, at least `minMs` wide (as far as the bounds allow). */
