@@ -1,12 +1,12 @@
-// The timeline: runs of a chosen range (on open, the range that fits the recent runs), re-queried for exactly the visible window as the operator
-// zooms (bucketMs = one pixel of the plot, so the engine lists runs at least a pixel long and
-// counts the rest per pixel), host CPU/memory for the same window, live updates from `run.changed`
+// The timeline: runs of a chosen range (on open, the range that fits the recent runs), re-queried
+// for exactly the visible window as the operator zooms unless the answer already here covers it
+// finely enough (bucketMs = one pixel of the plot, so the engine lists runs at least a pixel long
+// and counts the rest per pixel), host CPU/memory for the same window, live updates from `run.changed`
 // applied in place (throttled), and a 1 s clock while anything runs so running bars grow without
 // a refetch. Subscribed while the Timeline view is open (start/stop).
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { MonitorRange } from '../../src-shared/api'
-import type { Run, TimelineBucket, TimelineExtent, TimelineItem, TimelinePage } from '../../src-shared/domain'
+import type { TimelineBucket, TimelineExtent, TimelineItem, TimelinePage } from '../../src-shared/domain'
 import {
   bucketMsFor,
   findOverlaps,
@@ -25,6 +25,9 @@ import { call, on } from '../ipc'
 import { useConfigStore } from './config'
 import { throttleTrailing } from './debounce'
 import { useRunnerStore } from './runner'
+import { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer, type RangeAnswer } from './timeline-answers'
+
+export { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer } from './timeline-answers'
 
 export type RangePreset = '1h' | '6h' | '24h' | '7d' | '30d'
 /** `fit`: from the first recent run to now (the range the view opens on); `custom`: picked dates. */
@@ -57,27 +60,6 @@ export const MIN_WINDOW_MS = 10_000
  */
 export const COARSEST_BUCKET = 2
 
-/** What the last answer covered: its window and bucket size. */
-export interface LoadedAnswer {
-  window: TimeWindow
-  bucketMs: number
-  total: number
-  groupBy: GroupBy
-  sentAt: number
-  fetchMs: number
-}
-
-/** The answer for the whole range, kept while zoomed in, so zooming back out or moving draws at once. */
-interface RangeAnswer extends LoadedAnswer {
-  items: TimelineItem[]
-  buckets: TimelineBucket[]
-}
-
-/** `outer` holds all of `inner` (a millisecond of slack for the slider's rounding). */
-export function covers(outer: TimeWindow, inner: TimeWindow): boolean {
-  return outer.since <= inner.since + 1 && outer.until >= inner.until - 1
-}
-
 /** A range of `ms` ending now, with headroom after now for running bars to grow into. */
 export function liveRange(ms: number, now: number): TimeWindow {
   return { since: now - ms, until: now + Math.max(MIN_HEADROOM_MS, Math.round(ms * LIVE_HEADROOM)) }
@@ -85,38 +67,6 @@ export function liveRange(ms: number, now: number): TimeWindow {
 
 export function presetRange(preset: RangePreset, now: number): TimeWindow {
   return liveRange(PRESETS.find((p) => p.key === preset)?.ms ?? 86_400_000, now)
-}
-
-export interface HostSeries {
-  resolution: 'raw' | 'minute'
-  /** [at, percent] pairs. */
-  cpu: Array<[number, number]>
-  memory: Array<[number, number]>
-}
-
-export function hostSeriesOf(monitor: MonitorRange): HostSeries {
-  return monitor.resolution === 'raw'
-    ? { resolution: 'raw', cpu: monitor.samples.map((s) => [s.at, s.cpuPercent]), memory: monitor.samples.map((s) => [s.at, s.memory.usedPercent]) }
-    : {
-        resolution: 'minute',
-        cpu: monitor.minutes.map((m) => [m.minute + 30_000, m.cpu.avg]),
-        memory: monitor.minutes.map((m) => [m.minute + 30_000, m.memory.avg]),
-      }
-}
-
-export function timelineItemOf(run: Run): TimelineItem {
-  const at = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso))
-  return {
-    id: run.id,
-    jobId: run.jobId,
-    type: run.type,
-    lane: run.lane,
-    status: run.status,
-    attempt: run.attempt,
-    queuedAt: at(run.queuedAt) ?? Date.parse(run.startedAt),
-    startedAt: Date.parse(run.startedAt),
-    finishedAt: at(run.finishedAt),
-  }
 }
 
 export const useTimelineStore = defineStore('timeline', () => {
