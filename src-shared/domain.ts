@@ -233,3 +233,11 @@ export interface TimelinePage {
   /** Runs in range in all (individual plus bucketed). */
   total: number
 }
+
+/** Where the runs are, for opening the timeline on a range that fits them (epoch ms). */
+export interface TimelineExtent {
+  /** The earliest start at or after the asked `since`; null when nothing started since then. */
+  first: number | null
+  /** The latest start of any run; null when there are no runs at all. */
+  last: number | null
+}

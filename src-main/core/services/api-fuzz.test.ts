@@ -228,6 +228,7 @@ describe('API fuzz through the real dispatch', () => {
       'runs.export': async () => ({ type: 'nap' }),
       'stats.byType': async () => ({}),
       'timeline.range': async () => ({ since: Date.now() - 3_600_000, until: Date.now(), bucketMs: 1000 }),
+      'timeline.extent': async () => ({ since: Date.now() - 86_400_000 }),
       'runs.get': async () => ({ id: finished.id }),
       'runs.log': async () => ({ id: finished.id, tail: 10 }),
       'runs.usage': async () => ({ id: finished.id }),

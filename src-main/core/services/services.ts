@@ -407,6 +407,10 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
       return store.timeline({ since, until, groupBy: args.groupBy, bucketMs: args.bucketMs, maxItems: args.maxItems, now: now() })
     },
 
+    async 'timeline.extent'(args) {
+      return store.timelineExtent(toEpoch(args.since, 'since'))
+    },
+
     async 'runs.get'(args) {
       const run = store.findRun(args.id) ?? lastRunOf(args.id)
       return { run, job: store.getJob(run.jobId), attempts: store.runsOfJob(run.jobId) }
