@@ -181,7 +181,7 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
       if (keep !== undefined && keep !== '') {
         // Refused before anything changes: a password that cannot be kept must not half-save the connection.
         const protection = secrets.protection()
-        if (protection === 'none' && headless) {
+        if (headless) {
           throw new JobdeckError(
             'unavailable',
             'this Jobdeck has no keychain to keep the password in (it runs headless); leave the password empty and set PGPASSWORD or ~/.pgpass on this machine',
