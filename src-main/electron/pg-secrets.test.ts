@@ -1,8 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MemorySecretStore, pgSecretKey } from '../core/secrets/secret-store'
 import { dispatch } from '../core/services/dispatch'
-import { startFakePostgres, type FakePostgres } from '../core/test-support/fake-postgres'
 import { makeTestEnv, type TestEnv } from '../core/test-support/test-env'
 import { configuredPgUrl, engineSecretEnv, EngineSecrets } from './pg-secrets'
 
@@ -37,10 +36,11 @@ describe('engineSecretEnv', () => {
   })
 })
 
-// The desktop's keychain as the engine's connection.save and connection.test reach it (through
-// the secret port: EngineSecrets.keychain() is the store the port's parent side answers from).
-// The IPC transport carries these calls untouched, as every other.
-describe('connection.save and connection.test with the keychain', () => {
+// The desktop's keychain as the engine's connection.save reaches it (through the secret port:
+// EngineSecrets.keychain() is the store the port's parent side answers from). The IPC transport
+// carries these calls untouched, as every other. (connection.test with a keychain:
+// core/services/connection-services.test.ts.)
+describe('connection.save with the keychain', () => {
   const envs: TestEnv[] = []
   afterEach(() => {
     for (const env of envs.splice(0)) env.cleanup()
@@ -111,44 +111,6 @@ describe('connection.save and connection.test with the keychain', () => {
     expect(await call('connection.save', { url: null })).toMatchObject({ ok: true, value: { password: 'not-given' } })
     expect(await call('connection.save', { url: URL_ })).toMatchObject({ ok: true, value: { password: 'not-given' } })
     expect(await store.get(KEY)).toBe('kept')
-  })
-
-  describe('against servers that record the password they are given', () => {
-    let a: FakePostgres
-    let b: FakePostgres
-    beforeAll(async () => {
-      a = await startFakePostgres()
-      b = await startFakePostgres()
-    })
-    afterAll(async () => {
-      await a?.close()
-      await b?.close()
-    })
-    const tested = (server: FakePostgres): Array<string | null> =>
-      server.attempts.filter((t) => t.applicationName === 'jobdeck-test').map((t) => t.password)
-
-    it('tests a URL with its stored password unless the caller gives one', async () => {
-      const { store, call } = await desktop()
-      const url = `postgres://jobdeck@127.0.0.1:${a.port}/jobs`
-      await store.set(pgSecretKey(url), 'pw')
-      await call('connection.test', { url })
-      await call('connection.test', { url, password: 'typed' })
-      await call('connection.test', { url: `postgres://nobody@127.0.0.1:${a.port}/jobs` })
-      expect(tested(a)).toEqual(['pw', 'typed', null])
-    })
-
-    it("never tests another server with a stored password, even one the URL's parameters point the driver to", async () => {
-      const { store, call } = await desktop()
-      const url = `postgres://jobdeck@127.0.0.1:${a.port}/jobs`
-      await store.set(pgSecretKey(url), 'pw')
-      // The pg driver connects to ?host= / ?port= / ?user= rather than to the URL's own parts.
-      for (const retargeted of [`${url}?port=${b.port}`, `${url}?host=localhost&port=${b.port}`, `${url}?user=admin`, `${url}?sslmode=disable&port=${b.port}`]) {
-        await call('connection.test', { url: retargeted })
-      }
-      expect(tested(b).length).toBeGreaterThan(0)
-      expect(tested(b)).not.toContain('pw')
-      expect(a.attempts.filter((t) => t.user === 'admin').map((t) => t.password)).not.toContain('pw')
-    })
   })
 })
 
