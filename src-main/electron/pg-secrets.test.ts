@@ -136,8 +136,11 @@ describe('EngineSecrets', () => {
       expect(secrets.engineEnv()).toEqual({ PGPASSWORD: 'new' })
       await dispatch(core.api, 'connection.save', { url: 'postgres://new@db2/jobs', password: '' })
       expect(secrets.engineEnv()).toEqual({})
-      // Other entries of the keychain (the key of secret params) are not the password.
-      await secrets.keychain().set('jobdeck:params-key', 'k')
+      // The keychain's other entries (the key of secret params) are not the engine's to reach.
+      await store.set('jobdeck:params-key', 'k')
+      await expect(secrets.keychain().get('jobdeck:params-key')).rejects.toThrow(/only PostgreSQL passwords/)
+      await expect(secrets.keychain().set('jobdeck:params-key', 'other')).rejects.toThrow(/only PostgreSQL passwords/)
+      expect(await store.get('jobdeck:params-key')).toBe('k')
       expect(secrets.engineEnv()).toEqual({})
     } finally {
       env.cleanup()

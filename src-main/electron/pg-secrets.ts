@@ -96,26 +96,38 @@ export class EngineSecrets {
   }
 
   /**
-   * The store the engine's secret port reaches: the keychain, watched for connection.save keeping
-   * (or removing) a PostgreSQL password, which makes its URL the configured one; the operator's
-   * own PGPASSWORD still wins.
+   * The store the engine's secret port reaches: the keychain's PostgreSQL passwords only (its
+   * other entries, such as the key of secret params, stay here), watched for connection.save
+   * keeping (or removing) one, which makes its URL the configured one; the operator's own
+   * PGPASSWORD still wins.
    */
   keychain(): SecretStore {
     const store = this.store
+    const pgOnly = (key: string): void => {
+      if (!isPgKey(key)) throw new Error(`the engine reaches only PostgreSQL passwords in the keychain, not ${JSON.stringify(key.slice(0, 60))}`)
+    }
     const saved = (password: string | null): void => {
       if (!this.env['PGPASSWORD']) this.password = password ? { PGPASSWORD: password } : {}
     }
     return {
       protection: () => store.protection(),
-      get: (key) => store.get(key),
-      has: (key) => store.has(key),
+      async get(key) {
+        pgOnly(key)
+        return store.get(key)
+      },
+      async has(key) {
+        pgOnly(key)
+        return store.has(key)
+      },
       async set(key, value, options) {
+        pgOnly(key)
         await store.set(key, value, options)
-        if (isPgKey(key)) saved(value)
+        saved(value)
       },
       async delete(key) {
+        pgOnly(key)
         await store.delete(key)
-        if (isPgKey(key)) saved(null)
+        saved(null)
       },
     }
   }
