@@ -30,7 +30,7 @@ export function runsServices(deps: ServiceDeps): RunsApi {
   }
 
   /** The filter History's list, count and export share: the same rows, counted or exported. */
-  function runFilter(args: RunFilterArgs): RunFilter {
+  function runFilter(args: RunFilterArgs): Omit<RunFilter, 'limit' | 'before'> {
     return {
       ...(args.type ? { type: args.type } : {}),
       ...(args.status ? { status: args.status } : {}),
