@@ -769,8 +769,8 @@ function prepareStatements(db: SqliteDatabase) {
       WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
         AND coalesce(finished_at, @now) - started_at >= @bucket
       ORDER BY coalesce(finished_at, @now) - started_at DESC LIMIT @limit`),
-    firstStartSince: db.prepare(`SELECT min(started_at) AS at FROM runs INDEXED BY runs_started WHERE started_at >= ?`),
-    lastStart: db.prepare(`SELECT max(started_at) AS at FROM runs INDEXED BY runs_started`),
+    firstStartSince: db.prepare(`SELECT min(started_at) AS at FROM runs WHERE started_at >= ?`),
+    lastStart: db.prepare(`SELECT max(started_at) AS at FROM runs`),
     syncNormal: db.prepare(`PRAGMA synchronous = NORMAL`),
     syncFull: db.prepare(`PRAGMA synchronous = FULL`),
   }
