@@ -12,7 +12,7 @@ import { isAlive, killTree, processStartTime } from '../process/process-tree'
 import { killRunProcesses } from '../process/run-processes'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { ClaimInput, ClaimedWork, RunCompletion, RunnerLockInfo } from '../store/store-types'
-import { retryDelay } from './retry-delay'
+import { decideAfterRun } from '../model/transitions'
 import { LogBatcher } from './log-batcher'
 import { executeWithSecrets, type ParamOpener } from './secret-run'
 
@@ -395,7 +395,7 @@ export class Runner {
       peakRssBytes: usage.peakRssBytes,
       cpuSeconds: usage.cpuSeconds,
       processesStopped: result.processesStopped ?? 0,
-      retryDelay: (failures) => (type ? retryDelay(type.retries, failures) : null),
+      transition: decideAfterRun({ outcome: result.outcome, error: result.error, now }, active.claimed.job.failures, type?.retries ?? null),
     }
     const claimedAt = performance.now()
     const recorded = this.opts.store.finishAndClaim(completion, next)

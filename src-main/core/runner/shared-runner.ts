@@ -22,9 +22,9 @@ import { describeError } from '../store/postgres/pg-connection'
 import { parseStoredParams, toJob, toRun } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { ClaimedRun, ClaimedWork, RunCompletion, RunnerLockInfo } from '../store/store-types'
-import type { FinishInput, SharedLink } from '../sync/shared-link'
+import type { SharedLink } from '../sync/shared-link'
 import type { PgClaimInput, RowPair } from '../store/postgres/pg-queue'
-import { retryDelay } from './retry-delay'
+import { decideAfterRun } from '../model/transitions'
 import { LogBatcher } from './log-batcher'
 import type { ExecutorFactory } from './runner'
 import { executeWithSecrets, type ParamOpener } from './secret-run'
@@ -108,7 +108,7 @@ export class SharedRunner {
   private idleWaiters: Array<() => void> = []
   private pendingPushes = 0
   /** Results of this turn of the event loop, recorded and pushed together at its end. */
-  private finishing: FinishInput[] = []
+  private finishing: RunCompletion[] = []
   private finishScheduled = false
   /** Slots promised to claims in flight (a tick's, or one made with a finish): never claimed twice. */
   private reserved = 0
@@ -461,11 +461,11 @@ export class SharedRunner {
       this.checkIdle()
       return
     }
-    const retryDelays = type ? Array.from({ length: type.retries.max + 1 }, (_, i) => retryDelay(type.retries, i + 1)) : [null]
+    const now = this.opts.now()
     const completion: RunCompletion = {
       runId: run.id,
       runnerId: this.runnerId,
-      now: this.opts.now(),
+      now,
       outcome: result.outcome,
       exitCode: result.exitCode,
       signal: result.signal,
@@ -477,12 +477,12 @@ export class SharedRunner {
       cpuSeconds: usage.cpuSeconds,
       processesStopped: result.processesStopped ?? 0,
       startedAt: active.startedAt,
-      retryDelay: (failures) => retryDelays[failures - 1] ?? null,
+      transition: decideAfterRun({ outcome: result.outcome, error: result.error, now }, active.claimed.job.failures, type?.retries ?? null),
     }
     this.pendingPushes++
     // The slot this run frees stays with its result until the result is pushed with the next claim.
     this.reserved++
-    this.finishing.push({ completion, retryDelays })
+    this.finishing.push(completion)
     if (!this.finishScheduled) {
       this.finishScheduled = true
       setImmediate(() => this.recordAndPush())
@@ -502,7 +502,7 @@ export class SharedRunner {
     if (batch.length === 0) return
     const push = this.pushResults(batch)
       .catch((error: unknown) =>
-        this.opts.log?.(`could not push the results of runs ${batch.map((b) => b.completion.runId).join(', ')}: ${describeError(error)}`),
+        this.opts.log?.(`could not push the results of runs ${batch.map((b) => b.runId).join(', ')}: ${describeError(error)}`),
       )
       .finally(() => {
         this.pendingPushes -= batch.length
@@ -519,7 +519,7 @@ export class SharedRunner {
    * survive power loss: in PostgreSQL, or (not pushed: offline) in the local outbox once its WAL
    * is flushed.
    */
-  private async pushResults(batch: readonly FinishInput[]): Promise<void> {
+  private async pushResults(batch: readonly RunCompletion[]): Promise<void> {
     const { link } = this.opts
     // The held slots and any other free one go to the claim made with these results.
     this.reserved -= batch.length

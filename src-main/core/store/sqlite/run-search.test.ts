@@ -10,6 +10,7 @@ import { openDatabase, type SqliteDatabase } from './open-database'
 import { runListQuery } from './sqlite-store'
 import { SqliteStore } from './sqlite-store'
 import { ftsQuery } from './run-search'
+import { terminal } from '../../model/transitions'
 
 let dir: string
 let db: SqliteDatabase
@@ -139,7 +140,7 @@ describe('history search', () => {
     )
     store.finish({
       runId, runnerId: 'r', now: 2000, outcome: 'failed', exitCode: 1, signal: null, error: 'exit code 1: inventory API unavailable (503)',
-      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, retryDelay: () => null,
+      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, transition: terminal('failed', 1, 2000, 'exit code 1: inventory API unavailable (503)'),
     })
     const [byOutput] = store.listRuns({ search: 'warehouse', limit: 10 })
     expect(byOutput?.match).toEqual({ in: 'stderr', snippet: `retrying: ${SNIPPET_OPEN}warehouse${SNIPPET_CLOSE} <b>east</b> unreachable` })

@@ -1,7 +1,8 @@
 import type { Job, Priority, Progress, Run, RunStatus, TimelineBucket, TimelineExtent, TimelinePage, TypeStats } from '../../../../src-shared/domain'
-import { JOB_STATUSES, PRIORITY_RANK } from '../../../../src-shared/domain'
+import { isTerminalJobStatus, JOB_STATUSES, PRIORITY_RANK, TERMINAL_JOB_STATUSES } from '../../../../src-shared/domain'
 import { JobdeckError } from '../../../../src-shared/errors'
 import { newId } from '../../ids'
+import { statusAfter } from '../../model/transitions'
 import type {
   ClaimInput,
   ClaimedRun,
@@ -23,7 +24,7 @@ import { parseStoredParams, toJob, toLogLine, toRun, type JobRow, type LogRow, t
 import { ftsQuery, RunSearch } from './run-search'
 import type { ListedRun, RunCount } from '../../../../src-shared/search'
 
-const TERMINAL_SQL = `('succeeded','partial','failed','canceled')`
+const TERMINAL_SQL = `(${TERMINAL_JOB_STATUSES.map((s) => `'${s}'`).join(',')})`
 
 /**
  * The queue and history in one SQLite file. Every state transition is one transaction that
@@ -241,19 +242,16 @@ export class SqliteStore {
       seq,
     }) as { job_id: string } | undefined
     if (!owned) return false
-    const jobId = owned.job_id
-    if (c.outcome === 'failed') {
-      const failures = (this.stmt.jobFailures.get(jobId) as { failures: number }).failures + 1
-      const delay = c.retryDelay(failures)
-      if (delay !== null) {
-        this.stmt.jobRetrying.run({ id: jobId, failures, runAfter: c.now + delay, error: c.error, seq })
-      } else {
-        this.stmt.jobFinished.run({ id: jobId, status: 'failed', now: c.now, error: c.error, failures, seq })
-      }
-    } else {
-      const error = c.outcome === 'canceled' ? (c.error ?? 'canceled by operator') : c.outcome === 'partial' ? c.error : null
-      this.stmt.jobDone.run({ id: jobId, status: c.outcome, now: c.now, error, seq })
-    }
+    const t = c.transition
+    this.stmt.jobAfterRun.run({
+      id: owned.job_id,
+      status: statusAfter(t),
+      failures: t.failures,
+      runAfter: t.kind === 'retry' ? t.runAfter : null,
+      finishedAt: t.kind === 'terminal' ? t.finishedAt : null,
+      error: t.error,
+      seq,
+    })
     return true
   }
 
@@ -348,7 +346,7 @@ export class SqliteStore {
   retry(id: string, now: number): Job {
     return this.tx(() => {
       const job = this.resolveJob(id)
-      if (!['succeeded', 'partial', 'failed', 'canceled'].includes(job.status)) {
+      if (!isTerminalJobStatus(job.status)) {
         throw new JobdeckError('conflict', `job ${job.id} is ${job.status}; only a finished job can be retried`)
       }
       this.stmt.jobRetried.run({ id: job.id, now, ord: this.nextOrd(now), seq: this.nextSeq() })
@@ -706,13 +704,11 @@ function prepareStatements(db: SqliteDatabase) {
       -- When the work really started, if the runner knows it better than the claim (as PostgreSQL records it).
       started_at = coalesce(@startedAt, started_at)
       WHERE id = @runId AND status = 'running' AND runner_id = @runnerId RETURNING job_id`),
-    jobRetrying: db.prepare(`UPDATE jobs SET status = 'retrying', failures = @failures, run_after = @runAfter,
-      queued_at = @runAfter, error = @error, cancel_requested = 0, seq = @seq WHERE id = @id`),
-    jobFailures: db.prepare(`SELECT failures FROM jobs WHERE id = ?`),
-    jobDone: db.prepare(`UPDATE jobs SET status = @status, finished_at = @now, error = @error,
-      run_after = NULL, cancel_requested = 0, seq = @seq WHERE id = @id`),
-    jobFinished: db.prepare(`UPDATE jobs SET status = @status, finished_at = @now, error = @error, failures = @failures,
-      run_after = NULL, cancel_requested = 0, seq = @seq WHERE id = @id`),
+    // The runner's decision (model/transitions.ts), applied as it is: a retry waits from its
+    // runAfter, a terminal state ends the job.
+    jobAfterRun: db.prepare(`UPDATE jobs SET status = @status, failures = @failures, run_after = @runAfter,
+      queued_at = coalesce(@runAfter, queued_at), finished_at = coalesce(@finishedAt, finished_at), error = @error,
+      cancel_requested = 0, seq = @seq WHERE id = @id`),
     runningRuns: db.prepare(`SELECT * FROM runs WHERE status = 'running' ORDER BY started_at`),
     interruptRun: db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = @now, error = @error, seq = @seq WHERE id = @runId`),
     jobInterruptedFail: db.prepare(`UPDATE jobs SET status = 'failed', finished_at = @now, interruptions = @interruptions,
