@@ -15,6 +15,7 @@ import { toJob, type JobRow } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { LogAppend, NewJob, RunCompletion } from '../store/store-types'
 import { CacheSync } from './cache-sync'
+import { PgEngine, type PgEngineOptions } from '../engines/pg-engine'
 
 /**
  * A notification makes the cache catch up this much later, so a burst of them (every finish of
@@ -48,9 +49,9 @@ export interface SharedLinkOptions {
 export type FinishPayload = { completion: RunCompletion } | LegacyFinishPayload
 
 export class SharedLink {
-  readonly conn: PgConnection
-  readonly queue: PgQueue
-  readonly sync: CacheSync
+  private readonly conn: PgConnection
+  private readonly queue: PgQueue
+  private readonly sync: CacheSync
   private migrated = false
   private pollTimer: NodeJS.Timeout | null = null
   private pullTimer: NodeJS.Timeout | null = null
@@ -86,6 +87,16 @@ export class SharedLink {
       lastSyncAt: last ? new Date(Number(last)).toISOString() : null,
       outboxPending: options.cache.outboxCount(),
     })
+  }
+
+  /** The queue engine of a runner of this instance: it claims, finishes and rescues through this link. */
+  createEngine(options: Omit<PgEngineOptions, 'link' | 'queue' | 'store'>): PgEngine {
+    return new PgEngine({ ...options, link: this, queue: this.queue, store: this.options.store })
+  }
+
+  /** A run's output as the shared database has it (a run of another instance). */
+  sharedLogs(runId: string, afterId: number, limit: number): ReturnType<PgQueue['logs']> {
+    return this.queue.logs(runId, afterId, limit)
   }
 
   get online(): boolean {

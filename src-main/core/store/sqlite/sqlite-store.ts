@@ -188,16 +188,16 @@ export class SqliteStore {
   }
 
   /**
-   * Records a result and claims the next runs in one commit. The commit is crash-safe at once
+   * Records results and claims the next runs in one commit. The commit is crash-safe at once
    * (a killed process loses nothing it returned); `durable` resolves when it also survives power
    * loss (see WalSync), and only then may the result be reported. The next runs may start
    * before that (a power cut stops them too; they were never durably claimed and run again),
    * except the work of a type that must not run twice, which waits for `durable`.
    */
-  finishAndClaim(completion: RunCompletion, next: ClaimInput | null): { finished: boolean; claimed: ClaimedWork[]; durable: Promise<void> } {
+  finishAndClaim(completions: readonly RunCompletion[], next: ClaimInput | null): { finished: boolean[]; claimed: ClaimedWork[]; durable: Promise<void> } {
     const fullSync = this.fullSync
     const { finished, claimed } = (fullSync ? this.relaxedTx.bind(this) : this.tx.bind(this))(() => {
-      const finished = this.finishInTx(completion)
+      const finished = completions.map((c) => this.finishInTx(c))
       const claimed = next ? this.claimInTx(next) : []
       return { finished, claimed }
     })
