@@ -5,7 +5,8 @@ import type pg from 'pg'
 import type { Job, JobStatus, Priority } from '../../../../src-shared/domain'
 import { isTerminalJobStatus, JOB_STATUSES, PRIORITY_RANK, TERMINAL_JOB_STATUSES } from '../../../../src-shared/domain'
 import { JobdeckError } from '../../../../src-shared/errors'
-import { jobAfterRun, statusAfter } from '../../model/transitions'
+import { jobAfterRun } from '../../model/transitions'
+import { resultRecord } from '../result-record'
 import type { LogAppend, RunCompletion, StatusCounts } from '../store-types'
 import { toJob, type JobRow, type RunRow } from '../sqlite/rows'
 import type { PgConnection } from './pg-connection'
@@ -118,7 +119,7 @@ export class PgQueue {
     const { rows } = await this.conn.query<{ finished_run: string | null; finished: unknown; job: unknown; run: unknown }>(
       'SELECT finished_run, finished, job, run FROM jobdeck.finish_and_claim($1, $2, $3, $4, $5, $6, $7, $8, $9)',
       [
-        JSON.stringify(results.map(finishRecord)),
+        JSON.stringify(results.map(resultRecord)),
         runnerId,
         claim?.now ?? Date.now(),
         ...(claim ? claimArgs(claim) : [0, [], '{}', '[]', 0, []]),
@@ -453,32 +454,3 @@ function claimArgs(input: PgClaimInput): unknown[] {
     input.runIds,
   ]
 }
-
-/** One result as finish_and_claim() reads it from JSON (migration 6): the run's record and the job's next state. */
-function finishRecord(c: RunCompletion): Record<string, unknown> {
-  const t = c.transition
-  return {
-    runId: c.runId,
-    status: c.outcome,
-    now: c.now,
-    exitCode: c.exitCode,
-    signal: c.signal,
-    error: c.error,
-    percent: c.outcome === 'succeeded' ? 100 : c.progress.percent,
-    current: c.progress.current,
-    total: c.progress.total,
-    message: c.progress.message,
-    itemsOk: c.itemsOk,
-    itemsFailed: c.itemsFailed,
-    peakRss: c.peakRssBytes ?? null,
-    cpuSeconds: c.cpuSeconds ?? null,
-    processesStopped: c.processesStopped ?? 0,
-    startedAt: c.startedAt ?? null,
-    jobStatus: statusAfter(t),
-    failures: t.failures,
-    runAfter: t.kind === 'retry' ? t.runAfter : null,
-    finishedAt: t.kind === 'terminal' ? t.finishedAt : null,
-    jobError: t.error,
-  }
-}
-

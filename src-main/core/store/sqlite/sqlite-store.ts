@@ -2,7 +2,6 @@ import type { Job, Priority, Progress, Run, RunStatus, TimelineBucket, TimelineE
 import { isTerminalJobStatus, JOB_STATUSES, PRIORITY_RANK, TERMINAL_JOB_STATUSES } from '../../../../src-shared/domain'
 import { JobdeckError } from '../../../../src-shared/errors'
 import { newId } from '../../ids'
-import { statusAfter } from '../../model/transitions'
 import type {
   ClaimInput,
   ClaimedRun,
@@ -18,6 +17,7 @@ import type {
   StatusCounts,
   TimelineQuery,
 } from '../store-types'
+import { resultRecord } from '../result-record'
 import type { SqliteDatabase } from './open-database'
 import { WalSync } from './wal-sync'
 import { parseStoredParams, toJob, toLogLine, toRun, type JobRow, type LogRow, type RunRow } from './rows'
@@ -221,37 +221,10 @@ export class SqliteStore {
    */
   finishInTx(c: RunCompletion): boolean {
     const seq = this.nextSeq()
-    const owned = this.stmt.finishRun.get({
-      runId: c.runId,
-      runnerId: c.runnerId,
-      status: c.outcome,
-      now: c.now,
-      exitCode: c.exitCode,
-      signal: c.signal,
-      error: c.error,
-      percent: c.outcome === 'succeeded' ? 100 : c.progress.percent,
-      current: c.progress.current,
-      total: c.progress.total,
-      message: c.progress.message,
-      itemsOk: c.itemsOk,
-      itemsFailed: c.itemsFailed,
-      peakRss: c.peakRssBytes ?? null,
-      cpuSeconds: c.cpuSeconds ?? null,
-      processesStopped: c.processesStopped ?? 0,
-      startedAt: c.startedAt ?? null,
-      seq,
-    }) as { job_id: string } | undefined
+    const record = resultRecord(c)
+    const owned = this.stmt.finishRun.get({ ...record, runnerId: c.runnerId, seq }) as { job_id: string } | undefined
     if (!owned) return false
-    const t = c.transition
-    this.stmt.jobAfterRun.run({
-      id: owned.job_id,
-      status: statusAfter(t),
-      failures: t.failures,
-      runAfter: t.kind === 'retry' ? t.runAfter : null,
-      finishedAt: t.kind === 'terminal' ? t.finishedAt : null,
-      error: t.error,
-      seq,
-    })
+    this.stmt.jobAfterRun.run({ ...record, jobId: owned.job_id, seq })
     return true
   }
 
@@ -706,9 +679,9 @@ function prepareStatements(db: SqliteDatabase) {
       WHERE id = @runId AND status = 'running' AND runner_id = @runnerId RETURNING job_id`),
     // The runner's decision (model/transitions.ts), applied as it is: a retry waits from its
     // runAfter, a terminal state ends the job.
-    jobAfterRun: db.prepare(`UPDATE jobs SET status = @status, failures = @failures, run_after = @runAfter,
-      queued_at = coalesce(@runAfter, queued_at), finished_at = coalesce(@finishedAt, finished_at), error = @error,
-      cancel_requested = 0, seq = @seq WHERE id = @id`),
+    jobAfterRun: db.prepare(`UPDATE jobs SET status = @jobStatus, failures = @failures, run_after = @runAfter,
+      queued_at = coalesce(@runAfter, queued_at), finished_at = coalesce(@finishedAt, finished_at), error = @jobError,
+      cancel_requested = 0, seq = @seq WHERE id = @jobId`),
     runningRuns: db.prepare(`SELECT * FROM runs WHERE status = 'running' ORDER BY started_at`),
     interruptRun: db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = @now, error = @error, seq = @seq WHERE id = @runId`),
     jobInterruptedFail: db.prepare(`UPDATE jobs SET status = 'failed', finished_at = @now, interruptions = @interruptions,
