@@ -9,15 +9,16 @@ import type { JobTypeConfig } from '../../../src-shared/config-schema'
 import type { LogStream, Progress, Run } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
 import type { LoadedConfig } from '../config/load-config'
-import type { ClaimRequest, FinishOutcome, Maybe, QueueEngine, RunnerIdentity } from '../engines/queue-engine'
+import type { ClaimRequest, FinishOutcome, QueueEngine, RunnerIdentity } from '../engines/queue-engine'
 import type { EventBus } from '../events/event-bus'
 import { KILL_NOW, type ExecutionResult, type Executor } from '../executors/types'
-import { decideAfterRun } from '../model/transitions'
 import { isAlive, processStartTime } from '../process/process-tree'
 import type { ClaimedWork, InterruptedRun, RunCompletion, RunnerLockInfo } from '../store/store-types'
+import { completionOf, newActiveRun, type ActiveRun } from './active-run'
 import { LogBatcher } from './log-batcher'
 import type { QueueRunner } from './queue-runner'
 import { newRunnerIdentity } from './runner-id'
+import { settle } from './settle'
 import { executeWithSecrets, type ParamOpener } from './secret-run'
 
 export type ExecutorFactory = (typeName: string, type: JobTypeConfig) => Executor
@@ -42,28 +43,6 @@ export interface RunnerOptions {
   log?: (line: string) => void
 }
 
-interface ActiveRun {
-  claimed: ClaimedWork
-  abort: AbortController
-  progress: Progress
-  itemsOk: number | null
-  itemsFailed: number | null
-  progressDirty: boolean
-  lastProgressSave: number
-  logLimit: number
-  /**
-   * shutdown: stop() hands it back to the queue; lost: another runner took it over (or may, its
-   * lease being about to lapse unrenewed), so its result must not be reported.
-   */
-  cancelReason: 'operator' | 'shutdown' | 'lost' | null
-  pid: number | null
-  /** When the executor started the work. */
-  startedAt: number | null
-  /** Records the start if the run is still going after START_RECORD_DELAY_MS. */
-  startTimer: NodeJS.Timeout | null
-  done: Promise<void>
-}
-
 /**
  * A run's start (pid, start time) is recorded only once it has run this long: a short run's
  * result carries it anyway, so it never pays an extra write. Recovery finds a run's orphans by
@@ -73,17 +52,6 @@ const START_RECORD_DELAY_MS = 50
 
 /** Runners alive in this process: a lock naming our pid is held only if its runner is one of them. */
 const liveRunners = new Set<string>()
-
-const EMPTY_PROGRESS: Progress = { percent: null, current: null, total: null, message: null }
-
-/** Calls `then` with the value at once when there is one, else once the promise settles. */
-function settle<T>(value: Maybe<T>, then: (value: T) => void, fail: (error: unknown) => void): Promise<void> | null {
-  if (!(value instanceof Promise)) {
-    then(value)
-    return null
-  }
-  return value.then(then, fail)
-}
 
 export class Runner implements QueueRunner {
   readonly runnerId: string
@@ -333,21 +301,7 @@ export class Runner implements QueueRunner {
    */
   private launch(claimed: ClaimedWork, claimedAt: number, durable: Promise<void> | null): void {
     const type = this.opts.config().types.get(claimed.job.type)
-    const active: ActiveRun = {
-      claimed,
-      abort: new AbortController(),
-      progress: { ...EMPTY_PROGRESS },
-      itemsOk: null,
-      itemsFailed: null,
-      progressDirty: false,
-      lastProgressSave: 0,
-      logLimit: type?.logLimit ?? 1024 * 1024,
-      cancelReason: null,
-      pid: null,
-      startedAt: null,
-      startTimer: null,
-      done: Promise.resolve(),
-    }
+    const active = newActiveRun(claimed, type)
     this.active.set(claimed.run.id, active)
     const begin = (): Promise<void> => this.execute(active, type, claimedAt)
     active.done = durable && type?.onInterrupt === 'fail' ? durable.then(begin) : begin()
@@ -408,7 +362,7 @@ export class Runner implements QueueRunner {
   }
 
   private complete(active: ActiveRun, result: ExecutionResult, type: JobTypeConfig | undefined): void {
-    const { run, job } = active.claimed
+    const { run } = active.claimed
     if (active.startTimer) clearTimeout(active.startTimer)
     this.logs.flush()
     this.active.delete(run.id)
@@ -421,23 +375,7 @@ export class Runner implements QueueRunner {
     // One clock reading for the result and the claim of the slot it frees: a run claimed into it
     // starts when this one ended, never a millisecond before (the lane's runs would overlap).
     const now = this.opts.now()
-    this.results.push({
-      runId: run.id,
-      runnerId: this.runnerId,
-      now,
-      outcome: result.outcome,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      error: result.error,
-      progress: active.progress,
-      itemsOk: result.itemsOk ?? active.itemsOk,
-      itemsFailed: result.itemsFailed ?? active.itemsFailed,
-      peakRssBytes: usage.peakRssBytes,
-      cpuSeconds: usage.cpuSeconds,
-      processesStopped: result.processesStopped ?? 0,
-      startedAt: active.startedAt,
-      transition: decideAfterRun({ outcome: result.outcome, error: result.error, now }, job.failures, type?.retries ?? null),
-    })
+    this.results.push(completionOf(active, result, { runnerId: this.runnerId, now, usage, retries: type?.retries ?? null }))
     // The slot this run frees stays with its result until the result is finished with the next claim.
     this.reserved++
     this.unannounced++

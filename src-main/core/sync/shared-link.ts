@@ -9,7 +9,7 @@ import type { Job, Priority } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
 import { migratePg } from '../store/postgres/pg-schema'
 import { describeError, isConnectionError, PgConnection } from '../store/postgres/pg-connection'
-import { PgQueue, type LegacyFinishPayload, type PgClaimInput, type PgNewJob, type RowPair } from '../store/postgres/pg-queue'
+import { PgQueue, pgNewJob, type LegacyFinishPayload, type PgClaimInput, type PgNewJob, type RowPair } from '../store/postgres/pg-queue'
 import type { CacheStore } from '../store/sqlite/cache-store'
 import { toJob, type JobRow } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
@@ -499,16 +499,4 @@ interface AfterPush {
 function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   return code === '40001' || code === '40P01'
-}
-
-export function pgNewJob(job: NewJob, now: number, index: number): PgNewJob {
-  return {
-    id: job.id,
-    type: job.type,
-    params: JSON.stringify(job.params),
-    priority: job.priority,
-    lane: job.lane,
-    ord: now * 1000 + (index % 1000),
-    createdAt: now,
-  }
 }

@@ -7,7 +7,7 @@ import { isTerminalJobStatus, JOB_STATUSES, PRIORITY_RANK, TERMINAL_JOB_STATUSES
 import { JobdeckError } from '../../../../src-shared/errors'
 import { jobAfterRun } from '../../model/transitions'
 import { resultRecord } from '../result-record'
-import type { LogAppend, RunCompletion, StatusCounts } from '../store-types'
+import type { LogAppend, NewJob, RunCompletion, StatusCounts } from '../store-types'
 import { toJob, type JobRow, type RunRow } from '../sqlite/rows'
 import type { PgConnection } from './pg-connection'
 
@@ -453,4 +453,17 @@ function claimArgs(input: PgClaimInput): unknown[] {
     input.leaseMs,
     input.runIds,
   ]
+}
+
+/** A job as the shared queue inserts it; `index` orders jobs enqueued in the same millisecond. */
+export function pgNewJob(job: NewJob, now: number, index: number): PgNewJob {
+  return {
+    id: job.id,
+    type: job.type,
+    params: JSON.stringify(job.params),
+    priority: job.priority,
+    lane: job.lane,
+    ord: now * 1000 + (index % 1000),
+    createdAt: now,
+  }
 }
