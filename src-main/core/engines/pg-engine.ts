@@ -48,6 +48,7 @@ const RESOLVED = Promise.resolve()
 
 export class PgEngine implements QueueEngine {
   readonly batching = 'turn'
+  readonly startsAtClaim = false
   private readonly link: SharedLink
   private readonly queue: PgQueue
   private me: RunnerIdentity | null = null
@@ -86,7 +87,11 @@ export class PgEngine implements QueueEngine {
     this.me = me
     this.hooks = hooks
     const { leaseMs } = this.opts
-    this.timers.push(setInterval(() => void this.renewLeases().catch(() => undefined), Math.max(200, Math.floor(leaseMs / 3))))
+    this.timers.push(
+      setInterval(() => {
+        if (this.link.online) void this.renewLeases().catch(() => undefined)
+      }, Math.max(200, Math.floor(leaseMs / 3))),
+    )
     this.timers.push(setInterval(() => void this.rescue(), Math.max(250, Math.floor(leaseMs / 2))))
     this.timers.push(setInterval(() => this.fenceExpiring(), Math.max(50, Math.floor(fenceMarginMs(leaseMs) / 3))))
     this.timers.push(setInterval(() => hooks.tick(), this.opts.pollMs ?? 1_000))
@@ -125,7 +130,8 @@ export class PgEngine implements QueueEngine {
 
   private async renewLeases(): Promise<void> {
     const { me, hooks } = this
-    if (!me || !hooks || !this.link.online) return
+    // Not gated on `online`: onReconnect renews before the connection is announced online.
+    if (!me || !hooks) return
     const ids = hooks.activeRunIds()
     const sentAt = performance.now()
     const owned = new Set(await this.queue.renewLeases(me.runnerId, ids, this.opts.leaseMs, this.opts.now(), me.host, me.pid, me.startedAt))

@@ -62,6 +62,11 @@ export interface ControlState {
 export interface QueueEngine {
   /** 'each': results are finished as they come; 'turn': those of one event-loop turn together. */
   readonly batching: 'each' | 'turn'
+  /**
+   * The claim's time is the run's start (local: the work starts right after the claim commits),
+   * so a start is recorded only for its process, and a result carries no start time.
+   */
+  readonly startsAtClaim: boolean
 
   /** The data dir's runner lock (one runner per data dir, in both modes). */
   acquireLock(me: RunnerLockInfo, isHeld: (holder: RunnerLockInfo) => boolean): { ok: true } | { ok: false; holder: RunnerLockInfo }

@@ -22,6 +22,7 @@ export interface SqliteEngineOptions {
 
 export class SqliteEngine implements QueueEngine {
   readonly batching = 'each'
+  readonly startsAtClaim = true
   private readonly store: SqliteStore
   private pollTimer: NodeJS.Timeout | null = null
   private dataVersion = -1
@@ -102,11 +103,7 @@ export class SqliteEngine implements QueueEngine {
   }
 
   finishAndClaim(results: readonly RunCompletion[], next: ClaimRequest | null): FinishOutcome {
-    // Locally the claim is when the work starts: the start recorded is the claim's.
-    const recorded = this.store.finishAndClaim(
-      results.map((c) => ({ ...c, startedAt: null })),
-      next ? this.claimInput(next) : null,
-    )
+    const recorded = this.store.finishAndClaim(results, next ? this.claimInput(next) : null)
     const durable = recorded.durable.catch(() => undefined)
     // A result is announced only once it is on disk.
     return { claimed: recorded.claimed, claimsDurable: durable, announced: durable.then(() => this.opts.publishChanges()) }

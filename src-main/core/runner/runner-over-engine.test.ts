@@ -17,6 +17,7 @@ function laterEngine(control: ControlState): QueueEngine {
   const later = <T>(value: T): Promise<T> => new Promise((resolve) => setImmediate(() => resolve(value)))
   return {
     batching: 'turn',
+    startsAtClaim: false,
     acquireLock: () => ({ ok: true }),
     heartbeatLock: () => true,
     releaseLock: () => undefined,

@@ -335,9 +335,10 @@ export class Runner implements QueueRunner {
   private onStarted(active: ActiveRun, pid: number | null, claimedAt: number): void {
     const { run } = active.claimed
     this.dispatchListener?.(run, performance.now() - claimedAt)
-    const startedAt = this.opts.now()
-    active.startedAt = startedAt
     active.pid = pid
+    if (pid === null && this.engine.startsAtClaim) return
+    const startedAt = this.opts.now()
+    if (!this.engine.startsAtClaim) active.startedAt = startedAt
     active.startTimer = setTimeout(() => {
       active.startTimer = null
       if (this.active.get(run.id) !== active) return
@@ -422,16 +423,14 @@ export class Runner implements QueueRunner {
       this.scheduleWake()
       this.emitState()
     }
-    const done: Promise<void> = (later ?? Promise.resolve())
-      .then(() => announced)
-      .catch(() => undefined)
-      .finally(() => {
-        this.unannounced -= batch.length
-        this.announcing.delete(done)
-        // Slots held while the results were on their way may be free again.
-        if (later) this.tick()
-        this.checkIdle()
-      })
+    const settled = (): void => {
+      this.unannounced -= batch.length
+      this.announcing.delete(done)
+      // Slots held while the results were on their way may be free again.
+      if (later) this.tick()
+      this.checkIdle()
+    }
+    const done: Promise<void> = (later ? later.then(() => announced) : announced).then(settled, settled)
     this.announcing.add(done)
   }
 

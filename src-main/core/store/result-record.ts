@@ -5,6 +5,7 @@ import type { RunCompletion } from './store-types'
 
 export interface ResultRecord {
   runId: string
+  runnerId: string
   status: RunCompletion['outcome']
   now: number
   exitCode: number | null
@@ -34,6 +35,7 @@ export function resultRecord(c: RunCompletion): ResultRecord {
   const t = c.transition
   return {
     runId: c.runId,
+    runnerId: c.runnerId,
     status: c.outcome,
     now: c.now,
     exitCode: c.exitCode,

@@ -3,7 +3,7 @@ import { isTerminalJobStatus, PRIORITY_RANK } from '../../../../src-shared/domai
 import { JobdeckError } from '../../../../src-shared/errors'
 import { newId } from '../../ids'
 import type { ClaimInput, ClaimedRun, ClaimedWork, InterruptPolicy, InterruptedRun, LogAppend, NewJob, RunCompletion, RunnerLockInfo } from '../store-types'
-import { resultRecord } from '../result-record'
+import { resultRecord, type ResultRecord } from '../result-record'
 import { HistoryReads } from './history-reads'
 import type { SqliteDatabase } from './open-database'
 import { parseStoredParams, toJob, toRun, type JobRow, type RunRow } from './rows'
@@ -193,10 +193,12 @@ export class SqliteStore extends HistoryReads {
    */
   finishInTx(c: RunCompletion): boolean {
     const seq = this.nextSeq()
-    const record = resultRecord(c)
-    const owned = this.stmt.finishRun.get({ ...record, runnerId: c.runnerId, seq }) as { job_id: string } | undefined
+    // One object bound to both statements (each reads the names it has).
+    const params: ResultRecord & { seq: number; jobId?: string } = Object.assign(resultRecord(c), { seq })
+    const owned = this.stmt.finishRun.get(params) as { job_id: string } | undefined
     if (!owned) return false
-    this.stmt.jobAfterRun.run({ ...record, jobId: owned.job_id, seq })
+    params.jobId = owned.job_id
+    this.stmt.jobAfterRun.run(params)
     return true
   }
 
