@@ -98,20 +98,20 @@ function derived(sqlite: ReturnType<typeof openDatabase>): Record<string, unknow
     search: sqlite.prepare(`SELECT id FROM runs WHERE status <> 'running' AND ' ' || error LIKE '% boom%' ORDER BY id`).pluck().all(),
     // One search document per finished run with text, keyed by its start, found by the words of its error.
     searchDocs: sqlite
-      .prepare(`SELECT k.run_id, k.key >> 21 = r.started_at AS keyed FROM run_search_keys k JOIN runs r ON r.id = k.run_id ORDER BY k.run_id`)
+      .prepare(`SELECT s.run_id, s.rowid >> 21 = r.started_at AS keyed FROM run_search s JOIN runs r ON r.id = s.run_id ORDER BY s.run_id`)
       .all(),
     unkeyed: sqlite
       .prepare(`SELECT count(*) FROM runs WHERE status <> 'running' AND (error IS NOT NULL OR EXISTS (SELECT 1 FROM run_logs WHERE run_id = runs.id))
-        AND id NOT IN (SELECT run_id FROM run_search_keys)`)
+        AND id NOT IN (SELECT run_id FROM run_search)`)
       .pluck()
       .get(),
     keyedWithoutText: sqlite
-      .prepare(`SELECT count(*) FROM run_search_keys k JOIN runs r ON r.id = k.run_id
-        WHERE r.error IS NULL AND NOT EXISTS (SELECT 1 FROM run_logs WHERE run_id = r.id)`)
+      .prepare(`SELECT count(*) FROM run_search s LEFT JOIN runs r ON r.id = s.run_id
+        WHERE r.error IS NULL AND NOT EXISTS (SELECT 1 FROM run_logs WHERE run_id = s.run_id)`)
       .pluck()
       .get(),
     documentSearch: sqlite
-      .prepare(`SELECT k.run_id FROM run_search s JOIN run_search_keys k ON k.key = s.rowid WHERE run_search MATCH '{text} : "boom"*' ORDER BY k.run_id`)
+      .prepare(`SELECT run_id FROM run_search WHERE run_search MATCH '{text} : "boom"*' ORDER BY run_id`)
       .pluck()
       .all(),
     triggers: sqlite.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).all(),

@@ -69,15 +69,12 @@ const RECOMPUTE: Readonly<Record<'jobs' | 'runs', string>> = {
       WHERE type_stats.type = last.type;
     -- One search document per finished run with text, keyed by its start (as migration 7 builds them).
     INSERT INTO run_search (run_search) VALUES ('delete-all');
-    DELETE FROM run_search_keys;
-    INSERT INTO run_search_keys (key, run_id)
-      SELECT started_at * 2097152 + row_number() OVER (PARTITION BY started_at ORDER BY id) - 1, id
+    INSERT INTO run_search (rowid, text, facets, run_id)
+      SELECT started_at * 2097152 + row_number() OVER (PARTITION BY started_at ORDER BY id) - 1,
+        coalesce(error, '') || char(10) || coalesce((SELECT group_concat(l.text, char(10)) FROM run_logs l WHERE l.run_id = runs.id), ''),
+        't' || hex(type) || ' s' || status, id
       FROM runs NOT INDEXED WHERE status <> 'running' AND (error IS NOT NULL OR EXISTS (SELECT 1 FROM run_logs l WHERE l.run_id = runs.id))
-      ORDER BY 1;
-    INSERT INTO run_search (rowid, text, facets)
-      SELECT k.key, coalesce(r.error, '') || char(10) || coalesce((SELECT group_concat(l.text, char(10)) FROM run_logs l WHERE l.run_id = r.id), ''),
-        't' || hex(r.type) || ' s' || r.status
-      FROM run_search_keys k JOIN runs r ON r.id = k.run_id ORDER BY k.key;`,
+      ORDER BY 1;`,
 }
 
 /**

@@ -175,7 +175,7 @@ export class RunSearch {
     }
     // Without conditions on the run, the count needs no join.
     const joins = where.some((w) => w.includes('r.')) || columns !== 's.rowid'
-      ? 'CROSS JOIN run_search_keys AS k ON k.key = s.rowid CROSS JOIN runs AS r ON r.id = k.run_id'
+      ? 'CROSS JOIN runs AS r ON r.id = s.run_id'
       : ''
     const sql = `SELECT ${columns} FROM run_search AS s ${joins} WHERE ${where.join(' AND ')} ORDER BY s.rowid DESC`
     return { sql, args }

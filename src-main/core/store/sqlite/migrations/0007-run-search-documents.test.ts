@@ -38,14 +38,14 @@ describe('SQLite migration 7: one search document per finished run', () => {
     data = withRuns()
     data.upgradeTo(7)
     const { db } = data
-    const keys = db.prepare(`SELECT run_id, key >> 21 AS startedAt, key & 2097151 AS tie FROM run_search_keys ORDER BY key`).all()
+    const keys = db.prepare(`SELECT run_id, rowid >> 21 AS startedAt, rowid & 2097151 AS tie FROM run_search ORDER BY rowid`).all()
     expect(keys).toEqual([
       { run_id: 'r1', startedAt: 1000, tie: 0 },
       { run_id: 'r2', startedAt: 5000, tie: 0 },
       { run_id: 'r3', startedAt: 5000, tie: 1 },
     ])
     const found = (query: string): unknown[] =>
-      db.prepare(`SELECT k.run_id FROM run_search s JOIN run_search_keys k ON k.key = s.rowid WHERE run_search MATCH ? ORDER BY s.rowid DESC`).pluck().all(query)
+      db.prepare(`SELECT run_id FROM run_search WHERE run_search MATCH ? ORDER BY rowid DESC`).pluck().all(query)
     expect(found('{text} : "warehouse"*')).toEqual(['r3', 'r2', 'r1'])
     expect(found('{text} : "unreach"* AND {facets} : "sfailed"')).toEqual(['r1'])
     expect(found('{facets} : "t74"')).toEqual(['r3', 'r2', 'r1'])
@@ -61,7 +61,7 @@ describe('SQLite migration 7: one search document per finished run', () => {
     expect((names(db, 'trigger') as string[]).filter((name) => /fts/.test(name))).toEqual([])
     db.prepare(`INSERT INTO run_logs (run_id, stream, at, text) VALUES ('r4', 'stdout', 2, 'still no warehouse')`).run()
     db.prepare(`UPDATE runs SET error = 'late correction' WHERE id = 'r2'`).run()
-    expect(db.prepare(`SELECT count(*) FROM run_search_keys`).pluck().get()).toBe(3)
+    expect(db.prepare(`SELECT count(*) FROM run_search`).pluck().get()).toBe(3)
   })
 
   it('a version 6 cache whose bulk load was cut short opens at version 7 with its triggers back, but not those of the dropped indexes', () => {
@@ -115,7 +115,7 @@ describe('SQLite migration 7: one search document per finished run', () => {
         runId: 'r4', runnerId: 'old', now: 8000, outcome: 'failed', exitCode: 1, signal: null, error: 'gave up',
         progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, retryDelay: () => null,
       })
-      expect(upgraded.prepare(`SELECT count(*) FROM run_search_keys`).pluck().get()).toBe(4)
+      expect(upgraded.prepare(`SELECT count(*) FROM run_search`).pluck().get()).toBe(4)
       // Its words are on two lines (error, output): not a match, as before.
       expect(store.listRuns({ limit: 10, search: 'looking gave', status: 'failed' })).toEqual([])
       expect(store.listRuns({ limit: 10, search: 'looking warehouse', status: 'failed' }).map((r) => r.id)).toEqual(['r4'])
