@@ -60,14 +60,3 @@ describe("History's counts, snippets and success rate", () => {
     expect(successRateText({ ...six, succeeded: 0, successRate: null }).rate).toBe('—')
   })
 })
-
-describe('one id format', () => {
-  it('issue 12: no component shortens an id its own way (they call shortId or use CopyId)', async () => {
-    const { readFileSync, readdirSync } = await import('node:fs')
-    const { join } = await import('node:path')
-    const files = (readdirSync(__dirname, { recursive: true }) as string[]).filter((f) => f.endsWith('.vue'))
-    expect(files.length).toBeGreaterThan(20)
-    const own = files.filter((f) => /\b\w*[iI]d\.slice\(/.test(readFileSync(join(__dirname, f), 'utf8')))
-    expect(own).toEqual([])
-  })
-})
