@@ -3,7 +3,7 @@ import type { ConnectionState } from '../../src-shared/connection'
 import { DEFAULT_DESKTOP_SETTINGS, type DesktopSettings } from '../../src-shared/desktop'
 import type { Health } from '../../src-shared/monitor'
 import { BODY_MAX_BYTES, NotificationPolicy, firstLine, truncateUtf8, type NotificationRequest } from './notification-policy'
-import { job, LOCAL } from './test-fixtures'
+import { job, LOCAL } from './test-support/domain-objects'
 
 const bytes = (s: string): number => new TextEncoder().encode(s).length
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ConnectionState } from '../../src-shared/connection'
-import { job, LOCAL, status } from './test-fixtures'
+import { job, LOCAL, status } from './test-support/domain-objects'
 import { TOOLTIP_MAX, TrayModel, trayView, type TrayMenuItem } from './tray-state'
 
 const labels = (menu: TrayMenuItem[]): string[] => menu.map((item) => (item.kind === 'separator' ? '---' : item.label))

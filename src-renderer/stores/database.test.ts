@@ -1,8 +1,8 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ConnectionState, ConnectionTestResult } from '../../src-shared/connection'
-import { LOCAL, OFFLINE, ONLINE } from './connection-states'
-import { FakeBridge } from './fake-bridge'
+import { LOCAL, OFFLINE, ONLINE } from '../test-support/connection-states'
+import { FakeBridge } from '../test-support/fake-bridge'
 
 const bridge = new FakeBridge()
 vi.mock('../ipc', () => ({

@@ -1,6 +1,6 @@
 // Domain objects for the desktop layer's tests.
-import { LOCAL_CONNECTION, type ConnectionState } from '../../src-shared/connection'
-import type { Job, JobStatus, Run, RunnerStatus } from '../../src-shared/domain'
+import { LOCAL_CONNECTION, type ConnectionState } from '../../../src-shared/connection'
+import type { Job, JobStatus, Run, RunnerStatus } from '../../../src-shared/domain'
 
 export function job(id: string, status: JobStatus, extra: Partial<Job> = {}): Job {
   return {
