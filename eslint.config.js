@@ -2,7 +2,10 @@
 // DESIGN.md ("Layout"): shared <- core <- {electron, server, cli}; renderer and preload import only
 // shared. The layering is expressed with `no-restricted-imports` per folder ("zone"); it is kept
 // honest by scripts/layering.test.ts, which lints snippets with virtual paths in every zone.
+// It also keeps test support out of production code (see TEST_ONLY and the jobdeck/test-support rule).
 import { builtinModules } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import js from '@eslint/js'
 import { defineConfig, globalIgnores } from 'eslint/config'
 import pluginVue from 'eslint-plugin-vue'
@@ -146,6 +149,59 @@ function layeringConfigs() {
   return configs
 }
 
+/**
+ * Test support lives where production code cannot import it: a `test-support/` folder in its area
+ * (src-main/core/test-support, src-main/electron/test-support, src-renderer/test-support), the
+ * e2e/ and bench/ trees, and the test files themselves. These globs are the files that may import
+ * it; every other file is production code.
+ */
+const TEST_ONLY = ['**/*.test.ts', '**/test-support/**', 'e2e/**', 'bench/**', 'vitest.config.ts']
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url))
+
+/** Whether a project-relative path (or a bare specifier) names test support. */
+function isTestOnly(target, relative) {
+  const segments = target.split('/')
+  if (segments.includes('test-support')) return true
+  if (!relative) return false
+  return segments[0] === 'e2e' || segments[0] === 'bench' || /\.test(\.[cm]?[jt]s)?$/.test(target)
+}
+
+/** Reports an import, re-export or dynamic import of test support; resolves relative specifiers. */
+const testSupportRule = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      testOnly:
+        "'{{specifier}}' is test support (a test-support/ folder, e2e/, bench/ or a test file); production code must not import it.",
+    },
+  },
+  create(context) {
+    const from = path.dirname(context.filename)
+    function check(node) {
+      const specifier = node.source?.type === 'Literal' ? node.source.value : undefined
+      if (typeof specifier !== 'string') return
+      const relative = specifier.startsWith('.')
+      const target = relative ? path.relative(ROOT, path.resolve(from, specifier)).split(path.sep).join('/') : specifier
+      if (isTestOnly(target, relative)) context.report({ node: node.source, messageId: 'testOnly', data: { specifier } })
+    }
+    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check }
+  },
+}
+
+function testSupportConfigs() {
+  return [
+    {
+      name: 'jobdeck/test-support',
+      files: [`**/${CODE_FILES}`],
+      ignores: TEST_ONLY,
+      plugins: { jobdeck: { rules: { 'test-support': testSupportRule } } },
+      rules: { 'jobdeck/test-support': 'error' },
+    },
+  ]
+}
+
 export default defineConfig(
   globalIgnores(['out/', 'dist/', 'node_modules/', 'native/', 'coverage/', 'docs/', '.cache/']),
   js.configs.recommended,
@@ -202,4 +258,5 @@ export default defineConfig(
     rules: { 'no-undef': 'off' },
   },
   ...layeringConfigs(),
+  ...testSupportConfigs(),
 )
