@@ -1,5 +1,5 @@
 // The shared database connection as the engine reports it (not the window's own link to the
-// engine: that is stores/connection.ts). Local or shared mode, online / connecting / offline with
+// engine: that is stores/link.ts). Local or shared mode, online / connecting / offline with
 // the error, the last sync of the cache, results waiting in the outbox, the next retry. Loaded
 // once with `connection.get`, then follows `connection.changed`; never polls.
 import { defineStore } from 'pinia'
