@@ -190,7 +190,7 @@ describe('test support stays out of production code', () => {
     ['src-main/electron/x.ts', './test-support/fake-electron'],
     ['src-main/cli/x.ts', '../core/test-support/test-env'],
     ['src-renderer/stores/x.ts', '../test-support/fake-bridge'],
-    ['src-renderer/x.ts', './test-support/connection-states'],
+    ['src-renderer/x.ts', './test-support/database-states'],
     ['src-renderer/components/X.vue', '../../test-support/fake-bridge'],
     ['src-shared/x.ts', '../src-renderer/test-support/fake-bridge'],
   ]
