@@ -1,7 +1,8 @@
 // ESLint 9 flat config. Besides the usual recommended rules it enforces the import direction of
 // DESIGN.md ("Layout"): shared <- core <- {electron, server, cli}; renderer and preload import only
-// shared. The layering is expressed with `no-restricted-imports` per folder ("zone"); it is kept
-// honest by scripts/layering.test.ts, which lints snippets with virtual paths in every zone.
+// shared; inside core, store <- sync <- runner <- services <- engine (coreLayer). The layering is
+// expressed with `no-restricted-imports` per folder ("zone"); it is kept honest by
+// scripts/layering.test.ts, which lints snippets with virtual paths in every zone.
 // It also keeps test support out of production code (see TEST_ONLY and the jobdeck/test-support rule).
 import { builtinModules } from 'node:module'
 import path from 'node:path'
@@ -25,6 +26,19 @@ const MAX_DEPTH = 8
 const ALL_TOP_LEVEL = ['src-shared', 'src-main', 'src-renderer', 'src-preload', 'bench', 'e2e', 'scripts', 'bin', 'examples']
 const onlyShared = (self) => ALL_TOP_LEVEL.filter((dir) => dir !== 'src-shared' && dir !== self)
 
+const CORE_FORBID = ['src-main/electron', 'src-main/server', 'src-main/cli', 'src-renderer', 'src-preload']
+
+/** A folder of core that must not import the core folders `above` it (besides what core may not). */
+function coreLayer(name, what, above) {
+  return {
+    dir: `src-main/core/${name}`,
+    what,
+    forbid: [...CORE_FORBID, ...above.map((folder) => `src-main/core/${folder}`)],
+    node: true,
+    electron: false,
+  }
+}
+
 const ZONES = [
   {
     dir: 'src-shared',
@@ -36,10 +50,16 @@ const ZONES = [
   {
     dir: 'src-main/core',
     what: 'src-main/core is plain Node and is used by electron, server and cli',
-    forbid: ['src-main/electron', 'src-main/server', 'src-main/cli', 'src-renderer', 'src-preload'],
+    forbid: CORE_FORBID,
     node: true,
     electron: false,
   },
+  // Layers inside core (STYLE.md): store <- sync <- runner <- services <- engine (the engine
+  // process's host). A layer never imports one above it.
+  coreLayer('store', 'src-main/core/store holds the queue and history engines; runner, services and sync use it, never the reverse', ['runner', 'services', 'sync', 'engine']),
+  coreLayer('sync', 'src-main/core/sync links the store to the shared database; the runner and services use it, never the reverse', ['runner', 'services', 'engine']),
+  coreLayer('runner', 'src-main/core/runner drives the queue; services use it, never the reverse', ['services', 'engine']),
+  coreLayer('services', 'src-main/core/services answer the API; the engine host dispatches to them, never the reverse', ['engine']),
   {
     dir: 'src-main/server',
     what: 'src-main/server is the headless transport',

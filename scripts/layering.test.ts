@@ -80,11 +80,49 @@ zone(
   ],
   [
     ['src-main/core/store/x.ts', '../../../src-shared/domain'],
-    ['src-main/core/store/x.ts', '../runner/runner'],
+    ['src-main/core/runner/x.ts', '../store/store-types'],
     ['src-main/core/x.ts', './electron-free/thing'],
     ['src-main/core/store/x.ts', '../electron/not-the-shell'], // src-main/core/electron, inside core
     ['src-main/core/x.ts', 'node:child_process'],
     ['src-main/core/x.ts', 'better-sqlite3'],
+  ],
+)
+
+// Layers inside core: store <- sync <- runner <- services <- engine; each keeps core's own rules.
+zone(
+  'layers inside src-main/core',
+  [
+    ['src-main/core/store/x.ts', '../runner/runner'],
+    ['src-main/core/store/sqlite/x.ts', '../../runner/runner'],
+    ['src-main/core/store/postgres/migrations/x.ts', '../../../services/services'],
+    ['src-main/core/store/x.ts', '../sync/shared-link'],
+    ['src-main/core/store/x.ts', '../engine/engine-host'],
+    ['src-main/core/store/x.ts', '../../../src-main/core/runner/runner'],
+    ['src-main/core/store/sqlite/x.ts', 'electron'],
+    ['src-main/core/store/sqlite/x.ts', '../../../cli/args'],
+    ['src-main/core/store/sqlite/x.ts', '../../../../src-renderer/ipc'],
+    ['src-main/core/sync/x.ts', '../runner/shared-runner'],
+    ['src-main/core/sync/x.ts', '../services/services'],
+    ['src-main/core/runner/x.ts', '../services/services'],
+    ['src-main/core/runner/x.ts', '../services/queue-writer'],
+    ['src-main/core/runner/x.ts', '../engine/engine-host'],
+    ['src-main/core/runner/x.ts', '../../electron/main'],
+    ['src-main/core/runner/x.ts', '../../server'],
+    ['src-main/core/services/x.ts', '../engine/engine-host'],
+    ['src-main/core/services/x.ts', '../../cli/main'],
+    ['src-main/core/services/x.ts', '../../../src-renderer/App.vue'],
+  ],
+  [
+    ['src-main/core/runner/x.ts', '../store/sqlite/sqlite-store'],
+    ['src-main/core/runner/x.ts', '../sync/shared-link'],
+    ['src-main/core/sync/x.ts', '../store/sqlite/sqlite-store'],
+    ['src-main/core/services/x.ts', '../runner/runner'],
+    ['src-main/core/services/x.ts', '../store/store-types'],
+    ['src-main/core/engine/x.ts', '../services/dispatch'],
+    ['src-main/core/store/sqlite/x.ts', '../store-types'],
+    ['src-main/core/store/sqlite/x.ts', '../../secrets/param-cipher'],
+    ['src-main/core/store/x.ts', '../runner-free/thing'], // a folder whose name only starts like one
+    ['src-main/core/x.ts', './services/services'],
   ],
 )
 
