@@ -33,9 +33,9 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS })
 }
 
-/** The headless server for `core`, serving the built renderer on 127.0.0.1 (no runner started). */
-export function serve(core: Core): Promise<JobdeckServer> {
-  return startServer({ core, staticDir: RENDERER_DIR, log: () => {} })
+/** The headless server for `core`, serving a built renderer (this checkout's by default) on 127.0.0.1 (no runner started). */
+export function serve(core: Core, staticDir = RENDERER_DIR): Promise<JobdeckServer> {
+  return startServer({ core, staticDir, log: () => {} })
 }
 
 /** The URL that opens `route` (e.g. `/queue`) with the server's token. */

@@ -2,12 +2,12 @@
 // implement `JobdeckApi`; transports only move `{method, args}` and results.
 import { z } from 'zod'
 import type { JobTypeInfo, MonitorConfig } from './config-schema'
-import type { Job, LogLine, Run, RunnerStatus, TimelinePage, TypeStats } from './domain'
+import type { Job, LogLine, Run, RunnerStatus, TimelineExtent, TimelinePage, TypeStats } from './domain'
 import type { WaitReason } from './wait-reason'
 import type { ListedRun, RunCount } from './search'
 import { PRIORITIES, RUN_STATUSES, TERMINAL_JOB_STATUSES } from './domain'
 import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
-import type { ConnectionState, ConnectionTestResult } from './connection'
+import type { DatabaseState, ConnectionTestResult } from './connection'
 import type { GateBlock } from './wait-reason'
 
 const id = z.string().min(1, 'expected a job or run id').max(64)
@@ -103,6 +103,8 @@ export const apiInputs = {
     bucketMs: z.number().min(1),
     maxItems: z.number().int().min(100).max(20_000).default(5_000),
   }),
+  /** The first run start since `since` and the latest start of all: two index seeks, no scan. */
+  'timeline.extent': z.strictObject({ since: instant }),
   'runs.get': z.strictObject({ id }),
   'runs.log': z.strictObject({
     id,
@@ -221,6 +223,7 @@ export interface ApiResults {
   'runs.export': { csv: string; rows: number; truncated: boolean }
   'stats.byType': TypeStats[]
   'timeline.range': TimelinePage
+  'timeline.extent': TimelineExtent
   'runs.get': RunDetail
   'runs.log': LogPage
   'runs.usage': RunUsage
@@ -228,7 +231,7 @@ export interface ApiResults {
   'monitor.range': MonitorRange
   'config.get': ConfigInfo
   'config.reload': ConfigInfo
-  'connection.get': ConnectionState
+  'connection.get': DatabaseState
   'connection.test': ConnectionTestResult
   'connection.save': { path: string; restartRequired: boolean; password: 'stored' | 'not-given' | 'removed' }
 }

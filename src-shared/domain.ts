@@ -1,5 +1,5 @@
 // The words of DESIGN.md as types. No node, electron or DOM here: every side imports this.
-import type { BreakerState, ConnectionState } from './connection'
+import type { BreakerState, DatabaseState } from './connection'
 import type { WaitReason } from './wait-reason'
 
 export const PRIORITIES = ['normal', 'high', 'urgent'] as const
@@ -166,7 +166,7 @@ export interface RunnerStatus {
   /** Circuit breakers of `http` jobs, per host (only hosts seen by this runner). */
   breakers: BreakerState[]
   /** Local or shared mode, and the database connection. */
-  connection: ConnectionState
+  connection: DatabaseState
   /** Shared mode: the runners sharing the queue, with their last heartbeat. */
   runners: Array<{ id: string; host: string; pid: number; heartbeatAt: string; running: number }>
 }
@@ -232,4 +232,12 @@ export interface TimelinePage {
   buckets: TimelineBucket[]
   /** Runs in range in all (individual plus bucketed). */
   total: number
+}
+
+/** Where the runs are, for opening the timeline on a range that fits them (epoch ms). */
+export interface TimelineExtent {
+  /** The earliest start at or after the asked `since`; null when nothing started since then. */
+  first: number | null
+  /** The latest start of any run; null when there are no runs at all. */
+  last: number | null
 }

@@ -1,6 +1,5 @@
 import fs from 'node:fs'
 import type { ParseArgsConfig } from 'node:util'
-import { PRIORITIES, RUN_STATUSES, type Priority, type RunStatus } from '../../src-shared/domain'
 import { attemptCount, attemptShort } from '../../src-shared/attempts'
 import { JobdeckError } from '../../src-shared/errors'
 import { parseBulkText } from '../../src-shared/bulk-parse'
@@ -11,6 +10,8 @@ import { createCore, type Core, type CoreOptions } from '../core/core'
 import { dataDirPlace, resolveDataDir } from '../core/paths'
 import { prepareDataDir } from '../core/data-dir'
 import type { BulkRowError } from '../core/services/services'
+import { echo } from '../../src-shared/redact'
+import { callApi, typed, type Place } from './api-call'
 import { localTime, printJson, printLine, runDuration, table } from './output'
 import { warnPasswordInFlag } from './pg-flag'
 import { escapeTerminal } from './terminal-text'
@@ -121,10 +122,10 @@ export function parseInstant(text: string, flag: string): number {
   throw new JobdeckError('invalid_input', `${flag}: expected a duration like 24h or 7d, or a date like 2026-01-31, got "${text}"`)
 }
 
-function parsePriority(text: string | undefined): Priority | undefined {
-  if (text === undefined) return undefined
-  if ((PRIORITIES as readonly string[]).includes(text)) return text as Priority
-  throw new JobdeckError('invalid_input', `--priority: expected one of ${PRIORITIES.join(', ')}, got "${text}"`)
+/** A flag's text as a whole number; the range is the API's to check (callApi says it with the flag). */
+function wholeNumber(text: string, flag: string): number {
+  if (!/^-?\d{1,15}$/.test(text)) throw new JobdeckError('invalid_input', `${flag}: expected a whole number, got ${echo(text)}`)
+  return Number(text)
 }
 
 function readBulkFile(file: string): { rows: Array<Record<string, unknown>>; lines: number[] } {
@@ -180,21 +181,27 @@ export const COMMANDS: Record<string, Command> = {
     },
     async run(input) {
       const type = onePositional(input, 'job type', this.usage)
-      const priority = parsePriority(str(input.values, 'priority'))
+      const priority = str(input.values, 'priority')
+      const priorityPlace = { priority: typed('--priority', priority) }
       const bulkFile = str(input.values, 'bulk')
       const paramFlagValues = (input.values.param as string[] | undefined) ?? []
       if (bulkFile && paramFlagValues.length > 0) throw new JobdeckError('invalid_input', '--bulk and --param cannot be combined')
       const params = paramFlags(paramFlagValues)
       return withCore(input.values, async (core) => {
         if (!bulkFile) {
-          const job = await core.api['jobs.enqueue']({ type, params, ...(priority ? { priority } : {}) })
+          const job = await callApi(core, 'jobs.enqueue', { type, params, ...(priority !== undefined ? { priority } : {}) }, { type: typed('TYPE', type), params: { name: '--param' }, ...priorityPlace })
           if (input.values.json) printJson(job)
           else printLine(job.id)
           return 0
         }
         const { rows, lines } = readBulkFile(bulkFile)
+        const rowsPlace: Place = {
+          name: `--bulk ${bulkFile}`,
+          given: `${rows.length} rows`,
+          inner: ([row]) => (typeof row === 'number' ? `${bulkFile}:${lines[row] ?? row + 1}` : `--bulk ${bulkFile}`),
+        }
         try {
-          const jobs = await core.api['jobs.enqueueBulk']({ type, rows, ...(priority ? { priority } : {}) })
+          const jobs = await callApi(core, 'jobs.enqueueBulk', { type, rows, ...(priority !== undefined ? { priority } : {}) }, { type: typed('TYPE', type), rows: rowsPlace, ...priorityPlace })
           if (input.values.json) printJson(jobs)
           else for (const j of jobs) printLine(j.id)
           printLine(`enqueued ${jobs.length} ${type} jobs`, process.stderr)
@@ -278,23 +285,22 @@ export const COMMANDS: Record<string, Command> = {
     },
     async run({ values }) {
       const status = str(values, 'status')
-      if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) {
-        throw new JobdeckError('invalid_input', `--status: expected one of ${RUN_STATUSES.join(', ')}, got "${status}"`)
-      }
       const limitText = str(values, 'limit') ?? '1000'
-      const limit = Number(limitText)
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
-        throw new JobdeckError('invalid_input', `--limit: expected a whole number from 1 to 100000, got "${limitText}"`)
-      }
+      const limit = wholeNumber(limitText, '--limit')
       const since = str(values, 'since')
       const type = str(values, 'type')
       return withCore(values, async (core) => {
-        const runs = await core.api['runs.list']({
-          limit,
-          ...(type ? { type } : {}),
-          ...(status ? { status: status as RunStatus } : {}),
-          ...(since ? { since: parseInstant(since, '--since') } : {}),
-        })
+        const runs = await callApi(
+          core,
+          'runs.list',
+          {
+            limit,
+            ...(type ? { type } : {}),
+            ...(status !== undefined ? { status } : {}),
+            ...(since ? { since: parseInstant(since, '--since') } : {}),
+          },
+          { limit: typed('--limit', limitText), status: typed('--status', status), type: typed('--type', type), since: typed('--since', since) },
+        )
         if (values.json) {
           printJson(runs)
           return 0
@@ -334,7 +340,7 @@ export const COMMANDS: Record<string, Command> = {
     async run(input) {
       const id = onePositional(input, 'run or job id', this.usage)
       return withCore(input.values, async (core) => {
-        const page = await core.api['runs.log']({ id, afterId: 0, limit: 100_000 })
+        const page = await callApi(core, 'runs.log', { id, afterId: 0, limit: 100_000 }, { id: typed('RUN_ID|JOB_ID', id) })
         if (page.truncated) process.stderr.write('(older output was dropped: the run exceeded its log limit)\n')
         for (const line of page.lines) {
           const out = line.stream === 'stdout' ? process.stdout : process.stderr
@@ -354,7 +360,7 @@ export const COMMANDS: Record<string, Command> = {
     async run(input) {
       const id = onePositional(input, 'job or run id', this.usage)
       return withCore(input.values, async (core) => {
-        const { job, action } = await core.api['jobs.cancel']({ id })
+        const { job, action } = await callApi(core, 'jobs.cancel', { id }, { id: typed('JOB_ID|RUN_ID', id) })
         printLine(action === 'canceled' ? `canceled ${job.id}` : `cancel requested for running job ${job.id}; the runner is stopping it`)
         return 0
       })
@@ -369,7 +375,7 @@ export const COMMANDS: Record<string, Command> = {
     async run(input) {
       const id = onePositional(input, 'job or run id', this.usage)
       return withCore(input.values, async (core) => {
-        const job = await core.api['jobs.retry']({ id })
+        const job = await callApi(core, 'jobs.retry', { id }, { id: typed('JOB_ID|RUN_ID', id) })
         printLine(`${job.id} queued again`)
         return 0
       })
@@ -382,11 +388,10 @@ export const COMMANDS: Record<string, Command> = {
     positionals: ['JOB_ID', 'PRIORITY'],
     options: {},
     async run(input) {
-      const [id, priorityText, ...extra] = input.positionals
-      const priority = parsePriority(priorityText)
+      const [id, priority, ...extra] = input.positionals
       if (!id || !priority || extra.length > 0) throw new JobdeckError('invalid_input', `usage: ${this.usage}`)
       return withCore(input.values, async (core) => {
-        const job = await core.api['jobs.setPriority']({ id, priority })
+        const job = await callApi(core, 'jobs.setPriority', { id, priority }, { id: typed('JOB_ID', id), priority: typed('PRIORITY', priority) })
         printLine(`${job.id} is now ${job.priority}`)
         return 0
       })
@@ -400,7 +405,7 @@ export const COMMANDS: Record<string, Command> = {
     options: {},
     async run({ values }) {
       return withCore(values, async (core) => {
-        await core.api['runner.pause']({})
+        await callApi(core, 'runner.pause', {})
         process.stdout.write('runner paused: running jobs finish, nothing new starts (resume with `jobdeck resume`)\n')
         return 0
       })
@@ -414,7 +419,7 @@ export const COMMANDS: Record<string, Command> = {
     options: {},
     async run({ values }) {
       return withCore(values, async (core) => {
-        await core.api['runner.resume']({})
+        await callApi(core, 'runner.resume', {})
         process.stdout.write('runner resumed\n')
         return 0
       })
@@ -431,7 +436,7 @@ export const COMMANDS: Record<string, Command> = {
       if (!before) throw new JobdeckError('invalid_input', `--before is required (a date like 2026-01-31, or 7d for a week ago)\nusage: ${this.usage}`)
       const at = parseInstant(before, '--before')
       return withCore(values, async (core) => {
-        const { removed } = await core.api['jobs.clear']({ before: at })
+        const { removed } = await callApi(core, 'jobs.clear', { before: at }, { before: typed('--before', before) })
         process.stdout.write(`removed ${removed} finished job${removed === 1 ? '' : 's'} finished before ${new Date(at).toISOString()}\n`)
         return 0
       })

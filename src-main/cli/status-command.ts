@@ -7,9 +7,10 @@ import { formatBytes } from '../../src-shared/units'
 import type { Core } from '../core/core'
 import { localTime, paramsText, printJson, printLine, progressText, runDuration, table } from './output'
 import { waitReasonText } from './wording'
+import { callApi } from './api-call'
 
 export async function printStatus(core: Core, json: boolean, now = Date.now()): Promise<number> {
-  const status = await core.api['runner.status']({ limit: 500 })
+  const status = await callApi(core, 'runner.status', { limit: 500 })
   if (json) {
     printJson(status)
     return 0

@@ -21,7 +21,7 @@ import { HostSampler } from './monitor/host-sampler'
 import { Monitor } from './monitor/monitor'
 import { ProcessTreeUsage } from './monitor/process-usage'
 import { MonitorStore } from './store/sqlite/monitor-store'
-import { LOCAL_CONNECTION, type ConnectionState } from '../../src-shared/connection'
+import { LOCAL_DATABASE, type DatabaseState } from '../../src-shared/connection'
 import { choosePostgres } from './config/postgres-settings'
 import type { QueueRunner } from './runner/queue-runner'
 import { SharedRunner } from './runner/shared-runner'
@@ -45,8 +45,14 @@ export interface CoreOptions {
   pgPassword?: string
   /** Shared mode tuning (tests): reconnect backoff and the fallback poll. */
   shared?: { backoff?: { baseMs: number; maxMs: number }; pollMs?: number; leaseMs?: number }
-  /** Where `sql` jobs find stored passwords (the desktop app's keychain); none headless. */
+  /** Where `sql` jobs find stored passwords; none headless. Also connection.save/test's store when `keychain` is not given. */
   secrets?: SecretStore
+  /**
+   * The desktop keychain, reached from the engine process through its parent (engine/secret-port.ts):
+   * where connection.save keeps a password and connection.test finds one. `sql` jobs keep using the
+   * password the engine was handed at start.
+   */
+  keychain?: SecretStore
   /** Read the local SQLite (in shared mode: the cache) and never connect. */
   offline?: boolean
   /** Engine log lines (shared-mode rescues, outbox refusals). */
@@ -72,7 +78,7 @@ export interface Core {
   monitor(): Monitor | null
   /** Shared mode: the link to the shared database; null in local mode. */
   readonly link: SharedLink | null
-  connection(): ConnectionState
+  connection(): DatabaseState
   /** Resolves after the first attempt to reach the shared database (at once in local mode). */
   ready(): Promise<void>
   close(): Promise<void>
@@ -145,6 +151,7 @@ export function createCore(options: CoreOptions): Core {
   })
   const started = link ? link.start().then(() => undefined, (error: unknown) => log(`shared database: ${(error as Error).message}`)) : Promise.resolve()
 
+  const connectionSecrets = options.keychain ?? options.secrets
   const api = createServices({
     store,
     monitorStore,
@@ -155,7 +162,7 @@ export function createCore(options: CoreOptions): Core {
     writer: link ?? localWriter(store),
     link,
     breakers: () => executors.breakers(),
-    ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...(connectionSecrets ? { secrets: connectionSecrets } : {}),
     paramSecrets,
     credentials: configuredPgCredentials({
       url: shared?.config.url ?? null,
@@ -209,7 +216,7 @@ export function createCore(options: CoreOptions): Core {
     publishChanges,
     runner: () => runner,
     monitor: () => monitor,
-    connection: () => link?.state ?? LOCAL_CONNECTION,
+    connection: () => link?.state ?? LOCAL_DATABASE,
     ready: () => started,
     startRunner() {
       if (runner) return runner

@@ -5,6 +5,7 @@
 import { JobdeckError } from '../../src-shared/errors'
 import { startEngineHost, type EngineHost, type EngineHostPort } from './engine/engine-host'
 import { engineLocation } from './engine/engine-options'
+import { KEYCHAIN_VARIABLE, parseProtection } from './engine/secret-port'
 import type { FromEngine } from './engine/protocol'
 
 interface ElectronParentPort {
@@ -74,6 +75,10 @@ function main(): void {
     delete process.env.PGPASSWORD
     delete process.env.JOBDECK_APP_SECRET_KEY
   }
+  // A parent that keeps secrets (the app's keychain) says so, with how well it keeps them; the
+  // engine then asks it through the secret port (engine/secret-port.ts).
+  const keychain = parseProtection(process.env[KEYCHAIN_VARIABLE])
+  delete process.env[KEYCHAIN_VARIABLE]
 
   try {
     host = startEngineHost({
@@ -86,6 +91,7 @@ function main(): void {
         watchConfig: true,
       },
       log,
+      ...(keychain ? { keychain } : {}),
       onShutdown: () => process.exit(exitCode),
     })
   } catch (error) {

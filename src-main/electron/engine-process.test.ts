@@ -3,6 +3,7 @@ import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { makeTestEnv, waitFor, type TestEnv } from '../core/test-support/test-env'
+import { MemorySecretStore } from '../core/secrets/secret-store'
 import { restartDelay, startEngineProcess, type ForkUtility, type UtilityProcessLike } from './engine-process'
 
 vi.mock('electron', () => ({ utilityProcess: { fork: () => ({}) } }))
@@ -86,6 +87,30 @@ describe('engine process supervisor', () => {
 
     startEngineProcess({ enginePath: '/e.js', fork: fakeFork, log: () => {}, env: () => ({}) })
     expect(latest().options).not.toHaveProperty('env')
+  })
+
+  it("answers the engine's secret port from the keychain, telling each engine start how well it keeps secrets", async () => {
+    const keychain = new MemorySecretStore('insecure')
+    await keychain.set('postgres:jd@db:5432/q', 'pw', { allowInsecure: true })
+    const engine = startEngineProcess({ enginePath: '/e.js', fork: fakeFork, log: () => {}, secrets: keychain })
+    const child = latest()
+    expect((child.options as { env: NodeJS.ProcessEnv }).env['JOBDECK_KEYCHAIN']).toBe('insecure')
+    child.ready()
+    child.emit('message', { kind: 'secret', id: 1, op: 'get', key: 'postgres:jd@db:5432/q' })
+    child.emit('message', { kind: 'secret', id: 2, op: 'set', key: 'postgres:jd@db:5432/q', value: 'new', allowInsecure: false })
+    await vi.waitFor(() => expect(child.received.filter((m) => (m as { kind: string }).kind === 'secretReply')).toHaveLength(2))
+    expect(child.received).toContainEqual({ kind: 'secretReply', id: 1, ok: true, value: 'pw' })
+    expect(child.received).toContainEqual({ kind: 'secretReply', id: 2, ok: false, error: expect.stringMatching(/explicit choice/) })
+    expect(await keychain.get('postgres:jd@db:5432/q')).toBe('pw')
+    await engine.stop()
+
+    // Without a keychain the engine is told nothing and its requests are refused.
+    startEngineProcess({ enginePath: '/e.js', fork: fakeFork, log: () => {} })
+    const plain = latest()
+    expect(plain.options).not.toHaveProperty('env')
+    plain.ready()
+    plain.emit('message', { kind: 'secret', id: 1, op: 'get', key: 'k' })
+    await vi.waitFor(() => expect(plain.received).toContainEqual({ kind: 'secretReply', id: 1, ok: false, error: expect.stringMatching(/keeps no secrets/) }))
   })
 
   it('restarts a dead engine with growing backoff, keeping event subscribers', async () => {

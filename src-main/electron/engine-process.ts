@@ -1,7 +1,8 @@
 // The desktop app's engine (DESIGN.md "Processes"): out/main/engine.js in an Electron
 // utilityProcess, started after `ready`, restarted with backoff when it dies, stopped on quit.
 // Callers see one stable connection across restarts; calls made while no engine is up resolve
-// `unavailable` rather than waiting for one.
+// `unavailable` rather than waiting for one. The engine's secret port is answered from `secrets`
+// (the keychain, which only this process can use).
 import { utilityProcess } from 'electron'
 import type { ApiInput, ApiMethod, ApiResults } from '../../src-shared/api'
 import type { ApiResult } from '../../src-shared/bridge'
@@ -9,6 +10,8 @@ import type { EventMap, EventName } from '../../src-shared/events'
 import { unavailable, type CallResult } from '../../src-shared/wire'
 import { EngineClient, type AnyEventListener, type EngineConnection } from '../core/engine/engine-client'
 import { engineArgv } from '../core/engine/engine-options'
+import { KEYCHAIN_VARIABLE } from '../core/engine/secret-port'
+import type { SecretStore } from '../core/secrets/secret-store'
 import type { EngineInfo } from '../core/engine/protocol'
 
 /** The part of Electron's UtilityProcess used here (a fake in tests). */
@@ -48,6 +51,8 @@ export interface EngineProcessOptions {
    * from the keychain, which only the main process can read.
    */
   env?: () => Record<string, string>
+  /** The keychain: where the engine's connection.save keeps a password and connection.test finds one. */
+  secrets?: SecretStore
   /** Every (re)start, with its client: e.g. to tell the window the engine is back. */
   onStart?: (client: EngineClient) => void
 }
@@ -88,11 +93,15 @@ export function startEngineProcess(options: EngineProcessOptions): EngineProcess
     const startedAt = Date.now()
     let proc: UtilityProcessLike
     try {
-      const extra = options.env?.()
+      const extra = {
+        ...options.env?.(),
+        // Its protection as it is now: whether a password may be kept at all is known before asking.
+        ...(options.secrets ? { [KEYCHAIN_VARIABLE]: options.secrets.protection() } : {}),
+      }
       proc = fork(options.enginePath, engineArgv(options), {
         serviceName: 'Jobdeck engine',
         stdio: 'inherit',
-        ...(extra && Object.keys(extra).length > 0 ? { env: { ...process.env, ...extra } } : {}),
+        ...(Object.keys(extra).length > 0 ? { env: { ...process.env, ...extra } } : {}),
       })
     } catch (error) {
       log(`could not start the engine: ${(error as Error).message}`)
@@ -100,11 +109,14 @@ export function startEngineProcess(options: EngineProcessOptions): EngineProcess
       return
     }
     child = proc
-    const current = new EngineClient({
-      send: (message) => proc.postMessage(message),
-      onMessage: (listener) => void proc.on('message', listener),
-      onExit: (listener) => void proc.on('exit', (code) => listener(code)),
-    })
+    const current = new EngineClient(
+      {
+        send: (message) => proc.postMessage(message),
+        onMessage: (listener) => void proc.on('message', listener),
+        onExit: (listener) => void proc.on('exit', (code) => listener(code)),
+      },
+      options.secrets ? { secrets: options.secrets } : {},
+    )
     client = current
     current.onAny((name, payload) => {
       for (const listener of listeners) listener(name, payload)

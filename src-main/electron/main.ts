@@ -51,10 +51,11 @@ async function startEngine(): Promise<EngineProcess> {
     enginePath,
     ...location,
     env: () => ({ ...secrets.engineEnv(), ...paramKey }),
+    secrets: secrets.keychain(),
     onStart: () => shell?.engineStarted(),
   })
   const isTrustedSender = trustedSender(() => mainWindow, appEntryUrl)
-  registerApi(ipcMain, { call: secrets.relay((method, args) => started.callRaw(method, args)), isTrustedSender })
+  registerApi(ipcMain, { call: (method, args) => started.callRaw(method, args), isTrustedSender })
   const desktopState = () => ({ settings: settings.get(), secrets: keychain.state() })
   registerDesktopSettings(ipcMain, { state: desktopState, update: (patch) => (settings.update(patch), desktopState()), isTrustedSender })
   forwardEvents(started, (message) => {

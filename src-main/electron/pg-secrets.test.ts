@@ -1,10 +1,13 @@
-import { describe, expect, it, vi } from 'vitest'
-import type { CallResult } from '../../src-shared/wire'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MemorySecretStore, pgSecretKey } from '../core/secrets/secret-store'
-import { configuredPgUrl, engineSecretEnv, EngineSecrets, relaySecrets } from './pg-secrets'
+import { dispatch } from '../core/services/dispatch'
+import { makeTestEnv, type TestEnv } from '../core/test-support/test-env'
+import { configuredPgUrl, engineSecretEnv, EngineSecrets } from './pg-secrets'
 
 const URL_ = 'postgres://jobdeck@db.internal:5432/jobs'
 const KEY = pgSecretKey(URL_)
+const CONFIG = '# the jobs of the night shift\njobs:\n  a:\n    command: ["true"]\n'
 
 describe('configuredPgUrl', () => {
   it('takes JOBDECK_PG_URL first, else postgres.url of the config file, even when the rest of it is invalid', () => {
@@ -33,86 +36,81 @@ describe('engineSecretEnv', () => {
   })
 })
 
-describe('relaySecrets', () => {
-  function setup(level: 'secure' | 'insecure' | 'none' = 'secure', answer?: CallResult) {
+// The desktop's keychain as the engine's connection.save reaches it (through the secret port:
+// EngineSecrets.keychain() is the store the port's parent side answers from). The IPC transport
+// carries these calls untouched, as every other. (connection.test with a keychain:
+// core/services/connection-services.test.ts.)
+describe('connection.save with the keychain', () => {
+  const envs: TestEnv[] = []
+  afterEach(() => {
+    for (const env of envs.splice(0)) env.cleanup()
+  })
+
+  async function desktop(level: 'secure' | 'insecure' | 'none' = 'secure') {
+    const env = makeTestEnv(CONFIG)
+    envs.push(env)
     const store = new MemorySecretStore(level)
-    const call = vi.fn(async (method: string, args: unknown): Promise<CallResult> =>
-      answer ?? { ok: true, value: method === 'connection.save' ? { path: '/c.yaml', restartRequired: true, password: 'not-given' } : { args } },
-    )
-    const onStored = vi.fn()
-    return { store, call, onStored, relay: relaySecrets(call, { store, onStored }) }
+    const secrets = await EngineSecrets.open(store, null, { env: {} })
+    const core = env.open({ keychain: secrets.keychain() })
+    const configPath = env.configPath
+    return { store, secrets, configPath, configText: () => readFileSync(configPath, 'utf8'), call: (method: string, args: unknown) => dispatch(core.api, method, args) }
   }
 
-  it('keeps the password of connection.save in the store and never sends it to the engine', async () => {
-    const { store, call, onStored, relay } = setup()
-    const result = await relay('connection.save', { url: URL_, password: 'pw', allowInsecure: false })
-    expect(call).toHaveBeenCalledWith('connection.save', { url: URL_, allowInsecure: false })
-    expect(JSON.stringify(call.mock.calls)).not.toContain('pw"')
-    expect(result).toEqual({ ok: true, value: { path: '/c.yaml', restartRequired: true, password: 'stored' } })
+  it('keeps the password of connection.save in the keychain and writes only the URL to the config file', async () => {
+    const { store, secrets, configText, call } = await desktop()
+    const result = await call('connection.save', { url: URL_, password: 'pw', allowInsecure: false })
+    expect(configText()).toContain(`url: ${URL_}`)
+    expect(configText()).not.toContain('pw"')
+    expect(result).toMatchObject({ ok: true, value: { restartRequired: true, password: 'stored' } })
     expect(await store.get(KEY)).toBe('pw')
-    expect(onStored).toHaveBeenCalledWith(URL_, 'pw')
+    // The next engine start gets it.
+    expect(secrets.engineEnv()).toEqual({ PGPASSWORD: 'pw' })
     // An empty password removes the stored one.
-    expect(await relay('connection.save', { url: URL_, password: '' })).toMatchObject({ ok: true, value: { password: 'removed' } })
+    expect(await call('connection.save', { url: URL_, password: '' })).toMatchObject({ ok: true, value: { password: 'removed' } })
     expect(await store.get(KEY)).toBeNull()
   })
 
-  it('takes a password typed into the URL as the password: the engine gets the URL without it', async () => {
-    const { store, call, relay } = setup()
-    const result = await relay('connection.save', { url: 'postgres://jobdeck:p%40ss@db.internal:5432/jobs', allowInsecure: false })
-    expect(call).toHaveBeenCalledWith('connection.save', { url: URL_, allowInsecure: false })
+  it('takes a password typed into the URL as the password: the config file gets the URL without it', async () => {
+    const { store, configText, call } = await desktop()
+    const result = await call('connection.save', { url: 'postgres://jobdeck:p%40ss@db.internal:5432/jobs', allowInsecure: false })
+    expect(configText()).toContain(`url: ${URL_}`)
+    expect(configText()).not.toContain('p%40ss')
     expect(result).toMatchObject({ ok: true, value: { password: 'stored' } })
     expect(await store.get(KEY)).toBe('p@ss')
   })
 
   it('refuses an insecure store without consent before anything is saved, and stores with it', async () => {
-    const { store, call, relay } = setup('insecure')
-    const refused = await relay('connection.save', { url: URL_, password: 'pw' })
+    const { store, configText, call } = await desktop('insecure')
+    const before = configText()
+    const refused = await call('connection.save', { url: URL_, password: 'pw' })
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     expect(!refused.ok && refused.error.message).toMatch(/^connection\.save: .*basic_text.*explicitly/)
-    expect(call).not.toHaveBeenCalled()
-    expect(await relay('connection.save', { url: URL_, password: 'pw', allowInsecure: true })).toMatchObject({ ok: true })
+    expect(configText()).toBe(before)
+    expect(await call('connection.save', { url: URL_, password: 'pw', allowInsecure: true })).toMatchObject({ ok: true })
     expect(await store.get(KEY)).toBe('pw')
   })
 
-  it('refuses a store that cannot keep secrets, and stores nothing when the engine refuses the URL', async () => {
-    expect(await setup('none').relay('connection.save', { url: URL_, password: 'pw', allowInsecure: true })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
-    const failing = setup('secure', { ok: false, error: { code: 'invalid_input', message: 'connection.save: url: expected postgres://' } })
-    expect(await failing.relay('connection.save', { url: URL_, password: 'pw' })).toMatchObject({ ok: false, error: { message: /expected postgres/ } })
+  it('refuses a store that cannot keep secrets, and stores nothing when the URL or the config file is refused', async () => {
+    const none = await desktop('none')
+    expect(await none.call('connection.save', { url: URL_, password: 'pw', allowInsecure: true })).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    const failing = await desktop()
+    expect(await failing.call('connection.save', { url: 'mysql://jobdeck@db.internal:5432/jobs', password: 'pw' })).toMatchObject({
+      ok: false,
+      error: { message: /expected a postgres:\/\/ URL/ },
+    })
     expect(await failing.store.get(KEY)).toBeNull()
+    const broken = await desktop()
+    writeFileSync(broken.configPath, 'jobs: [not, a, mapping\n')
+    expect(await broken.call('connection.save', { url: URL_, password: 'pw' })).toMatchObject({ ok: false, error: { code: 'config_invalid' } })
+    expect(await broken.store.get(KEY)).toBeNull()
   })
 
-  it('passes other calls and password-less saves through untouched', async () => {
-    const { call, relay } = setup()
-    await relay('runner.status', { limit: 5 })
-    await relay('connection.save', { url: null })
-    await relay('connection.save', { url: URL_ })
-    expect(call.mock.calls).toEqual([
-      ['runner.status', { limit: 5 }],
-      ['connection.save', { url: null }],
-      ['connection.save', { url: URL_ }],
-    ])
-  })
-
-  it('tests a URL with its stored password unless the caller gives one', async () => {
-    const { store, call, relay } = setup()
-    await store.set(KEY, 'pw')
-    await relay('connection.test', { url: URL_ })
-    await relay('connection.test', { url: URL_, password: 'typed' })
-    await relay('connection.test', { url: 'postgres://nobody@elsewhere/db' })
-    expect(call.mock.calls.map((c) => c[1])).toEqual([
-      { url: URL_, password: 'pw' },
-      { url: URL_, password: 'typed' },
-      { url: 'postgres://nobody@elsewhere/db' },
-    ])
-  })
-
-  it("never tests another server with a stored password, even one the URL's parameters point the driver to", async () => {
-    const { store, call, relay } = setup()
-    await store.set(KEY, 'pw')
-    // The pg driver connects to ?host= / ?port= / ?user= rather than to the URL's own parts.
-    const retargeted = [`${URL_}?host=evil.example`, `${URL_}?port=6543`, `${URL_}?user=admin`, `${URL_}?sslmode=require&host=evil.example`]
-    for (const url of retargeted) await relay('connection.test', { url })
-    expect(call.mock.calls.map((c) => c[1])).toEqual(retargeted.map((url) => ({ url })))
+  it('leaves the keychain alone for password-less saves', async () => {
+    const { store, call } = await desktop()
+    await store.set(KEY, 'kept')
+    expect(await call('connection.save', { url: null })).toMatchObject({ ok: true, value: { password: 'not-given' } })
+    expect(await call('connection.save', { url: URL_ })).toMatchObject({ ok: true, value: { password: 'not-given' } })
+    expect(await store.get(KEY)).toBe('kept')
   })
 })
 
@@ -131,10 +129,21 @@ describe('EngineSecrets', () => {
     await store.set(KEY, 'old')
     const secrets = await EngineSecrets.open(store, URL_, { env: {} })
     expect(secrets.engineEnv()).toEqual({ PGPASSWORD: 'old' })
-    const call = vi.fn(async (): Promise<CallResult> => ({ ok: true, value: { path: '/c.yaml', restartRequired: true, password: 'not-given' } }))
-    await secrets.relay(call)('connection.save', { url: 'postgres://new@db2/jobs', password: 'new' })
-    expect(secrets.engineEnv()).toEqual({ PGPASSWORD: 'new' })
-    await secrets.relay(call)('connection.save', { url: 'postgres://new@db2/jobs', password: '' })
-    expect(secrets.engineEnv()).toEqual({})
+    const env = makeTestEnv(CONFIG)
+    try {
+      const core = env.open({ keychain: secrets.keychain() })
+      await dispatch(core.api, 'connection.save', { url: 'postgres://new@db2/jobs', password: 'new' })
+      expect(secrets.engineEnv()).toEqual({ PGPASSWORD: 'new' })
+      await dispatch(core.api, 'connection.save', { url: 'postgres://new@db2/jobs', password: '' })
+      expect(secrets.engineEnv()).toEqual({})
+      // The keychain's other entries (the key of secret params) are not the engine's to reach.
+      await store.set('jobdeck:params-key', 'k')
+      await expect(secrets.keychain().get('jobdeck:params-key')).rejects.toThrow(/only PostgreSQL passwords/)
+      await expect(secrets.keychain().set('jobdeck:params-key', 'other')).rejects.toThrow(/only PostgreSQL passwords/)
+      expect(await store.get('jobdeck:params-key')).toBe('k')
+      expect(secrets.engineEnv()).toEqual({})
+    } finally {
+      env.cleanup()
+    }
   })
 })

@@ -2,13 +2,11 @@
 // safeStorage) and the engine:
 //  - at every engine start the password stored for the configured URL goes into the engine's
 //    environment as PGPASSWORD, which the pg driver reads when the URL carries none;
-//  - `connection.save` with a password (given, or typed into the URL) keeps it here, through the
-//    secret port; the engine gets the call without it (it writes only the URL to the config file);
-//  - `connection.test` without a password tries the stored one for that URL.
+//  - the engine's `connection.save` and `connection.test` reach the keychain through the secret
+//    port (core/engine/secret-port.ts), answered here; the IPC transport carries their calls as
+//    it carries every other. A password saved that way is the one the next engine start gets.
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
-import { apiInputs, type ApiMethod } from '../../src-shared/api'
-import type { CallResult } from '../../src-shared/wire'
 import { pgSecretKey, type SecretStore } from '../core/secrets/secret-store'
 
 /** Keys of the config file are read without the schema: an error elsewhere in it must not lose the password. */
@@ -47,79 +45,13 @@ export async function engineSecretEnv(store: SecretStore, url: string | null, en
   return password ? { PGPASSWORD: password } : {}
 }
 
-type Call = (method: ApiMethod, args: unknown) => Promise<CallResult>
-
-export interface SecretRelayOptions {
-  store: SecretStore
-  /** Told after a password was stored (e.g. to pass it at the next engine start). */
-  onStored?: (url: string, password: string | null) => void
-}
-
-const refused = (message: string): CallResult => ({ ok: false, error: { code: 'invalid_input', message: `connection.save: ${message}` } })
-
-/** Wraps the engine call of the IPC transport: the password parts of `connection.save` and `connection.test` happen here. */
-export function relaySecrets(call: Call, { store, onStored }: SecretRelayOptions): Call {
-  return async (method, args) => {
-    if (method === 'connection.test') {
-      const input = apiInputs['connection.test'].safeParse(args)
-      if (input.success && input.data.password === undefined) {
-        const key = keyFor(input.data.url)
-        const password = key ? await store.get(key).catch(() => null) : null
-        if (password) return call(method, { ...input.data, password })
-      }
-      return call(method, args)
-    }
-    if (method !== 'connection.save') return call(method, args)
-
-    const input = apiInputs['connection.save'].safeParse(args)
-    if (!input.success || input.data.url === null) return call(method, args)
-    const { allowInsecure } = input.data
-    let { url, password } = input.data
-    // A password typed into the URL is the password (as the engine treats it): it goes to the keychain.
-    try {
-      const parsed = new URL(url)
-      if (parsed.password) {
-        password ??= decodeURIComponent(parsed.password)
-        parsed.password = ''
-        url = parsed.toString()
-      }
-    } catch {
-      return call(method, args) // the engine reports the URL's problem
-    }
-    if (password === undefined) return call(method, args)
-    const key = keyFor(url)
-    if (!key) return call(method, args)
-    // Refuse before anything changes: a password that cannot be kept must not half-save the connection.
-    const protection = store.protection()
-    if (password !== '' && protection === 'none') {
-      return refused('this system offers no encrypted storage for the password; save the URL without it and use PGPASSWORD or ~/.pgpass')
-    }
-    if (password !== '' && protection === 'insecure' && !allowInsecure) {
-      return refused(
-        'the OS offers no secure password storage here (Linux safeStorage `basic_text`): a stored password could be read by anyone who can read your files. Choose explicitly to store it anyway, or leave it out and use PGPASSWORD or ~/.pgpass',
-      )
-    }
-    const result = await call(method, { url, allowInsecure })
-    if (!result.ok) return result
-    try {
-      if (password === '') await store.delete(key)
-      else await store.set(key, password, { allowInsecure })
-    } catch (error) {
-      return {
-        ok: false,
-        error: { code: 'internal', message: `connection.save: the URL was saved but the password could not be stored: ${(error as Error).message}` },
-      }
-    }
-    onStored?.(url, password === '' ? null : password)
-    const value = result.value as Record<string, unknown>
-    return { ok: true, value: { ...value, password: password === '' ? 'removed' : 'stored', restartRequired: true } }
-  }
-}
+/** Keys of PostgreSQL passwords (pgSecretKey); other entries (the key of secret params) are not passwords. */
+const isPgKey = (key: string): boolean => key.startsWith('postgres:')
 
 /**
- * The password's way into the engine for one app session: `env()` for every engine (re)start,
- * `relay()` around the IPC transport's engine call. A password saved in Settings is used from the
- * next engine start on.
+ * The password's way into the engine for one app session: `engineEnv()` for every engine (re)start,
+ * `keychain()` for the engine's secret port. A password saved in Settings is used from the next
+ * engine start on.
  */
 export class EngineSecrets {
   private password: Record<string, string>
@@ -163,13 +95,40 @@ export class EngineSecrets {
     return this.password
   }
 
-  relay(call: Call): Call {
-    return relaySecrets(call, {
-      store: this.store,
-      onStored: (_url, password) => {
-        // connection.save made this URL the configured one; the operator's own PGPASSWORD still wins.
-        if (!this.env['PGPASSWORD']) this.password = password ? { PGPASSWORD: password } : {}
+  /**
+   * The store the engine's secret port reaches: the keychain's PostgreSQL passwords only (its
+   * other entries, such as the key of secret params, stay here), watched for connection.save
+   * keeping (or removing) one, which makes its URL the configured one; the operator's own
+   * PGPASSWORD still wins.
+   */
+  keychain(): SecretStore {
+    const store = this.store
+    const pgOnly = (key: string): void => {
+      if (!isPgKey(key)) throw new Error(`the engine reaches only PostgreSQL passwords in the keychain, not ${JSON.stringify(key.slice(0, 60))}`)
+    }
+    const saved = (password: string | null): void => {
+      if (!this.env['PGPASSWORD']) this.password = password ? { PGPASSWORD: password } : {}
+    }
+    return {
+      protection: () => store.protection(),
+      async get(key) {
+        pgOnly(key)
+        return store.get(key)
       },
-    })
+      async has(key) {
+        pgOnly(key)
+        return store.has(key)
+      },
+      async set(key, value, options) {
+        pgOnly(key)
+        await store.set(key, value, options)
+        saved(value)
+      },
+      async delete(key) {
+        pgOnly(key)
+        await store.delete(key)
+        saved(null)
+      },
+    }
   }
 }

@@ -1,14 +1,14 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Run, TimelineItem, TimelinePage } from '../../src-shared/domain'
-import { FakeBridge } from './fake-bridge'
+import type { Run, TimelineExtent, TimelineItem, TimelinePage } from '../../src-shared/domain'
+import { FakeBridge } from '../test-support/fake-bridge'
 
 const bridge = new FakeBridge()
 vi.mock('../ipc', () => ({
   call: (method: never, args: unknown) => bridge.call(method, args),
   on: (event: never, listener: never) => bridge.on(event, listener),
 }))
-const { useTimelineStore, LIVE_FLUSH_MS, WINDOW_DEBOUNCE_MS, MAX_ITEMS } = await import('./timeline')
+const { useTimelineStore, LIVE_FLUSH_MS, WINDOW_DEBOUNCE_MS, MAX_ITEMS, COARSEST_BUCKET } = await import('./timeline')
 
 const HOUR = 3_600_000
 const NOW = Date.parse('2026-03-02T12:00:00Z')
@@ -34,8 +34,14 @@ const item = (id: string, startedAt: number, finishedAt: number | null): Timelin
 })
 
 let pageItems: TimelineItem[] = []
+/** Where the engine says the runs are: by default, a day of them. */
+let extent: TimelineExtent | null = null
 
 function answerAll(): void {
+  bridge.answer('timeline.extent', () => {
+    if (!extent) throw new Error('timeline.extent: unknown method')
+    return extent
+  })
   bridge.answer('timeline.range', (args): TimelinePage => {
     const a = args as RangeArgs
     return { since: a.since, until: a.until, groupBy: a.groupBy, rows: ['fetch'], items: pageItems, buckets: [], total: pageItems.length }
@@ -66,6 +72,7 @@ describe('useTimelineStore', () => {
     setActivePinia(createPinia())
     bridge.reset()
     pageItems = []
+    extent = { first: NOW - 24 * HOUR + 60_000, last: NOW - 60_000 }
     answerAll()
   })
   afterEach(() => {
@@ -73,17 +80,94 @@ describe('useTimelineStore', () => {
     vi.useRealTimers()
   })
 
-  it('loads the last 24 h on start with one pixel per bucket and at most 5k items', async () => {
+  it('opens on the range that fits the recent runs, with one pixel per bucket and at most 5k items', async () => {
+    extent = { first: NOW - 40 * 60_000, last: NOW - 2 * 60_000 }
     const store = useTimelineStore()
     store.start(1200)
     await vi.advanceTimersByTimeAsync(0)
-    const [first] = rangeCalls()
+    expect(bridge.calls.find((c) => c.method === 'timeline.extent')?.args).toEqual({ since: NOW - 24 * HOUR })
+    // The day asked for beside the extent, then the fitted range; only the fitted one is drawn.
+    expect(rangeCalls()).toHaveLength(2)
+    const first = rangeCalls()[1]
+    expect(store.loaded?.window).toEqual({ since: first?.since, until: first?.until })
+    expect(first?.since).toBeLessThanOrEqual(NOW - 40 * 60_000)
+    expect(first?.since).toBeGreaterThan(NOW - 45 * 60_000)
     expect(first?.until).toBeGreaterThan(NOW)
-    expect(first?.since).toBe(NOW - 24 * HOUR)
     expect(first?.bucketMs).toBeCloseTo(((first?.until ?? 0) - (first?.since ?? 0)) / 1200)
     expect(first?.maxItems).toBe(MAX_ITEMS)
     expect(first?.groupBy).toBe('type')
+    expect(store.preset).toBe('fit')
+    expect(store.activePreset).toBe('fit')
     expect(store.loaded?.total).toBe(0)
+  })
+
+  it('opens a day with runs all day long on that day, with the one query asked beside the extent', async () => {
+    pageItems = [item('a', NOW - 20 * HOUR, NOW - 20 * HOUR + 60_000)]
+    const store = useTimelineStore()
+    store.start(1200)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(rangeCalls()).toHaveLength(1)
+    expect(rangeCalls()[0]?.since).toBe(NOW - 24 * HOUR)
+    expect(store.items.map((i) => i.id)).toEqual(['a'])
+    expect(store.activePreset).toBe('fit')
+  })
+
+  it('opens on the last 24 h when the engine cannot say where the runs are', async () => {
+    extent = null
+    const store = useTimelineStore()
+    store.start(1200)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(rangeCalls()[0]?.since).toBe(NOW - 24 * HOUR)
+  })
+
+  it('marks no preset while zoomed in, and the preset again when zoomed back out to its range', async () => {
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(0)
+    store.setPreset('6h')
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    expect(store.activePreset).toBe('6h')
+    store.setWindow({ since: NOW - 3 * HOUR, until: NOW - 2 * HOUR }, 1000)
+    expect(store.zoomed).toBe(true)
+    expect(store.activePreset).toBeNull()
+    store.setWindow(store.range, 1000)
+    expect(store.activePreset).toBe('6h')
+  })
+
+  it('draws a zoom the loaded answer covers finely enough without asking again', async () => {
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    const before = rangeCalls().length
+    const { since, until } = store.range
+    // One wheel notch in, then a second: buckets still under COARSEST_BUCKET pixels.
+    const span = until - since
+    store.setWindow({ since: since + span * 0.1, until: until - span * 0.1 }, 1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    expect(rangeCalls().length).toBe(before)
+    expect(store.view.until - store.view.since).toBeCloseTo(span * 0.8)
+    // Deeper than COARSEST_BUCKET: the window is asked for.
+    store.setWindow({ since: since + span * 0.5, until: since + span * (0.5 + 0.9 / COARSEST_BUCKET / 2) }, 1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    expect(rangeCalls().length).toBe(before + 1)
+  })
+
+  it('zooming back out draws the whole range from its answer at once, while nothing newer is needed', async () => {
+    pageItems = [item('a', NOW - 5 * HOUR, NOW - 5 * HOUR + 60_000)]
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    const whole = store.range
+    pageItems = []
+    store.setWindow({ since: NOW - 2 * HOUR, until: NOW - HOUR }, 1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    expect(store.items).toHaveLength(0)
+    const before = rangeCalls().length
+    store.setWindow(whole, 1000)
+    // At once, from the range's answer: its run is back without a query.
+    expect(store.items.map((i) => i.id)).toEqual(['a'])
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    expect(rangeCalls().length).toBe(before)
   })
 
   it('re-queries exactly the visible window when zoomed, with bucketMs = span / plot width', async () => {
@@ -98,19 +182,22 @@ describe('useTimelineStore', () => {
     expect(store.loaded?.window).toEqual(window)
   })
 
-  it('turns a burst of zoom steps into one immediate query and one trailing query', async () => {
+  it('turns a burst of zoom steps beyond the loaded window into one immediate query and one trailing query', async () => {
     const store = useTimelineStore()
     store.start(1000)
     await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
+    store.setWindow({ since: NOW - 3 * HOUR, until: NOW - 2 * HOUR }, 1000)
+    await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
     const before = rangeCalls().length
-    for (let i = 0; i < 10; i++) {
-      store.setWindow({ since: NOW - 10 * HOUR + i * 60_000, until: NOW - HOUR }, 1000)
+    // Panning back in time by a minute a frame: each step leaves the window loaded last.
+    for (let i = 1; i <= 10; i++) {
+      store.setWindow({ since: NOW - 3 * HOUR - i * 60_000, until: NOW - 2 * HOUR - i * 60_000 }, 1000)
       await vi.advanceTimersByTimeAsync(16)
     }
     expect(rangeCalls().length - before).toBe(1)
     await vi.advanceTimersByTimeAsync(WINDOW_DEBOUNCE_MS + 10)
     expect(rangeCalls().length - before).toBe(2)
-    expect(rangeCalls().at(-1)?.since).toBe(NOW - 10 * HOUR + 9 * 60_000)
+    expect(rangeCalls().at(-1)?.since).toBe(NOW - 3 * HOUR - 10 * 60_000)
   })
 
   it('ignores an answer overtaken by a newer query', async () => {
@@ -189,6 +276,7 @@ describe('useTimelineStore overlap list', () => {
     setActivePinia(createPinia())
     bridge.reset()
     pageItems = [item('a', NOW - HOUR, NOW - HOUR + 60_000), item('b', NOW - HOUR + 30_000, NOW - HOUR + 90_000)]
+    extent = { first: NOW - 24 * HOUR + 60_000, last: NOW - 60_000 }
     answerAll()
   })
   afterEach(() => {

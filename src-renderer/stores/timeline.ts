@@ -1,12 +1,12 @@
-// The timeline: runs of a chosen range, re-queried for exactly the visible window as the operator
-// zooms (bucketMs = one pixel of the plot, so the engine lists runs at least a pixel long and
-// counts the rest per pixel), host CPU/memory for the same window, live updates from `run.changed`
+// The timeline: runs of a chosen range (on open, the range that fits the recent runs), re-queried
+// for exactly the visible window as the operator zooms unless the answer already here covers it
+// finely enough (bucketMs = one pixel of the plot, so the engine lists runs at least a pixel long
+// and counts the rest per pixel), host CPU/memory for the same window, live updates from `run.changed`
 // applied in place (throttled), and a 1 s clock while anything runs so running bars grow without
 // a refetch. Subscribed while the Timeline view is open (start/stop).
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { MonitorRange } from '../../src-shared/api'
-import type { Run, TimelineBucket, TimelineItem, TimelinePage } from '../../src-shared/domain'
+import type { TimelineBucket, TimelineExtent, TimelineItem, TimelinePage } from '../../src-shared/domain'
 import {
   bucketMsFor,
   findOverlaps,
@@ -19,13 +19,19 @@ import {
   type TimeWindow,
   type WaitingBar,
 } from '../components/timeline/gantt-data'
+import { clampWindow, FIT_LOOKBACK_MS, fitSpan, sameWindow } from '../components/timeline/gantt-zoom'
 import { waitReasonText } from '../wording'
 import { call, on } from '../ipc'
 import { useConfigStore } from './config'
 import { throttleTrailing } from './debounce'
 import { useRunnerStore } from './runner'
+import { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer, type RangeAnswer } from './timeline-answers'
+
+export { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer } from './timeline-answers'
 
 export type RangePreset = '1h' | '6h' | '24h' | '7d' | '30d'
+/** `fit`: from the first recent run to now (the range the view opens on); `custom`: picked dates. */
+export type RangeChoice = 'fit' | RangePreset | 'custom'
 
 export const PRESETS: ReadonlyArray<{ key: RangePreset; label: string; ms: number }> = [
   { key: '1h', label: '1h', ms: 3_600_000 },
@@ -43,55 +49,38 @@ export const WINDOW_DEBOUNCE_MS = 150
 export const LIVE_FLUSH_MS = 250
 /** Live presets end a little after now, so running bars have room to grow before the range re-anchors. */
 export const LIVE_HEADROOM = 0.03
+/** …and at least this long after now, so a short fitted range does not re-anchor (and re-query) every few seconds. */
+export const MIN_HEADROOM_MS = 15_000
 /** Smallest zoom window. */
 export const MIN_WINDOW_MS = 10_000
+/**
+ * A zoom is drawn from an answer already here while its buckets are at most this many times
+ * a pixel of the new window; only a deeper zoom asks the engine again. One wheel notch of a
+ * day of 100k runs would otherwise wait ~200 ms for a re-query that draws the same picture.
+ */
+export const COARSEST_BUCKET = 2
+
+/** A range of `ms` ending now, with headroom after now for running bars to grow into. */
+export function liveRange(ms: number, now: number): TimeWindow {
+  return { since: now - ms, until: now + Math.max(MIN_HEADROOM_MS, Math.round(ms * LIVE_HEADROOM)) }
+}
 
 export function presetRange(preset: RangePreset, now: number): TimeWindow {
-  const ms = PRESETS.find((p) => p.key === preset)?.ms ?? 86_400_000
-  return { since: now - ms, until: now + Math.round(ms * LIVE_HEADROOM) }
-}
-
-export interface HostSeries {
-  resolution: 'raw' | 'minute'
-  /** [at, percent] pairs. */
-  cpu: Array<[number, number]>
-  memory: Array<[number, number]>
-}
-
-export function hostSeriesOf(monitor: MonitorRange): HostSeries {
-  return monitor.resolution === 'raw'
-    ? { resolution: 'raw', cpu: monitor.samples.map((s) => [s.at, s.cpuPercent]), memory: monitor.samples.map((s) => [s.at, s.memory.usedPercent]) }
-    : {
-        resolution: 'minute',
-        cpu: monitor.minutes.map((m) => [m.minute + 30_000, m.cpu.avg]),
-        memory: monitor.minutes.map((m) => [m.minute + 30_000, m.memory.avg]),
-      }
-}
-
-export function timelineItemOf(run: Run): TimelineItem {
-  const at = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso))
-  return {
-    id: run.id,
-    jobId: run.jobId,
-    type: run.type,
-    lane: run.lane,
-    status: run.status,
-    attempt: run.attempt,
-    queuedAt: at(run.queuedAt) ?? Date.parse(run.startedAt),
-    startedAt: Date.parse(run.startedAt),
-    finishedAt: at(run.finishedAt),
-  }
+  return liveRange(PRESETS.find((p) => p.key === preset)?.ms ?? 86_400_000, now)
 }
 
 export const useTimelineStore = defineStore('timeline', () => {
-  const preset = ref<RangePreset | 'custom'>('24h')
+  const preset = ref<RangeChoice>('fit')
+  /** The span the last fit chose; the fit range follows now with it, as a preset does. */
+  const fitMs = ref(86_400_000)
   const groupBy = ref<GroupBy>('type')
-  const range = shallowRef<TimeWindow>(presetRange('24h', Date.now()))
+  const range = shallowRef<TimeWindow>(liveRange(fitMs.value, Date.now()))
   /** The visible window (the dataZoom), always inside `range`. */
   const view = shallowRef<TimeWindow>(range.value)
   const plotWidth = ref(1000)
   /** What the last answer covered: its window and bucket size. */
-  const loaded = shallowRef<{ window: TimeWindow; bucketMs: number; total: number; groupBy: GroupBy; sentAt: number; fetchMs: number } | null>(null)
+  const loaded = shallowRef<LoadedAnswer | null>(null)
+  let rangeAnswer: RangeAnswer | null = null
   const items = shallowRef<TimelineItem[]>([])
   const buckets = shallowRef<TimelineBucket[]>([])
   /** Rows seen in this range and grouping: stable while zooming, so rows do not jump. */
@@ -115,6 +104,10 @@ export const useTimelineStore = defineStore('timeline', () => {
   const pending = new Map<string, TimelineItem>()
 
   const hasRunning = computed(() => items.value.some((i) => i.finishedAt === null))
+  /** Zoomed in: the view is narrower than the range, and no preset describes it. */
+  const zoomed = computed(() => !sameWindow(view.value, range.value))
+  /** The range button to mark: none while zoomed. */
+  const activePreset = computed<RangeChoice | null>(() => (zoomed.value ? null : preset.value))
   const isLive = computed(() => preset.value !== 'custom')
   const lanes = computed(() => config.info?.lanes ?? {})
   // The same array back while nothing changed (the clock ticks it), so the chart keeps its layers.
@@ -188,7 +181,8 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   const allRows = computed(() => mergeRows(rows.value, waiting.value.map((w) => rowKeyOf(w, groupBy.value))))
 
-  async function fetchWindow(): Promise<void> {
+  /** Loads the visible window; with a `gate`, its answer is drawn only if the gate says so (see fit). */
+  async function fetchWindow(gate?: Promise<boolean>): Promise<void> {
     const window = view.value
     const bucketMs = bucketMsFor(window, plotWidth.value)
     const group = groupBy.value
@@ -209,6 +203,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     )
     try {
       const page = await call('timeline.range', { since: window.since, until: window.until, groupBy: group, bucketMs, maxItems: MAX_ITEMS })
+      if (gate && !(await gate)) return
       if (mine !== seq) return
       apply(page, window, bucketMs, sentAt)
       error.value = null
@@ -221,6 +216,8 @@ export const useTimelineStore = defineStore('timeline', () => {
   }
 
   function apply(page: TimelinePage, window: TimeWindow, bucketMs: number, sentAt: number): void {
+    // The view moved on to where this answer does not reach (drawn from another one meanwhile).
+    if (!covers(window, view.value)) return
     // Live updates that arrived while the query was on its way are newer than the answer.
     const merged = page.items.slice()
     if (pending.size) mergeInto(merged, window)
@@ -228,12 +225,20 @@ export const useTimelineStore = defineStore('timeline', () => {
     buckets.value = page.buckets
     rows.value = mergeRows(rows.value, [...page.rows, ...merged.map((i) => rowKeyOf(i, groupBy.value))])
     loaded.value = { window, bucketMs, total: page.total, groupBy: page.groupBy, sentAt, fetchMs: performance.now() - sentAt }
+    if (sameWindow(window, range.value)) rangeAnswer = { ...loaded.value, items: merged, buckets: page.buckets }
     now.value = Date.now()
     syncTicker()
   }
 
-  /** Applies pending live items to `list` in place; returns whether anything changed. */
-  function mergeInto(list: TimelineItem[], window: TimeWindow): boolean {
+  /** Draws the whole range's answer again (zoomed back out, or moved outside the last window). */
+  function showWhole(answer: RangeAnswer): void {
+    items.value = answer.items
+    buckets.value = answer.buckets
+    loaded.value = { window: answer.window, bucketMs: answer.bucketMs, total: answer.total, groupBy: answer.groupBy, sentAt: answer.sentAt, fetchMs: answer.fetchMs }
+  }
+
+  /** Applies pending live items to `list` in place (and forgets them, unless `keep`); returns whether anything changed. */
+  function mergeInto(list: TimelineItem[], window: TimeWindow, keep = false): boolean {
     if (pending.size === 0) return false
     const t = Date.now()
     const at = new Map<string, number>()
@@ -249,13 +254,21 @@ export const useTimelineStore = defineStore('timeline', () => {
         changed = true
       }
     }
-    pending.clear()
+    if (!keep) pending.clear()
     return changed
   }
 
   const flushLive = throttleTrailing(() => {
+    // The kept range answer hears the same updates, so zooming back out shows them.
+    const kept = rangeAnswer
+    const shown = kept !== null && kept.items === items.value
+    if (kept && !shown) {
+      const list = kept.items.slice()
+      if (mergeInto(list, kept.window, true)) rangeAnswer = { ...kept, items: list }
+    }
     const next = items.value.slice()
     if (!mergeInto(next, view.value)) return
+    if (kept && shown) rangeAnswer = { ...kept, items: next }
     items.value = next
     rows.value = mergeRows(rows.value, next.map((i) => rowKeyOf(i, groupBy.value)))
     now.value = Date.now()
@@ -287,19 +300,19 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (preset.value === 'custom') return
     const old = range.value
     const whole = view.value.since <= old.since && view.value.until >= old.until
-    range.value = presetRange(preset.value, t)
-    view.value = whole ? range.value : clampWindow(view.value, range.value)
+    rangeAnswer = null
+    range.value = rangeOf(preset.value, t)
+    view.value = whole ? range.value : clampWindow(view.value, range.value, MIN_WINDOW_MS)
     now.value = t
     void fetchWindow()
   }
 
-  function clampWindow(window: TimeWindow, within: TimeWindow): TimeWindow {
-    const since = Math.max(within.since, Math.min(window.since, within.until - MIN_WINDOW_MS))
-    const until = Math.min(within.until, Math.max(window.until, since + MIN_WINDOW_MS))
-    return { since, until }
+  function rangeOf(choice: 'fit' | RangePreset, t: number): TimeWindow {
+    return choice === 'fit' ? liveRange(fitMs.value, t) : presetRange(choice, t)
   }
 
-  function resetRange(next: TimeWindow): void {
+  function resetRange(next: TimeWindow, gate?: Promise<boolean>): void {
+    rangeAnswer = null
     overlapList.value = []
     range.value = next
     view.value = next
@@ -309,17 +322,49 @@ export const useTimelineStore = defineStore('timeline', () => {
     loaded.value = null
     now.value = Date.now()
     cancelWindowTimer()
-    void fetchWindow()
+    void fetchWindow(gate)
     syncTicker()
   }
 
   function setPreset(next: RangePreset): void {
+    fitSeq++
     preset.value = next
     resetRange(presetRange(next, Date.now()))
   }
 
+  let fitSeq = 0
+  /**
+   * Asks where the recent runs are and opens the live range that fits them (see fitSpan). If
+   * the engine cannot say, the last day, as before.
+   */
+  async function fit(): Promise<void> {
+    const mine = ++fitSeq
+    preset.value = 'fit'
+    // The last day is asked for at once, beside where the runs are: on a busy install the fit
+    // is that day, and its answer (the slow one) must not wait behind the extent's round trip.
+    // It is drawn only once the fit says the day it is.
+    const t0 = Date.now()
+    let decide: (keep: boolean) => void = () => {}
+    const keepDay = new Promise<boolean>((resolve) => (decide = resolve))
+    fitMs.value = FIT_LOOKBACK_MS
+    resetRange(liveRange(FIT_LOOKBACK_MS, t0), keepDay)
+    let extent: TimelineExtent | null = null
+    try {
+      extent = await call('timeline.extent', { since: t0 - FIT_LOOKBACK_MS })
+    } catch {
+      extent = null
+    }
+    const span = extent ? fitSpan(extent, t0) : FIT_LOOKBACK_MS
+    const keep = mine === fitSeq && started && span >= FIT_LOOKBACK_MS
+    decide(keep)
+    if (keep || mine !== fitSeq || !started) return
+    fitMs.value = span
+    resetRange(liveRange(span, Date.now()))
+  }
+
   function setCustom(since: number, until: number): void {
     if (!(until > since)) return
+    fitSeq++
     preset.value = 'custom'
     resetRange({ since, until: Math.max(until, since + MIN_WINDOW_MS) })
   }
@@ -327,6 +372,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   function setGroupBy(next: GroupBy): void {
     if (groupBy.value === next) return
     groupBy.value = next
+    rangeAnswer = null
     rows.value = []
     // Overlaps are per lane whatever the rows are: the list stays.
     cancelWindowTimer()
@@ -338,18 +384,32 @@ export const useTimelineStore = defineStore('timeline', () => {
     windowTimer = null
   }
 
+  /** Whether `answer` can draw `window` as it is: it covers it, in this grouping, with buckets at most COARSEST_BUCKET pixels. */
+  function serves(answer: LoadedAnswer | null, window: TimeWindow, width: number): boolean {
+    return answer !== null && answer.groupBy === groupBy.value && covers(answer.window, window) && answer.bucketMs <= COARSEST_BUCKET * bucketMsFor(window, width)
+  }
+
   /**
-   * The chart's visible window changed (zoom, pan, resize). The first change after a quiet spell
-   * queries at once, so a single zoom redraws without waiting; a gesture's stream of changes
-   * ends in one trailing query ~150 ms after it stops.
+   * The chart's visible window changed (zoom, pan, resize). It is drawn at once from the answer
+   * already here when that covers it finely enough (or from the whole range's, while the finer
+   * one is asked for). Otherwise the first change after a quiet spell queries at once, so a
+   * single zoom redraws without waiting; a gesture's stream of changes ends in one trailing
+   * query ~150 ms after it stops.
    */
   function setWindow(window: TimeWindow, widthPx: number): void {
-    const next = clampWindow(window, range.value)
+    const next = clampWindow(window, range.value, MIN_WINDOW_MS)
     const width = Math.max(1, Math.round(widthPx))
-    const same = loaded.value && loaded.value.window.since === next.since && loaded.value.window.until === next.until && plotWidth.value === width
     view.value = next
     plotWidth.value = width
-    if (same) return
+    if (serves(loaded.value, next, width)) {
+      cancelWindowTimer()
+      return
+    }
+    if (rangeAnswer && (!loaded.value || !covers(loaded.value.window, next)) && covers(rangeAnswer.window, next)) showWhole(rangeAnswer)
+    if (serves(loaded.value, next, width)) {
+      cancelWindowTimer()
+      return
+    }
     const t = Date.now()
     if (!windowTimer && inFlight === 0 && t - lastQueryAt >= WINDOW_DEBOUNCE_MS) {
       lastQueryAt = t
@@ -370,10 +430,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (started) return
     started = true
     config.start()
-    if (preset.value !== 'custom') {
-      range.value = presetRange(preset.value, Date.now())
-      view.value = range.value
-    }
+    const opening = preset.value
     unsubscribe = [
       on('run.changed', ({ run }) => {
         pending.set(run.id, timelineItemOf(run))
@@ -390,7 +447,14 @@ export const useTimelineStore = defineStore('timeline', () => {
       }),
     ]
     lastQueryAt = Date.now()
-    void fetchWindow()
+    if (opening === 'fit') void fit()
+    else {
+      if (opening !== 'custom') {
+        range.value = rangeOf(opening, Date.now())
+        view.value = range.value
+      }
+      void fetchWindow()
+    }
     syncTicker()
   }
 
@@ -404,6 +468,9 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   return {
     preset,
+    activePreset,
+    zoomed,
+    fitMs,
     groupBy,
     range,
     view,
@@ -423,6 +490,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     start,
     stop,
     setPreset,
+    fit,
     setCustom,
     setGroupBy,
     setWindow,

@@ -1,13 +1,16 @@
 // The parent's side of the engine protocol, over any message port (child_process.fork in tests
 // and headless use, Electron's utilityProcess in the app). Calls are correlated by id and queued
 // until the engine says `ready`; if the engine dies every pending call resolves `unavailable`.
+// The engine's requests to the secret port are answered from `secrets` (the desktop keychain).
 import type { ChildProcess } from 'node:child_process'
 import type { ApiInput, ApiMethod, ApiResults } from '../../../src-shared/api'
 import type { ApiResult } from '../../../src-shared/bridge'
 import type { ErrorInfo } from '../../../src-shared/errors'
 import type { EventMap, EventName } from '../../../src-shared/events'
 import { unavailable, type CallResult } from '../../../src-shared/wire'
+import type { SecretStore } from '../secrets/secret-store'
 import { parseFromEngine, type EngineInfo, type ToEngine } from './protocol'
+import { answerSecretRequest } from './secret-port'
 
 export interface EngineClientPort {
   send(message: ToEngine): void
@@ -16,6 +19,11 @@ export interface EngineClientPort {
 }
 
 export type AnyEventListener = (name: string, payload: unknown) => void
+
+export interface EngineClientOptions {
+  /** The store the engine's secret port reaches (the desktop keychain); without it the engine is refused. */
+  secrets?: SecretStore
+}
 
 /** What transports need from an engine: calls and events (an EngineClient, or a supervisor of several in turn). */
 export interface EngineConnection {
@@ -44,7 +52,10 @@ export class EngineClient implements EngineConnection {
   /** Resolves with the engine's info once it serves; rejects if it dies first. */
   readonly ready: Promise<EngineInfo>
 
-  constructor(private readonly port: EngineClientPort) {
+  constructor(
+    private readonly port: EngineClientPort,
+    private readonly options: EngineClientOptions = {},
+  ) {
     this.ready = new Promise<EngineInfo>((resolve, reject) => {
       this.resolveReady = resolve
       this.rejectReady = reject
@@ -160,6 +171,16 @@ export class EngineClient implements EngineConnection {
       }
       case 'fatal':
         this.fatal = message.error
+        return
+      case 'secret':
+        void answerSecretRequest(this.options.secrets, message).then((reply) => {
+          if (this.exited) return
+          try {
+            this.port.send(reply)
+          } catch {
+            // gone meanwhile: its exit ends what waited
+          }
+        })
         return
     }
   }

@@ -1,11 +1,14 @@
 // Inside the engine process: one core, answered over a message port. Every call goes through
 // dispatch (schema-checked, never throws); every core event is relayed; shutdown stops the
-// runner (running jobs are stopped and re-queued) and closes the store.
+// runner (running jobs are stopped and re-queued) and closes the store. When the parent keeps
+// secrets (the desktop keychain), the core reaches them through the secret port (secret-port.ts).
 import { createCore, type Core, type CoreOptions } from '../core'
 import { dispatch } from '../services/dispatch'
 import { unavailable } from '../../../src-shared/wire'
 import { parseToEngine, type EngineInfo, type FromEngine } from './protocol'
 import { startRunnerWhenFree } from './runner-guard'
+import { PortSecretStore } from './secret-port'
+import type { SecretProtection } from '../secrets/secret-store'
 
 export interface EngineHostPort {
   send(message: FromEngine): void
@@ -20,6 +23,8 @@ export interface EngineHostOptions {
   log?: (line: string) => void
   /** How often a standby engine tries to take the runner lock (0 never). */
   lockRetryMs?: number
+  /** The parent answers secret requests from a store this well protected (the desktop keychain); absent: it keeps none. */
+  keychain?: SecretProtection
   /** Called once the engine has shut down (the entry exits the process). */
   onShutdown?: () => void
 }
@@ -41,13 +46,15 @@ export function startEngineHost(options: EngineHostOptions): EngineHost {
       log(`could not send a ${message.kind} message to the parent: ${(error as Error).message}`)
     }
   }
-  const core = (options.createCore ?? createCore)(options.core)
+  const keychain = options.keychain === undefined ? null : new PortSecretStore(send, options.keychain)
+  const core = (options.createCore ?? createCore)(keychain ? { ...options.core, keychain } : options.core)
   const relay = core.events.onAny((name, payload) => send({ kind: 'event', name, payload }))
   let guard: ReturnType<typeof startRunnerWhenFree>
   try {
     guard = startRunnerWhenFree(core, { retryMs: options.lockRetryMs ?? 5_000, log })
   } catch (error) {
     relay()
+    keychain?.close('the engine did not start')
     void core.close().catch(() => undefined)
     throw error
   }
@@ -74,6 +81,7 @@ export function startEngineHost(options: EngineHostOptions): EngineHost {
         log(`error while closing: ${(error as Error).message}`)
       }
       relay()
+      keychain?.close('the engine has shut down')
       options.onShutdown?.()
     })()
     return closing
@@ -87,6 +95,10 @@ export function startEngineHost(options: EngineHostOptions): EngineHost {
     }
     if (message.kind === 'shutdown') {
       void shutdown()
+      return
+    }
+    if (message.kind === 'secretReply') {
+      keychain?.receive(message)
       return
     }
     const { id, method, args } = message

@@ -1,13 +1,14 @@
 // The real engine entry, forked exactly as tests and headless use it, driven through the client.
 import { fork, type ChildProcess } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { EventMap } from '../../../src-shared/events'
 import type { Job } from '../../../src-shared/domain'
 import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
-import { childProcessPort, EngineClient } from './engine-client'
+import { childProcessPort, EngineClient, type EngineClientOptions } from './engine-client'
+import { MemorySecretStore, pgSecretKey } from '../secrets/secret-store'
 import { engineArgv } from './engine-options'
 import { keyId } from '../secrets/param-cipher'
 
@@ -30,7 +31,7 @@ afterEach(() => {
   env.cleanup()
 })
 
-function startEngine(execArgv: string[] = []): { child: ChildProcess; client: EngineClient; stderr: () => string; exited: Promise<number | null> } {
+function startEngine(execArgv: string[] = [], clientOptions: EngineClientOptions = {}): { child: ChildProcess; client: EngineClient; stderr: () => string; exited: Promise<number | null> } {
   const child = fork(ENTRY, engineArgv({ dataDir: env.dataDir, configPath: env.configPath }), {
     execArgv: ['--import', 'tsx', ...execArgv],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -40,7 +41,7 @@ function startEngine(execArgv: string[] = []): { child: ChildProcess; client: En
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   child.stdout?.resume()
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  return { child, client: new EngineClient(childProcessPort(child)), stderr: () => stderr, exited }
+  return { child, client: new EngineClient(childProcessPort(child), clientOptions), stderr: () => stderr, exited }
 }
 
 /** Electron's parentPort, emulated over the fork channel: messages arrive as { data }. */
@@ -58,12 +59,12 @@ function parentPortShim(tag = false): string {
 }
 
 /** The engine as the app starts it: through parentPort, with what the app hands over in `handed`. */
-function startUnderApp(handed: Record<string, string>): ReturnType<typeof startEngine> {
+function startUnderApp(handed: Record<string, string>, clientOptions: EngineClientOptions = {}): ReturnType<typeof startEngine> {
   const shim = parentPortShim()
   const before = Object.fromEntries(Object.keys(handed).map((name) => [name, process.env[name]]))
   Object.assign(process.env, handed)
   try {
-    return startEngine(['--import', shim])
+    return startEngine(['--import', shim], clientOptions)
   } finally {
     for (const [name, value] of Object.entries(before)) {
       if (value === undefined) delete process.env[name]
@@ -241,5 +242,36 @@ jobs:
     expect(existsSync(`${env.dataDir}/params.key`)).toBe(false)
     client.shutdown()
     expect(await exited).toBe(0)
+  })
+
+  it("under the app, connection.save keeps the password in the app's keychain through the secret port, and connection.test finds it there", async () => {
+    env = makeTestEnv(CONFIG)
+    const keychain = new MemorySecretStore('secure')
+    const { client, exited } = startUnderApp({ JOBDECK_KEYCHAIN: 'secure' }, { secrets: keychain })
+    await client.ready
+    const url = 'postgres://jd@127.0.0.1:1/jobs'
+    expect(await client.call('connection.save', { url: 'postgres://jd:hunter2@127.0.0.1:1/jobs', allowInsecure: false })).toMatchObject({
+      ok: true,
+      value: { password: 'stored', restartRequired: true },
+    })
+    expect(await keychain.get(pgSecretKey(url))).toBe('hunter2')
+    expect(readFileSync(env.configPath, 'utf8')).toContain(`url: ${url}`)
+    expect(readFileSync(env.configPath, 'utf8')).not.toContain('hunter2')
+    // connection.test asks the keychain for this server's password (nothing listens on port 1).
+    const asked: string[] = []
+    const get = keychain.get.bind(keychain)
+    keychain.get = async (key) => (asked.push(key), get(key))
+    const tested = await client.call('connection.test', { url })
+    expect(tested).toMatchObject({ ok: true, value: { ok: false } })
+    expect(asked).toEqual([pgSecretKey(url)])
+    client.shutdown()
+    expect(await exited).toBe(0)
+  })
+
+  it('without a keychain from its parent, the engine refuses to keep a password as headless', async () => {
+    env = makeTestEnv(CONFIG)
+    const { client } = startEngine()
+    const refused = await client.call('connection.save', { url: 'postgres://jd@127.0.0.1:1/jobs', password: 'pw', allowInsecure: false })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'unavailable', message: /no keychain to keep the password in/ } })
   })
 })

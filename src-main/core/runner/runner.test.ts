@@ -79,8 +79,10 @@ describe('runner', () => {
     env = makeTestEnv(CONFIG)
     const core = env.open()
     const jobs = [
-      ...(await core.api['jobs.enqueueBulk']({ type: 'nap', rows: [{ ms: 600, lane: 'a' }, { ms: 600, lane: 'b' }] })),
-      ...(await core.api['jobs.enqueueBulk']({ type: 'nap', rows: [{ ms: 600, lane: 'wide' }, { ms: 600, lane: 'wide' }] })),
+      // a and b end first, so the second wide job starts while the first still runs (with three
+      // equal naps the first wide one could end first and leave its lane nothing to overlap).
+      ...(await core.api['jobs.enqueueBulk']({ type: 'nap', rows: [{ ms: 150, lane: 'a' }, { ms: 150, lane: 'b' }] })),
+      ...(await core.api['jobs.enqueueBulk']({ type: 'nap', rows: [{ ms: 1500, lane: 'wide' }, { ms: 1500, lane: 'wide' }] })),
     ]
     core.startRunner()
     await waitForTerminal(core, jobs.map((j) => j.id))

@@ -9,7 +9,7 @@ import { API_METHODS } from '../../../src-shared/bridge'
 import { PRIORITIES, RUN_STATUSES } from '../../../src-shared/domain'
 import type { CallResult } from '../../../src-shared/wire'
 import type { Core } from '../core'
-import { ScriptedSampler } from '../monitor/test-samples'
+import { ScriptedSampler } from '../test-support/host-samples'
 import type { ExecutorFactory } from '../runner/runner'
 import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
 import { dispatch } from './dispatch'
@@ -228,6 +228,7 @@ describe('API fuzz through the real dispatch', () => {
       'runs.export': async () => ({ type: 'nap' }),
       'stats.byType': async () => ({}),
       'timeline.range': async () => ({ since: Date.now() - 3_600_000, until: Date.now(), bucketMs: 1000 }),
+      'timeline.extent': async () => ({ since: Date.now() - 86_400_000 }),
       'runs.get': async () => ({ id: finished.id }),
       'runs.log': async () => ({ id: finished.id, tail: 10 }),
       'runs.usage': async () => ({ id: finished.id }),

@@ -145,6 +145,38 @@ describe('connection.test sends a configured password only to its own server', (
     expect(tested(b)).not.toContain('hunter2')
   })
 
+  // With the desktop's keychain (reached from the engine through the secret port), as the relay of
+  // the Electron transport did before.
+  /** A core whose keychain keeps 'pw' for `url`. */
+  async function keptFor(url: string) {
+    fresh()
+    env = makeTestEnv(CONFIG)
+    const keychain = new MemorySecretStore()
+    await keychain.set(pgSecretKey(url), 'pw')
+    return env.open({ keychain })
+  }
+
+  it('tests a URL with the password kept in the keychain for it unless the caller gives one', async () => {
+    const url = `postgres://jobdeck@127.0.0.1:${a.port}/jobs`
+    const core = await keptFor(url)
+    await core.api['connection.test']({ url })
+    await core.api['connection.test']({ url, password: 'typed' })
+    await core.api['connection.test']({ url: `postgres://nobody@127.0.0.1:${a.port}/jobs` })
+    expect(tested(a)).toEqual(['pw', 'typed', null])
+  })
+
+  it("never tests another server with a kept password, even one the URL's parameters point the driver to", async () => {
+    const url = `postgres://jobdeck@127.0.0.1:${a.port}/jobs`
+    const core = await keptFor(url)
+    // The pg driver connects to ?host= / ?port= / ?user= rather than to the URL's own parts.
+    for (const retargeted of [`${url}?port=${b.port}`, `${url}?host=localhost&port=${b.port}`, `${url}?user=admin`, `${url}?sslmode=disable&port=${b.port}`]) {
+      await core.api['connection.test']({ url: retargeted })
+    }
+    expect(tested(b).length).toBeGreaterThan(0)
+    expect(tested(b)).not.toContain('pw')
+    expect(a.attempts.filter((t) => t.user === 'admin').map((t) => t.password)).not.toContain('pw')
+  })
+
   it('keeps the password of JOBDECK_PG_URL and of ~/.pgpass to their own servers', async () => {
     fresh()
     const pgpass = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-pgpass-')), 'pgpass')

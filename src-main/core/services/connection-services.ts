@@ -1,11 +1,13 @@
 // The connection part of the API: the state of the shared database, a test that changes nothing,
 // and saving the URL into the config file (never the password: that goes to the secret store).
+// The secret store is a port: the desktop keychain (reached from the engine process through its
+// parent, engine/secret-port.ts), or none headless.
 import fs from 'node:fs'
 import path from 'node:path'
 import pg from 'pg'
 import { parseDocument } from 'yaml'
 import type { ApiResults, JobdeckApi } from '../../../src-shared/api'
-import type { ConnectionState, ConnectionTestResult } from '../../../src-shared/connection'
+import type { DatabaseState, ConnectionTestResult } from '../../../src-shared/connection'
 import { JobdeckError } from '../../../src-shared/errors'
 import { echo } from '../../../src-shared/redact'
 import type { ConfigManager } from '../config/config-manager'
@@ -19,7 +21,8 @@ import type { SharedLink } from '../sync/shared-link'
 export interface ConnectionServiceDeps {
   config: ConfigManager
   link: SharedLink | null
-  connection: () => ConnectionState
+  connection: () => DatabaseState
+  /** Where a password is kept (the desktop keychain); none headless, where passwords come from PGPASSWORD or ~/.pgpass. */
   secrets?: SecretStore
   /** The configured passwords, each for its own server; default: PGPASSWORD and ~/.pgpass as libpq binds them. */
   credentials?: PgCredentials
@@ -82,7 +85,13 @@ function passwordOnRequest(client: pg.Client, resolve: (target: PgTarget) => str
   Object.defineProperty(client, 'password', { value: resolver, writable: true, configurable: true, enumerable: false })
 }
 
+/** The desktop's refusals to keep a password: said before anything changes. */
+const NO_ENCRYPTED_STORAGE = 'this system offers no encrypted storage for the password; save the URL without it and use PGPASSWORD or ~/.pgpass'
+const INSECURE_STORAGE =
+  'the OS offers no secure password storage here (Linux safeStorage `basic_text`): a stored password could be read by anyone who can read your files. Choose explicitly to store it anyway, or leave it out and use PGPASSWORD or ~/.pgpass'
+
 export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
+  const headless = deps.secrets === undefined
   const secrets = deps.secrets ?? new NoSecretStore()
   const credentials = deps.credentials ?? configuredPgCredentials({ url: null })
   return {
@@ -92,9 +101,11 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
 
     async 'connection.test'(args) {
       const url = checkedUrl(args.url, 'connection.test url')
-      const own = callerPassword(url, checkedPassword(args.password, 'connection.test password'))
+      const typed = callerPassword(url, checkedPassword(args.password, 'connection.test password'))
       url.password = ''
       url.searchParams.delete('password')
+      // Else the password kept for exactly this server, database and user (pgSecretKey reads the URL as the driver does).
+      const own = typed || ((await secrets.get(pgSecretKey(url.toString())).catch(() => null)) ?? '')
       const started = performance.now()
       const failed = (why: string): ConnectionTestResult => ({
         ok: false,
@@ -165,29 +176,36 @@ export function connectionServices(deps: ConnectionServiceDeps): ConnectionApi {
         }
         url = parsed.toString()
       }
-      let passwordResult: ApiResults['connection.save']['password'] = 'not-given'
-      if (url !== null && password !== undefined && password !== '') {
+      // Given a keychain, an empty password removes the one kept for the URL.
+      const keep = url !== null && password !== undefined && (password !== '' || !headless) ? password : undefined
+      if (keep !== undefined && keep !== '') {
+        // Refused before anything changes: a password that cannot be kept must not half-save the connection.
         const protection = secrets.protection()
-        if (protection === 'none') {
+        if (headless) {
           throw new JobdeckError(
             'unavailable',
             'this Jobdeck has no keychain to keep the password in (it runs headless); leave the password empty and set PGPASSWORD or ~/.pgpass on this machine',
           )
         }
-        if (protection === 'insecure' && !args.allowInsecure) {
-          throw new JobdeckError(
-            'invalid_input',
-            'the OS offers no secure storage here (Linux basic_text: the password would be readable by anyone who can read your files); confirm to store it anyway, or use PGPASSWORD / ~/.pgpass',
-          )
-        }
-        await secrets.set(pgSecretKey(url), password, { allowInsecure: args.allowInsecure })
-        passwordResult = 'stored'
+        if (protection === 'none') throw new JobdeckError('invalid_input', NO_ENCRYPTED_STORAGE)
+        if (protection === 'insecure' && !args.allowInsecure) throw new JobdeckError('invalid_input', INSECURE_STORAGE)
       }
       writePostgresUrl(deps.config.path, url)
       deps.config.reload()
+      let passwordResult: ApiResults['connection.save']['password'] = 'not-given'
+      if (url !== null && keep !== undefined) {
+        try {
+          if (keep === '') await secrets.delete(pgSecretKey(url))
+          else await secrets.set(pgSecretKey(url), keep, { allowInsecure: args.allowInsecure })
+        } catch (error) {
+          throw new JobdeckError('internal', `the URL was saved but the password could not be stored: ${(error as Error).message}`)
+        }
+        passwordResult = keep === '' ? 'removed' : 'stored'
+      }
       const current = deps.link?.state.url ?? null
       const wanted = url === null ? null : redactUrl(url)
-      return { path: deps.config.path, restartRequired: current !== wanted, password: passwordResult }
+      // The engine keeps the password it was started with: a new one takes effect at the next start.
+      return { path: deps.config.path, restartRequired: current !== wanted || passwordResult !== 'not-given', password: passwordResult }
     },
   }
 }

@@ -17,6 +17,15 @@ export interface InputIssue {
   message: string
 }
 
+/** The `details` of a refused input: the schema's issues (a service's refusal has other details). */
+export function isInputIssues(details: unknown): details is InputIssue[] {
+  return (
+    Array.isArray(details) &&
+    details.length > 0 &&
+    details.every((d) => typeof d === 'object' && d !== null && Array.isArray((d as InputIssue).path) && typeof (d as InputIssue).code === 'string' && typeof (d as InputIssue).message === 'string')
+  )
+}
+
 interface ZodIssueLike {
   path: ReadonlyArray<PropertyKey>
   code: string

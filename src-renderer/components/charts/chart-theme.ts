@@ -1,5 +1,6 @@
 // Literal colours for canvas charts per theme (ECharts cannot read CSS variables); they match
-// styles/tokens.css. Host lines use hues the status language does not use.
+// styles/tokens.css. Host lines use hues the status language does not use; overlaps are drawn in
+// the ink of the text (hatched, with a diamond), which no status, host line or threshold uses.
 
 export interface ChartTheme {
   text: string
@@ -10,6 +11,13 @@ export interface ChartTheme {
   cpu: string
   memory: string
   accent: string
+  /** Timeline overlaps: far from failure red and success green in both themes, and never a status. */
+  overlap: string
+  /** Host memory available: its own hue, not CPU's, memory used's or a threshold's. */
+  available: string
+  /** Threshold lines, as the health pill colours them. */
+  warning: string
+  critical: string
 }
 
 export const CHART_THEME: Record<'light' | 'dark', ChartTheme> = {
@@ -22,6 +30,10 @@ export const CHART_THEME: Record<'light' | 'dark', ChartTheme> = {
     cpu: '#0284c7',
     memory: '#c026d3',
     accent: '#2563eb',
+    overlap: '#1f2328',
+    available: '#0f766e',
+    warning: '#b45309',
+    critical: '#dc2626',
   },
   dark: {
     text: '#e6e8eb',
@@ -32,5 +44,9 @@ export const CHART_THEME: Record<'light' | 'dark', ChartTheme> = {
     cpu: '#38bdf8',
     memory: '#e879f9',
     accent: '#60a5fa',
+    overlap: '#f3f4f6',
+    available: '#2dd4bf',
+    warning: '#fbbf24',
+    critical: '#f87171',
   },
 }

@@ -31,6 +31,8 @@ export interface RectsShape {
   /** x, y, width, height per rect. */
   rects: Float32Array
   count: number
+  /** Each rect drawn as the diamond inscribed in it (a marker) instead. */
+  diamond?: boolean
 }
 
 /**
@@ -39,20 +41,38 @@ export interface RectsShape {
  */
 const Rects = graphic.extendShape({
   type: 'jobdeck-rects',
-  shape: { rects: new Float32Array(0), count: 0 },
+  shape: { rects: new Float32Array(0), count: 0, diamond: false },
   buildPath(ctx, shape) {
-    const { rects, count } = shape as unknown as RectsShape
+    const { rects, count, diamond } = shape as unknown as RectsShape
     for (let i = 0; i < count; i++) {
       const o = i * 4
-      ctx.rect(rects[o] as number, rects[o + 1] as number, rects[o + 2] as number, rects[o + 3] as number)
+      const x = rects[o] as number
+      const y = rects[o + 1] as number
+      const w = rects[o + 2] as number
+      const h = rects[o + 3] as number
+      if (!diamond) {
+        ctx.rect(x, y, w, h)
+        continue
+      }
+      ctx.moveTo(x + w / 2, y)
+      ctx.lineTo(x + w, y + h / 2)
+      ctx.lineTo(x + w / 2, y + h)
+      ctx.lineTo(x, y + h / 2)
+      ctx.closePath()
     }
   },
 })
 graphic.registerShape('jobdeckRects', Rects)
 
+/** A repeating image fill (zrender's pattern object), e.g. hatching. */
+export interface PatternFill {
+  image: HTMLCanvasElement
+  repeat: 'repeat'
+}
+
 export interface RectsElement {
   shape: RectsShape
-  style: { fill?: string; stroke?: string; lineWidth?: number; lineDash?: number[]; opacity?: number }
+  style: { fill?: string | PatternFill; stroke?: string; lineWidth?: number; lineDash?: number[]; opacity?: number }
   z2?: number
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { Run } from '../../../src-shared/domain'
 import type { HostMinute, HostSample } from '../../../src-shared/monitor'
-import { bandSeries, cpuSeries, diskMaxSeries, diskTrend, memorySeries, sparklinePoints, topRuns } from './host-series'
+import { CHART_THEME } from '../charts/chart-theme'
+import { hostChartOption, legendItems, THRESHOLD_LINE } from '../charts/host-chart'
+import { bandSeries, cpuSeries, diskMaxSeries, diskTrend, memoryLines, memorySeries, sparklinePoints, thresholdLines, topRuns } from './host-series'
 
 const GiB = 1024 ** 3
 const sample = (at: number, cpu: number, cores: number[], usedGiB: number, swap: HostSample['swap'] = null): HostSample => ({
@@ -71,6 +73,63 @@ describe('host series', () => {
     expect(diskTrend([sample(10, 0, [], 1)], '/other')).toEqual([])
     expect(sparklinePoints([0, 50, 100], 80, 16)).toBe('0.0,16.0 40.0,8.0 80.0,0.0')
     expect(sparklinePoints([], 80, 16)).toBe('')
+  })
+})
+
+describe('the memory chart', () => {
+  // Mostly free memory: "available" runs at ~94% of the axis, right where the critical line is.
+  const m = memorySeries([sample(1, 10, [], 1), sample(2, 10, [], 1)])
+
+  for (const themeName of ['light', 'dark'] as const) {
+    const theme = CHART_THEME[themeName]
+    it(`gives used, available and the thresholds colours of their own (${themeName})`, () => {
+      const lines = memoryLines(m, theme)
+      const thresholds = thresholdLines({ warning: 85, critical: 95 }, theme, 'memory used', m.totalBytes)
+      const colors = [...lines.map((l) => l.color), ...thresholds.map((t) => t.color)]
+      expect(new Set(colors).size).toBe(colors.length)
+      // Not CPU's colour either: the two charts sit one above the other.
+      expect(lines.find((l) => l.id === 'available')?.color).not.toBe(theme.cpu)
+      expect(thresholds.map((t) => t.value)).toEqual([0.85 * 16 * GiB, 0.95 * 16 * GiB])
+    })
+  }
+
+  it('draws series solid and thresholds dotted, under the series, labelled outside the plot', () => {
+    const theme = CHART_THEME.light
+    const series = memoryLines(m, theme)
+    const thresholds = thresholdLines({ warning: 85, critical: 95 }, theme, 'memory used', m.totalBytes)
+    const option = hostChartOption({ series, xMin: 0, xMax: 3, yFormat: String, thresholds }, theme)
+    const drawn = option.series as Array<{ id: string; lineStyle: { type: string }; z: number; markLine?: { z: number; data: Array<{ lineStyle: { type: string; color: string }; label: { position: string } }> } }>
+    expect(drawn.map((s) => s.lineStyle.type)).toEqual(['solid', 'solid'])
+    const marks = drawn[0]?.markLine
+    expect(marks?.data.map((d) => d.lineStyle.type)).toEqual([THRESHOLD_LINE.type, THRESHOLD_LINE.type])
+    expect(THRESHOLD_LINE.type).not.toBe('solid')
+    expect(marks?.data.map((d) => d.lineStyle.color)).toEqual([theme.warning, theme.critical])
+    expect(marks?.data.every((d) => d.label.position === 'end')).toBe(true)
+    expect(marks?.z).toBeLessThan(drawn[0]?.z ?? 0)
+    // The labels need room right of the plot.
+    expect((option.grid as { right: number }).right).toBeGreaterThan(60)
+  })
+
+  it('lists each line and each threshold in the legend, with what the threshold applies to', () => {
+    const theme = CHART_THEME.dark
+    const items = legendItems(memoryLines(m, theme), thresholdLines({ warning: 85, critical: 95 }, theme, 'memory used'))
+    expect(items.map((i) => [i.kind, i.label])).toEqual([
+      ['series', 'Used'],
+      ['series', 'Available'],
+      ['threshold', 'warning: memory used ≥ 85%'],
+      ['threshold', 'critical: memory used ≥ 95%'],
+    ])
+  })
+
+  it('leaves band parts and per-core lines out of the legend', () => {
+    const items = legendItems(
+      [
+        { id: 'cpu', name: 'CPU (machine)', color: '#111', data: [] },
+        { id: 'core0', name: 'core 0', color: '#111', data: [], quiet: true },
+      ],
+      [],
+    )
+    expect(items.map((i) => i.label)).toEqual(['CPU (machine)'])
   })
 })
 

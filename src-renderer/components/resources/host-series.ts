@@ -2,6 +2,8 @@
 // (older ranges): pure functions, so what is drawn is unit-tested.
 import type { Run } from '../../../src-shared/domain'
 import type { HostMinute, HostSample } from '../../../src-shared/monitor'
+import type { ChartTheme } from '../charts/chart-theme'
+import type { LineSpec, Threshold } from '../charts/host-chart'
 
 export type Point = [number, number]
 
@@ -41,6 +43,32 @@ export function memorySeries(samples: readonly HostSample[]): MemorySeries {
     }
   }
   return out
+}
+
+/**
+ * The live memory chart's lines: used (filled), available and swap used, each in its own colour
+ * and none in a threshold's, so "available" near the top never reads as the critical line.
+ */
+export function memoryLines(m: MemorySeries, theme: ChartTheme): LineSpec[] {
+  return [
+    { id: 'used', name: 'Used', color: theme.memory, data: m.used, width: 2, area: 0.14 },
+    { id: 'available', name: 'Available', color: theme.available, data: m.available, width: 1.4 },
+    ...(m.swapUsed ? [{ id: 'swap', name: 'Swap used', color: theme.muted, data: m.swapUsed, width: 1.2 }] : []),
+  ]
+}
+
+/**
+ * Warning and critical lines for a chart whose 100% is `scale` (100 for percent charts, the total
+ * for bytes); `what` names the figure they apply to in the legend (`memory used`).
+ */
+export function thresholdLines(pair: { warning: number; critical: number } | undefined, theme: ChartTheme, what: string, scale = 100): Threshold[] {
+  if (!pair) return []
+  return (['warning', 'critical'] as const).map((level) => ({
+    value: (pair[level] * scale) / 100,
+    label: `${level} ${pair[level]}%`,
+    legend: `${level}: ${what} ≥ ${pair[level]}%`,
+    color: theme[level],
+  }))
 }
 
 /** min / avg / max per minute, drawn as a band (min, then max − min stacked on it) and the avg line. */

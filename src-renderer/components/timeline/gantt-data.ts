@@ -112,10 +112,13 @@ export interface StackSegment {
   y1: number
 }
 
+/** A failure's share of a block's height is at least this: one failed run among hundreds is a red cap, not a 1-px edge. */
+export const FAILED_MIN_SHARE = 0.25
+
 /**
  * A block's stacked segments: total height grows with the log of its count (relative to the
- * fullest block in view); each status gets its share, problems at least `minShare` so a single
- * failure among hundreds still shows as a red fleck.
+ * fullest block in view); each status gets its share, problems at least `minShare` (failures
+ * at least FAILED_MIN_SHARE) so a single failure among hundreds still shows.
  */
 export function stackBlock(block: Block, maxCount: number, minShare = 0.07): StackSegment[] {
   const height = 0.3 + 0.7 * (Math.log1p(block.count) / Math.log1p(Math.max(block.count, maxCount, 1)))
@@ -123,7 +126,8 @@ export function stackBlock(block: Block, maxCount: number, minShare = 0.07): Sta
     const n = block.byStatus[status] ?? 0
     if (n === 0) return 0
     const share = n / block.count
-    return status === 'succeeded' || status === 'running' ? share : Math.max(share, minShare)
+    if (status === 'succeeded' || status === 'running') return share
+    return Math.max(share, status === 'failed' ? FAILED_MIN_SHARE : minShare)
   })
   const sum = shares.reduce((a, b) => a + b, 0) || 1
   const segments: StackSegment[] = []
@@ -136,6 +140,56 @@ export function stackBlock(block: Block, maxCount: number, minShare = 0.07): Sta
     bottom -= h
   }
   return segments
+}
+
+// ── failure density ────────────────────────────────────────────────────────────────────────
+
+export interface DensityCell {
+  row: number
+  start: number
+  end: number
+  failed: number
+  /** 1 (a failure or a few) … DENSITY_LEVELS (the most failures per cell in view). */
+  level: number
+}
+
+export const DENSITY_LEVELS = 3
+
+/**
+ * Failures per row and time cell (`cellMs` wide, aligned to multiples of it), from listed runs
+ * and bucketed counts alike: the thin row under each group's bars that says where failures
+ * cluster, however dense the bars above it are. Levels grow with the log of the count relative
+ * to the fullest cell, and even one failure is level 1.
+ */
+export function failureDensity(
+  items: readonly TimelineItem[],
+  blocks: readonly Block[],
+  rowOf: (item: TimelineItem) => number | undefined,
+  cellMs: number,
+): DensityCell[] {
+  const width = Math.max(1, cellMs)
+  const cells = new Map<string, DensityCell>()
+  const add = (row: number, at: number, n: number): void => {
+    const index = Math.floor(at / width)
+    const key = `${row}:${index}`
+    const cell = cells.get(key)
+    if (cell) cell.failed += n
+    else cells.set(key, { row, start: index * width, end: (index + 1) * width, failed: n, level: 1 })
+  }
+  for (const item of items) {
+    if (item.status !== 'failed') continue
+    const row = rowOf(item)
+    if (row !== undefined) add(row, item.finishedAt ?? item.startedAt, 1)
+  }
+  for (const block of blocks) {
+    const n = block.byStatus.failed ?? 0
+    if (n > 0) add(block.row, block.start, n)
+  }
+  const out = [...cells.values()]
+  let max = 1
+  for (const cell of out) if (cell.failed > max) max = cell.failed
+  for (const cell of out) cell.level = Math.max(1, Math.ceil((DENSITY_LEVELS * Math.log1p(cell.failed)) / Math.log1p(max)))
+  return out.sort((a, b) => a.row - b.row || a.start - b.start)
 }
 
 // ── overlaps ───────────────────────────────────────────────────────────────────────────────

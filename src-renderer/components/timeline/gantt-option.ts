@@ -2,10 +2,10 @@
 // layers, each drawn as one path), host CPU/memory below on a second grid sharing the time
 // axis, and one dataZoom (inside + slider) driving both. No animation: data is large and live.
 import { clockTime } from '../../format'
-import { rectsElement, type ChartOption, type RenderItemApi, type RenderItemParams, type RenderItemReturn } from '../charts/echarts'
+import { rectsElement, type ChartOption, type PatternFill, type RenderItemApi, type RenderItemParams, type RenderItemReturn } from '../charts/echarts'
 import type { HostSeries } from '../../stores/timeline'
 import type { TimeWindow } from './gantt-data'
-import { layerRects, MAX_BOX_PX, type GanttScene, type PlotMapping } from './gantt-scene'
+import { layerRects, MAX_BOX_PX, type GanttScene, type LayerStyle, type PlotMapping } from './gantt-scene'
 import { LABEL_WIDTH, type GanttLayout } from './gantt-layout'
 import type { ChartTheme } from '../charts/chart-theme'
 
@@ -15,6 +15,42 @@ export const ZOOM_INSIDE_ID = 'time-inside'
 export const ZOOM_SLIDER_ID = 'time-slider'
 export const ROWS_SLIDER_ID = 'rows-slider'
 
+
+const hatches = new Map<string, PatternFill>()
+
+/** Diagonal stripes in `color` on a transparent tile: the overlap's own texture. */
+function hatchPattern(color: string): PatternFill {
+  let pattern = hatches.get(color)
+  if (pattern) return pattern
+  const tile = document.createElement('canvas')
+  tile.width = 6
+  tile.height = 6
+  const ctx = tile.getContext('2d')
+  if (ctx) {
+    ctx.strokeStyle = color
+    ctx.globalAlpha = 0.7
+    ctx.lineWidth = 1.2
+    // Two strokes, so the stripes run on across tile edges.
+    ctx.beginPath()
+    ctx.moveTo(0, 6)
+    ctx.lineTo(6, 0)
+    ctx.moveTo(-3, 3)
+    ctx.lineTo(3, -3)
+    ctx.moveTo(3, 9)
+    ctx.lineTo(9, 3)
+    ctx.stroke()
+  }
+  pattern = { image: tile, repeat: 'repeat' }
+  hatches.set(color, pattern)
+  return pattern
+}
+
+function drawStyle(style: LayerStyle): RectsElementStyle {
+  const { hatch, ...rest } = style
+  return hatch ? { ...rest, fill: hatchPattern(hatch) } : rest
+}
+
+type RectsElementStyle = Parameters<typeof rectsElement>[0]['style']
 
 /** The custom series' renderItem: each data item is a layer of the current scene, drawn as one path. */
 export function makeRenderItem(getScene: () => GanttScene, range: () => TimeWindow): (params: RenderItemParams, api: RenderItemApi) => RenderItemReturn {
@@ -40,7 +76,7 @@ export function makeRenderItem(getScene: () => GanttScene, range: () => TimeWind
       clip,
     }
     const { rects, count } = layerRects(layer, map, scene.now)
-    return rectsElement({ shape: { rects, count }, style: { ...layer.style } })
+    return rectsElement({ shape: { rects, count, diamond: layer.shape === 'diamond' }, style: drawStyle(layer.style) })
   }
 }
 
@@ -156,8 +192,10 @@ export function buildOption(input: OptionInput): ChartOption {
         startValue: view.since,
         endValue: view.until,
         minValueSpan: 10_000,
-        zoomOnMouseWheel: true,
-        moveOnMouseMove: true,
+        // The wheel and drags are the chart's own gestures (use-gantt-gestures.ts): a notch
+        // steps by a known factor, and a drag brushes a span instead of panning.
+        zoomOnMouseWheel: false,
+        moveOnMouseMove: false,
         moveOnMouseWheel: false,
       },
       {

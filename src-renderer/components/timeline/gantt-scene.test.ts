@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { TimelineItem } from '../../../src-shared/domain'
 import { STATUS_HEX } from '../../status'
-import { buildScene, layerRects, STRIDE, type PlotMapping, type SceneInput } from './gantt-scene'
+import { CHART_THEME } from '../charts/chart-theme'
+import { buildScene, DENSITY_Y0, DIAMOND_PX, FAILED_MIN_PX, layerRects, STRIDE, type Layer, type PlotMapping, type SceneInput } from './gantt-scene'
 
 const item = (id: string, type: string, startedAt: number, finishedAt: number | null, extra: Partial<TimelineItem> = {}): TimelineItem => ({
   id,
@@ -26,7 +27,8 @@ const input = (over: Partial<SceneInput>): SceneInput => ({
   waiting: [],
   now: 5000,
   colors: STATUS_HEX.light,
-  overlapColor: '#f00',
+  overlapColor: CHART_THEME.light.overlap,
+  backgroundColor: '#fff',
   nowColor: '#00f',
   ...over,
 })
@@ -72,6 +74,68 @@ describe('buildScene', () => {
     expect(scene.hit.overlaps[0]).toHaveLength(1)
     expect(scene.hit.overlaps[1]).toHaveLength(1)
   })
+
+  it('draws failures over every other run, at least a few pixels wide', () => {
+    const scene = buildScene(
+      input({
+        items: [item('ok', 'a', 0, 10_000), item('bad', 'a', 5000, 5001, { status: 'failed' }), item('live', 'a', 4000, null)],
+        buckets: [{ row: 'b', start: 0, end: 10, count: 500, byStatus: { succeeded: 499, failed: 1 } }],
+      }),
+    )
+    const names = scene.layers.map((l) => l.name)
+    const after = (a: string, b: string): boolean => names.indexOf(a) > names.indexOf(b)
+    for (const other of ['bar:succeeded', 'bar:running', 'edge:running', 'block:succeeded']) {
+      expect(after('bar:failed', other), `failed bars over ${other}`).toBe(true)
+      expect(after('block:failed', other), `failed blocks over ${other}`).toBe(true)
+    }
+    const failed = scene.layers.find((l) => l.name === 'bar:failed') as Layer
+    expect(failed.minWidthPx).toBeGreaterThanOrEqual(FAILED_MIN_PX)
+    // In full colour, not faded like the other blocks.
+    expect(scene.layers.find((l) => l.name === 'block:failed')?.style).toEqual({ fill: STATUS_HEX.light.failed })
+    // One failed run among 500 in a block is a cap of about a fifth of its stack, not a 1-px edge.
+    const cap = scene.layers.find((l) => l.name === 'block:failed') as Layer
+    expect((cap.data[4] as number) - (cap.data[3] as number)).toBeGreaterThan(0.18)
+  })
+
+  it('adds a thin failure-density row under each group that had failures, darker where they cluster', () => {
+    const failedAt = (id: string, type: string, t: number): TimelineItem => item(id, type, t, t + 1, { status: 'failed' })
+    const scene = buildScene(
+      input({
+        items: [failedAt('f1', 'a', 1000), item('ok', 'a', 2000, 3000), failedAt('f2', 'b', 10)],
+        // Row b: 20 failures in one block of sub-pixel runs, none in the next.
+        buckets: [
+          { row: 'b', start: 0, end: 10, count: 40, byStatus: { succeeded: 20, failed: 20 } },
+          { row: 'b', start: 300, end: 310, count: 5, byStatus: { succeeded: 5 } },
+        ],
+      }),
+    )
+    const density = scene.layers.filter((l) => l.name.startsWith('density:'))
+    const cells = density.flatMap((l) => Array.from({ length: l.count }, (_, i) => ({ level: Number(l.name.split(':')[1]), row: l.data[i * STRIDE], y0: l.data[i * STRIDE + 3] })))
+    expect(cells).toHaveLength(2)
+    // Under the bars (below the box), not over them.
+    expect(cells.every((c) => (c.y0 as number) >= DENSITY_Y0)).toBe(true)
+    const byRow = new Map(cells.map((c) => [c.row, c.level]))
+    expect(byRow.get(0)).toBe(1)
+    expect(byRow.get(1)).toBe(3)
+    expect(density.every((l) => l.style.fill === STATUS_HEX.light.failed)).toBe(true)
+  })
+
+  it('draws an overlap as hatching in its own ink with a diamond, in neither the failure nor the success colour', () => {
+    const items = [item('x', 'a', 0, 100), item('y', 'a', 50, 150)]
+    for (const theme of ['light', 'dark'] as const) {
+      const scene = buildScene(
+        input({ items, colors: STATUS_HEX[theme], overlapColor: CHART_THEME[theme].overlap, overlaps: [{ lane: 'L', limit: 1, start: 50, end: 100, peak: 2, runIds: ['x', 'y'] }] }),
+      )
+      const wash = scene.layers.find((l) => l.name === 'overlap:wash') as Layer
+      const marker = scene.layers.find((l) => l.name === 'overlap:marker') as Layer
+      expect(wash.style.hatch).toBe(CHART_THEME[theme].overlap)
+      expect(wash.style.fill).toBe('none')
+      expect(marker.shape).toBe('diamond')
+      expect(marker.minWidthPx).toBe(DIAMOND_PX)
+      const inks = [wash.style.hatch, wash.style.stroke, marker.style.fill]
+      for (const status of ['failed', 'succeeded', 'running', 'partial', 'interrupted'] as const) expect(inks).not.toContain(STATUS_HEX[theme][status])
+    }
+  })
 })
 
 describe('layerRects', () => {
@@ -79,7 +143,7 @@ describe('layerRects', () => {
 
   it('maps time to x and rows to y, clips to the plot and keeps a minimum width', () => {
     const data = new Float64Array([0, 1000, 2000, 0, 1, 1, 100, 101, 0, 1, 0, 9000, 9500, 0, 1, 0, -500, 300, 0, 1])
-    const { rects, count } = layerRects({ name: 't', data, count: data.length / STRIDE, style: {}, minWidthPx: 2 }, map, 0)
+    const { rects, count } = layerRects({ name: 't', data, count: data.length / STRIDE, style: {}, minWidthPx: 2, shape: 'rect' }, map, 0)
     expect(count).toBe(3)
     expect([...rects.slice(0, 4)]).toEqual([200, 15, 100, 10])
     // 1 ms long: drawn 2 px wide, one row further down.
@@ -90,9 +154,17 @@ describe('layerRects', () => {
 
   it('draws a NaN end at now and a row of -1 over the full plot height', () => {
     const data = new Float64Array([0, 1000, NaN, 0, 1, -1, NaN, NaN, 0, 1])
-    const { rects, count } = layerRects({ name: 't', data, count: 2, style: {}, minWidthPx: 1 }, map, 3000)
+    const { rects, count } = layerRects({ name: 't', data, count: 2, style: {}, minWidthPx: 1, shape: 'rect' }, map, 3000)
     expect(count).toBe(2)
     expect(rects[2]).toBeCloseTo(200)
     expect([...rects.slice(4, 8)]).toEqual([400, 10, 1, 40])
+  })
+
+  it('centres a diamond on its start, square, on the y0 line', () => {
+    const data = new Float64Array([0, 1000, 1000, 0, 0])
+    const { rects, count } = layerRects({ name: 'd', data, count: 1, style: {}, minWidthPx: 8, shape: 'diamond' }, map, 0)
+    expect(count).toBe(1)
+    // x of 1000 ms is 200; the bar box of row 0 starts at 20 - 10 / 2 = 15.
+    expect([...rects.slice(0, 4)]).toEqual([196, 11, 8, 8])
   })
 })

@@ -1,11 +1,15 @@
 // What the Gantt draws, as a few layers of rects in data coordinates (row, start, end and a
 // vertical span inside the row's bar box), one layer per fill style. The chart turns each layer
 // into ONE canvas path, so drawing cost grows with the number of rects, not of elements.
+// Failures are drawn last of the runs, at least FAILED_MIN_PX wide, with a thin failure-density
+// row under each group; overlaps are hatched in their own ink with a diamond at their start.
 import type { RunStatus, TimelineBucket, TimelineItem } from '../../../src-shared/domain'
 import type { AnyStatus } from '../../status'
 import {
   blocksFromBuckets,
+  DENSITY_LEVELS,
   emptyHitIndex,
+  failureDensity,
   rowKeyOf,
   stackBlock,
   type Block,
@@ -17,6 +21,16 @@ import {
 
 /** Blocks of bucketed runs are this many pixels wide (the server buckets per pixel). */
 export const BLOCK_PX = 3
+/** A failed run is never narrower than this, whatever the zoom: it must not vanish among successes. */
+export const FAILED_MIN_PX = 3
+/** The failure-density row: a strip just under each group's bars (fractions of the bar box). */
+export const DENSITY_Y0 = 1.1
+export const DENSITY_Y1 = 1.32
+/** Opacity of each density level, 1 … DENSITY_LEVELS. */
+export const DENSITY_OPACITY: readonly number[] = [0.4, 0.7, 1]
+/** The overlap marker: a diamond this many pixels across, centred on the overlap's start. */
+export const DIAMOND_PX = 9
+
 /** Rect stride in a layer: row, start, end (NaN: now, when drawn), y0, y1 (fractions of the bar box; row -1: full plot height). */
 export const STRIDE = 5
 
@@ -26,7 +40,12 @@ export interface LayerStyle {
   lineWidth?: number
   lineDash?: number[]
   opacity?: number
+  /** Diagonal stripes of this colour over the fill (the chart turns it into a pattern). */
+  hatch?: string
 }
+
+/** How a layer's rects are drawn: as rects, or as diamonds centred on their start. */
+export type LayerShape = 'rect' | 'diamond'
 
 export interface Layer {
   name: string
@@ -35,6 +54,7 @@ export interface Layer {
   style: LayerStyle
   /** Narrowest drawn width in pixels (a 3 s run in a 24 h view is still a visible sliver). */
   minWidthPx: number
+  shape: LayerShape
 }
 
 export interface GanttScene {
@@ -57,6 +77,8 @@ export interface SceneInput {
   now: number
   colors: Record<AnyStatus, string>
   overlapColor: string
+  /** Drawn round the overlap diamond, so it stands out on any bar. */
+  backgroundColor: string
   nowColor: string
 }
 
@@ -68,6 +90,7 @@ class LayerBuilder {
     readonly style: LayerStyle,
     readonly minWidthPx: number,
     capacity: number,
+    readonly shape: LayerShape = 'rect',
   ) {
     this.data = new Float64Array(Math.max(1, capacity) * STRIDE)
   }
@@ -86,11 +109,12 @@ class LayerBuilder {
     this.count++
   }
   build(): Layer {
-    return { name: this.name, data: this.data, count: this.count, style: this.style, minWidthPx: this.minWidthPx }
+    return { name: this.name, data: this.data, count: this.count, style: this.style, minWidthPx: this.minWidthPx, shape: this.shape }
   }
 }
 
-const FINISHED: readonly RunStatus[] = ['succeeded', 'partial', 'canceled', 'interrupted', 'failed']
+/** Finished runs in drawing order; failed is not among them: it is drawn over everything else. */
+const FINISHED: readonly RunStatus[] = ['succeeded', 'partial', 'canceled', 'interrupted']
 
 export function buildScene(input: SceneInput): GanttScene {
   const { rows, colors } = input
@@ -100,6 +124,7 @@ export function buildScene(input: SceneInput): GanttScene {
 
   const waits = new LayerBuilder('wait', { fill: colors.queued, opacity: 0.38 }, 0, n)
   const bars = new Map<RunStatus, LayerBuilder>(FINISHED.map((s) => [s, new LayerBuilder(`bar:${s}`, { fill: colors[s] }, 1, 16)]))
+  const failedBars = new LayerBuilder('bar:failed', { fill: colors.failed }, FAILED_MIN_PX, 16)
   const running = new LayerBuilder('bar:running', { fill: colors.running }, 2, 8)
   const runningEdge = new LayerBuilder('edge:running', { fill: colors.running, opacity: 0.35 }, 0, 8)
 
@@ -112,6 +137,8 @@ export function buildScene(input: SceneInput): GanttScene {
       running.add(row, item.startedAt, NaN, 0, 1)
       // A faint halo at the growing end says "still going".
       runningEdge.add(row, item.startedAt, NaN, -0.18, 1.18)
+    } else if (item.status === 'failed') {
+      failedBars.add(row, item.startedAt, item.finishedAt, 0, 1)
     } else {
       ;(bars.get(item.status) ?? bars.get('succeeded'))?.add(row, item.startedAt, item.finishedAt, 0, 1)
     }
@@ -123,10 +150,12 @@ export function buildScene(input: SceneInput): GanttScene {
   let maxCount = 1
   for (const block of blocks) if (block.count > maxCount) maxCount = block.count
   const blockLayers = new Map<RunStatus, LayerBuilder>()
+  // Failed segments in full colour, over the bars, so a red cap never fades to a pink edge.
+  const failedBlocks = new LayerBuilder('block:failed', { fill: colors.failed }, 1, 16)
   for (const block of blocks) {
     hit.blocks[block.row]?.push(block)
     for (const segment of stackBlock(block, maxCount)) {
-      let layer = blockLayers.get(segment.status)
+      let layer = segment.status === 'failed' ? failedBlocks : blockLayers.get(segment.status)
       if (!layer) {
         layer = new LayerBuilder(`block:${segment.status}`, { fill: colors[segment.status], opacity: 0.72 }, 1, blocks.length)
         blockLayers.set(segment.status, layer)
@@ -134,6 +163,15 @@ export function buildScene(input: SceneInput): GanttScene {
       // A hair of gap between neighbouring blocks keeps them readable as counts, not one smear.
       layer.add(block.row, block.start, block.end - blockMs * 0.15, segment.y0, segment.y1)
     }
+  }
+
+  // The failure-density row under each group, one layer per level (a layer has one opacity).
+  const density = DENSITY_OPACITY.slice(0, DENSITY_LEVELS).map(
+    (opacity, i) => new LayerBuilder(`density:${i + 1}`, { fill: colors.failed, opacity }, 2, 16),
+  )
+  const rowOfItem = (item: TimelineItem): number | undefined => rowIndex.get(rowKeyOf(item, input.groupBy))
+  for (const cell of failureDensity(input.items, blocks, rowOfItem, blockMs)) {
+    density[cell.level - 1]?.add(cell.row, cell.start, cell.end - blockMs * 0.15, DENSITY_Y0, DENSITY_Y1)
   }
 
   // Jobs waiting now: outlines, as the status language draws what waits rather than runs.
@@ -146,9 +184,10 @@ export function buildScene(input: SceneInput): GanttScene {
     ;(job.status === 'retrying' ? retryingOutline : queuedOutline).add(row, job.start, job.end, 0.12, 0.88)
   }
 
-  // Overlaps: a red wash over the span in every row holding one of the runs, and a marker.
-  const wash = new LayerBuilder('overlap:wash', { fill: input.overlapColor, opacity: 0.16, stroke: input.overlapColor, lineWidth: 1 }, 3, 8)
-  const marker = new LayerBuilder('overlap:marker', { fill: input.overlapColor }, 5, 8)
+  // Overlaps: a hatched wash over the span in every row holding one of the runs, and a diamond
+  // at its start, in the overlap ink (no status uses it: an overlap is not a failure).
+  const wash = new LayerBuilder('overlap:wash', { fill: 'none', hatch: input.overlapColor, stroke: input.overlapColor, lineWidth: 1, lineDash: [4, 2] }, 3, 8)
+  const marker = new LayerBuilder('overlap:marker', { fill: input.overlapColor, stroke: input.backgroundColor, lineWidth: 1.5 }, DIAMOND_PX, 8, 'diamond')
   const byId = new Map(input.items.map((item) => [item.id, item]))
   for (const overlap of input.overlaps) {
     const overlapRows = new Set<number>()
@@ -159,7 +198,7 @@ export function buildScene(input: SceneInput): GanttScene {
     }
     for (const row of overlapRows) {
       wash.add(row, overlap.start, overlap.end, -0.3, 1.3)
-      marker.add(row, overlap.start, overlap.start, -0.3, 0.12)
+      marker.add(row, overlap.start, overlap.start, 0, 0)
       hit.overlaps[row]?.push({ overlap })
     }
   }
@@ -174,6 +213,9 @@ export function buildScene(input: SceneInput): GanttScene {
     ...bars.values(),
     runningEdge,
     running,
+    failedBlocks,
+    failedBars,
+    ...density,
     queuedOutline,
     retryingOutline,
     wash,
@@ -218,10 +260,16 @@ export function layerRects(layer: Layer, map: PlotMapping, now: number): { rects
     const end = Number.isNaN(endRaw) ? Math.max(now, start) : endRaw
     let x0 = map.originX + (start - map.originT) * map.pxPerMs
     let x1 = map.originX + (end - map.originT) * map.pxPerMs
-    if (x1 - x0 < layer.minWidthPx) x1 = x0 + layer.minWidthPx
+    if (layer.shape === 'diamond') {
+      // Centred on its start and square, whatever the span.
+      x0 -= layer.minWidthPx / 2
+      x1 = x0 + layer.minWidthPx
+    } else if (x1 - x0 < layer.minWidthPx) x1 = x0 + layer.minWidthPx
     if (x1 < left || x0 > right) continue
-    if (x0 < left) x0 = left
-    if (x1 > right) x1 = right
+    const diamond = layer.shape === 'diamond'
+    // A diamond keeps its shape at the edges (the series clips it); a rect is cut to the plot.
+    if (x0 < left && !diamond) x0 = left
+    if (x1 > right && !diamond) x1 = right
     let y: number
     let h: number
     if (row < 0) {
@@ -233,6 +281,11 @@ export function layerRects(layer: Layer, map: PlotMapping, now: number): { rects
       const boxTop = centre - map.box / 2
       y = boxTop + (data[o + 3] as number) * map.box
       h = ((data[o + 4] as number) - (data[o + 3] as number)) * map.box
+      if (diamond) {
+        // Square, centred on the y0 line (the bar box's top edge for the overlap marker).
+        h = layer.minWidthPx
+        y -= h / 2
+      }
     }
     const c = count * 4
     out[c] = x0

@@ -13,8 +13,13 @@ export interface TimelinePaint {
   /** When the query was sent (performance.now()), and how long until its answer. */
   sentAt: number
   fetchMs: number
-  /** From setOption to ECharts' `finished`. */
+  /** From setOption (or the zoom) to ECharts' `finished`. */
   renderMs: number
+  /**
+   * Drawn from an answer asked for exactly this window; false when a zoom was drawn from an
+   * answer already here (a wider window, buckets still under COARSEST_BUCKET pixels).
+   */
+  exact: boolean
 }
 
 export interface TimelinePerf {

@@ -1,4 +1,4 @@
-import type { Job, Priority, Progress, Run, RunStatus, TimelineBucket, TimelinePage, TypeStats } from '../../../../src-shared/domain'
+import type { Job, Priority, Progress, Run, RunStatus, TimelineBucket, TimelineExtent, TimelinePage, TypeStats } from '../../../../src-shared/domain'
 import { JOB_STATUSES, PRIORITY_RANK } from '../../../../src-shared/domain'
 import { JobdeckError } from '../../../../src-shared/errors'
 import { newId } from '../../ids'
@@ -566,6 +566,13 @@ export class SqliteStore {
     return { since: q.since, until: q.until, groupBy: q.groupBy, rows: rowNames, items, buckets: [...buckets.values()], total }
   }
 
+  /** The first start at or after `since` and the latest start of all, each one seek in runs_started. */
+  timelineExtent(since: number): TimelineExtent {
+    const first = (this.stmt.firstStartSince.get(since) as { at: number | null }).at
+    const last = (this.stmt.lastStart.get() as { at: number | null }).at
+    return { first, last }
+  }
+
   logs(runId: string, afterId = 0, limit = 100_000): Array<LogLine & { id: number }> {
     return (this.stmt.logs.all(runId, afterId, limit) as LogRow[]).map((row) => ({ ...toLogLine(row), id: row.id }))
   }
@@ -762,6 +769,8 @@ function prepareStatements(db: SqliteDatabase) {
       WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
         AND coalesce(finished_at, @now) - started_at >= @bucket
       ORDER BY coalesce(finished_at, @now) - started_at DESC LIMIT @limit`),
+    firstStartSince: db.prepare(`SELECT min(started_at) AS at FROM runs WHERE started_at >= ?`),
+    lastStart: db.prepare(`SELECT max(started_at) AS at FROM runs`),
     syncNormal: db.prepare(`PRAGMA synchronous = NORMAL`),
     syncFull: db.prepare(`PRAGMA synchronous = FULL`),
   }

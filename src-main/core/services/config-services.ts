@@ -1,0 +1,36 @@
+// The config part of the API: the config in force (its file, errors, job types, monitor, runner
+// and lane settings) and a reload from its file.
+import { jobTypeInfo } from '../../../src-shared/config-schema'
+import type { ConfigInfo, JobdeckApi } from '../../../src-shared/api'
+import { afterWrite, type ServiceDeps } from './service-deps'
+
+export type ConfigApi = Pick<JobdeckApi, 'config.get' | 'config.reload'>
+
+export function configServices(deps: ServiceDeps): ConfigApi {
+  const { config } = deps
+
+  function configInfo(): ConfigInfo {
+    const errors = config.errors
+    return {
+      path: config.path,
+      ok: errors.length === 0,
+      errors,
+      types: [...config.current.types].map(([name, type]) => jobTypeInfo(name, type)),
+      monitor: config.current.raw.monitor,
+      runner: config.current.raw.runner,
+      lanes: Object.fromEntries(Object.entries(config.current.raw.lanes).map(([lane, { limit }]) => [lane, limit])),
+    }
+  }
+
+  return {
+    async 'config.get'() {
+      return configInfo()
+    },
+
+    async 'config.reload'() {
+      config.reload()
+      afterWrite(deps)
+      return configInfo()
+    },
+  }
+}

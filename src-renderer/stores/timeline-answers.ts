@@ -1,0 +1,58 @@
+// What the timeline store keeps of the engine's answers, and the shapes it turns events into:
+// pure, so the store file holds only the store.
+import type { MonitorRange } from '../../src-shared/api'
+import type { Run, TimelineBucket, TimelineItem } from '../../src-shared/domain'
+import type { GroupBy, TimeWindow } from '../components/timeline/gantt-data'
+
+/** What the last answer covered: its window and bucket size. */
+export interface LoadedAnswer {
+  window: TimeWindow
+  bucketMs: number
+  total: number
+  groupBy: GroupBy
+  sentAt: number
+  fetchMs: number
+}
+
+/** The answer for the whole range, kept while zoomed in, so zooming back out or moving draws at once. */
+export interface RangeAnswer extends LoadedAnswer {
+  items: TimelineItem[]
+  buckets: TimelineBucket[]
+}
+
+/** `outer` holds all of `inner` (a millisecond of slack for the slider's rounding). */
+export function covers(outer: TimeWindow, inner: TimeWindow): boolean {
+  return outer.since <= inner.since + 1 && outer.until >= inner.until - 1
+}
+
+export interface HostSeries {
+  resolution: 'raw' | 'minute'
+  /** [at, percent] pairs. */
+  cpu: Array<[number, number]>
+  memory: Array<[number, number]>
+}
+
+export function hostSeriesOf(monitor: MonitorRange): HostSeries {
+  return monitor.resolution === 'raw'
+    ? { resolution: 'raw', cpu: monitor.samples.map((s) => [s.at, s.cpuPercent]), memory: monitor.samples.map((s) => [s.at, s.memory.usedPercent]) }
+    : {
+        resolution: 'minute',
+        cpu: monitor.minutes.map((m) => [m.minute + 30_000, m.cpu.avg]),
+        memory: monitor.minutes.map((m) => [m.minute + 30_000, m.memory.avg]),
+      }
+}
+
+export function timelineItemOf(run: Run): TimelineItem {
+  const at = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso))
+  return {
+    id: run.id,
+    jobId: run.jobId,
+    type: run.type,
+    lane: run.lane,
+    status: run.status,
+    attempt: run.attempt,
+    queuedAt: at(run.queuedAt) ?? Date.parse(run.startedAt),
+    startedAt: Date.parse(run.startedAt),
+    finishedAt: at(run.finishedAt),
+  }
+}
