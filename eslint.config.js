@@ -1,8 +1,12 @@
 // ESLint 9 flat config. Besides the usual recommended rules it enforces the import direction of
 // DESIGN.md ("Layout"): shared <- core <- {electron, server, cli}; renderer and preload import only
-// shared. The layering is expressed with `no-restricted-imports` per folder ("zone"); it is kept
-// honest by scripts/layering.test.ts, which lints snippets with virtual paths in every zone.
+// shared; inside core, store <- sync <- runner <- services <- engine (coreLayer). The layering is
+// expressed with `no-restricted-imports` per folder ("zone"); it is kept honest by
+// scripts/layering.test.ts, which lints snippets with virtual paths in every zone.
+// It also keeps test support out of production code (see TEST_ONLY and the jobdeck/test-support rule).
 import { builtinModules } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import js from '@eslint/js'
 import { defineConfig, globalIgnores } from 'eslint/config'
 import pluginVue from 'eslint-plugin-vue'
@@ -22,6 +26,19 @@ const MAX_DEPTH = 8
 const ALL_TOP_LEVEL = ['src-shared', 'src-main', 'src-renderer', 'src-preload', 'bench', 'e2e', 'scripts', 'bin', 'examples']
 const onlyShared = (self) => ALL_TOP_LEVEL.filter((dir) => dir !== 'src-shared' && dir !== self)
 
+const CORE_FORBID = ['src-main/electron', 'src-main/server', 'src-main/cli', 'src-renderer', 'src-preload']
+
+/** A folder of core that must not import the core folders `above` it (besides what core may not). */
+function coreLayer(name, what, above) {
+  return {
+    dir: `src-main/core/${name}`,
+    what,
+    forbid: [...CORE_FORBID, ...above.map((folder) => `src-main/core/${folder}`)],
+    node: true,
+    electron: false,
+  }
+}
+
 const ZONES = [
   {
     dir: 'src-shared',
@@ -33,10 +50,16 @@ const ZONES = [
   {
     dir: 'src-main/core',
     what: 'src-main/core is plain Node and is used by electron, server and cli',
-    forbid: ['src-main/electron', 'src-main/server', 'src-main/cli', 'src-renderer', 'src-preload'],
+    forbid: CORE_FORBID,
     node: true,
     electron: false,
   },
+  // Layers inside core (STYLE.md): store <- sync <- runner <- services <- engine (the engine
+  // process's host). A layer never imports one above it.
+  coreLayer('store', 'src-main/core/store holds the queue and history engines; runner, services and sync use it, never the reverse', ['runner', 'services', 'sync', 'engine']),
+  coreLayer('sync', 'src-main/core/sync links the store to the shared database; the runner and services use it, never the reverse', ['runner', 'services', 'engine']),
+  coreLayer('runner', 'src-main/core/runner drives the queue; services use it, never the reverse', ['services', 'engine']),
+  coreLayer('services', 'src-main/core/services answer the API; the engine host dispatches to them, never the reverse', ['engine']),
   {
     dir: 'src-main/server',
     what: 'src-main/server is the headless transport',
@@ -146,6 +169,59 @@ function layeringConfigs() {
   return configs
 }
 
+/**
+ * Test support lives where production code cannot import it: a `test-support/` folder in its area
+ * (src-main/core/test-support, src-main/electron/test-support, src-renderer/test-support), the
+ * e2e/ and bench/ trees, and the test files themselves. These globs are the files that may import
+ * it; every other file is production code.
+ */
+const TEST_ONLY = ['**/*.test.ts', '**/test-support/**', 'e2e/**', 'bench/**', 'vitest.config.ts']
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url))
+
+/** Whether a project-relative path (or a bare specifier) names test support. */
+function isTestOnly(target, relative) {
+  const segments = target.split('/')
+  if (segments.includes('test-support')) return true
+  if (!relative) return false
+  return segments[0] === 'e2e' || segments[0] === 'bench' || /\.test(\.[cm]?[jt]s)?$/.test(target)
+}
+
+/** Reports an import, re-export or dynamic import of test support; resolves relative specifiers. */
+const testSupportRule = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      testOnly:
+        "'{{specifier}}' is test support (a test-support/ folder, e2e/, bench/ or a test file); production code must not import it.",
+    },
+  },
+  create(context) {
+    const from = path.dirname(context.filename)
+    function check(node) {
+      const specifier = node.source?.type === 'Literal' ? node.source.value : undefined
+      if (typeof specifier !== 'string') return
+      const relative = specifier.startsWith('.')
+      const target = relative ? path.relative(ROOT, path.resolve(from, specifier)).split(path.sep).join('/') : specifier
+      if (isTestOnly(target, relative)) context.report({ node: node.source, messageId: 'testOnly', data: { specifier } })
+    }
+    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check }
+  },
+}
+
+function testSupportConfigs() {
+  return [
+    {
+      name: 'jobdeck/test-support',
+      files: [`**/${CODE_FILES}`],
+      ignores: TEST_ONLY,
+      plugins: { jobdeck: { rules: { 'test-support': testSupportRule } } },
+      rules: { 'jobdeck/test-support': 'error' },
+    },
+  ]
+}
+
 export default defineConfig(
   globalIgnores(['out/', 'dist/', 'node_modules/', 'native/', 'coverage/', 'docs/', '.cache/']),
   js.configs.recommended,
@@ -202,4 +278,5 @@ export default defineConfig(
     rules: { 'no-undef': 'off' },
   },
   ...layeringConfigs(),
+  ...testSupportConfigs(),
 )

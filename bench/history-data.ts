@@ -5,15 +5,14 @@
 // transaction with synchronous=OFF, which takes seconds where the runner's path (claim, then
 // finish: one transaction each) would take hours. What the triggers would have maintained:
 //  - jobs → job_counts: the insert trigger runs as is (cheap).
-//  - run_logs → log_fts: the insert trigger runs as is (the FTS index of captured output).
-//  - runs → error_fts and type_stats: their triggers fire on UPDATE (a run is inserted `running`
-//    and later finished), not on INSERT. Rather than insert-then-update 1M rows, both are filled
-//    afterwards with the statements the triggers amount to (error_fts: one row per run with an
-//    error; type_stats: the same aggregation migration 3 backfills with, plus the last run).
-//  - runs → run_search (schema 7): its triggers fire on INSERT of a finished run too, and again
-//    for each output line written after it, so the seeding writes the search documents as it goes.
-//    (The history bench seeds with the tree it runs on; BENCHMARKS.md's issue 12 figures use a dir
-//    seeded at schema 6 and migrated, which is also how long migration 7 takes.)
+//  - runs → type_stats: its trigger fires on UPDATE (a run is inserted `running` and later
+//    finished), not on INSERT. Rather than insert-then-update 1M rows, it is filled afterwards
+//    with the aggregation migration 3 backfills with, plus the last run.
+//  - runs → run_search (schema 7): its triggers fire on INSERT of a finished run with an error,
+//    and again for each output line written after it, so the seeding writes the search
+//    documents as it goes. (The history bench seeds with the tree it runs on, at its newest
+//    schema; BENCHMARKS.md's issue 12 figures also time a dir seeded by an older tree at schema 6
+//    and then migrated: how long migration 7 takes.)
 // No ANALYZE: a real database never gets one either, so the planner sees what it sees in use.
 import { performance } from 'node:perf_hooks'
 import { ulid } from 'ulid'
@@ -274,8 +273,7 @@ export function seedHistory(db: SqliteDatabase, runs: number, now = Date.now(), 
     }
     if (retry) flushJob(retry, 'failed', null, '', null)
 
-    // What the UPDATE triggers would have maintained (see the header).
-    db.exec(`INSERT INTO error_fts (rowid, error) SELECT rowid, error FROM runs WHERE error IS NOT NULL`)
+    // What the UPDATE trigger would have maintained (see the header).
     db.exec(`DELETE FROM type_stats`)
     db.exec(`INSERT INTO type_stats (type, runs, succeeded, partial, failed, canceled, interrupted, duration_sum, max_duration, last_run_id, last_status, last_finished_at)
       SELECT type, count(*), sum(status = 'succeeded'), sum(status = 'partial'), sum(status = 'failed'),

@@ -2,7 +2,7 @@
 // longest event-loop stall one sample causes.
 import { HostSampler } from '../src-main/core/monitor/host-sampler'
 import { ProcessTreeUsage } from '../src-main/core/monitor/process-usage'
-import { measureSampleCost } from '../src-main/core/monitor/sample-cost'
+import { measureSampleCost } from '../src-main/core/test-support/sample-cost'
 import { fmt, report, tempCore } from './bench-support'
 
 const WINDOW_S = Number(process.env.BENCH_MONITOR_SECONDS ?? 20)

@@ -136,14 +136,14 @@ async function pullIntoFreshCache(db: BenchDatabase): Promise<{ jobs: number; ru
     const counted = one('SELECT sum(n) FROM job_counts')
     const stats = one('SELECT sum(runs) FROM type_stats')
     const failed = one(`SELECT count(*) FROM runs WHERE status = 'failed'`)
-    const searchable = one(`SELECT count(*) FROM error_fts WHERE error_fts MATCH 'warehouse'`)
+    const searchable = one(`SELECT count(*) FROM run_search WHERE run_search MATCH '{text} : warehouse'`)
     if (cachedRuns !== RUNS || cachedJobs !== RUNS || counted !== RUNS || stats !== RUNS || searchable !== failed) {
       throw new Error(
         `sync: expected ${RUNS} jobs, runs, counted jobs and runs in type stats, ${failed} searchable errors; ` +
           `got ${cachedJobs}, ${cachedRuns}, ${counted}, ${stats}, ${searchable}`,
       )
     }
-    return { jobs: result.jobs, runs: result.runs, seconds, verified: `${cachedJobs} jobs, ${cachedRuns} runs, counters and error search checked` }
+    return { jobs: result.jobs, runs: result.runs, seconds, verified: `${cachedJobs} jobs, ${cachedRuns} runs, counters and search documents checked` }
   } finally {
     await conn.close()
     store.close()

@@ -10,6 +10,7 @@ import { benchPgQueueThroughput } from './pg-queue-throughput'
 import { benchPgSync } from './pg-sync'
 import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
 import { benchQueueView } from './queue-view'
+import { benchStoreWriter } from './store-writer'
 import { benchTimeline } from './timeline-chromium'
 
 const only = process.argv[2]
@@ -22,6 +23,7 @@ const suites: Record<string, () => Promise<unknown>> = {
     await benchSingleEnqueue()
   },
   command: benchCommandThroughput,
+  writer: benchStoreWriter,
   dispatch: benchDispatchLatency,
   monitor: benchMonitorOverhead,
   history: benchHistoryFirstPage,

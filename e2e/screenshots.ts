@@ -36,6 +36,13 @@ async function main(): Promise<void> {
           await page.screenshot({ path: file })
           process.stdout.write(`${path.relative(ROOT, file)}\n`)
         }
+        // History search: the matched word marked in each row's snippet, and how many match.
+        await page.getByRole('link', { name: 'History', exact: true }).click()
+        await page.getByPlaceholder(/Search output and errors/).fill('inventory')
+        await page.waitForTimeout(1500)
+        const file = path.join(OUT, `history-search-${colorScheme}.png`)
+        await page.screenshot({ path: file })
+        process.stdout.write(`${path.relative(ROOT, file)}\n`)
         await context.close()
       }
     } finally {

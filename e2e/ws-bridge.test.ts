@@ -8,7 +8,7 @@ import { API_METHODS } from '../src-shared/bridge'
 import type { Job } from '../src-shared/domain'
 import { makeTestEnv, waitFor, type TestEnv } from '../src-main/core/test-support/test-env'
 import { startServer, type JobdeckServer } from '../src-main/server/server'
-import { createWsBridge, socketUrl, type ConnectionState, type SocketFactory, type WsBridge } from '../src-renderer/ws-bridge'
+import { createWsBridge, socketUrl, type LinkState, type SocketFactory, type WsBridge } from '../src-renderer/ws-bridge'
 
 const CONFIG = `
 jobs:
@@ -55,7 +55,7 @@ describe('renderer WebSocket bridge', () => {
     env = makeTestEnv(CONFIG)
     const srv = await startAll()
     bridge = createWsBridge({ url: `ws://127.0.0.1:${srv.port}/ws`, WebSocket: browserSocket(srv) })
-    const own = new Set(['onConnection', 'close'])
+    const own = new Set(['onLinkState', 'close'])
     expect(Object.keys(bridge).filter((k) => !own.has(k)).sort()).toEqual([...API_METHODS, 'on'].sort())
   })
 
@@ -78,9 +78,9 @@ describe('renderer WebSocket bridge', () => {
     env = makeTestEnv(CONFIG)
     const srv = await startAll()
     const { port, token } = srv
-    const states: ConnectionState[] = []
+    const states: LinkState[] = []
     bridge = createWsBridge({ url: `ws://127.0.0.1:${port}/ws`, WebSocket: browserSocket({ port, token }), minDelayMs: 20, maxDelayMs: 100, queueTimeoutMs: 200 })
-    bridge.onConnection((s) => states.push(s))
+    bridge.onLinkState((s) => states.push(s))
     expect((await bridge['runner.status']({})).ok).toBe(true)
 
     await srv.close()

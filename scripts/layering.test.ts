@@ -1,5 +1,6 @@
-// Keeps the import-direction rules of eslint.config.js (DESIGN.md "Layout") from silently breaking:
-// lints snippets under virtual paths in every zone through ESLint's Node API.
+// Keeps the import-direction rules of eslint.config.js (DESIGN.md "Layout") and the rule that keeps
+// test support out of production code from silently breaking: lints snippets under virtual paths
+// in every zone through ESLint's Node API.
 import { fileURLToPath } from 'node:url'
 import { ESLint } from 'eslint'
 import { describe, expect, it } from 'vitest'
@@ -7,14 +8,14 @@ import { describe, expect, it } from 'vitest'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const eslint = new ESLint({ cwd: root, overrideConfigFile: fileURLToPath(new URL('../eslint.config.js', import.meta.url)) })
 
-/** ruleIds of the layering violations in `code` linted as if it lived at `filePath` (project-relative). */
-async function violations(filePath: string, code: string): Promise<string[]> {
+/** Messages of `rule` in `code` linted as if it lived at `filePath` (project-relative). */
+async function violations(filePath: string, code: string, rule = 'no-restricted-imports'): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: `${root}/${filePath}` })
   if (!result) throw new Error('no lint result')
   const fatal = result.messages.filter((m) => m.fatal)
   expect(fatal, `parse errors in ${filePath}`).toEqual([])
   expect(result.messages.filter((m) => m.message.includes('ignored')), `${filePath} must not be ignored`).toEqual([])
-  return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message)
+  return result.messages.filter((m) => m.ruleId === rule).map((m) => m.message)
 }
 
 /** A snippet that uses its import, so only the layering rule can complain (an SFC for .vue files). */
@@ -79,11 +80,49 @@ zone(
   ],
   [
     ['src-main/core/store/x.ts', '../../../src-shared/domain'],
-    ['src-main/core/store/x.ts', '../runner/runner'],
+    ['src-main/core/runner/x.ts', '../store/store-types'],
     ['src-main/core/x.ts', './electron-free/thing'],
     ['src-main/core/store/x.ts', '../electron/not-the-shell'], // src-main/core/electron, inside core
     ['src-main/core/x.ts', 'node:child_process'],
     ['src-main/core/x.ts', 'better-sqlite3'],
+  ],
+)
+
+// Layers inside core: store <- sync <- runner <- services <- engine; each keeps core's own rules.
+zone(
+  'layers inside src-main/core',
+  [
+    ['src-main/core/store/x.ts', '../runner/runner'],
+    ['src-main/core/store/sqlite/x.ts', '../../runner/runner'],
+    ['src-main/core/store/postgres/migrations/x.ts', '../../../services/services'],
+    ['src-main/core/store/x.ts', '../sync/shared-link'],
+    ['src-main/core/store/x.ts', '../engine/engine-host'],
+    ['src-main/core/store/x.ts', '../../../src-main/core/runner/runner'],
+    ['src-main/core/store/sqlite/x.ts', 'electron'],
+    ['src-main/core/store/sqlite/x.ts', '../../../cli/args'],
+    ['src-main/core/store/sqlite/x.ts', '../../../../src-renderer/ipc'],
+    ['src-main/core/sync/x.ts', '../runner/shared-runner'],
+    ['src-main/core/sync/x.ts', '../services/services'],
+    ['src-main/core/runner/x.ts', '../services/services'],
+    ['src-main/core/runner/x.ts', '../services/queue-writer'],
+    ['src-main/core/runner/x.ts', '../engine/engine-host'],
+    ['src-main/core/runner/x.ts', '../../electron/main'],
+    ['src-main/core/runner/x.ts', '../../server'],
+    ['src-main/core/services/x.ts', '../engine/engine-host'],
+    ['src-main/core/services/x.ts', '../../cli/main'],
+    ['src-main/core/services/x.ts', '../../../src-renderer/App.vue'],
+  ],
+  [
+    ['src-main/core/runner/x.ts', '../store/sqlite/sqlite-store'],
+    ['src-main/core/runner/x.ts', '../sync/shared-link'],
+    ['src-main/core/sync/x.ts', '../store/sqlite/sqlite-store'],
+    ['src-main/core/services/x.ts', '../runner/runner'],
+    ['src-main/core/services/x.ts', '../store/store-types'],
+    ['src-main/core/engine/x.ts', '../services/dispatch'],
+    ['src-main/core/store/sqlite/x.ts', '../store-types'],
+    ['src-main/core/store/sqlite/x.ts', '../../secrets/param-cipher'],
+    ['src-main/core/store/x.ts', '../runner-free/thing'], // a folder whose name only starts like one
+    ['src-main/core/x.ts', './services/services'],
   ],
 )
 
@@ -174,5 +213,60 @@ describe('forms of import', () => {
   it('reports in .vue single-file components', async () => {
     const sfc = "<script setup lang=\"ts\">\nimport { ipcRenderer } from 'electron'\nconst r = ipcRenderer\n</script>\n<template><p>{{ r }}</p></template>\n"
     expect(await violations('src-renderer/Bad.vue', sfc)).toHaveLength(1)
+  })
+})
+
+describe('test support stays out of production code', () => {
+  const reported: Case[] = [
+    ['src-main/core/x.ts', './test-support/test-env'],
+    ['src-main/core/runner/x.ts', '../test-support/host-samples'],
+    ['src-main/core/store/sqlite/x.ts', '../../test-support/postgres'],
+    ['src-main/core/services/x.ts', '../../../src-main/core/test-support/fake-postgres'],
+    ['src-main/core/x.ts', './engine/engine.test'],
+    ['src-main/core/x.ts', '../../e2e/harness'],
+    ['src-main/server/x.ts', '../../bench/bench-support'],
+    ['src-main/electron/x.ts', './test-support/fake-electron'],
+    ['src-main/cli/x.ts', '../core/test-support/test-env'],
+    ['src-renderer/stores/x.ts', '../test-support/fake-bridge'],
+    ['src-renderer/x.ts', './test-support/database-states'],
+    ['src-renderer/components/X.vue', '../../test-support/fake-bridge'],
+    ['src-shared/x.ts', '../src-renderer/test-support/fake-bridge'],
+  ]
+  const allowed: Case[] = [
+    ['src-main/core/runner/runner.test.ts', '../test-support/test-env'],
+    ['src-main/core/test-support/x.ts', './postgres'],
+    ['src-main/core/test-support/x.ts', '../store/sqlite/sqlite-store'],
+    ['src-main/electron/tray.test.ts', './test-support/fake-electron'],
+    ['src-renderer/stores/x.test.ts', '../test-support/fake-bridge'],
+    ['bench/x.ts', '../src-main/core/test-support/seeded-random'],
+    ['e2e/x.ts', '../src-main/core/test-support/tcp-proxy'],
+    ['src-main/core/x.ts', './support/thing'],
+    ['src-main/core/x.ts', './engine/testable'],
+    ['src-renderer/x.ts', './test-supported-names'],
+  ]
+  it.each(reported)('%s: import %s is reported', async (file, specifier) => {
+    expect(await violations(file, use(file, specifier), 'jobdeck/test-support')).toHaveLength(1)
+  })
+  it.each(allowed)('%s: import %s is allowed', async (file, specifier) => {
+    expect(await violations(file, use(file, specifier), 'jobdeck/test-support')).toEqual([])
+  })
+  it('finds no test support imported by the production files of src-main and src-renderer', async () => {
+    const onlyThisRule = new ESLint({
+      cwd: root,
+      overrideConfigFile: fileURLToPath(new URL('../eslint.config.js', import.meta.url)),
+      ruleFilter: ({ ruleId }) => ruleId === 'jobdeck/test-support',
+    })
+    const results = await onlyThisRule.lintFiles(['src-main', 'src-renderer'])
+    const production = results.filter((r) => !/\.test\.ts$|\/test-support\//.test(r.filePath))
+    expect(production.length).toBeGreaterThan(100)
+    const found = production.flatMap((r) => r.messages.filter((m) => m.ruleId === 'jobdeck/test-support').map((m) => `${r.filePath}: ${m.message}`))
+    expect(found).toEqual([])
+  })
+  it('reports re-exports, type-only and dynamic imports too', async () => {
+    const file = 'src-main/core/x.ts'
+    expect(await violations(file, "export * from './test-support/test-env'\n", 'jobdeck/test-support')).toHaveLength(1)
+    expect(await violations(file, "export { makeTestEnv } from './test-support/test-env'\n", 'jobdeck/test-support')).toHaveLength(1)
+    expect(await violations(file, "import type { TestEnv } from './test-support/test-env'\nexport type T = TestEnv\n", 'jobdeck/test-support')).toHaveLength(1)
+    expect(await violations(file, "export const load = () => import('./test-support/test-env')\n", 'jobdeck/test-support')).toHaveLength(1)
   })
 })

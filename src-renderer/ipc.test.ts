@@ -59,9 +59,9 @@ describe('renderer ipc', () => {
     vi.stubGlobal('window', { jobdeck: fakeBridge({ ok: true, value: null }) })
     const ipc = await import('./ipc')
     expect(ipc.transportKind()).toBe('ipc')
-    expect(ipc.connectionState()).toBe('open')
+    expect(ipc.linkState()).toBe('open')
     const listener = vi.fn()
-    ipc.onConnection(listener)()
+    ipc.onLinkState(listener)()
     expect(listener).not.toHaveBeenCalled()
 
     vi.resetModules()
@@ -82,12 +82,12 @@ describe('renderer ipc', () => {
     vi.stubGlobal('WebSocket', FakeSocket)
     const ws = await import('./ipc')
     expect(ws.transportKind()).toBe('websocket')
-    expect(ws.connectionState()).toBe('connecting')
+    expect(ws.linkState()).toBe('connecting')
     const states: string[] = []
-    ws.onConnection((state) => states.push(state))
+    ws.onLinkState((state) => states.push(state))
     sockets[0]!.readyState = 1
     sockets[0]!.onopen?.()
-    expect(ws.connectionState()).toBe('open')
+    expect(ws.linkState()).toBe('open')
     sockets[0]!.onclose?.()
     expect(states).toEqual(['open', 'closed'])
     ;(ws.getBridge() as unknown as { close(): void }).close()

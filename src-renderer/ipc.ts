@@ -5,9 +5,9 @@ import type { ApiInput, ApiMethod, ApiResults } from '../src-shared/api'
 import type { ApiResult, DesktopBridge, JobdeckBridge } from '../src-shared/bridge'
 import type { ErrorCode } from '../src-shared/errors'
 import type { EventMap, EventName } from '../src-shared/events'
-import { createWsBridge, socketUrl, type ConnectionState, type WsBridge } from './ws-bridge'
+import { createWsBridge, socketUrl, type LinkState, type WsBridge } from './ws-bridge'
 
-export type { ConnectionState } from './ws-bridge'
+export type { LinkState } from './ws-bridge'
 
 /** How this renderer reaches the engine: Electron IPC (preload) or the server's WebSocket. */
 export type TransportKind = 'ipc' | 'websocket'
@@ -15,19 +15,19 @@ export type TransportKind = 'ipc' | 'websocket'
 let bridge: JobdeckBridge | null = null
 let wsBridge: WsBridge | null = null
 /** The WebSocket's last announced state; the preload's IPC is always `open`. */
-let connection: ConnectionState = 'open'
-const connectionListeners = new Set<(state: ConnectionState) => void>()
+let link: LinkState = 'open'
+const linkListeners = new Set<(state: LinkState) => void>()
 
 export function getBridge(): JobdeckBridge {
   if (bridge) return bridge
   if (window.jobdeck) {
     bridge = window.jobdeck
   } else {
-    connection = 'connecting'
+    link = 'connecting'
     wsBridge = createWsBridge({ url: socketUrl(window.location), WebSocket })
-    wsBridge.onConnection((state) => {
-      connection = state
-      for (const listener of connectionListeners) listener(state)
+    wsBridge.onLinkState((state) => {
+      link = state
+      for (const listener of linkListeners) listener(state)
     })
     bridge = wsBridge
   }
@@ -40,21 +40,21 @@ export function transportKind(): TransportKind {
 }
 
 /** The transport's state now (`open` for Electron IPC). */
-export function connectionState(): ConnectionState {
+export function linkState(): LinkState {
   getBridge()
-  return connection
+  return link
 }
 
 /**
  * Follows the transport's connection (WebSocket: connecting / open / closed, reconnecting by
  * itself). Electron IPC never changes, so there the listener is never called.
  */
-export function onConnection(listener: (state: ConnectionState) => void): () => void {
+export function onLinkState(listener: (state: LinkState) => void): () => void {
   getBridge()
   if (!wsBridge) return () => {}
-  connectionListeners.add(listener)
+  linkListeners.add(listener)
   return () => {
-    connectionListeners.delete(listener)
+    linkListeners.delete(listener)
   }
 }
 

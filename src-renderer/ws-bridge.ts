@@ -36,11 +36,12 @@ export interface WsBridgeOptions {
   queueTimeoutMs?: number
 }
 
-export type ConnectionState = 'connecting' | 'open' | 'closed'
+/** This window's link to the engine (the socket), not the shared database's state (`DatabaseState`). */
+export type LinkState = 'connecting' | 'open' | 'closed'
 
 export interface WsBridge extends JobdeckBridge {
   /** Transport state changes (e.g. to show "reconnecting…" and refetch after a reconnect). */
-  onConnection(listener: (state: ConnectionState) => void): () => void
+  onLinkState(listener: (state: LinkState) => void): () => void
   close(): void
 }
 
@@ -98,10 +99,10 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
   /** Waiting for a socket. */
   let waiting: Waiting[] = []
   const subscribers = createSubscribers()
-  const connectionListeners = new Set<(state: ConnectionState) => void>()
+  const linkListeners = new Set<(state: LinkState) => void>()
 
-  const announce = (state: ConnectionState): void => {
-    for (const listener of connectionListeners) listener(state)
+  const announce = (state: LinkState): void => {
+    for (const listener of linkListeners) listener(state)
   }
 
   const onMessage = (data: unknown): void => {
@@ -197,10 +198,10 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
   const bridge: Record<string, unknown> = {}
   for (const method of API_METHODS) bridge[method] = (args: unknown) => callRaw(method, args)
   bridge.on = (event: EventName, listener: (payload: unknown) => void): (() => void) => subscribers.add(event, listener)
-  bridge.onConnection = (listener: (state: ConnectionState) => void): (() => void) => {
-    connectionListeners.add(listener)
+  bridge.onLinkState = (listener: (state: LinkState) => void): (() => void) => {
+    linkListeners.add(listener)
     return () => {
-      connectionListeners.delete(listener)
+      linkListeners.delete(listener)
     }
   }
   bridge.close = (): void => {

@@ -7,7 +7,7 @@ import type { WaitReason } from './wait-reason'
 import type { ListedRun, RunCount } from './search'
 import { PRIORITIES, RUN_STATUSES, TERMINAL_JOB_STATUSES } from './domain'
 import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
-import type { ConnectionState, ConnectionTestResult } from './connection'
+import type { DatabaseState, ConnectionTestResult } from './connection'
 import type { GateBlock } from './wait-reason'
 
 const id = z.string().min(1, 'expected a job or run id').max(64)
@@ -231,7 +231,7 @@ export interface ApiResults {
   'monitor.range': MonitorRange
   'config.get': ConfigInfo
   'config.reload': ConfigInfo
-  'connection.get': ConnectionState
+  'connection.get': DatabaseState
   'connection.test': ConnectionTestResult
   'connection.save': { path: string; restartRequired: boolean; password: 'stored' | 'not-given' | 'removed' }
 }

@@ -1,6 +1,7 @@
-// Local or shared mode, and the state of the shared database connection as the views show it.
+// Local or shared mode, and the state of the shared database connection as the views show it
+// (`DatabaseState`; the window's own link to the engine is the renderer's `LinkState`).
 
-export type ConnectionStatus =
+export type DatabaseStatus =
   /** No PostgreSQL configured: queue and history are this machine's SQLite. */
   | 'local'
   | 'connecting'
@@ -8,9 +9,9 @@ export type ConnectionStatus =
   /** Shared mode with the database unreachable: cached history, results kept in the outbox. */
   | 'offline'
 
-export interface ConnectionState {
+export interface DatabaseState {
   mode: 'local' | 'shared'
-  status: ConnectionStatus
+  status: DatabaseStatus
   /** The database URL without its password (shared mode). */
   url: string | null
   /** Where the URL came from: the --pg flag, JOBDECK_PG_URL, or the config file. */
@@ -52,7 +53,7 @@ export interface BreakerState {
 }
 
 /** The state of an instance without a shared database. */
-export const LOCAL_CONNECTION: ConnectionState = {
+export const LOCAL_DATABASE: DatabaseState = {
   mode: 'local',
   status: 'local',
   url: null,

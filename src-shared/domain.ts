@@ -1,5 +1,5 @@
 // The words of DESIGN.md as types. No node, electron or DOM here: every side imports this.
-import type { BreakerState, ConnectionState } from './connection'
+import type { BreakerState, DatabaseState } from './connection'
 import type { WaitReason } from './wait-reason'
 
 export const PRIORITIES = ['normal', 'high', 'urgent'] as const
@@ -166,7 +166,7 @@ export interface RunnerStatus {
   /** Circuit breakers of `http` jobs, per host (only hosts seen by this runner). */
   breakers: BreakerState[]
   /** Local or shared mode, and the database connection. */
-  connection: ConnectionState
+  connection: DatabaseState
   /** Shared mode: the runners sharing the queue, with their last heartbeat. */
   runners: Array<{ id: string; host: string; pid: number; heartbeatAt: string; running: number }>
 }

@@ -1,7 +1,7 @@
 // Every change the engine makes is announced, so views subscribe instead of polling.
 import type { Job, LogLine, Progress, Run } from './domain'
 import type { Health, HostSample } from './monitor'
-import type { ConnectionState } from './connection'
+import type { DatabaseState } from './connection'
 import type { GateBlock } from './wait-reason'
 
 export interface EventMap {
@@ -23,7 +23,7 @@ export interface EventMap {
   /** A run has taken longer than its type's usual (p95) duration times the overrun factor. Once per run. */
   'run.overrun': { runId: string; jobId: string; type: string; elapsedMs: number; usualMs: number; factor: number }
   /** Shared mode: the database went offline, came back, or the cache caught up. */
-  'connection.changed': { connection: ConnectionState }
+  'connection.changed': { connection: DatabaseState }
 }
 
 export type EventName = keyof EventMap

@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hostileConfigs } from '../core/config/hostile-configs.test-support/corpus'
+import { hostileConfigs } from '../core/test-support/hostile-configs'
 
 // Each file goes through the real `jobdeck validate` process, as an operator would run it.
 const BIN = fileURLToPath(new URL('../../bin/jobdeck.mjs', import.meta.url))

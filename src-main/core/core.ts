@@ -21,7 +21,7 @@ import { HostSampler } from './monitor/host-sampler'
 import { Monitor } from './monitor/monitor'
 import { ProcessTreeUsage } from './monitor/process-usage'
 import { MonitorStore } from './store/sqlite/monitor-store'
-import { LOCAL_CONNECTION, type ConnectionState } from '../../src-shared/connection'
+import { LOCAL_DATABASE, type DatabaseState } from '../../src-shared/connection'
 import { choosePostgres } from './config/postgres-settings'
 import type { QueueRunner } from './runner/queue-runner'
 import { SqliteEngine } from './engines/sqlite-engine'
@@ -79,7 +79,7 @@ export interface Core {
   monitor(): Monitor | null
   /** Shared mode: the link to the shared database; null in local mode. */
   readonly link: SharedLink | null
-  connection(): ConnectionState
+  connection(): DatabaseState
   /** Resolves after the first attempt to reach the shared database (at once in local mode). */
   ready(): Promise<void>
   close(): Promise<void>
@@ -225,7 +225,7 @@ export function createCore(options: CoreOptions): Core {
     publishChanges,
     runner: () => runner,
     monitor: () => monitor,
-    connection: () => link?.state ?? LOCAL_CONNECTION,
+    connection: () => link?.state ?? LOCAL_DATABASE,
     ready: () => started,
     startRunner() {
       if (runner) return runner

@@ -6,10 +6,10 @@ import type { RunnerStatus } from '../../src-shared/domain'
 import type { CallResult } from '../../src-shared/wire'
 import { DesktopSettingsStore } from './desktop-settings'
 import { DesktopShell, type DesktopEngine } from './desktop'
-import { FakeNotification, FakeTray, resetFakeElectron } from './fake-electron'
-import { job, status } from './test-fixtures'
+import { FakeNotification, FakeTray, resetFakeElectron } from './test-support/fake-electron'
+import { job, status } from './test-support/domain-objects'
 
-vi.mock('electron', async () => (await import('./fake-electron')).fakeElectron())
+vi.mock('electron', async () => (await import('./test-support/fake-electron')).fakeElectron())
 
 class FakeEngine implements DesktopEngine {
   readonly calls: Array<[string, unknown]> = []

@@ -32,7 +32,7 @@ const state = vi.hoisted(() => ({
 }))
 
 vi.mock('electron', async () => {
-  const fake = (await import('./fake-electron')).fakeElectron()
+  const fake = (await import('./test-support/fake-electron')).fakeElectron()
   class BrowserWindow {
     private readonly record: (typeof state.windows)[number]
     readonly webContents = {
@@ -260,7 +260,7 @@ describe('main process', () => {
   })
 
   it('asks before quitting while a job runs, and stays when told not to quit', async () => {
-    const { job, run } = await import('./test-fixtures')
+    const { job, run } = await import('./test-support/domain-objects')
     state.running = [{ job: job('J1', 'running'), run: run('R1', 'J1', 30) }]
     await import('./main')
     await vi.waitFor(() => expect(state.engines).toHaveLength(1))

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { ConnectionState } from '../../src-shared/connection'
+import type { DatabaseState } from '../../src-shared/connection'
 import { DEFAULT_DESKTOP_SETTINGS, type DesktopSettings } from '../../src-shared/desktop'
 import type { Health } from '../../src-shared/monitor'
 import { BODY_MAX_BYTES, NotificationPolicy, firstLine, truncateUtf8, type NotificationRequest } from './notification-policy'
-import { job, LOCAL } from './test-fixtures'
+import { job, LOCAL } from './test-support/domain-objects'
 
 const bytes = (s: string): number => new TextEncoder().encode(s).length
 
@@ -152,7 +152,7 @@ describe('health, connection and overrun notifications', () => {
   })
 
   it('tells a lost and a restored database connection in shared mode, not twice while flapping', () => {
-    const shared = (status: ConnectionState['status'], extra: Partial<ConnectionState> = {}): { connection: ConnectionState } => ({
+    const shared = (status: DatabaseState['status'], extra: Partial<DatabaseState> = {}): { connection: DatabaseState } => ({
       connection: { ...LOCAL, mode: 'shared', url: 'postgres://db/jobs', source: 'config', status, ...extra },
     })
     policy.handle('connection.changed', { connection: { ...LOCAL, status: 'offline' } }) // local mode: never

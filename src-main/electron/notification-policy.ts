@@ -7,7 +7,7 @@
 //  - connection (shared mode): database connection lost, and restored;
 //  - overrun: a run is taking much longer than its type usually does.
 import type { DesktopSettings, NotificationKind } from '../../src-shared/desktop'
-import type { ConnectionState } from '../../src-shared/connection'
+import type { DatabaseState } from '../../src-shared/connection'
 import type { Job } from '../../src-shared/domain'
 import type { EventMap } from '../../src-shared/events'
 import type { HealthLevel } from '../../src-shared/monitor'
@@ -107,7 +107,7 @@ export class NotificationPolicy {
   private maxTimer: unknown = null
   private healthLevel: HealthLevel | null = null
   private criticalAnnounced = false
-  private connection: ConnectionState | null = null
+  private connection: DatabaseState | null = null
   private everOnline = false
   private lostAnnounced = false
   private lastLostAt = -Infinity
@@ -234,7 +234,7 @@ export class NotificationPolicy {
     }
   }
 
-  private connectionChanged(next: ConnectionState): void {
+  private connectionChanged(next: DatabaseState): void {
     const previous = this.connection
     this.connection = next
     if (next.mode !== 'shared') return

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { RunnerStatus } from '../../src-shared/domain'
 import { decideClose, QuitFlow, quitDialog, waitUntilIdle, type QuitDialog, type QuitFlowDeps } from './quit-flow'
-import { status } from './test-fixtures'
+import { status } from './test-support/domain-objects'
 
 afterEach(() => vi.useRealTimers())
 

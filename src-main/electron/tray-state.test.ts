@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { ConnectionState } from '../../src-shared/connection'
-import { job, LOCAL, status } from './test-fixtures'
+import type { DatabaseState } from '../../src-shared/connection'
+import { job, LOCAL, status } from './test-support/domain-objects'
 import { TOOLTIP_MAX, TrayModel, trayView, type TrayMenuItem } from './tray-state'
 
 const labels = (menu: TrayMenuItem[]): string[] => menu.map((item) => (item.kind === 'separator' ? '---' : item.label))
@@ -58,7 +58,7 @@ describe('TrayModel and trayView', () => {
   it('shows offline in shared mode without the database, under attention', () => {
     const model = new TrayModel()
     model.applyStatus(status([['R1', null]], 2))
-    const offline: ConnectionState = { ...LOCAL, mode: 'shared', status: 'offline', url: 'postgres://db/jobs', offlineSince: '2026-03-01T10:42:00.000Z', error: 'ECONNREFUSED' }
+    const offline: DatabaseState = { ...LOCAL, mode: 'shared', status: 'offline', url: 'postgres://db/jobs', offlineSince: '2026-03-01T10:42:00.000Z', error: 'ECONNREFUSED' }
     model.applyEvent('connection.changed', { connection: offline })
     let view = trayView(model.facts)
     expect(view.image).toBe('offline')

@@ -2,7 +2,7 @@
 // offline), the tooltip line and the menu model. `TrayModel` follows the engine (a runner.status
 // snapshot plus events in between); `trayView` turns its facts into what tray.ts draws.
 import type { Job, RunnerState, RunnerStatus } from '../../src-shared/domain'
-import type { ConnectionState } from '../../src-shared/connection'
+import type { DatabaseState } from '../../src-shared/connection'
 import type { EventMap } from '../../src-shared/events'
 import { formatDuration } from '../../src-shared/units'
 
@@ -33,7 +33,7 @@ export interface TrayFacts {
   counts: { running: number; queued: number; retrying: number }
   /** Failures after the last retry that the operator has not looked at yet (oldest first). */
   unseenFailures: UnseenFailure[]
-  connection: ConnectionState | null
+  connection: DatabaseState | null
   /** Set while a quit waits for running jobs. */
   quitting: 'waiting' | 'canceling' | null
 }
@@ -68,7 +68,7 @@ export interface TrayViewOptions {
 /** Windows cuts tray tooltips at 127 characters. */
 export const TOOLTIP_MAX = 127
 
-export function isOffline(connection: ConnectionState | null): boolean {
+export function isOffline(connection: DatabaseState | null): boolean {
   return connection !== null && connection.mode === 'shared' && connection.status === 'offline'
 }
 

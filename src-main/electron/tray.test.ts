@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { FakeNotification, FakeTray, resetFakeElectron } from './fake-electron'
+import { FakeNotification, FakeTray, resetFakeElectron } from './test-support/fake-electron'
 import { Notifier } from './notifier'
 import { menuLabel, resourcesDir, TrayController, trayImageFile } from './tray'
 import { TrayModel, trayView, type TrayAction } from './tray-state'
-import { job, status } from './test-fixtures'
+import { job, status } from './test-support/domain-objects'
 
-vi.mock('electron', async () => (await import('./fake-electron')).fakeElectron(new Set(['tray-offline.png'])))
+vi.mock('electron', async () => (await import('./test-support/fake-electron')).fakeElectron(new Set(['tray-offline.png'])))
 
 afterEach(() => resetFakeElectron())
 

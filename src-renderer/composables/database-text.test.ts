@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { clockTime } from '../format'
-import { OFFLINE, ONLINE } from '../stores/connection-states'
+import { OFFLINE, ONLINE } from '../test-support/database-states'
 import { connectionHint, databaseStripItem, describeTestResult, offlineBanner, parsePgUrl, shortPgUrl, withoutPassword } from './database-text'
 
 describe('PostgreSQL URLs as the operator types them', () => {

@@ -1,7 +1,7 @@
 // How the shared database connection reads in the window: the status strip's item, the offline
 // banner, and the Settings form (URL checked as the operator types, a test result in words).
-// Plain functions over the API's ConnectionState / ConnectionTestResult, testable without a DOM.
-import type { ConnectionState, ConnectionTestResult } from '../../src-shared/connection'
+// Plain functions over the API's DatabaseState / ConnectionTestResult, testable without a DOM.
+import type { DatabaseState, ConnectionTestResult } from '../../src-shared/connection'
 import { clockTime } from '../format'
 
 /** The parts of a postgres:// URL, without decoding. */
@@ -79,14 +79,14 @@ export function shortPgUrl(text: string | null): string {
   return `${p.host || 'local socket'}${p.port === null ? '' : `:${p.port}`}${p.database === null ? '' : `/${p.database}`}`
 }
 
-export const SOURCE_WORDS: Record<NonNullable<ConnectionState['source']>, string> = {
+export const SOURCE_WORDS: Record<NonNullable<DatabaseState['source']>, string> = {
   flag: 'the --pg flag',
   env: 'JOBDECK_PG_URL',
   config: 'the config file (postgres.url)',
 }
 
 /** The status strip's connection item for the database (the transport is handled by the strip). */
-export function databaseStripItem(state: ConnectionState): { label: string; tone: 'local' | 'online' | 'connecting' | 'offline'; title: string } {
+export function databaseStripItem(state: DatabaseState): { label: string; tone: 'local' | 'online' | 'connecting' | 'offline'; title: string } {
   const where = shortPgUrl(state.url)
   if (state.mode === 'local') {
     return { label: 'Local', tone: 'local', title: 'Local mode: the queue and history are in this machine’s SQLite. Settings → Database to share them.' }
@@ -117,7 +117,7 @@ export interface BannerText {
   retry: string | null
 }
 
-export function offlineBanner(state: ConnectionState, now: number): BannerText {
+export function offlineBanner(state: DatabaseState, now: number): BannerText {
   const headline = `Shared database offline${state.offlineSince ? ` since ${clockTime(state.offlineSince)}` : ''}`
   const cache = state.lastSyncAt
     ? `showing cached history, last synced ${clockTime(state.lastSyncAt)}`

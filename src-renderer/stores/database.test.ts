@@ -1,8 +1,8 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { ConnectionState, ConnectionTestResult } from '../../src-shared/connection'
-import { LOCAL, OFFLINE, ONLINE } from './connection-states'
-import { FakeBridge } from './fake-bridge'
+import type { DatabaseState, ConnectionTestResult } from '../../src-shared/connection'
+import { LOCAL, OFFLINE, ONLINE } from '../test-support/database-states'
+import { FakeBridge } from '../test-support/fake-bridge'
 
 const bridge = new FakeBridge()
 vi.mock('../ipc', () => ({
@@ -50,8 +50,8 @@ describe('useDatabaseStore', () => {
   })
 
   it('keeps an event that arrives while connection.get is on its way: the late answer is older', async () => {
-    let answer: (value: ConnectionState) => void = () => undefined
-    bridge.answer('connection.get', () => new Promise<ConnectionState>((resolve) => (answer = resolve)))
+    let answer: (value: DatabaseState) => void = () => undefined
+    bridge.answer('connection.get', () => new Promise<DatabaseState>((resolve) => (answer = resolve)))
     const store = useDatabaseStore()
     store.start()
     await vi.waitFor(() => expect(bridge.count('connection.get')).toBe(1))

@@ -1,15 +1,15 @@
 // The shared database connection as the engine reports it (not the window's own link to the
-// engine: that is stores/connection.ts). Local or shared mode, online / connecting / offline with
+// engine: that is stores/link.ts). Local or shared mode, online / connecting / offline with
 // the error, the last sync of the cache, results waiting in the outbox, the next retry. Loaded
 // once with `connection.get`, then follows `connection.changed`; never polls.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { ApiInput, ApiResults } from '../../src-shared/api'
-import type { ConnectionState, ConnectionTestResult } from '../../src-shared/connection'
+import type { DatabaseState, ConnectionTestResult } from '../../src-shared/connection'
 import { call, on } from '../ipc'
 
 export const useDatabaseStore = defineStore('database', () => {
-  const state = shallowRef<ConnectionState | null>(null)
+  const state = shallowRef<DatabaseState | null>(null)
   /** Why the last `connection.get` failed; null once it answered. */
   const error = ref<string | null>(null)
   /** Bumped by every event, so a `connection.get` answered after a newer event is not applied. */
@@ -27,7 +27,7 @@ export const useDatabaseStore = defineStore('database', () => {
     }
   }
 
-  function apply(next: ConnectionState): void {
+  function apply(next: DatabaseState): void {
     changes++
     state.value = next
     error.value = null

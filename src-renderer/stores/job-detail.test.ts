@@ -2,7 +2,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { JobDetail } from '../../src-shared/api'
 import type { Job } from '../../src-shared/domain'
-import { FakeBridge } from './fake-bridge'
+import { FakeBridge } from '../test-support/fake-bridge'
 
 const bridge = new FakeBridge()
 vi.mock('../ipc', () => ({

@@ -1,7 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Run, TimelineExtent, TimelineItem, TimelinePage } from '../../src-shared/domain'
-import { FakeBridge } from './fake-bridge'
+import { FakeBridge } from '../test-support/fake-bridge'
 
 const bridge = new FakeBridge()
 vi.mock('../ipc', () => ({

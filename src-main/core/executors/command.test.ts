@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { LogStream, Progress } from '../../../src-shared/domain'
 import { isAlive, signalProcess } from '../process/process-tree'
-import { makeScriptDir, TREE_SCRIPT, type ScriptDir } from '../process/test-fixtures'
+import { makeScriptDir, TREE_SCRIPT, type ScriptDir } from '../test-support/process-scripts'
 import { createCommandExecutor, runCommand, type CommandOptions, type CommandSpec } from './command'
 import { KILL_NOW, type ExecutionContext } from './types'
 

@@ -9,7 +9,7 @@ const gateReason = (...args: Parameters<typeof gateBlock>): string | null => {
   const block: GateBlock | null = gateBlock(...args)
   return block === null ? null : gateText(block)
 }
-import { fakeSample } from './test-samples'
+import { fakeSample } from '../test-support/host-samples'
 
 const healthy: Health = { level: 'healthy', reasons: [], since: new Date().toISOString() }
 const type = (needs: Record<string, unknown>) => jobTypeSchema.parse({ command: ['true'], cwd: '/data', needs })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_MONITOR_CONFIG } from '../../../src-shared/config-schema'
 import { HealthEvaluator } from './health'
-import { fakeSample } from './test-samples'
+import { fakeSample } from '../test-support/host-samples'
 
 const config = () => DEFAULT_MONITOR_CONFIG // memory: warning 85, critical 95; 3 samples; margin 5
 

@@ -4,9 +4,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { sleep } from '../process/test-fixtures'
+import { sleep } from '../test-support/process-scripts'
 import { HostSampler, parseMacSysctl, parseMeminfo, parseProcStatCpu, type HostSample } from './host-sampler'
-import { measureSampleCost } from './sample-cost'
+import { measureSampleCost } from '../test-support/sample-cost'
 
 describe('parsing', () => {
   it('reads /proc/stat cpu lines, iowait counting as idle', () => {

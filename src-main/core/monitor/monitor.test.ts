@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { EventMap } from '../../../src-shared/events'
 import { gateText } from '../../../src-shared/wait-reason'
 import { makeTestEnv, sleep, waitFor, waitForTerminal, type TestEnv } from '../test-support/test-env'
-import { fakeSample, ScriptedSampler } from './test-samples'
+import { fakeSample, ScriptedSampler } from '../test-support/host-samples'
 
 const GiB = 1024 ** 3
 

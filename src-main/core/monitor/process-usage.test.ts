@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
-import { sleep, waitUntil } from '../process/test-fixtures'
+import { sleep, waitUntil } from '../test-support/process-scripts'
 import {
   parseDuration,
   parseProcStatUsage,
@@ -10,7 +10,7 @@ import {
   type TreeUsage,
   type TreeUsageMechanism,
 } from './process-usage'
-import { measureSampleCost } from './sample-cost'
+import { measureSampleCost } from '../test-support/sample-cost'
 
 const linux = process.platform === 'linux'
 const MB = 1024 * 1024

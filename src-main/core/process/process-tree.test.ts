@@ -15,7 +15,7 @@ import {
   ProcessTree,
   signalProcess,
 } from './process-tree'
-import { makeScriptDir, sleep, TREE_SCRIPT, waitUntil, type ScriptDir } from './test-fixtures'
+import { makeScriptDir, sleep, TREE_SCRIPT, waitUntil, type ScriptDir } from '../test-support/process-scripts'
 
 const posix = process.platform !== 'win32'
 const linux = process.platform === 'linux'

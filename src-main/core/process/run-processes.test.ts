@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isAlive } from './process-tree'
 import { findProcessesWithEnv, findRunProcesses, killRunProcesses, lastAllocatedPid, runOrigin } from './run-processes'
-import { sleep, waitUntil } from './test-fixtures'
+import { sleep, waitUntil } from '../test-support/process-scripts'
 
 const linux = process.platform === 'linux'
 const started: ChildProcess[] = []

@@ -7,7 +7,7 @@ import path from 'node:path'
 import pg from 'pg'
 import { parseDocument } from 'yaml'
 import type { ApiResults, JobdeckApi } from '../../../src-shared/api'
-import type { ConnectionState, ConnectionTestResult } from '../../../src-shared/connection'
+import type { DatabaseState, ConnectionTestResult } from '../../../src-shared/connection'
 import { JobdeckError } from '../../../src-shared/errors'
 import { echo } from '../../../src-shared/redact'
 import type { ConfigManager } from '../config/config-manager'
@@ -21,7 +21,7 @@ import type { SharedLink } from '../sync/shared-link'
 export interface ConnectionServiceDeps {
   config: ConfigManager
   link: SharedLink | null
-  connection: () => ConnectionState
+  connection: () => DatabaseState
   /** Where a password is kept (the desktop keychain); none headless, where passwords come from PGPASSWORD or ~/.pgpass. */
   secrets?: SecretStore
   /** The configured passwords, each for its own server; default: PGPASSWORD and ~/.pgpass as libpq binds them. */

@@ -8,7 +8,7 @@ import type { WaitContext } from '../runner/wait-reasons'
 import type { HostHealthSummary, Run, RunnerStatus } from '../../../src-shared/domain'
 import type { Health, HostSample } from '../../../src-shared/monitor'
 import type { GateBlock } from '../../../src-shared/wait-reason'
-import { LOCAL_CONNECTION, type ConnectionState } from '../../../src-shared/connection'
+import { LOCAL_DATABASE, type DatabaseState } from '../../../src-shared/connection'
 import type { ServiceDeps } from './service-deps'
 
 export interface HostState {
@@ -17,7 +17,7 @@ export interface HostState {
 }
 
 export interface RunnerView {
-  connection(): ConnectionState
+  connection(): DatabaseState
   /** Shared mode: the runners whose heartbeat the last sync saw. */
   sharedRunners(): RunnerStatus['runners']
   runnerAlive(): boolean
@@ -72,7 +72,7 @@ export function runnerView(deps: ServiceDeps): RunnerView {
   }
 
   return {
-    connection: () => link?.state ?? LOCAL_CONNECTION,
+    connection: () => link?.state ?? LOCAL_DATABASE,
     sharedRunners,
     runnerAlive,
     hostState,

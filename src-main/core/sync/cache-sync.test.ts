@@ -94,17 +94,24 @@ function derived(sqlite: ReturnType<typeof openDatabase>): Record<string, unknow
       .prepare(`SELECT type, runs, succeeded, partial, failed, canceled, interrupted, duration_sum, max_duration
         FROM type_stats WHERE runs <> 0 ORDER BY type`)
       .all(),
-    search: sqlite
-      .prepare(`SELECT id FROM runs WHERE rowid IN (SELECT rowid FROM error_fts WHERE error_fts MATCH 'boom') ORDER BY id`)
-      .pluck()
-      .all(),
-    // One search document per finished run, keyed by its start, found by the words of its error.
+    // The runs a search for "boom" must find, read from the rows themselves.
+    search: sqlite.prepare(`SELECT id FROM runs WHERE status <> 'running' AND ' ' || error LIKE '% boom%' ORDER BY id`).pluck().all(),
+    // One search document per finished run with text, keyed by its start, found by the words of its error.
     searchDocs: sqlite
-      .prepare(`SELECT k.run_id, k.key >> 21 = r.started_at AS keyed FROM run_search_keys k JOIN runs r ON r.id = k.run_id ORDER BY k.run_id`)
+      .prepare(`SELECT s.run_id, s.rowid >> 21 = r.started_at AS keyed FROM run_search s JOIN runs r ON r.id = s.run_id ORDER BY s.run_id`)
       .all(),
-    unkeyed: sqlite.prepare(`SELECT count(*) FROM runs WHERE status <> 'running' AND id NOT IN (SELECT run_id FROM run_search_keys)`).pluck().get(),
+    unkeyed: sqlite
+      .prepare(`SELECT count(*) FROM runs WHERE status <> 'running' AND (error IS NOT NULL OR EXISTS (SELECT 1 FROM run_logs WHERE run_id = runs.id))
+        AND id NOT IN (SELECT run_id FROM run_search)`)
+      .pluck()
+      .get(),
+    keyedWithoutText: sqlite
+      .prepare(`SELECT count(*) FROM run_search s LEFT JOIN runs r ON r.id = s.run_id
+        WHERE r.error IS NULL AND NOT EXISTS (SELECT 1 FROM run_logs WHERE run_id = s.run_id)`)
+      .pluck()
+      .get(),
     documentSearch: sqlite
-      .prepare(`SELECT k.run_id FROM run_search s JOIN run_search_keys k ON k.key = s.rowid WHERE run_search MATCH '{text} : "boom"*' ORDER BY k.run_id`)
+      .prepare(`SELECT run_id FROM run_search WHERE run_search MATCH '{text} : "boom"*' ORDER BY run_id`)
       .pluck()
       .all(),
     triggers: sqlite.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).all(),
@@ -180,7 +187,7 @@ describe('CacheSync', () => {
     }
   })
 
-  it('a bulk load of several batches leaves the same counters, stats, error search, triggers and indexes as row-by-row upserts', async () => {
+  it('a bulk load of several batches leaves the same counters, stats, search documents, triggers and indexes as row-by-row upserts', async () => {
     await truncate()
     await addFinished('b', 30, 2)
     const bulk = freshCache()
@@ -196,11 +203,14 @@ describe('CacheSync', () => {
       expect(Math.min(...seen)).toBe(before - DEFERRABLE_TRIGGERS.runs.length)
       expect(bulk.sqlite.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(60)
       expect(derived(bulk.sqlite)).toEqual(derived(rowByRow.sqlite))
-      const { search, documentSearch, unkeyed } = derived(bulk.sqlite)
+      const { search, documentSearch, unkeyed, keyedWithoutText, searchDocs } = derived(bulk.sqlite)
       expect(Array.isArray(search)).toBe(true)
       expect(documentSearch).toEqual(search)
       expect((search as string[]).length).toBeGreaterThan(0)
       expect(unkeyed).toBe(0)
+      // The succeeded runs (no error, no output) have no document.
+      expect(keyedWithoutText).toBe(0)
+      expect(searchDocs).toHaveLength((search as string[]).length)
       expectLastRuns(bulk.sqlite)
       expect(bulk.cache.meta('deferred_indexes')).toBeNull()
       expect(bulk.cache.meta('deferred_recompute')).toBeNull()

@@ -4,7 +4,7 @@
 // pushed (idempotently: ids are ULIDs made here) when the database is back, then the cache
 // catches up. Wake-ups come by LISTEN/NOTIFY; a slow poll is the fallback.
 import type { PostgresConfig } from '../../../src-shared/config-schema'
-import type { ConnectionState } from '../../../src-shared/connection'
+import type { DatabaseState } from '../../../src-shared/connection'
 import type { Job, Priority } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
 import { migratePg } from '../store/postgres/pg-schema'
@@ -32,7 +32,7 @@ export interface SharedLinkOptions {
   cache: CacheStore
   /** After the cache changed: publish the new rows as events. */
   publishChanges: () => void
-  onConnection: (state: ConnectionState) => void
+  onConnection: (state: DatabaseState) => void
   /** Something changed in the shared queue (NOTIFY, or the cache caught up). */
   onWake?: (reason: string) => void
   /** Fallback poll while online (ms). */
@@ -103,7 +103,7 @@ export class SharedLink {
     return this.conn.online
   }
 
-  get state(): ConnectionState {
+  get state(): DatabaseState {
     return this.conn.state
   }
 

@@ -1,7 +1,7 @@
 import net from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { postgresRuntimeSchema } from '../../../../src-shared/config-schema'
-import type { ConnectionState } from '../../../../src-shared/connection'
+import type { DatabaseState } from '../../../../src-shared/connection'
 import { clientConfig, isConnectionError, PgConnection, redactUrl, withPassword } from './pg-connection'
 
 async function closedPort(): Promise<number> {
@@ -30,7 +30,7 @@ describe('PgConnection', () => {
 
   it('an unreachable server: offline with the error, one retry scheduled per outage however many clients notice', async () => {
     const port = await closedPort()
-    const states: ConnectionState[] = []
+    const states: DatabaseState[] = []
     const conn = new PgConnection({
       config: postgresRuntimeSchema.parse({ url: `postgres://jd@127.0.0.1:${port}/q`, connectTimeout: '1s' }),
       source: 'flag',

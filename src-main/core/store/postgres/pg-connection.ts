@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import pg from 'pg'
 import type { PostgresConfig, TlsConfig } from '../../../../src-shared/config-schema'
-import type { ConnectionState } from '../../../../src-shared/connection'
+import type { DatabaseState } from '../../../../src-shared/connection'
 import { JobdeckError } from '../../../../src-shared/errors'
 import { MAX_TIMER_MS } from '../../../../src-shared/units'
 
@@ -23,7 +23,7 @@ export interface PgConnectionOptions {
   source: 'flag' | 'env' | 'config'
   /** From the secret store; undefined lets the driver read PGPASSWORD / ~/.pgpass. */
   password?: string
-  onState?: (state: ConnectionState) => void
+  onState?: (state: DatabaseState) => void
   /** Channel payloads from NOTIFY jobdeck. */
   onNotify?: (payload: string) => void
   /** Runs every time the connection comes (back) online, before `online` is announced. */
@@ -96,7 +96,7 @@ export function clientConfig(config: PostgresConfig, password: string | undefine
 export class PgConnection {
   readonly pool: pg.Pool
   private listener: pg.Client | null = null
-  private stateValue: ConnectionState
+  private stateValue: DatabaseState
   private retryTimer: NodeJS.Timeout | null = null
   private attempt = 0
   private closed = false
@@ -121,7 +121,7 @@ export class PgConnection {
     }
   }
 
-  get state(): ConnectionState {
+  get state(): DatabaseState {
     return this.stateValue
   }
 
@@ -130,11 +130,11 @@ export class PgConnection {
   }
 
   /** Updates fields the owner tracks (last sync, outbox) and announces the change. */
-  patchState(patch: Partial<Pick<ConnectionState, 'lastSyncAt' | 'outboxPending'>>): void {
+  patchState(patch: Partial<Pick<DatabaseState, 'lastSyncAt' | 'outboxPending'>>): void {
     this.setState({ ...this.stateValue, ...patch })
   }
 
-  private setState(next: ConnectionState): void {
+  private setState(next: DatabaseState): void {
     this.stateValue = next
     this.options.onState?.(next)
   }

@@ -31,21 +31,22 @@ export const DEFERRABLE_INDEXES: Readonly<Record<'jobs' | 'runs', readonly strin
 }
 
 /**
- * Triggers that keep derived tables (job counts, per-type stats, error search, the search
- * documents of migration 7) in step row by
- * row. A bulk load drops all of a table's (insert, update and delete alike, so nothing is
- * half-maintained meanwhile) and recomputes what they maintain from the whole table at the end,
- * in the transaction that creates them again: a third of the cost of writing a run otherwise.
- * Meanwhile counters, stats and error search lag behind the rows; they are never left wrong.
+ * Triggers that keep derived tables (job counts, per-type stats, the search documents of
+ * migration 7) in step row by row. A bulk load drops all of a table's (insert, update and delete
+ * alike, so nothing is half-maintained meanwhile) and recomputes what they maintain from the
+ * whole table at the end, in the transaction that creates them again: a third of the cost of
+ * writing a run otherwise. Meanwhile counters, stats and search lag behind the rows; they are
+ * never left wrong.
  */
 export const DEFERRABLE_TRIGGERS: Readonly<Record<'jobs' | 'runs', readonly string[]>> = {
   jobs: ['job_counts_insert', 'job_counts_update', 'job_counts_delete'],
   runs: [
-    'runs_error_fts_insert', 'runs_error_fts_update', 'runs_error_fts_delete',
     'type_stats_insert_finished', 'type_stats_finish', 'type_stats_delete',
     'run_search_finish', 'run_search_insert_finished', 'run_search_update', 'run_search_delete',
   ],
 }
+
+const DEFERRABLE = new Set([...Object.values(DEFERRABLE_INDEXES), ...Object.values(DEFERRABLE_TRIGGERS)].flat())
 
 /**
  * What the deferred triggers maintain, recomputed from the whole table (rows there before the
@@ -66,19 +67,14 @@ const RECOMPUTE: Readonly<Record<'jobs' | 'runs', string>> = {
     UPDATE type_stats SET last_run_id = last.id, last_status = last.status, last_finished_at = last.finished_at
       FROM (SELECT type, id, status, max(finished_at) AS finished_at FROM runs NOT INDEXED WHERE status <> 'running' GROUP BY type) AS last
       WHERE type_stats.type = last.type;
-    -- The rows the insert trigger indexes: those with an error.
-    INSERT INTO error_fts (error_fts) VALUES ('delete-all');
-    INSERT INTO error_fts (rowid, error) SELECT rowid, error FROM runs NOT INDEXED WHERE error IS NOT NULL;
-    -- One search document per finished run, keyed by its start (as migration 7 builds them).
+    -- One search document per finished run with text, keyed by its start (as migration 7 builds them).
     INSERT INTO run_search (run_search) VALUES ('delete-all');
-    DELETE FROM run_search_keys;
-    INSERT INTO run_search_keys (key, run_id)
-      SELECT started_at * 2097152 + row_number() OVER (PARTITION BY started_at ORDER BY id) - 1, id
-      FROM runs NOT INDEXED WHERE status <> 'running' ORDER BY 1;
-    INSERT INTO run_search (rowid, text, facets)
-      SELECT k.key, coalesce(r.error, '') || char(10) || coalesce((SELECT group_concat(l.text, char(10)) FROM run_logs l WHERE l.run_id = r.id), ''),
-        't' || hex(r.type) || ' s' || r.status
-      FROM run_search_keys k JOIN runs r ON r.id = k.run_id ORDER BY k.key;`,
+    INSERT INTO run_search (rowid, text, facets, run_id)
+      SELECT started_at * 2097152 + row_number() OVER (PARTITION BY started_at ORDER BY id) - 1,
+        coalesce(error, '') || char(10) || coalesce((SELECT group_concat(l.text, char(10)) FROM run_logs l WHERE l.run_id = runs.id), ''),
+        't' || hex(type) || ' s' || status, id
+      FROM runs NOT INDEXED WHERE status <> 'running' AND (error IS NOT NULL OR EXISTS (SELECT 1 FROM run_logs l WHERE l.run_id = runs.id))
+      ORDER BY 1;`,
 }
 
 /**
@@ -303,9 +299,15 @@ export class CacheStore {
     if (!exists) this.db.exec(entry.sql)
   }
 
+  /**
+   * What a bulk load dropped and has not restored yet. An entry for something that is no longer
+   * deferrable was recorded by an older version, and a migration since removed it (version 7
+   * the error_fts triggers, with their table): restoring it would make every write to runs fail.
+   */
   private deferred(): Deferred[] {
     const text = this.meta('deferred_indexes')
-    return text ? (JSON.parse(text) as Deferred[]) : []
+    const entries = text ? (JSON.parse(text) as Deferred[]) : []
+    return entries.filter((entry) => DEFERRABLE.has(entry.name))
   }
 
   private recomputes(): Array<'jobs' | 'runs'> {

@@ -6,7 +6,7 @@ import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../../../src-shared/search'
 import type { RunStatus } from '../../../../src-shared/domain'
 import { seededRandom } from '../../test-support/seeded-random'
 import type { RunFilter } from '../store-types'
-import { openDatabase, type SqliteDatabase } from './open-database'
+import { openDatabase, openMemoryDatabase, type SqliteDatabase } from './open-database'
 import { runListQuery } from './sqlite-store'
 import { SqliteStore } from './sqlite-store'
 import { ftsQuery } from './run-search'
@@ -28,14 +28,56 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-/** The search as it was before migration 7 (issue 12): every match collected, then ordered. */
+/**
+ * What a search meant before migration 7 (issue 12), worked out apart from the store: version 3's
+ * index of each error and of each output line, built afresh in a scratch database from the rows
+ * as they are now (every word a prefix of a word of the error or of one line), then the plain
+ * list's filters and order over the runs that match.
+ */
 function oldSearch(filter: RunFilter & { search: string }): string[] {
-  const { sql, args } = runListQuery({ ...filter, limit: 1_000_000 })
-  const match = ftsQuery(filter.search)
-  const clause = `(rowid IN (SELECT rowid FROM error_fts WHERE error_fts MATCH @match)
-      OR id IN (SELECT run_id FROM run_logs WHERE id IN (SELECT rowid FROM log_fts WHERE log_fts MATCH @match)))`
-  const withSearch = sql.includes('WHERE') ? sql.replace('WHERE', `WHERE ${clause} AND`) : sql.replace('FROM runs', `FROM runs WHERE ${clause}`)
-  return (db.prepare(withSearch).all({ ...args, match }) as Array<{ id: string }>).map((r) => r.id).slice(0, filter.limit)
+  const scratch = openMemoryDatabase()
+  try {
+    scratch.exec(`CREATE VIRTUAL TABLE error_fts USING fts5 (error); CREATE VIRTUAL TABLE log_fts USING fts5 (text)`)
+    const runs = db.prepare(`SELECT id, error FROM runs`).all() as Array<{ id: string; error: string | null }>
+    const lines = db.prepare(`SELECT run_id, text FROM run_logs`).all() as Array<{ run_id: string; text: string }>
+    const addError = scratch.prepare(`INSERT INTO error_fts (rowid, error) VALUES (?, ?)`)
+    const addLine = scratch.prepare(`INSERT INTO log_fts (rowid, text) VALUES (?, ?)`)
+    scratch.transaction(() => {
+      for (const [i, run] of runs.entries()) if (run.error !== null) addError.run(i, run.error)
+      for (const [i, line] of lines.entries()) addLine.run(i, line.text)
+    })()
+    const match = ftsQuery(filter.search)
+    const hits = (sql: string): number[] => scratch.prepare(sql).pluck().all(match) as number[]
+    const matched = new Set([
+      ...hits(`SELECT rowid FROM error_fts WHERE error_fts MATCH ?`).map((i) => runs[i]?.id),
+      ...hits(`SELECT rowid FROM log_fts WHERE log_fts MATCH ?`).map((i) => lines[i]?.run_id),
+    ])
+    const { sql, args } = runListQuery({ ...filter, limit: 1_000_000 })
+    const clause = `id IN (SELECT value FROM json_each(@matched))`
+    const withSearch = sql.includes('WHERE') ? sql.replace('WHERE', `WHERE ${clause} AND`) : sql.replace('FROM runs', `FROM runs WHERE ${clause}`)
+    const rows = db.prepare(withSearch).all({ ...args, matched: JSON.stringify([...matched]) }) as Array<{ id: string }>
+    return rows.map((r) => r.id).slice(0, filter.limit)
+  } finally {
+    scratch.close()
+  }
+}
+
+/**
+ * The search documents (whose run, each) beside the finished runs with an error or output: they
+ * are the ones that must have one. `misplaced`: documents not keyed in their run's millisecond.
+ */
+function documents(): { documented: string[]; withText: string[]; misplaced: number } {
+  return {
+    documented: db.prepare(`SELECT run_id FROM run_search ORDER BY run_id`).pluck().all() as string[],
+    withText: db
+      .prepare(`SELECT id FROM runs WHERE status <> 'running' AND (error IS NOT NULL OR EXISTS (SELECT 1 FROM run_logs WHERE run_id = runs.id)) ORDER BY id`)
+      .pluck()
+      .all() as string[],
+    misplaced: db
+      .prepare(`SELECT count(*) FROM run_search s LEFT JOIN runs r ON r.id = s.run_id WHERE r.started_at IS NOT s.rowid >> 21`)
+      .pluck()
+      .get() as number,
+  }
 }
 
 const WORDS = ['warehouse', 'north', 'south', 'unavailable', 'timeout', 'dealer', 'page', 'retry', 'checksum', 'mismatch', 'war', 'ware']
@@ -44,8 +86,9 @@ const STATUSES: RunStatus[] = ['succeeded', 'failed', 'partial', 'canceled', 'in
 
 /**
  * A history written the ways runs really arrive: claimed then finished (the finish trigger),
- * mirrored already finished (the cache's insert), output after the finish, a corrected error,
- * runs deleted, some still running, and runs sharing a start millisecond.
+ * mirrored already finished (the cache's insert), output after the finish, a corrected error, an
+ * error taken back, runs deleted, lines trimmed, some still running, runs without any text
+ * (some of which get it later) and runs sharing a start millisecond.
  */
 function seed(runs: number): void {
   const rnd = seededRandom(12)
@@ -79,6 +122,7 @@ function seed(runs: number): void {
       }
     }
     db.exec(`UPDATE runs SET error = 'checksum mismatch at page 3' WHERE rowid % 17 = 0 AND status <> 'running'`)
+    db.exec(`UPDATE runs SET error = NULL WHERE rowid % 29 = 0 AND status <> 'running'`)
     db.exec(`DELETE FROM runs WHERE rowid % 19 = 0`)
     db.exec(`DELETE FROM run_logs WHERE id % 23 = 0`)
   })()
@@ -125,6 +169,11 @@ describe('history search', () => {
     }
     // Enough matches compared that the cases mean something.
     expect(compared).toBeGreaterThan(3000)
+    // A document for exactly the finished runs with text, each in its run's millisecond.
+    const docs = documents()
+    expect(docs.documented).toEqual(docs.withText)
+    expect(docs.misplaced).toBe(0)
+    expect(db.prepare(`SELECT count(*) FROM runs WHERE status <> 'running'`).pluck().get()).toBeGreaterThan(docs.documented.length)
   })
 
   it('says where each run matched, with the words marked, in its error first, else its newest matching line', () => {
@@ -149,6 +198,34 @@ describe('history search', () => {
     // All words in the run, but on different lines: no match (as before).
     expect(store.listRuns({ search: 'north unreachable', limit: 10 })).toEqual([])
     expect(store.listRuns({ search: 'skus north', limit: 10 }).map((r) => r.match?.in)).toEqual(['stdout'])
+  })
+
+  it('a run finished without error or output has no document until it gets text, and is found from then on', () => {
+    store.enqueue([{ id: 'j1', type: 't', params: {}, priority: 'normal', lane: 'x' }], 1000)
+    const [claimed] = store.claim({ now: 1000, runnerId: 'r', concurrency: 1, laneLimit: () => 1, allowedTypes: ['t'] })
+    const runId = claimed?.run.id ?? ''
+    store.finish({
+      runId, runnerId: 'r', now: 2000, outcome: 'succeeded', exitCode: 0, signal: null, error: null,
+      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, transition: terminal('succeeded', 0, 2000, null),
+    })
+    const found = (search: string): unknown[] => store.listRuns({ search, limit: 10 }).map((r) => [r.id, r.match?.in])
+    expect(documents().documented).toEqual([])
+    // Output that arrives after the finish (the last lines flushed, or mirrored by the cache).
+    store.appendLogs([{ runId, stream: 'stdout', at: 3, text: 'late report of warehouse north' }], () => 1_000_000)
+    expect(found('warehouse north')).toEqual([[runId, 'stdout']])
+    expect(store.countRuns({ search: 'warehouse' }, 10)).toEqual({ count: 1, capped: false })
+    expect(documents().documented).toEqual([runId])
+    // Its only line goes: nothing to find, no document left.
+    db.prepare(`DELETE FROM run_logs WHERE run_id = ?`).run(runId)
+    expect(found('warehouse')).toEqual([])
+    expect(documents()).toEqual({ documented: [], withText: [], misplaced: 0 })
+    // The cache mirrors a correction that gives it an error, then takes it back.
+    db.prepare(`UPDATE runs SET error = 'disk full at warehouse east' WHERE id = ?`).run(runId)
+    expect(found('warehouse east')).toEqual([[runId, 'error']])
+    expect(store.countRuns({ search: 'disk', status: 'succeeded' }, 10)).toEqual({ count: 1, capped: false })
+    db.prepare(`UPDATE runs SET error = NULL WHERE id = ?`).run(runId)
+    expect(found('warehouse')).toEqual([])
+    expect(documents()).toEqual({ documented: [], withText: [], misplaced: 0 })
   })
 
   it('counts a common word up to the cap and says there are more', () => {

@@ -8,11 +8,12 @@
 // output), so for several words it can match where they are on different lines: candidates are
 // checked, a batch at a time, by the same FTS5 query on a scratch index of just their error and
 // lines (the meaning search had before: all words in the error or in one line), which also gives
-// the snippets. Not error_fts and log_fts: a prefix query merges the whole doclist of every term
-// it stands for (5–30 ms for a common word) however narrow the rowid range, so each search runs
-// one query on run_search, read lazily, and the scratch index is an in-memory database of its
-// own (better-sqlite3 lets no statement write on a connection while another is being read).
-// Running runs (no document yet, a handful) are checked the same way.
+// the snippets. Not a per-line index (version 3's log_fts, which migration 7 dropped): a prefix
+// query merges the whole doclist of every term it stands for (5–30 ms for a common word) however
+// narrow the rowid range, so each search runs one query on run_search, read lazily, and the
+// scratch index is an in-memory database of its own (better-sqlite3 lets no statement write on a
+// connection while another is being read). Running runs (no document yet, a handful) are checked
+// the same way; a finished run without error or output has no document and matches nothing.
 import type { Run } from '../../../../src-shared/domain'
 import { SNIPPET_CLOSE, SNIPPET_OPEN, type SearchMatch } from '../../../../src-shared/search'
 import type { RunFilter } from '../store-types'
@@ -30,7 +31,7 @@ export function searchWords(text: string): string[] {
   return (text.match(/[\p{L}\p{N}_]+/gu) ?? []).map((w) => `"${w}"*`)
 }
 
-/** The query against error_fts and log_fts: all words. */
+/** The FTS5 query of a search: all words. */
 export function ftsQuery(text: string): string | null {
   const words = searchWords(text)
   return words.length > 0 ? words.join(' ') : null
@@ -174,7 +175,7 @@ export class RunSearch {
     }
     // Without conditions on the run, the count needs no join.
     const joins = where.some((w) => w.includes('r.')) || columns !== 's.rowid'
-      ? 'CROSS JOIN run_search_keys AS k ON k.key = s.rowid CROSS JOIN runs AS r ON r.id = k.run_id'
+      ? 'CROSS JOIN runs AS r ON r.id = s.run_id'
       : ''
     const sql = `SELECT ${columns} FROM run_search AS s ${joins} WHERE ${where.join(' AND ')} ORDER BY s.rowid DESC`
     return { sql, args }

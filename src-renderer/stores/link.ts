@@ -4,11 +4,11 @@
 // interested store to reload (`onReconnect`).
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { connectionState, onConnection, transportKind, type ConnectionState, type TransportKind } from '../ipc'
+import { linkState, onLinkState, transportKind, type LinkState, type TransportKind } from '../ipc'
 
-export const useConnectionStore = defineStore('connection', () => {
+export const useLinkStore = defineStore('link', () => {
   const transport = ref<TransportKind>('ipc')
-  const state = ref<ConnectionState>('open')
+  const state = ref<LinkState>('open')
   /** When the state last changed (epoch ms). */
   const since = ref(Date.now())
   /** When an open connection was last lost; null while it has never dropped or is open again. */
@@ -19,7 +19,7 @@ export const useConnectionStore = defineStore('connection', () => {
   let wasOpen = false
   let started = false
 
-  function apply(next: ConnectionState, at: number = Date.now()): void {
+  function apply(next: LinkState, at: number = Date.now()): void {
     if (next === state.value) return
     const previous = state.value
     state.value = next
@@ -48,10 +48,10 @@ export const useConnectionStore = defineStore('connection', () => {
     if (started) return
     started = true
     transport.value = transportKind()
-    state.value = connectionState()
+    state.value = linkState()
     since.value = Date.now()
     wasOpen = state.value === 'open'
-    onConnection((next) => apply(next))
+    onLinkState((next) => apply(next))
   }
 
   /** Runs `hook` each time the connection comes back after a drop; returns the unsubscribe. */

@@ -1,6 +1,6 @@
 // Domain objects for the desktop layer's tests.
-import { LOCAL_CONNECTION, type ConnectionState } from '../../src-shared/connection'
-import type { Job, JobStatus, Run, RunnerStatus } from '../../src-shared/domain'
+import { LOCAL_DATABASE, type DatabaseState } from '../../../src-shared/connection'
+import type { Job, JobStatus, Run, RunnerStatus } from '../../../src-shared/domain'
 
 export function job(id: string, status: JobStatus, extra: Partial<Job> = {}): Job {
   return {
@@ -51,7 +51,7 @@ export function run(id: string, jobId: string, percent: number | null = null): R
   }
 }
 
-export const LOCAL: ConnectionState = LOCAL_CONNECTION
+export const LOCAL: DatabaseState = LOCAL_DATABASE
 
 export function status(running: Array<[string, number | null]>, queued = 0, extra: Partial<RunnerStatus> = {}): RunnerStatus {
   const counts = { queued, running: running.length, retrying: 0, succeeded: 0, partial: 0, failed: 0, canceled: 0 }

@@ -1,24 +1,24 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import type { ConnectionState, TransportKind } from '../ipc'
+import type { LinkState, TransportKind } from '../ipc'
 
-const transport = { kind: 'websocket' as TransportKind, state: 'connecting' as ConnectionState, listeners: new Set<(s: ConnectionState) => void>() }
-const announce = (state: ConnectionState): void => {
+const transport = { kind: 'websocket' as TransportKind, state: 'connecting' as LinkState, listeners: new Set<(s: LinkState) => void>() }
+const announce = (state: LinkState): void => {
   transport.state = state
   for (const listener of transport.listeners) listener(state)
 }
 vi.mock('../ipc', () => ({
   transportKind: () => transport.kind,
-  connectionState: () => transport.state,
-  onConnection: (listener: (s: ConnectionState) => void) => {
+  linkState: () => transport.state,
+  onLinkState: (listener: (s: LinkState) => void) => {
     if (transport.kind === 'ipc') return () => {}
     transport.listeners.add(listener)
     return () => transport.listeners.delete(listener)
   },
 }))
-const { useConnectionStore } = await import('./connection')
+const { useLinkStore } = await import('./link')
 
-describe('useConnectionStore', () => {
+describe('useLinkStore', () => {
   beforeEach(() => {
     setActivePinia(createPinia())
     transport.kind = 'websocket'
@@ -29,7 +29,7 @@ describe('useConnectionStore', () => {
   it('is local and open over Electron IPC, and never changes', () => {
     transport.kind = 'ipc'
     transport.state = 'open'
-    const store = useConnectionStore()
+    const store = useLinkStore()
     store.start()
     expect(store.transport).toBe('ipc')
     expect(store.online).toBe(true)
@@ -38,7 +38,7 @@ describe('useConnectionStore', () => {
   })
 
   it('follows the WebSocket: connecting, open, lost (with the time), reconnecting, open again', () => {
-    const store = useConnectionStore()
+    const store = useLinkStore()
     store.start()
     expect(store.state).toBe('connecting')
     expect(store.label).toBe('Connecting…')
@@ -59,7 +59,7 @@ describe('useConnectionStore', () => {
   })
 
   it('runs the reconnect hooks only when an open connection comes back, not on the first open', () => {
-    const store = useConnectionStore()
+    const store = useLinkStore()
     store.start()
     const hook = vi.fn()
     const off = store.onReconnect(hook)
@@ -79,7 +79,7 @@ describe('useConnectionStore', () => {
 
   it('starts open when the socket opened before the store subscribed', () => {
     transport.state = 'open'
-    const store = useConnectionStore()
+    const store = useLinkStore()
     store.start()
     const hook = vi.fn()
     store.onReconnect(hook)

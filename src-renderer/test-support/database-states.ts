@@ -1,10 +1,10 @@
-// Connection states for tests of the Database settings, the banner and the status strip.
-import { LOCAL_CONNECTION, type ConnectionState } from '../../src-shared/connection'
+// Database states for tests of the Database settings, the banner and the status strip.
+import { LOCAL_DATABASE, type DatabaseState } from '../../src-shared/connection'
 
-export const LOCAL: ConnectionState = LOCAL_CONNECTION
+export const LOCAL: DatabaseState = LOCAL_DATABASE
 
-export const ONLINE: ConnectionState = {
-  ...LOCAL_CONNECTION,
+export const ONLINE: DatabaseState = {
+  ...LOCAL_DATABASE,
   mode: 'shared',
   status: 'online',
   url: 'postgres://jd:***@db.internal:5432/jobdeck',
@@ -12,7 +12,7 @@ export const ONLINE: ConnectionState = {
   lastSyncAt: '2026-03-01T10:41:00.000Z',
 }
 
-export const OFFLINE: ConnectionState = {
+export const OFFLINE: DatabaseState = {
   ...ONLINE,
   status: 'offline',
   error: 'connect ECONNREFUSED 10.0.0.5:5432',
