@@ -1,5 +1,5 @@
 // Shared mode's queue throughput: N no-op jobs enqueued up front, then drained, through
-// (a) Jobdeck's real shared-mode path (createCore with a PostgreSQL URL, SharedRunner, no-op
+// (a) Jobdeck's real shared-mode path (createCore with a PostgreSQL URL, the Runner over PgEngine, no-op
 // executor: claim → launch → record the result in SQLite + outbox → fenced finish), (b) pg-boss
 // and (c) graphile-worker, on the same server in the same run, each on a fresh database, at equal
 // concurrency. Only the drain is timed; every figure includes completion (the job marked done in
@@ -237,7 +237,7 @@ export async function benchPgQueueThroughput(): Promise<PgQueueFigures[]> {
     const vsGraphile = figures.jobdeck.jobsPerSecond / figures.graphile
     const mark = (ok: boolean): string => (ok ? 'met' : 'MISSED')
     report(`concurrency ${concurrency}: drain of ${JOBS} pre-enqueued no-op jobs, completion included`, [
-      ['Jobdeck shared mode (SharedRunner)', `${fmt(figures.jobdeck.jobsPerSecond, 0)} jobs/s, ${fmt(figures.jobdeck.queriesPerJob, 2)} statements/job`],
+      ['Jobdeck shared mode (Runner over PgEngine)', `${fmt(figures.jobdeck.jobsPerSecond, 0)} jobs/s, ${fmt(figures.jobdeck.queriesPerJob, 2)} statements/job`],
       ['graphile-worker run()', `${fmt(figures.graphile, 0)} jobs/s`],
       [`pg-boss fetch+complete, ${concurrency} loop(s) × batch 1`, `${fmt(figures.pgBossLoops, 0)} jobs/s`],
       ...(concurrency > 1 ? ([[`pg-boss fetch+complete, 1 loop × batch ${concurrency}`, `${fmt(figures.pgBossBatch, 0)} jobs/s`]] as Array<[string, string]>) : []),

@@ -6,6 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { jobAfterRun } from '../src-main/core/model/transitions'
 import { openDatabase } from '../src-main/core/store/sqlite/open-database'
 import { SqliteStore } from '../src-main/core/store/sqlite/sqlite-store'
 import { fmt, report } from './bench-support'
@@ -30,10 +31,12 @@ function measure(kind: Kind): { usPerRun: number; cpuUsPerRun: number; kbPerRun:
       if (!claimed) throw new Error(`run ${i} was not claimed`)
       const runId = claimed.run.id
       if (kind === 'lines') store.appendLogs(LINES.map((text) => ({ runId, stream: 'stdout' as const, at: now, text })), () => 1_000_000)
+      const outcome = kind === 'error' ? 'failed' : 'succeeded'
+      const error = kind === 'error' ? `exit code 1: inventory API of warehouse north is unavailable (503), attempt ${i}` : null
       store.finish({
-        runId, runnerId: 'r', now: now + 1, outcome: kind === 'error' ? 'failed' : 'succeeded', exitCode: kind === 'error' ? 1 : 0, signal: null,
-        error: kind === 'error' ? `exit code 1: inventory API of warehouse north is unavailable (503), attempt ${i}` : null,
-        progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, retryDelay: () => null,
+        runId, runnerId: 'r', now: now + 1, outcome, exitCode: kind === 'error' ? 1 : 0, signal: null, error,
+        progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null,
+        transition: jobAfterRun({ outcome, error, now: now + 1 }, 0, () => null),
       })
     }
     const ms = performance.now() - t0

@@ -16,6 +16,7 @@ import { PgQueue } from '../core/store/postgres/pg-queue'
 import { createTestDatabase, type TestDatabase } from '../core/test-support/postgres'
 import { startTcpProxy, viaProxy, type TcpProxy } from '../core/test-support/tcp-proxy'
 import { makeTestEnv, sleep, waitFor, type TestEnv } from '../core/test-support/test-env'
+import { terminal } from '../core/model/transitions'
 
 const BIN = fileURLToPath(new URL('../../bin/jobdeck.mjs', import.meta.url))
 
@@ -253,9 +254,8 @@ jobs:
           progress: { percent: 100, current: null, total: null, message: null },
           itemsOk: null,
           itemsFailed: null,
-          retryDelay: () => null,
+          transition: terminal('succeeded', 0, Date.now(), null),
         },
-        [null],
       )
       expect(late).toBeNull()
     } finally {

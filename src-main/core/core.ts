@@ -24,7 +24,8 @@ import { MonitorStore } from './store/sqlite/monitor-store'
 import { LOCAL_DATABASE, type DatabaseState } from '../../src-shared/connection'
 import { choosePostgres } from './config/postgres-settings'
 import type { QueueRunner } from './runner/queue-runner'
-import { SharedRunner } from './runner/shared-runner'
+import { SqliteEngine } from './engines/sqlite-engine'
+import type { PgEngine } from './engines/pg-engine'
 import { localWriter } from './services/queue-writer'
 import { CacheStore } from './store/sqlite/cache-store'
 import { SharedLink } from './sync/shared-link'
@@ -127,7 +128,7 @@ export function createCore(options: CoreOptions): Core {
   let monitor: Monitor | null = null
   const publishChanges = (): void => feed.publish()
 
-  let sharedRunner: SharedRunner | null = null
+  let sharedEngine: PgEngine | null = null
   const link = shared
     ? new SharedLink({
         config: shared.config,
@@ -137,8 +138,8 @@ export function createCore(options: CoreOptions): Core {
         cache: new CacheStore(db, store),
         publishChanges,
         onConnection: (connection) => events.emit('connection.changed', { connection }),
-        onWake: (reason) => sharedRunner?.wake(reason),
-        beforeSync: async () => sharedRunner?.onReconnect(),
+        onWake: (reason) => sharedEngine?.wake(reason),
+        beforeSync: async () => sharedEngine?.onReconnect(),
         ...(options.shared?.backoff ? { backoff: options.shared.backoff } : {}),
         ...(options.shared?.pollMs ? { pollMs: options.shared.pollMs } : {}),
       })
@@ -177,31 +178,39 @@ export function createCore(options: CoreOptions): Core {
   ]
 
   function newRunner(): QueueRunner {
+    const now = options.runner?.now ?? Date.now
     const common = {
-      store,
       events,
       config: () => config.current,
       executorFor: options.executorFor ?? executors.executorFor,
-      publishChanges,
       gate: (name: string, type: JobTypeConfig) => monitor?.gate(name, type) ?? null,
       usageOf: (runId: string, type: string) => monitor?.finishRun(runId, type) ?? { peakRssBytes: null, cpuSeconds: null },
       paramSecrets,
+      log,
     }
     if (link && shared) {
-      const candidate = new SharedRunner({
-        ...common,
-        link,
+      const engine = link.createEngine({
+        config: () => config.current,
+        publishChanges,
         leaseMs: options.shared?.leaseMs ?? shared.config.lease,
+        now: Date.now,
         log,
         ...(options.runner?.pollMs ? { pollMs: Math.max(options.runner.pollMs, 200) } : {}),
-        ...(options.runner?.lockStaleMs ? { lockStaleMs: options.runner.lockStaleMs } : {}),
       })
+      const candidate = new Runner({ ...common, engine, ...(options.runner?.lockStaleMs ? { lockStaleMs: options.runner.lockStaleMs } : {}) })
       candidate.start()
-      sharedRunner = candidate
-      if (link.online) void candidate.onReconnect().catch(() => undefined)
+      sharedEngine = engine
       return candidate
     }
-    const candidate = new Runner({ ...common, ...options.runner })
+    const engine = new SqliteEngine({
+      store,
+      config: () => config.current,
+      publishChanges,
+      now,
+      ...(options.runner?.pollMs ? { pollMs: options.runner.pollMs } : {}),
+    })
+    const { pollMs: _pollMs, ...timings } = options.runner ?? {}
+    const candidate = new Runner({ ...common, engine, ...timings })
     candidate.start()
     return candidate
   }
@@ -239,7 +248,7 @@ export function createCore(options: CoreOptions): Core {
       await runner?.stop()
       monitor?.stop()
       runner = null
-      sharedRunner = null
+      sharedEngine = null
       monitor = null
       await executors.close()
       await link?.close()

@@ -1,4 +1,4 @@
-import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import type { QueueReads } from '../store/sqlite/queue-reads'
 import type { EventBus } from './event-bus'
 
 /**
@@ -9,7 +9,7 @@ export class ChangeFeed {
   private lastSeq: number
 
   constructor(
-    private readonly store: SqliteStore,
+    private readonly store: Pick<QueueReads, 'currentSeq' | 'changesSince'>,
     private readonly events: EventBus,
   ) {
     this.lastSeq = store.currentSeq()

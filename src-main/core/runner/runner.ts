@@ -1,32 +1,33 @@
-import os from 'node:os'
+// The one runner, over either queue engine (engines/queue-engine.ts): slots, lanes, the gate,
+// executors, progress, output, idle and stop. It claims what may start now (priority, then age;
+// lane and global limits; runAfter; the gate), runs it through an executor, decides what the job
+// becomes (model/transitions.ts) and hands the result to the engine with the claim of the slots
+// it frees. One runner per data dir holds the lock; any number of processes may enqueue and read.
 import { performance } from 'node:perf_hooks'
 import type { GateBlock } from '../../../src-shared/wait-reason'
 import type { JobTypeConfig } from '../../../src-shared/config-schema'
-import type { Job, LogStream, Progress, Run } from '../../../src-shared/domain'
+import type { LogStream, Progress, Run } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
 import type { LoadedConfig } from '../config/load-config'
-import { laneLimit } from '../config/job-command'
+import type { ClaimRequest, FinishOutcome, QueueEngine, RunnerIdentity } from '../engines/queue-engine'
 import type { EventBus } from '../events/event-bus'
-import type { ExecutionResult, Executor } from '../executors/types'
-import { isAlive, killTree, processStartTime } from '../process/process-tree'
-import { killRunProcesses } from '../process/run-processes'
-import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import type { ClaimInput, ClaimedWork, RunCompletion, RunnerLockInfo } from '../store/store-types'
-import { retryDelay } from './retry-delay'
+import { KILL_NOW, type ExecutionResult, type Executor } from '../executors/types'
+import { isAlive, processStartTime } from '../process/process-tree'
+import type { ClaimedWork, InterruptedRun, RunCompletion, RunnerLockInfo } from '../store/store-types'
+import { completionOf, newActiveRun, type ActiveRun } from './active-run'
 import { LogBatcher } from './log-batcher'
+import type { QueueRunner } from './queue-runner'
+import { newRunnerIdentity } from './runner-id'
+import { settle } from './settle'
 import { executeWithSecrets, type ParamOpener } from './secret-run'
 
 export type ExecutorFactory = (typeName: string, type: JobTypeConfig) => Executor
 
 export interface RunnerOptions {
-  store: SqliteStore
+  engine: QueueEngine
   events: EventBus
   config: () => LoadedConfig
   executorFor: ExecutorFactory
-  /** Emitted per change committed by this or another process. */
-  publishChanges: () => void
-  /** How often to look for commits by other processes (enqueues, cancels, pause). */
-  pollMs?: number
   heartbeatMs?: number
   /** A lock whose heartbeat is older than this is taken over. */
   lockStaleMs?: number
@@ -39,72 +40,58 @@ export interface RunnerOptions {
   usageOf?: (runId: string, type: string) => { peakRssBytes: number | null; cpuSeconds: number | null }
   /** Opens `secret: true` params just before the executor starts; without it such a run fails. */
   paramSecrets?: ParamOpener
-}
-
-interface ActiveRun {
-  claimed: ClaimedWork
-  abort: AbortController
-  progress: Progress
-  itemsOk: number | null
-  itemsFailed: number | null
-  progressDirty: boolean
-  lastProgressSave: number
-  logLimit: number
-  cancelReason: 'operator' | 'shutdown' | null
-  pid: number | null
-  pidTimer: NodeJS.Timeout | null
-  done: Promise<void>
+  log?: (line: string) => void
 }
 
 /**
- * A run's pid is recorded only once it has run this long: a short job's result commit makes the
- * extra write unnecessary, and recovery also finds a run's orphans by their JOBDECK_RUN_ID.
+ * A run's start (pid, start time) is recorded only once it has run this long: a short run's
+ * result carries it anyway, so it never pays an extra write. Recovery finds a run's orphans by
+ * their JOBDECK_RUN_ID, not by this pid.
  */
-const PID_RECORD_DELAY_MS = 50
+const START_RECORD_DELAY_MS = 50
 
 /** Runners alive in this process: a lock naming our pid is held only if its runner is one of them. */
 const liveRunners = new Set<string>()
 
-const EMPTY_PROGRESS: Progress = { percent: null, current: null, total: null, message: null }
-
-/**
- * Claims eligible jobs (priority, then age; lane and global limits; runAfter; gate) and runs
- * them through executors, recording every transition durably. One runner per data dir holds
- * the lock; any number of processes may enqueue and read.
- */
-export class Runner {
+export class Runner implements QueueRunner {
   readonly runnerId: string
-  private readonly opts: Required<Omit<RunnerOptions, 'gate' | 'usageOf' | 'paramSecrets'>> & Pick<RunnerOptions, 'gate' | 'usageOf' | 'paramSecrets'>
+  private readonly me: RunnerIdentity
+  private readonly engine: QueueEngine
+  private readonly opts: RunnerOptions & { heartbeatMs: number; lockStaleMs: number; progressSaveMs: number; now: () => number }
   private dispatchListener: ((run: Run, claimToStartMs: number) => void) | null = null
   private readonly active = new Map<string, ActiveRun>()
   private readonly logs: LogBatcher
-  private timers: NodeJS.Timeout[] = []
+  private heartbeatTimer: NodeJS.Timeout | null = null
   private wakeTimer: NodeJS.Timeout | null = null
-  private dataVersion = -1
   private paused = false
   private drainingFlag = false
   private started = false
   private stopping = false
-  private ticking = false
+  /** A claim in flight (an engine that answers later); ticks meanwhile make one more claim after it. */
+  private claiming: Promise<void> | null = null
+  private inTick = false
+  private tickAgain = false
+  /** Slots promised to claims in flight and to results waiting to be finished: never claimed twice. */
+  private reserved = 0
+  /** Results of this turn of the event loop, for an engine that finishes them together. */
+  private results: RunCompletion[] = []
+  private flushScheduled = false
+  /** Results handed to the engine and not yet announced. */
+  private unannounced = 0
+  private readonly announcing = new Set<Promise<void>>()
   private idleWaiters: Array<() => void> = []
-  private readonly pendingSyncs = new Set<Promise<void>>()
+  private lastState: ReturnType<Runner['state']> | null = null
 
   constructor(options: RunnerOptions) {
-    this.opts = {
-      pollMs: 100,
-      heartbeatMs: 2_000,
-      lockStaleMs: 15_000,
-      logFlushMs: 200,
-      progressSaveMs: 1_000,
-      now: Date.now,
-      ...options,
-    }
-    this.runnerId = `${os.hostname()}:${process.pid}:${Date.now().toString(36)}`
+    this.opts = { heartbeatMs: 2_000, lockStaleMs: 15_000, progressSaveMs: 1_000, now: Date.now, ...options }
+    this.engine = options.engine
+    this.me = newRunnerIdentity(this.opts.now())
+    this.runnerId = this.me.runnerId
     this.logs = new LogBatcher({
       events: this.opts.events,
-      write: (batch) => this.opts.store.appendLogs(batch, (runId) => this.active.get(runId)?.logLimit ?? 1024 * 1024),
+      write: (batch) => this.engine.appendLogs(batch, (runId) => this.active.get(runId)?.logLimit ?? 1024 * 1024),
       now: this.opts.now,
-      flushMs: this.opts.logFlushMs,
+      flushMs: this.opts.logFlushMs ?? 200,
     })
   }
 
@@ -141,12 +128,11 @@ export class Runner {
     return this.active.size
   }
 
-  /** Takes the data dir's runner lock, recovers runs a dead runner left behind, and starts. */
-  start(): { interrupted: Array<{ run: Run; job: Job }> } {
-    const { store } = this.opts
+  /** Takes the data dir's runner lock, lets the engine recover what a dead runner left, and starts. */
+  start(): { interrupted: InterruptedRun[] } {
     const now = this.opts.now()
-    const me: RunnerLockInfo = { runnerId: this.runnerId, pid: process.pid, host: os.hostname(), startedAt: now, heartbeatAt: now }
-    const lock = store.acquireLock(me, (holder) => this.lockIsHeld(holder))
+    const lockInfo: RunnerLockInfo = { runnerId: this.runnerId, pid: this.me.pid, host: this.me.host, startedAt: now, heartbeatAt: now }
+    const lock = this.engine.acquireLock(lockInfo, (holder) => this.lockIsHeld(holder))
     if (!lock.ok) {
       const { holder } = lock
       throw new JobdeckError(
@@ -158,74 +144,54 @@ export class Runner {
     }
     this.started = true
     liveRunners.add(this.runnerId)
-    const interrupted = this.recover()
-    this.paused = store.isPaused()
-    this.dataVersion = store.dataVersion()
-    this.timers.push(setInterval(() => this.heartbeat(), this.opts.heartbeatMs))
-    this.timers.push(setInterval(() => this.poll(), this.opts.pollMs))
-    this.opts.publishChanges()
+    const interrupted = this.engine.start(this.me, {
+      activeRunIds: () => [...this.active.keys()],
+      lose: (runId, killNow) => this.lose(runId, killNow),
+      refresh: () => void this.refresh(),
+      tick: () => this.tick(),
+    })
+    this.paused = this.engine.pausedNow()
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.opts.heartbeatMs)
+    this.emitState()
     this.tick()
     return { interrupted }
   }
 
+  /** Is the lock's holder alive? Another process's holder by its heartbeat and pid; ours by the runners alive here. */
   private lockIsHeld(holder: RunnerLockInfo): boolean {
     const fresh = this.opts.now() - holder.heartbeatAt < this.opts.lockStaleMs
-    if (holder.host !== os.hostname()) return fresh
-    if (holder.pid === process.pid) return liveRunners.has(holder.runnerId)
+    if (holder.host !== this.me.host) return fresh
+    if (holder.pid === this.me.pid) return liveRunners.has(holder.runnerId)
     return fresh && isAlive(holder.pid)
   }
 
-  private recover(): Array<{ run: Run; job: Job }> {
-    const { store } = this.opts
-    // A dead runner's job may have left its process tree behind; it must not keep running
-    // alongside the re-queued attempt.
-    const orphaned = store.listRunning().map(({ run }) => run.id)
-    for (const runId of orphaned) {
-      const { pid, pidStart } = store.runPidInfo(runId)
-      if (pid && isAlive(pid) && (pidStart === null || processStartTime(pid) === pidStart)) killTree(pid, 'SIGKILL')
-    }
-    // Every started run was committed first, so its processes carry a run id listed here.
-    killRunProcesses(new Set(orphaned))
-    const config = this.opts.config()
-    return store.recoverInterrupted(
-      {
-        onInterrupt: (type) => config.types.get(type)?.onInterrupt ?? 'requeue',
-        interruptLimit: config.raw.runner.interruptLimit,
-      },
-      this.opts.now(),
-      (run) => `interrupted: the runner stopped while attempt ${run.attempt} was running (runner ${run.runnerId})`,
-    )
-  }
-
   private heartbeat(): void {
-    if (!this.opts.store.heartbeat(this.runnerId, this.opts.now())) {
-      console.error('jobdeck: the runner lock was taken by another process; stopping this runner')
-      void this.stop()
-    }
+    if (this.engine.heartbeatLock(this.runnerId, this.opts.now())) return
+    console.error('jobdeck: the runner lock was taken by another process; stopping this runner')
+    void this.stop()
   }
 
-  /** Another process committed something: a new job, a cancel request, pause/resume. */
-  private poll(): void {
-    const version = this.opts.store.dataVersion()
-    if (version === this.dataVersion) return
-    this.dataVersion = version
-    this.refresh()
+  /** Re-reads the shared control state (pause, cancel requests) after a change from any process. */
+  refresh(): Promise<void> | void {
+    if (!this.started) return
+    const applied = settle(
+      this.engine.control([...this.active.keys()]),
+      (control) => {
+        if (control) {
+          if (control.paused !== this.paused) {
+            this.paused = control.paused
+            this.emitState()
+          }
+          for (const runId of control.cancel) this.cancelLocal(runId, 'operator')
+        }
+        this.tick()
+      },
+      () => undefined,
+    )
+    return applied ?? undefined
   }
 
-  /** Re-reads shared state after any change, from this process or another. */
-  refresh(): void {
-    const { store } = this.opts
-    const paused = store.isPaused()
-    if (paused !== this.paused) {
-      this.paused = paused
-      this.emitState()
-    }
-    for (const { runId } of store.cancelRequests()) this.cancelLocal(runId, 'operator')
-    this.opts.publishChanges()
-    this.tick()
-  }
-
-  cancelLocal(runId: string, reason: 'operator' | 'shutdown'): boolean {
+  cancelLocal(runId: string, reason: 'operator' | 'shutdown' | 'lost'): boolean {
     const active = this.active.get(runId)
     if (!active) return false
     active.cancelReason ??= reason
@@ -233,46 +199,98 @@ export class Runner {
     return true
   }
 
-  private claimInput(now = this.opts.now()): ClaimInput {
+  /** The engine says this run is no longer surely ours; `killNow`: its lease is about to lapse. */
+  private lose(runId: string, killNow: boolean): void {
+    if (!killNow) {
+      this.cancelLocal(runId, 'lost')
+      return
+    }
+    const active = this.active.get(runId)
+    // A run already being stopped (canceled, or at shutdown) goes its own way.
+    if (!active || active.cancelReason !== null) return
+    active.cancelReason = 'lost'
+    active.abort.abort(KILL_NOW)
+  }
+
+  /** What this runner may claim now (its free slots, the types its gate lets through), or null. */
+  private nextClaim(now = this.opts.now()): ClaimRequest | null {
+    if (this.paused || this.drainingFlag || this.stopping) return null
     const config = this.opts.config()
+    const { concurrency } = config.raw.runner
+    const room = concurrency - this.active.size - this.reserved
+    if (room <= 0) return null
     const { gate } = this.opts
     const allowedTypes = [...config.types].filter(([name, type]) => !gate || gate(name, type) === null).map(([name]) => name)
-    return {
-      now,
-      runnerId: this.runnerId,
-      concurrency: config.raw.runner.concurrency,
-      laneLimit: (lane) => laneLimit(config, lane),
-      allowedTypes,
-    }
+    return { now, runnerId: this.runnerId, max: room, concurrency, allowedTypes }
   }
 
   /** Starts whatever may start now. Safe to call any time; does nothing when paused or stopping. */
   tick(): void {
-    if (!this.started || this.stopping || this.ticking) return
-    this.ticking = true
+    if (!this.started || this.stopping) return
+    if (this.claiming || this.inTick) {
+      this.tickAgain = true
+      return
+    }
+    const request = this.nextClaim()
+    if (!request) {
+      this.afterTick()
+      return
+    }
+    this.inTick = true
+    this.reserved += request.max
+    const claimedAt = performance.now()
+    const release = (): void => {
+      this.reserved -= request.max
+      this.inTick = false
+      this.claiming = null
+    }
+    let pending: Promise<void> | null = null
     try {
-      if (!this.paused && !this.drainingFlag) {
-        const claimedAt = performance.now()
-        // A plain claim commits with a full sync: durable before anything starts.
-        const claimed = this.opts.store.claim(this.claimInput())
-        for (const run of claimed) this.launch(run, claimedAt, null)
-        if (claimed.length > 0) this.opts.publishChanges()
-      }
-      this.scheduleWake()
-      this.emitState()
-      this.checkIdle()
-    } finally {
-      this.ticking = false
+      const answer = this.engine.claim(request)
+      // An answer that came later may have missed slots freed meanwhile; one that came at once filled them.
+      const later = answer instanceof Promise
+      pending = settle(
+        answer,
+        (claimed) => {
+          release()
+          for (const work of claimed) this.launch(work, claimedAt, null)
+          if (later && claimed.length === request.max) this.tickAgain = true
+        },
+        () => release(),
+      )
+    } catch (error) {
+      release()
+      throw error
+    }
+    if (pending) {
+      this.inTick = false
+      this.claiming = pending.finally(() => {
+        this.claiming = null
+        this.afterTick()
+      })
+      return
+    }
+    this.afterTick()
+  }
+
+  private afterTick(): void {
+    this.scheduleWake()
+    this.emitState()
+    this.checkIdle()
+    if (this.tickAgain && !this.claiming) {
+      this.tickAgain = false
+      this.tick()
     }
   }
 
   private scheduleWake(): void {
     if (this.wakeTimer) clearTimeout(this.wakeTimer)
     this.wakeTimer = null
-    const at = this.opts.store.nextRunAfter()
+    if (!this.started || this.stopping) return
+    const at = this.engine.nextRunAfter()
     if (at === null) return
     const delay = Math.max(0, at - this.opts.now()) + 5
-    // Timers cannot be longer than ~24.8 days; poll() covers the rest.
+    // Timers cannot be longer than ~24.8 days; the engine's poll covers the rest.
     this.wakeTimer = setTimeout(() => this.tick(), Math.min(delay, 2 ** 31 - 1))
   }
 
@@ -282,22 +300,8 @@ export class Runner {
    * even a power cut can make it start a second time; anything else starts at once.
    */
   private launch(claimed: ClaimedWork, claimedAt: number, durable: Promise<void> | null): void {
-    const config = this.opts.config()
-    const type = config.types.get(claimed.job.type)
-    const active: ActiveRun = {
-      claimed,
-      abort: new AbortController(),
-      progress: { ...EMPTY_PROGRESS },
-      itemsOk: null,
-      itemsFailed: null,
-      progressDirty: false,
-      lastProgressSave: 0,
-      logLimit: type?.logLimit ?? 1024 * 1024,
-      cancelReason: null,
-      pid: null,
-      pidTimer: null,
-      done: Promise.resolve(),
-    }
+    const type = this.opts.config().types.get(claimed.job.type)
+    const active = newActiveRun(claimed, type)
     this.active.set(claimed.run.id, active)
     const begin = (): Promise<void> => this.execute(active, type, claimedAt)
     active.done = durable && type?.onInterrupt === 'fail' ? durable.then(begin) : begin()
@@ -307,7 +311,7 @@ export class Runner {
     const { run, job } = active.claimed
     return executeWithSecrets({
       executor: type ? this.opts.executorFor(job.type, type) : null,
-      missing: `type ${job.type} is not in the config any more`,
+      missing: this.engine.missingType(job.type),
       stored: active.claimed.storedParams,
       opener: this.opts.paramSecrets,
       ctx: {
@@ -316,15 +320,7 @@ export class Runner {
         type: job.type,
         attempt: run.attempt,
         signal: active.abort.signal,
-        onStarted: (pid) => {
-          this.dispatchListener?.(run, performance.now() - claimedAt)
-          if (pid === null) return
-          active.pid = pid
-          active.pidTimer = setTimeout(() => {
-            active.pidTimer = null
-            if (this.active.has(run.id)) this.opts.store.setRunPid(run.id, pid, processStartTime(pid))
-          }, PID_RECORD_DELAY_MS)
-        },
+        onStarted: (pid) => this.onStarted(active, pid, claimedAt),
         onProgress: (progress) => this.onProgress(active, progress),
         onItems: (ok, failed) => {
           active.itemsOk = ok
@@ -336,93 +332,107 @@ export class Runner {
     }).then((result) => this.complete(active, result, type))
   }
 
+  private onStarted(active: ActiveRun, pid: number | null, claimedAt: number): void {
+    const { run } = active.claimed
+    this.dispatchListener?.(run, performance.now() - claimedAt)
+    active.pid = pid
+    if (pid === null && this.engine.startsAtClaim) return
+    const startedAt = this.opts.now()
+    if (!this.engine.startsAtClaim) active.startedAt = startedAt
+    active.startTimer = setTimeout(() => {
+      active.startTimer = null
+      if (this.active.get(run.id) !== active) return
+      this.engine.recordStart(run.id, startedAt, pid, pid === null ? null : processStartTime(pid))
+    }, START_RECORD_DELAY_MS)
+  }
+
   private onProgress(active: ActiveRun, progress: Progress): void {
     active.progress = progress
     active.progressDirty = true
     const { run, job } = active.claimed
-    this.opts.events.emit('run.progress', {
-      runId: run.id,
-      jobId: job.id,
-      progress,
-      itemsOk: active.itemsOk,
-      itemsFailed: active.itemsFailed,
-    })
+    this.opts.events.emit('run.progress', { runId: run.id, jobId: job.id, progress, itemsOk: active.itemsOk, itemsFailed: active.itemsFailed })
     const now = this.opts.now()
-    if (now - active.lastProgressSave >= this.opts.progressSaveMs) this.saveProgress(active, now)
-  }
-
-  private saveProgress(active: ActiveRun, now: number): void {
-    if (!active.progressDirty) return
+    if (now - active.lastProgressSave < this.opts.progressSaveMs || !active.progressDirty) return
     active.progressDirty = false
     active.lastProgressSave = now
-    this.opts.store.saveProgress(active.claimed.run.id, active.progress, active.itemsOk, active.itemsFailed)
+    this.engine.saveProgress(run.id, active.progress, active.itemsOk, active.itemsFailed)
   }
 
   private onLog(runId: string, stream: LogStream, text: string): void {
     this.logs.add(runId, stream, text)
   }
 
-  private flushLogs(): void {
-    this.logs.flush()
-  }
-
   private complete(active: ActiveRun, result: ExecutionResult, type: JobTypeConfig | undefined): void {
     const { run } = active.claimed
-    if (active.pidTimer) clearTimeout(active.pidTimer)
-    this.flushLogs()
+    if (active.startTimer) clearTimeout(active.startTimer)
+    this.logs.flush()
     this.active.delete(run.id)
     const usage = this.opts.usageOf?.(run.id, run.type) ?? { peakRssBytes: null, cpuSeconds: null }
-    if (active.cancelReason === 'shutdown') {
-      // Left `running` on purpose: stop() records it as interrupted, so the job is re-queued.
+    if (active.cancelReason === 'shutdown' || active.cancelReason === 'lost') {
+      // Left running on purpose: the engine hands it back at stop, or another runner has it.
       this.checkIdle()
       return
     }
-    // One clock reading for both: a run claimed into the slot this one frees starts when it ended,
-    // never a millisecond before (the record would show the lane's runs overlapping).
+    // One clock reading for the result and the claim of the slot it frees: a run claimed into it
+    // starts when this one ended, never a millisecond before (the lane's runs would overlap).
     const now = this.opts.now()
-    const next = this.stopping || this.paused || this.drainingFlag ? null : this.claimInput(now)
-    const completion: RunCompletion = {
-      runId: run.id,
-      runnerId: this.runnerId,
-      now,
-      outcome: result.outcome,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      error: result.error,
-      progress: active.progress,
-      itemsOk: result.itemsOk ?? active.itemsOk,
-      itemsFailed: result.itemsFailed ?? active.itemsFailed,
-      peakRssBytes: usage.peakRssBytes,
-      cpuSeconds: usage.cpuSeconds,
-      processesStopped: result.processesStopped ?? 0,
-      retryDelay: (failures) => (type ? retryDelay(type.retries, failures) : null),
+    this.results.push(completionOf(active, result, { runnerId: this.runnerId, now, usage, retries: type?.retries ?? null }))
+    // The slot this run frees stays with its result until the result is finished with the next claim.
+    this.reserved++
+    this.unannounced++
+    if (this.engine.batching === 'each') this.finishResults(now)
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true
+      setImmediate(() => this.finishResults())
     }
-    const claimedAt = performance.now()
-    const recorded = this.opts.store.finishAndClaim(completion, next)
-    const durable = recorded.durable.catch(() => undefined)
-    for (const claimed of recorded.claimed) this.launch(claimed, claimedAt, durable)
-    this.scheduleWake()
     this.emitState()
-    // The result is announced only once it is on disk.
-    const announced = durable.then(() => {
-      this.pendingSyncs.delete(announced)
-      this.opts.publishChanges()
+  }
+
+  /**
+   * Hands the waiting results to the engine with the claim of the slots free now (those the
+   * results held and any other). Results that came in during one turn of the event loop go
+   * together: one commit, and for PostgreSQL one statement.
+   */
+  private finishResults(now = this.opts.now()): void {
+    this.flushScheduled = false
+    const batch = this.results
+    this.results = []
+    if (batch.length === 0) return
+    this.reserved -= batch.length
+    const next = this.nextClaim(now)
+    const held = next?.max ?? 0
+    this.reserved += held
+    const claimedAt = performance.now()
+    let announced: Promise<void> = Promise.resolve()
+    const apply = (outcome: FinishOutcome): void => {
+      this.reserved -= held
+      for (const work of outcome.claimed) this.launch(work, claimedAt, outcome.claimsDurable)
+      announced = outcome.announced
+    }
+    let later: Promise<void> | null
+    try {
+      later = settle(this.engine.finishAndClaim(batch, next), apply, () => {
+        this.reserved -= held
+      })
+    } catch (error) {
+      this.reserved -= held
+      this.unannounced -= batch.length
+      throw error
+    }
+    if (!later) {
+      this.scheduleWake()
+      this.emitState()
+    }
+    const settled = (): void => {
+      this.unannounced -= batch.length
+      this.announcing.delete(done)
+      // Slots held while the results were on their way may be free again.
+      if (later) this.tick()
       this.checkIdle()
-    })
-    this.pendingSyncs.add(announced)
+    }
+    const done: Promise<void> = (later ? later.then(() => announced) : announced).then(settled, settled)
+    this.announcing.add(done)
   }
-
-  pause(): void {
-    this.opts.store.setPaused(true)
-    this.refresh()
-  }
-
-  resume(): void {
-    this.opts.store.setPaused(false)
-    this.refresh()
-  }
-
-  private lastState: ReturnType<Runner['state']> | null = null
 
   /** Announces running ↔ idle ↔ paused ↔ stopped, once per change. */
   private emitState(): void {
@@ -438,7 +448,7 @@ export class Runner {
     return this.active.size > 0 ? 'running' : 'idle'
   }
 
-  /** Resolves when nothing runs and nothing is eligible to run (retrying jobs still count). */
+  /** Resolves when nothing runs here, no result waits to be recorded, and nothing is eligible to run (retrying jobs count). */
   whenIdle(): Promise<void> {
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve)
@@ -446,32 +456,47 @@ export class Runner {
     })
   }
 
+  private busy(): boolean {
+    return this.active.size > 0 || this.unannounced > 0 || this.claiming !== null
+  }
+
   private checkIdle(): void {
-    if (this.idleWaiters.length === 0 || this.active.size > 0 || this.pendingSyncs.size > 0) return
-    if (this.opts.store.hasPendingWork()) return
-    const waiters = this.idleWaiters
-    this.idleWaiters = []
-    for (const resolve of waiters) resolve()
+    if (this.idleWaiters.length === 0 || this.busy()) return
+    settle(
+      this.engine.hasPendingWork(),
+      (pending) => {
+        if (pending || this.busy()) return
+        const waiters = this.idleWaiters
+        this.idleWaiters = []
+        for (const resolve of waiters) resolve()
+      },
+      () => undefined,
+    )
   }
 
   /**
-   * Stops claiming, stops running process trees and records their runs as interrupted (their
-   * jobs go back to the queue), then releases the lock.
+   * Stops claiming, stops running process trees and hands their runs back to the queue as
+   * interrupted (their jobs wait again), then releases the lock.
    */
   async stop(): Promise<void> {
     if (!this.started || this.stopping) return
     this.stopping = true
-    for (const timer of this.timers) clearInterval(timer)
-    this.timers = []
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer)
     if (this.wakeTimer) clearTimeout(this.wakeTimer)
+    this.engine.halt()
+    await this.claiming?.catch(() => undefined)
+    // Results on their way may bring claimed runs with them: let them arrive, then stop them too.
+    this.finishResults()
+    await Promise.all([...this.announcing])
     const running = [...this.active.values()]
     for (const active of running) this.cancelLocal(active.claimed.run.id, 'shutdown')
     await Promise.all(running.map((a) => a.done))
-    await Promise.all(this.pendingSyncs)
-    this.flushLogs()
-    this.recover()
-    this.opts.publishChanges()
-    this.opts.store.releaseLock(this.runnerId)
+    // Runs that finished on their own meanwhile.
+    this.finishResults()
+    await Promise.all([...this.announcing])
+    this.logs.flush()
+    await this.engine.handBack()
+    this.engine.releaseLock(this.runnerId)
     liveRunners.delete(this.runnerId)
     this.started = false
     this.emitState()

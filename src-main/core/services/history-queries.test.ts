@@ -5,6 +5,7 @@ import { makeTestEnv, waitForTerminal, type TestEnv } from '../test-support/test
 import type { Core } from '../core'
 import type { Run } from '../../../src-shared/domain'
 import { runsToCsv } from './runs-csv'
+import { terminal } from '../model/transitions'
 
 const CONFIG = `
 runner: { concurrency: 2 }
@@ -120,7 +121,7 @@ describe('history queries', () => {
         progress: { percent: null, current: null, total: null, message: null },
         itemsOk: null,
         itemsFailed: null,
-        retryDelay: () => null,
+        transition: terminal('succeeded', 0, now - 3_600_000 + i * 10_000 + (long ? 600_000 : 50), null),
       })
     }
     const all = await core.api['timeline.range']({ since: now - 3_700_000, until: now, groupBy: 'type', bucketMs: 1000, maxItems: 5000 })

@@ -15,7 +15,7 @@ export interface QueueWriter {
   setPaused(paused: boolean): Promise<void>
 }
 
-export function localWriter(store: SqliteStore): QueueWriter {
+export function localWriter(store: Pick<SqliteStore, 'enqueue' | 'cancel' | 'retry' | 'restore' | 'setPriority' | 'clearFinished' | 'setPaused'>): QueueWriter {
   return {
     enqueue: async (jobs, now) => store.enqueue(jobs, now),
     cancel: async (id, now) => store.cancel(id, now),

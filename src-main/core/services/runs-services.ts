@@ -87,13 +87,13 @@ export function runsServices(deps: ServiceDeps): RunsApi {
         const { lines, earlier } = store.logTail(run.id, args.tail)
         if (lines.length > 0 || !link?.online) return { lines, truncated: run.logTruncated, earlier }
         // Another instance ran it: its output lives in the shared database only.
-        const shared = await link.queue.logs(run.id, 0, 100_000)
+        const shared = await link.sharedLogs(run.id, 0, 100_000)
         const tail = shared.slice(-args.tail)
         return { lines: tail.map(sharedLogLine), truncated: run.logTruncated, earlier: shared.length - tail.length }
       }
       const lines = store.logs(run.id, args.afterId, args.limit)
       if (lines.length > 0 || args.afterId > 0 || !link?.online) return { lines, truncated: run.logTruncated }
-      return { lines: (await link.queue.logs(run.id, args.afterId, args.limit)).map(sharedLogLine), truncated: run.logTruncated }
+      return { lines: (await link.sharedLogs(run.id, args.afterId, args.limit)).map(sharedLogLine), truncated: run.logTruncated }
     },
 
     async 'runs.usage'(args) {

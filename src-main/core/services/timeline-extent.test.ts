@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { makeTestEnv, type TestEnv } from '../test-support/test-env'
+import { terminal } from '../model/transitions'
 
 const CONFIG = `
 jobs:
@@ -33,7 +34,7 @@ describe('timeline.extent', () => {
         progress: { percent: null, current: null, total: null, message: null },
         itemsOk: null,
         itemsFailed: null,
-        retryDelay: () => null,
+        transition: terminal('succeeded', 0, at + 5000, null),
       })
     }
     // The last day holds the two recent runs; the old one is outside it.

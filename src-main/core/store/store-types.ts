@@ -1,6 +1,9 @@
 // What the runner and the services need from storage, independent of the database behind it.
 import type { Job, JobStatus, LogLine, LogStream, Priority, Progress, Run, RunStatus } from '../../../src-shared/domain'
+import type { JobTransition, RunOutcome } from '../model/transitions'
 import type { StoredParams } from '../secrets/param-cipher'
+
+export type { JobTransition, RunOutcome }
 
 export interface NewJob {
   id: string
@@ -33,8 +36,6 @@ export interface ClaimedWork extends ClaimedRun {
   storedParams: StoredParams
 }
 
-export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'canceled'
-
 export interface RunCompletion {
   runId: string
   runnerId: string
@@ -52,8 +53,8 @@ export interface RunCompletion {
   processesStopped?: number
   /** Shared mode: when the work really started (the claim's time is when it was asked for). */
   startedAt?: number | null
-  /** Delay before the next attempt after `failures` failed runs, or null to give up. */
-  retryDelay(failures: number): number | null
+  /** The job's next state, decided by the runner (model/transitions.ts); a store only applies it. */
+  transition: JobTransition
 }
 
 export interface InterruptPolicy {

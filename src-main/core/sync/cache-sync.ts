@@ -47,7 +47,7 @@ export class CacheSync {
   constructor(
     private readonly conn: PgConnection,
     private readonly cache: CacheStore,
-    private readonly store: SqliteStore,
+    private readonly store: Pick<SqliteStore, 'relaxedTx' | 'clearFinished'>,
     private readonly options: { batch?: number; onProgress?: (rows: number) => void; bulkLoad?: boolean } = {},
   ) {}
 

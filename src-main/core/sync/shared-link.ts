@@ -9,12 +9,13 @@ import type { Job, Priority } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
 import { migratePg } from '../store/postgres/pg-schema'
 import { describeError, isConnectionError, PgConnection } from '../store/postgres/pg-connection'
-import { PgQueue, type PgClaimInput, type PgNewJob, type RowPair } from '../store/postgres/pg-queue'
+import { PgQueue, pgNewJob, type LegacyFinishPayload, type PgClaimInput, type PgNewJob, type RowPair } from '../store/postgres/pg-queue'
 import type { CacheStore } from '../store/sqlite/cache-store'
 import { toJob, type JobRow } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { LogAppend, NewJob, RunCompletion } from '../store/store-types'
 import { CacheSync } from './cache-sync'
+import { PgEngine, type PgEngineOptions } from '../engines/pg-engine'
 
 /**
  * A notification makes the cache catch up this much later, so a burst of them (every finish of
@@ -41,16 +42,16 @@ export interface SharedLinkOptions {
   beforeSync?: () => Promise<void>
 }
 
-/** What the outbox keeps of a finished run: enough to replay the fenced finish. */
-export interface FinishPayload {
-  completion: Omit<RunCompletion, 'retryDelay'>
-  retryDelays: Array<number | null>
-}
+/**
+ * What the outbox keeps of a finished run: enough to replay the fenced finish. An entry written
+ * before the runner decided the job's next state (`transition`) carries the retry delays instead.
+ */
+export type FinishPayload = { completion: RunCompletion } | LegacyFinishPayload
 
 export class SharedLink {
-  readonly conn: PgConnection
-  readonly queue: PgQueue
-  readonly sync: CacheSync
+  private readonly conn: PgConnection
+  private readonly queue: PgQueue
+  private readonly sync: CacheSync
   private migrated = false
   private pollTimer: NodeJS.Timeout | null = null
   private pullTimer: NodeJS.Timeout | null = null
@@ -86,6 +87,16 @@ export class SharedLink {
       lastSyncAt: last ? new Date(Number(last)).toISOString() : null,
       outboxPending: options.cache.outboxCount(),
     })
+  }
+
+  /** The queue engine of a runner of this instance: it claims, finishes and rescues through this link. */
+  createEngine(options: Omit<PgEngineOptions, 'link' | 'queue' | 'store'>): PgEngine {
+    return new PgEngine({ ...options, link: this, queue: this.queue, store: this.options.store })
+  }
+
+  /** A run's output as the shared database has it (a run of another instance). */
+  sharedLogs(runId: string, afterId: number, limit: number): ReturnType<PgQueue['logs']> {
+    return this.queue.logs(runId, afterId, limit)
   }
 
   get online(): boolean {
@@ -256,7 +267,7 @@ export class SharedLink {
    * (A publish for other changes in between shows the recorded results earlier; only a crash in
    * that moment could make one of them come back as interrupted.)
    */
-  async finishRuns(results: readonly FinishInput[], next: PgClaimInput | null): Promise<{ pushed: boolean; claimed: RowPair[] }> {
+  async finishRuns(results: readonly RunCompletion[], next: PgClaimInput | null): Promise<{ pushed: boolean; claimed: RowPair[] }> {
     const push = this.online
       ? this.queue.finishAndClaim(results, next).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
       : null
@@ -269,12 +280,12 @@ export class SharedLink {
       recorded = this.recordFinishes(results, waiting)
     } catch (error) {
       console.error(
-        `jobdeck: could not record the results of runs ${results.map((r) => r.completion.runId).join(', ')} locally: ${describeError(error)}`,
+        `jobdeck: could not record the results of runs ${results.map((r) => r.runId).join(', ')} locally: ${describeError(error)}`,
       )
     }
     const outcome = push ? await push : null
     if (outcome && !(outcome instanceof Error)) {
-      for (const { completion } of results) {
+      for (const completion of results) {
         if (!outcome.finished.get(completion.runId)) await this.reportUnrecorded(completion)
       }
       this.afterPush.drops.push(...recorded)
@@ -294,14 +305,13 @@ export class SharedLink {
    * earlier pushes still waiting (claimed rows first: a result may be about one of them). The
    * entries stay in flight (the drain leaves them alone) until the push decided about them.
    */
-  private recordFinishes(results: readonly FinishInput[], waiting: AfterPush): number[] {
+  private recordFinishes(results: readonly RunCompletion[], waiting: AfterPush): number[] {
     let entryIds: number[]
     try {
       entryIds = this.options.store.relaxedTx(() => {
         this.applyAfterPushInTx(waiting)
-        return results.map(({ completion, retryDelays }) => {
-          const { retryDelay: _ignored, ...plain } = completion
-          const payload: FinishPayload = { completion: plain, retryDelays }
+        return results.map((completion) => {
+          const payload: FinishPayload = { completion }
           this.options.store.finishInTx(completion)
           return this.options.cache.addOutbox('finish', payload, completion.now, completion.runId)
         })
@@ -435,7 +445,7 @@ export class SharedLink {
    * A fenced finish that changed nothing: silent when this runner had already recorded it (an
    * entry pushed again after a crash or power loss), reported when another runner took the run over.
    */
-  private async reportUnrecorded(completion: FinishPayload['completion']): Promise<void> {
+  private async reportUnrecorded(completion: Pick<RunCompletion, 'runId' | 'runnerId'>): Promise<void> {
     const owner = await this.queue.runOwner(completion.runId).catch(() => null)
     if (owner && owner.runnerId === completion.runnerId && owner.status !== 'running') return
     console.error(
@@ -458,8 +468,9 @@ export class SharedLink {
     if (kind === 'enqueue') {
       await this.queue.enqueue(JSON.parse(payload) as PgNewJob[])
     } else if (kind === 'finish') {
-      const { completion, retryDelays } = JSON.parse(payload) as FinishPayload
-      const job = await this.queue.finish({ ...completion, retryDelay: () => null }, retryDelays)
+      const entry = JSON.parse(payload) as FinishPayload
+      const completion = 'retryDelays' in entry ? await this.queue.decideLegacy(entry) : entry.completion
+      const job = await this.queue.finish(completion)
       if (!job) await this.reportUnrecorded(completion)
     } else if (kind === 'logs') {
       await this.queue.appendLogs(JSON.parse(payload) as LogAppend[], () => 1024 * 1024)
@@ -484,26 +495,8 @@ interface AfterPush {
   claims: RowPair[]
 }
 
-/** A finished run as the runner hands it over. */
-export interface FinishInput {
-  completion: RunCompletion
-  retryDelays: Array<number | null>
-}
-
 /** Serialization failure or deadlock: the transaction was rolled back and may simply run again. */
 function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   return code === '40001' || code === '40P01'
-}
-
-export function pgNewJob(job: NewJob, now: number, index: number): PgNewJob {
-  return {
-    id: job.id,
-    type: job.type,
-    params: JSON.stringify(job.params),
-    priority: job.priority,
-    lane: job.lane,
-    ord: now * 1000 + (index % 1000),
-    createdAt: now,
-  }
 }

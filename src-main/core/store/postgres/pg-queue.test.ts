@@ -2,6 +2,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId } from '../../ids'
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres'
+import { jobAfterRun } from '../../model/transitions'
 import type { RunCompletion } from '../store-types'
 import { PgConnection } from './pg-connection'
 import { PgQueue, type PgClaimInput, type PgNewJob } from './pg-queue'
@@ -35,19 +36,30 @@ const claimInput = (runnerId: string, max: number, extra: Partial<PgClaimInput> 
   ...extra,
 })
 
-const completion = (runId: string, runnerId: string, outcome: RunCompletion['outcome'] = 'succeeded'): RunCompletion => ({
-  runId,
-  runnerId,
-  now: Date.now(),
-  outcome,
-  exitCode: outcome === 'succeeded' ? 0 : 1,
-  signal: null,
-  error: outcome === 'failed' ? 'boom' : null,
-  progress: { percent: null, current: null, total: null, message: null },
-  itemsOk: null,
-  itemsFailed: null,
-  retryDelay: () => null,
-})
+/** A result whose job, having failed `failuresBefore` times, would wait `delays[failures - 1]` to retry (none: give up). */
+const completion = (
+  runId: string,
+  runnerId: string,
+  outcome: RunCompletion['outcome'] = 'succeeded',
+  delays: Array<number | null> = [null],
+  failuresBefore = 0,
+): RunCompletion => {
+  const now = Date.now()
+  const error = outcome === 'failed' ? 'boom' : null
+  return {
+    runId,
+    runnerId,
+    now,
+    outcome,
+    exitCode: outcome === 'succeeded' ? 0 : 1,
+    signal: null,
+    error,
+    progress: { percent: null, current: null, total: null, message: null },
+    itemsOk: null,
+    itemsFailed: null,
+    transition: jobAfterRun({ outcome, error, now }, failuresBefore, (failures) => delays[failures - 1] ?? null),
+  }
+}
 
 beforeAll(async () => {
   db = await createTestDatabase()
@@ -86,11 +98,11 @@ describe('PgQueue', () => {
     const runA = first.find((p) => p.job.id === a.id)?.run
     expect(runA?.status).toBe('running')
     // Another runner cannot finish r1's run.
-    expect(await queue.finish(completion(runA?.id ?? '', 'r2'), [null])).toBeNull()
-    const finished = await queue.finish(completion(runA?.id ?? '', 'r1'), [null])
+    expect(await queue.finish(completion(runA?.id ?? '', 'r2'))).toBeNull()
+    const finished = await queue.finish(completion(runA?.id ?? '', 'r1'))
     expect(finished?.status).toBe('succeeded')
     // Finishing twice does nothing.
-    expect(await queue.finish(completion(runA?.id ?? '', 'r1'), [null])).toBeNull()
+    expect(await queue.finish(completion(runA?.id ?? '', 'r1'))).toBeNull()
     const third = await queue.claim(claimInput('r2', 4))
     expect(third.map((p) => p.job.id)).toEqual([b.id])
     const counts = await queue.counts()
@@ -115,7 +127,7 @@ describe('PgQueue', () => {
     const again = rescued.find((r) => r.run.id === pair?.run.id)
     expect(again?.run.status).toBe('interrupted')
     expect(again?.job.status).toBe('queued')
-    expect(await queue.finish(completion(pair?.run.id ?? '', 'dead-runner'), [null])).toBeNull()
+    expect(await queue.finish(completion(pair?.run.id ?? '', 'dead-runner'))).toBeNull()
   })
 
   it('a failed run retries by the delays given, then fails for good', async () => {
@@ -123,13 +135,27 @@ describe('PgQueue', () => {
     await queue.enqueue([j])
     const only = { allowedTypes: ['retry'] }
     const [p1] = await queue.claim(claimInput('r1', 1, only))
-    const afterFirst = await queue.finish(completion(p1?.run.id ?? '', 'r1', 'failed'), [0, null])
+    const afterFirst = await queue.finish(completion(p1?.run.id ?? '', 'r1', 'failed', [0, null]))
     expect(afterFirst?.status).toBe('retrying')
     const [p2] = await queue.claim(claimInput('r1', 1, only))
     expect(p2?.run.attempt).toBe(2)
-    const afterSecond = await queue.finish(completion(p2?.run.id ?? '', 'r1', 'failed'), [0, null])
+    const afterSecond = await queue.finish(completion(p2?.run.id ?? '', 'r1', 'failed', [0, null], p2?.job.failures))
     expect(afterSecond?.status).toBe('failed')
     expect(afterSecond?.error).toBe('boom')
+  })
+
+  it('an outbox result written before the runner decided (retry delays) is decided from the database and applied once', async () => {
+    const j = job('legacy-lane', 'retry')
+    await queue.enqueue([j])
+    const only = { allowedTypes: ['retry'] }
+    const [p1] = await queue.claim(claimInput('r1', 1, only))
+    await queue.finish(completion(p1?.run.id ?? '', 'r1', 'failed', [0, null]))
+    const [p2] = await queue.claim(claimInput('r1', 1, only))
+    const { transition: _decided, ...plain } = completion(p2?.run.id ?? '', 'r1', 'failed')
+    const decided = await queue.decideLegacy({ completion: plain, retryDelays: [0, 60_000] })
+    const after = await queue.finish(decided)
+    expect(after).toMatchObject({ status: 'retrying', failures: 2, run_after: plain.now + 60_000, error: 'boom' })
+    expect(await queue.finish(await queue.decideLegacy({ completion: plain, retryDelays: [0, 60_000] }))).toBeNull()
   })
 
   it('an undo of a cancel made while waiting puts the job back in its place, with its retry time', async () => {
@@ -143,7 +169,7 @@ describe('PgQueue', () => {
     // Back in front of the job enqueued after it (a retry would have put it behind).
     const [p1] = await queue.claim(claimInput('r1', 1, only))
     expect(p1?.job.id).toBe(first.id)
-    const retrying = await queue.finish({ ...completion(p1?.run.id ?? '', 'r1', 'failed') }, [60_000, null])
+    const retrying = await queue.finish(completion(p1?.run.id ?? '', 'r1', 'failed', [60_000, null]))
     await queue.cancel(first.id, Date.now() + 5)
     expect(await queue.restore(first.id)).toMatchObject({ status: 'retrying', run_after: retrying?.run_after, error: 'boom', failures: 1 })
     await expect(queue.restore(second.id)).rejects.toThrow(/only a job canceled while it waited can be put back/)
@@ -157,19 +183,19 @@ describe('PgQueue', () => {
     expect(first?.job.id).toBe(a.id)
     const firstRun = first?.run.id ?? ''
     // The lane's limit is 1 and its one slot is a's: only finishing a frees it, in the same statement.
-    const next = await queue.finishAndClaim([{ completion: completion(firstRun, 'r1'), retryDelays: [null] }], claimInput('r1', 2, only))
+    const next = await queue.finishAndClaim([completion(firstRun, 'r1')], claimInput('r1', 2, only))
     expect(next.finished.get(firstRun)?.id).toBe(a.id)
     expect(next.finished.get(firstRun)?.status).toBe('succeeded')
     expect(next.claimed.map((p) => p.job.id)).toEqual([b.id])
     expect(next.claimed[0]?.run.runner_id).toBe('r1')
     const secondRun = next.claimed[0]?.run.id ?? ''
     // Another runner's run does not free the lane for r2, and r2 cannot finish it.
-    const foreign = await queue.finishAndClaim([{ completion: completion(secondRun, 'r2'), retryDelays: [null] }], claimInput('r2', 2, only))
+    const foreign = await queue.finishAndClaim([completion(secondRun, 'r2')], claimInput('r2', 2, only))
     expect(foreign).toEqual({ finished: new Map([[secondRun, null]]), claimed: [] })
     // A run already finished frees nothing twice.
-    const again = await queue.finishAndClaim([{ completion: completion(firstRun, 'r1'), retryDelays: [null] }], claimInput('r1', 2, only))
+    const again = await queue.finishAndClaim([completion(firstRun, 'r1')], claimInput('r1', 2, only))
     expect(again).toEqual({ finished: new Map([[firstRun, null]]), claimed: [] })
-    const last = await queue.finishAndClaim([{ completion: completion(secondRun, 'r1'), retryDelays: [null] }], claimInput('r1', 2, only))
+    const last = await queue.finishAndClaim([completion(secondRun, 'r1')], claimInput('r1', 2, only))
     expect(last.claimed.map((p) => p.job.id)).toEqual([c.id])
   })
 
@@ -182,7 +208,7 @@ describe('PgQueue', () => {
     const [runA, runB] = firsts.map((p) => p.run.id)
     // r2 owns neither: nothing is recorded for it and both lanes stay full.
     const stolen = await queue.finishAndClaim(
-      [runA, runB].map((id) => ({ completion: completion(id ?? '', 'r2'), retryDelays: [null] })),
+      [runA, runB].map((id) => completion(id ?? '', 'r2')),
       claimInput('r2', 2, only),
     )
     expect(stolen.claimed).toEqual([])
@@ -190,8 +216,8 @@ describe('PgQueue', () => {
     // One failed with a retry, one succeeded: both lanes (limit 1) are free within the statement.
     const both = await queue.finishAndClaim(
       [
-        { completion: completion(runA ?? '', 'r1', 'failed'), retryDelays: [60_000, null] },
-        { completion: completion(runB ?? '', 'r1'), retryDelays: [null] },
+        completion(runA ?? '', 'r1', 'failed', [60_000, null]),
+        completion(runB ?? '', 'r1'),
       ],
       claimInput('r1', 2, only),
     )

@@ -3,9 +3,11 @@
 // stores them as they are and the same mapping turns them into domain objects.
 import type pg from 'pg'
 import type { Job, JobStatus, Priority } from '../../../../src-shared/domain'
-import { JOB_STATUSES, PRIORITY_RANK } from '../../../../src-shared/domain'
+import { isTerminalJobStatus, JOB_STATUSES, PRIORITY_RANK, TERMINAL_JOB_STATUSES } from '../../../../src-shared/domain'
 import { JobdeckError } from '../../../../src-shared/errors'
-import type { LogAppend, RunCompletion, StatusCounts } from '../store-types'
+import { jobAfterRun } from '../../model/transitions'
+import { resultRecord } from '../result-record'
+import type { LogAppend, NewJob, RunCompletion, StatusCounts } from '../store-types'
 import { toJob, type JobRow, type RunRow } from '../sqlite/rows'
 import type { PgConnection } from './pg-connection'
 
@@ -30,6 +32,12 @@ export interface PgClaimInput {
   runIds: readonly string[]
 }
 
+/** An outbox entry written before migration 6: the retry delays, not the decision. */
+export interface LegacyFinishPayload {
+  completion: Omit<RunCompletion, 'transition'>
+  retryDelays: Array<number | null>
+}
+
 export interface RowPair {
   job: JobRow
   run: RunRow
@@ -42,8 +50,6 @@ export interface PgRunnerInfo {
   startedAt: number
   heartbeatAt: number
 }
-
-const TERMINAL: readonly JobStatus[] = ['succeeded', 'partial', 'failed', 'canceled']
 
 /** A `*` lane pattern as a LIKE pattern (other LIKE metacharacters escaped). */
 export function likePattern(glob: string): string {
@@ -104,19 +110,16 @@ export class PgQueue {
    * statement (one round trip, one commit). `finished` has each result's job, or null when the run
    * was no longer this runner's; the claims stand either way.
    */
-  async finishAndClaim(
-    results: ReadonlyArray<{ completion: RunCompletion; retryDelays: Array<number | null> }>,
-    next: PgClaimInput | null,
-  ): Promise<{ finished: Map<string, JobRow | null>; claimed: RowPair[] }> {
-    const runnerId = next?.runnerId ?? results[0]?.completion.runnerId
-    if (runnerId === undefined || results.some((r) => r.completion.runnerId !== runnerId)) {
+  async finishAndClaim(results: readonly RunCompletion[], next: PgClaimInput | null): Promise<{ finished: Map<string, JobRow | null>; claimed: RowPair[] }> {
+    const runnerId = next?.runnerId ?? results[0]?.runnerId
+    if (runnerId === undefined || results.some((r) => r.runnerId !== runnerId)) {
       throw new Error("finishAndClaim: the results and the claim must all be one runner's")
     }
     const claim = next && next.max > 0 && next.allowedTypes.length > 0 ? next : null
     const { rows } = await this.conn.query<{ finished_run: string | null; finished: unknown; job: unknown; run: unknown }>(
       'SELECT finished_run, finished, job, run FROM jobdeck.finish_and_claim($1, $2, $3, $4, $5, $6, $7, $8, $9)',
       [
-        JSON.stringify(results.map((r) => finishRecord(r.completion, r.retryDelays))),
+        JSON.stringify(results.map(resultRecord)),
         runnerId,
         claim?.now ?? Date.now(),
         ...(claim ? claimArgs(claim) : [0, [], '{}', '[]', 0, []]),
@@ -132,9 +135,24 @@ export class PgQueue {
   }
 
   /** Fenced: null when the run is no longer this runner's (rescued, or already finished). */
-  async finish(c: RunCompletion, retryDelays: Array<number | null>): Promise<JobRow | null> {
-    const { finished } = await this.finishAndClaim([{ completion: c, retryDelays }], null)
+  async finish(c: RunCompletion): Promise<JobRow | null> {
+    const { finished } = await this.finishAndClaim([c], null)
     return finished.get(c.runId) ?? null
+  }
+
+  /**
+   * An outbox entry from before the runner decided the job's next state: decided now, from the
+   * failures of the job as the database has them. They cannot change before this finish is
+   * applied: only the fenced finish of this very run (still running, still ours) changes them.
+   */
+  async decideLegacy(entry: LegacyFinishPayload): Promise<RunCompletion> {
+    const { completion: c, retryDelays } = entry
+    const { rows } = await this.conn.query<{ failures: number }>(
+      `SELECT j.failures FROM jobdeck.runs r JOIN jobdeck.jobs j ON j.id = r.job_id WHERE r.id = $1 AND r.runner_id = $2 AND r.status = 'running'`,
+      [c.runId, c.runnerId],
+    )
+    const transition = jobAfterRun(c, rows[0]?.failures ?? 0, (failures) => retryDelays[failures - 1] ?? null)
+    return { ...c, transition }
   }
 
   /** Who holds a run and its status; null when there is no such run. */
@@ -339,7 +357,7 @@ export class PgQueue {
   async retry(id: string, now: number, ord: number): Promise<JobRow> {
     return this.conn.transaction(async (client) => {
       const job = await this.lockJob(client, id)
-      if (!TERMINAL.includes(job.status as JobStatus)) {
+      if (!isTerminalJobStatus(job.status as JobStatus)) {
         throw new JobdeckError('conflict', `job ${job.id} is ${job.status}; only a finished job can be retried`)
       }
       const { rows } = await client.query<JobRow>(
@@ -372,8 +390,8 @@ export class PgQueue {
     for (;;) {
       const { rowCount } = await this.conn.query(
         `DELETE FROM jobdeck.jobs WHERE id IN (SELECT id FROM jobdeck.jobs
-          WHERE finished_at IS NOT NULL AND finished_at < $1 AND status IN ('succeeded','partial','failed','canceled') LIMIT 1000)`,
-        [before],
+          WHERE finished_at IS NOT NULL AND finished_at < $1 AND status = ANY ($2) LIMIT 1000)`,
+        [before, TERMINAL_JOB_STATUSES],
       )
       total += rowCount ?? 0
       if ((rowCount ?? 0) < 1000) break
@@ -437,26 +455,15 @@ function claimArgs(input: PgClaimInput): unknown[] {
   ]
 }
 
-/** jobdeck.finish()'s arguments by name (but the runner's), as finish_and_claim() reads them from JSON. */
-function finishRecord(c: RunCompletion, retryDelays: Array<number | null>): Record<string, unknown> {
+/** A job as the shared queue inserts it; `index` orders jobs enqueued in the same millisecond. */
+export function pgNewJob(job: NewJob, now: number, index: number): PgNewJob {
   return {
-    runId: c.runId,
-    status: c.outcome,
-    now: c.now,
-    exitCode: c.exitCode,
-    signal: c.signal,
-    error: c.error,
-    percent: c.outcome === 'succeeded' ? 100 : c.progress.percent,
-    current: c.progress.current,
-    total: c.progress.total,
-    message: c.progress.message,
-    itemsOk: c.itemsOk,
-    itemsFailed: c.itemsFailed,
-    peakRss: c.peakRssBytes ?? null,
-    cpuSeconds: c.cpuSeconds ?? null,
-    processesStopped: c.processesStopped ?? 0,
-    retryDelays,
-    startedAt: c.startedAt ?? null,
+    id: job.id,
+    type: job.type,
+    params: JSON.stringify(job.params),
+    priority: job.priority,
+    lane: job.lane,
+    ord: now * 1000 + (index % 1000),
+    createdAt: now,
   }
 }
-

@@ -6,6 +6,7 @@ import type { NewJob, RunCompletion } from '../store-types'
 import { JOB_LIST_SQL, JobReads, paramsKey } from './job-reads'
 import { openDatabase, type SqliteDatabase } from './open-database'
 import { SqliteStore } from './sqlite-store'
+import { jobAfterRun } from '../../model/transitions'
 
 let dir: string
 let db: SqliteDatabase
@@ -44,7 +45,7 @@ function runJob(job: NewJob, outcome: RunCompletion['outcome'], startedAt: numbe
     progress: { percent: null, current: null, total: null, message: null },
     itemsOk: null,
     itemsFailed: null,
-    retryDelay: () => null,
+    transition: jobAfterRun({ outcome, error: outcome === 'failed' ? 'boom' : null, now: startedAt + ms }, 0, () => null),
   })
 }
 

@@ -30,7 +30,7 @@ export class MonitorStore {
 
   constructor(
     private readonly db: SqliteDatabase,
-    private readonly store: SqliteStore,
+    private readonly store: Pick<SqliteStore, 'relaxedTx'>,
   ) {
     this.stmt = prepare(db)
   }

@@ -10,6 +10,7 @@ import { openDatabase, openMemoryDatabase, type SqliteDatabase } from './open-da
 import { runListQuery } from './sqlite-store'
 import { SqliteStore } from './sqlite-store'
 import { ftsQuery } from './run-search'
+import { terminal } from '../../model/transitions'
 
 let dir: string
 let db: SqliteDatabase
@@ -188,7 +189,7 @@ describe('history search', () => {
     )
     store.finish({
       runId, runnerId: 'r', now: 2000, outcome: 'failed', exitCode: 1, signal: null, error: 'exit code 1: inventory API unavailable (503)',
-      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, retryDelay: () => null,
+      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, transition: terminal('failed', 1, 2000, 'exit code 1: inventory API unavailable (503)'),
     })
     const [byOutput] = store.listRuns({ search: 'warehouse', limit: 10 })
     expect(byOutput?.match).toEqual({ in: 'stderr', snippet: `retrying: ${SNIPPET_OPEN}warehouse${SNIPPET_CLOSE} <b>east</b> unreachable` })
@@ -205,7 +206,7 @@ describe('history search', () => {
     const runId = claimed?.run.id ?? ''
     store.finish({
       runId, runnerId: 'r', now: 2000, outcome: 'succeeded', exitCode: 0, signal: null, error: null,
-      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, retryDelay: () => null,
+      progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, transition: terminal('succeeded', 0, 2000, null),
     })
     const found = (search: string): unknown[] => store.listRuns({ search, limit: 10 }).map((r) => [r.id, r.match?.in])
     expect(documents().documented).toEqual([])

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION } from './migrations'
 import { openDatabase, type SqliteDatabase } from './open-database'
 import { SqliteStore } from './sqlite-store'
+import { jobAfterRun } from '../../model/transitions'
 import type { ClaimInput, RunCompletion } from '../store-types'
 
 let dir: string
@@ -32,19 +33,23 @@ const claimInput = (now = Date.now()): ClaimInput => ({
   allowedTypes: ['t'],
 })
 
-const completion = (runId: string, outcome: RunCompletion['outcome'] = 'succeeded'): RunCompletion => ({
-  runId,
-  runnerId: 'r1',
-  now: Date.now(),
-  outcome,
-  exitCode: outcome === 'succeeded' ? 0 : 1,
-  signal: null,
-  error: outcome === 'succeeded' ? null : 'exit code 1',
-  progress: { percent: null, current: null, total: null, message: null },
-  itemsOk: null,
-  itemsFailed: null,
-  retryDelay: () => null,
-})
+/** A result at `now` whose job is never retried, unless `retryAfterMs` says after how long. */
+const completion = (runId: string, outcome: RunCompletion['outcome'] = 'succeeded', now = Date.now(), retryAfterMs: number | null = null): RunCompletion => {
+  const error = outcome === 'succeeded' ? null : 'exit code 1'
+  return {
+    runId,
+    runnerId: 'r1',
+    now,
+    outcome,
+    exitCode: outcome === 'succeeded' ? 0 : 1,
+    signal: null,
+    error,
+    progress: { percent: null, current: null, total: null, message: null },
+    itemsOk: null,
+    itemsFailed: null,
+    transition: jobAfterRun({ outcome, error, now }, 0, () => retryAfterMs),
+  }
+}
 
 describe('migrations', () => {
   // Each version's own tests are beside it, in migrations/.
@@ -205,7 +210,7 @@ describe('undo of a cancel', () => {
     const now = Date.now()
     store.enqueue([job('A')], now)
     const [claimed] = store.claim(claimInput(now))
-    store.finish({ ...completion(claimed?.run.id ?? '', 'failed'), now: now + 10, retryDelay: () => 60_000 })
+    store.finish(completion(claimed?.run.id ?? '', 'failed', now + 10, 60_000))
     const retrying = store.getJob(job('A').id)
     store.cancel(job('A').id, now + 20)
     const restored = store.restore(job('A').id)
@@ -217,7 +222,7 @@ describe('undo of a cancel', () => {
     store.enqueue([job('A'), job('B')], now)
     const [claimed] = store.claim({ ...claimInput(now), concurrency: 1 })
     store.cancel(claimed?.job.id ?? '', now)
-    store.finish({ ...completion(claimed?.run.id ?? '', 'canceled'), now: now + 5 })
+    store.finish(completion(claimed?.run.id ?? '', 'canceled', now + 5))
     expect(() => store.restore(job('A').id)).toThrow(/canceled while it ran; only a job canceled while it waited can be put back/)
     expect(() => store.restore(job('B').id)).toThrow(/is queued/)
   })

@@ -8,6 +8,7 @@ import { migration0002 } from './0002-counter-shards-per-backend'
 import { migration0003 } from './0003-finish-and-claim'
 import { migration0004 } from './0004-batched-finish-and-claim'
 import { migration0005 } from './0005-processes-stopped-and-rescue-by-id'
+import { migration0006 } from './0006-finish-applies-the-runners-decision'
 
 export interface PgMigration {
   readonly version: number
@@ -21,4 +22,5 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
   migration0003,
   migration0004,
   migration0005,
+  migration0006,
 ]

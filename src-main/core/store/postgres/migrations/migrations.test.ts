@@ -14,6 +14,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   3: 'fe1147cf476c40107ebfca394a41b9e9b819e876373158a4b9c7eda8b4ab1704',
   4: '13b0a559423b55d93d355bcafa7fc620ed3d11ef55f189d4c39ce2da3608b687',
   5: 'b82b1d90b071ea8066151a0e51a941660bf550acf5ca7e5ebfe75f9c03422469',
+  6: '2eb1131b2014a0f967639b02c315195ae2d6490887d049e9e4bf399793b6e25d',
 }
 
 /** What the catalog says about the schema jobdeck, each part in a stable order. */

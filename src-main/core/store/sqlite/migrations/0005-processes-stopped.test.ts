@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { sqliteAtVersion, type SqliteAtVersion } from '../../../test-support/migration-db'
 import { openDatabase } from '../open-database'
 import { SqliteStore } from '../sqlite-store'
+import { terminal } from '../../../model/transitions'
 
 let data: SqliteAtVersion | undefined
 afterEach(() => data?.dispose())
@@ -41,7 +42,7 @@ describe('SQLite migration 5: processes a run left behind', () => {
       store.finish({
         runId: 'r1', runnerId: 'old', now: 2000, outcome: 'succeeded', exitCode: 0, signal: null, error: null,
         progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null,
-        processesStopped: 200, retryDelay: () => null,
+        processesStopped: 200, transition: terminal('succeeded', 0, 2000, null),
       })
       expect(store.getRun('r1')).toMatchObject({ status: 'succeeded', processesStopped: 200 })
     } finally {

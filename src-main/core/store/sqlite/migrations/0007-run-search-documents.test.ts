@@ -3,6 +3,7 @@ import { sqliteAtVersion, type SqliteAtVersion } from '../../../test-support/mig
 import { CacheStore } from '../cache-store'
 import { openDatabase } from '../open-database'
 import { SqliteStore } from '../sqlite-store'
+import { terminal } from '../../../model/transitions'
 
 let data: SqliteAtVersion | undefined
 afterEach(() => data?.dispose())
@@ -113,7 +114,7 @@ describe('SQLite migration 7: one search document per finished run', () => {
       expect(store.listRuns({ limit: 10, search: 'warehouse', status: 'succeeded' }).map((r) => r.id)).toEqual(['r3', 'r2'])
       store.finish({
         runId: 'r4', runnerId: 'old', now: 8000, outcome: 'failed', exitCode: 1, signal: null, error: 'gave up',
-        progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, retryDelay: () => null,
+        progress: { percent: null, current: null, total: null, message: null }, itemsOk: null, itemsFailed: null, transition: terminal('failed', 1, 8000, 'gave up'),
       })
       expect(upgraded.prepare(`SELECT count(*) FROM run_search`).pluck().get()).toBe(4)
       // Its words are on two lines (error, output): not a match, as before.

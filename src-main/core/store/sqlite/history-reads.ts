@@ -1,0 +1,214 @@
+// History read from the local SQLite file: runs newest first (with search), counts, per-type
+// statistics, the timeline and a run's output. What the views show; the queue's writes never
+// depend on it.
+import type { RunStatus, TimelineBucket, TimelineExtent, TimelinePage, TypeStats } from '../../../../src-shared/domain'
+import type { ListedRun, RunCount } from '../../../../src-shared/search'
+import type { LogLine, RunFilter, TimelineQuery } from '../store-types'
+import type { SqliteDatabase } from './open-database'
+import { QueueReads } from './queue-reads'
+import { toLogLine, toRun, type LogRow, type RunRow } from './rows'
+import { ftsQuery, RunSearch } from './run-search'
+
+export class HistoryReads extends QueueReads {
+  protected readonly search: RunSearch
+
+  constructor(db: SqliteDatabase) {
+    super(db)
+    this.search = new RunSearch(db)
+  }
+
+  close(): void {
+    this.search.close()
+  }
+
+  /** Runs newest first by (startedAt, id); with a search, each says where it matched. */
+  listRuns(filter: RunFilter): ListedRun[] {
+    const search = filter.search?.trim()
+    if (search && ftsQuery(search)) {
+      return this.search.list({ ...filter, search }).map(({ run, match }) => ({ ...run, match }))
+    }
+    const { sql, args } = runListQuery(filter)
+    return (this.db.prepare(sql).all(args) as RunRow[]).map(toRun)
+  }
+
+  /**
+   * How many runs match: from the maintained counters when the filter is only a type and/or a
+   * status (the total of a million runs costs a lookup), else counted up to `upTo`.
+   */
+  countRuns(filter: Omit<RunFilter, 'limit' | 'before'>, upTo: number): RunCount {
+    const search = filter.search?.trim()
+    if (search && ftsQuery(search)) return this.search.count({ ...filter, search }, upTo)
+    if (filter.since === undefined && filter.until === undefined && filter.jobId === undefined) {
+      const running = filter.status === undefined || filter.status === 'running'
+        ? (this.stmt.runningCount.get({ type: filter.type ?? null }) as { n: number }).n
+        : 0
+      const column = filter.status === undefined ? 'runs' : filter.status === 'running' ? null : filter.status
+      const finished = column === null ? 0 : (this.db
+        .prepare(`SELECT coalesce(sum(${column}), 0) AS n FROM type_stats WHERE @type IS NULL OR type = @type`)
+        .get({ type: filter.type ?? null }) as { n: number }).n
+      return { count: finished + running, capped: false }
+    }
+    const { sql, args } = runListQuery({ ...filter, search: undefined, limit: upTo + 1 })
+    const n = (this.db.prepare(`SELECT count(*) AS n FROM (${sql.replace('SELECT * FROM runs', 'SELECT 1 FROM runs')})`).get(args) as { n: number }).n
+    return n > upTo ? { count: upTo, capped: true } : { count: n, capped: false }
+  }
+
+  typeStats(): TypeStats[] {
+    const rows = this.stmt.typeStats.all() as Array<{
+      type: string
+      runs: number
+      succeeded: number
+      partial: number
+      failed: number
+      canceled: number
+      interrupted: number
+      duration_sum: number
+      last_run_id: string | null
+      last_status: RunStatus | null
+      last_finished_at: number | null
+    }>
+    return rows.map((r) => {
+      const recent = (this.stmt.recentFinished.all(r.type) as Array<{ ms: number }>).map((x) => x.ms)
+      const sorted = [...recent].sort((a, b) => a - b)
+      const judged = r.succeeded + r.partial + r.failed
+      return {
+        type: r.type,
+        runs: r.runs,
+        succeeded: r.succeeded,
+        partial: r.partial,
+        failed: r.failed,
+        canceled: r.canceled,
+        interrupted: r.interrupted,
+        successRate: judged > 0 ? r.succeeded / judged : null,
+        avgDurationMs: r.runs > 0 ? r.duration_sum / r.runs : null,
+        p95DurationMs: sorted.length ? (sorted[Math.ceil(sorted.length * 0.95) - 1] ?? null) : null,
+        lastRunId: r.last_run_id,
+        lastStatus: r.last_status,
+        lastFinishedAt: r.last_finished_at === null ? null : new Date(r.last_finished_at).toISOString(),
+        trend: recent.slice(0, 30).reverse(),
+      }
+    })
+  }
+
+  /**
+   * Runs overlapping [since, until), one row per type or lane. Runs at least a bucket long are
+   * listed (longest first, up to `maxItems`); shorter ones, which would be under a pixel wide,
+   * are counted per bucket, so a range of 100k runs still draws as a few thousand shapes.
+   */
+  timeline(q: TimelineQuery): TimelinePage {
+    const maxDuration = (this.stmt.maxDuration.get() as { ms: number | null }).ms ?? 0
+    const args = { since: q.since, until: q.until, lower: q.since - maxDuration - 1, now: q.now, bucket: Math.max(1, Math.floor(q.bucketMs)) }
+    const key = q.groupBy === 'lane' ? 'lane' : 'type'
+    const total = (this.stmt.timelineCount.get(args) as { n: number }).n
+    const all = total <= q.maxItems
+    let rows = ((all ? this.stmt.timelineAll : this.stmt.timelineLong).all({ ...args, limit: q.maxItems }) as TimelineRow[])
+    // Runs not listed (under a pixel, or beyond maxItems) are counted per bucket instead.
+    let countBelow = args.bucket
+    if (!all && rows.length === q.maxItems) {
+      const shortestListed = durationOf(rows[rows.length - 1] as TimelineRow, q.now)
+      countBelow = shortestListed + 1
+      rows = rows.filter((r) => durationOf(r, q.now) >= countBelow)
+    }
+    const items = rows.map((r) => ({
+      id: r.id,
+      jobId: r.job_id,
+      type: r.type,
+      lane: r.lane,
+      status: r.status,
+      attempt: r.attempt,
+      queuedAt: r.queued_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+    }))
+    const bucketRows = all
+      ? []
+      : (this.db
+          .prepare(
+            `SELECT ${key} AS row, CAST(started_at / @bucket AS INTEGER) AS b, status, count(*) AS n FROM runs INDEXED BY runs_timeline
+             WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
+               AND coalesce(finished_at, @now) - started_at < @countBelow
+             GROUP BY 1, 2, 3`,
+          )
+          .all({ ...args, countBelow }) as Array<{ row: string; b: number; status: RunStatus; n: number }>)
+    const buckets = new Map<string, TimelineBucket>()
+    for (const r of bucketRows) {
+      const id = `${r.row}\u0000${r.b}`
+      let bucket = buckets.get(id)
+      if (!bucket) {
+        bucket = { row: r.row, start: r.b * args.bucket, end: (r.b + 1) * args.bucket, count: 0, byStatus: {} }
+        buckets.set(id, bucket)
+      }
+      bucket.count += r.n
+      bucket.byStatus[r.status] = (bucket.byStatus[r.status] ?? 0) + r.n
+    }
+    const rowNames = [...new Set([...items.map((i) => (key === 'lane' ? i.lane : i.type)), ...bucketRows.map((b) => b.row)])].sort()
+    return { since: q.since, until: q.until, groupBy: q.groupBy, rows: rowNames, items, buckets: [...buckets.values()], total }
+  }
+
+  /** The first start at or after `since` and the latest start of all, each one seek in runs_started. */
+  timelineExtent(since: number): TimelineExtent {
+    const first = (this.stmt.firstStartSince.get(since) as { at: number | null }).at
+    const last = (this.stmt.lastStart.get() as { at: number | null }).at
+    return { first, last }
+  }
+
+  logs(runId: string, afterId = 0, limit = 100_000): Array<LogLine & { id: number }> {
+    return (this.stmt.logs.all(runId, afterId, limit) as LogRow[]).map((row) => ({ ...toLogLine(row), id: row.id }))
+  }
+
+  /** The last `n` stored lines of a run, oldest first, and how many stored lines precede them. */
+  logTail(runId: string, n: number): { lines: Array<LogLine & { id: number }>; earlier: number } {
+    const rows = (this.stmt.logTail.all(runId, n) as LogRow[]).reverse()
+    const first = rows[0]
+    const earlier = first ? (this.stmt.logCountBefore.get(runId, first.id) as { n: number }).n : 0
+    return { lines: rows.map((row) => ({ ...toLogLine(row), id: row.id })), earlier }
+  }
+}
+
+interface TimelineRow {
+  id: string
+  job_id: string
+  type: string
+  lane: string
+  status: RunStatus
+  attempt: number
+  queued_at: number
+  started_at: number
+  finished_at: number | null
+}
+
+const durationOf = (row: TimelineRow, now: number): number => (row.finished_at ?? now) - row.started_at
+
+/** The statement behind listRuns without a search (exported so benchmarks can EXPLAIN exactly what runs). */
+export function runListQuery(filter: RunFilter): { sql: string; args: Record<string, string | number> } {
+  const where: string[] = []
+  const args: Record<string, string | number> = { limit: filter.limit }
+  if (filter.type) {
+    where.push('type = @type')
+    args.type = filter.type
+  }
+  if (filter.status) {
+    where.push('status = @status')
+    args.status = filter.status
+  }
+  if (filter.jobId) {
+    where.push('job_id = @jobId')
+    args.jobId = filter.jobId
+  }
+  if (filter.since !== undefined) {
+    where.push('started_at >= @since')
+    args.since = filter.since
+  }
+  if (filter.until !== undefined) {
+    where.push('started_at < @until')
+    args.until = filter.until
+  }
+  if (filter.before) {
+    where.push('(started_at < @beforeAt OR (started_at = @beforeAt AND id < @beforeId))')
+    args.beforeAt = filter.before.startedAt
+    args.beforeId = filter.before.id
+  }
+  const sql = `SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY started_at DESC, id DESC LIMIT @limit`
+  return { sql, args }
+}
