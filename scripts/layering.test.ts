@@ -88,7 +88,7 @@ zone(
   ],
 )
 
-// Layers inside core: store <- sync <- runner <- services <- engine; each keeps core's own rules.
+// Layers inside core: model <- store <- sync <- engines <- runner <- services <- engine; each keeps core's own rules.
 zone(
   'layers inside src-main/core',
   [
@@ -103,6 +103,11 @@ zone(
     ['src-main/core/store/sqlite/x.ts', '../../../../src-renderer/ipc'],
     ['src-main/core/sync/x.ts', '../runner/shared-runner'],
     ['src-main/core/sync/x.ts', '../services/services'],
+    ['src-main/core/sync/x.ts', '../engines/pg-engine'],
+    ['src-main/core/store/x.ts', '../engines/queue-engine'],
+    ['src-main/core/engines/x.ts', '../runner/runner'],
+    ['src-main/core/model/x.ts', '../store/store-types'],
+    ['src-main/core/model/x.ts', '../engines/queue-engine'],
     ['src-main/core/runner/x.ts', '../services/services'],
     ['src-main/core/runner/x.ts', '../services/queue-writer'],
     ['src-main/core/runner/x.ts', '../engine/engine-host'],
@@ -115,6 +120,10 @@ zone(
   [
     ['src-main/core/runner/x.ts', '../store/sqlite/sqlite-store'],
     ['src-main/core/runner/x.ts', '../sync/shared-link'],
+    ['src-main/core/runner/x.ts', '../engines/queue-engine'],
+    ['src-main/core/engines/x.ts', '../sync/shared-link'],
+    ['src-main/core/engines/x.ts', '../model/transitions'],
+    ['src-main/core/store/x.ts', '../model/transitions'],
     ['src-main/core/sync/x.ts', '../store/sqlite/sqlite-store'],
     ['src-main/core/services/x.ts', '../runner/runner'],
     ['src-main/core/services/x.ts', '../store/store-types'],

@@ -25,7 +25,7 @@ import { LOCAL_DATABASE, type DatabaseState } from '../../src-shared/connection'
 import { choosePostgres } from './config/postgres-settings'
 import type { QueueRunner } from './runner/queue-runner'
 import { SqliteEngine } from './engines/sqlite-engine'
-import type { PgEngine } from './engines/pg-engine'
+import { PgEngine } from './engines/pg-engine'
 import { localWriter } from './services/queue-writer'
 import { CacheStore } from './store/sqlite/cache-store'
 import { SharedLink } from './sync/shared-link'
@@ -189,7 +189,10 @@ export function createCore(options: CoreOptions): Core {
       log,
     }
     if (link && shared) {
-      const engine = link.createEngine({
+      const engine = new PgEngine({
+        link,
+        queue: link.queueForEngine(),
+        store,
         config: () => config.current,
         publishChanges,
         leaseMs: options.shared?.leaseMs ?? shared.config.lease,

@@ -19,8 +19,8 @@ import { parseStoredParams, toJob, toRun } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { ClaimedWork, InterruptedRun, LogAppend, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import type { SharedLink } from '../sync/shared-link'
-import { pidOfRunnerId } from '../runner/runner-id'
 import type { ClaimRequest, ControlState, FinishOutcome, QueueEngine, RunnerHooks, RunnerIdentity } from './queue-engine'
+import { pidOfRunnerId } from './runner-id'
 
 export interface PgEngineOptions {
   link: SharedLink

@@ -6,7 +6,7 @@ import type { ControlState, FinishOutcome, QueueEngine } from '../engines/queue-
 import { EventBus } from '../events/event-bus'
 import type { ClaimedWork } from '../store/store-types'
 import { Runner } from './runner'
-import { newRunnerIdentity, pidOfRunnerId } from './runner-id'
+import { newRunnerIdentity, pidOfRunnerId } from '../engines/runner-id'
 
 const loaded = parseConfigText('jobs:\n  nap:\n    command: [node, -e, "0"]\n', 'test.yaml')
 if (!loaded.ok) throw new Error('test config')

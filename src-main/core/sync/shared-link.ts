@@ -15,7 +15,6 @@ import { toJob, type JobRow } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { LogAppend, NewJob, RunCompletion } from '../store/store-types'
 import { CacheSync } from './cache-sync'
-import { PgEngine, type PgEngineOptions } from '../engines/pg-engine'
 
 /**
  * A notification makes the cache catch up this much later, so a burst of them (every finish of
@@ -89,9 +88,12 @@ export class SharedLink {
     })
   }
 
-  /** The queue engine of a runner of this instance: it claims, finishes and rescues through this link. */
-  createEngine(options: Omit<PgEngineOptions, 'link' | 'queue' | 'store'>): PgEngine {
-    return new PgEngine({ ...options, link: this, queue: this.queue, store: this.options.store })
+  /**
+   * The shared queue's statements, for the runner's engine alone (engines/pg-engine.ts: claims,
+   * leases, rescue); everything else goes through this link's methods.
+   */
+  queueForEngine(): PgQueue {
+    return this.queue
   }
 
   /** A run's output as the shared database has it (a run of another instance). */

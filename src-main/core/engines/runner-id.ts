@@ -1,7 +1,7 @@
 // A runner's identity, made in one place. The id names the host and pid for people reading a
 // run's record; code reads the pid from the identity, or from pidOfRunnerId, never by splitting.
 import os from 'node:os'
-import type { RunnerIdentity } from '../engines/queue-engine'
+import type { RunnerIdentity } from './queue-engine'
 
 export function newRunnerIdentity(now: number): RunnerIdentity {
   const host = os.hostname()
