@@ -228,6 +228,16 @@ describe('history search', () => {
     expect(documents()).toEqual({ documented: [], withText: [], misplaced: 0 })
   })
 
+  it('a time bound beyond the years keys can hold (after ~2109, before ~1830) still searches, as an open bound', () => {
+    seed(200)
+    const all = oldSearch({ search: 'war', limit: 100_000 })
+    const farFuture = Date.UTC(2200, 0, 1)
+    const farPast = Date.UTC(1700, 0, 1)
+    expect(ids({ search: 'war', since: farPast, until: farFuture, limit: 100_000 })).toEqual(all)
+    expect(store.countRuns({ search: 'war', until: farFuture }, 100_000)).toEqual({ count: all.length, capped: false })
+    expect(ids({ search: 'war', since: farFuture, limit: 10 })).toEqual([])
+  })
+
   it('counts a common word up to the cap and says there are more', () => {
     seed(400)
     const all = oldSearch({ search: 'war', limit: 100_000 }).length

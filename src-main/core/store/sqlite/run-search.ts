@@ -23,6 +23,19 @@ import { toRun, type RunRow } from './rows'
 /** A run's key is started_at × KEY_SPAN + its place among runs started in the same millisecond. */
 const KEY_SPAN = 2_097_152
 const SNIPPET_TOKENS = 12
+const INT64_MAX = 2n ** 63n - 1n
+const INT64_MIN = -(2n ** 63n)
+
+/**
+ * The key bound of an instant. Past about 2109 (or before about 1830) an instant's key leaves
+ * SQLite's 64-bit integers, which better-sqlite3 refuses to bind: such a bound is clamped, as no
+ * run's key can lie beyond it.
+ */
+function keyBound(at: number, round: (x: number) => number): bigint {
+  const key = BigInt(round(at)) * BigInt(KEY_SPAN)
+  return key > INT64_MAX ? INT64_MAX : key < INT64_MIN ? INT64_MIN : key
+}
+
 /** Candidates checked per scratch index: the first batch is the page, then larger ones. */
 const MAX_BATCH = 4096
 
@@ -152,13 +165,13 @@ export class RunSearch {
     const args: Record<string, string | number | bigint> = { match: terms.join(' AND ') }
     if (filter.since !== undefined) {
       where.push('s.rowid >= @lower', 'r.started_at >= @since')
-      args.lower = BigInt(Math.floor(filter.since)) * BigInt(KEY_SPAN)
+      args.lower = keyBound(filter.since, Math.floor)
       args.since = filter.since
     }
     const upper = Math.min(filter.until ?? Infinity, filter.before ? filter.before.startedAt + 1 : Infinity)
     if (upper !== Infinity) {
       where.push('s.rowid < @upper')
-      args.upper = BigInt(Math.ceil(upper)) * BigInt(KEY_SPAN)
+      args.upper = keyBound(upper, Math.ceil)
     }
     if (filter.until !== undefined) {
       where.push('r.started_at < @until')
