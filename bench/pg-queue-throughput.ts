@@ -26,6 +26,7 @@ import { fmt, report, tempCore } from './bench-support'
 import { serverSummary, withBenchDatabase, type BenchDatabase } from './pg-bench-support'
 
 const JOBS = Number(process.env.BENCH_PG_JOBS ?? 5000)
+const LANES = Number(process.env.BENCH_PG_LANES ?? 1)
 const CONCURRENCIES = [1, 4] as const
 /** pg-boss `work()` polls at most every 0.5 s: measured over a window rather than N jobs. */
 const WORK_WINDOW_MS = Number(process.env.BENCH_PGBOSS_WORK_MS ?? 4000)
@@ -84,12 +85,17 @@ interface JobdeckFigure {
 }
 
 async function jobdeck(db: BenchDatabase, concurrency: number): Promise<JobdeckFigure> {
-  const config = `runner:\n  concurrency: ${concurrency}\nlanes:\n  default: { limit: ${concurrency} }\njobs:\n  noop:\n    command: ["true"]\n`
+  // BENCH_PG_LANES > 1 spreads the jobs round-robin over that many lanes (each may run the whole
+  // concurrency), to see what one lane's claim lock costs against jobs that do not share one.
+  const config =
+    LANES > 1
+      ? `runner:\n  concurrency: ${concurrency}\nlanes:\n  "l:*": { limit: ${concurrency} }\njobs:\n  noop:\n    command: ["true"]\n    params:\n      n: { type: string, required: true }\n    lane: "l:{n}"\n`
+      : `runner:\n  concurrency: ${concurrency}\nlanes:\n  default: { limit: ${concurrency} }\njobs:\n  noop:\n    command: ["true"]\n`
   const env = tempCore(config, { postgres: { url: db.url, source: 'flag' }, executorFor: () => instant, log: () => {} })
   try {
     await env.core.ready()
     if (env.core.connection().status !== 'online') throw new Error(`shared database offline: ${env.core.connection().error}`)
-    await env.core.api['jobs.enqueueBulk']({ type: 'noop', rows: Array.from({ length: JOBS }, () => ({})) })
+    await env.core.api['jobs.enqueueBulk']({ type: 'noop', rows: Array.from({ length: JOBS }, (_, i) => (LANES > 1 ? { n: String(i % LANES) } : {})) })
     queryKinds.clear()
     const q0 = queryCount
     const t0 = performance.now()
@@ -236,7 +242,7 @@ export async function benchPgQueueThroughput(): Promise<PgQueueFigures[]> {
     const vsBoss = figures.jobdeck.jobsPerSecond / bestBoss
     const vsGraphile = figures.jobdeck.jobsPerSecond / figures.graphile
     const mark = (ok: boolean): string => (ok ? 'met' : 'MISSED')
-    report(`concurrency ${concurrency}: drain of ${JOBS} pre-enqueued no-op jobs, completion included`, [
+    report(`concurrency ${concurrency}: drain of ${JOBS} pre-enqueued no-op jobs over ${LANES} lane${LANES === 1 ? '' : 's'}, completion included`, [
       ['Jobdeck shared mode (Runner over PgEngine)', `${fmt(figures.jobdeck.jobsPerSecond, 0)} jobs/s, ${fmt(figures.jobdeck.queriesPerJob, 2)} statements/job`],
       ['graphile-worker run()', `${fmt(figures.graphile, 0)} jobs/s`],
       [`pg-boss fetch+complete, ${concurrency} loop(s) × batch 1`, `${fmt(figures.pgBossLoops, 0)} jobs/s`],
