@@ -60,7 +60,7 @@ export function prepareStatements(db: SqliteDatabase) {
     jobRetried: db.prepare(`UPDATE jobs SET status = 'queued', failures = 0, interruptions = 0, finished_at = NULL,
       run_after = NULL, error = NULL, cancel_requested = 0, queued_at = @now, ord = @ord, seq = @seq WHERE id = @id`),
     setPriority: db.prepare(`UPDATE jobs SET priority = @priority, seq = @seq WHERE id = @id`),
-    clearChunk: db.prepare(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_finished
+    clearChunk: db.prepare(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
       WHERE finished_at IS NOT NULL AND finished_at < ? AND status IN ${TERMINAL_SQL} LIMIT 500)`),
     runsOfJob: db.prepare(`SELECT * FROM runs WHERE job_id = ? ORDER BY attempt`),
     waiting: db.prepare(`SELECT * FROM jobs INDEXED BY jobs_ready WHERE status IN ('queued','retrying')

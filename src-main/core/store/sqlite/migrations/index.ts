@@ -8,6 +8,7 @@ import { migration0004 } from './0004-cache-and-outbox'
 import { migration0005 } from './0005-processes-stopped'
 import { migration0006 } from './0006-finished-jobs-index'
 import { migration0007 } from './0007-run-search-documents'
+import { migration0008 } from './0008-one-finished-jobs-index'
 
 export interface Migration {
   readonly version: number
@@ -23,4 +24,5 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   migration0005,
   migration0006,
   migration0007,
+  migration0008,
 ]
