@@ -13,6 +13,7 @@ import { PgQueue, pgNewJob, type LegacyFinishPayload, type PgClaimInput, type Pg
 import type { CacheStore } from '../store/sqlite/cache-store'
 import { toJob, type JobRow } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import { resultRecord, rowsAfterResult } from '../store/result-record'
 import type { LogAppend, NewJob, RunCompletion } from '../store/store-types'
 import { CacheSync } from './cache-sync'
 
@@ -311,10 +312,10 @@ export class SharedLink {
     let entryIds: number[]
     try {
       entryIds = this.options.store.relaxedTx(() => {
-        this.applyAfterPushInTx(waiting)
+        const merged = this.applyAfterPushInTx(waiting, results)
         return results.map((completion) => {
           const payload: FinishPayload = { completion }
-          this.options.store.finishInTx(completion)
+          if (!merged.has(completion.runId)) this.options.store.finishInTx(completion)
           return this.options.cache.addOutbox('finish', payload, completion.now, completion.runId)
         })
       })
@@ -380,15 +381,28 @@ export class SharedLink {
     this.afterPush.claims.unshift(...waiting.claims)
   }
 
-  /** Claimed rows first: a result recorded in the same commit may be about one of them. */
-  private applyAfterPushInTx(waiting: AfterPush): void {
+  /**
+   * Claimed rows first: a result recorded in the same commit may be about one of them. A run
+   * claimed and finished within this commit is written once, in its final state; returns those
+   * runs (their result needs no second write).
+   */
+  private applyAfterPushInTx(waiting: AfterPush, results: readonly RunCompletion[] = []): Set<string> {
+    const merged = new Set<string>()
     if (waiting.claims.length > 0) {
+      const finishing = new Map(results.map((c) => [c.runId, c]))
+      const rows = waiting.claims.map((pair) => {
+        const completion = finishing.get(pair.run.id)
+        if (!completion || completion.runnerId !== pair.run.runner_id || pair.run.status !== 'running') return pair
+        merged.add(pair.run.id)
+        return rowsAfterResult(pair.job, pair.run, resultRecord(completion))
+      })
       this.options.cache.applyInTx(
-        waiting.claims.map((p) => p.job),
-        waiting.claims.map((p) => p.run),
+        rows.map((p) => p.job),
+        rows.map((p) => p.run),
       )
     }
     for (const id of waiting.drops) this.options.cache.dropOutbox(id)
+    return merged
   }
 
   private afterPushCommitted(waiting: AfterPush): void {

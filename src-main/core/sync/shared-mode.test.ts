@@ -2,7 +2,8 @@
 // real PostgreSQL database. Multi-process, kill -9 and outage tests are in shared-processes.test.ts.
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Core } from '../core'
+import type { Core, CoreOptions } from '../core'
+import type { Executor } from '../executors/types'
 import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
 import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
 import { startTcpProxy, viaProxy } from '../test-support/tcp-proxy'
@@ -31,7 +32,7 @@ jobs:
     retries: { max: 1, base: 10ms, jitter: false }
 `
 
-function instance(url?: string): { env: TestEnv; open: () => Core } {
+function instance(url?: string, extra: Partial<CoreOptions> = {}): { env: TestEnv; open: () => Core } {
   const env = makeTestEnv(CONFIG)
   envs.push(env)
   return {
@@ -41,6 +42,7 @@ function instance(url?: string): { env: TestEnv; open: () => Core } {
         postgres: { url: url ?? db.url, source: 'flag' },
         shared: { backoff: { baseMs: 50, maxMs: 500 }, pollMs: 200, leaseMs: 3_000 },
         log: () => {},
+        ...extra,
       }),
   }
 }
@@ -101,6 +103,52 @@ describe('shared mode', () => {
     expect(status.connection.mode).toBe('shared')
     await a.close()
     await b.close()
+  })
+
+  it('runs claimed and finished within one batch (an in-process executor) are cached once, in the state PostgreSQL has', async () => {
+    // Every second run fails; `broken` retries once. Each result reaches the runner in the turn
+    // its claim came back, so the cache writes the claimed run already finished (shared-link.ts).
+    let calls = 0
+    const instant: Executor = {
+      execute: async (ctx) => {
+        ctx.onStarted(null)
+        const failed = calls++ % 2 === 1
+        return { outcome: failed ? 'failed' : 'succeeded', exitCode: failed ? 1 : 0, signal: null, error: failed ? 'instant failure' : null, timedOut: false, itemsOk: null, itemsFailed: null }
+      },
+    }
+    const other = await createTestDatabase('jobdeck_shared_batch')
+    try {
+      const a = instance(other.url, { executorFor: () => instant, runner: { pollMs: 20 } }).open()
+      await a.ready()
+      const ids = (await a.api['jobs.enqueueBulk']({ type: 'broken', rows: Array.from({ length: 40 }, () => ({})) })).map((j) => j.id)
+      await a.startRunner().whenIdle()
+      const client = new pg.Client({ connectionString: other.url })
+      await client.connect()
+      try {
+        const shared = await client.query<{ id: string; status: string; attempts: number; failures: number; error: string | null }>(
+          'SELECT id, status, attempts, failures, error FROM jobdeck.jobs ORDER BY id',
+        )
+        const sharedRuns = await client.query<{ id: string; status: string; attempt: number; error: string | null }>(
+          'SELECT id, status, attempt, error FROM jobdeck.runs ORDER BY id',
+        )
+        expect(shared.rows.map((r) => r.id)).toEqual([...ids].sort())
+        const cachedJobs = shared.rows.map((r) => {
+          const job = a.store.getJob(r.id)
+          return { id: job.id, status: job.status, attempts: job.attempts, failures: job.failures, error: job.error }
+        })
+        expect(cachedJobs).toEqual(shared.rows)
+        const cachedRuns = a.store.listRuns({ limit: 1000 }).map((r) => ({ id: r.id, status: r.status, attempt: r.attempt, error: r.error }))
+        expect(cachedRuns.sort((x, y) => x.id.localeCompare(y.id))).toEqual(sharedRuns.rows)
+        const stats = (await a.api['stats.byType']({})).find((s) => s.type === 'broken')
+        expect(stats?.runs).toBe(sharedRuns.rows.length)
+        expect(stats?.failed).toBe(sharedRuns.rows.filter((r) => r.status === 'failed').length)
+      } finally {
+        await client.end()
+      }
+      await a.close()
+    } finally {
+      await other.drop()
+    }
   })
 
   it('a failure is retried by its policy across the shared queue and fails once for good', async () => {
