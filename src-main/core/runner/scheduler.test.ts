@@ -6,7 +6,7 @@ import { parseConfigText, type LoadedConfig } from '../config/load-config'
 import { EventBus } from '../events/event-bus'
 import { SqliteSchedules } from '../store/sqlite/schedule-fires'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import type { FireRecord } from '../store/schedule-store'
+import type { FireRecord, FireWrite, ScheduleStore } from '../store/schedule-store'
 import { openTempStore, removeTempStore } from '../test-support/temp-store'
 import { Scheduler } from './scheduler'
 
@@ -42,7 +42,11 @@ function config(schedules: string): LoadedConfig {
   return result.config
 }
 
+/** Makes the store's next `n` records fail, as a busy or unreachable database would. */
+let failRecords = 0
+
 async function makeRig(schedules: string, random: () => number = () => 0): Promise<Rig> {
+  failRecords = 0
   const temp = openTempStore('jobdeck-scheduler-')
   const { db, store } = temp
   const fireStore = new SqliteSchedules(store)
@@ -51,9 +55,12 @@ async function makeRig(schedules: string, random: () => number = () => 0): Promi
   const notices: string[] = []
   const events = new EventBus()
   events.on('schedule.notice', ({ message }) => notices.push(message))
+  const flaky: ScheduleStore = Object.assign(Object.create(fireStore) as SqliteSchedules, {
+    record: (writes: readonly FireWrite[], now: number) => (failRecords-- > 0 ? Promise.reject(new Error('database is locked')) : fireStore.record(writes, now)),
+  })
   const make = (): Scheduler =>
     new Scheduler({
-      schedules: fireStore,
+      schedules: flaky,
       config: () => loaded,
       events,
       afterEnqueue: () => undefined,
@@ -202,6 +209,17 @@ describe('scheduler: downtime and the wall clock', () => {
     await rig.pass(H) // the scheduler's own fire of 13:00 finds the key taken
     expect(rig.fires().map((f) => f.jobId)).toEqual(['J1'])
     expect(rig.store.db.prepare(`SELECT id FROM jobs`).all()).toEqual([{ id: 'J1' }])
+  })
+
+  it('a fire whose record failed (the database busy) is judged again at the next look, once', async () => {
+    rig = await makeRig(`  h:\n    job: t\n    every: 1h\n    overlap: allow\n`)
+    failRecords = 1
+    await rig.pass(H) // 13:00: the record fails
+    expect(rig.fires()).toEqual([])
+    await rig.pass(M) // 13:01: tried again
+    expect(rig.fires()).toMatchObject([{ scheduledFor: START + H, firedAt: START + H + M, outcome: 'enqueued' }])
+    await rig.pass(M)
+    expect(rig.fires()).toHaveLength(1)
   })
 
   it('a schedule never fired before starts now: nothing before it is missed', async () => {
