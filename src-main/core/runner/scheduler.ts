@@ -14,7 +14,7 @@ import { resolveLane } from '../config/job-command'
 import type { EventBus } from '../events/event-bus'
 import { newId } from '../ids'
 import { catchUpSummary, decideOverlap, jitterDelay, judgeMissed, pausedAt, type PreviousJob, type SchedulePause } from '../model/schedule-policy'
-import { FireTimes, timingOf, type ScheduleSpec } from '../model/schedule-times'
+import { fireTimesOf, upcomingFires, type FireTimes, type ScheduleSpec } from '../model/schedule-times'
 import type { FireRecord, FireWrite, ScheduleStore } from '../store/schedule-store'
 
 export interface SchedulerOptions {
@@ -85,6 +85,23 @@ export class Scheduler {
       await this.syncSlots(true)
       await this.catchUp(this.opts.now(), 'start', [...this.slots.values()])
     })
+    this.warm()
+  }
+
+  /**
+   * Works out each schedule's next fires in the background, a few schedules per turn, so the
+   * first Schedules view (schedules.list in this process) finds them ready: croner takes about
+   * 50 µs a fire in a named zone, a quarter second for 1,000 schedules at once.
+   */
+  private warm(): void {
+    const specs = [...this.slots.values()].map((slot) => slot.spec)
+    const step = (from: number): void => {
+      if (this.stopped || from >= specs.length) return
+      const now = this.opts.now()
+      for (const spec of specs.slice(from, from + 25)) upcomingFires(spec, now, 5)
+      setImmediate(() => step(from + 25))
+    }
+    setImmediate(() => step(0))
   }
 
   async stop(): Promise<void> {
@@ -168,7 +185,7 @@ export class Scheduler {
     for (const spec of fresh) {
       // A schedule never fired (or just edited) starts now: nothing before it is "missed".
       const from = atStart ? (latest.get(spec.name) ?? now) : Math.max(latest.get(spec.name) ?? now, now)
-      const slot: Slot = { spec, times: new FireTimes(timingOf(spec)), judgedUntil: from, next: null, delay: 0, waiting: null }
+      const slot: Slot = { spec, times: fireTimesOf(spec), judgedUntil: from, next: null, delay: 0, waiting: null }
       this.advance(slot, from)
       this.slots.set(spec.name, slot)
     }
