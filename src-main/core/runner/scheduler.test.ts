@@ -121,12 +121,14 @@ describe('scheduler: on time', () => {
 
   it('overlap skip names the previous job; queue holds the fire until it finishes; allow enqueues', async () => {
     rig = await makeRig(
-      `  s:\n    job: t\n    every: 1h\n    overlap: skip\n  q:\n    job: t\n    every: 1h\n    overlap: queue\n  a:\n    job: t\n    every: 1h\n    overlap: allow\n`,
+      `  s:\n    job: t\n    every: 1h\n    overlap: skip\n    notifySkipped: true\n  q:\n    job: t\n    every: 1h\n    overlap: queue\n  a:\n    job: t\n    every: 1h\n    overlap: allow\n`,
     )
     await rig.pass(H) // 13:00: every schedule enqueues its first job
     const first = new Map(rig.fires().map((f) => [f.schedule, f.jobId]))
     await rig.pass(H) // 14:00: the first jobs have not finished
     expect(rig.fires('s').at(-1)).toMatchObject({ outcome: 'skipped', reason: `previous job ${first.get('s')} still queued` })
+    // Only the schedule that asks for it (notifySkipped) notifies a skipped fire.
+    expect(rig.notices).toEqual([`s skipped its fire of 2026-06-01T14:00:00.000Z: previous job ${first.get('s')} still queued`])
     expect(rig.fires('a').at(-1)).toMatchObject({ outcome: 'enqueued', reason: expect.stringContaining('overlap: allow') })
     expect(rig.fires('q')).toHaveLength(1) // 14:00 is held, not recorded yet
     await rig.pass(H) // 15:00: a second fire of q while one waits is skipped
