@@ -139,6 +139,15 @@ describe('scheduler: on time', () => {
     expect(held).toMatchObject({ outcome: 'enqueued', reason: `waited for previous job ${first.get('q')} to finish (overlap: queue)`, firedAt: START + 3 * H + M })
   })
 
+  it('overlap queue: a fire still held when the runner stops is recorded as skipped, saying so', async () => {
+    rig = await makeRig(`  q:\n    job: t\n    every: 1h\n    overlap: queue\n`)
+    await rig.pass(H)
+    await rig.pass(H) // 14:00 is held behind the 13:00 job
+    expect(rig.fires()).toHaveLength(1)
+    await rig.scheduler().stop()
+    expect(rig.fires().at(-1)).toMatchObject({ scheduledFor: START + 2 * H, outcome: 'skipped', reason: expect.stringContaining('the runner stopped while it waited for previous job') })
+  })
+
   it('jitter delays a fire by 0..jitter; the record keeps the scheduled time', async () => {
     rig = await makeRig(`  j:\n    job: t\n    every: 1h\n    jitter: 10m\n`, () => 0.5)
     await rig.pass(H + 4 * M) // 13:04: its 5-minute delay has not passed

@@ -111,6 +111,16 @@ export class Scheduler {
     this.unsubscribe?.()
     this.unsubscribe = null
     await this.busy
+    // A fire held for overlap: queue lives only here: it is recorded as what became of it.
+    const now = this.opts.now()
+    const held = [...this.slots.values()].flatMap((slot) => {
+      const waiting = slot.waiting
+      slot.waiting = null
+      return waiting
+        ? [this.write(slot.spec, waiting.scheduledFor, now, 'skipped', `the runner stopped while it waited for previous job ${waiting.previous} (overlap: queue)`)]
+        : []
+    })
+    await this.record(held, now).catch((error: unknown) => this.opts.log?.(`schedules: ${error instanceof Error ? error.message : String(error)}`))
   }
 
   /** Looks now: fires what is due, judges what a jump left behind, releases held fires. */
