@@ -86,13 +86,18 @@ export class FireTimes {
 
   /** Fires in (from, to], oldest first, at most `max`. */
   between(from: number, to: number, max: number): number[] {
-    const out: number[] = []
+    return this.span(from, to, max).times
+  }
+
+  /** Fires in (from, to], at most `max`, and the first fire after the last one listed (null: none). */
+  span(from: number, to: number, max: number): { times: number[]; next: number | null } {
+    const times: number[] = []
     let t = this.nextAfter(from)
-    while (t !== null && t <= to && out.length < max) {
-      out.push(t)
+    while (t !== null && t <= to && times.length < max) {
+      times.push(t)
       t = this.nextAfter(t)
     }
-    return out
+    return { times, next: t }
   }
 
   /** The next `count` fires strictly after `t`. */
@@ -164,6 +169,57 @@ export function upcomingFires(spec: ScheduleSpec, now: number, count: number): n
     return next.slice(0, count)
   }
   return cached.next.slice(0, count)
+}
+
+/**
+ * Every fire of a spec in (from, to], kept to answer the forecast's ranges (a day ahead, again and
+ * again), with the first fire after `to`: a range that ends before it needs nothing of croner.
+ */
+const covered = new WeakMap<ScheduleSpec, { from: number; to: number; times: number[]; next: number | null }>()
+/** Fires kept per spec at most; a range past them is worked out afresh. */
+const MAX_COVERED = 100_000
+
+/** Index of the first element of a sorted `times` greater than `t`. */
+function firstAfter(times: readonly number[], t: number): number {
+  let lo = 0
+  let hi = times.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((times[mid] as number) <= t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * The fires of a spec in (from, to], at most `max`, oldest first. The range worked out is kept and
+ * extended as later ranges are asked (the Timeline asks "the next 24 h" as now moves on), so
+ * croner is asked only for what is new.
+ */
+export function firesBetween(spec: ScheduleSpec, from: number, to: number, max: number): number[] {
+  let range = covered.get(spec)
+  if (!range || from < range.from) {
+    const { times, next } = fireTimesOf(spec).span(from, to, MAX_COVERED)
+    range = { from, to: times.length >= MAX_COVERED ? (times.at(-1) as number) : to, times, next }
+    covered.set(spec, range)
+  } else if (to > range.to && range.next !== null && range.next <= to) {
+    const start = firstAfter(range.times, from)
+    // What lies before the range asked now is dropped, so the kept range follows now.
+    const kept = start > 1_000 ? range.times.slice(start) : range.times
+    const { times: more, next } = fireTimesOf(spec).span(range.to, to, MAX_COVERED - kept.length)
+    const times = kept === range.times ? kept.concat(more) : [...kept, ...more]
+    range = { from: kept === range.times ? range.from : from, to: times.length >= MAX_COVERED ? (times.at(-1) as number) : to, times, next }
+    covered.set(spec, range)
+  } else if (to > range.to) {
+    // No fire between the kept end and `to`: the range grows without asking croner.
+    range.to = to
+  }
+  const start = firstAfter(range.times, from)
+  const end = Math.min(firstAfter(range.times, to), start + max)
+  const out = range.times.slice(start, end)
+  // The kept range was cut short (MAX_COVERED): the rest is asked of croner.
+  if (out.length < max && to > range.to) out.push(...fireTimesOf(spec).between(Math.max(range.to, out.at(-1) ?? from), to, max - out.length))
+  return out
 }
 
 export function timingOf(spec: Pick<ScheduleSpec, 'cron' | 'everyMs' | 'timezone'>): Timing {

@@ -14,7 +14,7 @@ import { resolveLane } from '../config/job-command'
 import type { EventBus } from '../events/event-bus'
 import { newId } from '../ids'
 import { catchUpSummary, decideOverlap, jitterDelay, judgeMissed, pausedAt, type PreviousJob, type SchedulePause } from '../model/schedule-policy'
-import { fireTimesOf, upcomingFires, type FireTimes, type ScheduleSpec } from '../model/schedule-times'
+import { firesBetween, fireTimesOf, upcomingFires, type FireTimes, type ScheduleSpec } from '../model/schedule-times'
 import type { FireRecord, FireWrite, ScheduleStore } from '../store/schedule-store'
 
 export interface SchedulerOptions {
@@ -89,16 +89,21 @@ export class Scheduler {
   }
 
   /**
-   * Works out each schedule's next fires in the background, a few schedules per turn, so the
-   * first Schedules view (schedules.list in this process) finds them ready: croner takes about
-   * 50 µs a fire in a named zone, a quarter second for 1,000 schedules at once.
+   * Works out each schedule's next fires and its next day of fires in the background, a few
+   * schedules per turn, so the first Schedules view and Timeline forecast in this process find them
+   * ready: croner takes about 50 µs a fire in a named zone, half a second for a day of 1,000
+   * schedules.
    */
   private warm(): void {
     const specs = [...this.slots.values()].map((slot) => slot.spec)
     const step = (from: number): void => {
       if (this.stopped || from >= specs.length) return
       const now = this.opts.now()
-      for (const spec of specs.slice(from, from + 25)) upcomingFires(spec, now, 5)
+      for (const spec of specs.slice(from, from + 25)) {
+        upcomingFires(spec, now, 5)
+        // The Timeline's forecast asks the next 24 h.
+        firesBetween(spec, now - 1, now + 25 * 3_600_000, 100_000)
+      }
       setImmediate(() => step(from + 25))
     }
     setImmediate(() => step(0))

@@ -11,7 +11,7 @@ import { laneLimit, resolveLane } from '../config/job-command'
 import { parseEvery } from '../config/schedule-checks'
 import { newId } from '../ids'
 import { pausedAt, type SchedulePause } from '../model/schedule-policy'
-import { cronProblem, describeTiming, FireTimes, fireTimesOf, machineZone, timingOf, upcomingFires, zoneProblem, type ScheduleSpec } from '../model/schedule-times'
+import { cronProblem, describeTiming, FireTimes, firesBetween, machineZone, timingOf, upcomingFires, zoneProblem, type ScheduleSpec } from '../model/schedule-times'
 import { toScheduleFire, type FireRecord } from '../store/schedule-store'
 import { afterWrite, toEpoch, type ServiceDeps } from './service-deps'
 
@@ -194,20 +194,20 @@ export function schedulesServices(deps: ServiceDeps): SchedulesApi {
       const specs = [...config.current.schedules.values()].filter((s) => s.enabled)
       const pauses = await schedules.pauses()
       const stats = new Map(deps.store.typeStats().map((s) => [s.type, s]))
-      const out: ForecastFire[] = []
+      // Sorted by number, made into objects after: comparing 10k ISO strings cost more than the rest.
+      const rows: Array<{ t: number; base: Omit<ForecastFire, 'at'> }> = []
       for (const spec of specs) {
         const lane = laneOf(spec)
         if (lane === null) continue
-        const expected = expectedOf(stats, spec.job)
-        const limit = laneLimit(config.current, lane)
-        const times = fireTimesOf(spec)
-        for (const t of times.between(since - 1, Math.min(until, LAST_INSTANT), MAX_FORECAST_FIRES - out.length)) {
-          if (pausedAt(pauses.get(spec.name), t)) continue
-          out.push({ schedule: spec.name, type: spec.job, lane, laneLimit: limit, at: new Date(t).toISOString(), ...expected })
+        const base = { schedule: spec.name, type: spec.job, lane, laneLimit: laneLimit(config.current, lane), ...expectedOf(stats, spec.job) }
+        const pause = pauses.get(spec.name)
+        for (const t of firesBetween(spec, since - 1, Math.min(until, LAST_INSTANT), MAX_FORECAST_FIRES - rows.length)) {
+          if (!pausedAt(pause, t)) rows.push({ t, base })
         }
-        if (out.length >= MAX_FORECAST_FIRES) break
+        if (rows.length >= MAX_FORECAST_FIRES) break
       }
-      return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.schedule < b.schedule ? -1 : 1))
+      rows.sort((a, b) => a.t - b.t || (a.base.schedule < b.base.schedule ? -1 : 1))
+      return rows.map(({ t, base }) => ({ ...base, at: new Date(t).toISOString() }))
     },
   }
 }
