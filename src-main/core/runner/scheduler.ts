@@ -183,6 +183,8 @@ export class Scheduler {
   private async syncSlots(atStart: boolean): Promise<void> {
     const specs = this.opts.config().schedules
     if (specs === this.configSeen) return
+    // A reloaded config has new specs: their fires are worked out again in the background.
+    if (!atStart && this.configSeen !== null) setImmediate(() => this.warm())
     this.configSeen = specs
     const enabled = [...specs.values()].filter((s) => s.enabled)
     for (const name of this.slots.keys()) if (!enabled.some((s) => s.name === name)) this.slots.delete(name)
