@@ -10,6 +10,7 @@ import { migration0004 } from './0004-batched-finish-and-claim'
 import { migration0005 } from './0005-processes-stopped-and-rescue-by-id'
 import { migration0006 } from './0006-finish-applies-the-runners-decision'
 import { migration0007 } from './0007-lane-limit-in-plpgsql'
+import { migration0008 } from './0008-schedule-fires'
 
 export interface PgMigration {
   readonly version: number
@@ -25,4 +26,5 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
   migration0005,
   migration0006,
   migration0007,
+  migration0008,
 ]

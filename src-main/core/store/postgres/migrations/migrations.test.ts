@@ -16,6 +16,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   5: 'b82b1d90b071ea8066151a0e51a941660bf550acf5ca7e5ebfe75f9c03422469',
   6: '2eb1131b2014a0f967639b02c315195ae2d6490887d049e9e4bf399793b6e25d',
   7: '1f34451940d456399f64a00520157f8c9ccf92b4502d4baf04667890d4544f19',
+  8: 'ff4ce43952896aa58671966a9bc065da5f090455932edeb71b71215d346105af',
 }
 
 /** What the catalog says about the schema jobdeck, each part in a stable order. */

@@ -1,11 +1,30 @@
 // The SQLite versions as a whole: released ones never change, they count 1, 2, 3… and a data dir
 // upgraded release by release ends with exactly the schema of a new one.
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { expectContiguous, expectReleasedUnchanged, expectSelfContained } from '../../../test-support/frozen-migrations'
 import { sqliteAtVersion } from '../../../test-support/migration-db'
 import { MIGRATIONS, SCHEMA_VERSION } from '../migrations'
+
+const OPEN_DATABASE = fileURLToPath(new URL('../open-database.ts', import.meta.url))
+
+/** Processes that open one new data file at the same moment; resolves with each one's exit code and stderr. */
+function openAtOnce(file: string, processes: number): Promise<Array<{ code: number | null; stderr: string }>> {
+  const script = `const { openDatabase } = await import(${JSON.stringify(OPEN_DATABASE)}); openDatabase(${JSON.stringify(file)}).close()`
+  return Promise.all(
+    Array.from({ length: processes }, () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on('exit', (code) => resolve({ code, stderr }))
+    })),
+  )
+}
 
 /** SHA-256 of each released version's SQL. A new version records its hash here when it is added. */
 const RELEASED: Readonly<Record<number, string>> = {
@@ -17,6 +36,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   6: 'b86e31f1e2b96743944b210ad3a6888011f16ca703253d93cd5efaddb7c19001',
   7: '8f5cee30d65776c0986c5d3aca328f7a8b885883483d3c970b438ffa4349f293',
   8: 'cf71b98400f15a6ba5fcbcd1b84d0e0bf5c202ab83a100fa9a63423592f1a47b',
+  9: 'f37481311c86f67b3a6c21926b368b485317072d2abd5533b0eaff3b4a56e1ef',
 }
 
 interface SchemaRow {
@@ -48,6 +68,20 @@ describe('SQLite migrations', () => {
   it('a migration file imports nothing and interpolates nothing: its SQL is the text written in it', () => {
     expectSelfContained(MIGRATIONS, fileURLToPath(new URL('.', import.meta.url)))
   })
+
+  it('processes opening one new data dir at the same moment (a runner and a CLI command) all end at the current version', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-open-race-'))
+    try {
+      for (let round = 0; round < 3; round++) {
+        const file = path.join(dir, `round-${round}.sqlite`)
+        const opened = await openAtOnce(file, 4)
+        expect(opened.map((o) => o.stderr.split('\n')[0] ?? '')).toEqual(opened.map(() => ''))
+        expect(opened.map((o) => o.code)).toEqual([0, 0, 0, 0])
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 
   it('a data dir upgraded one release at a time has exactly the schema of a new one', () => {
     const stepwise = sqliteAtVersion(1)
