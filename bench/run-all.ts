@@ -12,6 +12,7 @@ import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
 import { benchQueueView } from './queue-view'
 import { benchStoreWriter } from './store-writer'
 import { benchTimeline } from './timeline-chromium'
+import { benchTimelineForecast } from './timeline-forecast-chromium'
 
 const only = process.argv[2]
 process.stdout.write(`jobdeck benchmarks · node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}\n`)
@@ -29,6 +30,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   history: benchHistoryFirstPage,
   'queue-view': benchQueueView,
   timeline: benchTimeline,
+  'timeline-forecast': benchTimelineForecast,
   'pg-queue': benchPgQueueThroughput,
   'pg-sync': benchPgSync,
   'kill-sweep': benchKillSweep,

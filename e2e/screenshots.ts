@@ -5,7 +5,7 @@ import path from 'node:path'
 import { ensureRendererBuilt, launchBrowser, openApp, ROOT, serve } from './harness'
 
 const OUT = path.join(ROOT, 'docs', 'screenshots')
-const VIEWS = ['Queue', 'Timeline', 'History', 'Resources', 'Settings'] as const
+const VIEWS = ['Queue', 'Schedules', 'Timeline', 'History', 'Resources', 'Settings'] as const
 
 async function main(): Promise<void> {
   ensureRendererBuilt()

@@ -48,3 +48,18 @@ export const STATUS_HEX: Record<'light' | 'dark', Record<AnyStatus, string>> = {
     retrying: '#fb923c',
   },
 }
+
+/**
+ * What became of a schedule's fire, in the same language: a word and a glyph beside the colour.
+ * Enqueued is a success; skipped (the previous job still ran) a warning; missed (nothing ran at
+ * its time) a failure of the schedule; paused and run now are the operator's own doing.
+ */
+export type FireOutcomeKey = 'enqueued' | 'skipped' | 'missed' | 'paused' | 'manual'
+
+export const FIRE_LOOK: Record<FireOutcomeKey, { label: string; color: string; icon: string; hex: Record<'light' | 'dark', string> }> = {
+  enqueued: { label: 'enqueued', color: 'var(--status-succeeded)', icon: '✓', hex: { light: STATUS_HEX.light.succeeded, dark: STATUS_HEX.dark.succeeded } },
+  manual: { label: 'run now', color: 'var(--status-running)', icon: '▶', hex: { light: STATUS_HEX.light.running, dark: STATUS_HEX.dark.running } },
+  skipped: { label: 'skipped', color: 'var(--status-partial)', icon: '↷', hex: { light: STATUS_HEX.light.partial, dark: STATUS_HEX.dark.partial } },
+  missed: { label: 'missed', color: 'var(--status-failed)', icon: '✕', hex: { light: STATUS_HEX.light.failed, dark: STATUS_HEX.dark.failed } },
+  paused: { label: 'paused', color: 'var(--status-canceled)', icon: '‖', hex: { light: STATUS_HEX.light.canceled, dark: STATUS_HEX.dark.canceled } },
+}

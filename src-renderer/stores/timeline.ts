@@ -3,7 +3,8 @@
 // finely enough (bucketMs = one pixel of the plot, so the engine lists runs at least a pixel long
 // and counts the rest per pixel), host CPU/memory for the same window, live updates from `run.changed`
 // applied in place (throttled), and a 1 s clock while anything runs so running bars grow without
-// a refetch. Subscribed while the Timeline view is open (start/stop).
+// a refetch. With schedules, a live range also reaches ahead of now (timeline-ahead.ts: the
+// fires drawn there, and the conflicts they predict). Subscribed while the view is open (start/stop).
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { TimelineBucket, TimelineExtent, TimelineItem, TimelinePage } from '../../src-shared/domain'
@@ -25,6 +26,7 @@ import { call, on } from '../ipc'
 import { useConfigStore } from './config'
 import { throttleTrailing } from './debounce'
 import { useRunnerStore } from './runner'
+import { useTimelineAheadStore, type AheadChoice } from './timeline-ahead'
 import { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer, type RangeAnswer } from './timeline-answers'
 
 export { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer } from './timeline-answers'
@@ -60,13 +62,25 @@ export const MIN_WINDOW_MS = 10_000
  */
 export const COARSEST_BUCKET = 2
 
-/** A range of `ms` ending now, with headroom after now for running bars to grow into. */
-export function liveRange(ms: number, now: number): TimeWindow {
-  return { since: now - ms, until: now + Math.max(MIN_HEADROOM_MS, Math.round(ms * LIVE_HEADROOM)) }
+/** How long after now a live range of `ms` stays put before it moves on with now. */
+export function headroomMs(ms: number): number {
+  return Math.max(MIN_HEADROOM_MS, Math.round(ms * LIVE_HEADROOM))
 }
 
-export function presetRange(preset: RangePreset, now: number): TimeWindow {
-  return liveRange(PRESETS.find((p) => p.key === preset)?.ms ?? 86_400_000, now)
+/**
+ * A range of `ms` ending now, with headroom after now for running bars to grow into, or
+ * reaching `aheadMs` ahead of now when that is further (the schedules' fires ahead).
+ */
+export function liveRange(ms: number, now: number, aheadMs = 0): TimeWindow {
+  return { since: now - ms, until: now + Math.max(headroomMs(ms), aheadMs) }
+}
+
+export function presetMs(preset: RangePreset): number {
+  return PRESETS.find((p) => p.key === preset)?.ms ?? 86_400_000
+}
+
+export function presetRange(preset: RangePreset, now: number, aheadMs = 0): TimeWindow {
+  return liveRange(presetMs(preset), now, aheadMs)
 }
 
 export const useTimelineStore = defineStore('timeline', () => {
@@ -93,6 +107,7 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   const config = useConfigStore()
   const runner = useRunnerStore()
+  const ahead = useTimelineAheadStore()
 
   let seq = 0
   let started = false
@@ -179,7 +194,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (changed) overlapList.value = next.sort((a, b) => a.start - b.start)
   })
 
-  const allRows = computed(() => mergeRows(rows.value, waiting.value.map((w) => rowKeyOf(w, groupBy.value))))
+  const allRows = computed(() => mergeRows(rows.value, [...waiting.value, ...ahead.upcoming].map((w) => rowKeyOf(w, groupBy.value))))
 
   /** Loads the visible window; with a `gate`, its answer is drawn only if the gate says so (see fit). */
   async function fetchWindow(gate?: Promise<boolean>): Promise<void> {
@@ -277,7 +292,8 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   function tick(): void {
     const t = Date.now()
-    if (isLive.value && preset.value !== 'custom' && t > range.value.until) {
+    // A live range moves on once now passes its headroom (the stretch ahead is drawn anew with it).
+    if (isLive.value && preset.value !== 'custom' && t > range.value.since + behindMs() + headroomMs(behindMs())) {
       reanchor(t)
       return
     }
@@ -305,10 +321,17 @@ export const useTimelineStore = defineStore('timeline', () => {
     view.value = whole ? range.value : clampWindow(view.value, range.value, MIN_WINDOW_MS)
     now.value = t
     void fetchWindow()
+    void ahead.load(range.value)
+  }
+
+  /** How far back the live range looks. */
+  function behindMs(): number {
+    return preset.value === 'fit' || preset.value === 'custom' ? fitMs.value : presetMs(preset.value)
   }
 
   function rangeOf(choice: 'fit' | RangePreset, t: number): TimeWindow {
-    return choice === 'fit' ? liveRange(fitMs.value, t) : presetRange(choice, t)
+    const ms = choice === 'fit' ? fitMs.value : presetMs(choice)
+    return liveRange(ms, t, ahead.msFor(ms))
   }
 
   function resetRange(next: TimeWindow, gate?: Promise<boolean>): void {
@@ -323,14 +346,29 @@ export const useTimelineStore = defineStore('timeline', () => {
     now.value = Date.now()
     cancelWindowTimer()
     void fetchWindow(gate)
+    void ahead.load(next)
     syncTicker()
   }
 
   function setPreset(next: RangePreset): void {
     fitSeq++
     preset.value = next
-    resetRange(presetRange(next, Date.now()))
+    resetRange(rangeOf(next, Date.now()))
   }
+
+  /** How far ahead of now the range reaches; a live range is drawn anew, a custom one keeps its dates. */
+  function setAhead(next: AheadChoice): void {
+    ahead.choice = next
+    if (preset.value === 'custom') void ahead.load(range.value)
+    else resetRange(rangeOf(preset.value, Date.now()))
+  }
+  // The config named its schedules only after the range was drawn (the view opened first): room ahead.
+  watch(
+    () => ahead.configured,
+    () => {
+      if (started && ahead.choice === 'auto') setAhead('auto')
+    },
+  )
 
   let fitSeq = 0
   /**
@@ -347,7 +385,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     let decide: (keep: boolean) => void = () => {}
     const keepDay = new Promise<boolean>((resolve) => (decide = resolve))
     fitMs.value = FIT_LOOKBACK_MS
-    resetRange(liveRange(FIT_LOOKBACK_MS, t0), keepDay)
+    resetRange(liveRange(FIT_LOOKBACK_MS, t0, ahead.msFor(FIT_LOOKBACK_MS)), keepDay)
     let extent: TimelineExtent | null = null
     try {
       extent = await call('timeline.extent', { since: t0 - FIT_LOOKBACK_MS })
@@ -359,7 +397,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     decide(keep)
     if (keep || mine !== fitSeq || !started) return
     fitMs.value = span
-    resetRange(liveRange(span, Date.now()))
+    resetRange(rangeOf('fit', Date.now()))
   }
 
   function setCustom(since: number, until: number): void {
@@ -454,12 +492,14 @@ export const useTimelineStore = defineStore('timeline', () => {
         view.value = range.value
       }
       void fetchWindow()
+      void ahead.load(range.value)
     }
     syncTicker()
   }
 
   function stop(): void {
     started = false
+    ahead.stop()
     for (const off of unsubscribe) off()
     unsubscribe = []
     cancelWindowTimer()
@@ -490,6 +530,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     start,
     stop,
     setPreset,
+    setAhead,
     fit,
     setCustom,
     setGroupBy,

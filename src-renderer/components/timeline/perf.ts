@@ -15,6 +15,8 @@ export interface TimelinePaint {
   fetchMs: number
   /** From setOption (or the zoom) to ECharts' `finished`. */
   renderMs: number
+  /** Upcoming fires of schedules drawn ahead of now (ghost bars). */
+  ahead: number
   /**
    * Drawn from an answer asked for exactly this window; false when a zoom was drawn from an
    * answer already here (a wider window, buckets still under COARSEST_BUCKET pixels).
