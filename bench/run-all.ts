@@ -10,6 +10,7 @@ import { benchPgQueueThroughput } from './pg-queue-throughput'
 import { benchPgSync } from './pg-sync'
 import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
 import { benchQueueView } from './queue-view'
+import { benchSchedules } from './schedules'
 import { benchStoreWriter } from './store-writer'
 import { benchTimeline } from './timeline-chromium'
 import { benchTimelineForecast } from './timeline-forecast-chromium'
@@ -35,6 +36,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'pg-sync': benchPgSync,
   'kill-sweep': benchKillSweep,
   cli: benchCliStartup,
+  schedules: benchSchedules,
 }
 
 for (const [name, run] of Object.entries(suites)) {

@@ -9,6 +9,7 @@ import { PRIORITIES, RUN_STATUSES, TERMINAL_JOB_STATUSES } from './domain'
 import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
 import type { DatabaseState, ConnectionTestResult } from './connection'
 import type { GateBlock } from './wait-reason'
+import { FIRE_OUTCOMES, type ForecastFire, type ScheduleFire, type ScheduleInfo } from './schedules'
 
 const id = z.string().min(1, 'expected a job or run id').max(64)
 const paramsInput = z.record(z.string(), z.unknown())
@@ -140,6 +141,32 @@ export const apiInputs = {
     /** The operator accepted a secret store that is not secure (Linux `basic_text`). */
     allowInsecure: z.boolean().default(false),
   }),
+  /** Every schedule of the config: in words, zone, enabled/paused, its next `fires` fires and its last fire. */
+  'schedules.list': z.strictObject({ fires: z.number().int().min(1).max(50).default(5) }),
+  /** Fires of a paused schedule are recorded `paused`, until `until` or a resume; persisted (shared in shared mode). */
+  'schedules.pause': z.strictObject({ name: z.string().min(1), until: instant.optional() }),
+  'schedules.resume': z.strictObject({ name: z.string().min(1) }),
+  /** One job now, recorded as a `manual` fire; overlap and pause do not apply. */
+  'schedules.runNow': z.strictObject({ name: z.string().min(1) }),
+  /** Fire records newest first (scheduledFor desc, schedule desc), filtered, in keyset pages. */
+  'schedules.fires': z.strictObject({
+    schedule: z.string().min(1).optional(),
+    outcome: z.enum(FIRE_OUTCOMES).optional(),
+    since: instant.optional(),
+    until: instant.optional(),
+    limit: z.number().int().min(1).max(10_000).default(1000),
+    before: z.strictObject({ at: instant, schedule: z.string() }).optional(),
+  }),
+  /** The next fires of a cron (or interval) in a zone, for forms and validation; bad input is refused naming the problem. */
+  'schedules.preview': z.strictObject({
+    cron: z.string().min(1).max(200).optional(),
+    every: z.string().min(1).max(50).optional(),
+    timezone: z.string().min(1).max(100).optional(),
+    count: z.number().int().min(1).max(100).default(5),
+    after: instant.optional(),
+  }),
+  /** Upcoming fires between two times with the lane they compete for and how long they usually run (the Timeline's ghost bars). */
+  'schedules.forecast': z.strictObject({ since: instant, until: instant }),
 } as const
 
 export type ApiMethod = keyof typeof apiInputs
@@ -181,6 +208,8 @@ export interface ConfigInfo {
   runner: { concurrency: number; interruptLimit: number }
   /** Lane limits by lane name or `*` pattern; lanes not listed have limit 1. */
   lanes: Record<string, number>
+  /** The names of the enabled schedules (the Timeline leaves room ahead of now only when there are some). */
+  schedules: string[]
 }
 
 export interface LogPage {
@@ -234,6 +263,13 @@ export interface ApiResults {
   'connection.get': DatabaseState
   'connection.test': ConnectionTestResult
   'connection.save': { path: string; restartRequired: boolean; password: 'stored' | 'not-given' | 'removed' }
+  'schedules.list': ScheduleInfo[]
+  'schedules.pause': ScheduleInfo
+  'schedules.resume': ScheduleInfo
+  'schedules.runNow': { fire: ScheduleFire; job: Job }
+  'schedules.fires': ScheduleFire[]
+  'schedules.preview': { description: string; fires: string[] }
+  'schedules.forecast': ForecastFire[]
 }
 
 export type JobdeckApi = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> }

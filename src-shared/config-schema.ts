@@ -2,6 +2,7 @@
 // reuses the same types to build forms, so the schema lives here.
 import { z } from 'zod'
 import { PARAM_TYPES, PRIORITIES } from './domain'
+import { MISSED_POLICIES, OVERLAP_POLICIES } from './schedules'
 import { compilePattern } from './param-pattern'
 import { describeValue } from './params'
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration, parseSize } from './units'
@@ -335,6 +336,34 @@ export type MonitorConfig = z.output<typeof monitorSchema>
 
 export const DEFAULT_MONITOR_CONFIG: MonitorConfig = monitorSchema.parse({})
 
+/**
+ * A recurring fire of a job type. `cron` and `every` are kept as written; the core checks the cron
+ * (croner), the zone, the job type and the params (like an enqueue), and exactly one of cron/every.
+ */
+export const scheduleSchema = z.strictObject({
+  /** A job type under `jobs:`. */
+  job: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** 5 fields, 6 with seconds first, or a nickname (@daily, @hourly…). */
+  cron: z.string().min(1).optional(),
+  /** A fixed interval (`5m`), anchored to the Unix epoch. */
+  every: z.union([z.string().min(1), z.number()]).optional(),
+  /** IANA zone; default the machine's (required in shared mode). */
+  timezone: z.string().min(1).optional(),
+  /** Default: the type's. */
+  priority: z.enum(PRIORITIES).optional(),
+  missed: z.enum(MISSED_POLICIES).default('latest'),
+  /** Missed fires older than this are recorded as missed and never run. */
+  catchupWindow: durationText('catchupWindow', 'age').default(86_400_000),
+  overlap: z.enum(OVERLAP_POLICIES).default('skip'),
+  /** A random delay per fire, from 0 up to this. */
+  jitter: durationText('jitter').default(0),
+  enabled: z.boolean().default(true),
+  /** A desktop notification for each skipped fire (off by default). */
+  notifySkipped: z.boolean().default(false),
+})
+export type ScheduleConfig = z.output<typeof scheduleSchema>
+
 export const configSchema = z.strictObject({
   runner: runnerSchema.default({ concurrency: 1, interruptLimit: 3 }),
   monitor: monitorSchema.default(DEFAULT_MONITOR_CONFIG),
@@ -344,6 +373,8 @@ export const configSchema = z.strictObject({
   /** Databases for `sql` jobs, by name. */
   connections: z.record(userName(z.string().regex(PARAM_NAME, 'a connection name is letters, digits, _ or -')), connectionSchema).default({}),
   jobs: z.record(userName(z.string().regex(PARAM_NAME, 'a job type name is letters, digits, _ or -')), jobTypeSchema),
+  /** Recurring fires of job types, by name. */
+  schedules: z.record(userName(z.string().regex(PARAM_NAME, 'a schedule name is letters, digits, _ or -')), scheduleSchema).default({}),
 })
 export type JobdeckConfig = z.output<typeof configSchema>
 

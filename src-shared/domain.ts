@@ -80,6 +80,8 @@ export interface Job {
   lastRunId: string | null
   cancelRequested: boolean
   error: string | null
+  /** The schedule that fired it; null for a job enqueued by hand. */
+  schedule: string | null
 }
 
 export interface Run {

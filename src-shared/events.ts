@@ -22,6 +22,12 @@ export interface EventMap {
   'run.usage': { runId: string; cpuPercent: number; rssBytes: number; cpuSeconds: number | null; peakRssBytes: number | null }
   /** A run has taken longer than its type's usual (p95) duration times the overrun factor. Once per run. */
   'run.overrun': { runId: string; jobId: string; type: string; elapsedMs: number; usualMs: number; factor: number }
+  /**
+   * Schedules: fires missed while Jobdeck was not running (or the clock jumped), summed up per
+   * schedule ("nightly missed 3 fires; ran the latest"), and a skipped fire of a schedule with
+   * `notifySkipped: true`. For the desktop's notifications.
+   */
+  'schedule.notice': { schedule: string; kind: 'missed' | 'skipped'; message: string; at: string }
   /** Shared mode: the database went offline, came back, or the cache caught up. */
   'connection.changed': { connection: DatabaseState }
 }

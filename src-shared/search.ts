@@ -25,4 +25,9 @@ export interface RunCount {
 /** A run in a History page; with a search, where it matched. */
 export interface ListedRun extends Run {
   match?: SearchMatch
+  /**
+   * The schedule that fired its job; null for a job enqueued by hand. Always there in runs.list's
+   * answer; optional because a window may show a run from `run.changed` before it has one.
+   */
+  schedule?: string | null
 }

@@ -20,6 +20,7 @@ import { runHeadless } from './run-command'
 import { serveHeadless } from './serve-command'
 import { runMonitor } from './monitor-command'
 import { printStatus } from './status-command'
+import { firesCommand, printScheduleFires, schedulesCommand } from './schedules-command'
 import { formatBytes } from '../../src-shared/units'
 
 export interface CommandInput {
@@ -36,7 +37,7 @@ export interface Command {
   run(input: CommandInput): Promise<number>
 }
 
-function str(values: Record<string, unknown>, key: string): string | undefined {
+export function str(values: Record<string, unknown>, key: string): string | undefined {
   const value = values[key]
   return typeof value === 'string' ? value : undefined
 }
@@ -93,7 +94,7 @@ function noteOffline(core: Core): void {
   printLine(`offline: the shared database ${c.url ?? ''} is unreachable (${c.error ?? 'no answer'}); showing the local cache, ${synced}`, process.stderr)
 }
 
-async function withCore<T>(values: Record<string, unknown>, fn: (core: Core) => Promise<T>, options: { offline?: boolean } = {}): Promise<T> {
+export async function withCore<T>(values: Record<string, unknown>, fn: (core: Core) => Promise<T>, options: { offline?: boolean } = {}): Promise<T> {
   const core = openCore(values, options.offline === true)
   try {
     if (!options.offline) {
@@ -123,7 +124,7 @@ export function parseInstant(text: string, flag: string): number {
 }
 
 /** A flag's text as a whole number; the range is the API's to check (callApi says it with the flag). */
-function wholeNumber(text: string, flag: string): number {
+export function wholeNumber(text: string, flag: string): number {
   if (!/^-?\d{1,15}$/.test(text)) throw new JobdeckError('invalid_input', `${flag}: expected a whole number, got ${echo(text)}`)
   return Number(text)
 }
@@ -165,6 +166,7 @@ export const COMMANDS: Record<string, Command> = {
       }
       const names = [...result.config.types.keys()]
       printLine(`${path} (${source}) is valid: ${names.length} job types (${names.join(', ')})`)
+      printScheduleFires(result.config, Date.now())
       return 0
     },
   },
@@ -270,6 +272,9 @@ export const COMMANDS: Record<string, Command> = {
       return withCore(values, (core) => printStatus(core, values.json === true))
     },
   },
+
+  schedules: schedulesCommand,
+  fires: firesCommand,
 
   history: {
     summary: 'list runs, newest first',

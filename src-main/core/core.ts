@@ -25,10 +25,14 @@ import { LOCAL_DATABASE, type DatabaseState } from '../../src-shared/connection'
 import { choosePostgres } from './config/postgres-settings'
 import type { QueueRunner } from './runner/queue-runner'
 import { SqliteEngine } from './engines/sqlite-engine'
+import type { QueueEngine } from './engines/queue-engine'
 import { PgEngine } from './engines/pg-engine'
 import { localWriter } from './services/queue-writer'
 import { CacheStore } from './store/sqlite/cache-store'
 import { SharedLink } from './sync/shared-link'
+import { SqliteSchedules } from './store/sqlite/schedule-fires'
+import type { ScheduleStore } from './store/schedule-store'
+import { Scheduler } from './runner/scheduler'
 
 export interface CoreOptions {
   dataDir: string
@@ -73,9 +77,11 @@ export interface Core {
   readonly api: JobdeckApi
   /** Publishes changes committed by any process since the last call. */
   publishChanges(): void
-  /** Takes the runner lock and starts running jobs in this process. */
+  /** Takes the runner lock and starts running jobs (and firing schedules) in this process. */
   startRunner(): QueueRunner
   runner(): QueueRunner | null
+  /** The scheduler of this process, while it runs the runner. */
+  scheduler(): Scheduler | null
   monitor(): Monitor | null
   /** Shared mode: the link to the shared database; null in local mode. */
   readonly link: SharedLink | null
@@ -126,6 +132,8 @@ export function createCore(options: CoreOptions): Core {
   const feed = new ChangeFeed(store, events)
   let runner: QueueRunner | null = null
   let monitor: Monitor | null = null
+  let scheduler: Scheduler | null = null
+  let schedulerStarted: Promise<void> = Promise.resolve()
   const publishChanges = (): void => feed.publish()
 
   let sharedEngine: PgEngine | null = null
@@ -150,6 +158,8 @@ export function createCore(options: CoreOptions): Core {
     secrets: options.secrets ?? passwordStore(shared?.config.url, options.pgPassword),
     log,
   })
+  // Fires and pauses where the queue lives: this file, or the shared database (its migration 7).
+  const schedules: ScheduleStore = link?.schedules ?? new SqliteSchedules(store)
   const started = link ? link.start().then(() => undefined, (error: unknown) => log(`shared database: ${(error as Error).message}`)) : Promise.resolve()
 
   const connectionSecrets = options.keychain ?? options.secrets
@@ -161,6 +171,7 @@ export function createCore(options: CoreOptions): Core {
     monitor: () => monitor,
     publishChanges,
     writer: link ?? localWriter(store),
+    schedules,
     link,
     breakers: () => executors.breakers(),
     ...(connectionSecrets ? { secrets: connectionSecrets } : {}),
@@ -177,7 +188,7 @@ export function createCore(options: CoreOptions): Core {
     ...[...config.current.types.values()].map((t) => t.cwd).filter((cwd): cwd is string => typeof cwd === 'string' && !cwd.includes('{')),
   ]
 
-  function newRunner(): QueueRunner {
+  function newRunner(): { runner: QueueRunner; engine: QueueEngine } {
     const now = options.runner?.now ?? Date.now
     const common = {
       events,
@@ -193,6 +204,7 @@ export function createCore(options: CoreOptions): Core {
         link,
         queue: link.queueForEngine(),
         store,
+        schedules,
         config: () => config.current,
         publishChanges,
         leaseMs: options.shared?.leaseMs ?? shared.config.lease,
@@ -203,10 +215,11 @@ export function createCore(options: CoreOptions): Core {
       const candidate = new Runner({ ...common, engine, ...(options.runner?.lockStaleMs ? { lockStaleMs: options.runner.lockStaleMs } : {}) })
       candidate.start()
       sharedEngine = engine
-      return candidate
+      return { runner: candidate, engine }
     }
     const engine = new SqliteEngine({
       store,
+      schedules,
       config: () => config.current,
       publishChanges,
       now,
@@ -215,7 +228,7 @@ export function createCore(options: CoreOptions): Core {
     const { pollMs: _pollMs, ...timings } = options.runner ?? {}
     const candidate = new Runner({ ...common, engine, ...timings })
     candidate.start()
-    return candidate
+    return { runner: candidate, engine }
   }
 
   return {
@@ -228,12 +241,25 @@ export function createCore(options: CoreOptions): Core {
     publishChanges,
     runner: () => runner,
     monitor: () => monitor,
+    scheduler: () => scheduler,
     connection: () => link?.state ?? LOCAL_DATABASE,
     ready: () => started,
     startRunner() {
       if (runner) return runner
-      const candidate = newRunner()
+      const { runner: candidate, engine } = newRunner()
       runner = candidate
+      scheduler = new Scheduler({
+        schedules: engine.schedules,
+        config: () => config.current,
+        events,
+        afterEnqueue: () => {
+          publishChanges()
+          void candidate.refresh()
+        },
+        ...(options.runner?.now ? { now: options.runner.now } : {}),
+        log,
+      })
+      schedulerStarted = scheduler.start()
       monitor = new Monitor({
         store: monitorStore,
         events,
@@ -248,6 +274,9 @@ export function createCore(options: CoreOptions): Core {
     },
     async close() {
       config.unwatch()
+      await schedulerStarted
+      await scheduler?.stop()
+      scheduler = null
       await runner?.stop()
       monitor?.stop()
       runner = null

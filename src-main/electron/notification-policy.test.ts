@@ -185,3 +185,24 @@ describe('health, connection and overrun notifications', () => {
     ])
   })
 })
+
+describe('schedule notifications', () => {
+  it('the start-up catch-up summary and a skipped fire reach the desktop; the global switch silences them', () => {
+    policy.handle('schedule.notice', { schedule: 'nightly-prospects', kind: 'missed', message: 'nightly-prospects missed 3 fires; ran the latest', at: '2026-03-01T11:00:00.000Z' })
+    policy.handle('schedule.notice', { schedule: 'inventory', kind: 'skipped', message: 'inventory skipped its fire of 2026-03-01T11:00:00.000Z: previous job J9 still running', at: '2026-03-01T11:00:00.000Z' })
+    expect(sent).toEqual([
+      {
+        kind: 'schedule',
+        title: 'nightly-prospects: missed fires',
+        body: 'nightly-prospects missed 3 fires; ran the latest',
+        target: '/schedules?schedule=nightly-prospects',
+        urgency: 'normal',
+        tag: 'schedule:missed:nightly-prospects',
+      },
+      expect.objectContaining({ kind: 'schedule', title: 'inventory: fire skipped', body: expect.stringContaining('previous job J9 still running') }),
+    ])
+    settings.enabled = false
+    policy.handle('schedule.notice', { schedule: 'x', kind: 'missed', message: 'x missed 1 fire; ran the latest', at: '2026-03-01T11:00:00.000Z' })
+    expect(sent).toHaveLength(2)
+  })
+})

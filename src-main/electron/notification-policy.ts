@@ -5,7 +5,10 @@
 //    job run; a burst is grouped into one "N jobs failed";
 //  - health: resources became critical, and recovered;
 //  - connection (shared mode): database connection lost, and restored;
-//  - overrun: a run is taking much longer than its type usually does.
+//  - overrun: a run is taking much longer than its type usually does;
+//  - schedule: fires missed while Jobdeck was not running (one summary per schedule at start),
+//    and skipped fires of a schedule whose config says `notifySkipped: true` (off by default).
+//    Under the global switch only: the per-schedule switch is the config's.
 import type { DesktopSettings, NotificationKind } from '../../src-shared/desktop'
 import type { DatabaseState } from '../../src-shared/connection'
 import type { Job } from '../../src-shared/domain'
@@ -14,7 +17,7 @@ import type { HealthLevel } from '../../src-shared/monitor'
 import { formatDuration } from '../../src-shared/units'
 
 export interface NotificationRequest {
-  kind: NotificationKind
+  kind: NotificationKind | 'schedule'
   title: string
   body: string
   /** The renderer route a click opens (hash router), e.g. `/history?run=01J…`. */
@@ -131,6 +134,8 @@ export class NotificationPolicy {
         return this.connectionChanged((payload as EventMap['connection.changed']).connection)
       case 'run.overrun':
         return this.overrun(payload as EventMap['run.overrun'])
+      case 'schedule.notice':
+        return this.scheduleNotice(payload as EventMap['schedule.notice'])
     }
   }
 
@@ -281,6 +286,18 @@ export class NotificationPolicy {
       target: runRoute('queue', p.runId),
       urgency: 'normal',
       tag: `overrun:${p.runId}`,
+    })
+  }
+
+  private scheduleNotice(p: EventMap['schedule.notice']): void {
+    if (!this.options.settings().enabled) return
+    this.options.notify({
+      kind: 'schedule',
+      title: truncateUtf8(p.kind === 'missed' ? `${p.schedule}: missed fires` : `${p.schedule}: fire skipped`, TITLE_MAX_BYTES),
+      body: truncateUtf8(p.message),
+      target: `/schedules?schedule=${encodeURIComponent(p.schedule)}`,
+      urgency: 'normal',
+      tag: `schedule:${p.kind}:${p.schedule}`,
     })
   }
 

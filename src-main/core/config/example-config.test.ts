@@ -75,6 +75,14 @@ describe('examples/jobdeck.yaml', () => {
     }
   })
 
+  it('declares two schedules of its types, each with its zone', () => {
+    const config = loadExample()
+    expect([...config.schedules.values()].map((s) => [s.name, s.job, s.cron ?? s.every, s.timezone])).toEqual([
+      ['nightly-prospects-12284', 'fetch-prospects', '0 2 * * *', 'Europe/Berlin'],
+      ['inventory-north', 'sync-inventory', '15m', 'UTC'],
+    ])
+  })
+
   it('resolves lanes and their limits', () => {
     const config = loadExample()
     const fetch = config.types.get('fetch-prospects')

@@ -6,6 +6,8 @@ import { visit, type Document } from 'yaml'
 import { configSchema, type JobTypeConfig, type JobdeckConfig } from '../../../src-shared/config-schema'
 import { MAX_CONFIG_BYTES, readConfigFile, tooLargeMessage, type ConfigText } from './config-file'
 import { checkJobType, checkSqlConnections } from './job-type-checks'
+import type { ScheduleSpec } from '../model/schedule-times'
+import { checkSchedules, scheduleSpecs, zonelessSchedules } from './schedule-checks'
 import { takeProtoKeys } from './reserved-keys'
 import { resolveJobTypePaths } from './resolve-paths'
 import { readYamlDocument } from './yaml-document'
@@ -32,6 +34,13 @@ export interface LoadedConfig {
   raw: JobdeckConfig
   /** Job types by name, with `cwd` and file arguments of `command` made absolute. */
   types: Map<string, JobTypeConfig>
+  /** Schedules by name, defaults applied and params checked (a zone left out is the machine's). */
+  schedules: Map<string, ScheduleSpec>
+  /**
+   * Schedules without `timezone:`, each at its place: shared mode from `--pg` or JOBDECK_PG_URL
+   * refuses to start with them (instances may sit in different zones).
+   */
+  zonelessSchedules: ConfigError[]
 }
 
 export type ConfigLoadResult = { ok: true; config: LoadedConfig } | { ok: false; errors: ConfigError[] }
@@ -94,7 +103,7 @@ export function parseConfigText(text: string, file: string): ConfigLoadResult {
     for (const issue of parsed.error.issues) problems.push(...toProblems(issue, configSchema))
   }
   problems.push(...crossFieldProblems(data))
-  if (isRecord(data)) problems.push(...checkSqlConnections(data, existsSync, path.dirname(absolute)))
+  if (isRecord(data)) problems.push(...checkSqlConnections(data, existsSync, path.dirname(absolute)), ...checkSchedules(data))
 
   const errors = [...yamlErrors, ...locateAll(problems, { doc, lineCounter, text }, absolute)]
   if (errors.length > 0 || !parsed.success) return { ok: false, errors: sortErrors(errors) }
@@ -102,7 +111,12 @@ export function parseConfigText(text: string, file: string): ConfigLoadResult {
   const dir = path.dirname(absolute)
   const types = new Map<string, JobTypeConfig>()
   for (const [name, type] of Object.entries(parsed.data.jobs)) types.set(name, resolveJobTypePaths(type, dir))
-  return { ok: true, config: { path: absolute, dir, raw: parsed.data, types } }
+  const zoneless = zonelessSchedules(parsed.data).map((name) => {
+    const pos = locate({ doc, lineCounter, text }, ['schedules', name], 'key')
+    const message = `schedules.${name}: shared mode needs \`timezone:\` on every schedule (instances may sit in different zones); write the IANA zone, e.g. timezone: Europe/Berlin`
+    return { file: absolute, ...pos, path: `schedules.${name}`, message }
+  })
+  return { ok: true, config: { path: absolute, dir, raw: parsed.data, types, schedules: scheduleSpecs(parsed.data), zonelessSchedules: zoneless } }
 }
 
 function crossFieldProblems(data: unknown): ConfigProblem[] {

@@ -2,7 +2,7 @@
 // config file; the file's other settings (pool size, timeouts, TLS, lease) apply to any of them.
 import { postgresRuntimeSchema, type PostgresConfig } from '../../../src-shared/config-schema'
 import { JobdeckError } from '../../../src-shared/errors'
-import type { LoadedConfig } from './load-config'
+import { formatConfigError, type LoadedConfig } from './load-config'
 
 export interface PostgresChoice {
   config: PostgresConfig
@@ -25,6 +25,9 @@ export function choosePostgres(config: LoadedConfig, override?: { url: string; s
   } catch {
     const where = override?.source === 'flag' ? '--pg' : override?.source === 'env' ? 'JOBDECK_PG_URL' : 'postgres.url'
     throw new JobdeckError('invalid_input', `${where}: expected a URL like postgres://user@host:5432/jobdeck`)
+  }
+  if (config.zonelessSchedules.length > 0) {
+    throw new JobdeckError('config_invalid', config.zonelessSchedules.map(formatConfigError).join('\n'))
   }
   return { config: settings, source: override?.source ?? 'config' }
 }

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseConfigText } from '../config/load-config'
 import type { PgQueue } from '../store/postgres/pg-queue'
+import type { ScheduleStore } from '../store/schedule-store'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { SharedLink } from '../sync/shared-link'
 import { PgEngine } from './pg-engine'
@@ -26,7 +27,7 @@ function engineWith(renewed: string[][], owned: (ids: readonly string[]) => stri
     runsOfHost: async () => [],
   } as unknown as PgQueue
   const store = { isPaused: () => false } as unknown as SqliteStore
-  const created = new PgEngine({ link, queue, store, config: () => config, publishChanges: () => undefined, leaseMs: 60_000, now: Date.now })
+  const created = new PgEngine({ link, queue, store, schedules: {} as ScheduleStore, config: () => config, publishChanges: () => undefined, leaseMs: 60_000, now: Date.now })
   const hooks: RunnerHooks = { activeRunIds: () => ['r1', 'r2'], lose: (runId) => lost.push(runId), refresh: () => undefined, tick: () => undefined }
   return { engine: created, hooks }
 }

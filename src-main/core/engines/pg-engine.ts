@@ -19,6 +19,7 @@ import { parseStoredParams, toJob, toRun } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { ClaimedWork, InterruptedRun, LogAppend, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import type { SharedLink } from '../sync/shared-link'
+import type { ScheduleStore } from '../store/schedule-store'
 import type { ClaimRequest, ControlState, FinishOutcome, QueueEngine, RunnerHooks, RunnerIdentity } from './queue-engine'
 import { pidOfRunnerId } from './runner-id'
 
@@ -27,6 +28,8 @@ export interface PgEngineOptions {
   queue: PgQueue
   /** The local cache (and this data dir's runner lock). */
   store: SqliteStore
+  /** Fires and pauses in the shared database (the outbox while it is unreachable). */
+  schedules: ScheduleStore
   config: () => LoadedConfig
   publishChanges: () => void
   leaseMs: number
@@ -49,6 +52,7 @@ const RESOLVED = Promise.resolve()
 export class PgEngine implements QueueEngine {
   readonly batching = 'turn'
   readonly startsAtClaim = false
+  readonly schedules: ScheduleStore
   private readonly link: SharedLink
   private readonly queue: PgQueue
   private me: RunnerIdentity | null = null
@@ -64,6 +68,7 @@ export class PgEngine implements QueueEngine {
   constructor(private readonly opts: PgEngineOptions) {
     this.link = opts.link
     this.queue = opts.queue
+    this.schedules = opts.schedules
   }
 
   private get runnerId(): string {

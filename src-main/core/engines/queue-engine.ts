@@ -4,6 +4,7 @@
 // or a claim may come back at once (SQLite) or later (PostgreSQL): see `Maybe`.
 import type { LogAppend, RunCompletion, RunnerLockInfo, ClaimedWork, InterruptedRun } from '../store/store-types'
 import type { Progress } from '../../../src-shared/domain'
+import type { ScheduleStore } from '../store/schedule-store'
 
 /** A value now, or once a round trip returns. The runner handles both without deferring the first. */
 export type Maybe<T> = T | Promise<T>
@@ -67,6 +68,11 @@ export interface QueueEngine {
    * so a start is recorded only for its process, and a result carries no start time.
    */
   readonly startsAtClaim: boolean
+  /**
+   * Where schedules' fires and pauses live with this queue: a fire and its job commit together,
+   * keyed by (schedule, scheduled time), so the one scheduler (runner/scheduler.ts) fires each once.
+   */
+  readonly schedules: ScheduleStore
 
   /** The data dir's runner lock (one runner per data dir, in both modes). */
   acquireLock(me: RunnerLockInfo, isHeld: (holder: RunnerLockInfo) => boolean): { ok: true } | { ok: false; holder: RunnerLockInfo }

@@ -7,12 +7,15 @@ import { laneLimit } from '../config/job-command'
 import { isAlive, killTree, processStartTime } from '../process/process-tree'
 import { killRunProcesses } from '../process/run-processes'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import type { ScheduleStore } from '../store/schedule-store'
 import type { ClaimInput, ClaimedWork, InterruptedRun, LogAppend, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import type { Progress } from '../../../src-shared/domain'
 import type { ClaimRequest, ControlState, FinishOutcome, QueueEngine, RunnerHooks, RunnerIdentity } from './queue-engine'
 
 export interface SqliteEngineOptions {
   store: SqliteStore
+  /** Fires and pauses in the same file (store/sqlite/schedule-fires.ts). */
+  schedules: ScheduleStore
   config: () => LoadedConfig
   publishChanges: () => void
   now: () => number
@@ -23,12 +26,14 @@ export interface SqliteEngineOptions {
 export class SqliteEngine implements QueueEngine {
   readonly batching = 'each'
   readonly startsAtClaim = true
+  readonly schedules: ScheduleStore
   private readonly store: SqliteStore
   private pollTimer: NodeJS.Timeout | null = null
   private dataVersion = -1
 
   constructor(private readonly opts: SqliteEngineOptions) {
     this.store = opts.store
+    this.schedules = opts.schedules
   }
 
   acquireLock(me: RunnerLockInfo, isHeld: (holder: RunnerLockInfo) => boolean): { ok: true } | { ok: false; holder: RunnerLockInfo } {

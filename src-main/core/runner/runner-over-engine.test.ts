@@ -5,6 +5,7 @@ import { parseConfigText } from '../config/load-config'
 import type { ControlState, FinishOutcome, QueueEngine } from '../engines/queue-engine'
 import { EventBus } from '../events/event-bus'
 import type { ClaimedWork } from '../store/store-types'
+import type { ScheduleStore } from '../store/schedule-store'
 import { Runner } from './runner'
 import { newRunnerIdentity, pidOfRunnerId } from '../engines/runner-id'
 
@@ -18,6 +19,8 @@ function laterEngine(control: ControlState): QueueEngine {
   return {
     batching: 'turn',
     startsAtClaim: false,
+    // The runner never asks for schedules: the scheduler beside it does.
+    schedules: {} as ScheduleStore,
     acquireLock: () => ({ ok: true }),
     heartbeatLock: () => true,
     releaseLock: () => undefined,

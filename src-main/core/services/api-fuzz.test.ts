@@ -23,6 +23,11 @@ jobs:
       tag: { type: string, pattern: "[a-z]+" }
       day: { type: date }
     lane: "lane-{tag}"
+schedules:
+  hourly:
+    job: nap
+    params: { n: 2 }
+    every: 1h
 `
 
 /** Runs finish at once: the fuzz is about the API, and a real process per job would only cost time. */
@@ -239,6 +244,13 @@ describe('API fuzz through the real dispatch', () => {
       'connection.get': async () => ({}),
       'connection.test': async () => ({ url: 'postgres://jd@127.0.0.1:1/nowhere' }),
       'connection.save': async () => ({ url: null }),
+      'schedules.list': async () => ({ fires: 3 }),
+      'schedules.pause': async () => ({ name: 'hourly', until: Date.now() + 60_000 }),
+      'schedules.resume': async () => ({ name: 'hourly' }),
+      'schedules.runNow': async () => ({ name: 'hourly' }),
+      'schedules.fires': async () => ({ schedule: 'hourly', since: Date.now() - 60_000, limit: 5 }),
+      'schedules.preview': async () => ({ cron: '0 2 * * *', timezone: 'Europe/Berlin', count: 3 }),
+      'schedules.forecast': async () => ({ since: Date.now(), until: Date.now() + 86_400_000 }),
     }
     for (const method of API_METHODS) {
       if (method !== 'runner.resume') await api['runner.pause']({})

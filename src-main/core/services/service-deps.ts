@@ -9,6 +9,7 @@ import type { PgCredentials } from '../secrets/pg-credentials'
 import type { SecretStore } from '../secrets/secret-store'
 import type { MonitorStore } from '../store/sqlite/monitor-store'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import type { ScheduleStore } from '../store/schedule-store'
 import type { SharedLink } from '../sync/shared-link'
 import type { BreakerState } from '../../../src-shared/connection'
 import { JobdeckError } from '../../../src-shared/errors'
@@ -25,6 +26,8 @@ export interface ServiceDeps {
   runner: () => QueueRunner | null
   /** Where writes go: the local queue, or the shared one. */
   writer: QueueWriter
+  /** Schedules' fires and pauses, where the queue lives. */
+  schedules: ScheduleStore
   /** Shared mode: the link to the shared database. */
   link: SharedLink | null
   /** Circuit breakers of `http` jobs, for status. */

@@ -11,6 +11,7 @@ import { monitorServices } from './monitor-services'
 import { runnerServices } from './runner-services'
 import { runnerView } from './runner-view'
 import { runsServices } from './runs-services'
+import { schedulesServices } from './schedules-services'
 import type { ServiceDeps } from './service-deps'
 
 export type { ServiceDeps } from './service-deps'
@@ -51,6 +52,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     runnerServices(deps, view),
     monitorServices(deps, view),
     configServices(deps),
+    schedulesServices(deps),
     connectionServices({
       config: deps.config,
       link: deps.link,

@@ -1,11 +1,9 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openTempStore, removeTempStore } from '../test-support/temp-store'
 import { jobAfterRun } from '../model/transitions'
 import { resultRecord, rowsAfterResult } from './result-record'
-import { openDatabase, type SqliteDatabase } from './sqlite/open-database'
+import type { SqliteDatabase } from './sqlite/open-database'
 import type { JobRow, RunRow } from './sqlite/rows'
 import { SqliteStore } from './sqlite/sqlite-store'
 import type { RunCompletion } from './store-types'
@@ -15,16 +13,10 @@ let db: SqliteDatabase
 let store: SqliteStore
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-result-'))
-  db = openDatabase(path.join(dir, 'jobdeck.sqlite'))
-  store = new SqliteStore(db)
+  ;({ dir, db, store } = openTempStore('jobdeck-result-'))
 })
 
-afterEach(() => {
-  store.close()
-  db.close()
-  fs.rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => removeTempStore({ dir, db, store }))
 
 const nullable = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(arb, { nil: null })
 const time = fc.integer({ min: 1_700_000_000_000, max: 1_900_000_000_000 })

@@ -12,6 +12,8 @@ export interface NewJob {
   params: StoredParams
   priority: Priority
   lane: string
+  /** The schedule that fired it (absent or null: enqueued by hand). */
+  schedule?: string | null
 }
 
 export interface ClaimInput {

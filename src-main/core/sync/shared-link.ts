@@ -16,6 +16,10 @@ import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import { resultRecord, rowsAfterResult } from '../store/result-record'
 import type { LogAppend, NewJob, RunCompletion } from '../store/store-types'
 import { CacheSync } from './cache-sync'
+import { PgSchedules } from '../store/postgres/pg-schedules'
+import type { ScheduleStore } from '../store/schedule-store'
+import { SqliteSchedules } from '../store/sqlite/schedule-fires'
+import { SharedSchedules, type FirePayload } from './shared-schedules'
 
 /**
  * A notification makes the cache catch up this much later, so a burst of them (every finish of
@@ -52,6 +56,7 @@ export class SharedLink {
   private readonly conn: PgConnection
   private readonly queue: PgQueue
   private readonly sync: CacheSync
+  private readonly fires: SharedSchedules
   private migrated = false
   private pollTimer: NodeJS.Timeout | null = null
   private pullTimer: NodeJS.Timeout | null = null
@@ -82,6 +87,15 @@ export class SharedLink {
     })
     this.queue = new PgQueue(this.conn)
     this.sync = new CacheSync(this.conn, options.cache, options.store)
+    this.fires = new SharedSchedules({
+      pg: new PgSchedules(this.conn),
+      local: new SqliteSchedules(options.store),
+      store: options.store,
+      cache: options.cache,
+      online: () => this.online,
+      publishChanges: options.publishChanges,
+      outboxChanged: () => this.conn.patchState({ outboxPending: options.cache.outboxCount() }),
+    })
     const last = options.cache.meta('last_sync_at')
     this.conn.patchState({
       lastSyncAt: last ? new Date(Number(last)).toISOString() : null,
@@ -95,6 +109,11 @@ export class SharedLink {
    */
   queueForEngine(): PgQueue {
     return this.queue
+  }
+
+  /** Schedules' fires and pauses in the shared database; fires made offline go through the outbox. */
+  get schedules(): ScheduleStore {
+    return this.fires
   }
 
   /** A run's output as the shared database has it (a run of another instance). */
@@ -490,6 +509,8 @@ export class SharedLink {
       if (!job) await this.reportUnrecorded(completion)
     } else if (kind === 'logs') {
       await this.queue.appendLogs(JSON.parse(payload) as LogAppend[], () => 1024 * 1024)
+    } else if (kind === 'fire') {
+      await this.fires.push(JSON.parse(payload) as FirePayload)
     }
   }
 

@@ -18,6 +18,7 @@ export function job(id: string, status: JobStatus, extra: Partial<Job> = {}): Jo
     finishedAt: null,
     lastRunId: `R-${id}`,
     cancelRequested: false,
+    schedule: null,
     error: null,
     ...extra,
   }

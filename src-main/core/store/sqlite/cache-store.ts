@@ -8,7 +8,7 @@ import { WalSync } from './wal-sync'
 
 const JOB_COLUMNS = [
   'id', 'type', 'params', 'priority', 'lane', 'status', 'ord', 'attempts', 'failures', 'interruptions', 'created_at',
-  'queued_at', 'run_after', 'finished_at', 'last_run_id', 'cancel_requested', 'error',
+  'queued_at', 'run_after', 'finished_at', 'last_run_id', 'cancel_requested', 'error', 'schedule',
 ] as const
 
 const RUN_COLUMNS = [
@@ -91,7 +91,7 @@ interface Deferred {
   type?: 'index' | 'trigger'
 }
 
-export type OutboxKind = 'enqueue' | 'finish' | 'logs'
+export type OutboxKind = 'enqueue' | 'finish' | 'logs' | 'fire'
 
 export interface OutboxEntry {
   id: number
@@ -318,7 +318,7 @@ export class CacheStore {
   /** For callers already inside `store.tx` (the outbox entry and the state change commit together). */
   applyInTx(jobs: readonly JobRow[], runs: readonly RunRow[]): void {
     const seq = this.stmt.bumpSeq.get() as number
-    for (const job of jobs) this.stmt.upsertJob.run(...JOB_COLUMNS.map((c) => job[c]), seq)
+    for (const job of jobs) this.stmt.upsertJob.run(...JOB_COLUMNS.map((c) => job[c] ?? null), seq)
     for (const run of runs) {
       // A run whose job this cache never saw (cleared here, or outside the synced range) is skipped.
       if (!this.stmt.jobExists.get(run.job_id)) continue

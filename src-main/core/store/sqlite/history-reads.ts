@@ -1,7 +1,7 @@
 // History read from the local SQLite file: runs newest first (with search), counts, per-type
 // statistics, the timeline and a run's output. What the views show; the queue's writes never
 // depend on it.
-import type { RunStatus, TimelineBucket, TimelineExtent, TimelinePage, TypeStats } from '../../../../src-shared/domain'
+import type { Run, RunStatus, TimelineBucket, TimelineExtent, TimelinePage, TypeStats } from '../../../../src-shared/domain'
 import type { ListedRun, RunCount } from '../../../../src-shared/search'
 import type { LogLine, RunFilter, TimelineQuery } from '../store-types'
 import type { SqliteDatabase } from './open-database'
@@ -25,10 +25,18 @@ export class HistoryReads extends QueueReads {
   listRuns(filter: RunFilter): ListedRun[] {
     const search = filter.search?.trim()
     if (search && ftsQuery(search)) {
-      return this.search.list({ ...filter, search }).map(({ run, match }) => ({ ...run, match }))
+      return this.withSchedules(this.search.list({ ...filter, search }).map(({ run, match }) => ({ ...run, match })))
     }
     const { sql, args } = runListQuery(filter)
-    return (this.db.prepare(sql).all(args) as RunRow[]).map(toRun)
+    return this.withSchedules((this.db.prepare(sql).all(args) as RunRow[]).map(toRun))
+  }
+
+  /** Each run with the schedule that fired its job: one lookup by key per page, none stored per run. */
+  private withSchedules<R extends Run>(runs: R[]): Array<R & { schedule: string | null }> {
+    if (runs.length === 0) return []
+    const ids = JSON.stringify([...new Set(runs.map((r) => r.jobId))])
+    const scheduled = new Map((this.stmt.jobSchedules.all(ids) as Array<{ id: string; schedule: string }>).map((r) => [r.id, r.schedule]))
+    return runs.map((run) => ({ ...run, schedule: scheduled.get(run.jobId) ?? null }))
   }
 
   /**

@@ -1,10 +1,8 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openTempStore, removeTempStore } from '../../test-support/temp-store'
 import type { NewJob, RunCompletion } from '../store-types'
 import { JOB_LIST_SQL, JobReads, paramsKey } from './job-reads'
-import { openDatabase, type SqliteDatabase } from './open-database'
+import type { SqliteDatabase } from './open-database'
 import { SqliteStore } from './sqlite-store'
 import { jobAfterRun } from '../../model/transitions'
 
@@ -14,17 +12,11 @@ let store: SqliteStore
 let reads: JobReads
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-reads-'))
-  db = openDatabase(path.join(dir, 'jobdeck.sqlite'))
-  store = new SqliteStore(db)
+  ;({ dir, db, store } = openTempStore('jobdeck-reads-'))
   reads = new JobReads(db)
 })
 
-afterEach(() => {
-  store.close()
-  db.close()
-  fs.rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => removeTempStore({ dir, db, store }))
 
 let serial = 0
 const newJob = (extra: Partial<NewJob> = {}): NewJob => ({ id: `J${String(++serial).padStart(6, '0')}`, type: 't', params: {}, priority: 'normal', lane: 'default', ...extra })

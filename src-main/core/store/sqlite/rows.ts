@@ -25,6 +25,8 @@ export interface JobRow {
   cancel_requested: number
   error: string | null
   seq: number
+  /** Absent in rows of a shared database before its version 7. */
+  schedule?: string | null
 }
 
 export interface RunRow {
@@ -119,6 +121,7 @@ export function toJob(row: JobRow): Job {
     lastRunId: row.last_run_id,
     cancelRequested: row.cancel_requested === 1,
     error: row.error,
+    schedule: row.schedule ?? null,
   }
 }
 

@@ -1,12 +1,10 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openTempStore, removeTempStore } from '../../test-support/temp-store'
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../../../../src-shared/search'
 import type { RunStatus } from '../../../../src-shared/domain'
 import { seededRandom } from '../../test-support/seeded-random'
 import type { RunFilter } from '../store-types'
-import { openDatabase, openMemoryDatabase, type SqliteDatabase } from './open-database'
+import { openMemoryDatabase, type SqliteDatabase } from './open-database'
 import { runListQuery } from './sqlite-store'
 import { SqliteStore } from './sqlite-store'
 import { ftsQuery } from './run-search'
@@ -17,16 +15,10 @@ let db: SqliteDatabase
 let store: SqliteStore
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-search-'))
-  db = openDatabase(path.join(dir, 'jobdeck.sqlite'))
-  store = new SqliteStore(db)
+  ;({ dir, db, store } = openTempStore('jobdeck-search-'))
 })
 
-afterEach(() => {
-  store.close()
-  db.close()
-  fs.rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => removeTempStore({ dir, db, store }))
 
 /**
  * What a search meant before migration 7 (issue 12), worked out apart from the store: version 3's

@@ -15,8 +15,9 @@ export function prepareStatements(db: SqliteDatabase) {
     getJob: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
     getJobOfRun: db.prepare(`SELECT jobs.* FROM runs JOIN jobs ON jobs.id = runs.job_id WHERE runs.id = ?`),
     getRun: db.prepare(`SELECT * FROM runs WHERE id = ?`),
-    insertJob: db.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq)
-      VALUES (@id, @type, @params, @priority, @lane, 'queued', @ord, @now, @now, @seq)`),
+    jobSchedules: db.prepare(`SELECT id, schedule FROM jobs WHERE id IN (SELECT value FROM json_each(?)) AND schedule IS NOT NULL`),
+    insertJob: db.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq, schedule)
+      VALUES (@id, @type, @params, @priority, @lane, 'queued', @ord, @now, @now, @seq, @schedule)`),
     runningByLane: db.prepare(`SELECT lane, count(*) AS n FROM runs WHERE status = 'running' GROUP BY lane`),
     nextEligible: db.prepare(`SELECT * FROM jobs INDEXED BY jobs_ready
       WHERE status IN ('queued','retrying')

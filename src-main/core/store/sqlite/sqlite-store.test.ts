@@ -1,8 +1,7 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openTempStore, removeTempStore } from '../../test-support/temp-store'
+import path from 'node:path'
 import { SCHEMA_VERSION } from './migrations'
 import { openDatabase, type SqliteDatabase } from './open-database'
 import { SqliteStore } from './sqlite-store'
@@ -14,16 +13,10 @@ let db: SqliteDatabase
 let store: SqliteStore
 
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-store-'))
-  db = openDatabase(path.join(dir, 'jobdeck.sqlite'))
-  store = new SqliteStore(db)
+  ;({ dir, db, store } = openTempStore('jobdeck-store-'))
 })
 
-afterEach(() => {
-  store.close()
-  db.close()
-  fs.rmSync(dir, { recursive: true, force: true })
-})
+afterEach(() => removeTempStore({ dir, db, store }))
 
 const claimInput = (now = Date.now()): ClaimInput => ({
   now,

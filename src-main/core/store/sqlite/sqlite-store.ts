@@ -74,6 +74,7 @@ export class SqliteStore extends HistoryReads {
           ord: this.nextOrd(now),
           now,
           seq,
+          schedule: job.schedule ?? null,
         })
         out.push(toJob(this.stmt.getJob.get(job.id) as JobRow))
       }

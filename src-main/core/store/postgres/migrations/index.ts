@@ -9,6 +9,8 @@ import { migration0003 } from './0003-finish-and-claim'
 import { migration0004 } from './0004-batched-finish-and-claim'
 import { migration0005 } from './0005-processes-stopped-and-rescue-by-id'
 import { migration0006 } from './0006-finish-applies-the-runners-decision'
+import { migration0007 } from './0007-lane-limit-in-plpgsql'
+import { migration0008 } from './0008-schedule-fires'
 
 export interface PgMigration {
   readonly version: number
@@ -23,4 +25,6 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
   migration0004,
   migration0005,
   migration0006,
+  migration0007,
+  migration0008,
 ]

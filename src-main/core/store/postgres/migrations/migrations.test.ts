@@ -15,6 +15,8 @@ const RELEASED: Readonly<Record<number, string>> = {
   4: '13b0a559423b55d93d355bcafa7fc620ed3d11ef55f189d4c39ce2da3608b687',
   5: 'b82b1d90b071ea8066151a0e51a941660bf550acf5ca7e5ebfe75f9c03422469',
   6: '2eb1131b2014a0f967639b02c315195ae2d6490887d049e9e4bf399793b6e25d',
+  7: '1f34451940d456399f64a00520157f8c9ccf92b4502d4baf04667890d4544f19',
+  8: 'ff4ce43952896aa58671966a9bc065da5f090455932edeb71b71215d346105af',
 }
 
 /** What the catalog says about the schema jobdeck, each part in a stable order. */

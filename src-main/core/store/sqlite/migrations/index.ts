@@ -9,6 +9,7 @@ import { migration0005 } from './0005-processes-stopped'
 import { migration0006 } from './0006-finished-jobs-index'
 import { migration0007 } from './0007-run-search-documents'
 import { migration0008 } from './0008-one-finished-jobs-index'
+import { migration0009 } from './0009-schedule-fires'
 
 export interface Migration {
   readonly version: number
@@ -25,4 +26,5 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   migration0006,
   migration0007,
   migration0008,
+  migration0009,
 ]

@@ -17,6 +17,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   6: 'b86e31f1e2b96743944b210ad3a6888011f16ca703253d93cd5efaddb7c19001',
   7: '8f5cee30d65776c0986c5d3aca328f7a8b885883483d3c970b438ffa4349f293',
   8: 'cf71b98400f15a6ba5fcbcd1b84d0e0bf5c202ab83a100fa9a63423592f1a47b',
+  9: 'f37481311c86f67b3a6c21926b368b485317072d2abd5533b0eaff3b4a56e1ef',
 }
 
 interface SchemaRow {
