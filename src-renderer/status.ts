@@ -1,6 +1,7 @@
 // One status language everywhere (UI.md): the same colour, icon and word for a status in tables,
 // timeline bars, tray and notifications. Never colour alone: the word or icon is always there.
 import type { JobStatus, RunStatus } from '../src-shared/domain'
+import type { FireOutcome } from '../src-shared/schedules'
 
 export type AnyStatus = JobStatus | RunStatus
 
@@ -54,9 +55,7 @@ export const STATUS_HEX: Record<'light' | 'dark', Record<AnyStatus, string>> = {
  * Enqueued is a success; skipped (the previous job still ran) a warning; missed (nothing ran at
  * its time) a failure of the schedule; paused and run now are the operator's own doing.
  */
-export type FireOutcomeKey = 'enqueued' | 'skipped' | 'missed' | 'paused' | 'manual'
-
-export const FIRE_LOOK: Record<FireOutcomeKey, { label: string; color: string; icon: string; hex: Record<'light' | 'dark', string> }> = {
+export const FIRE_LOOK: Record<FireOutcome, { label: string; color: string; icon: string; hex: Record<'light' | 'dark', string> }> = {
   enqueued: { label: 'enqueued', color: 'var(--status-succeeded)', icon: '✓', hex: { light: STATUS_HEX.light.succeeded, dark: STATUS_HEX.dark.succeeded } },
   manual: { label: 'run now', color: 'var(--status-running)', icon: '▶', hex: { light: STATUS_HEX.light.running, dark: STATUS_HEX.dark.running } },
   skipped: { label: 'skipped', color: 'var(--status-partial)', icon: '↷', hex: { light: STATUS_HEX.light.partial, dark: STATUS_HEX.dark.partial } },

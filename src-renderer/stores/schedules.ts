@@ -6,11 +6,12 @@
 // next time then show), and at least once a minute, so a pause made by another instance of a
 // shared queue shows within a minute. Subscribed while the view is open (start/stop).
 import { defineStore } from 'pinia'
+import type { ApiResults } from '../../src-shared/api'
 import { computed, reactive, ref, shallowRef } from 'vue'
 import { STRIP_MS } from '../components/schedules/schedule-text'
 import { call, on } from '../ipc'
 import { throttleTrailing } from './debounce'
-import type { ForecastFire, ScheduleFire, ScheduleInfo } from './schedule-types'
+import type { ForecastFire, ScheduleFire, ScheduleInfo } from '../../src-shared/schedules'
 
 /** Fires shown per schedule under "Why didn't it run?". */
 export const FIRES_SHOWN = 50
@@ -128,7 +129,7 @@ export const useSchedulesStore = defineStore('schedules', () => {
   }
 
   /** Fires it now, whatever its state: a job is enqueued and recorded as a `manual` fire. */
-  function runNow(name: string): Promise<{ fire: ScheduleFire; job: { id: string } }> {
+  function runNow(name: string): Promise<ApiResults['schedules.runNow']> {
     return guarded(name, async () => {
       const result = await call('schedules.runNow', { name })
       reloadSoon()

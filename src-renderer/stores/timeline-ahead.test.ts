@@ -2,7 +2,7 @@ import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { RunnerStatus, TimelinePage } from '../../src-shared/domain'
 import { FakeBridge } from '../test-support/fake-bridge'
-import type { ForecastFire, ScheduleFire } from './schedule-types'
+import type { ForecastFire, ScheduleFire } from '../../src-shared/schedules'
 
 const bridge = new FakeBridge()
 vi.mock('../ipc', () => ({

@@ -12,7 +12,7 @@ import type { TimeWindow } from '../components/timeline/gantt-data'
 import { call } from '../ipc'
 import { useConfigStore } from './config'
 import { useRunnerStore } from './runner'
-import type { ScheduleFire } from './schedule-types'
+import type { ScheduleFire } from '../../src-shared/schedules'
 
 export type AheadChoice = 'auto' | 'off' | '1h' | '6h' | '24h'
 

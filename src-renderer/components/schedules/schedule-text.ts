@@ -4,7 +4,7 @@
 // times, outcomes and reasons as data; the words and the clock are decided here.
 import { absoluteTime, formatDuration, relativeTime } from '../../format'
 import { FIRE_LOOK } from '../../status'
-import type { ScheduleFire, ScheduleInfo } from '../../stores/schedule-types'
+import type { ScheduleFire, ScheduleInfo } from '../../../src-shared/schedules'
 import { shortId } from '../../wording'
 
 export const STRIP_MS = 86_400_000

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ForecastFire } from '../../stores/schedule-types'
+import type { ForecastFire } from '../../../src-shared/schedules'
 import { expectedEnd, predictConflicts, upcomingOf, type RunningNow, type Upcoming } from './forecast'
 
 const MIN = 60_000

@@ -4,7 +4,7 @@
 // recorded length from when they started), or for fires before it. The prediction replays each
 // lane in time order with its limit's slots; it uses only recorded durations, so where a length
 // is unknown (a type with no history) it says a fire will wait without saying how long.
-import type { ForecastFire } from '../../stores/schedule-types'
+import type { ForecastFire } from '../../../src-shared/schedules'
 
 /** An upcoming fire, its time as epoch ms. */
 export interface Upcoming {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ScheduleFire } from '../../stores/schedule-types'
+import type { ScheduleFire } from '../../../src-shared/schedules'
 import { STATUS_HEX } from '../../status'
 import { predictConflicts, type Upcoming } from './forecast'
 import { AXIS_ROW, buildAhead, hitAhead, hitMark, MARK_PX, UNKNOWN_PX, type AheadInput } from './gantt-ahead'

@@ -3,7 +3,7 @@
 // with no history a dashed bar of a fixed width that says "unknown length", each predicted
 // conflict a hatched wash over the wait with a diamond at the fire, and fires of the range that
 // were skipped or missed as small marks on the time axis. Also what the pointer is over.
-import type { ScheduleFire } from '../../stores/schedule-types'
+import type { ScheduleFire } from '../../../src-shared/schedules'
 import type { AnyStatus } from '../../status'
 import { rowKeyOf, type GroupBy } from './gantt-data'
 import type { PredictedConflict, Upcoming } from './forecast'
