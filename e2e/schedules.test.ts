@@ -20,14 +20,15 @@ interface ListedSchedule {
 interface ChartGlobals {
   __jobdeckPerf?: {
     timeline?: {
-      paints: Array<{ ahead: number }>
+      paints: Array<{ ahead: number; aheadLayers: Record<string, number> }>
       chart: { convertToPixel(finder: object, value: [number, number]): [number, number]; getOption(): { yAxis: Array<{ data?: string[] }> } } | null
     }
   }
 }
 
+/** Through the navigation (a toast may hold a link of the same name). */
 async function openView(page: Page, name: string): Promise<void> {
-  await page.getByRole('link', { name, exact: true }).click()
+  await page.getByTestId(`nav-${name.toLowerCase()}`).click()
 }
 
 describe.skipIf(skipWithoutBrowser)('schedules in the window', { timeout: 150_000 }, () => {
@@ -85,11 +86,18 @@ describe.skipIf(skipWithoutBrowser)('schedules in the window', { timeout: 150_00
     // Room ahead of now, with both schedules' fires in it.
     const summary = page.getByTestId('timeline-ahead-summary')
     await until(async () => Number(await summary.getAttribute('data-fires')) >= 2, 15_000, 'fires drawn ahead of now')
-    await until(
-      () => page.evaluate(() => ((globalThis as unknown as ChartGlobals).__jobdeckPerf?.timeline?.paints ?? []).some((p) => p.ahead >= 2)),
+    // Painted: ghost bars (a recorded length, or the dashed one of unknown length) and the conflict's diamond.
+    const painted = await until(
+      () =>
+        page.evaluate(() =>
+          ((globalThis as unknown as ChartGlobals).__jobdeckPerf?.timeline?.paints ?? []).find(
+            (p) => (p.aheadLayers['ahead:known'] ?? 0) + (p.aheadLayers['ahead:unknown'] ?? 0) >= 2 && (p.aheadLayers['conflict:marker'] ?? 0) >= 1,
+          ),
+        ),
       15_000,
-      'a paint with the ghost bars',
+      'a paint with the ghost bars and a conflict flagged',
     )
+    expect(painted.ahead).toBeGreaterThanOrEqual(2)
     const nextFire = Math.min(
       ...(JSON.parse(served.cli(['schedules', '--json']).stdout) as ListedSchedule[]).map((s) => Date.parse(s.nextFires[0] ?? '')),
     )

@@ -19,6 +19,12 @@ describe('nextFireText', () => {
     expect(nextFireText({ nextFires: ['2026-12-05T01:00:00Z'], timezone: 'UTC' }, NOW, 'UTC')?.otherZone).toBe(false)
   })
 
+  it('passes over a fire that fell due since the list was read', () => {
+    const text = nextFireText({ nextFires: ['2026-12-05T00:55:00Z', '2026-12-05T01:05:00Z'], timezone: 'UTC' }, NOW, 'UTC')
+    expect(text?.at).toBe(Date.parse('2026-12-05T01:05:00Z'))
+    expect(text?.relative).toBe('in 9 min')
+  })
+
   it('gives nothing when no fire is due (disabled, or paused without end)', () => {
     expect(nextFireText({ nextFires: [], timezone: 'UTC' }, NOW)).toBeNull()
   })

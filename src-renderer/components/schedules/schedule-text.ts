@@ -38,12 +38,13 @@ export interface NextFireText {
   at: number
 }
 
-/** The next fire of a schedule, or null when none is due (disabled, paused without end, none left). */
+/**
+ * The next fire of a schedule, or null when none is due (disabled, paused without end, none
+ * left). A fire that fell due since the list was read is passed over: the next one is next.
+ */
 export function nextFireText(info: Pick<ScheduleInfo, 'nextFires' | 'timezone'>, now: number, zone = operatorZone()): NextFireText | null {
-  const first = info.nextFires[0]
-  if (first === undefined) return null
-  const at = Date.parse(first)
-  if (!Number.isFinite(at)) return null
+  const at = info.nextFires.map((iso) => Date.parse(iso)).find((t) => Number.isFinite(t) && t > now)
+  if (at === undefined) return null
   return {
     relative: relativeTime(at, now),
     absolute: absoluteTime(at),
