@@ -80,6 +80,21 @@ describe.skipIf(skipWithoutBrowser)('schedules in the window', { timeout: 150_00
     await until(async () => ((await row.getByTestId('last-fire').textContent()) ?? '').includes('run now'), 15_000, 'the last fire to read "run now"')
   })
 
+  it('Pause for 1 hour shows it paused until then, and Undo resumes it', async () => {
+    await openView(page, 'Schedules')
+    const row = page.locator('[data-testid="schedules-table"] tr[data-schedule="report-south"]')
+    await row.getByTestId('pause-schedule').click()
+    await page.getByText('For 1 hour', { exact: true }).click()
+    await until(async () => (await row.getAttribute('data-state')) === 'paused', 10_000, 'the schedule to show paused')
+    await expect(row.getByTestId('schedule-state').textContent()).resolves.toMatch(/^Paused until \d\d-\d\d \d\d:\d\d$/)
+    const listed = (JSON.parse(served.cli(['schedules', '--json']).stdout) as Array<ListedSchedule & { pausedUntil: string | null }>).find((s) => s.name === 'report-south')
+    expect(Date.parse(listed?.pausedUntil ?? '') - Date.now()).toBeGreaterThan(50 * 60_000)
+    await page.getByTestId('undo-pause').click()
+    await until(async () => (await row.getAttribute('data-state')) === 'active', 10_000, 'the schedule to show active again')
+    const resumed = (JSON.parse(served.cli(['schedules', '--json']).stdout) as Array<ListedSchedule & { pausedUntil: string | null }>).find((s) => s.name === 'report-south')
+    expect(resumed?.pausedUntil).toBeNull()
+  })
+
   it('the Timeline draws the next fire as a ghost bar and flags the conflict predicted in the lane of limit 1', async () => {
     await openView(page, 'Timeline')
     await page.getByTestId('timeline-chart').locator('canvas').first().waitFor({ timeout: 10_000 })

@@ -9,7 +9,7 @@ vi.mock('../ipc', () => ({
   call: (method: never, args: unknown) => bridge.call(method, args),
   on: (event: never, listener: never) => bridge.on(event, listener),
 }))
-const { useSchedulesStore, fireTimesBySchedule, FIRE_SETTLE_MS, MAX_AGE_MS, RELOAD_MS } = await import('./schedules')
+const { useSchedulesStore, fireTimesBySchedule, FIRE_SETTLE_MS, MAX_AGE_MS, RELOAD_MS, UPCOMING_REFRESH_MS } = await import('./schedules')
 
 const NOW = Date.parse('2026-12-05T01:00:00Z')
 const MIN = 60_000
@@ -78,28 +78,47 @@ describe('useSchedulesStore', () => {
     vi.useRealTimers()
   })
 
-  it('loads the schedules with their next five fires and the next 24 h of fires per schedule for the strips', async () => {
+  it('loads the schedules with their next five fires and the next 25 h of fires per schedule for the 24 h strips', async () => {
     const store = useSchedulesStore()
     store.start()
     await vi.advanceTimersByTimeAsync(0)
     expect(bridge.calls.find((c) => c.method === 'schedules.list')?.args).toEqual({ fires: 5 })
-    expect(bridge.calls.find((c) => c.method === 'schedules.forecast')?.args).toEqual({ since: NOW, until: NOW + 86_400_000 })
+    expect(bridge.calls.find((c) => c.method === 'schedules.forecast')?.args).toEqual({ since: NOW, until: NOW + 25 * 3_600_000 })
     expect(store.list.map((s) => s.name)).toEqual(['nightly', 'hourly'])
     expect(store.upcoming.get('hourly')).toEqual([NOW + 30 * MIN, NOW + 90 * MIN])
     expect(store.loaded).toBe(true)
   })
 
-  it('reloads when a scheduled job changes (throttled), not for a job enqueued by hand', async () => {
+  it('reloads when a scheduled job enters the queue (throttled), not for a job enqueued by hand nor for its later changes', async () => {
     const store = useSchedulesStore()
     store.start()
     await vi.advanceTimersByTimeAsync(0)
     const before = bridge.count('schedules.list')
-    bridge.emit('job.changed', { job: { id: 'x', schedule: null } as unknown as Job })
+    bridge.emit('job.changed', { job: { id: 'x', schedule: null, status: 'queued' } as unknown as Job })
+    bridge.emit('job.changed', { job: { id: 'y', schedule: 'nightly', status: 'running' } as unknown as Job })
+    bridge.emit('job.changed', { job: { id: 'z', schedule: 'nightly', status: 'succeeded' } as unknown as Job })
     await vi.advanceTimersByTimeAsync(RELOAD_MS + 10)
     expect(bridge.count('schedules.list')).toBe(before)
-    for (let i = 0; i < 5; i++) bridge.emit('job.changed', { job: { id: `j${i}`, schedule: 'nightly' } as unknown as Job })
+    for (let i = 0; i < 5; i++) bridge.emit('job.changed', { job: { id: `j${i}`, schedule: 'nightly', status: 'queued' } as unknown as Job })
     await vi.advanceTimersByTimeAsync(RELOAD_MS + 10)
     expect(bridge.count('schedules.list')).toBe(before + 1)
+    // The forecast (the costly call) is not read again for a fire.
+    expect(bridge.count('schedules.forecast')).toBe(1)
+  })
+
+  it('reads the forecast for the strips at start, after a pause or resume, on a config change and every 30 min', async () => {
+    const store = useSchedulesStore()
+    store.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(bridge.count('schedules.forecast')).toBe(1)
+    await store.pause('nightly')
+    await store.resume('nightly')
+    expect(bridge.count('schedules.forecast')).toBe(3)
+    bridge.emit('config.changed', { path: 'x', ok: true, errors: [] })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(bridge.count('schedules.forecast')).toBe(4)
+    await vi.advanceTimersByTimeAsync(UPCOMING_REFRESH_MS)
+    expect(bridge.count('schedules.forecast')).toBe(5)
   })
 
   it('reads the list again once the earliest next fire is due, so its outcome and the next time show', async () => {

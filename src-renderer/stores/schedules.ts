@@ -1,10 +1,13 @@
 // The Schedules view's data: every schedule with its next fires and last outcome
-// (schedules.list), the next 24 h of fires per schedule for the strips (schedules.forecast), and,
-// for a schedule whose "Why didn't it run?" is open, its recent fires (schedules.fires). A fire
-// makes a job, so a job.changed of a scheduled job reloads (throttled); so does config.changed.
-// Between those, the list wakes when its earliest next fire is due (that fire's outcome and the
-// next time then show), and at least once a minute, so a pause made by another instance of a
-// shared queue shows within a minute. Subscribed while the view is open (start/stop).
+// (schedules.list), the fires of the next 25 h per schedule for the 24 h strips
+// (schedules.forecast), and, for a schedule whose "Why didn't it run?" is open, its recent fires
+// (schedules.fires). A fire makes a job, so a scheduled job entering the queue reloads the list
+// (throttled); config.changed reloads all. Between those, the list wakes when its earliest next
+// fire is due (that fire's outcome and the next time then show), and at least once a minute, so a
+// pause made by another instance of a shared queue shows within a minute. The forecast is the
+// costly call (for a thousand schedules, ten thousand fires): it is read at start, on a config
+// change, a pause or resume, and every 30 min; the strips slide along it with the clock.
+// Subscribed while the view is open (start/stop).
 import { defineStore } from 'pinia'
 import type { ApiResults } from '../../src-shared/api'
 import { computed, reactive, ref, shallowRef } from 'vue'
@@ -21,14 +24,16 @@ export const RELOAD_MS = 1000
 export const MAX_AGE_MS = 60_000
 /** A due fire is given this long to be recorded before the list is read again. */
 export const FIRE_SETTLE_MS = 1500
+/** The strips' forecast reaches this far (an hour more than a strip), and is read again this often. */
+export const UPCOMING_SPAN_MS = STRIP_MS + 3_600_000
+export const UPCOMING_REFRESH_MS = 30 * 60_000
 
 export const useSchedulesStore = defineStore('schedules', () => {
   const list = shallowRef<ScheduleInfo[]>([])
   const loaded = ref(false)
   const error = ref<string | null>(null)
-  /** The fires of the next 24 h per schedule (epoch ms, ascending), from when the list was read. */
+  /** The fires of the next 25 h per schedule (epoch ms, ascending), as last read. */
   const upcoming = shallowRef<ReadonlyMap<string, number[]>>(new Map())
-  const upcomingFrom = ref(Date.now())
   /** Recent fires per schedule whose history is open, newest first. */
   const fires = shallowRef<ReadonlyMap<string, ScheduleFire[]>>(new Map())
   const firesError = ref<string | null>(null)
@@ -39,18 +44,17 @@ export const useSchedulesStore = defineStore('schedules', () => {
   let started = false
   let unsubscribe: Array<() => void> = []
   let wake: ReturnType<typeof setTimeout> | null = null
+  let upcomingTimer: ReturnType<typeof setInterval> | null = null
+  let upcomingSeq = 0
 
   const byName = computed(() => new Map(list.value.map((s) => [s.name, s])))
 
   async function load(): Promise<void> {
     const mine = ++seq
-    const now = Date.now()
     try {
-      const [infos, forecast] = await Promise.all([call('schedules.list', { fires: 5 }), call('schedules.forecast', { since: now, until: now + STRIP_MS })])
+      const infos = await call('schedules.list', { fires: 5 })
       if (mine !== seq) return
       list.value = infos
-      upcoming.value = fireTimesBySchedule(forecast)
-      upcomingFrom.value = now
       loaded.value = true
       error.value = null
       for (const name of fires.value.keys()) void loadFires(name)
@@ -62,6 +66,18 @@ export const useSchedulesStore = defineStore('schedules', () => {
   }
 
   const reloadSoon = throttleTrailing(() => void load(), RELOAD_MS)
+
+  /** Reads the fires of the next 25 h for the strips (a strip missing is no reason to fail the view). */
+  async function loadUpcoming(): Promise<void> {
+    const mine = ++upcomingSeq
+    const now = Date.now()
+    try {
+      const forecast = await call('schedules.forecast', { since: now, until: now + UPCOMING_SPAN_MS })
+      if (mine === upcomingSeq) upcoming.value = fireTimesBySchedule(forecast)
+    } catch (e) {
+      if (mine === upcomingSeq) console.error('jobdeck: the schedules forecast failed', e)
+    }
+  }
 
   /** Wakes when the earliest next fire is due (plus a moment for it to be recorded), at most a minute from now. */
   function planWake(): void {
@@ -115,6 +131,7 @@ export const useSchedulesStore = defineStore('schedules', () => {
       const info = await call('schedules.pause', until === undefined ? { name } : { name, until })
       replace(info)
       reloadSoon()
+      void loadUpcoming()
       return info
     })
   }
@@ -124,6 +141,7 @@ export const useSchedulesStore = defineStore('schedules', () => {
       const info = await call('schedules.resume', { name })
       replace(info)
       reloadSoon()
+      void loadUpcoming()
       return info
     })
   }
@@ -141,12 +159,18 @@ export const useSchedulesStore = defineStore('schedules', () => {
     if (started) return
     started = true
     unsubscribe = [
+      // A fire shows as its job entering the queue; the job's later changes leave the list as it is.
       on('job.changed', ({ job }) => {
-        if (job.schedule) reloadSoon()
+        if (job.schedule && job.status === 'queued') reloadSoon()
       }),
-      on('config.changed', () => reloadSoon()),
+      on('config.changed', () => {
+        reloadSoon()
+        void loadUpcoming()
+      }),
     ]
     void load()
+    void loadUpcoming()
+    upcomingTimer = setInterval(() => void loadUpcoming(), UPCOMING_REFRESH_MS)
   }
 
   function stop(): void {
@@ -155,9 +179,11 @@ export const useSchedulesStore = defineStore('schedules', () => {
     unsubscribe = []
     if (wake) clearTimeout(wake)
     wake = null
+    if (upcomingTimer) clearInterval(upcomingTimer)
+    upcomingTimer = null
   }
 
-  return { list, byName, loaded, error, upcoming, upcomingFrom, fires, firesError, busy, load, loadFires, closeFires, pause, resume, runNow, start, stop }
+  return { list, byName, loaded, error, upcoming, fires, firesError, busy, load, loadFires, closeFires, pause, resume, runNow, start, stop }
 })
 
 /** The forecast's fire times per schedule, ascending. */
