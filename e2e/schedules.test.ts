@@ -149,5 +149,14 @@ describe.skipIf(skipWithoutBrowser)('schedules in the window', { timeout: 150_00
     expect(line).toMatch(/will wait ~\d+(\.\d)?s for its lane/)
     expect(line).toContain('behind report-north')
     await expect(page.getByTestId('legend-conflict').isVisible()).resolves.toBe(true)
+
+    // A link can ask for the next 24 h: the range reaches a day ahead, with 144 fires of each schedule in it.
+    await openView(page, 'Queue')
+    await page.evaluate(() => {
+      ;(globalThis as unknown as { location: { hash: string } }).location.hash = '#/timeline?ahead=24h'
+    })
+    const span = page.getByTestId('timeline-span')
+    await until(async () => Number(await span.getAttribute('data-until')) - Date.now() > 23.5 * 3_600_000, 15_000, 'the range to reach 24 h ahead')
+    await until(async () => Number(await summary.getAttribute('data-fires')) >= 2 * 143, 15_000, 'a day of fires ahead')
   })
 })

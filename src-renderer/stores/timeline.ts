@@ -334,7 +334,8 @@ export const useTimelineStore = defineStore('timeline', () => {
     return liveRange(ms, t, ahead.msFor(ms))
   }
 
-  function resetRange(next: TimeWindow, gate?: Promise<boolean>): void {
+  /** A new range: its runs, and (unless `withAhead` is false: the caller asks later) what lies ahead. */
+  function resetRange(next: TimeWindow, gate?: Promise<boolean>, withAhead = true): void {
     rangeAnswer = null
     overlapList.value = []
     range.value = next
@@ -346,7 +347,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     now.value = Date.now()
     cancelWindowTimer()
     void fetchWindow(gate)
-    void ahead.load(next)
+    if (withAhead) void ahead.load(next)
     syncTicker()
   }
 
@@ -385,10 +386,13 @@ export const useTimelineStore = defineStore('timeline', () => {
     let decide: (keep: boolean) => void = () => {}
     const keepDay = new Promise<boolean>((resolve) => (decide = resolve))
     fitMs.value = FIT_LOOKBACK_MS
-    resetRange(liveRange(FIT_LOOKBACK_MS, t0, ahead.msFor(FIT_LOOKBACK_MS)), keepDay)
+    resetRange(liveRange(FIT_LOOKBACK_MS, t0, ahead.msFor(FIT_LOOKBACK_MS)), keepDay, false)
     let extent: TimelineExtent | null = null
     try {
-      extent = await call('timeline.extent', { since: t0 - FIT_LOOKBACK_MS })
+      const asked = call('timeline.extent', { since: t0 - FIT_LOOKBACK_MS })
+      // The fires ahead after the extent: the engine answers in turn, and the fit must not wait for them.
+      void ahead.load(range.value)
+      extent = await asked
     } catch {
       extent = null
     }
