@@ -117,6 +117,7 @@ export function createCore(options: CoreOptions): Core {
   if (options.watchConfig) config.watch()
   // Offline: the cache only, without touching the shared database (`jobdeck history --offline`).
   const shared = options.offline ? null : choosePostgres(config.current, options.postgres)
+  if (shared) config.requireZones()
   prepareDataDir(options.dataDir)
   const paramSecrets = new ParamSecrets({
     dataDir: options.dataDir,

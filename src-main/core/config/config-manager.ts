@@ -17,6 +17,8 @@ export class ConfigManager {
   private loaded: LoadedConfig
   private lastErrors: ConfigError[] = []
   private watcher: ConfigWatcher | null = null
+  /** Shared mode: a reload must not bring a schedule without `timezone:` (see requireZones). */
+  private zonesRequired = false
 
   private constructor(
     readonly path: string,
@@ -57,8 +59,18 @@ export class ConfigManager {
     this.watcher = null
   }
 
+  /**
+   * Shared mode (also from --pg or JOBDECK_PG_URL, which the file does not know): a reload with a
+   * schedule lacking `timezone:` keeps the previous config, with that schedule's error.
+   */
+  requireZones(): void {
+    this.zonesRequired = true
+  }
+
   reload(): ReloadResult {
-    const result = loadConfigFile(this.path)
+    const loaded = loadConfigFile(this.path)
+    const zoneless = loaded.ok && this.zonesRequired ? loaded.config.zonelessSchedules : []
+    const result: typeof loaded = zoneless.length > 0 ? { ok: false, errors: zoneless } : loaded
     if (result.ok) {
       this.loaded = result.config
       this.lastErrors = []

@@ -1,5 +1,9 @@
 // `schedules:` as an operator writes it: every mistake at its file:line:col, in one pass.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { ConfigManager } from './config-manager'
 import { choosePostgres } from './postgres-settings'
 import { parseConfigText, type ConfigLoadResult } from './load-config'
 
@@ -106,5 +110,23 @@ describe('schedules in the config', () => {
       `/cfg/jobdeck.yaml:${LINE}:3: schedules.nightly: shared mode needs \`timezone:\``,
     )
     expect(choosePostgres(local.config)).toBeNull()
+  })
+
+  it('shared mode: a reload bringing a schedule without a zone keeps the previous config, naming the schedule', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-zones-'))
+    try {
+      const file = path.join(dir, 'jobdeck.yaml')
+      const schedule = (zone: string): string => `${JOBS}schedules:\n  nightly:\n    job: fetch-prospects\n    params: { dealer_id: "1" }\n    cron: "0 2 * * *"\n${zone}`
+      fs.writeFileSync(file, schedule('    timezone: UTC\n'))
+      const manager = ConfigManager.open(file)
+      manager.requireZones()
+      fs.writeFileSync(file, schedule(''))
+      const reloaded = manager.reload()
+      expect(reloaded.ok).toBe(false)
+      expect(reloaded.errors).toEqual([`${file}:${LINE}:3: schedules.nightly: shared mode needs \`timezone:\` on every schedule (instances may sit in different zones); write the IANA zone, e.g. timezone: Europe/Berlin`])
+      expect(manager.current.schedules.get('nightly')?.timezone).toBe('UTC')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cronProblem, describeEvery, describeTiming, FireTimes, zoneProblem } from './schedule-times'
+import { cronProblem, describeEvery, describeTiming, FireTimes, firesBetween, upcomingFires, zoneProblem, type ScheduleSpec } from './schedule-times'
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 const at = (text: string): number => Date.parse(text)
@@ -61,6 +61,37 @@ describe('fire times', () => {
     const hourly = new FireTimes({ cron: '0 * * * *', timezone: 'UTC' })
     const h = hourly.tail(at('2026-01-01T00:00:00Z'), at('2026-01-01T05:30:00Z'), 2, 1000)
     expect(h).toEqual({ count: 5, newest: [at('2026-01-01T04:00:00Z'), at('2026-01-01T05:00:00Z')], capped: false })
+  })
+})
+
+describe('fire times kept per schedule', () => {
+  const spec = (cron: string | null, everyMs: number | null): ScheduleSpec => ({
+    name: 'x', job: 't', params: {}, cron, every: null, everyMs, timezone: 'Europe/Berlin', priority: null,
+    missed: 'latest', catchupWindowMs: 0, overlap: 'skip', jitterMs: 0, enabled: true, notifySkipped: false,
+  })
+
+  it('firesBetween answers every range as croner would, ranges moving forward, back and overlapping', () => {
+    for (const s of [spec('*/7 1-3 * * *', null), spec('30 2 * * *', null), spec(null, 11 * 60_000)]) {
+      const fresh = new FireTimes(s.cron !== null ? { cron: s.cron, timezone: s.timezone } : { everyMs: s.everyMs ?? 0 })
+      let from = at('2026-03-27T00:00:00Z')
+      const H = 3_600_000
+      const asks: Array<[number, number, number]> = []
+      for (let i = 0; i < 40; i++) {
+        // Mostly a day ahead as now moves on; now and then back, or a narrow slice, or a cap.
+        const step = i % 9 === 8 ? -30 * H : i % 5 === 4 ? 0 : 2 * H
+        from += step
+        asks.push([from, from + (i % 7 === 6 ? 3 * H : 24 * H), i % 11 === 10 ? 3 : 1_000])
+      }
+      for (const [a, b, max] of asks) expect(firesBetween(s, a, b, max), `${s.cron ?? s.everyMs} ${iso(a)}..${iso(b)}`).toEqual(fresh.between(a, b, max))
+    }
+  })
+
+  it('upcomingFires is what croner says next, asked again when the first has passed or the clock went back', () => {
+    const s = spec('0 * * * *', null)
+    const fresh = new FireTimes({ cron: '0 * * * *', timezone: 'Europe/Berlin' })
+    for (const t of ['2026-03-29T00:10:00Z', '2026-03-29T00:20:00Z', '2026-03-29T01:00:00Z', '2026-03-29T03:30:00Z', '2026-03-28T22:00:00Z']) {
+      expect(upcomingFires(s, at(t), 5)).toEqual(fresh.next(at(t), 5))
+    }
   })
 })
 

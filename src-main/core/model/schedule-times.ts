@@ -34,14 +34,21 @@ export function machineZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
 }
 
+/** Zones already asked about: a formatter costs about 0.1 ms, and a thousand schedules share a few zones. */
+const zoneAnswers = new Map<string, string | null>()
+
 /** null when `zone` is an IANA zone this runtime knows; else why not. */
 export function zoneProblem(zone: string): string | null {
+  const known = zoneAnswers.get(zone)
+  if (known !== undefined) return known
+  let answer: string | null = null
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone })
-    return null
   } catch {
-    return `unknown time zone ${JSON.stringify(zone)}; expected an IANA zone like Europe/Berlin, America/New_York or UTC`
+    answer = `unknown time zone ${JSON.stringify(zone)}; expected an IANA zone like Europe/Berlin, America/New_York or UTC`
   }
+  if (zoneAnswers.size < 1000) zoneAnswers.set(zone, answer)
+  return answer
 }
 
 /** A cron pattern checked by croner: its reason when it is refused. */
@@ -79,13 +86,18 @@ export class FireTimes {
 
   /** Fires in (from, to], oldest first, at most `max`. */
   between(from: number, to: number, max: number): number[] {
-    const out: number[] = []
+    return this.span(from, to, max).times
+  }
+
+  /** Fires in (from, to], at most `max`, and the first fire after the last one listed (null: none). */
+  span(from: number, to: number, max: number): { times: number[]; next: number | null } {
+    const times: number[] = []
     let t = this.nextAfter(from)
-    while (t !== null && t <= to && out.length < max) {
-      out.push(t)
+    while (t !== null && t <= to && times.length < max) {
+      times.push(t)
       t = this.nextAfter(t)
     }
-    return out
+    return { times, next: t }
   }
 
   /** The next `count` fires strictly after `t`. */
@@ -122,6 +134,92 @@ export class FireTimes {
     const capped = count >= cap && t !== null && (this.nextAfter(t) ?? Infinity) <= to
     return { count, newest, capped }
   }
+}
+
+const fireTimes = new WeakMap<ScheduleSpec, FireTimes>()
+
+/**
+ * A spec's fire times, parsed once per spec (a config reload makes new specs): the scheduler and
+ * the API's list and forecast share them in the engine's process.
+ */
+export function fireTimesOf(spec: ScheduleSpec): FireTimes {
+  let times = fireTimes.get(spec)
+  if (!times) {
+    times = new FireTimes(timingOf(spec))
+    fireTimes.set(spec, times)
+  }
+  return times
+}
+
+/** The next fires after `from`, from the last ask of a spec. */
+const upcoming = new WeakMap<ScheduleSpec, { from: number; next: number[] }>()
+
+/**
+ * The next `count` fires of a spec after `now`, reused while the first of them is still ahead
+ * (valid while from ≤ now < first: no fire lies between; a clock set back asks again). croner
+ * costs about 50 µs a fire in a named zone: 1,000 schedules × 5 fires would be a quarter second
+ * each time the Schedules view lists them.
+ */
+export function upcomingFires(spec: ScheduleSpec, now: number, count: number): number[] {
+  const cached = upcoming.get(spec)
+  const first = cached?.next[0]
+  if (!cached || first === undefined || first <= now || now < cached.from || cached.next.length < count) {
+    const next = fireTimesOf(spec).next(now, Math.max(count, 5))
+    upcoming.set(spec, { from: now, next })
+    return next.slice(0, count)
+  }
+  return cached.next.slice(0, count)
+}
+
+/**
+ * Every fire of a spec in (from, to], kept to answer the forecast's ranges (a day ahead, again and
+ * again), with the first fire after `to`: a range that ends before it needs nothing of croner.
+ */
+const covered = new WeakMap<ScheduleSpec, { from: number; to: number; times: number[]; next: number | null }>()
+/** Fires kept per spec at most; a range past them is worked out afresh. */
+const MAX_COVERED = 100_000
+
+/** Index of the first element of a sorted `times` greater than `t`. */
+function firstAfter(times: readonly number[], t: number): number {
+  let lo = 0
+  let hi = times.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((times[mid] as number) <= t) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * The fires of a spec in (from, to], at most `max`, oldest first. The range worked out is kept and
+ * extended as later ranges are asked (the Timeline asks "the next 24 h" as now moves on), so
+ * croner is asked only for what is new.
+ */
+export function firesBetween(spec: ScheduleSpec, from: number, to: number, max: number): number[] {
+  let range = covered.get(spec)
+  if (!range || from < range.from) {
+    const { times, next } = fireTimesOf(spec).span(from, to, MAX_COVERED)
+    range = { from, to: times.length >= MAX_COVERED ? (times.at(-1) as number) : to, times, next }
+    covered.set(spec, range)
+  } else if (to > range.to && range.next !== null && range.next <= to) {
+    const start = firstAfter(range.times, from)
+    // What lies before the range asked now is dropped, so the kept range follows now.
+    const kept = start > 1_000 ? range.times.slice(start) : range.times
+    const { times: more, next } = fireTimesOf(spec).span(range.to, to, MAX_COVERED - kept.length)
+    const times = kept === range.times ? kept.concat(more) : [...kept, ...more]
+    range = { from: kept === range.times ? range.from : from, to: times.length >= MAX_COVERED ? (times.at(-1) as number) : to, times, next }
+    covered.set(spec, range)
+  } else if (to > range.to) {
+    // No fire between the kept end and `to`: the range grows without asking croner.
+    range.to = to
+  }
+  const start = firstAfter(range.times, from)
+  const end = Math.min(firstAfter(range.times, to), start + max)
+  const out = range.times.slice(start, end)
+  // The kept range was cut short (MAX_COVERED): the rest is asked of croner.
+  if (out.length < max && to > range.to) out.push(...fireTimesOf(spec).between(Math.max(range.to, out.at(-1) ?? from), to, max - out.length))
+  return out
 }
 
 export function timingOf(spec: Pick<ScheduleSpec, 'cron' | 'everyMs' | 'timezone'>): Timing {

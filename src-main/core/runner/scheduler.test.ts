@@ -6,7 +6,7 @@ import { parseConfigText, type LoadedConfig } from '../config/load-config'
 import { EventBus } from '../events/event-bus'
 import { SqliteSchedules } from '../store/sqlite/schedule-fires'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import type { FireRecord } from '../store/schedule-store'
+import type { FireRecord, FireWrite, ScheduleStore } from '../store/schedule-store'
 import { openTempStore, removeTempStore } from '../test-support/temp-store'
 import { Scheduler } from './scheduler'
 
@@ -42,7 +42,11 @@ function config(schedules: string): LoadedConfig {
   return result.config
 }
 
+/** Makes the store's next `n` records fail, as a busy or unreachable database would. */
+let failRecords = 0
+
 async function makeRig(schedules: string, random: () => number = () => 0): Promise<Rig> {
+  failRecords = 0
   const temp = openTempStore('jobdeck-scheduler-')
   const { db, store } = temp
   const fireStore = new SqliteSchedules(store)
@@ -51,9 +55,12 @@ async function makeRig(schedules: string, random: () => number = () => 0): Promi
   const notices: string[] = []
   const events = new EventBus()
   events.on('schedule.notice', ({ message }) => notices.push(message))
+  const flaky: ScheduleStore = Object.assign(Object.create(fireStore) as SqliteSchedules, {
+    record: (writes: readonly FireWrite[], now: number) => (failRecords-- > 0 ? Promise.reject(new Error('database is locked')) : fireStore.record(writes, now)),
+  })
   const make = (): Scheduler =>
     new Scheduler({
-      schedules: fireStore,
+      schedules: flaky,
       config: () => loaded,
       events,
       afterEnqueue: () => undefined,
@@ -114,12 +121,14 @@ describe('scheduler: on time', () => {
 
   it('overlap skip names the previous job; queue holds the fire until it finishes; allow enqueues', async () => {
     rig = await makeRig(
-      `  s:\n    job: t\n    every: 1h\n    overlap: skip\n  q:\n    job: t\n    every: 1h\n    overlap: queue\n  a:\n    job: t\n    every: 1h\n    overlap: allow\n`,
+      `  s:\n    job: t\n    every: 1h\n    overlap: skip\n    notifySkipped: true\n  q:\n    job: t\n    every: 1h\n    overlap: queue\n  a:\n    job: t\n    every: 1h\n    overlap: allow\n`,
     )
     await rig.pass(H) // 13:00: every schedule enqueues its first job
     const first = new Map(rig.fires().map((f) => [f.schedule, f.jobId]))
     await rig.pass(H) // 14:00: the first jobs have not finished
     expect(rig.fires('s').at(-1)).toMatchObject({ outcome: 'skipped', reason: `previous job ${first.get('s')} still queued` })
+    // Only the schedule that asks for it (notifySkipped) notifies a skipped fire.
+    expect(rig.notices).toEqual([`s skipped its fire of 2026-06-01T14:00:00.000Z: previous job ${first.get('s')} still queued`])
     expect(rig.fires('a').at(-1)).toMatchObject({ outcome: 'enqueued', reason: expect.stringContaining('overlap: allow') })
     expect(rig.fires('q')).toHaveLength(1) // 14:00 is held, not recorded yet
     await rig.pass(H) // 15:00: a second fire of q while one waits is skipped
@@ -128,6 +137,15 @@ describe('scheduler: on time', () => {
     await rig.pass(M)
     const held = rig.fires('q').find((f) => new Date(f.scheduledFor).toISOString().endsWith('14:00:00.000Z'))
     expect(held).toMatchObject({ outcome: 'enqueued', reason: `waited for previous job ${first.get('q')} to finish (overlap: queue)`, firedAt: START + 3 * H + M })
+  })
+
+  it('overlap queue: a fire still held when the runner stops is recorded as skipped, saying so', async () => {
+    rig = await makeRig(`  q:\n    job: t\n    every: 1h\n    overlap: queue\n`)
+    await rig.pass(H)
+    await rig.pass(H) // 14:00 is held behind the 13:00 job
+    expect(rig.fires()).toHaveLength(1)
+    await rig.scheduler().stop()
+    expect(rig.fires().at(-1)).toMatchObject({ scheduledFor: START + 2 * H, outcome: 'skipped', reason: expect.stringContaining('the runner stopped while it waited for previous job') })
   })
 
   it('jitter delays a fire by 0..jitter; the record keeps the scheduled time', async () => {
@@ -202,6 +220,17 @@ describe('scheduler: downtime and the wall clock', () => {
     await rig.pass(H) // the scheduler's own fire of 13:00 finds the key taken
     expect(rig.fires().map((f) => f.jobId)).toEqual(['J1'])
     expect(rig.store.db.prepare(`SELECT id FROM jobs`).all()).toEqual([{ id: 'J1' }])
+  })
+
+  it('a fire whose record failed (the database busy) is judged again at the next look, once', async () => {
+    rig = await makeRig(`  h:\n    job: t\n    every: 1h\n    overlap: allow\n`)
+    failRecords = 1
+    await rig.pass(H) // 13:00: the record fails
+    expect(rig.fires()).toEqual([])
+    await rig.pass(M) // 13:01: tried again
+    expect(rig.fires()).toMatchObject([{ scheduledFor: START + H, firedAt: START + H + M, outcome: 'enqueued' }])
+    await rig.pass(M)
+    expect(rig.fires()).toHaveLength(1)
   })
 
   it('a schedule never fired before starts now: nothing before it is missed', async () => {

@@ -14,7 +14,7 @@ import { resolveLane } from '../config/job-command'
 import type { EventBus } from '../events/event-bus'
 import { newId } from '../ids'
 import { catchUpSummary, decideOverlap, jitterDelay, judgeMissed, pausedAt, type PreviousJob, type SchedulePause } from '../model/schedule-policy'
-import { FireTimes, timingOf, type ScheduleSpec } from '../model/schedule-times'
+import { firesBetween, fireTimesOf, upcomingFires, type FireTimes, type ScheduleSpec } from '../model/schedule-times'
 import type { FireRecord, FireWrite, ScheduleStore } from '../store/schedule-store'
 
 export interface SchedulerOptions {
@@ -85,6 +85,28 @@ export class Scheduler {
       await this.syncSlots(true)
       await this.catchUp(this.opts.now(), 'start', [...this.slots.values()])
     })
+    this.warm()
+  }
+
+  /**
+   * Works out each schedule's next fires and its next day of fires in the background, a few
+   * schedules per turn, so the first Schedules view and Timeline forecast in this process find them
+   * ready: croner takes about 50 µs a fire in a named zone, half a second for a day of 1,000
+   * schedules.
+   */
+  private warm(): void {
+    const specs = [...this.slots.values()].map((slot) => slot.spec)
+    const step = (from: number): void => {
+      if (this.stopped || from >= specs.length) return
+      const now = this.opts.now()
+      for (const spec of specs.slice(from, from + 25)) {
+        upcomingFires(spec, now, 5)
+        // The Timeline's forecast asks the next 24 h.
+        firesBetween(spec, now - 1, now + 25 * 3_600_000, 100_000)
+      }
+      setImmediate(() => step(from + 25))
+    }
+    setImmediate(() => step(0))
   }
 
   async stop(): Promise<void> {
@@ -94,6 +116,16 @@ export class Scheduler {
     this.unsubscribe?.()
     this.unsubscribe = null
     await this.busy
+    // A fire held for overlap: queue lives only here: it is recorded as what became of it.
+    const now = this.opts.now()
+    const held = [...this.slots.values()].flatMap((slot) => {
+      const waiting = slot.waiting
+      slot.waiting = null
+      return waiting
+        ? [this.write(slot.spec, waiting.scheduledFor, now, 'skipped', `the runner stopped while it waited for previous job ${waiting.previous} (overlap: queue)`)]
+        : []
+    })
+    await this.record(held, now).catch((error: unknown) => this.opts.log?.(`schedules: ${error instanceof Error ? error.message : String(error)}`))
   }
 
   /** Looks now: fires what is due, judges what a jump left behind, releases held fires. */
@@ -151,6 +183,8 @@ export class Scheduler {
   private async syncSlots(atStart: boolean): Promise<void> {
     const specs = this.opts.config().schedules
     if (specs === this.configSeen) return
+    // A reloaded config has new specs: their fires are worked out again in the background.
+    if (!atStart && this.configSeen !== null) setImmediate(() => this.warm())
     this.configSeen = specs
     const enabled = [...specs.values()].filter((s) => s.enabled)
     for (const name of this.slots.keys()) if (!enabled.some((s) => s.name === name)) this.slots.delete(name)
@@ -168,7 +202,7 @@ export class Scheduler {
     for (const spec of fresh) {
       // A schedule never fired (or just edited) starts now: nothing before it is "missed".
       const from = atStart ? (latest.get(spec.name) ?? now) : Math.max(latest.get(spec.name) ?? now, now)
-      const slot: Slot = { spec, times: new FireTimes(timingOf(spec)), judgedUntil: from, next: null, delay: 0, waiting: null }
+      const slot: Slot = { spec, times: fireTimesOf(spec), judgedUntil: from, next: null, delay: 0, waiting: null }
       this.advance(slot, from)
       this.slots.set(spec.name, slot)
     }
@@ -180,35 +214,50 @@ export class Scheduler {
     slot.delay = jitterDelay(slot.spec.jitterMs, this.opts.random)
   }
 
+  /**
+   * Runs `work`, which judges fires of `slots`; if it fails (the database busy or unreachable),
+   * the slots go back to where they were, so the next look judges those fires again. A retry is
+   * safe: a fire that was recorded after all finds its key taken.
+   */
+  private async undoOnFailure(slots: readonly Slot[], work: () => Promise<void>): Promise<void> {
+    const saved = slots.map((slot) => ({ slot, judgedUntil: slot.judgedUntil, next: slot.next, delay: slot.delay, waiting: slot.waiting }))
+    try {
+      await work()
+    } catch (error) {
+      for (const { slot, ...state } of saved) Object.assign(slot, state)
+      throw error
+    }
+  }
+
   private async fireDue(now: number): Promise<void> {
     const late: Slot[] = []
-    const due: Array<{ slot: Slot; at: number }> = []
+    const dueSlots: Slot[] = []
     for (const slot of this.slots.values()) {
       if (slot.next === null || slot.next + slot.delay > now) continue
-      if (slot.times.between(slot.judgedUntil, now, MAX_ON_TIME + 1).length > MAX_ON_TIME) {
-        late.push(slot)
-        continue
-      }
-      while (slot.next !== null && slot.next + slot.delay <= now) {
-        due.push({ slot, at: slot.next })
-        this.advance(slot, slot.next)
-      }
+      if (slot.times.between(slot.judgedUntil, now, MAX_ON_TIME + 1).length > MAX_ON_TIME) late.push(slot)
+      else dueSlots.push(slot)
     }
     if (late.length > 0) await this.catchUp(now, 'late', late)
-    if (due.length === 0) return
-    const [pauses, previous] = await Promise.all([
-      this.opts.schedules.pauses(),
-      this.opts.schedules.unfinishedJobs([...new Set(due.map((d) => d.slot.spec.name))]),
-    ])
-    const writes: FireWrite[] = []
-    for (const { slot, at } of due) {
-      const made = this.onTime(slot, at, now, pauses.get(slot.spec.name), previous.get(slot.spec.name) ?? null)
-      writes.push(...made)
-      // A job enqueued now is the previous job of the next fire of the same turn.
-      const job = made[0]?.job
-      if (job) previous.set(slot.spec.name, { id: job.id, status: 'queued' })
-    }
-    await this.record(writes, now)
+    if (dueSlots.length === 0) return
+    await this.undoOnFailure(dueSlots, async () => {
+      const due: Array<{ slot: Slot; at: number }> = []
+      for (const slot of dueSlots) {
+        while (slot.next !== null && slot.next + slot.delay <= now) {
+          due.push({ slot, at: slot.next })
+          this.advance(slot, slot.next)
+        }
+      }
+      const [pauses, previous] = await Promise.all([this.opts.schedules.pauses(), this.opts.schedules.unfinishedJobs(dueSlots.map((s) => s.spec.name))])
+      const writes: FireWrite[] = []
+      for (const { slot, at } of due) {
+        const made = this.onTime(slot, at, now, pauses.get(slot.spec.name), previous.get(slot.spec.name) ?? null)
+        writes.push(...made)
+        // A job enqueued now is the previous job of the next fire of the same turn.
+        const job = made[0]?.job
+        if (job) previous.set(slot.spec.name, { id: job.id, status: 'queued' })
+      }
+      await this.record(writes, now)
+    })
   }
 
   /** One fire on time: paused, held, skipped or enqueued. */
@@ -229,15 +278,17 @@ export class Scheduler {
   private async releaseHeld(now: number): Promise<void> {
     const held = [...this.slots.values()].filter((s) => s.waiting !== null)
     if (held.length === 0) return
-    const unfinished = await this.opts.schedules.unfinishedJobs(held.map((s) => s.spec.name))
-    const writes: FireWrite[] = []
-    for (const slot of held) {
-      const waiting = slot.waiting as NonNullable<Slot['waiting']>
-      if (unfinished.get(slot.spec.name)?.id === waiting.previous) continue
-      slot.waiting = null
-      writes.push(this.write(slot.spec, waiting.scheduledFor, now, 'enqueued', `waited for previous job ${waiting.previous} to finish (overlap: queue)`))
-    }
-    await this.record(writes, now)
+    await this.undoOnFailure(held, async () => {
+      const unfinished = await this.opts.schedules.unfinishedJobs(held.map((s) => s.spec.name))
+      const writes: FireWrite[] = []
+      for (const slot of held) {
+        const waiting = slot.waiting as NonNullable<Slot['waiting']>
+        if (unfinished.get(slot.spec.name)?.id === waiting.previous) continue
+        slot.waiting = null
+        writes.push(this.write(slot.spec, waiting.scheduledFor, now, 'enqueued', `waited for previous job ${waiting.previous} to finish (overlap: queue)`))
+      }
+      await this.record(writes, now)
+    })
   }
 
   /**
@@ -249,8 +300,22 @@ export class Scheduler {
     const pending = slots
       .map((slot) => ({ slot, tail: slot.times.tail(slot.judgedUntil, now, MAX_JUDGED, 10_000_000) }))
       .filter((p) => p.tail.newest.length > 0)
-    for (const { slot } of pending) this.advance(slot, now)
     if (pending.length === 0) return
+    const notices: Array<[string, string]> = []
+    await this.undoOnFailure(
+      pending.map((p) => p.slot),
+      () => this.judgeCaughtUp(now, why, pending, notices),
+    )
+    for (const [schedule, message] of notices) this.notice(schedule, 'missed', message, now)
+  }
+
+  private async judgeCaughtUp(
+    now: number,
+    why: 'start' | 'jump' | 'late',
+    pending: ReadonlyArray<{ slot: Slot; tail: ReturnType<FireTimes['tail']> }>,
+    notices: Array<[string, string]>,
+  ): Promise<void> {
+    for (const { slot } of pending) this.advance(slot, now)
     const [pauses, previous] = await Promise.all([this.opts.schedules.pauses(), this.opts.schedules.unfinishedJobs(pending.map((p) => p.slot.spec.name))])
     const writes: FireWrite[] = []
     for (const { slot, tail } of pending) {
@@ -271,7 +336,7 @@ export class Scheduler {
       const summary = catchUpSummary(spec.name, judged, spec.missed)
       if (summary && why !== 'late') {
         const more = tail.count > tail.newest.length ? ` (${tail.count}${tail.capped ? '+' : ''} in all; the newest ${MAX_JUDGED} recorded)` : ''
-        this.notice(spec.name, 'missed', `${summary}${more}`, now)
+        notices.push([spec.name, `${summary}${more}`])
       }
     }
     await this.record(writes, now)

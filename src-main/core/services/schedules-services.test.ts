@@ -75,6 +75,25 @@ describe('schedules API', () => {
     expect(await core.api['schedules.fires']({ limit: 10, schedule: 'hourly' })).toEqual([])
   })
 
+  it('fires: newest first in keyset pages, filtered by schedule, outcome and time', async () => {
+    env = makeTestEnv(CONFIG)
+    const core = env.open()
+    const made = []
+    for (const name of ['nightly', 'hourly', 'nightly']) made.push((await core.api['schedules.runNow']({ name })).fire)
+    const all = await core.api['schedules.fires']({ limit: 10 })
+    expect(all).toHaveLength(3)
+    const order = [...made].sort((a, b) => (a.scheduledFor === b.scheduledFor ? (a.schedule < b.schedule ? 1 : -1) : a.scheduledFor < b.scheduledFor ? 1 : -1))
+    expect(all).toEqual(order)
+    const first = await core.api['schedules.fires']({ limit: 2 })
+    const last = first.at(-1)
+    if (!last) throw new Error('no page')
+    const rest = await core.api['schedules.fires']({ limit: 2, before: { at: last.scheduledFor, schedule: last.schedule } })
+    expect([...first, ...rest]).toEqual(all)
+    expect(await core.api['schedules.fires']({ limit: 10, schedule: 'nightly' })).toHaveLength(2)
+    expect(await core.api['schedules.fires']({ limit: 10, outcome: 'missed' })).toEqual([])
+    expect(await core.api['schedules.fires']({ limit: 10, since: Date.now() + 60_000 })).toEqual([])
+  })
+
   it('preview: the next fires of any cron or interval in any zone; bad input is refused with the reason', async () => {
     env = makeTestEnv(CONFIG)
     const core = env.open()

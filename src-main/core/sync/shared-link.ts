@@ -9,12 +9,12 @@ import type { Job, Priority } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
 import { migratePg } from '../store/postgres/pg-schema'
 import { describeError, isConnectionError, PgConnection } from '../store/postgres/pg-connection'
-import { PgQueue, pgNewJob, type LegacyFinishPayload, type PgClaimInput, type PgNewJob, type RowPair } from '../store/postgres/pg-queue'
+import { PgQueue, pgNewJob, type PgClaimInput, type PgNewJob, type RowPair } from '../store/postgres/pg-queue'
 import type { CacheStore } from '../store/sqlite/cache-store'
 import { toJob, type JobRow } from '../store/sqlite/rows'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import { resultRecord, rowsAfterResult } from '../store/result-record'
 import type { LogAppend, NewJob, RunCompletion } from '../store/store-types'
+import { CacheAfterPush, type FinishPayload } from './cache-after-push'
 import { CacheSync } from './cache-sync'
 import { PgSchedules } from '../store/postgres/pg-schedules'
 import type { ScheduleStore } from '../store/schedule-store'
@@ -46,12 +46,6 @@ export interface SharedLinkOptions {
   beforeSync?: () => Promise<void>
 }
 
-/**
- * What the outbox keeps of a finished run: enough to replay the fenced finish. An entry written
- * before the runner decided the job's next state (`transition`) carries the retry delays instead.
- */
-export type FinishPayload = { completion: RunCompletion } | LegacyFinishPayload
-
 export class SharedLink {
   private readonly conn: PgConnection
   private readonly queue: PgQueue
@@ -67,9 +61,8 @@ export class SharedLink {
    */
   private readonly inFlight = new Set<number>()
   private readonly describe: string
-  /** Cache writes left by pushes, committed with the next results recorded (see finishRuns). */
-  private afterPush: AfterPush = { drops: [], claims: [] }
-  private afterPushScheduled = false
+  /** The local record of results, with the cache writes pushes left (see finishRuns). */
+  private readonly afterPush: CacheAfterPush
 
   constructor(private readonly options: SharedLinkOptions) {
     this.describe = new URL(options.config.url).host + new URL(options.config.url).pathname
@@ -95,6 +88,12 @@ export class SharedLink {
       online: () => this.online,
       publishChanges: options.publishChanges,
       outboxChanged: () => this.conn.patchState({ outboxPending: options.cache.outboxCount() }),
+    })
+    this.afterPush = new CacheAfterPush({
+      store: options.store,
+      cache: options.cache,
+      inFlight: this.inFlight,
+      publishChanges: options.publishChanges,
     })
     const last = options.cache.meta('last_sync_at')
     this.conn.patchState({
@@ -164,7 +163,7 @@ export class SharedLink {
 
   /** Catches the cache up now (after pushing anything waiting in the outbox). */
   async pullNow(): Promise<void> {
-    this.flushAfterPushSafely()
+    this.afterPush.flushSafely()
     if (this.options.cache.outboxCount() > 0) await this.pushOutboxNow()
     try {
       await this.sync.pull()
@@ -284,7 +283,7 @@ export class SharedLink {
    * results are in the outbox and the drain pushes them when the database is back, or reports a
    * refusal. Once PostgreSQL committed them they survive power loss there, so the local writes
    * that follow (the entries' drops, the claimed rows) need no fsync, nor a commit of their own:
-   * they wait in `afterPush` for the next results recorded or the event loop's next turns, and
+   * they wait (cache-after-push.ts) for the next results recorded or the event loop's next turns, and
    * are published then. Not pushed: the caller announces the results once `durable()` resolved.
    * (A publish for other changes in between shows the recorded results earlier; only a crash in
    * that moment could make one of them come back as interrupted.)
@@ -294,12 +293,12 @@ export class SharedLink {
       ? this.queue.finishAndClaim(results, next).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))
       : null
     // Taken now, so the flush scheduled for them does not commit them on its own meanwhile.
-    const waiting = this.takeAfterPush()
+    const waiting = this.afterPush.take()
     // The pool hands the statement to the socket on a later tick: let it, before SQLite takes the thread.
     if (push) await new Promise<void>((resolve) => setImmediate(resolve))
     let recorded: number[] = []
     try {
-      recorded = this.recordFinishes(results, waiting)
+      recorded = this.afterPush.record(results, waiting)
     } catch (error) {
       console.error(
         `jobdeck: could not record the results of runs ${results.map((r) => r.runId).join(', ')} locally: ${describeError(error)}`,
@@ -310,9 +309,7 @@ export class SharedLink {
       for (const completion of results) {
         if (!outcome.finished.get(completion.runId)) await this.reportUnrecorded(completion)
       }
-      this.afterPush.drops.push(...recorded)
-      this.afterPush.claims.push(...outcome.claimed)
-      this.scheduleAfterPush()
+      this.afterPush.leave(recorded, outcome.claimed)
       return { pushed: true, claimed: outcome.claimed }
     }
     // An outage (the connection announces it and retries) or a refusal: the drain decides.
@@ -322,111 +319,9 @@ export class SharedLink {
     return { pushed: false, claimed: [] }
   }
 
-  /**
-   * Finished runs into the cache and the outbox, in one SQLite commit with the cache writes of
-   * earlier pushes still waiting (claimed rows first: a result may be about one of them). The
-   * entries stay in flight (the drain leaves them alone) until the push decided about them.
-   */
-  private recordFinishes(results: readonly RunCompletion[], waiting: AfterPush): number[] {
-    let entryIds: number[]
-    try {
-      entryIds = this.options.store.relaxedTx(() => {
-        const merged = this.applyAfterPushInTx(waiting, results)
-        return results.map((completion) => {
-          const payload: FinishPayload = { completion }
-          if (!merged.has(completion.runId)) this.options.store.finishInTx(completion)
-          return this.options.cache.addOutbox('finish', payload, completion.now, completion.runId)
-        })
-      })
-    } catch (error) {
-      this.putBackAfterPush(waiting)
-      throw error
-    }
-    this.afterPushCommitted(waiting)
-    for (const id of entryIds) this.inFlight.add(id)
-    return entryIds
-  }
-
   /** Resolves when everything recorded so far survives power loss (one shared fsync; see CacheStore.durable). */
   durable(): Promise<void> {
     return this.options.cache.durable()
-  }
-
-  /** Commits what pushes left for the cache, if the next results recorded did not take it along. */
-  private flushAfterPush(): void {
-    const waiting = this.takeAfterPush()
-    if (waiting.drops.length === 0 && waiting.claims.length === 0) return
-    try {
-      this.options.store.relaxedTx(() => this.applyAfterPushInTx(waiting))
-    } catch (error) {
-      this.putBackAfterPush(waiting)
-      throw error
-    }
-    this.afterPushCommitted(waiting)
-  }
-
-  private scheduleAfterPush(): void {
-    if (this.afterPushScheduled) return
-    this.afterPushScheduled = true
-    // Two turns: results that finish right away (the runs just claimed, if they are quick) are
-    // recorded at the end of this turn and take these writes into their own commit.
-    setImmediate(() =>
-      setImmediate(() => {
-        this.afterPushScheduled = false
-        this.flushAfterPushSafely()
-      }),
-    )
-  }
-
-  private flushAfterPushSafely(): void {
-    try {
-      this.flushAfterPush()
-    } catch (error) {
-      // The entries stay in the outbox (pushed again, changing nothing); the sync brings the claims.
-      console.error(`jobdeck: could not update the cache after a push: ${describeError(error)}`)
-      for (const id of this.afterPush.drops) this.inFlight.delete(id)
-      this.afterPush = { drops: [], claims: [] }
-    }
-  }
-
-  private takeAfterPush(): AfterPush {
-    const waiting = this.afterPush
-    this.afterPush = { drops: [], claims: [] }
-    return waiting
-  }
-
-  private putBackAfterPush(waiting: AfterPush): void {
-    this.afterPush.drops.unshift(...waiting.drops)
-    this.afterPush.claims.unshift(...waiting.claims)
-  }
-
-  /**
-   * Claimed rows first: a result recorded in the same commit may be about one of them. A run
-   * claimed and finished within this commit is written once, in its final state; returns those
-   * runs (their result needs no second write).
-   */
-  private applyAfterPushInTx(waiting: AfterPush, results: readonly RunCompletion[] = []): Set<string> {
-    const merged = new Set<string>()
-    if (waiting.claims.length > 0) {
-      const finishing = new Map(results.map((c) => [c.runId, c]))
-      const rows = waiting.claims.map((pair) => {
-        const completion = finishing.get(pair.run.id)
-        if (!completion || completion.runnerId !== pair.run.runner_id || pair.run.status !== 'running') return pair
-        merged.add(pair.run.id)
-        return rowsAfterResult(pair.job, pair.run, resultRecord(completion))
-      })
-      this.options.cache.applyInTx(
-        rows.map((p) => p.job),
-        rows.map((p) => p.run),
-      )
-    }
-    for (const id of waiting.drops) this.options.cache.dropOutbox(id)
-    return merged
-  }
-
-  private afterPushCommitted(waiting: AfterPush): void {
-    for (const id of waiting.drops) this.inFlight.delete(id)
-    if (waiting.drops.length > 0 || waiting.claims.length > 0) this.options.publishChanges()
   }
 
   recordLogs(lines: readonly LogAppend[], limitFor: (runId: string) => number): void {
@@ -520,17 +415,12 @@ export class SharedLink {
     this.pollTimer = null
     this.pullTimer = null
     await this.pushing?.catch(() => undefined)
-    this.flushAfterPushSafely()
+    this.afterPush.flushSafely()
     await this.conn.close()
     this.options.cache.close()
   }
 }
 
-interface AfterPush {
-  /** Outbox entries pushed: still in flight until their drop is committed. */
-  drops: number[]
-  claims: RowPair[]
-}
 
 /** Serialization failure or deadlock: the transaction was rolled back and may simply run again. */
 function isTransient(error: unknown): boolean {

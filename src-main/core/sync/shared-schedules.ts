@@ -92,7 +92,7 @@ export class SharedSchedules implements ScheduleStore {
     }
     const jobId = payload.write.job?.id
     if (jobId === undefined) return
-    this.opts.store.tx(() => this.opts.store.db.prepare(`DELETE FROM jobs WHERE id = ? AND status = 'queued'`).run(jobId))
+    this.opts.local.withdraw(jobId)
     this.opts.publishChanges()
   }
 

@@ -21,6 +21,10 @@ export function migrate(db: Database.Database, file: string, target = SCHEMA_VER
   for (const migration of MIGRATIONS) {
     if (migration.version <= current || migration.version > target) continue
     db.transaction(() => {
+      // Read again under the write lock: another process opening a new data dir at the same
+      // moment (a runner and a CLI command) may have applied it since (it failed with "table
+      // … already exists").
+      if ((db.pragma('user_version', { simple: true }) as number) >= migration.version) return
       db.exec(migration.sql)
       db.pragma(`user_version = ${migration.version}`)
     }).immediate()

@@ -33,6 +33,7 @@ export class SqliteSchedules implements ScheduleStore {
       pause: db.prepare(`INSERT INTO schedule_pauses (schedule, paused_at, until) VALUES (?, ?, ?)
         ON CONFLICT (schedule) DO UPDATE SET paused_at = excluded.paused_at, until = excluded.until`),
       resume: db.prepare(`DELETE FROM schedule_pauses WHERE schedule = ?`),
+      withdraw: db.prepare(`DELETE FROM jobs WHERE id = ? AND status = 'queued'`),
       unfinished: db.prepare(`SELECT id, status FROM jobs INDEXED BY jobs_schedule_unfinished
         WHERE schedule = ? AND status IN ('queued','retrying','running') ORDER BY created_at DESC LIMIT 1`),
     }
@@ -115,6 +116,14 @@ export class SqliteSchedules implements ScheduleStore {
       if (pause === null) this.stmt.resume.run(schedule)
       else this.stmt.pause.run(schedule, pause.pausedAt, pause.until)
     })
+  }
+
+  /**
+   * Shared mode: the job of a fire made offline whose key another instance took first. It never
+   * ran (nothing is claimed offline), and the shared database never had it: it leaves the cache.
+   */
+  withdraw(jobId: string): void {
+    this.store.tx(() => this.stmt.withdraw.run(jobId))
   }
 
   /** Shared mode: the pauses as the shared database has them, kept for while it is unreachable. */

@@ -1,11 +1,30 @@
 // The SQLite versions as a whole: released ones never change, they count 1, 2, 3… and a data dir
 // upgraded release by release ends with exactly the schema of a new one.
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { expectContiguous, expectReleasedUnchanged, expectSelfContained } from '../../../test-support/frozen-migrations'
 import { sqliteAtVersion } from '../../../test-support/migration-db'
 import { MIGRATIONS, SCHEMA_VERSION } from '../migrations'
+
+const OPEN_DATABASE = fileURLToPath(new URL('../open-database.ts', import.meta.url))
+
+/** Processes that open one new data file at the same moment; resolves with each one's exit code and stderr. */
+function openAtOnce(file: string, processes: number): Promise<Array<{ code: number | null; stderr: string }>> {
+  const script = `const { openDatabase } = await import(${JSON.stringify(OPEN_DATABASE)}); openDatabase(${JSON.stringify(file)}).close()`
+  return Promise.all(
+    Array.from({ length: processes }, () => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on('exit', (code) => resolve({ code, stderr }))
+    })),
+  )
+}
 
 /** SHA-256 of each released version's SQL. A new version records its hash here when it is added. */
 const RELEASED: Readonly<Record<number, string>> = {
@@ -49,6 +68,20 @@ describe('SQLite migrations', () => {
   it('a migration file imports nothing and interpolates nothing: its SQL is the text written in it', () => {
     expectSelfContained(MIGRATIONS, fileURLToPath(new URL('.', import.meta.url)))
   })
+
+  it('processes opening one new data dir at the same moment (a runner and a CLI command) all end at the current version', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-open-race-'))
+    try {
+      for (let round = 0; round < 3; round++) {
+        const file = path.join(dir, `round-${round}.sqlite`)
+        const opened = await openAtOnce(file, 4)
+        expect(opened.map((o) => o.stderr.split('\n')[0] ?? '')).toEqual(opened.map(() => ''))
+        expect(opened.map((o) => o.code)).toEqual([0, 0, 0, 0])
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 
   it('a data dir upgraded one release at a time has exactly the schema of a new one', () => {
     const stepwise = sqliteAtVersion(1)
