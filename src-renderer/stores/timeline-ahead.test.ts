@@ -138,6 +138,18 @@ describe('the Timeline ahead of now', () => {
     expect(ahead.conflicts.map((c) => [c.fire.schedule, c.waitMs, c.behind[0]?.kind])).toEqual([['c', 30_000, 'run']])
   })
 
+  it('reads the fires ahead again when the config changes (schedules edited)', async () => {
+    schedules = ['a']
+    forecast = [forecastFire('a', NOW + 30 * MIN)]
+    await opened()
+    const before = callsOf('schedules.forecast').length
+    forecast = [forecastFire('a', NOW + 20 * MIN), forecastFire('b', NOW + 40 * MIN)]
+    bridge.emit('config.changed', { path: 'x', ok: true, errors: [] })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(callsOf('schedules.forecast').length).toBe(before + 1)
+    expect(useTimelineAheadStore().upcoming.map((f) => f.schedule)).toEqual(['a', 'b'])
+  })
+
   it('a fire that passes leaves what is drawn ahead as the clock moves', async () => {
     schedules = ['a']
     forecast = [forecastFire('a', NOW + 3_000), forecastFire('a', NOW + 30 * MIN)]

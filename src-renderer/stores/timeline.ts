@@ -27,21 +27,22 @@ import { useConfigStore } from './config'
 import { throttleTrailing } from './debounce'
 import { useRunnerStore } from './runner'
 import { useTimelineAheadStore, type AheadChoice } from './timeline-ahead'
+import { headroomMs, liveRange, presetMs, type RangeChoice, type RangePreset } from './timeline-range'
 import { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer, type RangeAnswer } from './timeline-answers'
 
 export { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer } from './timeline-answers'
 
-export type RangePreset = '1h' | '6h' | '24h' | '7d' | '30d'
-/** `fit`: from the first recent run to now (the range the view opens on); `custom`: picked dates. */
-export type RangeChoice = 'fit' | RangePreset | 'custom'
-
-export const PRESETS: ReadonlyArray<{ key: RangePreset; label: string; ms: number }> = [
-  { key: '1h', label: '1h', ms: 3_600_000 },
-  { key: '6h', label: '6h', ms: 6 * 3_600_000 },
-  { key: '24h', label: '24h', ms: 86_400_000 },
-  { key: '7d', label: '7d', ms: 7 * 86_400_000 },
-  { key: '30d', label: '30d', ms: 30 * 86_400_000 },
-]
+export {
+  headroomMs,
+  LIVE_HEADROOM,
+  liveRange,
+  MIN_HEADROOM_MS,
+  PRESETS,
+  presetMs,
+  presetRange,
+  type RangeChoice,
+  type RangePreset,
+} from './timeline-range'
 
 /** Never more than this many individual runs per render (ECharts budget); the rest are counted per pixel. */
 export const MAX_ITEMS = 5000
@@ -49,10 +50,6 @@ export const MAX_ITEMS = 5000
 export const WINDOW_DEBOUNCE_MS = 150
 /** Live `run.changed` updates are applied at most this often. */
 export const LIVE_FLUSH_MS = 250
-/** Live presets end a little after now, so running bars have room to grow before the range re-anchors. */
-export const LIVE_HEADROOM = 0.03
-/** …and at least this long after now, so a short fitted range does not re-anchor (and re-query) every few seconds. */
-export const MIN_HEADROOM_MS = 15_000
 /** Smallest zoom window. */
 export const MIN_WINDOW_MS = 10_000
 /**
@@ -61,27 +58,6 @@ export const MIN_WINDOW_MS = 10_000
  * day of 100k runs would otherwise wait ~200 ms for a re-query that draws the same picture.
  */
 export const COARSEST_BUCKET = 2
-
-/** How long after now a live range of `ms` stays put before it moves on with now. */
-export function headroomMs(ms: number): number {
-  return Math.max(MIN_HEADROOM_MS, Math.round(ms * LIVE_HEADROOM))
-}
-
-/**
- * A range of `ms` ending now, with headroom after now for running bars to grow into, or
- * reaching `aheadMs` ahead of now when that is further (the schedules' fires ahead).
- */
-export function liveRange(ms: number, now: number, aheadMs = 0): TimeWindow {
-  return { since: now - ms, until: now + Math.max(headroomMs(ms), aheadMs) }
-}
-
-export function presetMs(preset: RangePreset): number {
-  return PRESETS.find((p) => p.key === preset)?.ms ?? 86_400_000
-}
-
-export function presetRange(preset: RangePreset, now: number, aheadMs = 0): TimeWindow {
-  return liveRange(presetMs(preset), now, aheadMs)
-}
 
 export const useTimelineStore = defineStore('timeline', () => {
   const preset = ref<RangeChoice>('fit')
@@ -478,6 +454,8 @@ export const useTimelineStore = defineStore('timeline', () => {
         pending.set(run.id, timelineItemOf(run))
         flushLive()
       }),
+      // Schedules edited: their fires ahead are read again (schedules added or all removed re-range, see the watch).
+      on('config.changed', () => void ahead.load(range.value)),
       on('monitor.sample', ({ sample }) => {
         const current = host.value
         if (current.resolution !== 'raw' || sample.at < view.value.since || sample.at > view.value.until) return
