@@ -60,6 +60,14 @@ describe.skipIf(skipWithoutBrowser)('schedules in the window', { timeout: 150_00
       await expect(row.getByTestId('schedule-description').textContent()).resolves.toMatch(/10 minutes/i)
       await expect(row.getByTestId('schedule-strip').getAttribute('data-count')).resolves.toBe('144')
     }
+    // Where a notification of missed or skipped fires lands: that schedule's fires open.
+    await openView(page, 'Queue')
+    await page.evaluate(() => {
+      ;(globalThis as unknown as { location: { hash: string } }).location.hash = '#/schedules?schedule=report-south'
+    })
+    await page.locator('[data-testid="schedule-fires"][data-schedule="report-south"]').waitFor({ timeout: 10_000 })
+    await expect(page.locator('tr.focused').getAttribute('data-schedule')).resolves.toBe('report-south')
+    await expect(page.locator('[data-testid="schedule-fires"][data-schedule="report-south"]').textContent()).resolves.toMatch(/Why didn't it run\?/)
   })
 
   it('Run now makes a job that is seen in Queue', async () => {
