@@ -86,6 +86,12 @@ describe.skipIf(skipWithoutBrowser)('schedules in the window', { timeout: 150_00
     // The Schedules view shows it as the last fire, run now.
     await openView(page, 'Schedules')
     await until(async () => ((await row.getByTestId('last-fire').textContent()) ?? '').includes('run now'), 15_000, 'the last fire to read "run now"')
+    // Its fires list the run-now fire with its job; the job's panel names the schedule.
+    await row.getByTestId('why-not-run').click()
+    const fire = page.locator('[data-testid="schedule-fires"][data-schedule="report-north"] tr[data-outcome="manual"]')
+    await fire.getByRole('button', { name: 'Open' }).click()
+    await expect(page.getByTestId('job-schedule').textContent()).resolves.toBe('report-north')
+    await page.keyboard.press('Escape')
   })
 
   it('Pause for 1 hour shows it paused until then, and Undo resumes it', async () => {
