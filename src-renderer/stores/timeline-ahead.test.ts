@@ -136,6 +136,13 @@ describe('the Timeline ahead of now', () => {
     useTimelineStore().setAhead('1h')
     await vi.advanceTimersByTimeAsync(0)
     expect(ahead.conflicts.map((c) => [c.fire.schedule, c.waitMs, c.behind[0]?.kind])).toEqual([['c', 30_000, 'run']])
+    // A progress report of the same run changes nothing the prediction reads: the same conflicts.
+    const before = ahead.conflicts
+    runner.status = {
+      running: [{ job: {} as never, run: { id: 'R1', type: 'export', lane: 'reports', startedAt: new Date(NOW - MIN).toISOString(), progress: { percent: 40 } } as never, expected: null }],
+      queued: [],
+    } as unknown as RunnerStatus
+    expect(ahead.conflicts).toBe(before)
   })
 
   it('reads the fires ahead again when the config changes (schedules edited)', async () => {

@@ -125,17 +125,32 @@ export const useTimelineAheadStore = defineStore('timelineAhead', () => {
     return lastUpcoming
   })
 
-  /** The runs running now, each with its type's recorded length (the forecast's, else the runner's median). */
-  const runningNow = computed<RunningNow[]>(() => {
+  /** Each type's recorded length as the forecast gives it. */
+  const expectedByType = computed(() => {
     const byType = new Map<string, number | null>()
     for (const fire of forecast.value) if (!byType.has(fire.type)) byType.set(fire.type, fire.expectedMs)
-    return runner.running.map(({ run, expected }) => ({
+    return byType
+  })
+
+  // The same array back while the same runs run (progress reports change the runner's entries,
+  // not what the prediction reads), so the conflicts are not worked out again for each of them.
+  let lastRunning: RunningNow[] = []
+  /** The runs running now, each with its type's recorded length (the forecast's, else the runner's median). */
+  const runningNow = computed<RunningNow[]>(() => {
+    const byType = expectedByType.value
+    const next = runner.running.map(({ run, expected }) => ({
       id: run.id,
       type: run.type,
       lane: run.lane,
       startedAt: Date.parse(run.startedAt),
       expectedMs: byType.get(run.type) ?? expected?.p50Ms ?? null,
     }))
+    const same = next.length === lastRunning.length && next.every((r, i) => {
+      const p = lastRunning[i] as RunningNow
+      return p.id === r.id && p.expectedMs === r.expectedMs
+    })
+    if (!same) lastRunning = next
+    return lastRunning
   })
 
   // The same array back while the prediction holds (the clock re-evaluates it), so the chart keeps its layers.
