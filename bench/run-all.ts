@@ -13,6 +13,7 @@ import { benchQueueView } from './queue-view'
 import { benchSchedules } from './schedules'
 import { benchStoreWriter } from './store-writer'
 import { benchTimeline } from './timeline-chromium'
+import { benchTimelineForecast } from './timeline-forecast-chromium'
 
 const only = process.argv[2]
 process.stdout.write(`jobdeck benchmarks · node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}\n`)
@@ -30,6 +31,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   history: benchHistoryFirstPage,
   'queue-view': benchQueueView,
   timeline: benchTimeline,
+  'timeline-forecast': benchTimelineForecast,
   'pg-queue': benchPgQueueThroughput,
   'pg-sync': benchPgSync,
   'kill-sweep': benchKillSweep,

@@ -76,11 +76,14 @@ export interface SeededCore {
   dispose(): Promise<void>
 }
 
-/** Creates a data dir with `total` runs spread over the `spanMs` before `now`, plus a day of host minutes. */
-export function seedTimelineCore(total = 100_000, spanMs = 86_400_000, now = Date.now()): SeededCore {
+/**
+ * Creates a data dir with `total` runs spread over the `spanMs` before `now`, plus a day of host
+ * minutes; `extraConfig` is appended to the config (the forecast benchmark's schedules).
+ */
+export function seedTimelineCore(total = 100_000, spanMs = 86_400_000, now = Date.now(), extraConfig = ''): SeededCore {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-timeline-'))
   const configPath = path.join(dir, 'jobdeck.yaml')
-  fs.writeFileSync(configPath, TIMELINE_CONFIG)
+  fs.writeFileSync(configPath, TIMELINE_CONFIG + extraConfig)
   const core = createCore({ dataDir: path.join(dir, 'data'), configPath, synchronous: 'NORMAL' })
   const db = core.store.db
   // The same day on every run, so runs of the benchmark compare.

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { ensureRendererBuilt, launchBrowser, openApp, ROOT, serve } from './harness'
 
 const OUT = path.join(ROOT, 'docs', 'screenshots')
-const VIEWS = ['Queue', 'Timeline', 'History', 'Resources', 'Settings'] as const
+const VIEWS = ['Queue', 'Schedules', 'Timeline', 'History', 'Resources', 'Settings'] as const
 
 async function main(): Promise<void> {
   ensureRendererBuilt()
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     served.cli(['enqueue', 'rebuild-report', '--param', 'report=margins', '--param', 'seconds=600'])
     served.cli(['enqueue', 'fetch-prospects', '--param', 'dealer_id=55555', '--priority', 'high'])
     served.cli(['enqueue', 'send-invoices', '--param', 'month=2026-10'])
+    // The example's schedules: the nightly export run now once (its last fire, a job in the queue).
+    served.cli(['schedules', 'run', 'nightly-prospects-12284'])
     await new Promise((r) => setTimeout(r, 4_000))
 
     const browser = await launchBrowser()
@@ -30,14 +32,19 @@ async function main(): Promise<void> {
       for (const colorScheme of ['light', 'dark'] as const) {
         const { page, context } = await openApp(browser, served.url, { colorScheme, viewport: { width: 1440, height: 900 } })
         for (const view of VIEWS) {
-          await page.getByRole('link', { name: view, exact: true }).click()
+          await page.getByTestId(`nav-${view.toLowerCase()}`).click()
           await page.waitForTimeout(1500)
+          // Schedules: one schedule's recent fires open ("Why didn't it run?").
+          if (view === 'Schedules') {
+            await page.locator('[data-schedule="nightly-prospects-12284"] [data-testid="why-not-run"]').click()
+            await page.waitForTimeout(500)
+          }
           const file = path.join(OUT, `${view.toLowerCase()}-${colorScheme}.png`)
           await page.screenshot({ path: file })
           process.stdout.write(`${path.relative(ROOT, file)}\n`)
         }
         // History search: the matched word marked in each row's snippet, and how many match.
-        await page.getByRole('link', { name: 'History', exact: true }).click()
+        await page.getByTestId('nav-history').click()
         await page.getByPlaceholder(/Search output and errors/).fill('inventory')
         await page.waitForTimeout(1500)
         const file = path.join(OUT, `history-search-${colorScheme}.png`)

@@ -17,9 +17,9 @@ describe.skipIf(skipWithoutBrowser)('the app in Chromium', () => {
     await served?.stop()
   })
 
-  it('shows the five views by name and refuses a page without the token', async () => {
+  it('shows the six views by name and refuses a page without the token', async () => {
     const { page, context } = await openApp(browser, served.url)
-    for (const label of ['Queue', 'Timeline', 'History', 'Resources', 'Settings']) {
+    for (const label of ['Queue', 'Schedules', 'Timeline', 'History', 'Resources', 'Settings']) {
       await expect(page.getByRole('link', { name: label, exact: true }).isVisible()).resolves.toBe(true)
     }
     await context.close()

@@ -4,6 +4,7 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 
 export const VIEWS = [
   { name: 'queue', label: 'Queue', path: '/queue', key: 'Q' },
+  { name: 'schedules', label: 'Schedules', path: '/schedules', key: 'C' },
   { name: 'timeline', label: 'Timeline', path: '/timeline', key: 'T' },
   { name: 'history', label: 'History', path: '/history', key: 'H' },
   { name: 'resources', label: 'Resources', path: '/resources', key: 'R' },
@@ -15,6 +16,7 @@ export type ViewName = (typeof VIEWS)[number]['name']
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/queue' },
   { path: '/queue', name: 'queue', component: () => import('./views/QueueView.vue') },
+  { path: '/schedules', name: 'schedules', component: () => import('./views/SchedulesView.vue') },
   { path: '/timeline', name: 'timeline', component: () => import('./views/TimelineView.vue') },
   { path: '/history', name: 'history', component: () => import('./views/HistoryView.vue') },
   { path: '/resources', name: 'resources', component: () => import('./views/ResourcesView.vue') },

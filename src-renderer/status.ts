@@ -1,6 +1,7 @@
 // One status language everywhere (UI.md): the same colour, icon and word for a status in tables,
 // timeline bars, tray and notifications. Never colour alone: the word or icon is always there.
 import type { JobStatus, RunStatus } from '../src-shared/domain'
+import type { FireOutcome } from '../src-shared/schedules'
 
 export type AnyStatus = JobStatus | RunStatus
 
@@ -47,4 +48,17 @@ export const STATUS_HEX: Record<'light' | 'dark', Record<AnyStatus, string>> = {
     interrupted: '#a78bfa',
     retrying: '#fb923c',
   },
+}
+
+/**
+ * What became of a schedule's fire, in the same language: a word and a glyph beside the colour.
+ * Enqueued is a success; skipped (the previous job still ran) a warning; missed (nothing ran at
+ * its time) a failure of the schedule; paused and run now are the operator's own doing.
+ */
+export const FIRE_LOOK: Record<FireOutcome, { label: string; color: string; icon: string; hex: Record<'light' | 'dark', string> }> = {
+  enqueued: { label: 'enqueued', color: 'var(--status-succeeded)', icon: '✓', hex: { light: STATUS_HEX.light.succeeded, dark: STATUS_HEX.dark.succeeded } },
+  manual: { label: 'run now', color: 'var(--status-running)', icon: '▶', hex: { light: STATUS_HEX.light.running, dark: STATUS_HEX.dark.running } },
+  skipped: { label: 'skipped', color: 'var(--status-partial)', icon: '↷', hex: { light: STATUS_HEX.light.partial, dark: STATUS_HEX.dark.partial } },
+  missed: { label: 'missed', color: 'var(--status-failed)', icon: '✕', hex: { light: STATUS_HEX.light.failed, dark: STATUS_HEX.dark.failed } },
+  paused: { label: 'paused', color: 'var(--status-canceled)', icon: '‖', hex: { light: STATUS_HEX.light.canceled, dark: STATUS_HEX.dark.canceled } },
 }

@@ -3,7 +3,8 @@
 // finely enough (bucketMs = one pixel of the plot, so the engine lists runs at least a pixel long
 // and counts the rest per pixel), host CPU/memory for the same window, live updates from `run.changed`
 // applied in place (throttled), and a 1 s clock while anything runs so running bars grow without
-// a refetch. Subscribed while the Timeline view is open (start/stop).
+// a refetch. With schedules, a live range also reaches ahead of now (timeline-ahead.ts: the
+// fires drawn there, and the conflicts they predict). Subscribed while the view is open (start/stop).
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
 import type { TimelineBucket, TimelineExtent, TimelineItem, TimelinePage } from '../../src-shared/domain'
@@ -25,21 +26,23 @@ import { call, on } from '../ipc'
 import { useConfigStore } from './config'
 import { throttleTrailing } from './debounce'
 import { useRunnerStore } from './runner'
+import { useTimelineAheadStore, type AheadChoice } from './timeline-ahead'
+import { headroomMs, liveRange, presetMs, type RangeChoice, type RangePreset } from './timeline-range'
 import { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer, type RangeAnswer } from './timeline-answers'
 
 export { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer } from './timeline-answers'
 
-export type RangePreset = '1h' | '6h' | '24h' | '7d' | '30d'
-/** `fit`: from the first recent run to now (the range the view opens on); `custom`: picked dates. */
-export type RangeChoice = 'fit' | RangePreset | 'custom'
-
-export const PRESETS: ReadonlyArray<{ key: RangePreset; label: string; ms: number }> = [
-  { key: '1h', label: '1h', ms: 3_600_000 },
-  { key: '6h', label: '6h', ms: 6 * 3_600_000 },
-  { key: '24h', label: '24h', ms: 86_400_000 },
-  { key: '7d', label: '7d', ms: 7 * 86_400_000 },
-  { key: '30d', label: '30d', ms: 30 * 86_400_000 },
-]
+export {
+  headroomMs,
+  LIVE_HEADROOM,
+  liveRange,
+  MIN_HEADROOM_MS,
+  PRESETS,
+  presetMs,
+  presetRange,
+  type RangeChoice,
+  type RangePreset,
+} from './timeline-range'
 
 /** Never more than this many individual runs per render (ECharts budget); the rest are counted per pixel. */
 export const MAX_ITEMS = 5000
@@ -47,10 +50,6 @@ export const MAX_ITEMS = 5000
 export const WINDOW_DEBOUNCE_MS = 150
 /** Live `run.changed` updates are applied at most this often. */
 export const LIVE_FLUSH_MS = 250
-/** Live presets end a little after now, so running bars have room to grow before the range re-anchors. */
-export const LIVE_HEADROOM = 0.03
-/** …and at least this long after now, so a short fitted range does not re-anchor (and re-query) every few seconds. */
-export const MIN_HEADROOM_MS = 15_000
 /** Smallest zoom window. */
 export const MIN_WINDOW_MS = 10_000
 /**
@@ -59,15 +58,6 @@ export const MIN_WINDOW_MS = 10_000
  * day of 100k runs would otherwise wait ~200 ms for a re-query that draws the same picture.
  */
 export const COARSEST_BUCKET = 2
-
-/** A range of `ms` ending now, with headroom after now for running bars to grow into. */
-export function liveRange(ms: number, now: number): TimeWindow {
-  return { since: now - ms, until: now + Math.max(MIN_HEADROOM_MS, Math.round(ms * LIVE_HEADROOM)) }
-}
-
-export function presetRange(preset: RangePreset, now: number): TimeWindow {
-  return liveRange(PRESETS.find((p) => p.key === preset)?.ms ?? 86_400_000, now)
-}
 
 export const useTimelineStore = defineStore('timeline', () => {
   const preset = ref<RangeChoice>('fit')
@@ -93,6 +83,7 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   const config = useConfigStore()
   const runner = useRunnerStore()
+  const ahead = useTimelineAheadStore()
 
   let seq = 0
   let started = false
@@ -179,7 +170,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     if (changed) overlapList.value = next.sort((a, b) => a.start - b.start)
   })
 
-  const allRows = computed(() => mergeRows(rows.value, waiting.value.map((w) => rowKeyOf(w, groupBy.value))))
+  const allRows = computed(() => mergeRows(rows.value, [...waiting.value, ...ahead.upcoming].map((w) => rowKeyOf(w, groupBy.value))))
 
   /** Loads the visible window; with a `gate`, its answer is drawn only if the gate says so (see fit). */
   async function fetchWindow(gate?: Promise<boolean>): Promise<void> {
@@ -277,7 +268,8 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   function tick(): void {
     const t = Date.now()
-    if (isLive.value && preset.value !== 'custom' && t > range.value.until) {
+    // A live range moves on once now passes its headroom (the stretch ahead is drawn anew with it).
+    if (isLive.value && preset.value !== 'custom' && t > range.value.since + behindMs() + headroomMs(behindMs())) {
       reanchor(t)
       return
     }
@@ -305,13 +297,21 @@ export const useTimelineStore = defineStore('timeline', () => {
     view.value = whole ? range.value : clampWindow(view.value, range.value, MIN_WINDOW_MS)
     now.value = t
     void fetchWindow()
+    void ahead.load(range.value)
+  }
+
+  /** How far back the live range looks. */
+  function behindMs(): number {
+    return preset.value === 'fit' || preset.value === 'custom' ? fitMs.value : presetMs(preset.value)
   }
 
   function rangeOf(choice: 'fit' | RangePreset, t: number): TimeWindow {
-    return choice === 'fit' ? liveRange(fitMs.value, t) : presetRange(choice, t)
+    const ms = choice === 'fit' ? fitMs.value : presetMs(choice)
+    return liveRange(ms, t, ahead.msFor(ms))
   }
 
-  function resetRange(next: TimeWindow, gate?: Promise<boolean>): void {
+  /** A new range: its runs, and (unless `withAhead` is false: the caller asks later) what lies ahead. */
+  function resetRange(next: TimeWindow, gate?: Promise<boolean>, withAhead = true): void {
     rangeAnswer = null
     overlapList.value = []
     range.value = next
@@ -323,14 +323,29 @@ export const useTimelineStore = defineStore('timeline', () => {
     now.value = Date.now()
     cancelWindowTimer()
     void fetchWindow(gate)
+    if (withAhead) void ahead.load(next)
     syncTicker()
   }
 
   function setPreset(next: RangePreset): void {
     fitSeq++
     preset.value = next
-    resetRange(presetRange(next, Date.now()))
+    resetRange(rangeOf(next, Date.now()))
   }
+
+  /** How far ahead of now the range reaches; a live range is drawn anew, a custom one keeps its dates. */
+  function setAhead(next: AheadChoice): void {
+    ahead.choice = next
+    if (preset.value === 'custom') void ahead.load(range.value)
+    else resetRange(rangeOf(preset.value, Date.now()))
+  }
+  // The config named its schedules only after the range was drawn (the view opened first): room ahead.
+  watch(
+    () => ahead.configured,
+    () => {
+      if (started && ahead.choice === 'auto') setAhead('auto')
+    },
+  )
 
   let fitSeq = 0
   /**
@@ -347,10 +362,13 @@ export const useTimelineStore = defineStore('timeline', () => {
     let decide: (keep: boolean) => void = () => {}
     const keepDay = new Promise<boolean>((resolve) => (decide = resolve))
     fitMs.value = FIT_LOOKBACK_MS
-    resetRange(liveRange(FIT_LOOKBACK_MS, t0), keepDay)
+    resetRange(liveRange(FIT_LOOKBACK_MS, t0, ahead.msFor(FIT_LOOKBACK_MS)), keepDay, false)
     let extent: TimelineExtent | null = null
     try {
-      extent = await call('timeline.extent', { since: t0 - FIT_LOOKBACK_MS })
+      const asked = call('timeline.extent', { since: t0 - FIT_LOOKBACK_MS })
+      // The fires ahead after the extent: the engine answers in turn, and the fit must not wait for them.
+      void ahead.load(range.value)
+      extent = await asked
     } catch {
       extent = null
     }
@@ -359,7 +377,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     decide(keep)
     if (keep || mine !== fitSeq || !started) return
     fitMs.value = span
-    resetRange(liveRange(span, Date.now()))
+    resetRange(rangeOf('fit', Date.now()))
   }
 
   function setCustom(since: number, until: number): void {
@@ -436,6 +454,8 @@ export const useTimelineStore = defineStore('timeline', () => {
         pending.set(run.id, timelineItemOf(run))
         flushLive()
       }),
+      // Schedules edited: their fires ahead are read again (schedules added or all removed re-range, see the watch).
+      on('config.changed', () => void ahead.load(range.value)),
       on('monitor.sample', ({ sample }) => {
         const current = host.value
         if (current.resolution !== 'raw' || sample.at < view.value.since || sample.at > view.value.until) return
@@ -454,12 +474,14 @@ export const useTimelineStore = defineStore('timeline', () => {
         view.value = range.value
       }
       void fetchWindow()
+      void ahead.load(range.value)
     }
     syncTicker()
   }
 
   function stop(): void {
     started = false
+    ahead.stop()
     for (const off of unsubscribe) off()
     unsubscribe = []
     cancelWindowTimer()
@@ -490,6 +512,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     start,
     stop,
     setPreset,
+    setAhead,
     fit,
     setCustom,
     setGroupBy,

@@ -18,6 +18,10 @@ import {
   type Overlap,
   type WaitingBar,
 } from './gantt-data'
+import { LayerBuilder, STRIDE, type Layer } from './gantt-layer'
+import { AXIS_ROW } from './gantt-ahead'
+
+export { LayerBuilder, STRIDE, type Layer, type LayerShape, type LayerStyle } from './gantt-layer'
 
 /** Blocks of bucketed runs are this many pixels wide (the server buckets per pixel). */
 export const BLOCK_PX = 3
@@ -30,32 +34,6 @@ export const DENSITY_Y1 = 1.32
 export const DENSITY_OPACITY: readonly number[] = [0.4, 0.7, 1]
 /** The overlap marker: a diamond this many pixels across, centred on the overlap's start. */
 export const DIAMOND_PX = 9
-
-/** Rect stride in a layer: row, start, end (NaN: now, when drawn), y0, y1 (fractions of the bar box; row -1: full plot height). */
-export const STRIDE = 5
-
-export interface LayerStyle {
-  fill?: string
-  stroke?: string
-  lineWidth?: number
-  lineDash?: number[]
-  opacity?: number
-  /** Diagonal stripes of this colour over the fill (the chart turns it into a pattern). */
-  hatch?: string
-}
-
-/** How a layer's rects are drawn: as rects, or as diamonds centred on their start. */
-export type LayerShape = 'rect' | 'diamond'
-
-export interface Layer {
-  name: string
-  data: Float64Array
-  count: number
-  style: LayerStyle
-  /** Narrowest drawn width in pixels (a 3 s run in a 24 h view is still a visible sliver). */
-  minWidthPx: number
-  shape: LayerShape
-}
 
 export interface GanttScene {
   rows: readonly string[]
@@ -80,37 +58,6 @@ export interface SceneInput {
   /** Drawn round the overlap diamond, so it stands out on any bar. */
   backgroundColor: string
   nowColor: string
-}
-
-class LayerBuilder {
-  private data: Float64Array
-  count = 0
-  constructor(
-    readonly name: string,
-    readonly style: LayerStyle,
-    readonly minWidthPx: number,
-    capacity: number,
-    readonly shape: LayerShape = 'rect',
-  ) {
-    this.data = new Float64Array(Math.max(1, capacity) * STRIDE)
-  }
-  add(row: number, start: number, end: number, y0: number, y1: number): void {
-    if ((this.count + 1) * STRIDE > this.data.length) {
-      const next = new Float64Array(this.data.length * 2)
-      next.set(this.data)
-      this.data = next
-    }
-    const o = this.count * STRIDE
-    this.data[o] = row
-    this.data[o + 1] = start
-    this.data[o + 2] = end
-    this.data[o + 3] = y0
-    this.data[o + 4] = y1
-    this.count++
-  }
-  build(): Layer {
-    return { name: this.name, data: this.data, count: this.count, style: this.style, minWidthPx: this.minWidthPx, shape: this.shape }
-  }
 }
 
 /** Finished runs in drawing order; failed is not among them: it is drawn over everything else. */
@@ -272,7 +219,11 @@ export function layerRects(layer: Layer, map: PlotMapping, now: number): { rects
     if (x1 > right && !diamond) x1 = right
     let y: number
     let h: number
-    if (row < 0) {
+    if (row === AXIS_ROW) {
+      // A mark on the time axis: just inside the plot's top edge.
+      y = map.clip.y + 1
+      h = layer.minWidthPx
+    } else if (row < 0) {
       y = map.clip.y
       h = map.clip.height
     } else {

@@ -1,10 +1,14 @@
 // What the timeline's tooltip says about what is under the pointer: a run, a block of sub-pixel
-// runs, an overlap or a waiting job, in the words the other views use (type title with its name,
+// runs, an overlap or a waiting job, a schedule's upcoming fire, a predicted conflict, or fires
+// that did not run, in the words the other views use (type title with its name,
 // attempt N of M, 24 h times).
 import { attemptCount, attemptShort } from '../../../src-shared/attempts'
-import { absoluteTime, formatDuration } from '../../format'
+import { absoluteTime, clockTime, formatDuration, relativeTime } from '../../format'
 import type { AnyStatus } from '../../status'
-import { typeLabel } from '../../wording'
+import { shortId, typeLabel } from '../../wording'
+import { fireReasonText } from '../schedules/schedule-text'
+import type { PredictedConflict, Upcoming } from './forecast'
+import type { AheadHit } from './gantt-ahead'
 import { describeCounts, type GroupBy, type Hit } from './gantt-data'
 
 export interface TipText {
@@ -80,6 +84,59 @@ export function describeHit(hit: Hit, ctx: TipContext): TipText {
         ],
         hint: null,
       }
+    }
+  }
+}
+
+/** `waits ~4m 10s for its lane` or `will wait, for how long is unknown`. */
+export function waitText(conflict: PredictedConflict): string {
+  return conflict.waitMs === null ? 'will wait; how long is unknown (no recorded length)' : `will wait ~${formatDuration(conflict.waitMs)} for its lane`
+}
+
+/** `nightly-report at 02:00` / `run …1234 (export)`: what a conflict's fire waits behind. */
+export function behindText(conflict: PredictedConflict): string {
+  return conflict.behind
+    .map((b) => (b.kind === 'fire' ? `${b.schedule} at ${clockTime(b.at).slice(0, 5)}` : `run ${shortId(b.runId)} (${b.type}, running since ${clockTime(b.startedAt).slice(0, 5)})`))
+    .join(', ')
+}
+
+function lengthText(fire: Upcoming): string {
+  if (fire.expectedMs === null) return 'unknown: no run of this type recorded yet'
+  return `${formatDuration(fire.expectedMs)} (${fire.basis === 'average' ? 'average' : 'p95'} of recorded runs)`
+}
+
+/** The tooltip for what is drawn ahead of now: a fire, a predicted conflict, or skipped/missed fires on the axis. */
+export function describeAheadHit(hit: AheadHit, ctx: TipContext): TipText {
+  switch (hit.kind) {
+    case 'ahead': {
+      const f = hit.fire
+      const lines: Array<[string, string]> = [
+        ['Fires', `${absoluteTime(f.at)} (${relativeTime(f.at, ctx.now)})`],
+        ['Type', typeLabel(f.type, ctx.typeOf(f.type)?.title)],
+        ['Lane', `${f.lane} (limit ${f.laneLimit})`],
+        ['Expected length', lengthText(f)],
+      ]
+      if (hit.conflict) lines.push(['Conflict', waitText(hit.conflict)], ['Behind', behindText(hit.conflict)])
+      return { title: `Next fire of ${f.schedule}`, status: null, lines, hint: 'Predicted from recorded durations only' }
+    }
+    case 'conflict': {
+      const c = hit.conflict
+      return {
+        title: `${c.fire.schedule} ${waitText(c)}`,
+        status: null,
+        lines: [
+          ['Fires', absoluteTime(c.fire.at)],
+          ['Starts', c.waitMs === null ? 'unknown' : absoluteTime(c.startsAt)],
+          ['Lane', `${c.lane} (limit ${c.limit})`],
+          ['Behind', behindText(c)],
+        ],
+        hint: 'Click to zoom to it',
+      }
+    }
+    case 'fire-mark': {
+      const lines: Array<[string, string]> = hit.fires.slice(0, 6).map((f) => [`${f.outcome} ${clockTime(f.scheduledFor).slice(0, 5)}`, `${f.schedule}: ${fireReasonText(f)}`])
+      if (hit.fires.length > 6) lines.push(['…', `${hit.fires.length - 6} more`])
+      return { title: `${hit.fires.length} ${hit.fires.length === 1 ? 'fire' : 'fires'} that did not run`, status: null, lines, hint: 'Schedules → "Why didn\'t it run?" lists them all' }
     }
   }
 }

@@ -15,6 +15,10 @@ export interface TimelinePaint {
   fetchMs: number
   /** From setOption (or the zoom) to ECharts' `finished`. */
   renderMs: number
+  /** Upcoming fires of schedules ahead of now (ghost bars). */
+  ahead: number
+  /** What was drawn ahead of now: rects per layer (`ahead:known`, `conflict:marker`, `mark:missed` …). */
+  aheadLayers: Record<string, number>
   /**
    * Drawn from an answer asked for exactly this window; false when a zoom was drawn from an
    * answer already here (a wider window, buckets still under COARSEST_BUCKET pixels).
