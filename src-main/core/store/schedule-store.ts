@@ -64,3 +64,17 @@ export function toScheduleFire(record: FireRecord): ScheduleFire {
     jobId: record.jobId,
   }
 }
+
+/** A fire as both stores keep it (the same columns in SQLite and PostgreSQL). */
+export interface FireRow {
+  schedule: string
+  scheduled_for: number
+  fired_at: number
+  outcome: FireOutcome
+  reason: string | null
+  job_id: string | null
+}
+
+export function fireRecordOf(row: FireRow): FireRecord {
+  return { schedule: row.schedule, scheduledFor: row.scheduled_for, firedAt: row.fired_at, outcome: row.outcome, reason: row.reason, jobId: row.job_id }
+}

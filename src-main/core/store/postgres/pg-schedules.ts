@@ -1,24 +1,11 @@
-// Schedules in the shared database (migration 7): the key of a fire, (schedule, scheduled time),
+// Schedules in the shared database (migration 8): the key of a fire, (schedule, scheduled time),
 // is unique here, so across every instance a fire is recorded once and only the instance whose
 // insert won enqueues its job, in the same transaction. Pauses here are every instance's.
-import type { FireOutcome } from '../../../../src-shared/schedules'
 import { PRIORITY_RANK } from '../../../../src-shared/domain'
+import { fireRecordOf, type FireRow } from '../schedule-store'
 import type { FireFilter, FireRecord, FireWrite, PreviousJob, SchedulePause } from '../schedule-store'
 import type { JobRow } from '../sqlite/rows'
 import type { PgConnection } from './pg-connection'
-
-interface FireRow {
-  schedule: string
-  scheduled_for: number
-  fired_at: number
-  outcome: FireOutcome
-  reason: string | null
-  job_id: string | null
-}
-
-function toRecord(row: FireRow): FireRecord {
-  return { schedule: row.schedule, scheduledFor: row.scheduled_for, firedAt: row.fired_at, outcome: row.outcome, reason: row.reason, jobId: row.job_id }
-}
 
 const keyOf = (schedule: string, at: number): string => `${schedule}\u0000${at}`
 
@@ -91,7 +78,7 @@ export class PgSchedules {
          LATERAL (SELECT * FROM jobdeck.schedule_fires WHERE schedule = s.name ORDER BY scheduled_for DESC LIMIT 1) AS f`,
       [names],
     )
-    return new Map(rows.map((r) => [r.schedule, toRecord(r)]))
+    return new Map(rows.map((r) => [r.schedule, fireRecordOf(r)]))
   }
 
   async fires(filter: FireFilter): Promise<FireRecord[]> {
@@ -103,7 +90,7 @@ export class PgSchedules {
        ORDER BY scheduled_for DESC, schedule DESC LIMIT $7`,
       [filter.schedule ?? null, filter.outcome ?? null, filter.since ?? null, filter.until ?? null, filter.before?.at ?? null, filter.before?.schedule ?? '', filter.limit],
     )
-    return rows.map(toRecord)
+    return rows.map(fireRecordOf)
   }
 
   async pauses(): Promise<Map<string, SchedulePause>> {

@@ -2,22 +2,9 @@
 // time), pauses, and the unfinished jobs of a schedule. A fire and its job commit together: the
 // fire row is inserted first and only a fire that was not recorded yet enqueues its job.
 import type { Job } from '../../../../src-shared/domain'
-import type { FireOutcome } from '../../../../src-shared/schedules'
+import { fireRecordOf, type FireRow } from '../schedule-store'
 import type { FireFilter, FireRecord, FireWrite, PreviousJob, SchedulePause, ScheduleStore } from '../schedule-store'
 import type { SqliteStore } from './sqlite-store'
-
-interface FireRow {
-  schedule: string
-  scheduled_for: number
-  fired_at: number
-  outcome: FireOutcome
-  reason: string | null
-  job_id: string | null
-}
-
-function toRecord(row: FireRow): FireRecord {
-  return { schedule: row.schedule, scheduledFor: row.scheduled_for, firedAt: row.fired_at, outcome: row.outcome, reason: row.reason, jobId: row.job_id }
-}
 
 export class SqliteSchedules implements ScheduleStore {
   private readonly stmt
@@ -68,7 +55,7 @@ export class SqliteSchedules implements ScheduleStore {
     const out = new Map<string, FireRecord>()
     for (const name of names) {
       const row = this.stmt.last.get(name) as FireRow | undefined
-      if (row) out.set(name, toRecord(row))
+      if (row) out.set(name, fireRecordOf(row))
     }
     return out
   }
@@ -103,7 +90,7 @@ export class SqliteSchedules implements ScheduleStore {
     }
     const sql = `SELECT * FROM schedule_fires ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY scheduled_for DESC, schedule DESC LIMIT @limit`
-    return (this.store.db.prepare(sql).all(args) as FireRow[]).map(toRecord)
+    return (this.store.db.prepare(sql).all(args) as FireRow[]).map(fireRecordOf)
   }
 
   async pauses(): Promise<Map<string, SchedulePause>> {
