@@ -18,6 +18,7 @@ import {
   type Overlap,
   type WaitingBar,
 } from './gantt-data'
+import { mergeRects } from './merge-rects'
 import { LayerBuilder, STRIDE, type Layer } from './gantt-layer'
 import { AXIS_ROW } from './gantt-ahead'
 
@@ -188,6 +189,8 @@ export interface PlotMapping {
 }
 
 export const MAX_BOX_PX = 18
+/** Layers of more rects than this are merged where they overlap (merge-rects.ts). */
+const MERGE_FROM = 256
 
 /** Pixel rects (x, y, w, h) of one layer, clipped to the plot; the hot loop of every frame. */
 export function layerRects(layer: Layer, map: PlotMapping, now: number): { rects: Float32Array; count: number } {
@@ -245,5 +248,6 @@ export function layerRects(layer: Layer, map: PlotMapping, now: number): { rects
     out[c + 3] = h
     count++
   }
-  return { rects: out, count }
+  // A handful is drawn as it is; many (a day of upcoming fires) are merged where they overlap.
+  return { rects: out, count: count > MERGE_FROM ? mergeRects(out, count, layer.shape === 'diamond') : count }
 }
