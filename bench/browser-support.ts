@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import type { Core } from '../src-main/core/core'
 import { startServer, type JobdeckServer } from '../src-main/server/server'
 
@@ -47,4 +47,23 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+/**
+ * A fresh page open on Queue (settled for a second), then the navigation being measured: a click
+ * on a link, or a new hash. Returns the page and the navigation's start (its performance.now()).
+ */
+export async function freshPageThen(browser: Browser, server: JobdeckServer, go: { click: string } | { hash: string }): Promise<{ page: Page; at: number }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  await page.goto(routeUrl(server, '/queue'))
+  await page.waitForSelector('a[href="#/timeline"]')
+  await page.waitForTimeout(1000)
+  const at = await page.evaluate((step) => {
+    const g = globalThis as unknown as { performance: { now(): number }; location: { hash: string }; document: { querySelector(s: string): { click(): void } | null } }
+    const started = g.performance.now()
+    if ('click' in step) g.document.querySelector(step.click)?.click()
+    else g.location.hash = step.hash
+    return started
+  }, go)
+  return { page, at }
 }

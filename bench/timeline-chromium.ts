@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Page } from 'playwright-core'
 import { fmt, report } from './bench-support'
-import { ensureRendererBuilt, launchChromium, median, RENDERER_DIR, routeUrl, serve } from './browser-support'
+import { ensureRendererBuilt, freshPageThen, launchChromium, median, RENDERER_DIR, serve } from './browser-support'
 import { seedTimelineCore, type SeededCore } from './timeline-data'
 
 const RUNS = Number(process.env.BENCH_TIMELINE_RUNS ?? 100_000)
@@ -242,17 +242,9 @@ async function measure(seeded: SeededCore, label: string, staticDir: string, ges
     let page: Page | null = null
     for (let i = 0; i < FIRST_PAINTS; i++) {
       await page?.close()
-      page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-      await page.goto(routeUrl(server, '/queue'))
-      await page.waitForSelector('a[href="#/timeline"]')
-      await page.waitForTimeout(1000)
-      const t = await page.evaluate(() => {
-        const g = globalThis as unknown as PageGlobals
-        const at = g.performance.now()
-        g.document.querySelector('a[href="#/timeline"]')?.click()
-        return at
-      })
-      firsts.push(await paintSince(page, t, null, 23 * HOUR, 27 * HOUR))
+      const fresh = await freshPageThen(browser, server, { click: 'a[href="#/timeline"]' })
+      page = fresh.page
+      firsts.push(await paintSince(fresh.page, fresh.at, null, 23 * HOUR, 27 * HOUR))
     }
     if (!page) throw new Error('no page')
     // The range of the page measured on (the last navigation's).

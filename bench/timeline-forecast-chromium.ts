@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Page } from 'playwright-core'
 import { fmt, report } from './bench-support'
-import { ensureRendererBuilt, launchChromium, median, RENDERER_DIR, routeUrl, serve } from './browser-support'
+import { ensureRendererBuilt, freshPageThen, launchChromium, median, RENDERER_DIR, serve } from './browser-support'
 import { seedTimelineCore } from './timeline-data'
 
 const RUNS = Number(process.env.BENCH_FORECAST_RUNS ?? 20_000)
@@ -107,38 +107,18 @@ export async function benchTimelineForecast(): Promise<{ firstPaintMs: number }>
   const browser = await launchChromium()
   try {
     const firsts: Array<{ ms: number; paint: Paint; conflicts: number }> = []
-    let page: Page | null = null
     for (let i = 0; i < NAVIGATIONS; i++) {
-      await page?.close()
-      page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-      await page.goto(routeUrl(server, '/queue'))
-      await page.waitForSelector('a[href="#/timeline"]')
-      await page.waitForTimeout(1000)
-      const t = await page.evaluate(() => {
-        const g = globalThis as unknown as PageGlobals
-        const at = g.performance.now()
-        g.location.hash = '#/timeline?ahead=24h'
-        return at
-      })
-      firsts.push(await forecastPaint(page, t))
+      const { page, at } = await freshPageThen(browser, server, { hash: '#/timeline?ahead=24h' })
+      firsts.push(await forecastPaint(page, at))
+      await page.close()
     }
-    await page?.close()
     // The same Timeline without anything ahead of now (`?ahead=off`), in fresh pages of the same
     // sitting: what the forecast adds to the first paint, apart from the Timeline's own.
     const plain: number[] = []
     for (let i = 0; i < NAVIGATIONS; i++) {
-      const p = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-      await p.goto(routeUrl(server, '/queue'))
-      await p.waitForSelector('a[href="#/timeline"]')
-      await p.waitForTimeout(1000)
-      const t = await p.evaluate(() => {
-        const g = globalThis as unknown as PageGlobals
-        const at = g.performance.now()
-        g.location.hash = '#/timeline?ahead=off'
-        return at
-      })
-      plain.push(await plainPaint(p, t))
-      await p.close()
+      const { page, at } = await freshPageThen(browser, server, { hash: '#/timeline?ahead=off' })
+      plain.push(await plainPaint(page, at))
+      await page.close()
     }
     const first = firsts[0] as { ms: number; paint: Paint; conflicts: number }
     report(
