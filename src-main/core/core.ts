@@ -159,7 +159,7 @@ export function createCore(options: CoreOptions): Core {
     secrets: options.secrets ?? passwordStore(shared?.config.url, options.pgPassword),
     log,
   })
-  // Fires and pauses where the queue lives: this file, or the shared database (its migration 7).
+  // Fires and pauses where the queue lives: this file, or the shared database (its migration 8).
   const schedules: ScheduleStore = link?.schedules ?? new SqliteSchedules(store)
   const started = link ? link.start().then(() => undefined, (error: unknown) => log(`shared database: ${(error as Error).message}`)) : Promise.resolve()
 
