@@ -10,6 +10,7 @@ import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
 import type { DatabaseState, ConnectionTestResult } from './connection'
 import type { GateBlock } from './wait-reason'
 import { FIRE_OUTCOMES, type ForecastFire, type ScheduleFire, type ScheduleInfo } from './schedules'
+import type { Overlap, SourceInfo, SourceTestResult } from './sources'
 
 const id = z.string().min(1, 'expected a job or run id').max(64)
 const paramsInput = z.record(z.string(), z.unknown())
@@ -61,6 +62,8 @@ export const apiInputs = {
   'runner.status': z.strictObject({ limit: z.number().int().min(1).max(10_000).default(500) }),
   'runs.list': z.strictObject({
     type: z.string().optional(),
+    /** Only runs mirrored from this source (`sources:` name); `-` for Jobdeck's own runs only. */
+    source: z.string().min(1).max(64).optional(),
     status: z.enum(RUN_STATUSES).optional(),
     jobId: z.string().optional(),
     since: instant.optional(),
@@ -80,6 +83,8 @@ export const apiInputs = {
    */
   'runs.count': z.strictObject({
     type: z.string().optional(),
+    /** Only runs mirrored from this source (`sources:` name); `-` for Jobdeck's own runs only. */
+    source: z.string().min(1).max(64).optional(),
     status: z.enum(RUN_STATUSES).optional(),
     jobId: z.string().optional(),
     since: instant.optional(),
@@ -89,6 +94,8 @@ export const apiInputs = {
   }),
   'runs.export': z.strictObject({
     type: z.string().optional(),
+    /** Only runs mirrored from this source (`sources:` name); `-` for Jobdeck's own runs only. */
+    source: z.string().min(1).max(64).optional(),
     status: z.enum(RUN_STATUSES).optional(),
     since: instant.optional(),
     until: instant.optional(),
@@ -167,6 +174,26 @@ export const apiInputs = {
   }),
   /** Upcoming fires between two times with the lane they compete for and how long they usually run (the Timeline's ghost bars). */
   'schedules.forecast': z.strictObject({ since: instant, until: instant }),
+  /** Every configured source: state, last sync, rows, errors, poll cost and index advice. */
+  'sources.list': z.strictObject({}),
+  /** One pull of one source (or all) now; answers with their state after it. */
+  'sources.sync': z.strictObject({ name: z.string().min(1).optional() }),
+  /** Connects to a source's table and checks it (columns, types, index for the poll) without mirroring anything. */
+  'sources.test': z.strictObject({ name: z.string().min(1) }),
+  /**
+   * Marks a stuck source row failed in its own table (only with `actions.markFailed: true`): one
+   * `UPDATE … WHERE id = $1 AND status = <running value>`; answers with the row count.
+   */
+  'sources.markFailed': z.strictObject({ id }),
+  /** Pairs of runs that ran at the same time (across sources and lanes), longest shared span first. */
+  'overlaps.list': z.strictObject({
+    since: instant,
+    until: instant.optional(),
+    source: z.string().min(1).max(64).optional(),
+    /** Only pairs in the same lane. */
+    sameLane: z.boolean().optional(),
+    limit: z.number().int().min(1).max(10_000).default(1000),
+  }),
 } as const
 
 export type ApiMethod = keyof typeof apiInputs
@@ -210,6 +237,8 @@ export interface ConfigInfo {
   lanes: Record<string, number>
   /** The names of the enabled schedules (the Timeline leaves room ahead of now only when there are some). */
   schedules: string[]
+  /** The names of the configured sources (the views offer a source filter only when there are some). */
+  sources: string[]
 }
 
 export interface LogPage {
@@ -270,6 +299,11 @@ export interface ApiResults {
   'schedules.fires': ScheduleFire[]
   'schedules.preview': { description: string; fires: string[] }
   'schedules.forecast': ForecastFire[]
+  'sources.list': SourceInfo[]
+  'sources.sync': SourceInfo[]
+  'sources.test': SourceTestResult
+  'sources.markFailed': { source: string; table: string; sourceId: string; rowCount: number }
+  'overlaps.list': Overlap[]
 }
 
 export type JobdeckApi = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> }

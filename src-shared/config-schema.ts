@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { PARAM_TYPES, PRIORITIES } from './domain'
 import { MISSED_POLICIES, OVERLAP_POLICIES } from './schedules'
+import { SOURCE_COLUMN_KEYS, SOURCE_MEANINGS, SOURCE_PRESETS } from './sources'
 import { compilePattern } from './param-pattern'
 import { describeValue } from './params'
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration, parseSize } from './units'
@@ -134,6 +135,7 @@ export const retryPolicySchema = z.strictObject({
 export type RetryPolicy = z.output<typeof retryPolicySchema>
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/
+const SOURCE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,31}$/
 
 /**
  * Names every JS object already answers to. As a key of a plain object `__proto__` vanishes (a job
@@ -364,6 +366,64 @@ export const scheduleSchema = z.strictObject({
 })
 export type ScheduleConfig = z.output<typeof scheduleSchema>
 
+/** `stuckAfter:` a duration, or `p95x3`: three times the type's p95 duration. */
+const STUCK_P95 = /^p95x(\d+(?:\.\d+)?)$/
+const stuckAfterSchema = z.union([z.string(), z.number()]).transform((value, ctx): { ms: number } | { p95Times: number } => {
+  const p95 = typeof value === 'string' ? STUCK_P95.exec(value.trim()) : null
+  if (p95) {
+    const times = Number(p95[1])
+    if (times >= 1 && times <= 100) return { p95Times: times }
+  }
+  const ms = typeof value === 'number' ? value * 1000 : parseDuration(value)
+  if (p95 === null && ms !== null && Number.isFinite(ms) && ms > 0 && ms <= MAX_DURATION_MS) return { ms }
+  ctx.addIssue({ code: 'custom', message: `expected stuckAfter as a duration like 30m or as p95x3 (3 times the type's p95, from 1 to 100), got ${describeConfigValue(value)}` })
+  return z.NEVER
+})
+
+/**
+ * Another system's job table, mirrored read-only: a preset, or a `table:` with its `columns:` and
+ * `statuses:` mapping. The core checks the table and columns at connect, and the rest here and in
+ * config/source-checks.ts (file:line:col).
+ */
+export const sourceSchema = z
+  .strictObject({
+    /** A name under `connections:`; default: the shared-mode `postgres:` database. */
+    connection: z.string().min(1).optional(),
+    preset: z.enum(SOURCE_PRESETS).optional(),
+    /** `schema.table` or `table` (schema `public`); required without a preset, or to point a preset at another name. */
+    table: z.string().min(1).max(200).optional(),
+    columns: z.partialRecord(z.enum(SOURCE_COLUMN_KEYS), z.string().min(1).max(63)).optional(),
+    /** Source status value → Jobdeck meaning; matched as written (and case-insensitively when unambiguous). */
+    statuses: z.record(z.string().min(1).max(100), z.enum(SOURCE_MEANINGS)).optional(),
+    /** A constant type when the table has no type column. */
+    type: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'a type is letters, digits, _ . : or -').max(100).optional(),
+    /** An SQL condition ANDed to every poll, checked at load (one expression, no `;`). */
+    where: z.string().min(1).max(1000).optional(),
+    poll: durationText('poll').default(10_000),
+    /** A NOTIFY channel that wakes the poll early. */
+    listen: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a channel is letters, digits or _').max(63).optional(),
+    /** How far back the first backfill reads. */
+    since: durationText('since', 'age').default(30 * 86_400_000),
+    stuckAfter: stuckAfterSchema.default({ ms: 30 * 60_000 }),
+    actions: z.strictObject({ markFailed: z.boolean().default(false) }).default({ markFailed: false }),
+  })
+  .superRefine((source, ctx) => {
+    if (source.preset === undefined && source.table === undefined) {
+      ctx.addIssue({ code: 'custom', params: { at: 'key' }, message: 'expected `preset:` (background_jobs, batch_jobs, processing_jobs, pg-boss, river, oban) or `table:` with `columns:`' })
+    }
+    if (source.preset === undefined && source.table !== undefined) {
+      for (const key of ['id', 'status'] as const) {
+        if (source.columns?.[key] === undefined) {
+          ctx.addIssue({ code: 'custom', params: { at: 'key' }, message: `a table without a preset needs \`columns.${key}\`` })
+        }
+      }
+      if (source.statuses === undefined) {
+        ctx.addIssue({ code: 'custom', params: { at: 'key' }, message: 'a table without a preset needs `statuses:` mapping its status values to queued, running, succeeded, partial, failed or canceled' })
+      }
+    }
+  })
+export type SourceConfig = z.output<typeof sourceSchema>
+
 export const configSchema = z.strictObject({
   runner: runnerSchema.default({ concurrency: 1, interruptLimit: 3 }),
   monitor: monitorSchema.default(DEFAULT_MONITOR_CONFIG),
@@ -375,6 +435,8 @@ export const configSchema = z.strictObject({
   jobs: z.record(userName(z.string().regex(PARAM_NAME, 'a job type name is letters, digits, _ or -')), jobTypeSchema),
   /** Recurring fires of job types, by name. */
   schedules: z.record(userName(z.string().regex(PARAM_NAME, 'a schedule name is letters, digits, _ or -')), scheduleSchema).default({}),
+  /** Other systems' job tables, mirrored read-only, by name (the `source` of `source/type`). */
+  sources: z.record(userName(z.string().regex(SOURCE_NAME, 'a source name is letters, digits, _ or - (at most 32)')), sourceSchema).default({}),
 })
 export type JobdeckConfig = z.output<typeof configSchema>
 

@@ -1,6 +1,7 @@
 // The words of DESIGN.md as types. No node, electron or DOM here: every side imports this.
 import type { BreakerState, DatabaseState } from './connection'
 import type { WaitReason } from './wait-reason'
+import type { StartKind } from './sources'
 
 export const PRIORITIES = ['normal', 'high', 'urgent'] as const
 export type Priority = (typeof PRIORITIES)[number]
@@ -82,6 +83,10 @@ export interface Job {
   error: string | null
   /** The schedule that fired it; null for a job enqueued by hand. */
   schedule: string | null
+  /** Mirrored from another system's job table (`sources:` name); null for Jobdeck's own jobs. */
+  source: string | null
+  /** The row's id in its own table (shown in views, used by actions); null for Jobdeck's own. */
+  sourceId: string | null
 }
 
 export interface Run {
@@ -115,6 +120,13 @@ export interface Run {
    * its main process exited (even in sessions of their own). 0 when nothing was left.
    */
   processesStopped: number
+  /** Mirrored from another system's job table; null for Jobdeck's own runs. */
+  source: string | null
+  sourceId: string | null
+  /** How its start is known (`observed`: when Jobdeck first saw it running; `unknown`: first seen finished). */
+  startKind: StartKind
+  /** A source row running past its `stuckAfter`; ISO-8601 of when it was flagged, else null. */
+  stuckAt: string | null
 }
 
 export type LogStream = 'stdout' | 'stderr' | 'system'
@@ -214,6 +226,9 @@ export interface TimelineItem {
   queuedAt: number
   startedAt: number
   finishedAt: number | null
+  /** Source runs only: how the start is known when not recorded, and whether it is stuck. */
+  startKind?: StartKind
+  stuck?: true
 }
 
 /** Runs shorter than a bucket, counted together: what a pixel of the chart holds. */

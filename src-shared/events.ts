@@ -3,6 +3,7 @@ import type { Job, LogLine, Progress, Run } from './domain'
 import type { Health, HostSample } from './monitor'
 import type { DatabaseState } from './connection'
 import type { GateBlock } from './wait-reason'
+import type { SourceInfo } from './sources'
 
 export interface EventMap {
   /** A job row changed (enqueued, claimed, finished, canceled, reprioritised, …). */
@@ -28,6 +29,10 @@ export interface EventMap {
    * `notifySkipped: true`. For the desktop's notifications.
    */
   'schedule.notice': { schedule: string; kind: 'missed' | 'skipped'; message: string; at: string }
+  /** A source went online or offline, or a poll mirrored rows (a backfill is announced only here, not row by row). */
+  'source.changed': { source: SourceInfo; mirrored: number }
+  /** A source row has run past its `stuckAfter`. Once per run, ever. */
+  'run.stuck': { runId: string; jobId: string; type: string; source: string; sourceId: string; startedAt: string; stuckAfterMs: number }
   /** Shared mode: the database went offline, came back, or the cache caught up. */
   'connection.changed': { connection: DatabaseState }
 }

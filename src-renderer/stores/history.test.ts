@@ -37,6 +37,10 @@ function run(i: number, over: Partial<Run> = {}): Run {
     peakRssBytes: null,
     cpuSeconds: null,
     processesStopped: 0,
+    source: null,
+    sourceId: null,
+    startKind: 'recorded',
+    stuckAt: null,
     ...over,
   }
 }

@@ -44,7 +44,7 @@ function answerAll(): void {
     return { since: a.since, until: a.until, groupBy: a.groupBy, rows: [], items: [], buckets: [], total: 0 }
   })
   bridge.answer('monitor.range', () => ({ resolution: 'raw', samples: [], minutes: [] }))
-  bridge.answer('config.get', () => ({ path: 'x', ok: true, errors: [], types: [], monitor: {} as never, runner: { concurrency: 1, interruptLimit: 3 }, lanes: {}, schedules }))
+  bridge.answer('config.get', () => ({ path: 'x', ok: true, errors: [], types: [], monitor: {} as never, runner: { concurrency: 1, interruptLimit: 3 }, lanes: {}, schedules, sources: [] }))
   bridge.answer('schedules.forecast', (args) => {
     const a = args as Window
     return forecast.filter((f) => Date.parse(f.at) >= a.since && Date.parse(f.at) <= a.until)

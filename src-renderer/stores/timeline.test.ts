@@ -47,7 +47,7 @@ function answerAll(): void {
     return { since: a.since, until: a.until, groupBy: a.groupBy, rows: ['fetch'], items: pageItems, buckets: [], total: pageItems.length }
   })
   bridge.answer('monitor.range', () => ({ resolution: 'raw', samples: [], minutes: [] }))
-  bridge.answer('config.get', () => ({ path: 'x', ok: true, errors: [], types: [], monitor: {} as never, runner: { concurrency: 1, interruptLimit: 3 }, lanes: {}, schedules: [] }))
+  bridge.answer('config.get', () => ({ path: 'x', ok: true, errors: [], types: [], monitor: {} as never, runner: { concurrency: 1, interruptLimit: 3 }, lanes: {}, schedules: [], sources: [] }))
 }
 
 const rangeCalls = (): RangeArgs[] => bridge.calls.filter((c) => c.method === 'timeline.range').map((c) => c.args as RangeArgs)

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Job, Run } from '../../../src-shared/domain'
 import { explainOne, explainWaiting, type WaitContext } from './wait-reasons'
 
-const job = (id: string, extra: Partial<Job> = {}): Job => ({ id, type: 't', params: {}, priority: 'normal', lane: 'a', status: 'queued', attempts: 0, failures: 0, interruptions: 0, createdAt: '', runAfter: null, finishedAt: null, lastRunId: null, cancelRequested: false, error: null, schedule: null, ...extra })
+const job = (id: string, extra: Partial<Job> = {}): Job => ({ id, type: 't', params: {}, priority: 'normal', lane: 'a', status: 'queued', attempts: 0, failures: 0, interruptions: 0, createdAt: '', runAfter: null, finishedAt: null, lastRunId: null, cancelRequested: false, error: null, schedule: null, source: null, sourceId: null, ...extra })
 const running = (lane: string): Run => ({ lane }) as Run
 const ctx = (extra: Partial<WaitContext> = {}): WaitContext => ({
   now: Date.parse('2026-03-01T16:59:00Z'),

@@ -251,6 +251,11 @@ describe('API fuzz through the real dispatch', () => {
       'schedules.fires': async () => ({ schedule: 'hourly', since: Date.now() - 60_000, limit: 5 }),
       'schedules.preview': async () => ({ cron: '0 2 * * *', timezone: 'Europe/Berlin', count: 3 }),
       'schedules.forecast': async () => ({ since: Date.now(), until: Date.now() + 86_400_000 }),
+      'sources.list': async () => ({}),
+      'sources.sync': async () => ({}),
+      'sources.test': async () => ({ name: 'legacy' }),
+      'sources.markFailed': async () => ({ id: 'legacy:1' }),
+      'overlaps.list': async () => ({ since: Date.now() - 86_400_000 }),
     }
     for (const method of API_METHODS) {
       if (method !== 'runner.resume') await api['runner.pause']({})

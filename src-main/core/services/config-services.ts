@@ -20,6 +20,7 @@ export function configServices(deps: ServiceDeps): ConfigApi {
       runner: config.current.raw.runner,
       lanes: Object.fromEntries(Object.entries(config.current.raw.lanes).map(([lane, { limit }]) => [lane, limit])),
       schedules: [...config.current.schedules.values()].filter((s) => s.enabled).map((s) => s.name),
+      sources: Object.keys(config.current.raw.sources),
     }
   }
 

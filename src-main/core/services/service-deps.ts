@@ -15,6 +15,7 @@ import type { BreakerState } from '../../../src-shared/connection'
 import { JobdeckError } from '../../../src-shared/errors'
 import { echo } from '../../../src-shared/redact'
 import type { QueueWriter } from './queue-writer'
+import type { SourcesPort } from '../sources/sources-port'
 
 export interface ServiceDeps {
   store: SqliteStore
@@ -30,6 +31,8 @@ export interface ServiceDeps {
   schedules: ScheduleStore
   /** Shared mode: the link to the shared database. */
   link: SharedLink | null
+  /** Other systems' job tables mirrored by this process; null or absent when it mirrors none. */
+  sources?: () => SourcesPort | null
   /** Circuit breakers of `http` jobs, for status. */
   breakers?: () => BreakerState[]
   /**

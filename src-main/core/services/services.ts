@@ -12,6 +12,8 @@ import { runnerServices } from './runner-services'
 import { runnerView } from './runner-view'
 import { runsServices } from './runs-services'
 import { schedulesServices } from './schedules-services'
+import { sourcesServices } from './sources-services'
+import { overlapsServices } from './overlaps-services'
 import type { ServiceDeps } from './service-deps'
 
 export type { ServiceDeps } from './service-deps'
@@ -53,6 +55,8 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     monitorServices(deps, view),
     configServices(deps),
     schedulesServices(deps),
+    sourcesServices(deps),
+    overlapsServices(deps),
     connectionServices({
       config: deps.config,
       link: deps.link,

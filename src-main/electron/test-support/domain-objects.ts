@@ -19,6 +19,8 @@ export function job(id: string, status: JobStatus, extra: Partial<Job> = {}): Jo
     lastRunId: `R-${id}`,
     cancelRequested: false,
     schedule: null,
+    source: null,
+    sourceId: null,
     error: null,
     ...extra,
   }
@@ -49,6 +51,10 @@ export function run(id: string, jobId: string, percent: number | null = null): R
     peakRssBytes: null,
     cpuSeconds: null,
     processesStopped: 0,
+    source: null,
+    sourceId: null,
+    startKind: 'recorded',
+    stuckAt: null,
   }
 }
 

@@ -154,7 +154,7 @@ function prepare(db: SqliteDatabase) {
     count: db.prepare(JOB_LIST_SQL.count),
     ordOf: db.prepare(`SELECT priority, ord FROM jobs WHERE id = ?`),
     ahead: db.prepare(`SELECT count(*) AS ahead, sum(lane = @lane) AS inLane FROM jobs INDEXED BY jobs_ready
-      WHERE status IN ('queued','retrying') AND (priority > @priority OR (priority = @priority AND ord < @ord))`),
+      WHERE status IN ('queued','retrying') AND source IS NULL AND (priority > @priority OR (priority = @priority AND ord < @ord))`),
     typeStamp: db.prepare(`SELECT runs, last_run_id FROM type_stats WHERE type = ?`),
     // Served by runs_type_status_started: the newest successful runs of the type, no more.
     recentSucceeded: db.prepare(`SELECT params, finished_at - started_at AS ms FROM runs

@@ -27,6 +27,9 @@ export interface JobRow {
   seq: number
   /** Absent in rows of a shared database before its version 7. */
   schedule?: string | null
+  /** Mirrored rows (SQLite version 10); absent in rows read from the shared database. */
+  source?: string | null
+  source_id?: string | null
 }
 
 export interface RunRow {
@@ -58,6 +61,11 @@ export interface RunRow {
   peak_rss_bytes: number | null
   cpu_seconds: number | null
   processes_stopped: number
+  /** Mirrored rows (SQLite version 10); absent in rows read from the shared database. */
+  source?: string | null
+  source_id?: string | null
+  start_kind?: string
+  stuck_at?: number | null
 }
 
 export interface LogRow {
@@ -122,6 +130,8 @@ export function toJob(row: JobRow): Job {
     cancelRequested: row.cancel_requested === 1,
     error: row.error,
     schedule: row.schedule ?? null,
+    source: row.source ?? null,
+    sourceId: row.source_id ?? null,
   }
 }
 
@@ -155,6 +165,10 @@ export function toRun(row: RunRow): Run {
     peakRssBytes: row.peak_rss_bytes,
     cpuSeconds: row.cpu_seconds,
     processesStopped: row.processes_stopped ?? 0,
+    source: row.source ?? null,
+    sourceId: row.source_id ?? null,
+    startKind: row.start_kind === 'observed' || row.start_kind === 'unknown' ? row.start_kind : 'recorded',
+    stuckAt: isoOrNull(row.stuck_at ?? null),
   }
 }
 

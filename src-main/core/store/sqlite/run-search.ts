@@ -197,7 +197,9 @@ export class RunSearch {
   /** Running runs that pass the filters (not the words: `matches` checks those), newest first. */
   private running(filter: RunFilter): Candidate[] {
     const rows = this.db
-      .prepare(`SELECT * FROM runs INDEXED BY runs_running WHERE status = 'running' ORDER BY started_at DESC, id DESC`)
+      .prepare(`SELECT * FROM (SELECT * FROM runs INDEXED BY runs_running WHERE status = 'running' AND source IS NULL
+        UNION ALL SELECT * FROM runs INDEXED BY runs_source_running WHERE status = 'running' AND source IS NOT NULL)
+        ORDER BY started_at DESC, id DESC`)
       .all() as Candidate[]
     return rows.filter((row) => {
       if (filter.type !== undefined && row.type !== filter.type) return false

@@ -18,9 +18,10 @@ export function prepareStatements(db: SqliteDatabase) {
     jobSchedules: db.prepare(`SELECT id, schedule FROM jobs WHERE id IN (SELECT value FROM json_each(?)) AND schedule IS NOT NULL`),
     insertJob: db.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, created_at, queued_at, seq, schedule)
       VALUES (@id, @type, @params, @priority, @lane, 'queued', @ord, @now, @now, @seq, @schedule)`),
-    runningByLane: db.prepare(`SELECT lane, count(*) AS n FROM runs WHERE status = 'running' GROUP BY lane`),
+    // Mirrored rows (source IS NOT NULL) are never claimed, counted against a lane or recovered by a runner.
+    runningByLane: db.prepare(`SELECT lane, count(*) AS n FROM runs INDEXED BY runs_running WHERE status = 'running' AND source IS NULL GROUP BY lane`),
     nextEligible: db.prepare(`SELECT * FROM jobs INDEXED BY jobs_ready
-      WHERE status IN ('queued','retrying')
+      WHERE status IN ('queued','retrying') AND source IS NULL
         AND (run_after IS NULL OR run_after <= ?)
         AND lane NOT IN (SELECT value FROM json_each(?))
         AND type IN (SELECT value FROM json_each(?))
@@ -46,7 +47,7 @@ export function prepareStatements(db: SqliteDatabase) {
     jobAfterRun: db.prepare(`UPDATE jobs SET status = @jobStatus, failures = @failures, run_after = @runAfter,
       queued_at = coalesce(@runAfter, queued_at), finished_at = coalesce(@finishedAt, finished_at), error = @jobError,
       cancel_requested = 0, seq = @seq WHERE id = @jobId`),
-    runningRuns: db.prepare(`SELECT * FROM runs WHERE status = 'running' ORDER BY started_at`),
+    runningRuns: db.prepare(`SELECT * FROM runs INDEXED BY runs_running WHERE status = 'running' AND source IS NULL ORDER BY started_at`),
     interruptRun: db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = @now, error = @error, seq = @seq WHERE id = @runId`),
     jobInterruptedFail: db.prepare(`UPDATE jobs SET status = 'failed', finished_at = @now, interruptions = @interruptions,
       error = @error, cancel_requested = 0, seq = @seq WHERE id = @id`),
@@ -64,11 +65,12 @@ export function prepareStatements(db: SqliteDatabase) {
     clearChunk: db.prepare(`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs
       WHERE finished_at IS NOT NULL AND finished_at < ? AND status IN ${TERMINAL_SQL} LIMIT 500)`),
     runsOfJob: db.prepare(`SELECT * FROM runs WHERE job_id = ? ORDER BY attempt`),
-    waiting: db.prepare(`SELECT * FROM jobs INDEXED BY jobs_ready WHERE status IN ('queued','retrying')
+    waiting: db.prepare(`SELECT * FROM jobs INDEXED BY jobs_ready WHERE status IN ('queued','retrying') AND source IS NULL
       ORDER BY priority DESC, ord LIMIT ?`),
-    counts: db.prepare(`SELECT status, sum(n) AS n FROM job_counts GROUP BY status`),
-    hasPending: db.prepare(`SELECT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_ready WHERE status IN ('queued','retrying'))
-      OR EXISTS (SELECT 1 FROM runs INDEXED BY runs_running WHERE status = 'running') AS pending`),
+    // Jobdeck's own jobs: a mirrored type is `source/type`, and an own type name never holds a `/`.
+    counts: db.prepare(`SELECT status, sum(n) AS n FROM job_counts WHERE instr(type, '/') = 0 GROUP BY status`),
+    hasPending: db.prepare(`SELECT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_ready WHERE status IN ('queued','retrying') AND source IS NULL)
+      OR EXISTS (SELECT 1 FROM runs INDEXED BY runs_running WHERE status = 'running' AND source IS NULL) AS pending`),
     logs: db.prepare(`SELECT * FROM run_logs WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`),
     logTail: db.prepare(`SELECT * FROM run_logs WHERE run_id = ? ORDER BY id DESC LIMIT ?`),
     logCountBefore: db.prepare(`SELECT count(*) AS n FROM run_logs WHERE run_id = ? AND id < ?`),
@@ -89,7 +91,8 @@ export function prepareStatements(db: SqliteDatabase) {
     heartbeat: db.prepare(`UPDATE runner_lock SET heartbeat_at = ? WHERE runner_id = ?`),
     releaseLock: db.prepare(`DELETE FROM runner_lock WHERE runner_id = ?`),
     typeStats: db.prepare(`SELECT * FROM type_stats WHERE runs > 0 ORDER BY type`),
-    runningCount: db.prepare(`SELECT count(*) AS n FROM runs INDEXED BY runs_running WHERE status = 'running' AND (@type IS NULL OR type = @type)`),
+    runningCount: db.prepare(`SELECT (SELECT count(*) FROM runs INDEXED BY runs_running WHERE status = 'running' AND source IS NULL AND (@type IS NULL OR type = @type))
+      + (SELECT count(*) FROM runs INDEXED BY runs_source_running WHERE status = 'running' AND source IS NOT NULL AND (@type IS NULL OR type = @type)) AS n`),
     recentFinished: db.prepare(`SELECT finished_at - started_at AS ms FROM runs INDEXED BY runs_type_started
       WHERE type = ? AND finished_at IS NOT NULL AND status IN ('succeeded','partial','failed') ORDER BY started_at DESC LIMIT 100`),
     maxDuration: db.prepare(`SELECT max(max_duration) AS ms FROM type_stats`),

@@ -10,6 +10,7 @@ import { migration0006 } from './0006-finished-jobs-index'
 import { migration0007 } from './0007-run-search-documents'
 import { migration0008 } from './0008-one-finished-jobs-index'
 import { migration0009 } from './0009-schedule-fires'
+import { migration0010 } from './0010-source-rows'
 
 export interface Migration {
   readonly version: number
@@ -27,4 +28,5 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   migration0007,
   migration0008,
   migration0009,
+  migration0010,
 ]
