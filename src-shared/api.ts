@@ -10,7 +10,7 @@ import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
 import type { DatabaseState, ConnectionTestResult } from './connection'
 import type { GateBlock } from './wait-reason'
 import { FIRE_OUTCOMES, type ForecastFire, type ScheduleFire, type ScheduleInfo } from './schedules'
-import type { Overlap, SourceInfo, SourceTestResult } from './sources'
+import type { Overlap, SourceInfo, SourceQueue, SourceTestResult } from './sources'
 
 const id = z.string().min(1, 'expected a job or run id').max(64)
 const paramsInput = z.record(z.string(), z.unknown())
@@ -178,6 +178,8 @@ export const apiInputs = {
   'sources.list': z.strictObject({}),
   /** One pull of one source (or all) now; answers with their state after it. */
   'sources.sync': z.strictObject({ name: z.string().min(1).optional() }),
+  /** Sources' rows waiting and running now (the Queue's read-only section), oldest first; stuck ones flagged by `run.stuckAt`. */
+  'sources.queue': z.strictObject({ source: z.string().min(1).max(64).optional(), limit: z.number().int().min(1).max(10_000).default(500) }),
   /** Connects to a source's table and checks it (columns, types, index for the poll) without mirroring anything. */
   'sources.test': z.strictObject({ name: z.string().min(1) }),
   /**
@@ -301,6 +303,7 @@ export interface ApiResults {
   'schedules.forecast': ForecastFire[]
   'sources.list': SourceInfo[]
   'sources.sync': SourceInfo[]
+  'sources.queue': SourceQueue
   'sources.test': SourceTestResult
   'sources.markFailed': { source: string; table: string; sourceId: string; rowCount: number }
   'overlaps.list': Overlap[]

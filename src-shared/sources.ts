@@ -1,6 +1,7 @@
 // Sources as the contract carries them: another system's job table mirrored read-only into the
 // cache (its state, its index advice), and the overlaps of runs across sources and lanes. Words
 // for presets and statuses live here too, so the CLI, the README and the views say the same thing.
+import type { Job, Run } from './domain'
 
 export const SOURCE_PRESETS = ['background_jobs', 'batch_jobs', 'processing_jobs', 'pg-boss', 'river', 'oban'] as const
 export type SourcePreset = (typeof SOURCE_PRESETS)[number]
@@ -76,6 +77,16 @@ export interface SourceTestResult {
   index: IndexAdvice | null
   /** Rows in the table now (estimate from the planner when large). */
   rowEstimate: number | null
+}
+
+/** Sources' rows that wait or run now: the Queue's read-only section. */
+export interface SourceQueue {
+  /** Rows not started yet (jobs without a run), oldest first. */
+  waiting: Job[]
+  /** Rows running, oldest start first, each with its one run (`run.stuckAt` when stuck). */
+  running: Array<{ job: Job; run: Run }>
+  /** All of them, not only the ones listed (`limit`). */
+  counts: { waiting: number; running: number; stuck: number }
 }
 
 /** Two runs that ran at the same time, across sources and Jobdeck's own lanes. */

@@ -253,6 +253,7 @@ describe('API fuzz through the real dispatch', () => {
       'schedules.forecast': async () => ({ since: Date.now(), until: Date.now() + 86_400_000 }),
       'sources.list': async () => ({}),
       'sources.sync': async () => ({}),
+      'sources.queue': async () => ({}),
       'sources.test': async () => ({ name: 'legacy' }),
       'sources.markFailed': async () => ({ id: 'legacy:1' }),
       'overlaps.list': async () => ({ since: Date.now() - 86_400_000 }),

@@ -3,7 +3,7 @@ import type { JobdeckApi } from '../../../src-shared/api'
 import { JobdeckError } from '../../../src-shared/errors'
 import type { ServiceDeps } from './service-deps'
 
-type SourcesApi = Pick<JobdeckApi, 'sources.list' | 'sources.sync' | 'sources.test' | 'sources.markFailed'>
+type SourcesApi = Pick<JobdeckApi, 'sources.list' | 'sources.sync' | 'sources.queue' | 'sources.test' | 'sources.markFailed'>
 
 export function sourcesServices(deps: ServiceDeps): SourcesApi {
   const sources = () => {
@@ -14,6 +14,7 @@ export function sourcesServices(deps: ServiceDeps): SourcesApi {
   return {
     'sources.list': async () => deps.sources?.()?.list() ?? [],
     'sources.sync': async ({ name }) => sources().sync(name),
+    'sources.queue': async ({ source, limit }) => deps.store.sourceQueue(source ?? null, limit),
     'sources.test': async ({ name }) => sources().test(name),
     'sources.markFailed': async ({ id }) => sources().markFailed(id),
   }

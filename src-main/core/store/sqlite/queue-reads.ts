@@ -1,6 +1,7 @@
 // The queue as it stands, read from the local SQLite file: jobs, runs, counts, what changed
 // since a sequence number, and the runner lock's holder. Writes are SqliteStore's.
 import type { Job, Run } from '../../../../src-shared/domain'
+import type { SourceQueue } from '../../../../src-shared/sources'
 import { JOB_STATUSES } from '../../../../src-shared/domain'
 import { JobdeckError } from '../../../../src-shared/errors'
 import type { ClaimedRun, RunnerLockInfo, StatusCounts } from '../store-types'
@@ -111,5 +112,27 @@ export class QueueReads {
     return row
       ? { runnerId: row.runner_id, pid: row.pid, host: row.host, startedAt: row.started_at, heartbeatAt: row.heartbeat_at }
       : null
+  }
+
+  /** Sources' rows waiting and running now (never Jobdeck's own: those are `listWaiting` / `listRunning`), by index. */
+  sourceQueue(source: string | null, limit: number): SourceQueue {
+    const bySource = source === null ? '' : 'AND source = @source'
+    return this.db.transaction((): SourceQueue => {
+      const waiting = this.db.prepare(`SELECT * FROM jobs INDEXED BY jobs_source_unfinished
+        WHERE source IS NOT NULL ${bySource} AND status IN ('queued','retrying','running') AND status <> 'running'
+        ORDER BY created_at, id LIMIT @limit`).all({ source, limit }) as JobRow[]
+      const running = this.db.prepare(`SELECT * FROM runs INDEXED BY runs_source_running
+        WHERE status = 'running' AND source IS NOT NULL ${bySource} ORDER BY started_at, id LIMIT @limit`).all({ source, limit }) as RunRow[]
+      const counts = this.db.prepare(`SELECT
+          (SELECT count(*) FROM jobs INDEXED BY jobs_source_unfinished WHERE source IS NOT NULL ${bySource} AND status IN ('queued','retrying','running') AND status <> 'running') AS waiting,
+          (SELECT count(*) FROM runs INDEXED BY runs_source_running WHERE status = 'running' AND source IS NOT NULL ${bySource}) AS running,
+          (SELECT count(*) FROM runs INDEXED BY runs_source_running WHERE status = 'running' AND source IS NOT NULL ${bySource} AND stuck_at IS NOT NULL) AS stuck`)
+        .get({ source }) as SourceQueue['counts']
+      return {
+        waiting: waiting.map(toJob),
+        running: running.map((row) => ({ run: toRun(row), job: toJob(this.stmt.getJob.get(row.job_id) as JobRow) })),
+        counts,
+      }
+    })()
   }
 }
