@@ -6,8 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { EventMap } from '../../../src-shared/events'
 import type { Core } from '../core'
 import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
-import { createSeedTable, insertBackgroundJobs } from '../test-support/source-tables'
-import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
+import { createSeedTable, insertBackgroundJobs, placeIn, sourceConfig } from '../test-support/source-tables'
+import { makeTestEnv, type TestEnv } from '../test-support/test-env'
 
 let db: TestDatabase
 let pool: pg.Pool
@@ -28,24 +28,8 @@ afterEach(async () => {
   await pool.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
 })
 
-/** `jobdeck.yaml:L:C` of the first `text` in the config (col of its first character). */
-function placeOf(config: string, text: string): string {
-  const at = config.indexOf(text)
-  const before = config.slice(0, at).split('\n')
-  return `jobdeck.yaml:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`
-}
-
-function configWith(source: string, url = db.url): string {
-  return `connections:
-  app: { url: "${url}" }
-sources:
-  legacy:
-    connection: app
-${source.replace(/^/gm, '    ').trimEnd()}
-jobs:
-  nap: { command: [node, -e, ""] }
-`
-}
+const placeOf = placeIn
+const configWith = (source: string): string => sourceConfig(source, db.url)
 
 function open(config: string, options: Parameters<TestEnv['open']>[0] = {}): { env: TestEnv; core: Core } {
   const env = makeTestEnv(config)

@@ -162,7 +162,10 @@ export async function adviseIndex(db: Queryable, spec: SourceSpec, plan: SourceP
     const scans = root ? nodesOn(root, spec.table) : []
     const seq = scans.find((node) => node['Node Type'] === 'Seq Scan')
     const first = seq ?? scans[0] ?? root
-    const line = first ? `${first['Node Type']}${first['Index Name'] ? ` using ${first['Index Name']}` : ''} on ${first['Relation Name'] ?? spec.table}` : ''
+    // A bitmap scan names its index in the Bitmap Index Scan below it.
+    const index = first?.['Index Name'] ?? (first ? bitmapIndexes(first).join(', ') : '')
+    const kind = first?.['Node Type'] === 'Bitmap Heap Scan' && index ? 'Bitmap Index Scan' : first?.['Node Type']
+    const line = first ? `${kind}${index ? ` using ${index}` : ''} on ${first['Relation Name'] ?? spec.table}` : ''
     return {
       indexed: seq === undefined,
       plan: line,
@@ -171,6 +174,10 @@ export async function adviseIndex(db: Queryable, spec: SourceSpec, plan: SourceP
   } finally {
     await db.query('ROLLBACK')
   }
+}
+
+function bitmapIndexes(node: PlanNode): string[] {
+  return (node.Plans ?? []).flatMap((child) => (child['Index Name'] ? [child['Index Name']] : bitmapIndexes(child)))
 }
 
 function nodesOn(node: PlanNode, table: string): PlanNode[] {

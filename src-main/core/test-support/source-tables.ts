@@ -89,3 +89,33 @@ export async function seedBackgroundJobs(db: pg.ClientBase | pg.Pool, count: num
     [count, days],
   )
 }
+
+/**
+ * A config with one source `legacy` on connection `app` (its lines indented under it) and a job
+ * type. A config file may not hold a password: the test server's goes to PGPASSWORD, as an
+ * operator's would.
+ */
+export function sourceConfig(source: string, url: string, name = 'legacy'): string {
+  const parsed = new URL(url)
+  if (parsed.password) {
+    process.env.PGPASSWORD = decodeURIComponent(parsed.password)
+    parsed.password = ''
+  }
+  return `connections:
+  app: { url: "${parsed.toString()}" }
+sources:
+  ${name}:
+    connection: app
+${source.replace(/^/gm, '    ').trimEnd()}
+jobs:
+  nap: { command: [node, -e, ""] }
+`
+}
+
+/** `jobdeck.yaml:L:C` of the first `text` in a config (where an error about it must point). */
+export function placeIn(config: string, text: string): string {
+  const at = config.indexOf(text)
+  if (at === -1) throw new Error(`${text} is not in the config`)
+  const before = config.slice(0, at).split('\n')
+  return `jobdeck.yaml:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`
+}
