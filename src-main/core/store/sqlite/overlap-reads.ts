@@ -112,10 +112,16 @@ export class OverlapReads {
         shortest = last.to - last.from
       }
     }
-    const pairWith = (list: Span[], span: Span): Span[] => {
-      const live = list.filter((other) => other.end > span.row.started_at)
-      for (const other of live) keep(other, span)
-      return live
+    // Drops the runs that ended by `span`'s start (in place: this runs once per run read) and,
+    // with `pair`, pairs `span` with the rest.
+    const sweep = (list: Span[], span: Span, pair: boolean): void => {
+      let live = 0
+      for (const other of list) {
+        if (other.end <= span.row.started_at) continue
+        if (pair) keep(other, span)
+        list[live++] = other
+      }
+      list.length = live
     }
     const visit = (row: SpanRow): void => {
       const span = { row, end: row.finished_at ?? q.now }
@@ -125,9 +131,8 @@ export class OverlapReads {
       let here = active.get(key)
       if (!here) active.set(key, (here = { matching: [], others: [] }))
       const own = matches(row)
-      here.matching = pairWith(here.matching, span)
-      if (own) here.others = pairWith(here.others, span)
-      else here.others = here.others.filter((other) => other.end > row.started_at)
+      sweep(here.matching, span, true)
+      sweep(here.others, span, own)
       if (own) here.matching.push(span)
       else here.others.push(span)
     }
