@@ -3,6 +3,7 @@
 // connection error with a backoff, its rows still served from the cache with the last sync time
 // (as shared mode's DatabaseState). One cycle at a time; `sync()` runs one more now.
 import type pg from 'pg'
+import { JobdeckError } from '../../../src-shared/errors'
 import type { IndexAdvice, SourceInfo, SourceStatus, SourceTestResult } from '../../../src-shared/sources'
 import type { EventBus } from '../events/event-bus'
 import type { SourceQueue } from '../../../src-shared/sources'
@@ -150,7 +151,7 @@ export class SourceLoop {
     const pool = await this.deps.pool()
     const plan = this.plan ?? (await this.check(pool))
     const mf = this.spec.markFailed
-    if (!plan.markFailed || !mf) throw new Error(`sources.${this.spec.name}: markFailed needs a plain status column with one value mapped to running and one to failed`)
+    if (!plan.markFailed || !mf) throw new JobdeckError('conflict', `sources.${this.spec.name}: markFailed needs a plain status column with one value mapped to running and one to failed`)
     const result = await pool.query(plan.markFailed, [sourceId, mf.failed, mf.running])
     await rereadRows(this.context(pool, plan), [sourceId])
     this.deps.publishChanges()

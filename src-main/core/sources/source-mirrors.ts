@@ -86,7 +86,13 @@ export class SourceMirrors implements SourcesPort {
     if (job.status !== 'running') {
       throw new JobdeckError('conflict', `${spec.tableText} row ${row.sourceId} is ${job.status}, not running; markFailed only marks a running row failed`)
     }
-    const rowCount = await loop.markFailed(row.sourceId)
+    let rowCount: number
+    try {
+      rowCount = await loop.markFailed(row.sourceId)
+    } catch (error) {
+      if (error instanceof JobdeckError) throw error
+      throw new JobdeckError('unavailable', `${spec.tableText} row ${row.sourceId} was not marked failed: ${error instanceof Error ? error.message : String(error)}`)
+    }
     return { source: spec.name, table: spec.tableText, sourceId: row.sourceId, rowCount }
   }
 
