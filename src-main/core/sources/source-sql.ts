@@ -37,7 +37,7 @@ const NUMBER_KEYS: readonly SourceColumnKey[] = ['total', 'ok', 'failed']
 /** The table's columns, or null when there is no such table (or view). */
 export async function readTableShape(db: Queryable, spec: SourceSpec): Promise<TableShape | null> {
   const { rows } = await db.query<{ column: string | null; type: string | null; category: string | null; estimate: number }>(
-    `SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, t.typcategory AS category, c.reltuples::float8 AS estimate
+    `SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, t.typcategory AS category, greatest(c.reltuples, coalesce(pg_stat_get_live_tuples(c.oid), 0))::float8 AS estimate
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        LEFT JOIN pg_type t ON t.oid = a.atttypid
