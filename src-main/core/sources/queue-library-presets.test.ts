@@ -100,6 +100,26 @@ function pollSql(preset: PresetShape): { newRows: string; reread: string; backfi
   }
 }
 
+/** Every column the preset reads is in its tables, and every value of the library's state enum has a meaning. */
+async function expectPresetFits(preset: PresetShape, stateType: string): Promise<void> {
+  const [schema = 'public'] = preset.table.split('.')
+  const tables: Array<[string, readonly string[]]> = [[preset.table, preset.requires], ...Object.entries(preset.alsoRequires ?? {})]
+  for (const [table, columns] of tables) {
+    expect(await columnsOf(db, table.replace('{schema}', schema))).toEqual(expect.arrayContaining([...columns]))
+  }
+  const labels = await enumLabels(db, stateType)
+  expect(labels.filter((label) => preset.statuses[label] === undefined)).toEqual([])
+}
+
+/** River and Oban: ids only grow, so every poll shape reads by the primary key, with no advice needed. */
+async function expectPrimaryKeyPolls(preset: PresetShape, unfinished: string[]): Promise<void> {
+  const sql = pollSql(preset)
+  const since = new Date(Date.now() - 86_400_000)
+  expect(await scansWithoutIndex(db, sql.newRows, [0])).toEqual([])
+  expect(await scansWithoutIndex(db, sql.reread, [since, unfinished])).toEqual([])
+  expect(await scansWithoutIndex(db, sql.backfill, [0, since])).toEqual([])
+}
+
 let testDb: TestDatabase
 let db: pg.Client
 
@@ -126,16 +146,8 @@ describe('pg-boss preset, on the tables the pg-boss package creates', () => {
   })
   afterAll(async () => stop?.())
 
-  it('finds every column it reads in pgboss.job and pgboss.archive', async () => {
-    expect(await columnsOf(db, pgBossPreset.table)).toEqual(expect.arrayContaining([...pgBossPreset.requires]))
-    for (const [table, columns] of Object.entries(pgBossPreset.alsoRequires ?? {})) {
-      expect(await columnsOf(db, table.replace('{schema}', 'pgboss'))).toEqual(expect.arrayContaining([...columns]))
-    }
-  })
-
-  it('gives every state of pg-boss a meaning', async () => {
-    const labels = await enumLabels(db, 'pgboss.job_state')
-    expect(labels.filter((label) => pgBossPreset.statuses[label] === undefined)).toEqual([])
+  it('finds every column it reads in pgboss.job and pgboss.archive, and gives every pg-boss state a meaning', async () => {
+    await expectPresetFits(pgBossPreset, 'pgboss.job_state')
   })
 
   it('reads each job once, whether pg-boss keeps it in its job table or has archived it', async () => {
@@ -184,8 +196,7 @@ describe('River preset, on river_job as its migrations describe it', () => {
   })
 
   it('finds every column it reads, and gives every River state a meaning', async () => {
-    expect(await columnsOf(db, riverPreset.table)).toEqual(expect.arrayContaining([...riverPreset.requires]))
-    expect((await enumLabels(db, 'river_job_state')).filter((label) => riverPreset.statuses[label] === undefined)).toEqual([])
+    await expectPresetFits(riverPreset, 'river_job_state')
   })
 
   it('reads kind as the type, queue as the lane, and the last attempt error of an unsuccessful job', async () => {
@@ -203,11 +214,7 @@ describe('River preset, on river_job as its migrations describe it', () => {
   })
 
   it('polls new rows, re-reads and backfills by the primary key River already has', async () => {
-    const sql = pollSql(riverPreset)
-    const since = new Date(Date.now() - 86_400_000)
-    expect(await scansWithoutIndex(db, sql.newRows, [0])).toEqual([])
-    expect(await scansWithoutIndex(db, sql.reread, [since, [ids.running, ids.retryable]])).toEqual([])
-    expect(await scansWithoutIndex(db, sql.backfill, [0, since])).toEqual([])
+    await expectPrimaryKeyPolls(riverPreset, [ids.running, ids.retryable])
   })
 
   it('marks a stuck running job discarded within River\'s constraints, and River\'s late completion cannot undo it', async () => {
@@ -230,8 +237,7 @@ describe('Oban preset, on oban_jobs as its migrations describe it', () => {
   })
 
   it('finds every column it reads, and gives every Oban state a meaning', async () => {
-    expect(await columnsOf(db, obanPreset.table)).toEqual(expect.arrayContaining([...obanPreset.requires]))
-    expect((await enumLabels(db, 'oban_job_state')).filter((label) => obanPreset.statuses[label] === undefined)).toEqual([])
+    await expectPresetFits(obanPreset, 'oban_job_state')
   })
 
   it('reads worker as the type, queue as the lane, the finish of whichever way it ended, and UTC times as UTC', async () => {
@@ -249,11 +255,7 @@ describe('Oban preset, on oban_jobs as its migrations describe it', () => {
   })
 
   it('polls new rows, re-reads and backfills by the primary key Oban already has', async () => {
-    const sql = pollSql(obanPreset)
-    const since = new Date(Date.now() - 86_400_000)
-    expect(await scansWithoutIndex(db, sql.newRows, [0])).toEqual([])
-    expect(await scansWithoutIndex(db, sql.reread, [since, [ids.executing]])).toEqual([])
-    expect(await scansWithoutIndex(db, sql.backfill, [0, since])).toEqual([])
+    await expectPrimaryKeyPolls(obanPreset, [ids.executing])
   })
 
   it('refuses markFailed, saying why', () => {

@@ -6,6 +6,9 @@ import type pg from 'pg'
 
 type Queryable = Pick<pg.Client, 'query'>
 
+/** How River and Oban end an attempt. */
+type Outcome = 'completed' | 'retryable' | 'discarded' | 'cancelled'
+
 // ---------------------------------------------------------------- pg-boss (v10, the package itself)
 
 /** A PgBoss on `url` that does nothing on its own: no maintenance loop, no cron; the test calls maintain(). */
@@ -140,7 +143,7 @@ export async function riverStart(db: Queryable, id: string): Promise<void> {
 }
 
 /** The completer's outcome of the running attempt; an error is appended to `errors` as River records it. */
-export async function riverFinish(db: Queryable, id: string, outcome: 'completed' | 'retryable' | 'discarded' | 'cancelled', error?: string): Promise<void> {
+export async function riverFinish(db: Queryable, id: string, outcome: Outcome, error?: string): Promise<void> {
   const finalized = outcome === 'retryable' ? 'NULL' : 'now()'
   const scheduled = outcome === 'retryable' ? "now() + interval '30 seconds'" : 'scheduled_at'
   await db.query(`UPDATE river_job SET state = $2, finalized_at = ${finalized}, scheduled_at = ${scheduled},
@@ -208,7 +211,7 @@ export async function obanStart(db: Queryable, id: string): Promise<void> {
 }
 
 /** The engine's ack of an attempt, by id as Oban does (no state guard); an error is pushed onto `errors`. */
-export async function obanFinish(db: Queryable, id: string, outcome: 'completed' | 'retryable' | 'discarded' | 'cancelled', error?: string): Promise<void> {
+export async function obanFinish(db: Queryable, id: string, outcome: Outcome, error?: string): Promise<void> {
   const stamp = { completed: 'completed_at', discarded: 'discarded_at', cancelled: 'cancelled_at', retryable: null }[outcome]
   const sets = [
     'state = $2',
@@ -218,63 +221,51 @@ export async function obanFinish(db: Queryable, id: string, outcome: 'completed'
   await db.query(`UPDATE oban_jobs SET ${sets.join(', ')} WHERE id = $1`, [id, outcome, error ?? null])
 }
 
+/** A library's own moves of an inserted job: start an attempt, record the attempt's outcome. */
+interface LibraryMoves {
+  start(db: Queryable, id: string): Promise<void>
+  finish(db: Queryable, id: string, outcome: Outcome, error?: string): Promise<void>
+}
+
+/** An inserted job taken through its attempts, each started then finished; `running` starts one more. */
+async function through(db: Queryable, moves: LibraryMoves, inserted: Promise<string>, attempts: Array<[Outcome, string?]>, running = false): Promise<string> {
+  const id = await inserted
+  for (const [outcome, error] of attempts) {
+    await moves.start(db, id)
+    await moves.finish(db, id, outcome, error)
+  }
+  if (running) await moves.start(db, id)
+  return id
+}
+
+const RIVER: LibraryMoves = { start: riverStart, finish: riverFinish }
+const OBAN: LibraryMoves = { start: obanStart, finish: obanFinish }
+
 /** One River job in each of its states, named by state (ids as text). */
 export async function produceRiverStates(db: Queryable): Promise<Record<'available' | 'scheduled' | 'pending' | 'running' | 'retryable' | 'completed' | 'discarded' | 'cancelled', string>> {
-  const started = async (kind: string, queue: string): Promise<string> => {
-    const id = await riverInsert(db, kind, queue)
-    await riverStart(db, id)
-    return id
-  }
-  const completed = await started('send_invoice', 'billing')
-  await riverFinish(db, completed, 'retryable', 'smtp timeout')
-  await riverStart(db, completed)
-  await riverFinish(db, completed, 'completed')
-  const discarded = await started('sync_crm', 'default')
-  await riverFinish(db, discarded, 'retryable', 'crm: 429 too many requests')
-  await riverStart(db, discarded)
-  await riverFinish(db, discarded, 'discarded', 'crm: account suspended')
-  const retryable = await started('sync_crm', 'default')
-  await riverFinish(db, retryable, 'retryable', 'crm: connection reset')
-  const cancelled = await started('send_invoice', 'billing')
-  await riverFinish(db, cancelled, 'cancelled', 'JobCancelError: invoice voided')
-  const running = await started('rebuild_search', 'default')
+  const job = (kind: string, queue: string, attempts: Array<[Outcome, string?]>, running = false) => through(db, RIVER, riverInsert(db, kind, queue), attempts, running)
   return {
+    completed: await job('send_invoice', 'billing', [['retryable', 'smtp timeout'], ['completed']]),
+    discarded: await job('sync_crm', 'default', [['retryable', 'crm: 429 too many requests'], ['discarded', 'crm: account suspended']]),
+    retryable: await job('sync_crm', 'default', [['retryable', 'crm: connection reset']]),
+    cancelled: await job('send_invoice', 'billing', [['cancelled', 'JobCancelError: invoice voided']]),
+    running: await job('rebuild_search', 'default', [], true),
     available: await riverInsert(db, 'send_invoice', 'billing'),
     scheduled: await riverInsert(db, 'send_invoice', 'billing', 'scheduled'),
     pending: await riverInsert(db, 'rebuild_search', 'default', 'pending'),
-    running,
-    retryable,
-    completed,
-    discarded,
-    cancelled,
   }
 }
 
 /** One Oban job in each of its states, named by state (ids as text). */
 export async function produceObanStates(db: Queryable): Promise<Record<'available' | 'scheduled' | 'executing' | 'retryable' | 'completed' | 'discarded' | 'cancelled', string>> {
-  const started = async (worker: string, queue: string): Promise<string> => {
-    const id = await obanInsert(db, worker, queue)
-    await obanStart(db, id)
-    return id
-  }
-  const completed = await started('MyApp.Workers.Mailer', 'mailers')
-  await obanFinish(db, completed, 'retryable', '** (RuntimeError) smtp timeout')
-  await obanStart(db, completed)
-  await obanFinish(db, completed, 'completed')
-  const discarded = await started('MyApp.Workers.Export', 'exports')
-  await obanFinish(db, discarded, 'discarded', '** (File.Error) could not write /exports/q3.csv: no space left on device')
-  const retryable = await started('MyApp.Workers.Export', 'exports')
-  await obanFinish(db, retryable, 'retryable', '** (DBConnection.ConnectionError) connection closed')
-  const cancelled = await started('MyApp.Workers.Mailer', 'mailers')
-  await obanFinish(db, cancelled, 'cancelled', '{:cancel, :unsubscribed}')
-  const executing = await started('MyApp.Workers.Export', 'exports')
+  const job = (worker: string, queue: string, attempts: Array<[Outcome, string?]>, running = false) => through(db, OBAN, obanInsert(db, worker, queue), attempts, running)
   return {
+    completed: await job('MyApp.Workers.Mailer', 'mailers', [['retryable', '** (RuntimeError) smtp timeout'], ['completed']]),
+    discarded: await job('MyApp.Workers.Export', 'exports', [['discarded', '** (File.Error) could not write /exports/q3.csv: no space left on device']]),
+    retryable: await job('MyApp.Workers.Export', 'exports', [['retryable', '** (DBConnection.ConnectionError) connection closed']]),
+    cancelled: await job('MyApp.Workers.Mailer', 'mailers', [['cancelled', '{:cancel, :unsubscribed}']]),
+    executing: await job('MyApp.Workers.Export', 'exports', [], true),
     available: await obanInsert(db, 'MyApp.Workers.Mailer', 'mailers'),
     scheduled: await obanInsert(db, 'MyApp.Workers.Mailer', 'mailers', 'scheduled'),
-    executing,
-    retryable,
-    completed,
-    discarded,
-    cancelled,
   }
 }
