@@ -77,6 +77,7 @@ function openCore(values: Record<string, unknown>, offline = false, longLived = 
     ...(postgres ? { postgres } : {}),
     offline,
     watchConfig: longLived,
+    sources: longLived,
   })
 }
 
