@@ -97,7 +97,14 @@ export function planSource(spec: SourceSpec, shape: TableShape): SourcePlan {
     const plain = spec.plain[key]
     return (plain !== undefined ? shape.columns.get(plain)?.type : undefined) ?? 'text'
   }
-  const table = `${quoteIdent(spec.schema)}.${quoteIdent(spec.table)}`
+  const own = `${quoteIdent(spec.schema)}.${quoteIdent(spec.table)}`
+  // Every read's FROM item is `src`. ORDER BY names the table's column through it: a bare "id" there
+  // would be the select's text id of the same name, which sorts '10' before '9' and breaks paging.
+  const table = `${own} AS src`
+  const sortKey = (key: SourceColumnKey): string => {
+    const plain = spec.plain[key]
+    return plain !== undefined ? `src.${quoteIdent(plain)}` : (c[key] as string)
+  }
   const id = c.id as string
   const ms = (key: SourceColumnKey): string => (c[key] ? `(extract(epoch FROM ${c[key]}) * 1000)::float8` : 'NULL::float8')
   const text = (key: SourceColumnKey): string => (c[key] ? `(${c[key]})::text` : 'NULL::text')
@@ -115,7 +122,7 @@ export function planSource(spec: SourceSpec, shape: TableShape): SourcePlan {
     orderBy = id
     changes = `SELECT ${select}, NULL::text AS w FROM ${table}
       WHERE ($1::${idType} IS NULL OR ${id} >= $1::${idType})${where}
-      ORDER BY ${id} LIMIT $2`
+      ORDER BY ${sortKey('id')} LIMIT $2`
   } else {
     const key = spec.changesBy === 'updated' ? 'updated' : 'created'
     const w = c[key] as string
@@ -123,7 +130,7 @@ export function planSource(spec: SourceSpec, shape: TableShape): SourcePlan {
     orderBy = w
     changes = `SELECT ${select}, (${w})::text AS w FROM ${table}
       WHERE ${w} >= $1::${wType} - $4::interval AND ($2::${idType} IS NULL OR ${w} > $1::${wType} OR ${id} > $2::${idType})${where}
-      ORDER BY ${w}, ${id} LIMIT $3`
+      ORDER BY ${sortKey(key)}, ${sortKey('id')} LIMIT $3`
   }
   const byId = `SELECT ${select}, NULL::text AS w FROM ${table} WHERE ${id} = ANY($1::${idType}[])`
   // Ordered by id: the backfill starts at the first row created since `since:` (else at the newest row).
@@ -133,7 +140,7 @@ export function planSource(spec: SourceSpec, shape: TableShape): SourcePlan {
   const mf = spec.markFailed
   const status = spec.plain.status
   const markFailed = mf && status !== undefined
-    ? `UPDATE ${table} SET ${quoteIdent(status)} = $2::${typeOf('status')}${mf.finishedColumn ? `, ${quoteIdent(mf.finishedColumn)} = now()` : ''}
+    ? `UPDATE ${own} SET ${quoteIdent(status)} = $2::${typeOf('status')}${mf.finishedColumn ? `, ${quoteIdent(mf.finishedColumn)} = now()` : ''}
       WHERE ${id} = $1::${idType} AND ${quoteIdent(status)} = $3::${typeOf('status')}`
     : null
   const changesArgs = (mark: Watermark, limit: number, marginMs: number): unknown[] =>
