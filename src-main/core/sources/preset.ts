@@ -32,9 +32,9 @@ export interface PresetShape {
   markFailedRefused?: string
   /**
    * When the library keeps a job in more than one table over its life (pg-boss moves finished and
-   * expired jobs to its archive): the FROM item every read uses instead of `table`, a subquery whose
-   * output columns the `columns` expressions name. `{schema}` stands for the schema of the table
-   * read (the preset's, or the source's own `table:`), quoted.
+   * expired jobs to its archive): the query every read selects from instead of `table` (as a
+   * subquery), whose output columns the `columns` expressions name. `{schema}` stands for the
+   * schema of the table read (the preset's, or the source's own `table:`), quoted.
    */
   from?: string
   /** The other tables `from` reads (`{schema}.archive`), each checked at connect like `table`. */

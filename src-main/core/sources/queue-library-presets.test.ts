@@ -28,7 +28,7 @@ function withSchema(sql: string, schema: string): string {
 
 function fromItem(preset: PresetShape): string {
   const [schema = 'public', table = ''] = preset.table.split('.')
-  return preset.from === undefined ? `"${schema}"."${table}"` : withSchema(preset.from, schema)
+  return preset.from === undefined ? `"${schema}"."${table}"` : `(${withSchema(preset.from, schema)}) AS src`
 }
 
 /** Every row as the preset maps it: the SELECT a poll makes, without its WHERE. */

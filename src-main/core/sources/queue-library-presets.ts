@@ -9,19 +9,19 @@ import type { PresetShape } from './preset'
  * to the archive would vanish from the history and a first backfill would miss it.
  *
  * No column moves on every transition (active → retry and failed → retry touch no timestamp), so
- * new rows are found by `created_on` and unfinished ones are re-read. pg-boss creates no index on
- * `created_on`: the advice gives one for each table (`pgboss.job` is partitioned, so no
- * CONCURRENTLY there; the index reaches every queue's partition, and ATTACH gives it to new ones).
+ * new rows are found by `created_on` and unfinished ones are re-read by id. pg-boss creates no index
+ * for either: the advice gives them for each table (`pgboss.job` is partitioned, so no CONCURRENTLY
+ * there; an index reaches every queue's partition, and ATTACH gives it to new ones).
  */
 export const pgBossPreset: PresetShape = {
   name: 'pg-boss',
   table: 'pgboss.job',
   // A job archived while still `created`/`retry` never ran and never will: `archived_unstarted`,
   // a value of ours, so it does not wait in the Queue forever.
-  from: `(SELECT id, name, state::text AS state, created_on, started_on, completed_on, output FROM {schema}.job
+  from: `SELECT id, name, state::text AS state, created_on, started_on, completed_on, output FROM {schema}.job
     UNION ALL
     SELECT id, name, CASE WHEN state IN ('created', 'retry') THEN 'archived_unstarted' ELSE state::text END,
-      created_on, started_on, completed_on, output FROM {schema}.archive) AS pgboss_jobs`,
+      created_on, started_on, completed_on, output FROM {schema}.archive`,
   columns: {
     id: 'id',
     type: 'name',
@@ -48,9 +48,13 @@ export const pgBossPreset: PresetShape = {
     archived_unstarted: 'canceled',
   },
   newRowsBy: 'created',
+  // New rows by created_on; the unfinished re-read by id, which pg-boss's key (name, id) cannot
+  // serve without the queue's name.
   indexAdvice: [
     'CREATE INDEX IF NOT EXISTS job_jobdeck_created ON {schema}.job (created_on)',
+    'CREATE INDEX IF NOT EXISTS job_jobdeck_id ON {schema}.job (id)',
     'CREATE INDEX CONCURRENTLY IF NOT EXISTS archive_jobdeck_created ON {schema}.archive (created_on)',
+    'CREATE INDEX CONCURRENTLY IF NOT EXISTS archive_jobdeck_id ON {schema}.archive (id)',
   ],
   markFailedRefused:
     "pg-boss fails an active job itself once its expireInSeconds pass (its maintenance retries it or moves it to its dead letter queue by the queue's policy); an UPDATE to 'failed' would skip that policy. Call boss.fail(name, id) from the application instead",
