@@ -21,6 +21,7 @@ import { serveHeadless } from './serve-command'
 import { runMonitor } from './monitor-command'
 import { printStatus } from './status-command'
 import { firesCommand, printScheduleFires, schedulesCommand } from './schedules-command'
+import { sourcesCommand } from './sources-command'
 import { formatBytes } from '../../src-shared/units'
 
 export interface CommandInput {
@@ -276,6 +277,7 @@ export const COMMANDS: Record<string, Command> = {
 
   schedules: schedulesCommand,
   fires: firesCommand,
+  sources: sourcesCommand,
 
   history: {
     summary: 'list runs, newest first',

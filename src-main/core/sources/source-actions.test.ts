@@ -150,3 +150,20 @@ describe('index advice', () => {
     expect((await bare.core.api['sources.test']({ name: 'legacy' })).index?.indexed).toBe(false)
   })
 })
+
+describe('config reload', () => {
+  it('re-plans a polling source: a new mapping mirrors it again from scratch, a removed source stops', async () => {
+    await createSeedTable(pool, 'background_jobs')
+    await insertBackgroundJobs(pool, [{ job_type: 'report', status: 'completed' }, { job_type: 'export', status: 'completed' }])
+    const { env, core } = open('preset: background_jobs\npoll: 1h', { sources: true })
+    await waitFor(() => core.sources.list()[0]?.rows === 2, 10_000, 'the first poll')
+    env.writeConfig(sourceConfig(`preset: background_jobs\npoll: 1h\nwhere: "job_type = 'export'"`, db.url))
+    expect((await core.api['config.reload']({})).ok).toBe(true)
+    await waitFor(() => core.sources.list()[0]?.rows === 1, 10_000, 'the source mirrored again with its filter')
+    expect((await core.api['runs.list']({ limit: 10 })).map((r) => r.type)).toEqual(['legacy/export'])
+    env.writeConfig(sourceConfig('preset: background_jobs\npoll: 1h', db.url).replace(/sources:[\s\S]*?jobs:/, 'jobs:').replace(/connections:[\s\S]*?jobs:/, 'jobs:'))
+    expect((await core.api['config.reload']({})).ok).toBe(true)
+    await waitFor(() => core.sources.list().length === 0, 10_000, 'the source gone')
+    await expect(core.api['sources.sync']({ name: 'legacy' })).rejects.toThrow('no source named "legacy"; the config declares: none')
+  })
+})

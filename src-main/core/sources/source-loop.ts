@@ -3,6 +3,7 @@
 // connection error with a backoff, its rows still served from the cache with the last sync time
 // (as shared mode's DatabaseState). One cycle at a time; `sync()` runs one more now.
 import type pg from 'pg'
+import { JobdeckError } from '../../../src-shared/errors'
 import type { IndexAdvice, SourceInfo, SourceStatus, SourceTestResult } from '../../../src-shared/sources'
 import type { EventBus } from '../events/event-bus'
 import type { SourceQueue } from '../../../src-shared/sources'
@@ -24,7 +25,12 @@ export interface SourceLoopDeps {
   now?: () => number
   backoff?: { baseMs: number; maxMs: number }
   limits?: Partial<PollLimits>
+  /** The cache's bulk-load path, for a large first backfill. */
+  bulk: PollContext['bulk']
 }
+
+/** From this many rows in the table, a first backfill drops and rebuilds the cache's secondary indexes (cheaper than keeping them row by row). */
+const BULK_ROWS = 50_000
 
 /** SQLSTATE classes of a lost or refused connection (08, 57P0x), as against an error of the statement. */
 function isConnectionError(error: unknown): boolean {
@@ -58,6 +64,8 @@ export class SourceLoop {
   private inFlight: Promise<void> | null = null
   private listener: pg.PoolClient | null = null
   private cycled = false
+  /** The planner's row count of the table at the last check: a large first backfill is a bulk load. */
+  private rowEstimate = 0
 
   constructor(readonly deps: SourceLoopDeps) {
     this.now = deps.now ?? Date.now
@@ -150,7 +158,7 @@ export class SourceLoop {
     const pool = await this.deps.pool()
     const plan = this.plan ?? (await this.check(pool))
     const mf = this.spec.markFailed
-    if (!plan.markFailed || !mf) throw new Error(`sources.${this.spec.name}: markFailed needs a plain status column with one value mapped to running and one to failed`)
+    if (!plan.markFailed || !mf) throw new JobdeckError('conflict', `sources.${this.spec.name}: markFailed needs a plain status column with one value mapped to running and one to failed`)
     const result = await pool.query(plan.markFailed, [sourceId, mf.failed, mf.running])
     await rereadRows(this.context(pool, plan), [sourceId])
     this.deps.publishChanges()
@@ -230,6 +238,7 @@ export class SourceLoop {
     const problems = [...shapeProblems(this.spec, shape), ...(await alsoTableProblems(pool, this.spec))]
     if (shape === null || problems.length > 0) throw new TableProblem(problems.join('\n'))
     const plan = planSource(this.spec, shape)
+    this.rowEstimate = shape.rowEstimate
     this.index = await this.advise(pool, plan)
     this.deps.writer.saveIndexAdvice(this.spec.name, this.index)
     if (!this.index.indexed) this.deps.log(`source ${this.spec.name}: the poll scans ${this.spec.tableText}; ${this.index.createIndex}`)
@@ -248,7 +257,8 @@ export class SourceLoop {
   }
 
   private context(pool: pg.Pool, plan: SourcePlan): PollContext {
-    return { spec: this.spec, plan, db: pool, writer: this.deps.writer, limits: this.limits, now: this.now, unmapped: this.unmapped }
+    const bulk = this.rowEstimate >= BULK_ROWS ? this.deps.bulk : null
+    return { spec: this.spec, plan, db: pool, writer: this.deps.writer, limits: this.limits, now: this.now, unmapped: this.unmapped, bulk }
   }
 
   /** Running rows past `stuckAfter` get stuck_at once, and one run.stuck event each, ever. */

@@ -12,6 +12,7 @@ import { describeUrl, SqlConnections } from '../executors/sql-connections'
 import type { SecretStore } from '../secrets/secret-store'
 import type { SqliteDatabase } from '../store/sqlite/open-database'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
+import { CacheStore } from '../store/sqlite/cache-store'
 import { SourceLoop, type SourceLoopDeps } from './source-loop'
 import type { MarkFailedResult, SourcesPort } from './sources-port'
 import type { SourceSpec } from './source-spec'
@@ -37,6 +38,7 @@ const STATEMENT_TIMEOUT_MS = 30_000
 
 export class SourceMirrors implements SourcesPort {
   private readonly writer: SourceWriter
+  private readonly cache: CacheStore
   private readonly loops = new Map<string, SourceLoop>()
   private pools: SqlConnections
   private poolsKey: string
@@ -45,6 +47,8 @@ export class SourceMirrors implements SourcesPort {
 
   constructor(private readonly options: SourceMirrorsOptions) {
     this.writer = new SourceWriter(options.db, options.store)
+    // Also finishes a bulk load a crash interrupted, before anything reads the cache.
+    this.cache = new CacheStore(options.db, options.store)
     this.poolsKey = this.connectionsKey()
     this.pools = this.newPools()
     for (const spec of this.specs().values()) this.loops.set(spec.name, this.newLoop(spec))
@@ -89,7 +93,13 @@ export class SourceMirrors implements SourcesPort {
     if (job.status !== 'running') {
       throw new JobdeckError('conflict', `${spec.tableText} row ${row.sourceId} is ${job.status}, not running; markFailed only marks a running row failed`)
     }
-    const rowCount = await loop.markFailed(row.sourceId)
+    let rowCount: number
+    try {
+      rowCount = await loop.markFailed(row.sourceId)
+    } catch (error) {
+      if (error instanceof JobdeckError) throw error
+      throw new JobdeckError('unavailable', `${spec.tableText} row ${row.sourceId} was not marked failed: ${error instanceof Error ? error.message : String(error)}`)
+    }
     return { source: spec.name, table: spec.tableText, sourceId: row.sourceId, rowCount }
   }
 
@@ -98,6 +108,7 @@ export class SourceMirrors implements SourcesPort {
     this.unsubscribe?.()
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()))
     await this.pools.close()
+    this.cache.close()
   }
 
   /** After a config reload: new, changed and removed sources, and new pools when connections changed. */
@@ -163,6 +174,13 @@ export class SourceMirrors implements SourcesPort {
       events: this.options.events,
       publishChanges: this.options.publishChanges,
       log: this.options.log,
+      bulk: {
+        begin: () => {
+          this.cache.beginBulkLoad('jobs')
+          this.cache.beginBulkLoad('runs')
+        },
+        end: () => this.cache.endBulkLoad(),
+      },
       ...this.options.tuning,
     })
   }

@@ -38,6 +38,11 @@ export interface PollContext {
   now: () => number
   /** Rows with a status the mapping does not name, by value (their source ids). */
   unmapped: Map<string, Set<string>>
+  /**
+   * A large first backfill is written as a bulk load (CacheStore's: secondary indexes and
+   * counters' triggers dropped, rebuilt once at the end, restored at the next open after a crash).
+   */
+  bulk: { begin(): void; end(): Promise<void> } | null
 }
 
 export async function pollOnce(ctx: PollContext): Promise<PollResult> {
@@ -57,18 +62,24 @@ export async function pollOnce(ctx: PollContext): Promise<PollResult> {
   let mark: Watermark = state?.watermark ? (JSON.parse(state.watermark) as Watermark) : await timed(() => startMark(ctx))
   // The first page of a poll starts from the watermark less the margin (no id); the next pages exactly after the last row.
   let args = ctx.plan.changesArgs(spec.changesBy === 'id' ? mark : { at: mark.at, id: null }, ctx.limits.page, ctx.limits.marginMs)
-  for (;;) {
-    const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.changes, args))
-    result.read += rows.length
-    const last = rows.at(-1)
-    if (last) mark = { at: last.w ?? mark.at, id: last.id }
-    const done = rows.length < ctx.limits.page
-    result.mirrored += write(ctx, rows, { watermark: mark, backfilled: !quiet || done }, quiet)
-    if (done) {
-      result.backfillDone = quiet
-      break
+  const bulk = quiet ? ctx.bulk : null
+  bulk?.begin()
+  try {
+    result.backfillDone = await pages()
+  } finally {
+    await bulk?.end()
+  }
+  async function pages(): Promise<boolean> {
+    for (;;) {
+      const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.changes, args))
+      result.read += rows.length
+      const last = rows.at(-1)
+      if (last) mark = { at: last.w ?? mark.at, id: last.id }
+      const done = rows.length < ctx.limits.page
+      result.mirrored += write(ctx, rows, { watermark: mark, backfilled: !quiet || done }, quiet)
+      if (done) return quiet
+      args = ctx.plan.changesArgs(mark, ctx.limits.page, ctx.limits.marginMs)
     }
-    args = ctx.plan.changesArgs(mark, ctx.limits.page, ctx.limits.marginMs)
   }
 
   if (spec.changesBy !== 'updated') {

@@ -53,7 +53,7 @@ export async function alsoTableProblems(db: Queryable, spec: SourceSpec): Promis
 
 async function readShapeOf(db: Queryable, schema: string, table: string): Promise<TableShape | null> {
   const { rows } = await db.query<{ column: string | null; type: string | null; category: string | null; estimate: number }>(
-    `SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, t.typcategory AS category, c.reltuples::float8 AS estimate
+    `SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, t.typcategory AS category, greatest(c.reltuples, coalesce(pg_stat_get_live_tuples(c.oid), 0))::float8 AS estimate
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        LEFT JOIN pg_type t ON t.oid = a.atttypid

@@ -91,11 +91,11 @@ export async function seedBackgroundJobs(db: pg.ClientBase | pg.Pool, count: num
 }
 
 /**
- * A config with one source `legacy` on connection `app` (its lines indented under it) and a job
- * type. A config file may not hold a password: the test server's goes to PGPASSWORD, as an
+ * `connections:` and `sources:` with one source `legacy` on connection `app` (its lines indented
+ * under it). A config file may not hold a password: the test server's goes to PGPASSWORD, as an
  * operator's would.
  */
-export function sourceConfig(source: string, url: string, name = 'legacy'): string {
+export function sourceBlock(source: string, url: string, name = 'legacy'): string {
   const parsed = new URL(url)
   if (parsed.password) {
     process.env.PGPASSWORD = decodeURIComponent(parsed.password)
@@ -107,7 +107,12 @@ sources:
   ${name}:
     connection: app
 ${source.replace(/^/gm, '    ').trimEnd()}
-jobs:
+`
+}
+
+/** `sourceBlock` and a job type: a whole config. */
+export function sourceConfig(source: string, url: string, name = 'legacy'): string {
+  return `${sourceBlock(source, url, name)}jobs:
   nap: { command: [node, -e, ""] }
 `
 }
