@@ -8,7 +8,7 @@ import type { IndexAdvice, SourceInfo, SourceStatus, SourceTestResult } from '..
 import type { EventBus } from '../events/event-bus'
 import type { SourceQueue } from '../../../src-shared/sources'
 import { pollOnce, rereadRows, DEFAULT_LIMITS, type PollContext, type PollLimits } from './source-poll'
-import { adviseIndex, planSource, readTableShape, shapeProblems, type SourcePlan } from './source-sql'
+import { adviseIndex, alsoTableProblems, planSource, readTableShape, shapeProblems, type SourcePlan } from './source-sql'
 import { quoteIdent, type SourceSpec } from './source-spec'
 import type { SourceWriter } from './source-writer'
 
@@ -140,7 +140,7 @@ export class SourceLoop {
       await pool.query('SELECT 1')
       const latencyMs = Math.round((performance.now() - t0) * 10) / 10
       const shape = await readTableShape(pool, this.spec)
-      const problems = shapeProblems(this.spec, shape)
+      const problems = [...shapeProblems(this.spec, shape), ...(await alsoTableProblems(pool, this.spec))]
       const index = shape && problems.length === 0 ? await this.advise(pool, planSource(this.spec, shape)) : null
       return { ok: problems.length === 0, latencyMs, problems, index, rowEstimate: shape?.rowEstimate ?? null }
     } catch (error) {
@@ -230,7 +230,7 @@ export class SourceLoop {
   /** The table's shape, its problems (at file:line:col), the statements and the index advice. */
   private async check(pool: pg.Pool): Promise<SourcePlan> {
     const shape = await readTableShape(pool, this.spec)
-    const problems = shapeProblems(this.spec, shape)
+    const problems = [...shapeProblems(this.spec, shape), ...(await alsoTableProblems(pool, this.spec))]
     if (shape === null || problems.length > 0) throw new TableProblem(problems.join('\n'))
     const plan = planSource(this.spec, shape)
     this.rowEstimate = shape.rowEstimate

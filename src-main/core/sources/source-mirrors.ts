@@ -83,6 +83,9 @@ export class SourceMirrors implements SourcesPort {
     if (row === null) throw new JobdeckError('not_found', `${id} is not a row mirrored from a source (markFailed acts on a source's rows only)`)
     const loop = this.loop(row.source)
     const spec = loop.spec
+    if (spec.markFailedRefused !== null) {
+      throw new JobdeckError('conflict', `markFailed is not offered for source ${spec.name} (${spec.preset} preset): ${spec.markFailedRefused}`)
+    }
     if (!spec.markFailed?.enabled) {
       throw new JobdeckError('conflict', `markFailed is disabled for source ${spec.name}; enable it with \`actions: { markFailed: true }\` under sources.${spec.name} (${spec.at})`)
     }
