@@ -26,7 +26,7 @@ export interface SourceStateRow {
 }
 
 const JOB_FIELDS = ['type', 'lane', 'status', 'ord', 'attempts', 'created_at', 'queued_at', 'finished_at', 'last_run_id', 'error']
-const RUN_FIELDS = ['type', 'lane', 'status', 'queued_at', 'started_at', 'finished_at', 'start_kind', 'error', 'progress_total', 'items_ok', 'items_failed']
+const RUN_FIELDS = ['type', 'lane', 'status', 'queued_at', 'started_at', 'finished_at', 'start_kind', 'error', 'progress_total', 'items_ok', 'items_failed', 'stuck_at']
 
 function upsert(table: string, insert: string[], values: string[], fields: string[]): string {
   return `INSERT INTO ${table} (${insert.join(', ')}) VALUES (${values.join(', ')})
@@ -51,7 +51,7 @@ export class SourceWriter {
       status: db.prepare(`UPDATE source_state SET last_sync_at = coalesce(@lastSyncAt, last_sync_at), error = @error,
         offline_since = @offlineSince, poll_ms = coalesce(@pollMs, poll_ms), unmapped = @unmapped WHERE name = @name`),
       bumpSeq: db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER) AS value`).pluck(),
-      prior: db.prepare(`SELECT id, started_at, start_kind, stuck_at FROM runs WHERE id IN (SELECT value FROM json_each(?))`),
+      prior: db.prepare(`SELECT id, status, started_at, finished_at, start_kind, stuck_at, error FROM runs WHERE id IN (SELECT value FROM json_each(?))`),
       job: db.prepare(upsert(
         'jobs',
         ['id', 'type', 'params', 'priority', 'lane', 'status', 'ord', 'attempts', 'created_at', 'queued_at', 'finished_at', 'last_run_id', 'error', 'seq', 'source', 'source_id'],
