@@ -185,6 +185,8 @@ export class SourceLoop {
         this.unmapped.clear()
         await this.deps.writer.startOver(this.spec.name, this.spec.digest)
       }
+      // Listening before the poll: a NOTIFY sent while it reads is not lost.
+      if (this.spec.listen && !this.listener) await this.listen(pool)
       const result = await pollOnce(this.context(pool, plan))
       mirrored = result.mirrored
       const stuck = this.flagStuck()
@@ -196,7 +198,6 @@ export class SourceLoop {
       this.pollMs = Math.round(result.dbMs * 10) / 10
       if (mirrored > 0 && !result.backfillDone) this.deps.publishChanges()
       if (stuck > 0) this.deps.publishChanges()
-      if (this.spec.listen && !this.listener) await this.listen(pool)
     } catch (error) {
       this.failures++
       if (error instanceof TableProblem) {
