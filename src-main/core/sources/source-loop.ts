@@ -94,6 +94,7 @@ export class SourceLoop {
   /** One cycle now (after the one in flight). */
   async sync(): Promise<void> {
     while (this.inFlight) await this.inFlight.catch(() => undefined)
+    if (this.stopped) return
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     this.inFlight = this.cycle().finally(() => {
@@ -254,7 +255,7 @@ export class SourceLoop {
 
   private context(pool: pg.Pool, plan: SourcePlan): PollContext {
     const large = this.rowEstimate >= this.limits.bulkFrom
-    return { spec: this.spec, plan, db: pool, writer: this.deps.writer, limits: this.limits, now: this.now, unmapped: this.unmapped, large }
+    return { spec: this.spec, plan, db: pool, writer: this.deps.writer, limits: this.limits, now: this.now, unmapped: this.unmapped, large, stopping: () => this.stopped }
   }
 
   /** Running rows past `stuckAfter` get stuck_at once, and one run.stuck event each, ever. */

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import type { EventMap } from '../../../src-shared/events'
 import type { Core } from '../core'
-import { createSeedTable, insertBackgroundJobs, placeIn, sourceConfig, useSourceDatabase } from '../test-support/source-tables'
-import { makeTestEnv, type TestEnv } from '../test-support/test-env'
+import { createSeedTable, insertBackgroundJobs, placeIn, seedBackgroundJobs, sourceConfig, useSourceDatabase } from '../test-support/source-tables'
+import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
 
 const envs: TestEnv[] = []
 const db = useSourceDatabase('jobdeck_sources', envs)
@@ -170,4 +170,23 @@ statuses: { new: queued, busy: running, done: succeeded }`)
       `${at}: sources.legacy.columns.error (background_jobs preset): column "error_message" does not exist in public.background_jobs`,
     ])
   })
+})
+
+describe('stopping', () => {
+  it('a core closed mid-backfill stops after the page in hand, and the next start resumes there', async () => {
+    await createSeedTable(db.pool, 'background_jobs')
+    await seedBackgroundJobs(db.pool, 20_000)
+    const tuning = { sourceTuning: { limits: { page: 200 } } }
+    const { env, core } = open(configWith('preset: background_jobs\npoll: 1h'), { ...tuning, sources: true })
+    const state = () => core.store.db.prepare(`SELECT watermark, backfilled FROM source_state WHERE name = 'legacy'`).get() as { watermark: string | null; backfilled: number } | undefined
+    await waitFor(() => state()?.watermark != null, 20_000, 'a committed page')
+    const t0 = Date.now()
+    await core.close()
+    expect(Date.now() - t0).toBeLessThan(5_000)
+    const again = env.open(tuning)
+    const mirrored = again.store.db.prepare(`SELECT count(*) AS n FROM jobs WHERE source = 'legacy'`).get() as { n: number }
+    expect(mirrored.n).toBeLessThan(20_000)
+    const [info] = await again.api['sources.sync']({})
+    expect(info?.rows).toBe(20_000)
+  }, 120_000)
 })

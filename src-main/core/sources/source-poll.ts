@@ -48,6 +48,8 @@ export interface PollContext {
    * rebuilding the cache's indexes over all of its history would cost more than it saves.
    */
   large: boolean
+  /** The loop is stopping: end after the page in hand. */
+  stopping: () => boolean
 }
 
 export async function pollOnce(ctx: PollContext): Promise<PollResult> {
@@ -81,13 +83,15 @@ async function pollFrom(ctx: PollContext, state: SourceStateRow | null, quiet: b
       const done = rows.length < ctx.limits.page
       result.mirrored += write(ctx, rows, { watermark: mark, backfilled: !quiet || done }, quiet)
       if (done) return quiet
+      // Stopping (the process shuts down): the watermark of the last page is committed, the next start resumes there.
+      if (ctx.stopping()) return false
       args = ctx.plan.changesArgs(mark, ctx.limits.page, ctx.limits.marginMs)
     }
   }
 
   if (spec.changesBy !== 'updated') {
     const ids = writer.unfinished(spec.name, ctx.limits.rereadCap)
-    for (let i = 0; i < ids.length; i += ctx.limits.page) {
+    for (let i = 0; i < ids.length && !ctx.stopping(); i += ctx.limits.page) {
       const batch = ids.slice(i, i + ctx.limits.page)
       const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.byId, [batch]))
       result.read += rows.length
