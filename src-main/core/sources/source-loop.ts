@@ -59,6 +59,7 @@ export class SourceLoop {
   private inFlight: Promise<void> | null = null
   private listener: pg.PoolClient | null = null
   private cycled = false
+  private readonly reread: PollContext['reread'] = { cursor: null }
   /** The table's row count at the last check (planner or statistics): a large first backfill is a bulk load. */
   private rowEstimate = 0
 
@@ -236,7 +237,13 @@ export class SourceLoop {
     if (shape === null || problems.length > 0) throw new TableProblem(problems.join('\n'))
     const plan = planSource(this.spec, shape)
     this.rowEstimate = shape.rowEstimate
-    this.index = await this.advise(pool, plan)
+    try {
+      this.index = await this.advise(pool, plan)
+    } catch (error) {
+      // Every column the mapping names exists: a statement the database refuses now is about `where:`.
+      if (isConnectionError(error) || this.spec.where === null) throw error
+      throw new TableProblem(`${this.spec.whereAt}: sources.${this.spec.name}.where: ${JSON.stringify(this.spec.where)} is refused by the database: ${messageOf(error)}`)
+    }
     this.deps.writer.saveIndexAdvice(this.spec.name, this.index)
     if (!this.index.indexed) this.deps.log(`source ${this.spec.name}: the poll scans ${this.spec.tableText}; ${this.index.createIndex}`)
     this.plan = plan
@@ -255,7 +262,7 @@ export class SourceLoop {
 
   private context(pool: pg.Pool, plan: SourcePlan): PollContext {
     const large = this.rowEstimate >= this.limits.bulkFrom
-    return { spec: this.spec, plan, db: pool, writer: this.deps.writer, limits: this.limits, now: this.now, unmapped: this.unmapped, large, stopping: () => this.stopped }
+    return { spec: this.spec, plan, db: pool, writer: this.deps.writer, limits: this.limits, now: this.now, unmapped: this.unmapped, large, reread: this.reread, stopping: () => this.stopped }
   }
 
   /** Running rows past `stuckAfter` get stuck_at once, and one run.stuck event each, ever. */

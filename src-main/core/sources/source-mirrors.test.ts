@@ -159,6 +159,15 @@ statuses: { new: queued, busy: running, done: succeeded }`)
     expect(test).toMatchObject({ ok: false, problems: [info?.error] })
   })
 
+  it('a where: the database refuses is reported at where:', async () => {
+    await createSeedTable(db.pool, 'background_jobs')
+    const config = configWith(`preset: background_jobs\npoll: 1h\nwhere: "queue = 'default'"`)
+    const { core } = open(config)
+    const [info] = await core.api['sources.sync']({})
+    expect(info).toMatchObject({ status: 'error', rows: 0 })
+    expect(info?.error).toBe(`${placeOf(config, '"queue')}: sources.legacy.where: "queue = 'default'" is refused by the database: column "queue" does not exist`)
+  })
+
   it("names the preset's own missing column at `preset:`, and a column of the wrong type", async () => {
     await db.pool.query(`CREATE TABLE background_jobs (id serial PRIMARY KEY, job_type text, status text, created_at text, started_at timestamptz, completed_at timestamptz)`)
     const config = configWith('preset: background_jobs\npoll: 1h')

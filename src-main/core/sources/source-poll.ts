@@ -2,7 +2,7 @@
 // table without `updated`, the rows mirrored as unfinished read again by id. Each page is written
 // with the watermark after it in one SQLite transaction; status values the mapping does not name
 // are counted, never written and never dropped silently.
-import type { SourceStateRow, SourceWriter } from './source-writer'
+import type { RereadCursor, SourceStateRow, SourceWriter } from './source-writer'
 import { mapRow, mirroredJobId, mirroredRunId, type MirroredJob, type MirroredRun, type SourceRow } from './source-rows'
 import type { Queryable, SourcePlan, Watermark } from './source-sql'
 import type { SourceSpec } from './source-spec'
@@ -48,6 +48,8 @@ export interface PollContext {
    * rebuilding the cache's indexes over all of its history would cost more than it saves.
    */
   large: boolean
+  /** Where the re-read of unfinished rows goes on (kept by the loop from poll to poll). */
+  reread: { cursor: RereadCursor | null }
   /** The loop is stopping: end after the page in hand. */
   stopping: () => boolean
 }
@@ -90,7 +92,8 @@ async function pollFrom(ctx: PollContext, state: SourceStateRow | null, quiet: b
   }
 
   if (spec.changesBy !== 'updated') {
-    const ids = writer.unfinished(spec.name, ctx.limits.rereadCap)
+    const { sourceIds: ids, next } = writer.unfinished(spec.name, ctx.limits.rereadCap, ctx.reread.cursor)
+    ctx.reread.cursor = next
     for (let i = 0; i < ids.length && !ctx.stopping(); i += ctx.limits.page) {
       const batch = ids.slice(i, i + ctx.limits.page)
       const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.byId, [batch]))

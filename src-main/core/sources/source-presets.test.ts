@@ -60,6 +60,27 @@ describe('processing_jobs (timestamps without zone, counters)', () => {
   })
 })
 
+describe('the re-read of unfinished rows', () => {
+  it('takes a backlog larger than its cap in turns, so every row is read again within a few polls', async () => {
+    await createSeedTable(db.pool, 'background_jobs')
+    await db.pool.query(`INSERT INTO background_jobs (job_type, status, created_at, started_at)
+      SELECT 'report', 'running', now() - (i || ' minutes')::interval, now() FROM generate_series(1, 5) AS i`)
+    const core = open('preset: background_jobs\npoll: 1h', { sourceTuning: { limits: { rereadCap: 2, page: 2 } } })
+    await core.api['sources.sync']({})
+    expect(core.store.sourceQueue('legacy', 10).counts.running).toBe(5)
+    // Two rows in the middle of the backlog finish; the two oldest keep running (a cap of 2 taken
+    // from the oldest every time would never reach the two that finished).
+    await db.pool.query(`UPDATE background_jobs SET status = 'completed', completed_at = now() WHERE created_at BETWEEN now() - interval '3 minutes 30 seconds' AND now() - interval '90 seconds'`)
+    const running: number[] = []
+    for (let poll = 0; poll < 2; poll++) {
+      await core.api['sources.sync']({})
+      running.push(core.store.sourceQueue('legacy', 10).counts.running)
+    }
+    // The first sync's turn read the two oldest; the next turn reads the two that finished.
+    expect(running).toEqual([3, 3])
+  })
+})
+
 describe('a table mapped by columns:', () => {
   it('mirrors only the rows its where: keeps, with a constant type, lanes from a column, and statuses matched case-insensitively', async () => {
     await db.pool.query(`CREATE SCHEMA ops;

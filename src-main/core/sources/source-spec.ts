@@ -42,6 +42,8 @@ export interface SourceSpec {
   statusesAt: string
   constantType: string | null
   where: string | null
+  /** Where `where:` is written (a condition the database refuses is reported there). */
+  whereAt: string | null
   /** How a poll finds what changed: the `updated` column, else new rows by `created` (or by id) plus a re-read of the unfinished. */
   changesBy: 'updated' | 'created' | 'id'
   pollMs: number
@@ -127,6 +129,7 @@ export function buildSourceSpec(name: string, config: SourceConfig, place: Place
     statusesAt,
     constantType,
     where: config.where ?? null,
+    whereAt: config.where !== undefined ? place([...base, 'where']) : null,
     changesBy,
     pollMs: config.poll,
     listen: config.listen ?? null,

@@ -34,6 +34,12 @@ function upsert(table: string, insert: string[], values: string[], fields: strin
     WHERE ${fields.map((f) => `${table}.${f} IS NOT excluded.${f}`).join(' OR ')}`
 }
 
+/** Where the next re-read of unfinished rows starts: a row's (created_at, job id). */
+export interface RereadCursor {
+  at: number
+  id: string
+}
+
 export class SourceWriter {
   private readonly stmt
 
@@ -66,8 +72,9 @@ export class SourceWriter {
           '@items_ok', '@items_failed', '@runner_id', '@seq', '@source', '@source_id', '@start_kind', '@stuck_at'],
         RUN_FIELDS,
       )),
-      unfinished: db.prepare(`SELECT source_id FROM jobs INDEXED BY jobs_source_unfinished
-        WHERE source = ? AND status IN ('queued','retrying','running') ORDER BY created_at LIMIT ?`).pluck(),
+      unfinished: db.prepare(`SELECT created_at AS at, id, source_id AS sourceId FROM jobs INDEXED BY jobs_source_unfinished
+        WHERE source = @name AND status IN ('queued','retrying','running') AND (created_at > @at OR (created_at = @at AND id > @id))
+        ORDER BY created_at, id LIMIT @limit`),
       rows: db.prepare(`SELECT count(*) FROM jobs WHERE source = ?`).pluck(),
       overdue: db.prepare(`SELECT id, job_id, type, source_id, started_at FROM runs INDEXED BY runs_source_running
         WHERE status = 'running' AND source = ? AND stuck_at IS NULL`),
@@ -136,9 +143,21 @@ export class SourceWriter {
     this.store.tx(() => this.stmt.status.run({ name, ...status, unmapped: JSON.stringify(status.unmapped) }))
   }
 
-  /** Source ids of the rows mirrored as not finished, oldest first: what a poll without `updated` reads again. */
-  unfinished(name: string, limit: number): string[] {
-    return this.stmt.unfinished.all(name, limit) as string[]
+  /**
+   * Source ids of up to `limit` rows mirrored as not finished, in (created, id) order after
+   * `from` and round to the start again: what a poll without `updated` reads again. A backlog
+   * larger than the cap is read in turns, the cursor carried from poll to poll.
+   */
+  unfinished(name: string, limit: number, from: RereadCursor | null): { sourceIds: string[]; next: RereadCursor | null } {
+    const after = (cursor: RereadCursor | null, n: number): Array<RereadCursor & { sourceId: string }> =>
+      this.stmt.unfinished.all({ name, at: cursor?.at ?? -Number.MAX_VALUE, id: cursor?.id ?? '', limit: n }) as Array<RereadCursor & { sourceId: string }>
+    const rows = after(from, limit)
+    if (rows.length < limit && from !== null) {
+      // Round to the start, up to where this turn began.
+      rows.push(...after(null, limit - rows.length).filter((r) => r.at < from.at || (r.at === from.at && r.id <= from.id)))
+    }
+    const last = rows.at(-1)
+    return { sourceIds: rows.map((r) => r.sourceId), next: rows.length === limit && last ? { at: last.at, id: last.id } : null }
   }
 
   rowCount(name: string): number {
