@@ -43,13 +43,14 @@ function mirrored(core: Core, source: string): Map<string, { job: string; run: s
 }
 
 /** A newer version of the library adds a state (to its enum) and a job takes it: reported, with where to map it. */
-async function expectNewStateReported(preset: 'river' | 'oban', table: string, stateType: string, id: string): Promise<void> {
+async function expectNewStateReported(preset: 'pg-boss' | 'river' | 'oban', source: string, table: string, stateType: string, id: string): Promise<void> {
   await pool.query(`ALTER TYPE ${stateType} ADD VALUE IF NOT EXISTS 'suspended'`)
   await pool.query(`UPDATE ${table} SET state = 'suspended' WHERE id = $1`, [id])
-  const { core } = open(`preset: ${preset}`, preset)
+  const { core } = open(`preset: ${preset}`, source)
   const [info] = await core.api['sources.sync']({})
   expect(info?.unmappedStatuses).toEqual(['suspended'])
-  expect(info?.error).toMatch(new RegExp(`^${preset}: status "suspended" \\(1 row not mirrored\\) in public\\.${table} is not mapped; add it under sources\\.${preset}\\.statuses \\(jobdeck\\.yaml:\\d+:\\d+\\)$`))
+  const where = `add it under sources\\.${source}\\.statuses \\(jobdeck\\.yaml:\\d+:\\d+\\)`
+  expect(info?.error).toMatch(new RegExp(`^${source}: status "suspended" \\(1 row not mirrored\\) in ${table.replace('.', '\\.')} is not mapped; ${where}$`))
   await pool.query(`DELETE FROM ${table} WHERE id = $1`, [id])
 }
 
@@ -116,6 +117,11 @@ describe('a pg-boss source, on the tables pg-boss itself made', () => {
     expect(after.index).toMatchObject({ indexed: true, createIndex: null })
   })
 
+  it('reports a state a newer pg-boss adds, with where to map it', async () => {
+    const id = await boss.send('reports', { at: Date.now() }, { startAfter: 3600 })
+    await expectNewStateReported('pg-boss', 'boss', 'pgboss.job', 'pgboss.job_state', id!)
+  })
+
   it('refuses markFailed at load, naming the line and the reason', () => {
     const config = sourceConfig('preset: pg-boss\nactions: { markFailed: true }', db.url, 'boss')
     const result = parseConfigText(config, '/cfg/jobdeck.yaml')
@@ -167,12 +173,15 @@ describe('a River source', () => {
   })
 
   it('reports a state a newer River adds, with where to map it', async () => {
-    await expectNewStateReported('river', 'river_job', 'river_job_state', await riverInsert(pool, 'rebuild_search'))
+    await expectNewStateReported('river', 'river', 'public.river_job', 'river_job_state', await riverInsert(pool, 'rebuild_search'))
   })
 
   it('marks a stuck running job discarded, only when enabled: one row, which River cannot undo', async () => {
     const stuck = await riverInsert(pool, 'rebuild_search')
     await riverStart(pool, stuck)
+    const disabled = open('preset: river', 'river')
+    await disabled.core.api['sources.sync']({})
+    await expect(disabled.core.api['sources.markFailed']({ id: `river:${stuck}` })).rejects.toThrow('markFailed is disabled for source river')
     const { core } = open('preset: river\nactions: { markFailed: true }', 'river')
     await core.api['sources.sync']({})
     const result = await core.api['sources.markFailed']({ id: `river:${stuck}` })
@@ -219,7 +228,7 @@ describe('an Oban source', () => {
   })
 
   it('reports a state a newer Oban adds, with where to map it', async () => {
-    await expectNewStateReported('oban', 'oban_jobs', 'oban_job_state', await obanInsert(pool, 'MyApp.Workers.Mailer', 'mailers'))
+    await expectNewStateReported('oban', 'oban', 'public.oban_jobs', 'oban_job_state', await obanInsert(pool, 'MyApp.Workers.Mailer', 'mailers'))
   })
 
   it('refuses markFailed at load, naming the reason', () => {
