@@ -11,6 +11,7 @@ import {
   riverFinish, riverInsert, riverStart, startPgBoss,
 } from '../test-support/queue-library-tables'
 import { createSeedTable, insertBackgroundJobs, placeIn, sourceConfig } from '../test-support/source-tables'
+import { startTcpProxy, viaProxy } from '../test-support/tcp-proxy'
 import { makeTestEnv, type TestEnv } from '../test-support/test-env'
 
 let db: TestDatabase
@@ -29,8 +30,8 @@ afterEach(() => {
   for (const env of envs.splice(0)) env.cleanup()
 })
 
-function open(source: string, name: string, options: Parameters<TestEnv['open']>[0] = {}): { env: TestEnv; core: Core } {
-  const env = makeTestEnv(sourceConfig(`${source}\npoll: 1h`, db.url, name))
+function open(source: string, name: string, options: Parameters<TestEnv['open']>[0] = {}, url = db.url): { env: TestEnv; core: Core } {
+  const env = makeTestEnv(sourceConfig(`${source}\npoll: 1h`, url, name))
   envs.push(env)
   return { env, core: env.open(options) }
 }
@@ -170,6 +171,26 @@ describe('a River source', () => {
     const [info] = await core.api['sources.sync']({})
     const total = await pool.query<{ n: string }>('SELECT count(*) AS n FROM river_job')
     expect(info?.rows).toBe(Number(total.rows[0]?.n))
+  })
+
+  it('serves River jobs from the cache while the database is cut off, then catches up', async () => {
+    const target = new URL(db.url)
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
+    try {
+      const { core } = open('preset: river', 'river', { sourceTuning: { backoff: { baseMs: 50, maxMs: 200 } } }, viaProxy(db.url, proxy.port))
+      const [online] = await core.api['sources.sync']({})
+      proxy.cut()
+      const [offline] = await core.api['sources.sync']({})
+      expect(offline).toMatchObject({ status: 'offline', rows: online?.rows, lastSyncAt: online?.lastSyncAt })
+      expect((await core.api['runs.list']({ source: 'river', search: 'account suspended', limit: 10 })).map((r) => r.sourceId)).toEqual([ids.discarded])
+      proxy.restore()
+      const added = await riverInsert(pool, 'send_invoice', 'billing')
+      const [back] = await core.api['sources.sync']({})
+      expect(back).toMatchObject({ status: 'online', rows: (online?.rows ?? 0) + 1 })
+      expect(mirrored(core, 'river').get(added)).toMatchObject({ job: 'queued' })
+    } finally {
+      await proxy.close()
+    }
   })
 
   it('reports a state a newer River adds, with where to map it', async () => {
