@@ -173,6 +173,29 @@ describe('a River source', () => {
     expect(info?.rows).toBe(Number(total.rows[0]?.n))
   })
 
+  it('ends the run of a job whose attempt failed and waits for its retry, and runs it again on the next attempt', async () => {
+    const job = await riverInsert(pool, 'sync_crm')
+    await riverStart(pool, job)
+    const { core } = open('preset: river', 'river')
+    await core.api['sources.sync']({})
+    expect(mirrored(core, 'river').get(job)).toMatchObject({ job: 'running', run: 'running' })
+    await riverFinish(pool, job, 'retryable', 'crm: 502 bad gateway')
+    await core.api['sources.sync']({})
+    const waiting = core.store.getRun(`river:${job}/run`)
+    expect(mirrored(core, 'river').get(job)).toMatchObject({ job: 'queued', run: 'failed', error: 'crm: 502 bad gateway' })
+    expect(waiting.finishedAt).not.toBeNull()
+    // Read again while it waits: nothing changes (no event, no new finish time).
+    await core.api['sources.sync']({})
+    expect(core.store.getRun(`river:${job}/run`)).toEqual(waiting)
+    await riverStart(pool, job)
+    await core.api['sources.sync']({})
+    expect(mirrored(core, 'river').get(job)).toMatchObject({ job: 'running', run: 'running' })
+    expect(core.store.getRun(`river:${job}/run`).finishedAt).toBeNull()
+    await riverFinish(pool, job, 'completed')
+    await core.api['sources.sync']({})
+    expect(mirrored(core, 'river').get(job)).toMatchObject({ job: 'succeeded', run: 'succeeded', error: null })
+  })
+
   it('serves River jobs from the cache while the database is cut off, then catches up', async () => {
     const target = new URL(db.url)
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))

@@ -26,6 +26,7 @@ export interface PriorRun {
   started_at: number
   start_kind: StartKind
   stuck_at: number | null
+  finished_at: number | null
 }
 
 export interface MirroredJob {
@@ -43,7 +44,7 @@ export interface MirroredJob {
 export interface MirroredRun {
   id: string
   job_id: string
-  status: 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled'
+  status: 'running' | 'succeeded' | 'partial' | 'failed' | 'canceled' | 'interrupted'
   started_at: number
   finished_at: number | null
   start_kind: StartKind
@@ -97,7 +98,7 @@ export function mapRow(spec: SourceSpec, row: SourceRow, prior: PriorRun | null,
     source_id: row.id,
   }
   const start = startOf(meaning, row, prior, finished, now)
-  if (start === null) return { ok: true, job, run: null }
+  if (start === null) return { ok: true, job, run: meaning === 'queued' && prior !== null ? endedAttempt(job, row, prior, now) : null }
   const run: MirroredRun = {
     id: mirroredRunId(id),
     job_id: id,
@@ -112,6 +113,28 @@ export function mapRow(spec: SourceSpec, row: SourceRow, prior: PriorRun | null,
     stuck_at: prior?.stuck_at ?? null,
   }
   return { ok: true, job, run }
+}
+
+/**
+ * A row waiting again after it ran (an attempt failed and waits for its retry: pg-boss `retry`,
+ * River and Oban `retryable`; or a row put back by hand): its one run ended with that attempt,
+ * failed with the error it left, else interrupted. The end is kept from the cache, so reading the
+ * waiting row again changes nothing; the next attempt makes the run running again.
+ */
+function endedAttempt(job: MirroredJob, row: SourceRow, prior: PriorRun, now: number): MirroredRun {
+  return {
+    id: mirroredRunId(job.id),
+    job_id: job.id,
+    status: row.error !== null ? 'failed' : 'interrupted',
+    started_at: prior.started_at,
+    finished_at: prior.finished_at ?? Math.round(now),
+    start_kind: prior.start_kind,
+    error: row.error,
+    progress_total: row.total,
+    items_ok: row.ok === null ? null : Math.round(row.ok),
+    items_failed: row.failed === null ? null : Math.round(row.failed),
+    stuck_at: prior.stuck_at,
+  }
 }
 
 /**

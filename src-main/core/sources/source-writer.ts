@@ -46,7 +46,7 @@ export class SourceWriter {
       status: db.prepare(`UPDATE source_state SET last_sync_at = coalesce(@lastSyncAt, last_sync_at), error = @error,
         offline_since = @offlineSince, poll_ms = coalesce(@pollMs, poll_ms), unmapped = @unmapped WHERE name = @name`),
       bumpSeq: db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER) AS value`).pluck(),
-      prior: db.prepare(`SELECT id, started_at, start_kind, stuck_at FROM runs WHERE id IN (SELECT value FROM json_each(?))`),
+      prior: db.prepare(`SELECT id, started_at, start_kind, stuck_at, finished_at FROM runs WHERE id IN (SELECT value FROM json_each(?))`),
       job: db.prepare(upsert(
         'jobs',
         ['id', 'type', 'params', 'priority', 'lane', 'status', 'ord', 'attempts', 'created_at', 'queued_at', 'finished_at', 'last_run_id', 'error', 'seq', 'source', 'source_id'],
