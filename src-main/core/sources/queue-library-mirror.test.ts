@@ -111,7 +111,7 @@ describe('a pg-boss source, on the tables pg-boss itself made', () => {
     const { core } = open('preset: pg-boss', 'boss')
     const before = await core.api['sources.test']({ name: 'boss' })
     expect(before.ok).toBe(true)
-    expect(before.index).toMatchObject({ indexed: false, plan: expect.stringMatching(/^Seq Scan on /) })
+    expect(before.index).toMatchObject({ indexed: false, plan: expect.stringMatching(/^Seq Scan on (archive|j[0-9a-f]{56} \(a partition of pgboss\.job\))$/) })
     expect(before.index?.createIndex).toContain('CREATE INDEX IF NOT EXISTS job_jobdeck_created ON "pgboss".job (created_on)')
     for (const statement of before.index!.createIndex!.split(';\n')) await pool.query(statement)
     const after = await core.api['sources.test']({ name: 'boss' })
