@@ -11,6 +11,7 @@ import { benchPgSync } from './pg-sync'
 import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
 import { benchQueueView } from './queue-view'
 import { benchSchedules } from './schedules'
+import { benchSources } from './sources'
 import { benchStoreWriter } from './store-writer'
 import { benchTimeline } from './timeline-chromium'
 import { benchTimelineForecast } from './timeline-forecast-chromium'
@@ -37,6 +38,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'kill-sweep': benchKillSweep,
   cli: benchCliStartup,
   schedules: benchSchedules,
+  sources: benchSources,
 }
 
 for (const [name, run] of Object.entries(suites)) {

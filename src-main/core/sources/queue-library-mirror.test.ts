@@ -182,7 +182,7 @@ describe('a River source', () => {
     await riverFinish(pool, job, 'retryable', 'crm: 502 bad gateway')
     await core.api['sources.sync']({})
     const waiting = core.store.getRun(`river:${job}/run`)
-    expect(mirrored(core, 'river').get(job)).toMatchObject({ job: 'queued', run: 'failed', error: 'crm: 502 bad gateway' })
+    expect(mirrored(core, 'river').get(job)).toMatchObject({ job: 'retrying', run: 'failed', error: 'crm: 502 bad gateway' })
     expect(waiting.finishedAt).not.toBeNull()
     // Read again while it waits: nothing changes (no event, no new finish time).
     await core.api['sources.sync']({})

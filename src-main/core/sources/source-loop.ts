@@ -25,12 +25,7 @@ export interface SourceLoopDeps {
   now?: () => number
   backoff?: { baseMs: number; maxMs: number }
   limits?: Partial<PollLimits>
-  /** The cache's bulk-load path, for a large first backfill. */
-  bulk: PollContext['bulk']
 }
-
-/** From this many rows in the table, a first backfill drops and rebuilds the cache's secondary indexes (cheaper than keeping them row by row). */
-const BULK_ROWS = 50_000
 
 /** SQLSTATE classes of a lost or refused connection (08, 57P0x), as against an error of the statement. */
 function isConnectionError(error: unknown): boolean {
@@ -64,7 +59,7 @@ export class SourceLoop {
   private inFlight: Promise<void> | null = null
   private listener: pg.PoolClient | null = null
   private cycled = false
-  /** The planner's row count of the table at the last check: a large first backfill is a bulk load. */
+  /** The table's row count at the last check (planner or statistics): a large first backfill is a bulk load. */
   private rowEstimate = 0
 
   constructor(readonly deps: SourceLoopDeps) {
@@ -190,6 +185,8 @@ export class SourceLoop {
         this.unmapped.clear()
         await this.deps.writer.startOver(this.spec.name, this.spec.digest)
       }
+      // Listening before the poll: a NOTIFY sent while it reads is not lost.
+      if (this.spec.listen && !this.listener) await this.listen(pool)
       const result = await pollOnce(this.context(pool, plan))
       mirrored = result.mirrored
       const stuck = this.flagStuck()
@@ -201,7 +198,6 @@ export class SourceLoop {
       this.pollMs = Math.round(result.dbMs * 10) / 10
       if (mirrored > 0 && !result.backfillDone) this.deps.publishChanges()
       if (stuck > 0) this.deps.publishChanges()
-      if (this.spec.listen && !this.listener) await this.listen(pool)
     } catch (error) {
       this.failures++
       if (error instanceof TableProblem) {
@@ -257,8 +253,8 @@ export class SourceLoop {
   }
 
   private context(pool: pg.Pool, plan: SourcePlan): PollContext {
-    const bulk = this.rowEstimate >= BULK_ROWS ? this.deps.bulk : null
-    return { spec: this.spec, plan, db: pool, writer: this.deps.writer, limits: this.limits, now: this.now, unmapped: this.unmapped, bulk }
+    const large = this.rowEstimate >= this.limits.bulkFrom
+    return { spec: this.spec, plan, db: pool, writer: this.deps.writer, limits: this.limits, now: this.now, unmapped: this.unmapped, large }
   }
 
   /** Running rows past `stuckAfter` get stuck_at once, and one run.stuck event each, ever. */

@@ -49,6 +49,40 @@ const ago = (ms: number): Date => new Date(Date.now() - ms)
 const sourceJobs = (core: Core) => core.store.db.prepare(`SELECT id, status, source_id FROM jobs WHERE source = 'legacy' ORDER BY id`).all() as Array<{ id: string; status: string; source_id: string }>
 
 describe('a background_jobs source', () => {
+  it('a row that ran and waits again ends its run as a failed attempt and waits as retrying; started again, the same run runs anew', async () => {
+    await createSeedTable(pool, 'background_jobs')
+    const [id, ranBefore] = await insertBackgroundJobs(pool, [
+      { job_type: 'report', status: 'running', started_at: ago(120_000) },
+      { job_type: 'report', status: 'pending', started_at: ago(300_000), error_message: 'attempt 1: upstream 503' },
+    ])
+    const { core } = open(configWith('preset: background_jobs\npoll: 1h\nstuckAfter: 1m'))
+    await core.api['sources.sync']({})
+    expect(core.store.getRun(`legacy:${id}/run`).stuckAt).not.toBeNull()
+    // First seen waiting with a start: it ran before.
+    expect(core.store.getJob(`legacy:${ranBefore}`).status).toBe('retrying')
+    expect(core.store.getRun(`legacy:${ranBefore}/run`)).toMatchObject({ status: 'failed', error: 'attempt 1: upstream 503', startKind: 'recorded' })
+
+    await pool.query(`UPDATE background_jobs SET status = 'pending', started_at = NULL, error_message = 'lost the worker' WHERE id = $1`, [id])
+    await core.api['sources.sync']({})
+    expect(core.store.getJob(`legacy:${id}`)).toMatchObject({ status: 'retrying', error: 'lost the worker' })
+    const ended = core.store.getRun(`legacy:${id}/run`)
+    expect(ended).toMatchObject({ status: 'failed', error: 'lost the worker', startKind: 'recorded' })
+    expect(ended.finishedAt).not.toBeNull()
+    // Never a job the runner would take: sources' rows wait in their own section.
+    expect(core.store.listWaiting(10)).toEqual([])
+    expect(core.store.sourceQueue('legacy', 10).counts.waiting).toBe(2)
+
+    await pool.query(`UPDATE background_jobs SET status = 'running', started_at = now(), error_message = NULL WHERE id = $1`, [id])
+    await core.api['sources.sync']({})
+    const again = core.store.getRun(`legacy:${id}/run`)
+    expect(again).toMatchObject({ status: 'running', finishedAt: null, error: null, stuckAt: null })
+    expect(Date.parse(again.startedAt)).toBeGreaterThan(Date.parse(ended.startedAt))
+    await pool.query(`UPDATE background_jobs SET status = 'completed', completed_at = now() WHERE id = $1`, [id])
+    await core.api['sources.sync']({})
+    expect(core.store.getJob(`legacy:${id}`).status).toBe('succeeded')
+    expect(core.store.runsOfJob(`legacy:${id}`).map((r) => r.status)).toEqual(['succeeded'])
+  })
+
   it('mirrors the backfill quietly, then inserts and updates within one poll, with events', async () => {
     await createSeedTable(pool, 'background_jobs')
     const [pending, running] = await insertBackgroundJobs(pool, [

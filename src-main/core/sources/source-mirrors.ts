@@ -12,11 +12,11 @@ import { describeUrl, SqlConnections } from '../executors/sql-connections'
 import type { SecretStore } from '../secrets/secret-store'
 import type { SqliteDatabase } from '../store/sqlite/open-database'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
-import { CacheStore } from '../store/sqlite/cache-store'
 import { SourceLoop, type SourceLoopDeps } from './source-loop'
 import type { MarkFailedResult, SourcesPort } from './sources-port'
 import type { SourceSpec } from './source-spec'
 import { SourceWriter } from './source-writer'
+import { CacheStore } from '../store/sqlite/cache-store'
 
 export interface SourceMirrorsOptions {
   config: () => LoadedConfig
@@ -46,9 +46,9 @@ export class SourceMirrors implements SourcesPort {
   private closed = false
 
   constructor(private readonly options: SourceMirrorsOptions) {
-    this.writer = new SourceWriter(options.db, options.store)
     // Also finishes a bulk load a crash interrupted, before anything reads the cache.
     this.cache = new CacheStore(options.db, options.store)
+    this.writer = new SourceWriter(options.db, options.store, this.cache)
     this.poolsKey = this.connectionsKey()
     this.pools = this.newPools()
     for (const spec of this.specs().values()) this.loops.set(spec.name, this.newLoop(spec))
@@ -174,13 +174,6 @@ export class SourceMirrors implements SourcesPort {
       events: this.options.events,
       publishChanges: this.options.publishChanges,
       log: this.options.log,
-      bulk: {
-        begin: () => {
-          this.cache.beginBulkLoad('jobs')
-          this.cache.beginBulkLoad('runs')
-        },
-        end: () => this.cache.endBulkLoad(),
-      },
       ...this.options.tuning,
     })
   }

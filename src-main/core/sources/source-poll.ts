@@ -2,7 +2,7 @@
 // table without `updated`, the rows mirrored as unfinished read again by id. Each page is written
 // with the watermark after it in one SQLite transaction; status values the mapping does not name
 // are counted, never written and never dropped silently.
-import type { SourceWriter } from './source-writer'
+import type { SourceStateRow, SourceWriter } from './source-writer'
 import { mapRow, mirroredJobId, mirroredRunId, type MirroredJob, type MirroredRun, type SourceRow } from './source-rows'
 import type { Queryable, SourcePlan, Watermark } from './source-sql'
 import type { SourceSpec } from './source-spec'
@@ -14,9 +14,14 @@ export interface PollLimits {
   marginMs: number
   /** Unfinished rows read again per poll (without `updated`), in batches of `page`. */
   rereadCap: number
+  /**
+   * From this many rows in the table (the planner's or the statistics' count), a first backfill
+   * is a bulk load: below it, rebuilding the cache's indexes over its whole history costs more.
+   */
+  bulkFrom: number
 }
 
-export const DEFAULT_LIMITS: PollLimits = { page: 2000, marginMs: 5_000, rereadCap: 10_000 }
+export const DEFAULT_LIMITS: PollLimits = { page: 2000, marginMs: 5_000, rereadCap: 10_000, bulkFrom: 50_000 }
 
 export interface PollResult {
   /** Rows whose job or run changed in the cache. */
@@ -39,16 +44,20 @@ export interface PollContext {
   /** Rows with a status the mapping does not name, by value (their source ids). */
   unmapped: Map<string, Set<string>>
   /**
-   * A large first backfill is written as a bulk load (CacheStore's: secondary indexes and
-   * counters' triggers dropped, rebuilt once at the end, restored at the next open after a crash).
+   * The table is large: its first backfill is a bulk load (SourceWriter.bulkLoad). For a small one
+   * rebuilding the cache's indexes over all of its history would cost more than it saves.
    */
-  bulk: { begin(): void; end(): Promise<void> } | null
+  large: boolean
 }
 
 export async function pollOnce(ctx: PollContext): Promise<PollResult> {
-  const { spec, writer } = ctx
-  const state = writer.state(spec.name)
+  const state = ctx.writer.state(ctx.spec.name)
   const quiet = !state || state.backfilled === 0
+  return quiet && ctx.large ? ctx.writer.bulkLoad(() => pollFrom(ctx, state, true)) : pollFrom(ctx, state, quiet)
+}
+
+async function pollFrom(ctx: PollContext, state: SourceStateRow | null, quiet: boolean): Promise<PollResult> {
+  const { spec, writer } = ctx
   const result: PollResult = { mirrored: 0, read: 0, dbMs: 0, backfillDone: false }
   const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
     const t0 = performance.now()
@@ -62,13 +71,7 @@ export async function pollOnce(ctx: PollContext): Promise<PollResult> {
   let mark: Watermark = state?.watermark ? (JSON.parse(state.watermark) as Watermark) : await timed(() => startMark(ctx))
   // The first page of a poll starts from the watermark less the margin (no id); the next pages exactly after the last row.
   let args = ctx.plan.changesArgs(spec.changesBy === 'id' ? mark : { at: mark.at, id: null }, ctx.limits.page, ctx.limits.marginMs)
-  const bulk = quiet ? ctx.bulk : null
-  bulk?.begin()
-  try {
-    result.backfillDone = await pages()
-  } finally {
-    await bulk?.end()
-  }
+  result.backfillDone = await pages()
   async function pages(): Promise<boolean> {
     for (;;) {
       const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.changes, args))
