@@ -123,6 +123,21 @@ describe('a pg-boss source, on the tables pg-boss itself made', () => {
     await expectNewStateReported('pg-boss', 'boss', 'pgboss.job', 'pgboss.job_state', id!)
   })
 
+  it('reads a pg-boss that runs in its own schema, given its table', async () => {
+    const other = await startPgBoss(db.url, 'jobs')
+    try {
+      await other.createQueue('mail', { name: 'mail' })
+      const id = await other.send('mail', { to: 'ops@example.com' })
+      const { core } = open('preset: pg-boss\ntable: jobs.job', 'mail')
+      const [info] = await core.api['sources.sync']({})
+      expect(info).toMatchObject({ status: 'online', table: 'jobs.job', rows: 1, error: null })
+      expect(mirrored(core, 'mail').get(id!)).toMatchObject({ job: 'queued', type: 'mail/mail' })
+      expect(info?.index?.createIndex).toContain('ON "jobs".archive (created_on)')
+    } finally {
+      await other.stop({ graceful: false, wait: true, close: true })
+    }
+  })
+
   it('refuses markFailed at load, naming the line and the reason', () => {
     const config = sourceConfig('preset: pg-boss\nactions: { markFailed: true }', db.url, 'boss')
     const result = parseConfigText(config, '/cfg/jobdeck.yaml')
