@@ -11,6 +11,7 @@ import {
   riverFinish, riverInsert, riverStart, startPgBoss,
 } from '../test-support/queue-library-tables'
 import { createSeedTable, insertBackgroundJobs, placeIn, sourceConfig } from '../test-support/source-tables'
+import { startTcpProxy, viaProxy } from '../test-support/tcp-proxy'
 import { makeTestEnv, type TestEnv } from '../test-support/test-env'
 
 let db: TestDatabase
@@ -29,8 +30,8 @@ afterEach(() => {
   for (const env of envs.splice(0)) env.cleanup()
 })
 
-function open(source: string, name: string, options: Parameters<TestEnv['open']>[0] = {}): { env: TestEnv; core: Core } {
-  const env = makeTestEnv(sourceConfig(`${source}\npoll: 1h`, db.url, name))
+function open(source: string, name: string, options: Parameters<TestEnv['open']>[0] = {}, url = db.url): { env: TestEnv; core: Core } {
+  const env = makeTestEnv(sourceConfig(`${source}\npoll: 1h`, url, name))
   envs.push(env)
   return { env, core: env.open(options) }
 }
@@ -43,13 +44,14 @@ function mirrored(core: Core, source: string): Map<string, { job: string; run: s
 }
 
 /** A newer version of the library adds a state (to its enum) and a job takes it: reported, with where to map it. */
-async function expectNewStateReported(preset: 'river' | 'oban', table: string, stateType: string, id: string): Promise<void> {
+async function expectNewStateReported(preset: 'pg-boss' | 'river' | 'oban', source: string, table: string, stateType: string, id: string): Promise<void> {
   await pool.query(`ALTER TYPE ${stateType} ADD VALUE IF NOT EXISTS 'suspended'`)
   await pool.query(`UPDATE ${table} SET state = 'suspended' WHERE id = $1`, [id])
-  const { core } = open(`preset: ${preset}`, preset)
+  const { core } = open(`preset: ${preset}`, source)
   const [info] = await core.api['sources.sync']({})
   expect(info?.unmappedStatuses).toEqual(['suspended'])
-  expect(info?.error).toMatch(new RegExp(`^${preset}: status "suspended" \\(1 row not mirrored\\) in public\\.${table} is not mapped; add it under sources\\.${preset}\\.statuses \\(jobdeck\\.yaml:\\d+:\\d+\\)$`))
+  const where = `add it under sources\\.${source}\\.statuses \\(jobdeck\\.yaml:\\d+:\\d+\\)`
+  expect(info?.error).toMatch(new RegExp(`^${source}: status "suspended" \\(1 row not mirrored\\) in ${table.replace('.', '\\.')} is not mapped; ${where}$`))
   await pool.query(`DELETE FROM ${table} WHERE id = $1`, [id])
 }
 
@@ -109,11 +111,31 @@ describe('a pg-boss source, on the tables pg-boss itself made', () => {
     const { core } = open('preset: pg-boss', 'boss')
     const before = await core.api['sources.test']({ name: 'boss' })
     expect(before.ok).toBe(true)
-    expect(before.index).toMatchObject({ indexed: false, plan: expect.stringMatching(/^Seq Scan on /) })
+    expect(before.index).toMatchObject({ indexed: false, plan: expect.stringMatching(/^Seq Scan on (archive|j[0-9a-f]{56} \(a partition of pgboss\.job\))$/) })
     expect(before.index?.createIndex).toContain('CREATE INDEX IF NOT EXISTS job_jobdeck_created ON "pgboss".job (created_on)')
     for (const statement of before.index!.createIndex!.split(';\n')) await pool.query(statement)
     const after = await core.api['sources.test']({ name: 'boss' })
     expect(after.index).toMatchObject({ indexed: true, createIndex: null })
+  })
+
+  it('reports a state a newer pg-boss adds, with where to map it', async () => {
+    const id = await boss.send('reports', { at: Date.now() }, { startAfter: 3600 })
+    await expectNewStateReported('pg-boss', 'boss', 'pgboss.job', 'pgboss.job_state', id!)
+  })
+
+  it('reads a pg-boss that runs in its own schema, given its table', async () => {
+    const other = await startPgBoss(db.url, 'jobs')
+    try {
+      await other.createQueue('mail', { name: 'mail' })
+      const id = await other.send('mail', { to: 'ops@example.com' })
+      const { core } = open('preset: pg-boss\ntable: jobs.job', 'mail')
+      const [info] = await core.api['sources.sync']({})
+      expect(info).toMatchObject({ status: 'online', table: 'jobs.job', rows: 1, error: null })
+      expect(mirrored(core, 'mail').get(id!)).toMatchObject({ job: 'queued', type: 'mail/mail' })
+      expect(info?.index?.createIndex).toContain('ON "jobs".archive (created_on)')
+    } finally {
+      await other.stop({ graceful: false, wait: true, close: true })
+    }
   })
 
   it('refuses markFailed at load, naming the line and the reason', () => {
@@ -166,13 +188,59 @@ describe('a River source', () => {
     expect(info?.rows).toBe(Number(total.rows[0]?.n))
   })
 
+  it('ends the run of a job whose attempt failed and waits for its retry, and runs it again on the next attempt', async () => {
+    const job = await riverInsert(pool, 'sync_crm')
+    await riverStart(pool, job)
+    const { core } = open('preset: river', 'river')
+    await core.api['sources.sync']({})
+    expect(mirrored(core, 'river').get(job)).toMatchObject({ job: 'running', run: 'running' })
+    await riverFinish(pool, job, 'retryable', 'crm: 502 bad gateway')
+    await core.api['sources.sync']({})
+    const waiting = core.store.getRun(`river:${job}/run`)
+    expect(mirrored(core, 'river').get(job)).toMatchObject({ job: 'retrying', run: 'failed', error: 'crm: 502 bad gateway' })
+    expect(waiting.finishedAt).not.toBeNull()
+    // Read again while it waits: nothing changes (no event, no new finish time).
+    await core.api['sources.sync']({})
+    expect(core.store.getRun(`river:${job}/run`)).toEqual(waiting)
+    await riverStart(pool, job)
+    await core.api['sources.sync']({})
+    expect(mirrored(core, 'river').get(job)).toMatchObject({ job: 'running', run: 'running' })
+    expect(core.store.getRun(`river:${job}/run`).finishedAt).toBeNull()
+    await riverFinish(pool, job, 'completed')
+    await core.api['sources.sync']({})
+    expect(mirrored(core, 'river').get(job)).toMatchObject({ job: 'succeeded', run: 'succeeded', error: null })
+  })
+
+  it('serves River jobs from the cache while the database is cut off, then catches up', async () => {
+    const target = new URL(db.url)
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
+    try {
+      const { core } = open('preset: river', 'river', { sourceTuning: { backoff: { baseMs: 50, maxMs: 200 } } }, viaProxy(db.url, proxy.port))
+      const [online] = await core.api['sources.sync']({})
+      proxy.cut()
+      const [offline] = await core.api['sources.sync']({})
+      expect(offline).toMatchObject({ status: 'offline', rows: online?.rows, lastSyncAt: online?.lastSyncAt })
+      expect((await core.api['runs.list']({ source: 'river', search: 'account suspended', limit: 10 })).map((r) => r.sourceId)).toEqual([ids.discarded])
+      proxy.restore()
+      const added = await riverInsert(pool, 'send_invoice', 'billing')
+      const [back] = await core.api['sources.sync']({})
+      expect(back).toMatchObject({ status: 'online', rows: (online?.rows ?? 0) + 1 })
+      expect(mirrored(core, 'river').get(added)).toMatchObject({ job: 'queued' })
+    } finally {
+      await proxy.close()
+    }
+  })
+
   it('reports a state a newer River adds, with where to map it', async () => {
-    await expectNewStateReported('river', 'river_job', 'river_job_state', await riverInsert(pool, 'rebuild_search'))
+    await expectNewStateReported('river', 'river', 'public.river_job', 'river_job_state', await riverInsert(pool, 'rebuild_search'))
   })
 
   it('marks a stuck running job discarded, only when enabled: one row, which River cannot undo', async () => {
     const stuck = await riverInsert(pool, 'rebuild_search')
     await riverStart(pool, stuck)
+    const disabled = open('preset: river', 'river')
+    await disabled.core.api['sources.sync']({})
+    await expect(disabled.core.api['sources.markFailed']({ id: `river:${stuck}` })).rejects.toThrow('markFailed is disabled for source river')
     const { core } = open('preset: river\nactions: { markFailed: true }', 'river')
     await core.api['sources.sync']({})
     const result = await core.api['sources.markFailed']({ id: `river:${stuck}` })
@@ -219,7 +287,7 @@ describe('an Oban source', () => {
   })
 
   it('reports a state a newer Oban adds, with where to map it', async () => {
-    await expectNewStateReported('oban', 'oban_jobs', 'oban_job_state', await obanInsert(pool, 'MyApp.Workers.Mailer', 'mailers'))
+    await expectNewStateReported('oban', 'oban', 'public.oban_jobs', 'oban_job_state', await obanInsert(pool, 'MyApp.Workers.Mailer', 'mailers'))
   })
 
   it('refuses markFailed at load, naming the reason', () => {

@@ -204,7 +204,10 @@ function planLine(node: PlanNode, spec: SourceSpec): string {
   // A bitmap scan names its index in the Bitmap Index Scan below it.
   const index = node['Index Name'] ?? bitmapIndexes(node).join(', ')
   const kind = node['Node Type'] === 'Bitmap Heap Scan' && index ? 'Bitmap Index Scan' : node['Node Type']
-  return `${kind}${index ? ` using ${index}` : ''} on ${node['Relation Name'] ?? spec.table}`
+  const relation = node['Relation Name'] ?? spec.table
+  // A preset's own tables read through its subquery: any other relation is one of the table's partitions (pg-boss's j<hash> per queue).
+  const known = relation === spec.table || spec.alsoTables.some((t) => t.table === relation)
+  return `${kind}${index ? ` using ${index}` : ''} on ${relation}${spec.from !== null && !known ? ` (a partition of ${spec.tableText})` : ''}`
 }
 
 function bitmapIndexes(node: PlanNode): string[] {

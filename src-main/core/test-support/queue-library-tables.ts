@@ -11,9 +11,9 @@ type Outcome = 'completed' | 'retryable' | 'discarded' | 'cancelled'
 
 // ---------------------------------------------------------------- pg-boss (v10, the package itself)
 
-/** A PgBoss on `url` that does nothing on its own: no maintenance loop, no cron; the test calls maintain(). */
-export async function startPgBoss(url: string): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, archiveCompletedAfterSeconds: 1, max: 2 })
+/** A PgBoss on `url` (in its own `schema`) that does nothing on its own: no maintenance loop, no cron; the test calls maintain(). */
+export async function startPgBoss(url: string, schema = 'pgboss'): Promise<PgBoss> {
+  const boss = new PgBoss({ connectionString: url, schema, supervise: false, schedule: false, archiveCompletedAfterSeconds: 1, max: 2 })
   boss.on('error', () => {})
   await boss.start()
   return boss
