@@ -99,6 +99,14 @@ async function pollFrom(ctx: PollContext, state: SourceStateRow | null, quiet: b
       const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.byId, [batch]))
       result.read += rows.length
       result.mirrored += write(ctx, rows, null, quiet)
+      // Rows the table no longer has (a library's pruner, a delete by hand) would wait or run in
+      // the cache forever, and a running one be flagged stuck: they end, canceled, saying why.
+      const returned = new Set(rows.map((row) => row.id))
+      const gone = batch.filter((id) => !returned.has(id))
+      if (gone.length > 0) {
+        const why = `${spec.tableText} no longer has this row (deleted before Jobdeck saw it finish)`
+        result.mirrored += writer.endVanished(spec.name, gone, ctx.now(), why, quiet)
+      }
     }
   }
   return result

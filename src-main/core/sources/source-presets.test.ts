@@ -81,6 +81,24 @@ describe('the re-read of unfinished rows', () => {
   })
 })
 
+describe('rows deleted from the table', () => {
+  it('a row mirrored unfinished that the table deletes before it is seen finished ends canceled, its run interrupted, saying why', async () => {
+    await createSeedTable(db.pool, 'background_jobs')
+    const { rows } = await db.pool.query<{ id: number }>(`INSERT INTO background_jobs (job_type, status, created_at, started_at)
+      VALUES ('report', 'running', now() - interval '1 hour', now() - interval '1 hour'), ('report', 'pending', now() - interval '1 hour', NULL) RETURNING id`)
+    const [running, pending] = rows.map((r) => r.id)
+    const core = open('preset: background_jobs\npoll: 1h')
+    await core.api['sources.sync']({})
+    await db.pool.query(`DELETE FROM background_jobs`)
+    await core.api['sources.sync']({})
+    const why = 'public.background_jobs no longer has this row (deleted before Jobdeck saw it finish)'
+    expect(core.store.getJob(`legacy:${running}`)).toMatchObject({ status: 'canceled', error: why })
+    expect(core.store.getRun(`legacy:${running}/run`)).toMatchObject({ status: 'interrupted', error: why })
+    expect(core.store.getJob(`legacy:${pending}`)).toMatchObject({ status: 'canceled', error: why })
+    expect(core.store.sourceQueue('legacy', 10).counts).toEqual({ waiting: 0, running: 0, stuck: 0 })
+  })
+})
+
 describe('a table mapped by columns:', () => {
   it('mirrors only the rows its where: keeps, with a constant type, lanes from a column, and statuses matched case-insensitively', async () => {
     await db.pool.query(`CREATE SCHEMA ops;

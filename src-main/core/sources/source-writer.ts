@@ -10,7 +10,7 @@ import type { IndexAdvice } from '../../../src-shared/sources'
 import type { SqliteDatabase } from '../store/sqlite/open-database'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { CacheStore } from '../store/sqlite/cache-store'
-import type { MirroredJob, MirroredRun, PriorRun } from './source-rows'
+import { mirroredJobId, mirroredRunId, type MirroredJob, type MirroredRun, type PriorRun } from './source-rows'
 import type { Watermark } from './source-sql'
 
 export interface SourceStateRow {
@@ -79,6 +79,10 @@ export class SourceWriter {
       overdue: db.prepare(`SELECT id, job_id, type, source_id, started_at FROM runs INDEXED BY runs_source_running
         WHERE status = 'running' AND source = ? AND stuck_at IS NULL`),
       setStuck: db.prepare(`UPDATE runs SET stuck_at = ?, seq = ? WHERE id = ? AND stuck_at IS NULL AND status = 'running'`),
+      vanishJob: db.prepare(`UPDATE jobs SET status = 'canceled', finished_at = @now, error = @why, seq = @seq
+        WHERE id = @id AND status IN ('queued','retrying','running')`),
+      vanishRun: db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = max(@now, started_at), error = @why, seq = @seq
+        WHERE id = @runId AND status = 'running'`),
       recent: db.prepare(`SELECT finished_at - started_at AS ms FROM runs INDEXED BY runs_type_started
         WHERE type = ? AND finished_at IS NOT NULL AND start_kind <> 'unknown' AND status IN ('succeeded','partial','failed')
         ORDER BY started_at DESC LIMIT 100`).pluck(),
@@ -158,6 +162,20 @@ export class SourceWriter {
     }
     const last = rows.at(-1)
     return { sourceIds: rows.map((r) => r.sourceId), next: rows.length === limit && last ? { at: last.at, id: last.id } : null }
+  }
+
+  /** Rows read again by id that the table no longer has: the job canceled, a running run interrupted. */
+  endVanished(name: string, sourceIds: readonly string[], now: number, why: string, quiet: boolean): number {
+    return this.store.tx(() => {
+      const seq = quiet ? 0 : (this.stmt.bumpSeq.get() as number)
+      let ended = 0
+      for (const sourceId of sourceIds) {
+        const id = mirroredJobId(name, sourceId)
+        this.stmt.vanishRun.run({ runId: mirroredRunId(id), now, why, seq })
+        ended += this.stmt.vanishJob.run({ id, now, why, seq }).changes
+      }
+      return ended
+    })
   }
 
   rowCount(name: string): number {
