@@ -75,7 +75,8 @@ export class SourceWriter {
       unfinished: db.prepare(`SELECT created_at AS at, id, source_id AS sourceId FROM jobs INDEXED BY jobs_source_unfinished
         WHERE source = @name AND status IN ('queued','retrying','running') AND (created_at > @at OR (created_at = @at AND id > @id))
         ORDER BY created_at, id LIMIT @limit`),
-      rows: db.prepare(`SELECT count(*) FROM jobs WHERE source = ?`).pluck(),
+      // From the maintained per-type counters (a source's types are `<source>/…`): a lookup, not a count of a million rows.
+      rows: db.prepare(`SELECT coalesce(sum(n), 0) FROM job_counts WHERE type >= ? || '/' AND type < ? || '0'`).pluck(),
       overdue: db.prepare(`SELECT id, job_id, type, source_id, started_at FROM runs INDEXED BY runs_source_running
         WHERE status = 'running' AND source = ? AND stuck_at IS NULL`),
       setStuck: db.prepare(`UPDATE runs SET stuck_at = ?, seq = ? WHERE id = ? AND stuck_at IS NULL AND status = 'running'`),
@@ -179,7 +180,7 @@ export class SourceWriter {
   }
 
   rowCount(name: string): number {
-    return this.stmt.rows.get(name) as number
+    return this.stmt.rows.get(name, name) as number
   }
 
   /** Running runs of a source not flagged stuck yet. */
