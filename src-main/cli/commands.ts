@@ -20,6 +20,7 @@ import { serveHeadless } from './serve-command'
 import { runMonitor } from './monitor-command'
 import { printStatus } from './status-command'
 import { firesCommand, printScheduleFires, schedulesCommand } from './schedules-command'
+import { sourcesCommand } from './sources-command'
 import { historyCommand } from './history-command'
 import { overlapsCommand } from './overlaps-command'
 
@@ -276,6 +277,7 @@ export const COMMANDS: Record<string, Command> = {
 
   schedules: schedulesCommand,
   fires: firesCommand,
+  sources: sourcesCommand,
 
   history: historyCommand,
   overlaps: overlapsCommand,
