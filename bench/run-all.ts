@@ -12,6 +12,7 @@ import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
 import { benchQueueView } from './queue-view'
 import { benchSchedules } from './schedules'
 import { benchSources } from './sources'
+import { benchTimelineSources } from './timeline-sources-chromium'
 import { benchStoreWriter } from './store-writer'
 import { benchTimeline } from './timeline-chromium'
 import { benchTimelineForecast } from './timeline-forecast-chromium'
@@ -39,6 +40,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   cli: benchCliStartup,
   schedules: benchSchedules,
   sources: benchSources,
+  'timeline-sources': benchTimelineSources,
 }
 
 for (const [name, run] of Object.entries(suites)) {

@@ -152,3 +152,28 @@ describe('config reload', () => {
     await expect(core.api['sources.sync']({ name: 'legacy' })).rejects.toThrow('no source named "legacy"; the config declares: none')
   })
 })
+
+describe('the shared database as the default connection', () => {
+  it('a source without connection: reads the shared postgres: database of a shared-mode core', async () => {
+    await createSeedTable(db.pool, 'background_jobs')
+    await insertBackgroundJobs(db.pool, [{ job_type: 'report', status: 'failed', started_at: ago(5000), completed_at: ago(1000), error_message: 'quota' }])
+    const url = new URL(db.url)
+    if (url.password) process.env.PGPASSWORD = decodeURIComponent(url.password)
+    url.password = ''
+    const env = makeTestEnv(`postgres: { url: "${url.toString()}" }
+sources:
+  legacy:
+    preset: background_jobs
+    poll: 1h
+jobs:
+  nap: { command: [node, -e, ""] }
+`)
+    envs.push(env)
+    const core = env.open()
+    await core.ready()
+    expect(core.connection()).toMatchObject({ mode: 'shared', status: 'online' })
+    const [info] = await core.api['sources.sync']({})
+    expect(info).toMatchObject({ connection: 'postgres', status: 'online', rows: 1, url: expect.stringContaining(`/${db.url.split('/').pop()}`) })
+    expect((await core.api['runs.list']({ limit: 10 })).map((r) => [r.type, r.error])).toEqual([['legacy/report', 'quota']])
+  })
+})
