@@ -58,6 +58,23 @@ describe('useRunnerStore', () => {
     vi.useRealTimers()
   })
 
+  it("issue 15: a source's rows changing never make the runner's queue read again (they are not the runner's)", async () => {
+    vi.useFakeTimers()
+    const store = useRunnerStore()
+    store.start()
+    await vi.waitFor(() => expect(store.status).not.toBeNull())
+    for (let i = 0; i < 20; i++) {
+      bridge.emit('job.changed', { job: { id: `legacy:${i}`, source: 'legacy', status: 'running' } as Job })
+      bridge.emit('run.changed', { run: { ...run, id: `legacy:${i}/run`, source: 'legacy' } })
+    }
+    await vi.advanceTimersByTimeAsync(300)
+    expect(bridge.count('runner.status')).toBe(1)
+    bridge.emit('run.changed', { run: { ...run, source: null } })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(bridge.count('runner.status')).toBe(2)
+    vi.useRealTimers()
+  })
+
   it('issue 12: the strip and the running row read the same progress, at the same moment', async () => {
     const store = useRunnerStore()
     store.start()

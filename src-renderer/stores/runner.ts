@@ -92,11 +92,16 @@ export const useRunnerStore = defineStore('runner', () => {
     started = true
     void refresh()
     void refreshFailures()
+    // Source jobs (mirrored from another system's table) are never the runner's: the Queue's
+    // source section follows them (source-queue.ts).
     on('job.changed', ({ job }) => {
+      if (job.source) return
       refreshSoon()
       if (job.status === 'failed' || recentFailures.value.some((j) => j.id === job.id)) refreshFailuresSoon()
     })
-    on('run.changed', refreshSoon)
+    on('run.changed', ({ run }) => {
+      if (!run.source) refreshSoon()
+    })
     on('runner.changed', refreshSoon)
     on('jobs.cleared', () => {
       refreshSoon()

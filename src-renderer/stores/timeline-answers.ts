@@ -54,5 +54,8 @@ export function timelineItemOf(run: Run): TimelineItem {
     queuedAt: at(run.queuedAt) ?? Date.parse(run.startedAt),
     startedAt: Date.parse(run.startedAt),
     finishedAt: at(run.finishedAt),
+    // As timeline.range gives them: only a source run's start that its table did not record, and a stuck flag.
+    ...(run.startKind !== 'recorded' ? { startKind: run.startKind } : {}),
+    ...(run.stuckAt !== null && run.finishedAt === null ? { stuck: true as const } : {}),
   }
 }
