@@ -152,7 +152,7 @@ export function markFailedText(table: string, sourceId: string): { button: strin
   return {
     button: `Mark failed in ${table}`,
     title: `Mark row ${sourceId} of ${table} failed?`,
-    content: `Jobdeck runs one statement on the other system's table: UPDATE ${table} SET status = <failed> WHERE id = ${sourceId} AND status = <running>. Do it only if the worker that ran it is gone: a worker still running it would find it failed.`,
+    content: `Jobdeck runs exactly one statement on the other system's table: UPDATE ${table} … WHERE id = ${/^\d+$/.test(sourceId) ? sourceId : `'${sourceId.replaceAll("'", "''")}'`}, setting its status to the failed value, and only while the row is still running there. Do it only if the worker that ran it is gone: a worker still running it would find it failed.`,
     done: (rows) =>
       rows === 1
         ? `Marked row ${sourceId} of ${table} failed (1 row updated).`
