@@ -159,3 +159,8 @@ export function markFailedText(table: string, sourceId: string): { button: strin
         : `No row changed in ${table}: row ${sourceId} is no longer running there (${rows} rows updated). The next sync shows its state.`,
   }
 }
+
+/** `1 running (1 stuck) · 2 waiting`: the Queue's source section, over all their rows. */
+export function sourceCountText(c: { waiting: number; running: number; stuck: number }): string {
+  return `${grouped(c.running)} running${c.stuck > 0 ? ` (${grouped(c.stuck)} stuck)` : ''} · ${grouped(c.waiting)} waiting`
+}

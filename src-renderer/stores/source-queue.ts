@@ -49,6 +49,9 @@ export const useSourceQueueStore = defineStore('source-queue', () => {
   }
 
   const total = computed(() => queue.value.counts.waiting + queue.value.counts.running)
+  /** Rows listed, and how many more there are than listed. */
+  const shown = computed(() => queue.value.waiting.length + queue.value.running.length)
+  const hidden = computed(() => Math.max(0, total.value - shown.value))
 
-  return { queue, loaded, error, total, start, refresh }
+  return { queue, loaded, error, total, shown, hidden, start, refresh }
 })
