@@ -112,6 +112,17 @@ export interface OverlapRun {
   sourceId: string | null
 }
 
+/** The `source` filter (runs.list/count/export, overlaps.list) that stands for Jobdeck's own runs. */
+export const OWN_RUNS = '-'
+
+/**
+ * A run stuck now: a source row still running past its `stuckAfter` (stuckAt stays set once
+ * flagged; a row that finished since is no longer stuck).
+ */
+export function isStuck(run: { status: string; stuckAt: string | null }): boolean {
+  return run.status === 'running' && run.stuckAt !== null
+}
+
 /** The type of a mirrored row: `source/type`. A Jobdeck type name never holds a `/`. */
 export function sourceTypeName(source: string, type: string): string {
   return `${source}/${type}`

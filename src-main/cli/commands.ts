@@ -1,6 +1,5 @@
 import fs from 'node:fs'
 import type { ParseArgsConfig } from 'node:util'
-import { attemptCount, attemptShort } from '../../src-shared/attempts'
 import { JobdeckError } from '../../src-shared/errors'
 import { parseBulkText } from '../../src-shared/bulk-parse'
 import { parseDuration } from '../../src-shared/units'
@@ -12,7 +11,7 @@ import { prepareDataDir } from '../core/data-dir'
 import type { BulkRowError } from '../core/services/services'
 import { echo } from '../../src-shared/redact'
 import { callApi, typed, type Place } from './api-call'
-import { localTime, printJson, printLine, runDuration, table } from './output'
+import { localTime, printJson, printLine } from './output'
 import { warnPasswordInFlag } from './pg-flag'
 import { escapeTerminal } from './terminal-text'
 import { paramFlags } from './args'
@@ -21,7 +20,8 @@ import { serveHeadless } from './serve-command'
 import { runMonitor } from './monitor-command'
 import { printStatus } from './status-command'
 import { firesCommand, printScheduleFires, schedulesCommand } from './schedules-command'
-import { formatBytes } from '../../src-shared/units'
+import { historyCommand } from './history-command'
+import { overlapsCommand } from './overlaps-command'
 
 export interface CommandInput {
   values: Record<string, unknown>
@@ -276,66 +276,8 @@ export const COMMANDS: Record<string, Command> = {
   schedules: schedulesCommand,
   fires: firesCommand,
 
-  history: {
-    summary: 'list runs, newest first',
-    usage: 'jobdeck history [--json] [--type T] [--status S] [--since 24h|DATE] [--limit N] [--offline]',
-    positionals: [],
-    options: {
-      json: { type: 'boolean' },
-      offline: { type: 'boolean' },
-      type: { type: 'string' },
-      status: { type: 'string' },
-      since: { type: 'string' },
-      limit: { type: 'string' },
-    },
-    async run({ values }) {
-      const status = str(values, 'status')
-      const limitText = str(values, 'limit') ?? '1000'
-      const limit = wholeNumber(limitText, '--limit')
-      const since = str(values, 'since')
-      const type = str(values, 'type')
-      return withCore(values, async (core) => {
-        const runs = await callApi(
-          core,
-          'runs.list',
-          {
-            limit,
-            ...(type ? { type } : {}),
-            ...(status !== undefined ? { status } : {}),
-            ...(since ? { since: parseInstant(since, '--since') } : {}),
-          },
-          { limit: typed('--limit', limitText), status: typed('--status', status), type: typed('--type', type), since: typed('--since', since) },
-        )
-        if (values.json) {
-          printJson(runs)
-          return 0
-        }
-        if (runs.length === 0) {
-          process.stdout.write('no runs match\n')
-          return 0
-        }
-        process.stdout.write(
-          table(
-            ['run', 'type', 'status', 'attempt', 'started', 'duration', 'peak RSS', 'CPU s', 'lane', 'error'],
-            runs.map((r) => [
-              r.id,
-              r.type,
-              r.status,
-              attemptShort(attemptCount(r.attempt, core.config.current.types.get(r.type)?.retries.max ?? null)),
-              localTime(r.startedAt),
-              runDuration(r),
-              r.peakRssBytes === null ? '—' : formatBytes(r.peakRssBytes),
-              r.cpuSeconds === null ? '—' : r.cpuSeconds.toFixed(1),
-              r.lane,
-              r.error ?? '',
-            ]),
-            new Set([3, 6, 7]),
-          ),
-        )
-        return 0
-      }, { offline: values.offline === true })
-    },
-  },
+  history: historyCommand,
+  overlaps: overlapsCommand,
 
   logs: {
     summary: "print a run's captured output (a job id shows its latest run)",

@@ -1,5 +1,9 @@
 // How the CLI words what the engine sends as data: why a job waits (with what to type to clear
-// it), in the terminal's 24 h clock. The window words the same data in src-renderer/wording.ts.
+// it), a run's status, start and source, a search match, an overlap; in the terminal's 24 h
+// clock. The window words the same data in src-renderer/wording.ts.
+import type { Run } from '../../src-shared/domain'
+import { SNIPPET_CLOSE, SNIPPET_OPEN, type SearchMatch } from '../../src-shared/search'
+import { isStuck, type Overlap, type OverlapRun } from '../../src-shared/sources'
 import { gateText, type WaitReason } from '../../src-shared/wait-reason'
 import { localTime } from './output'
 
@@ -32,4 +36,35 @@ export function waitReasonText(reason: WaitReason, now = Date.now()): string {
     case 'starting':
       return 'starting'
   }
+}
+
+/** A run's status, and `stuck` while a source row runs past its `stuckAfter`. */
+export function runStatusText(run: Pick<Run, 'status' | 'stuckAt'>): string {
+  return isStuck(run) ? `${run.status} (stuck since ${clockOrDate(run.stuckAt as string)})` : run.status
+}
+
+/** When a run started, saying when that is only the moment Jobdeck first saw it (or unknown). */
+export function runStartText(run: Pick<Run, 'startedAt' | 'startKind'>): string {
+  if (run.startKind === 'unknown') return 'unknown (first seen finished)'
+  return run.startKind === 'observed' ? `${localTime(run.startedAt)} (observed)` : localTime(run.startedAt)
+}
+
+/** Where a run comes from: a source and the row's own id, or Jobdeck itself. */
+export function runSourceText(run: { source: string | null; sourceId: string | null }): string {
+  return run.source === null ? 'jobdeck' : `${run.source} #${run.sourceId ?? '?'}`
+}
+
+/** A search match in a terminal: where it matched, and the snippet with the matched words in ‹ ›. */
+export function matchText(match: SearchMatch | undefined): string {
+  if (!match) return ''
+  return `${match.in}: ${match.snippet.replaceAll(SNIPPET_OPEN, '‹').replaceAll(SNIPPET_CLOSE, '›')}`
+}
+
+/** One side of an overlap: a source row by its own id, one of Jobdeck's runs by its run id. */
+export function overlapRunText(run: OverlapRun): string {
+  return run.source === null ? `${run.type} ${run.runId}` : `${run.type} #${run.sourceId ?? '?'}`
+}
+
+export function overlapLaneText(overlap: Pick<Overlap, 'a' | 'b' | 'sameLane'>): string {
+  return overlap.sameLane ? `same lane ${overlap.a.lane}` : `${overlap.a.lane} / ${overlap.b.lane}`
 }

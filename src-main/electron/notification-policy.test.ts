@@ -206,3 +206,63 @@ describe('schedule notifications', () => {
     expect(sent).toHaveLength(2)
   })
 })
+
+describe('source rows', () => {
+  const stuck = (sourceId: string, type = 'legacy/report') => ({
+    runId: `legacy:${sourceId}/run`,
+    jobId: `legacy:${sourceId}`,
+    type,
+    source: 'legacy',
+    sourceId,
+    startedAt: '2026-03-01T10:15:00.000Z',
+    stuckAfterMs: 1_800_000,
+  })
+
+  it('a stuck row is told once, naming its row and how long it has run, and opens its run on the Queue', () => {
+    policy.handle('run.stuck', stuck('41'))
+    policy.handle('run.stuck', stuck('41'))
+    vi.advanceTimersByTime(2_000)
+    expect(sent).toEqual([
+      {
+        kind: 'overrun',
+        title: 'legacy/report is stuck',
+        body: 'Row 41 of legacy is still running for 45m 02s, past its limit of 30m 00s.',
+        target: '/queue?run=legacy%3A41%2Frun',
+        urgency: 'normal',
+        tag: 'stuck:legacy:41/run',
+      },
+    ])
+    policy.handle('run.stuck', stuck('41'))
+    vi.advanceTimersByTime(60_000)
+    expect(sent).toHaveLength(1)
+  })
+
+  it('stuck rows found together are one notification; the overrun switch and muted types silence them', () => {
+    policy.handle('run.stuck', stuck('1'))
+    policy.handle('run.stuck', stuck('2'))
+    policy.handle('run.stuck', stuck('3', 'legacy/invoice'))
+    vi.advanceTimersByTime(2_000)
+    expect(sent).toEqual([{ kind: 'overrun', title: '3 source rows stuck', body: 'legacy/report ×2, legacy/invoice', target: '/queue', urgency: 'normal', tag: 'stuck' }])
+    settings.mutedTypes = ['legacy/report']
+    policy.handle('run.stuck', stuck('4'))
+    settings.overrun = false
+    policy.handle('run.stuck', stuck('5', 'legacy/invoice'))
+    vi.advanceTimersByTime(10_000)
+    expect(sent).toHaveLength(1)
+  })
+
+  it('a mirrored row that failed is told like any failure, opening its run in History', () => {
+    policy.handle('job.changed', { job: job('legacy:42', 'failed', { type: 'legacy/report', source: 'legacy', sourceId: '42', lastRunId: 'legacy:42/run', error: 'billing export failed: disk full' }) })
+    vi.advanceTimersByTime(2_000)
+    expect(sent).toEqual([
+      { kind: 'failure', title: 'legacy/report failed', body: 'billing export failed: disk full', target: '/history?run=legacy%3A42%2Frun', urgency: 'normal', tag: 'failure:legacy:42' },
+    ])
+  })
+
+  it('a failure and a stuck row in the same moment are each told in their own words', () => {
+    policy.handle('job.changed', failed('J1'))
+    policy.handle('run.stuck', stuck('7'))
+    policy.flush()
+    expect(sent.map((r) => r.title)).toEqual(['Daily report failed after 3 attempts', 'legacy/report is stuck'])
+  })
+})

@@ -5,7 +5,8 @@
 //    job run; a burst is grouped into one "N jobs failed";
 //  - health: resources became critical, and recovered;
 //  - connection (shared mode): database connection lost, and restored;
-//  - overrun: a run is taking much longer than its type usually does;
+//  - overrun: a run is taking much longer than its type usually does; under the same switch, a
+//    source row running past its `stuckAfter` (`run.stuck`, once per run), grouped like failures;
 //  - schedule: fires missed while Jobdeck was not running (one summary per schedule at start),
 //    and skipped fires of a schedule whose config says `notifySkipped: true` (off by default).
 //    Under the global switch only: the per-schedule switch is the config's.
@@ -15,6 +16,7 @@ import type { Job } from '../../src-shared/domain'
 import type { EventMap } from '../../src-shared/events'
 import type { HealthLevel } from '../../src-shared/monitor'
 import { formatDuration } from '../../src-shared/units'
+import { Burst, type BurstTimers } from './notification-burst'
 
 export interface NotificationRequest {
   kind: NotificationKind | 'schedule'
@@ -84,7 +86,7 @@ export interface NotificationPolicyOptions {
   /** A lost connection is not announced again within this time of the last announcement (a flapping network). */
   connectionRepeatMs?: number
   now?: () => number
-  timers?: { set: (fn: () => void, ms: number) => unknown; clear: (handle: unknown) => void }
+  timers?: BurstTimers
 }
 
 interface PendingFailure {
@@ -105,9 +107,8 @@ export class NotificationPolicy {
   private readonly now: () => number
   private readonly timers: NonNullable<NotificationPolicyOptions['timers']>
   private readonly announced = new Map<string, true>()
-  private pending: PendingFailure[] = []
-  private quietTimer: unknown = null
-  private maxTimer: unknown = null
+  private readonly failures: Burst<PendingFailure>
+  private readonly stuck: Burst<EventMap['run.stuck']>
   private healthLevel: HealthLevel | null = null
   private criticalAnnounced = false
   private connection: DatabaseState | null = null
@@ -121,6 +122,8 @@ export class NotificationPolicy {
     this.repeatMs = options.connectionRepeatMs ?? 5 * 60_000
     this.now = options.now ?? Date.now
     this.timers = options.timers ?? { set: (fn, ms) => setTimeout(fn, ms), clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) }
+    this.failures = new Burst(this.quietMs, this.maxWaitMs, this.timers, (failures) => this.tellFailures(failures))
+    this.stuck = new Burst(this.quietMs, this.maxWaitMs, this.timers, (rows) => this.tellStuck(rows))
   }
 
   /** Feed every engine event here. */
@@ -136,29 +139,26 @@ export class NotificationPolicy {
         return this.overrun(payload as EventMap['run.overrun'])
       case 'schedule.notice':
         return this.scheduleNotice(payload as EventMap['schedule.notice'])
+      case 'run.stuck':
+        return this.runStuck(payload as EventMap['run.stuck'])
     }
   }
 
-  /** Shows pending grouped failures now (e.g. before quitting). */
+  /** Shows pending grouped failures and stuck rows now (e.g. before quitting). */
   flush(): void {
-    this.clearTimers()
-    const failures = this.pending
-    this.pending = []
-    if (failures.length === 0) return
+    this.failures.flush()
+    this.stuck.flush()
+  }
+
+  private tellFailures(failures: PendingFailure[]): void {
     if (failures.length === 1) {
       this.options.notify(this.failureNotification(failures[0] as PendingFailure))
       return
     }
-    const byType = new Map<string, number>()
-    for (const f of failures) byType.set(f.type, (byType.get(f.type) ?? 0) + 1)
-    const summary = [...byType.entries()]
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .map(([type, n]) => (n > 1 ? `${this.title(type)} ×${n}` : this.title(type)))
-      .join(', ')
     this.options.notify({
       kind: 'failure',
       title: `${failures.length} jobs failed`,
-      body: truncateUtf8(summary),
+      body: truncateUtf8(this.typeSummary(failures)),
       // The Queue view lists the recent failures.
       target: '/queue',
       urgency: 'normal',
@@ -166,9 +166,19 @@ export class NotificationPolicy {
     })
   }
 
+  /** `Daily report ×3, Dealer sync`: a burst by type, most first. */
+  private typeSummary(items: ReadonlyArray<{ type: string }>): string {
+    const byType = new Map<string, number>()
+    for (const f of items) byType.set(f.type, (byType.get(f.type) ?? 0) + 1)
+    return [...byType.entries()]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([type, n]) => (n > 1 ? `${this.title(type)} ×${n}` : this.title(type)))
+      .join(', ')
+  }
+
   dispose(): void {
-    this.clearTimers()
-    this.pending = []
+    this.failures.dispose()
+    this.stuck.dispose()
   }
 
   private enabled(kind: NotificationKind, type?: string): boolean {
@@ -181,17 +191,51 @@ export class NotificationPolicy {
     return this.options.titleOf?.(type) ?? type
   }
 
-  private jobChanged(job: Job): void {
-    if (job.status !== 'failed') return
-    const key = `${job.id}:${job.lastRunId ?? ''}`
-    if (this.announced.has(key)) return
+  /** Was this news already told (or decided against)? Remembers the last SEEN_LIMIT. */
+  private seen(key: string): boolean {
+    if (this.announced.has(key)) return true
     this.announced.set(key, true)
     if (this.announced.size > SEEN_LIMIT) this.announced.delete(this.announced.keys().next().value as string)
+    return false
+  }
+
+  private jobChanged(job: Job): void {
+    if (job.status !== 'failed') return
+    if (this.seen(`${job.id}:${job.lastRunId ?? ''}`)) return
     if (!this.enabled('failure', job.type)) return
-    this.pending.push({ jobId: job.id, runId: job.lastRunId, type: job.type, error: job.error, attempts: job.attempts })
-    if (this.quietTimer !== null) this.timers.clear(this.quietTimer)
-    this.quietTimer = this.timers.set(() => this.flush(), this.quietMs)
-    if (this.maxTimer === null) this.maxTimer = this.timers.set(() => this.flush(), this.maxWaitMs)
+    this.failures.add({ jobId: job.id, runId: job.lastRunId, type: job.type, error: job.error, attempts: job.attempts })
+  }
+
+  private runStuck(p: EventMap['run.stuck']): void {
+    if (this.seen(`stuck:${p.runId}`)) return
+    if (!this.enabled('overrun', p.type)) return
+    this.stuck.add(p)
+  }
+
+  private tellStuck(rows: Array<EventMap['run.stuck']>): void {
+    const [one] = rows
+    if (rows.length === 1 && one) {
+      const started = Date.parse(one.startedAt)
+      const running = Number.isFinite(started) ? `running for ${formatDuration(Math.max(0, this.now() - started))}` : 'running'
+      this.options.notify({
+        kind: 'overrun',
+        title: truncateUtf8(`${this.title(one.type)} is stuck`, TITLE_MAX_BYTES),
+        body: truncateUtf8(`Row ${one.sourceId} of ${one.source} is still ${running}, past its limit of ${formatDuration(one.stuckAfterMs)}.`),
+        target: runRoute('queue', one.runId),
+        urgency: 'normal',
+        tag: `stuck:${one.runId}`,
+      })
+      return
+    }
+    this.options.notify({
+      kind: 'overrun',
+      title: `${rows.length} source rows stuck`,
+      body: truncateUtf8(this.typeSummary(rows)),
+      // The Queue's section of sources' rows lists the stuck ones.
+      target: '/queue',
+      urgency: 'normal',
+      tag: 'stuck',
+    })
   }
 
   private failureNotification(f: PendingFailure): NotificationRequest {
@@ -301,10 +345,4 @@ export class NotificationPolicy {
     })
   }
 
-  private clearTimers(): void {
-    if (this.quietTimer !== null) this.timers.clear(this.quietTimer)
-    if (this.maxTimer !== null) this.timers.clear(this.maxTimer)
-    this.quietTimer = null
-    this.maxTimer = null
-  }
 }

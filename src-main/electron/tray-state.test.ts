@@ -105,4 +105,31 @@ describe('TrayModel and trayView', () => {
     expect(view.menu[0]).toEqual({ kind: 'action', label: 'Show Jobdeck', action: { type: 'show' }, enabled: true })
     expect(view.tooltip.length).toBeLessThanOrEqual(TOOLTIP_MAX)
   })
+
+  it('a stuck source row asks for attention like a failure, opens over the Queue, and stays while it still runs', () => {
+    const model = new TrayModel()
+    model.applyStatus(status([], 0))
+    const stuck = { runId: 'legacy:41/run', jobId: 'legacy:41', type: 'legacy/report', source: 'legacy', sourceId: '41', startedAt: '2026-03-01T10:00:00.000Z', stuckAfterMs: 1_800_000 }
+    expect(model.applyEvent('run.stuck', stuck)).toBe(false)
+    let view = trayView(model.facts)
+    expect(view.image).toBe('attention')
+    expect(view.tooltip).toBe('0 running · 0 queued · 1 stuck')
+    expect(view.menu).toContainEqual({ kind: 'action', label: 'Stuck: legacy/report', action: { type: 'open-run', runId: 'legacy:41/run', view: 'queue' }, enabled: true })
+    // The mirror may update the row while it runs on: still stuck, still to look at.
+    model.applyEvent('job.changed', { job: job('legacy:41', 'running', { type: 'legacy/report', source: 'legacy', sourceId: '41', lastRunId: 'legacy:41/run' }) })
+    expect(trayView(model.facts).image).toBe('attention')
+    model.applyEvent('job.changed', { job: job('J2', 'failed', { lastRunId: 'R2' }) })
+    view = trayView(model.facts)
+    expect(view.tooltip).toBe('0 running · 0 queued · 1 failed · 1 stuck')
+    expect(labels(view.menu)).toContain('1 failed, 1 stuck — show the last')
+    // Marked failed at last: now a failure like any other.
+    model.applyEvent('job.changed', { job: job('legacy:41', 'failed', { type: 'legacy/report', lastRunId: 'legacy:41/run' }) })
+    expect(trayView(model.facts).tooltip).toBe('0 running · 0 queued · 2 failed')
+    model.markSeen()
+    expect(trayView(model.facts).image).toBe('idle')
+    // A stuck row that finishes fine is no longer one to look at.
+    model.applyEvent('run.stuck', { ...stuck, runId: 'legacy:43/run', jobId: 'legacy:43' })
+    model.applyEvent('job.changed', { job: job('legacy:43', 'succeeded', { type: 'legacy/report' }) })
+    expect(trayView(model.facts).image).toBe('idle')
+  })
 })

@@ -22,6 +22,8 @@ export interface UnseenFailure {
   jobId: string
   runId: string | null
   type: string
+  /** A source row running past its `stuckAfter` (not failed: still running, to look at on the Queue). */
+  stuck?: true
 }
 
 export interface TrayFacts {
@@ -31,7 +33,7 @@ export interface TrayFacts {
   /** This runner's runs, for the menu. */
   running: TrayRun[]
   counts: { running: number; queued: number; retrying: number }
-  /** Failures after the last retry that the operator has not looked at yet (oldest first). */
+  /** Failures after the last retry, and stuck source rows, that the operator has not looked at yet (oldest first). */
   unseenFailures: UnseenFailure[]
   connection: DatabaseState | null
   /** Set while a quit waits for running jobs. */
@@ -92,7 +94,9 @@ export function trayTooltip(facts: TrayFacts): string {
   const running = Math.max(facts.counts.running, facts.running.length)
   parts.push(`${running} running`, `${facts.counts.queued} queued`)
   if (facts.counts.retrying > 0) parts.push(`${facts.counts.retrying} retrying`)
-  if (facts.unseenFailures.length > 0) parts.push(`${facts.unseenFailures.length} failed`)
+  const stuck = facts.unseenFailures.filter((f) => f.stuck).length
+  if (facts.unseenFailures.length > stuck) parts.push(`${facts.unseenFailures.length - stuck} failed`)
+  if (stuck > 0) parts.push(`${stuck} stuck`)
   if (facts.quitting) parts.push(facts.quitting === 'waiting' ? 'quitting when done' : 'canceling to quit')
   else if (facts.runnerState === 'stopped') parts.push('standby (another runner holds the queue)')
   else if (facts.paused) parts.push('paused')
@@ -112,6 +116,16 @@ function runLabel(run: TrayRun, options: TrayViewOptions): string {
   return label.length <= 80 ? label : `${label.slice(0, 79)}…`
 }
 
+/** `Failed: Daily report`, `Stuck: legacy/report`, `3 jobs failed — show the last`, `2 failed, 1 stuck — show the last`. */
+function attentionLabel(unseen: readonly UnseenFailure[], options: TrayViewOptions): string {
+  const last = unseen[unseen.length - 1] as UnseenFailure
+  if (unseen.length === 1) return `${last.stuck ? 'Stuck' : 'Failed'}: ${options.titleOf?.(last.type) ?? last.type}`
+  const stuck = unseen.filter((f) => f.stuck).length
+  if (stuck === 0) return `${unseen.length} jobs failed — show the last`
+  if (stuck === unseen.length) return `${stuck} source rows stuck — show the last`
+  return `${unseen.length - stuck} failed, ${stuck} stuck — show the last`
+}
+
 export function trayView(facts: TrayFacts, options: TrayViewOptions = {}): TrayView {
   const maxRuns = options.maxRuns ?? 5
   const menu: TrayMenuItem[] = [{ kind: 'action', label: 'Show Jobdeck', action: { type: 'show' }, enabled: true }, { kind: 'separator' }]
@@ -127,14 +141,11 @@ export function trayView(facts: TrayFacts, options: TrayViewOptions = {}): TrayV
   if (facts.counts.queued > 0) menu.push({ kind: 'label', label: `${plural(facts.counts.queued, 'job')} queued` })
   const lastFailure = facts.unseenFailures[facts.unseenFailures.length - 1]
   if (lastFailure) {
-    const label =
-      facts.unseenFailures.length === 1
-        ? `Failed: ${options.titleOf?.(lastFailure.type) ?? lastFailure.type}`
-        : `${facts.unseenFailures.length} jobs failed — show the last`
+    // A stuck row is still running: its run opens over the Queue.
     menu.push(
       lastFailure.runId
-        ? { kind: 'action', label, action: { type: 'open-run', runId: lastFailure.runId, view: 'history' }, enabled: true }
-        : { kind: 'action', label, action: { type: 'show' }, enabled: true },
+        ? { kind: 'action', label: attentionLabel(facts.unseenFailures, options), action: { type: 'open-run', runId: lastFailure.runId, view: lastFailure.stuck ? 'queue' : 'history' }, enabled: true }
+        : { kind: 'action', label: attentionLabel(facts.unseenFailures, options), action: { type: 'show' }, enabled: true },
     )
   }
   if (isOffline(facts.connection)) menu.push({ kind: 'label', label: 'Database offline: results are kept and sent when it returns' })
@@ -228,6 +239,12 @@ export class TrayModel {
       case 'connection.changed':
         this.state = { ...this.state, connection: (payload as EventMap['connection.changed']).connection }
         return false
+      case 'run.stuck': {
+        const p = payload as EventMap['run.stuck']
+        const others = this.state.unseenFailures.filter((f) => f.jobId !== p.jobId)
+        this.state = { ...this.state, unseenFailures: [...others, { jobId: p.jobId, runId: p.runId, type: p.type, stuck: true as const }].slice(-MAX_UNSEEN) }
+        return false
+      }
       default:
         return false
     }
@@ -243,6 +260,8 @@ export class TrayModel {
   }
 
   private jobChanged(job: Job): void {
+    // A stuck row stays to look at while it still runs (its row may change meanwhile).
+    if (job.status === 'running' && this.state.unseenFailures.some((f) => f.jobId === job.id && f.stuck)) return
     const others = this.state.unseenFailures.filter((f) => f.jobId !== job.id)
     if (job.status === 'failed') {
       const failure = { jobId: job.id, runId: job.lastRunId, type: job.type }

@@ -3,6 +3,7 @@ import type { Run } from '../../../src-shared/domain'
 const COLUMNS = [
   'id', 'jobId', 'type', 'status', 'attempt', 'lane', 'queuedAt', 'startedAt', 'finishedAt', 'durationMs',
   'exitCode', 'signal', 'error', 'itemsOk', 'itemsFailed', 'peakRssBytes', 'cpuSeconds', 'runnerId', 'params',
+  'source', 'sourceId', 'startKind', 'stuckAt',
 ] as const
 
 function cell(value: string | number | boolean | null): string {
@@ -38,6 +39,11 @@ export function runsToCsv(runs: readonly Run[]): string {
       cpuSeconds: r.cpuSeconds,
       runnerId: r.runnerId,
       params: JSON.stringify(r.params),
+      // Mirrored runs: where from, the row's own id, how its start is known, when it was flagged stuck.
+      source: r.source,
+      sourceId: r.sourceId,
+      startKind: r.startKind,
+      stuckAt: r.stuckAt,
     }
     lines.push(COLUMNS.map((c) => cell(values[c])).join(','))
   }

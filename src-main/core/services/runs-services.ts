@@ -5,10 +5,11 @@ import type { ApiArgs, JobdeckApi } from '../../../src-shared/api'
 import type { LogLine, LogStream } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
 import { runsToCsv } from './runs-csv'
+import { checkedSource } from './source-filter'
 import { toEpoch, type ServiceDeps } from './service-deps'
 import type { RunFilter } from '../store/store-types'
 
-type RunFilterArgs = Partial<Pick<ApiArgs<'runs.count'>, 'type' | 'status' | 'jobId' | 'since' | 'until' | 'search'>>
+type RunFilterArgs = Partial<Pick<ApiArgs<'runs.count'>, 'type' | 'source' | 'status' | 'jobId' | 'since' | 'until' | 'search'>>
 
 export type RunsApi = Pick<JobdeckApi, 'runs.list' | 'runs.export' | 'runs.get' | 'runs.log' | 'runs.usage' | 'runs.count' | 'stats.byType' | 'timeline.range' | 'timeline.extent'>
 
@@ -30,9 +31,11 @@ export function runsServices(deps: ServiceDeps): RunsApi {
   }
 
   /** The filter History's list, count and export share: the same rows, counted or exported. */
-  function runFilter(args: RunFilterArgs): Omit<RunFilter, 'limit' | 'before'> {
+  function runFilter(args: RunFilterArgs, method: string): Omit<RunFilter, 'limit' | 'before'> {
+    const source = checkedSource(deps, args.source, method)
     return {
       ...(args.type ? { type: args.type } : {}),
+      ...(source !== undefined ? { source } : {}),
       ...(args.status ? { status: args.status } : {}),
       ...(args.jobId ? { jobId: args.jobId } : {}),
       ...(args.since !== undefined ? { since: toEpoch(args.since, 'since') } : {}),
@@ -44,18 +47,18 @@ export function runsServices(deps: ServiceDeps): RunsApi {
   return {
     async 'runs.list'(args) {
       return store.listRuns({
-        ...runFilter(args),
+        ...runFilter(args, 'runs.list'),
         ...(args.before ? { before: { startedAt: toEpoch(args.before.startedAt, 'before.startedAt'), id: args.before.id } } : {}),
         limit: args.limit,
       })
     },
 
     async 'runs.count'(args) {
-      return store.countRuns(runFilter(args), args.countUpTo)
+      return store.countRuns(runFilter(args, 'runs.count'), args.countUpTo)
     },
 
     async 'runs.export'(args) {
-      const runs = store.listRuns({ ...runFilter(args), limit: args.limit + 1 })
+      const runs = store.listRuns({ ...runFilter(args, 'runs.export'), limit: args.limit + 1 })
       const truncated = runs.length > args.limit
       const rows = truncated ? runs.slice(0, args.limit) : runs
       return { csv: runsToCsv(rows), rows: rows.length, truncated }

@@ -71,6 +71,8 @@ export interface InterruptedRun {
 
 export interface RunFilter {
   type?: string
+  /** Runs mirrored from this source; `-` for Jobdeck's own runs only. */
+  source?: string
   status?: RunStatus
   jobId?: string
   /** Epoch ms, inclusive. */

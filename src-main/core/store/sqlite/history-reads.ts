@@ -1,20 +1,24 @@
 // History read from the local SQLite file: runs newest first (with search), counts, per-type
 // statistics, the timeline and a run's output. What the views show; the queue's writes never
 // depend on it.
-import type { Run, RunStatus, TimelineBucket, TimelineExtent, TimelinePage, TypeStats } from '../../../../src-shared/domain'
+import type { Run, RunStatus, TimelineBucket, TimelineExtent, TimelineItem, TimelinePage, TypeStats } from '../../../../src-shared/domain'
 import type { ListedRun, RunCount } from '../../../../src-shared/search'
+import { isStuck, OWN_RUNS, sourceOfType, type StartKind } from '../../../../src-shared/sources'
 import type { LogLine, RunFilter, TimelineQuery } from '../store-types'
 import type { SqliteDatabase } from './open-database'
 import { QueueReads } from './queue-reads'
 import { toLogLine, toRun, type LogRow, type RunRow } from './rows'
 import { ftsQuery, RunSearch } from './run-search'
+import { OverlapReads, type OverlapQuery } from './overlap-reads'
 
 export class HistoryReads extends QueueReads {
   protected readonly search: RunSearch
+  private readonly overlapReads: OverlapReads
 
   constructor(db: SqliteDatabase) {
     super(db)
     this.search = new RunSearch(db)
+    this.overlapReads = new OverlapReads(db)
   }
 
   close(): void {
@@ -47,18 +51,33 @@ export class HistoryReads extends QueueReads {
     const search = filter.search?.trim()
     if (search && ftsQuery(search)) return this.search.count({ ...filter, search }, upTo)
     if (filter.since === undefined && filter.until === undefined && filter.jobId === undefined) {
-      const running = filter.status === undefined || filter.status === 'running'
-        ? (this.stmt.runningCount.get({ type: filter.type ?? null }) as { n: number }).n
-        : 0
+      const running = filter.status === undefined || filter.status === 'running' ? this.runningCount(filter) : 0
       const column = filter.status === undefined ? 'runs' : filter.status === 'running' ? null : filter.status
+      // A source's types are `source/…`: a key range of type_stats; Jobdeck's own hold no `/`.
+      const bySource = filter.source === undefined ? '' : filter.source === OWN_RUNS ? `AND instr(type, '/') = 0` : 'AND type >= @from AND type < @to'
       const finished = column === null ? 0 : (this.db
-        .prepare(`SELECT coalesce(sum(${column}), 0) AS n FROM type_stats WHERE @type IS NULL OR type = @type`)
-        .get({ type: filter.type ?? null }) as { n: number }).n
+        .prepare(`SELECT coalesce(sum(${column}), 0) AS n FROM type_stats WHERE (@type IS NULL OR type = @type) ${bySource}`)
+        .get({ type: filter.type ?? null, ...(filter.source === undefined || filter.source === OWN_RUNS ? {} : { from: `${filter.source}/`, to: `${filter.source}0` }) }) as { n: number }).n
       return { count: finished + running, capped: false }
     }
     const { sql, args } = runListQuery({ ...filter, search: undefined, limit: upTo + 1 })
     const n = (this.db.prepare(`SELECT count(*) AS n FROM (${sql.replace('SELECT * FROM runs', 'SELECT 1 FROM runs')})`).get(args) as { n: number }).n
     return n > upTo ? { count: upTo, capped: true } : { count: n, capped: false }
+  }
+
+  /** Runs running now, by the running indexes (Jobdeck's own, and sources' apart). */
+  private runningCount(filter: Pick<RunFilter, 'type' | 'source'>): number {
+    const type = filter.type ?? null
+    if (filter.source === undefined) return (this.stmt.runningCount.get({ type }) as { n: number }).n
+    const sql = filter.source === OWN_RUNS
+      ? `SELECT count(*) AS n FROM runs INDEXED BY runs_running WHERE status = 'running' AND source IS NULL AND (@type IS NULL OR type = @type)`
+      : `SELECT count(*) AS n FROM runs INDEXED BY runs_source_running WHERE status = 'running' AND source = @source AND (@type IS NULL OR type = @type)`
+    return (this.db.prepare(sql).get({ type, ...(filter.source === OWN_RUNS ? {} : { source: filter.source }) }) as { n: number }).n
+  }
+
+  /** Has the cache rows of this source (configured or not any more)? One seek. */
+  hasSourceRows(source: string): boolean {
+    return (this.db.prepare(`SELECT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_source_row WHERE source = ?) AS found`).get(source) as { found: number }).found === 1
   }
 
   typeStats(): TypeStats[] {
@@ -117,7 +136,8 @@ export class HistoryReads extends QueueReads {
       countBelow = shortestListed + 1
       rows = rows.filter((r) => durationOf(r, q.now) >= countBelow)
     }
-    const items = rows.map((r) => ({
+    const marks = this.sourceMarks(rows)
+    const items = rows.map((r): TimelineItem => ({
       id: r.id,
       jobId: r.job_id,
       type: r.type,
@@ -127,6 +147,7 @@ export class HistoryReads extends QueueReads {
       queuedAt: r.queued_at,
       startedAt: r.started_at,
       finishedAt: r.finished_at,
+      ...marks.get(r.id),
     }))
     const bucketRows = all
       ? []
@@ -151,6 +172,30 @@ export class HistoryReads extends QueueReads {
     }
     const rowNames = [...new Set([...items.map((i) => (key === 'lane' ? i.lane : i.type)), ...bucketRows.map((b) => b.row)])].sort()
     return { since: q.since, until: q.until, groupBy: q.groupBy, rows: rowNames, items, buckets: [...buckets.values()], total }
+  }
+
+  /**
+   * How the start of listed source runs is known (when not recorded) and which are stuck: one
+   * keyed lookup per source run listed, so Jobdeck's own runs stay read from the covering index
+   * alone and carry nothing more. A source's type holds a `/`, Jobdeck's own never does.
+   */
+  private sourceMarks(rows: readonly TimelineRow[]): Map<string, Pick<TimelineItem, 'startKind' | 'stuck'>> {
+    const ids = rows.filter((r) => r.type.includes('/')).map((r) => r.id)
+    const marks = new Map<string, Pick<TimelineItem, 'startKind' | 'stuck'>>()
+    if (ids.length === 0) return marks
+    const found = this.stmt.sourceMarks.all(JSON.stringify(ids)) as Array<{ id: string; status: string; start_kind: StartKind; stuck_at: number | null }>
+    for (const r of found) {
+      const mark: Pick<TimelineItem, 'startKind' | 'stuck'> = {}
+      if (r.start_kind !== 'recorded') mark.startKind = r.start_kind
+      if (isStuck({ status: r.status, stuckAt: r.stuck_at === null ? null : String(r.stuck_at) })) mark.stuck = true
+      if (mark.startKind !== undefined || mark.stuck) marks.set(r.id, mark)
+    }
+    return marks
+  }
+
+  /** Pairs of runs that ran at the same time in [since, until), longest shared span first. */
+  overlaps(q: OverlapQuery) {
+    return this.overlapReads.list(q)
   }
 
   /** The first start at or after `since` and the latest start of all, each one seek in runs_started. */
@@ -194,6 +239,12 @@ export function runListQuery(filter: RunFilter): { sql: string; args: Record<str
   if (filter.type) {
     where.push('type = @type')
     args.type = filter.type
+  }
+  // A type names its source (`source/…`): then the type's index serves, the source adds nothing.
+  if (filter.source === OWN_RUNS) where.push('source IS NULL')
+  else if (filter.source !== undefined && !(filter.type && sourceOfType(filter.type) === filter.source)) {
+    where.push('source = @source')
+    args.source = filter.source
   }
   if (filter.status) {
     where.push('status = @status')

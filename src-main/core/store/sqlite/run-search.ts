@@ -16,6 +16,7 @@
 // the same way; a finished run without error or output has no document and matches nothing.
 import type { Run } from '../../../../src-shared/domain'
 import { SNIPPET_CLOSE, SNIPPET_OPEN, type SearchMatch } from '../../../../src-shared/search'
+import { OWN_RUNS } from '../../../../src-shared/sources'
 import type { RunFilter } from '../store-types'
 import { openMemoryDatabase, type SqliteDatabase } from './open-database'
 import { toRun, type RunRow } from './rows'
@@ -160,7 +161,11 @@ export class RunSearch {
     const terms = [`{text} : (${words.join(' AND ')})`]
     if (filter.type !== undefined) terms.push(`{facets} : "${typeToken(filter.type)}"`)
     if (filter.status !== undefined) terms.push(`{facets} : "s${filter.status}"`)
+    // A source's types are `source/…`: their tokens share the hex of that prefix, and no other
+    // type's does (Jobdeck's own hold no `/`). Jobdeck's own runs are told apart by the run.
+    if (filter.source !== undefined && filter.source !== OWN_RUNS) terms.push(`{facets} : "${typeToken(`${filter.source}/`)}"*`)
     const where = ['s.run_search MATCH @match']
+    if (filter.source === OWN_RUNS) where.push('r.source IS NULL')
     // Keys exceed 2^53: bounds are bound as BigInt (FTS5 also ignores a rowid bound given as REAL).
     const args: Record<string, string | number | bigint> = { match: terms.join(' AND ') }
     if (filter.since !== undefined) {
@@ -203,6 +208,7 @@ export class RunSearch {
       .all() as Candidate[]
     return rows.filter((row) => {
       if (filter.type !== undefined && row.type !== filter.type) return false
+      if (filter.source !== undefined && (row.source ?? OWN_RUNS) !== filter.source) return false
       if (filter.jobId !== undefined && row.job_id !== filter.jobId) return false
       if (filter.since !== undefined && row.started_at < filter.since) return false
       if (filter.until !== undefined && row.started_at >= filter.until) return false

@@ -105,6 +105,9 @@ export function prepareStatements(db: SqliteDatabase) {
       WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
         AND coalesce(finished_at, @now) - started_at >= @bucket
       ORDER BY coalesce(finished_at, @now) - started_at DESC LIMIT @limit`),
+    // Source runs only (the timeline's marks): start_kind and stuck_at are not in runs_timeline.
+    sourceMarks: db.prepare(`SELECT id, status, start_kind, stuck_at FROM runs
+      WHERE id IN (SELECT value FROM json_each(?)) AND source IS NOT NULL AND (start_kind <> 'recorded' OR stuck_at IS NOT NULL)`),
     firstStartSince: db.prepare(`SELECT min(started_at) AS at FROM runs WHERE started_at >= ?`),
     lastStart: db.prepare(`SELECT max(started_at) AS at FROM runs`),
     syncNormal: db.prepare(`PRAGMA synchronous = NORMAL`),
