@@ -136,8 +136,8 @@ export function sourceBadgeSuffix(s: Pick<SourceInfo, 'status' | 'lastSyncAt'> |
 }
 
 /** `stuck since 14:02:07: running past its stuckAfter`: why a source row is flagged. */
-export function stuckText(stuckAt: string | number): string {
-  return `Stuck: still running past its source's stuckAfter (flagged ${absoluteTime(stuckAt)}). The other system may have lost it; its Run detail says what can be done.`
+export function stuckText(stuckAt: string | number | null): string {
+  return `Stuck: still running past its source's stuckAfter${stuckAt === null ? '' : ` (flagged ${absoluteTime(stuckAt)})`}. The other system may have lost it; its Run detail says what can be done.`
 }
 
 /** How a mirrored run's start is known, for tooltips and Run detail; null when its table recorded it. */

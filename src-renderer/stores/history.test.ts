@@ -1,6 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Run, RunStatus } from '../../src-shared/domain'
+import { OWN_RUNS } from '../../src-shared/sources'
 import { FakeBridge } from '../test-support/fake-bridge'
 
 const bridge = new FakeBridge()
@@ -8,7 +9,7 @@ vi.mock('../ipc', () => ({
   call: (method: never, args: unknown) => bridge.call(method, args),
   on: (event: never, listener: never) => bridge.on(event, listener),
 }))
-const { useHistoryStore, queryArgs, noFilters, PAGE_SIZE, SOURCE_OWN } = await import('./history')
+const { useHistoryStore, queryArgs, noFilters, PAGE_SIZE } = await import('./history')
 
 const T0 = Date.parse('2026-03-01T12:00:00.000Z')
 
@@ -269,7 +270,7 @@ describe('history live updates', () => {
     expect(store.rows).toHaveLength(0)
     bridge.emit('run.changed', { run: run(-3, { type: 'legacy/report', source: 'legacy', sourceId: '42', status: 'failed', error: 'timeout' }) })
     expect(store.rows.map((r) => r.sourceId)).toEqual(['42'])
-    store.setFilters({ source: SOURCE_OWN })
+    store.setFilters({ source: OWN_RUNS })
     await vi.waitFor(() => expect(store.loading).toBe(false))
     expect(listCalls().at(-1)).toEqual({ source: '-', limit: PAGE_SIZE })
     const own = store.rows.length

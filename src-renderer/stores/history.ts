@@ -8,6 +8,7 @@ import { computed, reactive, ref, shallowRef } from 'vue'
 import type { ApiInput, ApiResults } from '../../src-shared/api'
 import type { Run, RunStatus } from '../../src-shared/domain'
 import type { ListedRun, RunCount } from '../../src-shared/search'
+import { OWN_RUNS } from '../../src-shared/sources'
 import { call, on } from '../ipc'
 import { throttleTrailing } from './debounce'
 
@@ -33,7 +34,7 @@ export type TimeRange = { preset: RangePreset } | { preset: 'custom'; since: num
 
 export interface HistoryFilters {
   type: string | null
-  /** A source's name, SOURCE_OWN for Jobdeck's own runs only, or null for all (shown only when the config has sources). */
+  /** A source's name, OWN_RUNS (`-`) for Jobdeck's own runs only, or null for all (shown only when the config has sources). */
   source: string | null
   status: RunStatus | null
   range: TimeRange
@@ -41,9 +42,6 @@ export interface HistoryFilters {
 }
 
 export type RunQuery = Pick<ApiInput<'runs.list'>, 'type' | 'source' | 'status' | 'since' | 'until' | 'search'>
-
-/** The source filter's value for "Jobdeck's own runs" (what `runs.list` takes as `source: '-'`). */
-export const SOURCE_OWN = '-'
 
 /** No filter: every run, newest first. A fresh object each time (the store mutates its own). */
 export function noFilters(): HistoryFilters {
@@ -85,7 +83,7 @@ export function newerFirst(a: Run, b: Run): number {
 /** Whether a run matches the filters that can be told without the server (all but search). */
 export function matchesLocally(run: Run, query: RunQuery): boolean {
   if (query.type !== undefined && run.type !== query.type) return false
-  if (query.source !== undefined && (run.source ?? SOURCE_OWN) !== query.source) return false
+  if (query.source !== undefined && (run.source ?? OWN_RUNS) !== query.source) return false
   if (query.status !== undefined && run.status !== query.status) return false
   const started = Date.parse(run.startedAt)
   if (query.since !== undefined && started < Number(query.since)) return false
