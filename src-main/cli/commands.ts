@@ -22,6 +22,7 @@ import { printStatus } from './status-command'
 import { firesCommand, printScheduleFires, schedulesCommand } from './schedules-command'
 import { historyCommand } from './history-command'
 import { overlapsCommand } from './overlaps-command'
+import { sourcesCommand } from './sources-command'
 
 export interface CommandInput {
   values: Record<string, unknown>
@@ -77,6 +78,7 @@ function openCore(values: Record<string, unknown>, offline = false, longLived = 
     ...(postgres ? { postgres } : {}),
     offline,
     watchConfig: longLived,
+    sources: longLived,
   })
 }
 
@@ -275,6 +277,7 @@ export const COMMANDS: Record<string, Command> = {
 
   schedules: schedulesCommand,
   fires: firesCommand,
+  sources: sourcesCommand,
 
   history: historyCommand,
   overlaps: overlapsCommand,

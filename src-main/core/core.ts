@@ -33,6 +33,7 @@ import { SharedLink } from './sync/shared-link'
 import { SqliteSchedules } from './store/sqlite/schedule-fires'
 import type { ScheduleStore } from './store/schedule-store'
 import { Scheduler } from './runner/scheduler'
+import { SourceMirrors, type SourceMirrorsOptions } from './sources/source-mirrors'
 
 export interface CoreOptions {
   dataDir: string
@@ -66,6 +67,14 @@ export interface CoreOptions {
   keychainParamKey?: string
   /** Reload the config whenever its file changes (long-lived processes; a CLI command does not). */
   watchConfig?: boolean
+  /**
+   * Poll the configured sources (other systems' job tables) continuously: the runner process,
+   * `serve` and the app's engine. A short CLI command answers from the cache (and pulls only on
+   * `sources sync`).
+   */
+  sources?: boolean
+  /** Tests: the sources' offline backoff and poll limits. */
+  sourceTuning?: SourceMirrorsOptions['tuning']
 }
 
 
@@ -85,6 +94,8 @@ export interface Core {
   monitor(): Monitor | null
   /** Shared mode: the link to the shared database; null in local mode. */
   readonly link: SharedLink | null
+  /** The configured sources (other systems' job tables) mirrored into this data dir. */
+  readonly sources: SourceMirrors
   connection(): DatabaseState
   /** Resolves after the first attempt to reach the shared database (at once in local mode). */
   ready(): Promise<void>
@@ -164,7 +175,22 @@ export function createCore(options: CoreOptions): Core {
   const started = link ? link.start().then(() => undefined, (error: unknown) => log(`shared database: ${(error as Error).message}`)) : Promise.resolve()
 
   const connectionSecrets = options.keychain ?? options.secrets
+  const sources = new SourceMirrors({
+    config: () => config.current,
+    db,
+    store,
+    events,
+    publishChanges,
+    postgres: shared?.config ?? null,
+    // As `sql` jobs find their passwords.
+    secrets: options.secrets ?? passwordStore(shared?.config.url, options.pgPassword),
+    log,
+    continuous: options.sources === true && !options.offline,
+    ...(options.sourceTuning ? { tuning: options.sourceTuning } : {}),
+  })
+  sources.start()
   const api = createServices({
+    sources: () => sources,
     store,
     monitorStore,
     config,
@@ -239,6 +265,7 @@ export function createCore(options: CoreOptions): Core {
     config,
     api,
     link,
+    sources,
     publishChanges,
     runner: () => runner,
     monitor: () => monitor,
@@ -284,6 +311,7 @@ export function createCore(options: CoreOptions): Core {
       sharedEngine = null
       monitor = null
       await executors.close()
+      await sources.close()
       await link?.close()
       store.close()
       db.close()

@@ -89,6 +89,7 @@ function main(): void {
         ...(keychainParamKey ? { keychainParamKey } : {}),
         log,
         watchConfig: true,
+        sources: true,
       },
       log,
       ...(keychain ? { keychain } : {}),

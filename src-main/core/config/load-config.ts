@@ -8,6 +8,8 @@ import { MAX_CONFIG_BYTES, readConfigFile, tooLargeMessage, type ConfigText } fr
 import { checkJobType, checkSqlConnections } from './job-type-checks'
 import type { ScheduleSpec } from '../model/schedule-times'
 import { checkSchedules, scheduleSpecs, zonelessSchedules } from './schedule-checks'
+import { checkSources, sourceSpecs } from './source-checks'
+import type { SourceSpec } from '../sources/source-spec'
 import { takeProtoKeys } from './reserved-keys'
 import { resolveJobTypePaths } from './resolve-paths'
 import { readYamlDocument } from './yaml-document'
@@ -41,6 +43,8 @@ export interface LoadedConfig {
    * refuses to start with them (instances may sit in different zones).
    */
   zonelessSchedules: ConfigError[]
+  /** Other systems' job tables by name, presets merged, with where each column and status is written. */
+  sources: Map<string, SourceSpec>
 }
 
 export type ConfigLoadResult = { ok: true; config: LoadedConfig } | { ok: false; errors: ConfigError[] }
@@ -103,7 +107,7 @@ export function parseConfigText(text: string, file: string): ConfigLoadResult {
     for (const issue of parsed.error.issues) problems.push(...toProblems(issue, configSchema))
   }
   problems.push(...crossFieldProblems(data))
-  if (isRecord(data)) problems.push(...checkSqlConnections(data, existsSync, path.dirname(absolute)), ...checkSchedules(data))
+  if (isRecord(data)) problems.push(...checkSqlConnections(data, existsSync, path.dirname(absolute)), ...checkSchedules(data), ...checkSources(data))
 
   const errors = [...yamlErrors, ...locateAll(problems, { doc, lineCounter, text }, absolute)]
   if (errors.length > 0 || !parsed.success) return { ok: false, errors: sortErrors(errors) }
@@ -116,7 +120,12 @@ export function parseConfigText(text: string, file: string): ConfigLoadResult {
     const message = `schedules.${name}: shared mode needs \`timezone:\` on every schedule (instances may sit in different zones); write the IANA zone, e.g. timezone: Europe/Berlin`
     return { file: absolute, ...pos, path: `schedules.${name}`, message }
   })
-  return { ok: true, config: { path: absolute, dir, raw: parsed.data, types, schedules: scheduleSpecs(parsed.data), zonelessSchedules: zoneless } }
+  const place = (at: Parameters<typeof locate>[1], where: Parameters<typeof locate>[2] = 'value'): string => {
+    const pos = locate({ doc, lineCounter, text }, at, where)
+    return `${path.basename(absolute)}:${pos.line}:${pos.col}`
+  }
+  const sources = sourceSpecs(parsed.data, place)
+  return { ok: true, config: { path: absolute, dir, raw: parsed.data, types, schedules: scheduleSpecs(parsed.data), zonelessSchedules: zoneless, sources } }
 }
 
 function crossFieldProblems(data: unknown): ConfigProblem[] {

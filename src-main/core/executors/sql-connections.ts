@@ -19,6 +19,11 @@ export interface SqlConnectionsOptions {
   readFile?: (path: string) => Promise<string | Buffer>
   /** An idle pooled connection failed (the server restarted, the network dropped it). */
   onPoolError?: (target: string, error: Error) => void
+  /**
+   * Pools for another purpose than `sql` jobs (the sources' mirror): their own application name,
+   * a small pool, UTC session time and a statement timeout, and their own word in messages.
+   */
+  session?: { what: string; applicationName: string; poolSize: number; statementTimeoutMs: number }
 }
 
 /** Connections to the shared database opened for `sql` jobs, beside the store's own pool. */
@@ -48,13 +53,17 @@ export class SqlConnections {
 
   constructor(private readonly options: SqlConnectionsOptions) {}
 
+  private get what(): string {
+    return this.options.session?.what ?? 'sql job'
+  }
+
   /**
    * The pool of connection `name` (undefined: the shared `postgres:` database), made on first use.
    * Rejects with a message for operators when there is no such connection or its TLS files cannot
    * be read.
    */
   async pool(name?: string): Promise<pg.Pool> {
-    if (this.closed) throw new Error('sql job: the connection pools are closed (Jobdeck is shutting down)')
+    if (this.closed) throw new Error(`${this.what}: the connection pools are closed (Jobdeck is shutting down)`)
     const target = this.target(name)
     const key = name ?? ''
     let pending = this.pools.get(key)
@@ -101,7 +110,7 @@ export class SqlConnections {
       const postgres = this.options.postgres
       if (!postgres) {
         throw new Error(
-          `sql job: no connection given and no shared postgres database configured; ${declared(this.options.connections)}`,
+          `${this.what}: no connection given and no shared postgres database configured; ${declared(this.options.connections)}`,
         )
       }
       return {
@@ -113,7 +122,7 @@ export class SqlConnections {
       }
     }
     const connection = Object.hasOwn(this.options.connections, name) ? this.options.connections[name] : undefined
-    if (!connection) throw new Error(`sql job: no connection named "${name}"; ${declared(this.options.connections)}`)
+    if (!connection) throw new Error(`${this.what}: no connection named "${name}"; ${declared(this.options.connections)}`)
     return { ...connection, label: `"${name}"` }
   }
 
@@ -133,6 +142,7 @@ export class SqlConnections {
     }
     // Else undefined: the pg driver looks at PGPASSWORD and ~/.pgpass itself.
     const ssl = target.ssl !== undefined ? await this.tlsOptions(target.ssl, target.label) : fields.sslmode
+    const session = this.options.session
     const pool = new pg.Pool({
       host: fields.host,
       port: fields.port,
@@ -140,10 +150,11 @@ export class SqlConnections {
       database: fields.database,
       password,
       ssl,
-      application_name: fields.applicationName,
+      application_name: session?.applicationName ?? fields.applicationName,
       fallback_application_name: 'jobdeck',
-      options: fields.options,
-      max: target.poolSize,
+      options: session ? [fields.options, '-c TimeZone=UTC'].filter(Boolean).join(' ') : fields.options,
+      ...(session ? { statement_timeout: session.statementTimeoutMs } : {}),
+      max: session?.poolSize ?? target.poolSize,
       connectionTimeoutMillis: target.connectTimeout,
       idleTimeoutMillis: IDLE_TIMEOUT_MS,
       keepAlive: true,
@@ -159,7 +170,7 @@ export class SqlConnections {
     try {
       return await this.options.secrets.get(pgSecretKey(target.url))
     } catch (error) {
-      throw new Error(`sql job: could not read the password of ${target.label} from the keychain: ${messageOf(error)}`)
+      throw new Error(`${this.what}: could not read the password of ${target.label} from the keychain: ${messageOf(error)}`)
     }
   }
 
@@ -167,14 +178,14 @@ export class SqlConnections {
     if (tls === false) return false
     if (tls === true) return { rejectUnauthorized: true }
     if ((tls.cert === undefined) !== (tls.key === undefined)) {
-      throw new Error(`sql job: ${label}: ssl.cert and ssl.key go together (a client certificate needs its key)`)
+      throw new Error(`${this.what}: ${label}: ssl.cert and ssl.key go together (a client certificate needs its key)`)
     }
     const read = async (what: string, path: string | undefined): Promise<string | undefined> => {
       if (path === undefined) return undefined
       try {
         return String(await (this.options.readFile ?? fsReadFile)(path))
       } catch (error) {
-        throw new Error(`sql job: ${label}: could not read ssl.${what} file ${path}: ${messageOf(error)}`)
+        throw new Error(`${this.what}: ${label}: could not read ssl.${what} file ${path}: ${messageOf(error)}`)
       }
     }
     const [ca, cert, key] = await Promise.all([read('ca', tls.ca), read('cert', tls.cert), read('key', tls.key)])

@@ -3,6 +3,7 @@
 // (never `internal`), nothing is prototype-polluted, and each method still works afterwards. The
 // methods come from apiInputs, so a new one is fuzzed without editing this file.
 import fc from 'fast-check'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apiInputs, type ApiInput, type ApiMethod, type JobdeckApi } from '../../../src-shared/api'
 import { API_METHODS } from '../../../src-shared/bridge'
@@ -12,6 +13,8 @@ import type { Core } from '../core'
 import { ScriptedSampler } from '../test-support/host-samples'
 import type { ExecutorFactory } from '../runner/runner'
 import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
+import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
+import { createSeedTable, insertBackgroundJobs, sourceBlock } from '../test-support/source-tables'
 import { dispatch } from './dispatch'
 
 const CONFIG = `
@@ -45,6 +48,8 @@ const RUNS_PER_METHOD = Number(process.env.JOBDECK_FUZZ_RUNS ?? 120)
 
 let env: TestEnv
 let core: Core
+/** The `legacy` source's table: a background_jobs with row 1 running (markFailed is enabled). */
+let sourceDb: TestDatabase
 
 /** Every own property of the prototypes an input could pollute, with its value or accessor. */
 const snapshot = (): Array<[string, unknown]> =>
@@ -57,7 +62,15 @@ const snapshot = (): Array<[string, unknown]> =>
 const prototypesBefore = snapshot()
 
 beforeAll(async () => {
-  env = makeTestEnv(CONFIG)
+  sourceDb = await createTestDatabase('jobdeck_fuzz_source')
+  const pool = new pg.Pool({ connectionString: sourceDb.url })
+  try {
+    await createSeedTable(pool, 'background_jobs')
+    await insertBackgroundJobs(pool, [{ job_type: 'report', status: 'running', started_at: new Date() }])
+  } finally {
+    await pool.end()
+  }
+  env = makeTestEnv(`${CONFIG}${sourceBlock('preset: background_jobs\npoll: 1h\nactions: { markFailed: true }', sourceDb.url)}`)
   core = env.open({ executorFor: instant, hostSampler: new ScriptedSampler(), synchronous: 'NORMAL' })
   core.startRunner()
   // Something for the fuzzed calls to find: a finished job and its run.
@@ -68,6 +81,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await core.close()
   env.cleanup()
+  await sourceDb.drop()
 })
 
 // --- what a transport may hand in -----------------------------------------------------------------
@@ -255,7 +269,10 @@ describe('API fuzz through the real dispatch', () => {
       'sources.sync': async () => ({}),
       'sources.queue': async () => ({}),
       'sources.test': async () => ({ name: 'legacy' }),
-      'sources.markFailed': async () => ({ id: 'legacy:1' }),
+      'sources.markFailed': async (api) => {
+        await api['sources.sync']({ name: 'legacy' })
+        return { id: 'legacy:1' }
+      },
       'overlaps.list': async () => ({ since: Date.now() - 86_400_000 }),
     }
     for (const method of API_METHODS) {

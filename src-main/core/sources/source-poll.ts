@@ -1,0 +1,123 @@
+// One poll of one source: the changed (or new) rows page by page from the watermark, then, for a
+// table without `updated`, the rows mirrored as unfinished read again by id. Each page is written
+// with the watermark after it in one SQLite transaction; status values the mapping does not name
+// are counted, never written and never dropped silently.
+import type { SourceWriter } from './source-writer'
+import { mapRow, mirroredJobId, mirroredRunId, type MirroredJob, type MirroredRun, type SourceRow } from './source-rows'
+import type { Queryable, SourcePlan, Watermark } from './source-sql'
+import type { SourceSpec } from './source-spec'
+
+export interface PollLimits {
+  /** Rows per page. */
+  page: number
+  /** Rows committed late with an older time than the watermark are still read within this margin. */
+  marginMs: number
+  /** Unfinished rows read again per poll (without `updated`), in batches of `page`. */
+  rereadCap: number
+}
+
+export const DEFAULT_LIMITS: PollLimits = { page: 2000, marginMs: 5_000, rereadCap: 10_000 }
+
+export interface PollResult {
+  /** Rows whose job or run changed in the cache. */
+  mirrored: number
+  /** Rows read. */
+  read: number
+  /** Milliseconds spent waiting on the source's database. */
+  dbMs: number
+  /** The first backfill ended in this poll. */
+  backfillDone: boolean
+}
+
+export interface PollContext {
+  spec: SourceSpec
+  plan: SourcePlan
+  db: Queryable
+  writer: SourceWriter
+  limits: PollLimits
+  now: () => number
+  /** Rows with a status the mapping does not name, by value (their source ids). */
+  unmapped: Map<string, Set<string>>
+}
+
+export async function pollOnce(ctx: PollContext): Promise<PollResult> {
+  const { spec, writer } = ctx
+  const state = writer.state(spec.name)
+  const quiet = !state || state.backfilled === 0
+  const result: PollResult = { mirrored: 0, read: 0, dbMs: 0, backfillDone: false }
+  const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now()
+    try {
+      return await fn()
+    } finally {
+      result.dbMs += performance.now() - t0
+    }
+  }
+
+  let mark: Watermark = state?.watermark ? (JSON.parse(state.watermark) as Watermark) : await timed(() => startMark(ctx))
+  // The first page of a poll starts from the watermark less the margin (no id); the next pages exactly after the last row.
+  let args = ctx.plan.changesArgs(spec.changesBy === 'id' ? mark : { at: mark.at, id: null }, ctx.limits.page, ctx.limits.marginMs)
+  for (;;) {
+    const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.changes, args))
+    result.read += rows.length
+    const last = rows.at(-1)
+    if (last) mark = { at: last.w ?? mark.at, id: last.id }
+    const done = rows.length < ctx.limits.page
+    result.mirrored += write(ctx, rows, { watermark: mark, backfilled: !quiet || done }, quiet)
+    if (done) {
+      result.backfillDone = quiet
+      break
+    }
+    args = ctx.plan.changesArgs(mark, ctx.limits.page, ctx.limits.marginMs)
+  }
+
+  if (spec.changesBy !== 'updated') {
+    const ids = writer.unfinished(spec.name, ctx.limits.rereadCap)
+    for (let i = 0; i < ids.length; i += ctx.limits.page) {
+      const batch = ids.slice(i, i + ctx.limits.page)
+      const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.byId, [batch]))
+      result.read += rows.length
+      result.mirrored += write(ctx, rows, null, quiet)
+    }
+  }
+  return result
+}
+
+/** Rows read again by id (after markFailed, or a test): written like any incremental change. */
+export async function rereadRows(ctx: PollContext, sourceIds: string[]): Promise<number> {
+  const { rows } = await ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.byId, [sourceIds])
+  return write(ctx, rows, null, false)
+}
+
+/** Where the first backfill starts: `since:` ago (ordered by id: the first row created since then). */
+async function startMark(ctx: PollContext): Promise<Watermark> {
+  const since = new Date(ctx.now() - ctx.spec.sinceMs).toISOString()
+  if (ctx.spec.changesBy !== 'id' || ctx.plan.firstId === null) return { at: since, id: null }
+  const { rows } = await ctx.db.query<{ id: string | null }>(ctx.plan.firstId, ctx.spec.columns.created ? [since] : [])
+  return { at: null, id: rows[0]?.id ?? null }
+}
+
+function write(ctx: PollContext, rows: SourceRow[], mark: { watermark: Watermark; backfilled: boolean } | null, quiet: boolean): number {
+  const now = ctx.now()
+  const { spec } = ctx
+  const priors = ctx.writer.priors(rows.map((row) => mirroredRunId(jobIdOf(spec, row))))
+  const mapped: Array<{ job: MirroredJob; run: MirroredRun | null }> = []
+  for (const row of rows) {
+    const out = mapRow(spec, row, priors.get(mirroredRunId(jobIdOf(spec, row))) ?? null, now)
+    if (out.ok) {
+      mapped.push({ job: out.job, run: out.run })
+      for (const ids of ctx.unmapped.values()) ids.delete(row.id)
+      continue
+    }
+    let ids = ctx.unmapped.get(out.unmapped)
+    if (!ids) ctx.unmapped.set(out.unmapped, (ids = new Set()))
+    if (ids.size < 100_000) ids.add(row.id)
+  }
+  for (const [value, ids] of ctx.unmapped) if (ids.size === 0) ctx.unmapped.delete(value)
+  if (mapped.length === 0 && mark === null) return 0
+  return ctx.writer.writePage(spec.name, mapped, mark, quiet)
+}
+
+function jobIdOf(spec: SourceSpec, row: SourceRow): string {
+  return mirroredJobId(spec.name, row.id)
+}
