@@ -3,7 +3,10 @@
 // running for two hours (stuck past `stuckAfter: 30m`). The Timeline shows them under the source's
 // rows with the overlap flagged, History filters by source and finds the failure's error text,
 // the stuck row is flagged on History, the Queue and Run detail, where "Mark failed" changes
-// exactly that row of the table; Settings → Sources says how the source is doing.
+// exactly that row of the table; Settings → Sources says how the source is doing. The source's
+// database is reached through a TCP proxy in this process: cut, its rows are still shown, their
+// badges saying offline with the last sync (nothing here may block the event loop while it serves:
+// `cliAsync`, async pg).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -11,6 +14,7 @@ import pg from 'pg'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../src-main/core/test-support/postgres'
+import { startTcpProxy, viaProxy, type TcpProxy } from '../src-main/core/test-support/tcp-proxy'
 import { ensureRendererBuilt, launchBrowser, openApp, ROOT, screenshotOnFailure, serve, skipWithoutBrowser, until, type Served } from './harness'
 
 interface TimelineHook {
@@ -31,6 +35,7 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
   let dir: string
   let db: TestDatabase
   let client: pg.Client
+  let proxy: TcpProxy
   let served: Served
   let browser: Browser
   let page: Page
@@ -69,6 +74,8 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
         error,
       ])
     }
+    const target = new URL(db.url)
+    proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-e2e-sources-'))
     fs.cpSync(path.join(ROOT, 'e2e', 'fixtures'), dir, { recursive: true })
     const config = path.join(dir, 'jobdeck.yaml')
@@ -76,7 +83,7 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
       config,
       [
         'connections:',
-        `  app: { url: "${db.url}" }`,
+        `  app: { url: "${viaProxy(db.url, proxy.port)}" }`,
         'sources:',
         '  legacy:',
         '    connection: app',
@@ -89,7 +96,11 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
     )
     served = await serve({ config })
     // Mirrored once the first poll is in: the five rows are jobs of source legacy.
-    await until(() => JSON.parse(served.cli(['sources', '--json']).stdout || '[]').some((s: { name: string; rows: number }) => s.name === 'legacy' && s.rows === 5), 30_000, 'the first sync of legacy')
+    await until(
+      async () => JSON.parse((await served.cliAsync(['sources', '--json'])).stdout || '[]').some((s: { name: string; rows: number }) => s.name === 'legacy' && s.rows === 5),
+      30_000,
+      'the first sync of legacy',
+    )
     browser = await launchBrowser()
     page = (await openApp(browser, served.url)).page
   }, 180_000)
@@ -102,12 +113,13 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
   afterAll(async () => {
     await browser?.close()
     await served?.stop()
+    await proxy?.close()
     await client?.end().catch(() => undefined)
     await db?.drop()
     if (dir) fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  it("draws the source's rows on the Timeline under its badge, the overlap of rows 1 and 2 flagged and the stuck row outlined", async () => {
+  it("draws the source's rows on the Timeline under its badge, their overlaps flagged and the stuck row outlined", async () => {
     await go(page, '#/timeline')
     const hook = (): Promise<TimelineHook | null> => page.evaluate(() => (globalThis as unknown as { __jobdeckPerf?: { timeline?: TimelineHook } }).__jobdeckPerf?.timeline ?? null)
     const paint = await until(
@@ -207,5 +219,21 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
     await source.getByTestId('source-test').click()
     await until(() => source.getByTestId('source-test-result').count(), 15_000, 'the test result')
     await expect(source.getByTestId('source-test-result').getAttribute('data-ok')).resolves.toBe('true')
+  })
+
+  it("keeps showing the source's rows when its database is cut off, their badges saying offline with the last sync", async () => {
+    await go(page, '#/history?source=legacy')
+    const table = page.getByTestId('history-table')
+    await until(async () => (await table.locator('[data-run-id]').count()) === 4, 10_000, "legacy's four rows")
+    proxy.cut()
+    const badge = table.locator('[data-testid="source-badge"][data-source="legacy"]').first()
+    await until(async () => /^offline · synced \d\d:\d\d$/.test((await badge.getByTestId('source-badge-state').textContent().catch(() => null)) ?? ''), 20_000, 'the badge saying offline')
+    await expect(table.locator('[data-run-id]').count()).resolves.toBe(4)
+    await expect(badge.getAttribute('title')).resolves.toMatch(/offline since .*shown from the cache, last sync/)
+    await go(page, '#/settings')
+    const state = page.locator('[data-testid="source-settings"][data-source="legacy"]').getByTestId('source-state')
+    await expect(state.textContent()).resolves.toMatch(/offline since/)
+    proxy.restore()
+    await until(async () => /online/.test((await state.textContent()) ?? ''), 20_000, 'the source back online')
   })
 })
