@@ -77,6 +77,14 @@ describe('buildScene', () => {
     expect(scene.hit.items[0]?.map((i) => i.id)).toEqual(['legacy:1/run', 'legacy:2/run', 'legacy:3/run'])
   })
 
+  it('marks an overlap across systems with its diamond only (a lane over its limit is hatched too)', () => {
+    const items = [item('legacy:1/run', 'a', 1000, 2000), item('own', 'b', 1500, 2500)]
+    const across = { lane: 'legacy × Jobdeck', limit: 1, start: 1500, end: 2000, peak: 2, runIds: ['legacy:1/run', 'own'], origins: ['legacy', 'Jobdeck'] }
+    const byName = new Map(buildScene(input({ items, overlaps: [across] })).layers.map((l) => [l.name, l]))
+    expect(byName.get('overlap:marker')?.count).toBe(2)
+    expect(byName.get('overlap:wash')).toBeUndefined()
+  })
+
   it('draws bucketed runs as stacked blocks and counts them for hit-testing', () => {
     const scene = buildScene(
       input({

@@ -166,7 +166,9 @@ export function buildScene(input: SceneInput): GanttScene {
       if (row !== undefined) overlapRows.add(row)
     }
     for (const row of overlapRows) {
-      wash.add(row, overlap.start, overlap.end, -0.3, 1.3)
+      // Across systems (a source beside another) is news, not a broken limit: its diamond, no wash,
+      // or a busy mix of sources and Jobdeck's own would hatch the whole chart.
+      if (!overlap.origins) wash.add(row, overlap.start, overlap.end, -0.3, 1.3)
       marker.add(row, overlap.start, overlap.start, 0, 0)
       hit.overlaps[row]?.push({ overlap })
     }

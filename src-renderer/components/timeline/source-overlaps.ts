@@ -28,17 +28,33 @@ export function findSourceOverlaps(items: readonly TimelineItem[], now: number):
   // Ends before starts at the same instant: touching runs do not overlap.
   events.sort((a, b) => a.at - b.at || a.delta - b.delta)
   const active = new Map<TimelineItem, string>()
+  // Runs at once per system: how many systems run now is the number of keys, without a set per event.
+  const perOrigin = new Map<string, number>()
   const out: Overlap[] = []
   let current: { start: number; peak: number; runIds: Set<string>; origins: Set<string> } | null = null
   for (const event of events) {
-    if (event.delta === 1) active.set(event.item, originOf(event.item))
-    else active.delete(event.item)
-    const origins = new Set(active.values())
-    const across = origins.size >= 2 && [...origins].some((o) => o !== OWN_ORIGIN)
+    const origin = originOf(event.item)
+    if (event.delta === 1) {
+      active.set(event.item, origin)
+      perOrigin.set(origin, (perOrigin.get(origin) ?? 0) + 1)
+    } else {
+      active.delete(event.item)
+      const left = (perOrigin.get(origin) ?? 1) - 1
+      if (left === 0) perOrigin.delete(origin)
+      else perOrigin.set(origin, left)
+    }
+    // Two systems or more: one of them is a source (Jobdeck's own runs are one system).
+    const across = perOrigin.size >= 2
     if (across) {
-      current ??= { start: event.at, peak: 0, runIds: new Set(), origins: new Set() }
-      for (const [item, origin] of active) {
-        current.runIds.add(item.id)
+      if (!current) {
+        // Everything running as it begins is part of it; after that, each run that joins.
+        current = { start: event.at, peak: 0, runIds: new Set(), origins: new Set() }
+        for (const [item, o] of active) {
+          current.runIds.add(item.id)
+          current.origins.add(o)
+        }
+      } else if (event.delta === 1) {
+        current.runIds.add(event.item.id)
         current.origins.add(origin)
       }
       current.peak = Math.max(current.peak, active.size)
