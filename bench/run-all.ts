@@ -11,6 +11,8 @@ import { benchPgSync } from './pg-sync'
 import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
 import { benchQueueView } from './queue-view'
 import { benchSchedules } from './schedules'
+import { benchSources } from './sources'
+import { benchTimelineSources } from './timeline-sources-chromium'
 import { benchStoreWriter } from './store-writer'
 import { benchTimeline } from './timeline-chromium'
 import { benchTimelineForecast } from './timeline-forecast-chromium'
@@ -37,6 +39,8 @@ const suites: Record<string, () => Promise<unknown>> = {
   'kill-sweep': benchKillSweep,
   cli: benchCliStartup,
   schedules: benchSchedules,
+  sources: benchSources,
+  'timeline-sources': benchTimelineSources,
 }
 
 for (const [name, run] of Object.entries(suites)) {

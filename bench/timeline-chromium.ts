@@ -226,13 +226,13 @@ async function performGesture(page: Page, gesture: Gesture, whole: { since: numb
   }
 }
 
-interface Figures {
+export interface Figures {
   label: string
   firsts: Measured[]
   zooms: Partial<Record<Gesture, ZoomFigure[]>>
 }
 
-async function measure(seeded: SeededCore, label: string, staticDir: string, gestures: readonly Gesture[]): Promise<Figures> {
+export async function measure(seeded: SeededCore, label: string, staticDir: string, gestures: readonly Gesture[]): Promise<Figures> {
   const server = await serve(seeded.core, staticDir)
   const browser = await launchChromium()
   try {
@@ -315,7 +315,7 @@ export async function benchTimeline(): Promise<{ firstPaintMs: number; zoomMs: n
   }
 }
 
-function rowsOf(v: Figures): Array<[string, string]> {
+export function rowsOf(v: Figures): Array<[string, string]> {
   const first = v.firsts[0] as Measured
   const rows: Array<[string, string]> = [
     [

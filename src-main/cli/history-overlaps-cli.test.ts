@@ -3,21 +3,11 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Run } from '../../src-shared/domain'
 import type { Overlap } from '../../src-shared/sources'
-import { insertRuns } from '../core/test-support/source-rows'
+import { CONFIG_WITH_SOURCE, insertRuns } from '../core/test-support/source-rows'
 import { makeTestEnv, type TestEnv } from '../core/test-support/test-env'
 
 const BIN = fileURLToPath(new URL('../../bin/jobdeck.mjs', import.meta.url))
 
-// The source's database is never reached: its rows are in the cache as the mirror leaves them.
-const CONFIG = `
-connections:
-  app: { url: "postgres://readonly@127.0.0.1:9/app" }
-sources:
-  legacy: { connection: app, preset: background_jobs }
-jobs:
-  sync:
-    command: [node, -e, "console.log('synced 12 dealers')"]
-`
 
 let env: TestEnv
 afterEach(() => env.cleanup())
@@ -31,7 +21,7 @@ const json = <T>(text: string): T => JSON.parse(text) as T
 
 /** A stuck row running for an hour, a failure in its lane 50 to 40 minutes ago, a row first seen finished; then one run of Jobdeck's own. */
 async function setup(): Promise<void> {
-  env = makeTestEnv(CONFIG)
+  env = makeTestEnv(CONFIG_WITH_SOURCE)
   const now = Date.now()
   const core = env.open()
   await core.ready()

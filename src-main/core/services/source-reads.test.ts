@@ -1,18 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { JobdeckError } from '../../../src-shared/errors'
-import { insertRuns, type TestRun } from '../test-support/source-rows'
+import { CONFIG_WITH_SOURCE, insertRuns, type TestRun } from '../test-support/source-rows'
 import { makeTestEnv, type TestEnv } from '../test-support/test-env'
 
-// The source's database is never reached here: its rows are put into the cache as the mirror would.
-const CONFIG = `
-connections:
-  app: { url: "postgres://readonly@127.0.0.1:9/app" }
-sources:
-  legacy: { connection: app, preset: background_jobs }
-jobs:
-  sync:
-    command: [node, -e, "0"]
-`
 
 const min = 60_000
 // A day ago: the running row extends to now.
@@ -28,7 +18,7 @@ let env: TestEnv
 afterEach(() => env.cleanup())
 
 function open() {
-  env = makeTestEnv(CONFIG)
+  env = makeTestEnv(CONFIG_WITH_SOURCE)
   const core = env.open()
   insertRuns(core.store.db, RUNS)
   return core

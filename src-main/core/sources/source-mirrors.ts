@@ -16,6 +16,7 @@ import { SourceLoop, type SourceLoopDeps } from './source-loop'
 import type { MarkFailedResult, SourcesPort } from './sources-port'
 import type { SourceSpec } from './source-spec'
 import { SourceWriter } from './source-writer'
+import { CacheStore } from '../store/sqlite/cache-store'
 
 export interface SourceMirrorsOptions {
   config: () => LoadedConfig
@@ -44,7 +45,7 @@ export class SourceMirrors implements SourcesPort {
   private closed = false
 
   constructor(private readonly options: SourceMirrorsOptions) {
-    this.writer = new SourceWriter(options.db, options.store)
+    this.writer = new SourceWriter(options.db, options.store, new CacheStore(options.db, options.store))
     this.poolsKey = this.connectionsKey()
     this.pools = this.newPools()
     for (const spec of this.specs().values()) this.loops.set(spec.name, this.newLoop(spec))

@@ -2,7 +2,7 @@
 // table without `updated`, the rows mirrored as unfinished read again by id. Each page is written
 // with the watermark after it in one SQLite transaction; status values the mapping does not name
 // are counted, never written and never dropped silently.
-import type { SourceWriter } from './source-writer'
+import type { SourceStateRow, SourceWriter } from './source-writer'
 import { mapRow, mirroredJobId, mirroredRunId, type MirroredJob, type MirroredRun, type SourceRow } from './source-rows'
 import type { Queryable, SourcePlan, Watermark } from './source-sql'
 import type { SourceSpec } from './source-spec'
@@ -41,9 +41,13 @@ export interface PollContext {
 }
 
 export async function pollOnce(ctx: PollContext): Promise<PollResult> {
-  const { spec, writer } = ctx
-  const state = writer.state(spec.name)
+  const state = ctx.writer.state(ctx.spec.name)
   const quiet = !state || state.backfilled === 0
+  return quiet ? ctx.writer.bulkLoad(() => pollFrom(ctx, state, true)) : pollFrom(ctx, state, false)
+}
+
+async function pollFrom(ctx: PollContext, state: SourceStateRow | null, quiet: boolean): Promise<PollResult> {
+  const { spec, writer } = ctx
   const result: PollResult = { mirrored: 0, read: 0, dbMs: 0, backfillDone: false }
   const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
     const t0 = performance.now()

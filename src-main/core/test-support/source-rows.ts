@@ -54,3 +54,17 @@ export function insertRuns(db: SqliteDatabase, runs: readonly TestRun[]): void {
 
 /** The run id `insertRuns` gives a test run. */
 export const runIdOf = (r: Pick<TestRun, 'id' | 'source'>): string => (r.source === null ? r.id : `${r.source}:${r.id}/run`)
+
+/**
+ * A config with a `legacy` source (background_jobs) whose database is never reached, and one job
+ * type of Jobdeck's own, `sync`: the source's rows are put into the cache with `insertRuns`.
+ */
+export const CONFIG_WITH_SOURCE = `
+connections:
+  app: { url: "postgres://readonly@127.0.0.1:9/app" }
+sources:
+  legacy: { connection: app, preset: background_jobs }
+jobs:
+  sync:
+    command: [node, -e, "console.log('synced 12 dealers')"]
+`

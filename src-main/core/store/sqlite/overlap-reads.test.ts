@@ -50,13 +50,14 @@ function bruteForce(runs: readonly TestRun[], q: OverlapQuery): Overlap[] {
     .map(({ ms: _ms, fromMs: _from, ...o }) => o)
 }
 
-const testRun: fc.Arbitrary<Omit<TestRun, 'id'>> = fc
+/** Runs over [0, `spread`) seconds of the test's hour (a small spread: dense, many pairs of equal length). */
+const testRun = (spread: number): fc.Arbitrary<Omit<TestRun, 'id'>> => fc
   .record({
     source: fc.constantFrom(null, 'legacy', 'batch'),
     lane: fc.constantFrom('default', 'dealer:1', 'legacy'),
     // Some start long before the window (beyond the longest finished run): only running ones reach it.
-    start: fc.oneof(fc.integer({ min: 0, max: 1_000 }), fc.integer({ min: -100_000, max: -50_000 })),
-    length: fc.option(fc.integer({ min: 0, max: 400 }), { freq: 4 }),
+    start: fc.oneof(fc.integer({ min: 0, max: spread }), fc.integer({ min: -100_000, max: -50_000 })),
+    length: fc.option(fc.integer({ min: 0, max: Math.max(4, Math.floor(spread / 3)) }), { freq: 4 }),
     startKind: fc.constantFrom<TestRun['startKind']>('recorded', 'observed', 'unknown'),
   })
   .map(({ source, lane, start, length, startKind }) => ({
@@ -71,11 +72,11 @@ const testRun: fc.Arbitrary<Omit<TestRun, 'id'>> = fc
   // A run that started long ago and finished then is outside every window; keep the data meaningful.
   .filter((r) => r.startedAt >= T0 || r.finishedAt === null)
 
-const query: fc.Arbitrary<OverlapQuery> = fc
+const query = (spread: number): fc.Arbitrary<OverlapQuery> => fc
   .record({
-    since: fc.integer({ min: -200, max: 1_100 }),
-    span: fc.integer({ min: 1, max: 1_500 }),
-    now: fc.integer({ min: 0, max: 1_600 }),
+    since: fc.integer({ min: -spread / 5, max: spread * 1.1 }),
+    span: fc.integer({ min: 1, max: spread * 1.5 }),
+    now: fc.integer({ min: 0, max: spread * 1.6 }),
     source: fc.constantFrom(undefined, 'legacy', 'batch', '-'),
     sameLane: fc.constantFrom(undefined, true, false),
     limit: fc.constantFrom(3, 1_000),
@@ -92,7 +93,8 @@ const query: fc.Arbitrary<OverlapQuery> = fc
 describe('overlaps', () => {
   it('finds exactly the pairs a check of every pair finds, longest first, in any window and filter', () => {
     fc.assert(
-      fc.property(fc.array(testRun, { maxLength: 30 }), query, (generated, q) => {
+      // Spread runs, and dense ones: many pairs of equal length, more than a small limit holds.
+      fc.property(fc.oneof(fc.tuple(fc.array(testRun(1_000), { maxLength: 30 }), query(1_000)), fc.tuple(fc.array(testRun(20), { minLength: 20, maxLength: 40 }), query(20))), ([generated, q]) => {
         // Runs that cannot run now (a running run starting after `now`) are not data a store holds.
         const runs = generated.map((r, i) => ({ ...r, id: `r${String(i).padStart(2, '0')}` })).filter((r) => r.finishedAt !== null || r.startedAt <= q.now)
         reset(runs)

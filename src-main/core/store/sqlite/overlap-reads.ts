@@ -46,11 +46,15 @@ interface Found {
 }
 
 const COLUMNS = 'id, job_id, type, lane, started_at, finished_at, source, source_id'
+// Jobdeck's own runs are read from the index alone: the row is looked up (SQLite defers the seek
+// until a column outside the index is needed) only for a source's runs, whose types hold a `/`.
+const WINDOW_COLUMNS = `id, job_id, type, lane, started_at, finished_at,
+  CASE WHEN instr(type, '/') > 0 THEN source END AS source, CASE WHEN instr(type, '/') > 0 THEN source_id END AS source_id`
 
 /** The window's runs in start order, through runs_timeline's range (exported so tests and benchmarks EXPLAIN what runs). */
-export const OVERLAP_WINDOW_SQL = `SELECT ${COLUMNS} FROM runs INDEXED BY runs_timeline
+export const OVERLAP_WINDOW_SQL = `SELECT ${WINDOW_COLUMNS} FROM runs INDEXED BY runs_timeline
   WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
-    AND start_kind <> 'unknown'
+    AND (instr(type, '/') = 0 OR start_kind <> 'unknown')
   ORDER BY started_at`
 
 /** Longest shared span first; ties by the earlier start, then by the runs' ids (a stable order). */
@@ -93,19 +97,31 @@ export class OverlapReads {
     // apart by whether they are of the source asked for (a pair needs one side that is).
     const active = new Map<string, { matching: Span[]; others: Span[] }>()
     let found: Found[] = []
+    // Only the longest `limit` are answered: trimmed now and then, and once `limit` are held, a
+    // pair shorter than the shortest of them is not kept at all.
+    let shortest = 0
     const keep = (a: Span, b: Span): void => {
       const from = Math.max(b.row.started_at, q.since)
       const to = Math.min(a.end, b.end, q.until)
-      if (to <= from) return
+      if (to <= from || to - from < shortest) return
       const [first, second] = ordered(a, b)
       found.push({ a: first, b: second, from, to })
-      // Only the longest `limit` are answered: trim now and then rather than holding every pair.
-      if (found.length >= 2 * q.limit + 1024) found = found.sort(longestFirst).slice(0, q.limit)
+      if (found.length >= 2 * q.limit + 64) {
+        found = found.sort(longestFirst).slice(0, q.limit)
+        const last = found[found.length - 1] as Found
+        shortest = last.to - last.from
+      }
     }
-    const pairWith = (list: Span[], span: Span): Span[] => {
-      const live = list.filter((other) => other.end > span.row.started_at)
-      for (const other of live) keep(other, span)
-      return live
+    // Drops the runs that ended by `span`'s start (in place: this runs once per run read) and,
+    // with `pair`, pairs `span` with the rest.
+    const sweep = (list: Span[], span: Span, pair: boolean): void => {
+      let live = 0
+      for (const other of list) {
+        if (other.end <= span.row.started_at) continue
+        if (pair) keep(other, span)
+        list[live++] = other
+      }
+      list.length = live
     }
     const visit = (row: SpanRow): void => {
       const span = { row, end: row.finished_at ?? q.now }
@@ -115,9 +131,8 @@ export class OverlapReads {
       let here = active.get(key)
       if (!here) active.set(key, (here = { matching: [], others: [] }))
       const own = matches(row)
-      here.matching = pairWith(here.matching, span)
-      if (own) here.others = pairWith(here.others, span)
-      else here.others = here.others.filter((other) => other.end > row.started_at)
+      sweep(here.matching, span, true)
+      sweep(here.others, span, own)
       if (own) here.matching.push(span)
       else here.others.push(span)
     }
