@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../src-main/core/test-support/postgres'
 import { startTcpProxy, viaProxy, type TcpProxy } from '../src-main/core/test-support/tcp-proxy'
-import { ensureRendererBuilt, launchBrowser, openApp, ROOT, screenshotOnFailure, serve, skipWithoutBrowser, until, type Served } from './harness'
+import { ensureRendererBuilt, launchBrowser, openApp, ROOT, reportFailure, serve, skipWithoutBrowser, until, withoutPassword, type Served } from './harness'
 
 interface TimelineHook {
   paints: Array<{ items: number; layers: Record<string, number> }>
@@ -23,12 +23,6 @@ interface TimelineHook {
 }
 
 const MIN = 60_000
-
-function withoutPassword(url: string): string {
-  const parsed = new URL(url)
-  parsed.password = ''
-  return parsed.toString()
-}
 
 /** To a view by the address's hash, as a link does (the page, its token and its stores stay). */
 async function go(page: Page, hash: string): Promise<void> {
@@ -113,8 +107,7 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
   }, 180_000)
 
   afterEach(async ({ task }) => {
-    await screenshotOnFailure(page, task)
-    if (task.result?.state === 'fail') console.error(`jobdeck serve output:\n${served?.output().slice(-4000)}`)
+    await reportFailure(page, served, task)
   })
 
   afterAll(async () => {
