@@ -20,9 +20,9 @@ import { serveHeadless } from './serve-command'
 import { runMonitor } from './monitor-command'
 import { printStatus } from './status-command'
 import { firesCommand, printScheduleFires, schedulesCommand } from './schedules-command'
+import { sourcesCommand } from './sources-command'
 import { historyCommand } from './history-command'
 import { overlapsCommand } from './overlaps-command'
-import { sourcesCommand } from './sources-command'
 
 export interface CommandInput {
   values: Record<string, unknown>

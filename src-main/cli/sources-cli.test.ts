@@ -4,33 +4,24 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
-import pg from 'pg'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { SourceInfo } from '../../src-shared/sources'
 import { databaseFile } from '../core/paths'
-import { createTestDatabase, type TestDatabase } from '../core/test-support/postgres'
-import { createSeedTable, insertBackgroundJobs, seedBackgroundJobs, sourceConfig } from '../core/test-support/source-tables'
+import { createSeedTable, insertBackgroundJobs, seedBackgroundJobs, sourceConfig, useSourceDatabase } from '../core/test-support/source-tables'
 import { makeTestEnv, waitFor, type TestEnv } from '../core/test-support/test-env'
 
 const BIN = fileURLToPath(new URL('../../bin/jobdeck.mjs', import.meta.url))
 
-let db: TestDatabase
-let pool: pg.Pool
+const envs: TestEnv[] = []
+const db = useSourceDatabase('jobdeck_sources_cli', envs)
 let env: TestEnv | null = null
 
-beforeAll(async () => {
-  db = await createTestDatabase('jobdeck_sources_cli')
-  pool = new pg.Pool({ connectionString: db.url, max: 2 })
-})
-afterAll(async () => {
-  await pool.end()
-  await db.drop()
-})
-afterEach(async () => {
-  env?.cleanup()
-  env = null
-  await pool.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
-})
+function useEnv(config: string): TestEnv {
+  const made = makeTestEnv(config)
+  envs.push(made)
+  env = made
+  return made
+}
 
 function cli(args: string[]): { code: number; stdout: string; stderr: string } {
   if (!env) throw new Error('no env')
@@ -40,9 +31,9 @@ function cli(args: string[]): { code: number; stdout: string; stderr: string } {
 
 describe('jobdeck sources', () => {
   it('lists from the cache without polling, pulls once on `sources sync`, and says markFailed is disabled', async () => {
-    await createSeedTable(pool, 'background_jobs', { indexed: false })
-    await insertBackgroundJobs(pool, [{ job_type: 'report', status: 'failed', error_message: 'upstream 503' }, { job_type: 'report', status: 'pending' }])
-    env = makeTestEnv(sourceConfig('preset: background_jobs', db.url))
+    await createSeedTable(db.pool, 'background_jobs', { indexed: false })
+    await insertBackgroundJobs(db.pool, [{ job_type: 'report', status: 'failed', error_message: 'upstream 503' }, { job_type: 'report', status: 'pending' }])
+    useEnv(sourceConfig('preset: background_jobs', db.url))
     const before = JSON.parse(cli(['sources', '--json']).stdout) as SourceInfo[]
     expect(before).toEqual([expect.objectContaining({ name: 'legacy', status: 'connecting', rows: 0, lastSyncAt: null })])
 
@@ -58,12 +49,12 @@ describe('jobdeck sources', () => {
   })
 
   it('a `sources sync` killed with SIGKILL mid-backfill resumes without duplicates', async () => {
-    await createSeedTable(pool, 'background_jobs')
+    await createSeedTable(db.pool, 'background_jobs')
     const total = 60_000
-    await seedBackgroundJobs(pool, total)
-    env = makeTestEnv(sourceConfig('preset: background_jobs', db.url))
-    const file = databaseFile(env.dataDir)
-    const child = spawn(process.execPath, [BIN, 'sources', 'sync', '--data-dir', env.dataDir, '--config', env.configPath], { stdio: 'ignore' })
+    await seedBackgroundJobs(db.pool, total)
+    const { dataDir, configPath } = useEnv(sourceConfig('preset: background_jobs', db.url))
+    const file = databaseFile(dataDir)
+    const child = spawn(process.execPath, [BIN, 'sources', 'sync', '--data-dir', dataDir, '--config', configPath], { stdio: 'ignore' })
     const exited = new Promise((resolve) => child.once('exit', resolve))
     // Killed once some pages are committed and the backfill is not done.
     await waitFor(() => {

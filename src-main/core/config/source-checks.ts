@@ -83,6 +83,9 @@ export function checkSources(data: Record<string, unknown>): ConfigProblem[] {
       say(base, 'a mapped table needs `columns.updated` (a column every change sets) or `columns.created`, so a poll reads what changed rather than the whole table', 'key')
     }
     const actions = isRecord(raw.actions) ? raw.actions : {}
+    if (actions.markFailed === true && preset?.markFailedRefused !== undefined) {
+      say([...base, 'actions', 'markFailed'], `the ${String(raw.preset)} preset does not offer markFailed: ${preset.markFailedRefused}`)
+    }
     if (actions.markFailed === true && (raw.statuses !== undefined || preset === undefined)) {
       const statuses = isRecord(raw.statuses) ? (raw.statuses as Record<string, never>) : {}
       const merged = { ...(preset?.statuses ?? {}), ...statuses }

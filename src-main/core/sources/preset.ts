@@ -25,4 +25,23 @@ export interface PresetShape {
   newRowsBy?: 'created' | 'id'
   /** The status value a running row has (for `markFailed`'s guard) and the value it sets. */
   markFailed?: { running: string; failed: string; finishedColumn?: string; errorColumn?: string }
+  /**
+   * Why `actions.markFailed: true` is refused for this preset: the library's own machinery would
+   * undo the mark, or already fails such rows by its own policy. Config load reports it.
+   */
+  markFailedRefused?: string
+  /**
+   * When the library keeps a job in more than one table over its life (pg-boss moves finished and
+   * expired jobs to its archive): the query every read selects from instead of `table` (as a
+   * subquery), whose output columns the `columns` expressions name. `{schema}` stands for the
+   * schema of the table read (the preset's, or the source's own `table:`), quoted.
+   */
+  from?: string
+  /** The other tables `from` reads (`{schema}.archive`), each checked at connect like `table`. */
+  alsoRequires?: Readonly<Record<string, readonly string[]>>
+  /**
+   * The statements that give the poll an index when the library creates none it can use (shown as
+   * the index advice when the poll's plan scans); `{schema}` as in `from`.
+   */
+  indexAdvice?: readonly string[]
 }

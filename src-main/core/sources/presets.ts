@@ -2,6 +2,7 @@
 // nothing else. The queue libraries' presets (pg-boss, River, Oban) join them in this map.
 import type { SourcePreset } from '../../../src-shared/sources'
 import type { PresetShape } from './preset'
+import { obanPreset, pgBossPreset, riverPreset } from './queue-library-presets'
 
 /** id, job_type, status pending/running/completed/failed, created_at, started_at, completed_at, error_message. */
 const backgroundJobs: PresetShape = {
@@ -44,9 +45,12 @@ const processingJobs: PresetShape = {
   markFailed: { running: 'running', failed: 'failed', finishedColumn: 'completed_at' },
 }
 
-/** Presets by name; the queue libraries' are added beside these. */
+/** Presets by name: the seed apps' tables, and the queue libraries' (queue-library-presets.ts). */
 export const PRESETS: Partial<Record<SourcePreset, PresetShape>> = {
   background_jobs: backgroundJobs,
   batch_jobs: batchJobs,
   processing_jobs: processingJobs,
+  'pg-boss': pgBossPreset,
+  river: riverPreset,
+  oban: obanPreset,
 }

@@ -1,33 +1,19 @@
 // What an operator does with a source and what it does by itself: markFailed (opt-in, one row),
 // stuck rows flagged once, offline behind a cut connection with the history still there, a
 // NOTIFY waking the poll, and the index advice from the poll's own plan.
-import pg from 'pg'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { EventMap } from '../../../src-shared/events'
 import type { Core } from '../core'
-import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
-import { createSeedTable, insertBackgroundJobs, placeIn, sourceConfig } from '../test-support/source-tables'
+import { createSeedTable, insertBackgroundJobs, placeIn, sourceConfig, useSourceDatabase } from '../test-support/source-tables'
 import { startTcpProxy, viaProxy, type TcpProxy } from '../test-support/tcp-proxy'
 import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
 
-let db: TestDatabase
-let pool: pg.Pool
 const envs: TestEnv[] = []
+const db = useSourceDatabase('jobdeck_source_actions', envs)
 let proxy: TcpProxy | null = null
-
-beforeAll(async () => {
-  db = await createTestDatabase('jobdeck_source_actions')
-  pool = new pg.Pool({ connectionString: db.url, max: 3 })
-})
-afterAll(async () => {
-  await pool.end()
-  await db.drop()
-})
 afterEach(async () => {
-  for (const env of envs.splice(0)) env.cleanup()
   await proxy?.close()
   proxy = null
-  await pool.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
 })
 
 function open(source: string, options: Parameters<TestEnv['open']>[0] = {}, url = db.url): { env: TestEnv; core: Core; config: string } {
@@ -38,12 +24,12 @@ function open(source: string, options: Parameters<TestEnv['open']>[0] = {}, url 
 }
 
 const ago = (ms: number): Date => new Date(Date.now() - ms)
-const statuses = async (): Promise<string[]> => (await pool.query<{ s: string }>(`SELECT id || ':' || status AS s FROM background_jobs ORDER BY id`)).rows.map((r) => r.s)
+const statuses = async (): Promise<string[]> => (await db.pool.query<{ s: string }>(`SELECT id || ':' || status AS s FROM background_jobs ORDER BY id`)).rows.map((r) => r.s)
 
 describe('markFailed', () => {
   it('marks exactly the one running row failed, and only when enabled', async () => {
-    await createSeedTable(pool, 'background_jobs')
-    const [stuck, other, done] = await insertBackgroundJobs(pool, [
+    await createSeedTable(db.pool, 'background_jobs')
+    const [stuck, other, done] = await insertBackgroundJobs(db.pool, [
       { job_type: 'report', status: 'running', started_at: ago(7_200_000) },
       { job_type: 'report', status: 'running', started_at: ago(60_000) },
       { job_type: 'report', status: 'completed', started_at: ago(60_000), completed_at: ago(1000) },
@@ -62,13 +48,13 @@ describe('markFailed', () => {
     const result = await enabled.core.api['sources.markFailed']({ id: `legacy:${stuck}/run` })
     expect(result).toEqual({ source: 'legacy', table: 'public.background_jobs', sourceId: String(stuck), rowCount: 1 })
     expect(await statuses()).toEqual([`${stuck}:failed`, `${other}:running`, `${done}:completed`])
-    const { rows } = await pool.query<{ completed_at: Date | null }>(`SELECT completed_at FROM background_jobs WHERE id = $1`, [stuck])
+    const { rows } = await db.pool.query<{ completed_at: Date | null }>(`SELECT completed_at FROM background_jobs WHERE id = $1`, [stuck])
     expect(rows[0]?.completed_at).not.toBeNull()
     // The cache reads the row again at once.
     expect(enabled.core.store.getJob(`legacy:${stuck}`).status).toBe('failed')
     await expect(enabled.core.api['sources.markFailed']({ id: `legacy:${done}` })).rejects.toThrow(`public.background_jobs row ${done} is succeeded, not running`)
     // A row that finished meanwhile in its own table is left alone: the guard names the running value.
-    await pool.query(`UPDATE background_jobs SET status = 'completed' WHERE id = $1`, [other])
+    await db.pool.query(`UPDATE background_jobs SET status = 'completed' WHERE id = $1`, [other])
     expect((await enabled.core.api['sources.markFailed']({ id: `legacy:${other}` })).rowCount).toBe(0)
     expect(await statuses()).toEqual([`${stuck}:failed`, `${other}:completed`, `${done}:completed`])
   })
@@ -76,8 +62,8 @@ describe('markFailed', () => {
 
 describe('stuck rows', () => {
   it('flags a row running past stuckAfter once, with one run.stuck event ever', async () => {
-    await createSeedTable(pool, 'background_jobs')
-    const [old, young] = await insertBackgroundJobs(pool, [
+    await createSeedTable(db.pool, 'background_jobs')
+    const [old, young] = await insertBackgroundJobs(db.pool, [
       { job_type: 'report', status: 'running', started_at: ago(3_600_000) },
       { job_type: 'report', status: 'running', started_at: ago(1000) },
     ])
@@ -95,8 +81,8 @@ describe('stuck rows', () => {
 
 describe('offline', () => {
   it('serves the history from the cache while the source is cut off, then catches up', async () => {
-    await createSeedTable(pool, 'background_jobs')
-    await insertBackgroundJobs(pool, [{ job_type: 'report', status: 'failed', started_at: ago(5000), completed_at: ago(4000), error_message: 'disk full' }])
+    await createSeedTable(db.pool, 'background_jobs')
+    await insertBackgroundJobs(db.pool, [{ job_type: 'report', status: 'failed', started_at: ago(5000), completed_at: ago(4000), error_message: 'disk full' }])
     const target = new URL(db.url)
     proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
     const { core } = open('preset: background_jobs\npoll: 1h', { sourceTuning: { backoff: { baseMs: 50, maxMs: 200 } } }, viaProxy(db.url, proxy.port))
@@ -109,7 +95,7 @@ describe('offline', () => {
     expect(offline?.error).toMatch(/^legacy: 127\.0\.0\.1:\d+\/\w+ is unreachable: /)
     expect((await core.api['runs.list']({ limit: 10 })).map((r) => r.error)).toEqual(['disk full'])
     proxy.restore()
-    await insertBackgroundJobs(pool, [{ job_type: 'report', status: 'pending' }])
+    await insertBackgroundJobs(db.pool, [{ job_type: 'report', status: 'pending' }])
     const [back] = await core.api['sources.sync']({})
     expect(back).toMatchObject({ status: 'online', offlineSince: null, error: null, rows: 2 })
   })
@@ -124,29 +110,70 @@ describe('offline', () => {
 
 describe('LISTEN', () => {
   it('a NOTIFY on the listen channel wakes the poll long before the next tick', async () => {
-    await createSeedTable(pool, 'background_jobs')
+    await createSeedTable(db.pool, 'background_jobs')
     const { core } = open('preset: background_jobs\npoll: 1h\nlisten: jobs_changed', { sources: true })
-    await waitFor(() => core.sources.list()[0]?.status === 'online', 10_000, 'the first poll')
-    // The listener is made after the first poll; give it its round trip.
-    await new Promise((r) => setTimeout(r, 200))
-    const [id] = await insertBackgroundJobs(pool, [{ job_type: 'report', status: 'pending' }])
-    await pool.query(`NOTIFY jobs_changed`)
-    await waitFor(() => core.store.db.prepare(`SELECT 1 FROM jobs WHERE id = ?`).get(`legacy:${id}`), 5_000, 'the row after NOTIFY')
+    // Online: the first poll is done, and it listened before it read.
+    await waitFor(() => core.sources.list()[0]?.status === 'online', 20_000, 'the first poll')
+    const [id] = await insertBackgroundJobs(db.pool, [{ job_type: 'report', status: 'pending' }])
+    await db.pool.query(`NOTIFY jobs_changed`)
+    await waitFor(() => core.store.db.prepare(`SELECT 1 FROM jobs WHERE id = ?`).get(`legacy:${id}`), 10_000, 'the row after NOTIFY (the next tick is an hour away)')
   })
 })
 
 describe('index advice', () => {
   it('EXPLAIN shows the poll of an indexed table using its index, and an unindexed one reported with the fix', async () => {
-    await createSeedTable(pool, 'background_jobs')
+    await createSeedTable(db.pool, 'background_jobs')
     const indexed = open('preset: background_jobs\npoll: 1h')
     const [good] = await indexed.core.api['sources.sync']({})
     expect(good?.index).toEqual({ indexed: true, plan: expect.stringMatching(/^(Bitmap )?Index (Only )?Scan using background_jobs_created_at on background_jobs$/), createIndex: null })
     await indexed.core.close()
 
-    await pool.query(`DROP INDEX background_jobs_created_at`)
+    await db.pool.query(`DROP INDEX background_jobs_created_at`)
     const bare = open('preset: background_jobs\npoll: 1h')
     const [bad] = await bare.core.api['sources.sync']({})
     expect(bad?.index).toEqual({ indexed: false, plan: 'Seq Scan on background_jobs', createIndex: 'CREATE INDEX CONCURRENTLY ON "public"."background_jobs" ("created_at")' })
     expect((await bare.core.api['sources.test']({ name: 'legacy' })).index?.indexed).toBe(false)
+  })
+})
+
+describe('config reload', () => {
+  it('re-plans a polling source: a new mapping mirrors it again from scratch, a removed source stops', async () => {
+    await createSeedTable(db.pool, 'background_jobs')
+    await insertBackgroundJobs(db.pool, [{ job_type: 'report', status: 'completed' }, { job_type: 'export', status: 'completed' }])
+    const { env, core } = open('preset: background_jobs\npoll: 1h', { sources: true })
+    await waitFor(() => core.sources.list()[0]?.rows === 2, 10_000, 'the first poll')
+    env.writeConfig(sourceConfig(`preset: background_jobs\npoll: 1h\nwhere: "job_type = 'export'"`, db.url))
+    expect((await core.api['config.reload']({})).ok).toBe(true)
+    await waitFor(() => core.sources.list()[0]?.rows === 1, 10_000, 'the source mirrored again with its filter')
+    expect((await core.api['runs.list']({ limit: 10 })).map((r) => r.type)).toEqual(['legacy/export'])
+    env.writeConfig(sourceConfig('preset: background_jobs\npoll: 1h', db.url).replace(/sources:[\s\S]*?jobs:/, 'jobs:').replace(/connections:[\s\S]*?jobs:/, 'jobs:'))
+    expect((await core.api['config.reload']({})).ok).toBe(true)
+    await waitFor(() => core.sources.list().length === 0, 10_000, 'the source gone')
+    await expect(core.api['sources.sync']({ name: 'legacy' })).rejects.toThrow('no source named "legacy"; the config declares: none')
+  })
+})
+
+describe('the shared database as the default connection', () => {
+  it('a source without connection: reads the shared postgres: database of a shared-mode core', async () => {
+    await createSeedTable(db.pool, 'background_jobs')
+    await insertBackgroundJobs(db.pool, [{ job_type: 'report', status: 'failed', started_at: ago(5000), completed_at: ago(1000), error_message: 'quota' }])
+    const url = new URL(db.url)
+    if (url.password) process.env.PGPASSWORD = decodeURIComponent(url.password)
+    url.password = ''
+    const env = makeTestEnv(`postgres: { url: "${url.toString()}" }
+sources:
+  legacy:
+    preset: background_jobs
+    poll: 1h
+jobs:
+  nap: { command: [node, -e, ""] }
+`)
+    envs.push(env)
+    const core = env.open()
+    await core.ready()
+    expect(core.connection()).toMatchObject({ mode: 'shared', status: 'online' })
+    const [info] = await core.api['sources.sync']({})
+    expect(info).toMatchObject({ connection: 'postgres', status: 'online', rows: 1, url: expect.stringContaining(`/${db.url.split('/').pop()}`) })
+    expect((await core.api['runs.list']({ limit: 10 })).map((r) => [r.type, r.error])).toEqual([['legacy/report', 'quota']])
   })
 })

@@ -30,7 +30,8 @@ describe('the first backfill of a source', () => {
     await seedBackgroundJobs(pool, 5_000, 3)
     const env = makeTestEnv(sourceConfig('preset: background_jobs\npoll: 1h', db.url))
     envs.push(env)
-    const core = env.open()
+    // A bulk load from 1,000 rows (50,000 by default), so these 5,000 take that path.
+    const core = env.open({ sourceTuning: { limits: { bulkFrom: 1_000 } } })
     await core.api['sources.sync']({ name: 'legacy' })
     const sql = core.store.db
     const present = new Set((sql.prepare(`SELECT name FROM sqlite_master WHERE type IN ('index','trigger')`).all() as Array<{ name: string }>).map((r) => r.name))

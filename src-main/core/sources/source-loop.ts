@@ -8,7 +8,7 @@ import type { IndexAdvice, SourceInfo, SourceStatus, SourceTestResult } from '..
 import type { EventBus } from '../events/event-bus'
 import type { SourceQueue } from '../../../src-shared/sources'
 import { pollOnce, rereadRows, DEFAULT_LIMITS, type PollContext, type PollLimits } from './source-poll'
-import { adviseIndex, planSource, readTableShape, shapeProblems, type SourcePlan } from './source-sql'
+import { adviseIndex, alsoTableProblems, planSource, readTableShape, shapeProblems, type SourcePlan } from './source-sql'
 import { quoteIdent, type SourceSpec } from './source-spec'
 import type { SourceWriter } from './source-writer'
 
@@ -59,6 +59,9 @@ export class SourceLoop {
   private inFlight: Promise<void> | null = null
   private listener: pg.PoolClient | null = null
   private cycled = false
+  private readonly reread: PollContext['reread'] = { cursor: null }
+  /** The table's row count at the last check (planner or statistics): a large first backfill is a bulk load. */
+  private rowEstimate = 0
 
   constructor(readonly deps: SourceLoopDeps) {
     this.now = deps.now ?? Date.now
@@ -92,6 +95,7 @@ export class SourceLoop {
   /** One cycle now (after the one in flight). */
   async sync(): Promise<void> {
     while (this.inFlight) await this.inFlight.catch(() => undefined)
+    if (this.stopped) return
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     this.inFlight = this.cycle().finally(() => {
@@ -138,7 +142,7 @@ export class SourceLoop {
       await pool.query('SELECT 1')
       const latencyMs = Math.round((performance.now() - t0) * 10) / 10
       const shape = await readTableShape(pool, this.spec)
-      const problems = shapeProblems(this.spec, shape)
+      const problems = [...shapeProblems(this.spec, shape), ...(await alsoTableProblems(pool, this.spec))]
       const index = shape && problems.length === 0 ? await this.advise(pool, planSource(this.spec, shape)) : null
       return { ok: problems.length === 0, latencyMs, problems, index, rowEstimate: shape?.rowEstimate ?? null }
     } catch (error) {
@@ -183,6 +187,8 @@ export class SourceLoop {
         this.unmapped.clear()
         await this.deps.writer.startOver(this.spec.name, this.spec.digest)
       }
+      // Listening before the poll: a NOTIFY sent while it reads is not lost.
+      if (this.spec.listen && !this.listener) await this.listen(pool)
       const result = await pollOnce(this.context(pool, plan))
       mirrored = result.mirrored
       const stuck = this.flagStuck()
@@ -194,7 +200,6 @@ export class SourceLoop {
       this.pollMs = Math.round(result.dbMs * 10) / 10
       if (mirrored > 0 && !result.backfillDone) this.deps.publishChanges()
       if (stuck > 0) this.deps.publishChanges()
-      if (this.spec.listen && !this.listener) await this.listen(pool)
     } catch (error) {
       this.failures++
       if (error instanceof TableProblem) {
@@ -228,10 +233,17 @@ export class SourceLoop {
   /** The table's shape, its problems (at file:line:col), the statements and the index advice. */
   private async check(pool: pg.Pool): Promise<SourcePlan> {
     const shape = await readTableShape(pool, this.spec)
-    const problems = shapeProblems(this.spec, shape)
+    const problems = [...shapeProblems(this.spec, shape), ...(await alsoTableProblems(pool, this.spec))]
     if (shape === null || problems.length > 0) throw new TableProblem(problems.join('\n'))
     const plan = planSource(this.spec, shape)
-    this.index = await this.advise(pool, plan)
+    this.rowEstimate = shape.rowEstimate
+    try {
+      this.index = await this.advise(pool, plan)
+    } catch (error) {
+      // Every column the mapping names exists: a statement the database refuses now is about `where:`.
+      if (isConnectionError(error) || this.spec.where === null) throw error
+      throw new TableProblem(`${this.spec.whereAt}: sources.${this.spec.name}.where: ${JSON.stringify(this.spec.where)} is refused by the database: ${messageOf(error)}`)
+    }
     this.deps.writer.saveIndexAdvice(this.spec.name, this.index)
     if (!this.index.indexed) this.deps.log(`source ${this.spec.name}: the poll scans ${this.spec.tableText}; ${this.index.createIndex}`)
     this.plan = plan
@@ -249,7 +261,8 @@ export class SourceLoop {
   }
 
   private context(pool: pg.Pool, plan: SourcePlan): PollContext {
-    return { spec: this.spec, plan, db: pool, writer: this.deps.writer, limits: this.limits, now: this.now, unmapped: this.unmapped }
+    const large = this.rowEstimate >= this.limits.bulkFrom
+    return { spec: this.spec, plan, db: pool, writer: this.deps.writer, limits: this.limits, now: this.now, unmapped: this.unmapped, large, reread: this.reread, stopping: () => this.stopped }
   }
 
   /** Running rows past `stuckAfter` get stuck_at once, and one run.stuck event each, ever. */

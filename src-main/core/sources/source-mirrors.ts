@@ -38,6 +38,7 @@ const STATEMENT_TIMEOUT_MS = 30_000
 
 export class SourceMirrors implements SourcesPort {
   private readonly writer: SourceWriter
+  private readonly cache: CacheStore
   private readonly loops = new Map<string, SourceLoop>()
   private pools: SqlConnections
   private poolsKey: string
@@ -45,7 +46,9 @@ export class SourceMirrors implements SourcesPort {
   private closed = false
 
   constructor(private readonly options: SourceMirrorsOptions) {
-    this.writer = new SourceWriter(options.db, options.store, new CacheStore(options.db, options.store))
+    // Also finishes a bulk load a crash interrupted, before anything reads the cache.
+    this.cache = new CacheStore(options.db, options.store)
+    this.writer = new SourceWriter(options.db, options.store, this.cache)
     this.poolsKey = this.connectionsKey()
     this.pools = this.newPools()
     for (const spec of this.specs().values()) this.loops.set(spec.name, this.newLoop(spec))
@@ -80,6 +83,9 @@ export class SourceMirrors implements SourcesPort {
     if (row === null) throw new JobdeckError('not_found', `${id} is not a row mirrored from a source (markFailed acts on a source's rows only)`)
     const loop = this.loop(row.source)
     const spec = loop.spec
+    if (spec.markFailedRefused !== null) {
+      throw new JobdeckError('conflict', `markFailed is not offered for source ${spec.name} (${spec.preset} preset): ${spec.markFailedRefused}`)
+    }
     if (!spec.markFailed?.enabled) {
       throw new JobdeckError('conflict', `markFailed is disabled for source ${spec.name}; enable it with \`actions: { markFailed: true }\` under sources.${spec.name} (${spec.at})`)
     }
@@ -102,6 +108,7 @@ export class SourceMirrors implements SourcesPort {
     this.unsubscribe?.()
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()))
     await this.pools.close()
+    this.cache.close()
   }
 
   /** After a config reload: new, changed and removed sources, and new pools when connections changed. */

@@ -2,7 +2,7 @@
 // table without `updated`, the rows mirrored as unfinished read again by id. Each page is written
 // with the watermark after it in one SQLite transaction; status values the mapping does not name
 // are counted, never written and never dropped silently.
-import type { SourceStateRow, SourceWriter } from './source-writer'
+import type { RereadCursor, SourceStateRow, SourceWriter } from './source-writer'
 import { mapRow, mirroredJobId, mirroredRunId, type MirroredJob, type MirroredRun, type SourceRow } from './source-rows'
 import type { Queryable, SourcePlan, Watermark } from './source-sql'
 import type { SourceSpec } from './source-spec'
@@ -14,9 +14,14 @@ export interface PollLimits {
   marginMs: number
   /** Unfinished rows read again per poll (without `updated`), in batches of `page`. */
   rereadCap: number
+  /**
+   * From this many rows in the table (the planner's or the statistics' count), a first backfill
+   * is a bulk load: below it, rebuilding the cache's indexes over its whole history costs more.
+   */
+  bulkFrom: number
 }
 
-export const DEFAULT_LIMITS: PollLimits = { page: 2000, marginMs: 5_000, rereadCap: 10_000 }
+export const DEFAULT_LIMITS: PollLimits = { page: 2000, marginMs: 5_000, rereadCap: 10_000, bulkFrom: 50_000 }
 
 export interface PollResult {
   /** Rows whose job or run changed in the cache. */
@@ -38,12 +43,21 @@ export interface PollContext {
   now: () => number
   /** Rows with a status the mapping does not name, by value (their source ids). */
   unmapped: Map<string, Set<string>>
+  /**
+   * The table is large: its first backfill is a bulk load (SourceWriter.bulkLoad). For a small one
+   * rebuilding the cache's indexes over all of its history would cost more than it saves.
+   */
+  large: boolean
+  /** Where the re-read of unfinished rows goes on (kept by the loop from poll to poll). */
+  reread: { cursor: RereadCursor | null }
+  /** The loop is stopping: end after the page in hand. */
+  stopping: () => boolean
 }
 
 export async function pollOnce(ctx: PollContext): Promise<PollResult> {
   const state = ctx.writer.state(ctx.spec.name)
   const quiet = !state || state.backfilled === 0
-  return quiet ? ctx.writer.bulkLoad(() => pollFrom(ctx, state, true)) : pollFrom(ctx, state, false)
+  return quiet && ctx.large ? ctx.writer.bulkLoad(() => pollFrom(ctx, state, true)) : pollFrom(ctx, state, quiet)
 }
 
 async function pollFrom(ctx: PollContext, state: SourceStateRow | null, quiet: boolean): Promise<PollResult> {
@@ -61,27 +75,38 @@ async function pollFrom(ctx: PollContext, state: SourceStateRow | null, quiet: b
   let mark: Watermark = state?.watermark ? (JSON.parse(state.watermark) as Watermark) : await timed(() => startMark(ctx))
   // The first page of a poll starts from the watermark less the margin (no id); the next pages exactly after the last row.
   let args = ctx.plan.changesArgs(spec.changesBy === 'id' ? mark : { at: mark.at, id: null }, ctx.limits.page, ctx.limits.marginMs)
-  for (;;) {
-    const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.changes, args))
-    result.read += rows.length
-    const last = rows.at(-1)
-    if (last) mark = { at: last.w ?? mark.at, id: last.id }
-    const done = rows.length < ctx.limits.page
-    result.mirrored += write(ctx, rows, { watermark: mark, backfilled: !quiet || done }, quiet)
-    if (done) {
-      result.backfillDone = quiet
-      break
+  result.backfillDone = await pages()
+  async function pages(): Promise<boolean> {
+    for (;;) {
+      const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.changes, args))
+      result.read += rows.length
+      const last = rows.at(-1)
+      if (last) mark = { at: last.w ?? mark.at, id: last.id }
+      const done = rows.length < ctx.limits.page
+      result.mirrored += write(ctx, rows, { watermark: mark, backfilled: !quiet || done }, quiet)
+      if (done) return quiet
+      // Stopping (the process shuts down): the watermark of the last page is committed, the next start resumes there.
+      if (ctx.stopping()) return false
+      args = ctx.plan.changesArgs(mark, ctx.limits.page, ctx.limits.marginMs)
     }
-    args = ctx.plan.changesArgs(mark, ctx.limits.page, ctx.limits.marginMs)
   }
 
   if (spec.changesBy !== 'updated') {
-    const ids = writer.unfinished(spec.name, ctx.limits.rereadCap)
-    for (let i = 0; i < ids.length; i += ctx.limits.page) {
+    const { sourceIds: ids, next } = writer.unfinished(spec.name, ctx.limits.rereadCap, ctx.reread.cursor)
+    ctx.reread.cursor = next
+    for (let i = 0; i < ids.length && !ctx.stopping(); i += ctx.limits.page) {
       const batch = ids.slice(i, i + ctx.limits.page)
       const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.byId, [batch]))
       result.read += rows.length
       result.mirrored += write(ctx, rows, null, quiet)
+      // Rows the table no longer has (a library's pruner, a delete by hand) would wait or run in
+      // the cache forever, and a running one be flagged stuck: they end, canceled, saying why.
+      const returned = new Set(rows.map((row) => row.id))
+      const gone = batch.filter((id) => !returned.has(id))
+      if (gone.length > 0) {
+        const why = `${spec.tableText} no longer has this row (deleted before Jobdeck saw it finish)`
+        result.mirrored += writer.endVanished(spec.name, gone, ctx.now(), why, quiet)
+      }
     }
   }
   return result

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import type { SourceConfig } from '../../../src-shared/config-schema'
 import { SOURCE_COLUMN_KEYS, type SourceColumnKey, type SourceMeaning, type SourcePreset } from '../../../src-shared/sources'
 import type { PathKey, PointAt } from '../config/yaml-positions'
+import type { PresetShape } from './preset'
 import { PRESETS } from './presets'
 
 /** `jobdeck.yaml:12:14` of a path in the config file. */
@@ -41,6 +42,8 @@ export interface SourceSpec {
   statusesAt: string
   constantType: string | null
   where: string | null
+  /** Where `where:` is written (a condition the database refuses is reported there). */
+  whereAt: string | null
   /** How a poll finds what changed: the `updated` column, else new rows by `created` (or by id) plus a re-read of the unfinished. */
   changesBy: 'updated' | 'created' | 'id'
   pollMs: number
@@ -48,6 +51,14 @@ export interface SourceSpec {
   sinceMs: number
   stuckAfter: { ms: number } | { p95Times: number }
   markFailed: MarkFailedShape | null
+  /** Why the preset refuses markFailed (its library's own machinery would fight it), or null. */
+  markFailedRefused: string | null
+  /** The FROM item of every read when the preset spans tables (pg-boss's job and archive); null: the table. */
+  from: string | null
+  /** The other tables `from` reads, with the columns each must have: checked at connect like the table. */
+  alsoTables: Array<{ schema: string; table: string; columns: readonly string[] }>
+  /** The preset's own CREATE INDEX statements, for a library that creates none its poll can use. */
+  indexAdvice: string[] | null
   /** Where the source is declared. */
   at: string
   /** Of what decides which rows are mirrored and how: another digest mirrors the source again from scratch. */
@@ -118,19 +129,32 @@ export function buildSourceSpec(name: string, config: SourceConfig, place: Place
     statusesAt,
     constantType,
     where: config.where ?? null,
+    whereAt: config.where !== undefined ? place([...base, 'where']) : null,
     changesBy,
     pollMs: config.poll,
     listen: config.listen ?? null,
     sinceMs: config.since,
     stuckAfter: config.stuckAfter,
-    markFailed: markFailedShape(config, preset?.markFailed, statuses, plain),
+    markFailed: preset?.markFailedRefused !== undefined ? null : markFailedShape(config, preset?.markFailed, statuses, plain),
+    markFailedRefused: preset?.markFailedRefused ?? null,
+    ...spannedTables(preset, schema),
     at: place(base, 'key'),
   }
   const digest = createHash('sha256')
-    .update(JSON.stringify([spec.schema, spec.table, spec.columns, spec.statuses, spec.constantType, spec.where, spec.changesBy]))
+    .update(JSON.stringify([spec.schema, spec.table, spec.from, spec.columns, spec.statuses, spec.constantType, spec.where, spec.changesBy]))
     .digest('hex')
     .slice(0, 32)
   return { ...spec, digest }
+}
+
+/** A preset's other tables and its own advice, `{schema}` being the (quoted) schema of the table read. */
+function spannedTables(preset: PresetShape | null, schema: string): Pick<SourceSpec, 'from' | 'alsoTables' | 'indexAdvice'> {
+  const inSchema = (sql: string): string => sql.replaceAll('{schema}', quoteIdent(schema))
+  return {
+    from: preset?.from !== undefined ? inSchema(preset.from) : null,
+    alsoTables: Object.entries(preset?.alsoRequires ?? {}).map(([table, columns]) => ({ ...splitTable(table.replaceAll('{schema}', schema)), columns })),
+    indexAdvice: preset?.indexAdvice ? preset.indexAdvice.map(inSchema) : null,
+  }
 }
 
 function markFailedShape(

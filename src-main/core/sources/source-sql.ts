@@ -35,14 +35,30 @@ const TIME_KEYS: readonly SourceColumnKey[] = ['created', 'started', 'finished',
 const NUMBER_KEYS: readonly SourceColumnKey[] = ['total', 'ok', 'failed']
 
 /** The table's columns, or null when there is no such table (or view). */
-export async function readTableShape(db: Queryable, spec: SourceSpec): Promise<TableShape | null> {
+export function readTableShape(db: Queryable, spec: SourceSpec): Promise<TableShape | null> {
+  return readShapeOf(db, spec.schema, spec.table)
+}
+
+/** What is missing from the other tables a preset reads (pg-boss's archive), named like the table's own problems. */
+export async function alsoTableProblems(db: Queryable, spec: SourceSpec): Promise<string[]> {
+  const problems: string[] = []
+  for (const { schema, table, columns } of spec.alsoTables) {
+    const shape = await readShapeOf(db, schema, table)
+    const where = `${spec.tableAt}: sources.${spec.name}.preset`
+    if (shape === null) problems.push(`${where}: table ${schema}.${table}, which the ${spec.preset} preset reads too, does not exist (or this user cannot see it)`)
+    else for (const column of columns) if (!shape.columns.has(column)) problems.push(`${where}: column "${column}" does not exist in ${schema}.${table}`)
+  }
+  return problems
+}
+
+async function readShapeOf(db: Queryable, schema: string, table: string): Promise<TableShape | null> {
   const { rows } = await db.query<{ column: string | null; type: string | null; category: string | null; estimate: number }>(
-    `SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, t.typcategory AS category, c.reltuples::float8 AS estimate
+    `SELECT a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type, t.typcategory AS category, greatest(c.reltuples, coalesce(pg_stat_get_live_tuples(c.oid), 0))::float8 AS estimate
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        LEFT JOIN pg_type t ON t.oid = a.atttypid
       WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'v', 'm', 'p', 'f')`,
-    [spec.schema, spec.table],
+    [schema, table],
   )
   if (rows.length === 0) return null
   const columns = new Map<string, ColumnShape>()
@@ -97,7 +113,15 @@ export function planSource(spec: SourceSpec, shape: TableShape): SourcePlan {
     const plain = spec.plain[key]
     return (plain !== undefined ? shape.columns.get(plain)?.type : undefined) ?? 'text'
   }
-  const table = `${quoteIdent(spec.schema)}.${quoteIdent(spec.table)}`
+  const own = `${quoteIdent(spec.schema)}.${quoteIdent(spec.table)}`
+  // Every read's FROM item is `src` (a preset spanning tables reads them all through its subquery;
+  // markFailed writes the table itself). ORDER BY names the table's column through it: a bare "id"
+  // there would be the select's text id of the same name, which sorts '10' before '9' and breaks paging.
+  const table = spec.from !== null ? `(${spec.from}) AS src` : `${own} AS src`
+  const sortKey = (key: SourceColumnKey): string => {
+    const plain = spec.plain[key]
+    return plain !== undefined ? `src.${quoteIdent(plain)}` : (c[key] as string)
+  }
   const id = c.id as string
   const ms = (key: SourceColumnKey): string => (c[key] ? `(extract(epoch FROM ${c[key]}) * 1000)::float8` : 'NULL::float8')
   const text = (key: SourceColumnKey): string => (c[key] ? `(${c[key]})::text` : 'NULL::text')
@@ -115,7 +139,7 @@ export function planSource(spec: SourceSpec, shape: TableShape): SourcePlan {
     orderBy = id
     changes = `SELECT ${select}, NULL::text AS w FROM ${table}
       WHERE ($1::${idType} IS NULL OR ${id} >= $1::${idType})${where}
-      ORDER BY ${id} LIMIT $2`
+      ORDER BY ${sortKey('id')} LIMIT $2`
   } else {
     const key = spec.changesBy === 'updated' ? 'updated' : 'created'
     const w = c[key] as string
@@ -123,7 +147,7 @@ export function planSource(spec: SourceSpec, shape: TableShape): SourcePlan {
     orderBy = w
     changes = `SELECT ${select}, (${w})::text AS w FROM ${table}
       WHERE ${w} >= $1::${wType} - $4::interval AND ($2::${idType} IS NULL OR ${w} > $1::${wType} OR ${id} > $2::${idType})${where}
-      ORDER BY ${w}, ${id} LIMIT $3`
+      ORDER BY ${sortKey(key)}, ${sortKey('id')} LIMIT $3`
   }
   const byId = `SELECT ${select}, NULL::text AS w FROM ${table} WHERE ${id} = ANY($1::${idType}[])`
   // Ordered by id: the backfill starts at the first row created since `since:` (else at the newest row).
@@ -133,7 +157,7 @@ export function planSource(spec: SourceSpec, shape: TableShape): SourcePlan {
   const mf = spec.markFailed
   const status = spec.plain.status
   const markFailed = mf && status !== undefined
-    ? `UPDATE ${table} SET ${quoteIdent(status)} = $2::${typeOf('status')}${mf.finishedColumn ? `, ${quoteIdent(mf.finishedColumn)} = now()` : ''}
+    ? `UPDATE ${own} SET ${quoteIdent(status)} = $2::${typeOf('status')}${mf.finishedColumn ? `, ${quoteIdent(mf.finishedColumn)} = now()` : ''}
       WHERE ${id} = $1::${idType} AND ${quoteIdent(status)} = $3::${typeOf('status')}`
     : null
   const changesArgs = (mark: Watermark, limit: number, marginMs: number): unknown[] =>
@@ -151,36 +175,47 @@ interface PlanNode {
 /**
  * Whether the poll can read the table through an index: EXPLAIN with sequential scans priced out
  * (`enable_seqscan = off`), so the answer is about the indexes there are, not about how small the
- * table is today. A plan that still scans the table has no index to use.
+ * table is today. A plan that still scans the table has no index to use. Without `updated`, the
+ * re-read of unfinished rows by id is a poll too, and is explained as well. A preset spanning
+ * tables is read through partitions and archives of other names: a scan of any of them counts.
  */
 export async function adviseIndex(db: Queryable, spec: SourceSpec, plan: SourcePlan, sample: unknown[]): Promise<IndexAdvice> {
   await db.query('BEGIN')
   try {
     await db.query('SET LOCAL enable_seqscan = off')
-    const { rows } = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${plan.changes}`, sample)
-    const root = rows[0]?.['QUERY PLAN'][0]?.Plan
-    const scans = root ? nodesOn(root, spec.table) : []
-    const seq = scans.find((node) => node['Node Type'] === 'Seq Scan')
-    const first = seq ?? scans[0] ?? root
-    // A bitmap scan names its index in the Bitmap Index Scan below it.
-    const index = first?.['Index Name'] ?? (first ? bitmapIndexes(first).join(', ') : '')
-    const kind = first?.['Node Type'] === 'Bitmap Heap Scan' && index ? 'Bitmap Index Scan' : first?.['Node Type']
-    const line = first ? `${kind}${index ? ` using ${index}` : ''} on ${first['Relation Name'] ?? spec.table}` : ''
-    return {
-      indexed: seq === undefined,
-      plan: line,
-      createIndex: seq === undefined ? null : `CREATE INDEX CONCURRENTLY ON ${quoteIdent(spec.schema)}.${quoteIdent(spec.table)} (${plan.orderBy})`,
+    const explained: Array<[string, unknown[], string]> = [[plan.changes, sample, plan.orderBy]]
+    if (spec.changesBy !== 'updated') explained.push([plan.byId, [[]], spec.columns.id as string])
+    let first: PlanNode | undefined
+    for (const [sql, values, column] of explained) {
+      const { rows } = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${sql}`, values)
+      const root = rows[0]?.['QUERY PLAN'][0]?.Plan
+      const scans = root ? nodesOn(root, spec.from === null ? spec.table : null) : []
+      const seq = scans.find((node) => node['Node Type'] === 'Seq Scan')
+      if (seq) return { indexed: false, plan: planLine(seq, spec), createIndex: spec.indexAdvice?.join(';\n') ?? `CREATE INDEX CONCURRENTLY ON ${quoteIdent(spec.schema)}.${quoteIdent(spec.table)} (${column})` }
+      first ??= scans[0] ?? root
     }
+    return { indexed: true, plan: first ? planLine(first, spec) : '', createIndex: null }
   } finally {
     await db.query('ROLLBACK')
   }
+}
+
+function planLine(node: PlanNode, spec: SourceSpec): string {
+  // A bitmap scan names its index in the Bitmap Index Scan below it.
+  const index = node['Index Name'] ?? bitmapIndexes(node).join(', ')
+  const kind = node['Node Type'] === 'Bitmap Heap Scan' && index ? 'Bitmap Index Scan' : node['Node Type']
+  const relation = node['Relation Name'] ?? spec.table
+  // A preset's own tables read through its subquery: any other relation is one of the table's partitions (pg-boss's j<hash> per queue).
+  const known = relation === spec.table || spec.alsoTables.some((t) => t.table === relation)
+  return `${kind}${index ? ` using ${index}` : ''} on ${relation}${spec.from !== null && !known ? ` (a partition of ${spec.tableText})` : ''}`
 }
 
 function bitmapIndexes(node: PlanNode): string[] {
   return (node.Plans ?? []).flatMap((child) => (child['Index Name'] ? [child['Index Name']] : bitmapIndexes(child)))
 }
 
-function nodesOn(node: PlanNode, table: string): PlanNode[] {
-  const own = node['Relation Name'] === table ? [node] : []
+/** The nodes reading `table`, or every relation when null. */
+function nodesOn(node: PlanNode, table: string | null): PlanNode[] {
+  const own = node['Relation Name'] !== undefined && (table === null || node['Relation Name'] === table) ? [node] : []
   return [...own, ...(node.Plans ?? []).flatMap((child) => nodesOn(child, table))]
 }

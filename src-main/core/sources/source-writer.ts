@@ -10,7 +10,7 @@ import type { IndexAdvice } from '../../../src-shared/sources'
 import type { SqliteDatabase } from '../store/sqlite/open-database'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { CacheStore } from '../store/sqlite/cache-store'
-import type { MirroredJob, MirroredRun, PriorRun } from './source-rows'
+import { mirroredJobId, mirroredRunId, type MirroredJob, type MirroredRun, type PriorRun } from './source-rows'
 import type { Watermark } from './source-sql'
 
 export interface SourceStateRow {
@@ -26,12 +26,18 @@ export interface SourceStateRow {
 }
 
 const JOB_FIELDS = ['type', 'lane', 'status', 'ord', 'attempts', 'created_at', 'queued_at', 'finished_at', 'last_run_id', 'error']
-const RUN_FIELDS = ['type', 'lane', 'status', 'queued_at', 'started_at', 'finished_at', 'start_kind', 'error', 'progress_total', 'items_ok', 'items_failed']
+const RUN_FIELDS = ['type', 'lane', 'status', 'queued_at', 'started_at', 'finished_at', 'start_kind', 'error', 'progress_total', 'items_ok', 'items_failed', 'stuck_at']
 
 function upsert(table: string, insert: string[], values: string[], fields: string[]): string {
   return `INSERT INTO ${table} (${insert.join(', ')}) VALUES (${values.join(', ')})
     ON CONFLICT (id) DO UPDATE SET ${[...fields, 'seq'].map((f) => `${f} = excluded.${f}`).join(', ')}
     WHERE ${fields.map((f) => `${table}.${f} IS NOT excluded.${f}`).join(' OR ')}`
+}
+
+/** Where the next re-read of unfinished rows starts: a row's (created_at, job id). */
+export interface RereadCursor {
+  at: number
+  id: string
 }
 
 export class SourceWriter {
@@ -51,7 +57,7 @@ export class SourceWriter {
       status: db.prepare(`UPDATE source_state SET last_sync_at = coalesce(@lastSyncAt, last_sync_at), error = @error,
         offline_since = @offlineSince, poll_ms = coalesce(@pollMs, poll_ms), unmapped = @unmapped WHERE name = @name`),
       bumpSeq: db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING CAST(value AS INTEGER) AS value`).pluck(),
-      prior: db.prepare(`SELECT id, started_at, start_kind, stuck_at FROM runs WHERE id IN (SELECT value FROM json_each(?))`),
+      prior: db.prepare(`SELECT id, status, started_at, finished_at, start_kind, stuck_at, error FROM runs WHERE id IN (SELECT value FROM json_each(?))`),
       job: db.prepare(upsert(
         'jobs',
         ['id', 'type', 'params', 'priority', 'lane', 'status', 'ord', 'attempts', 'created_at', 'queued_at', 'finished_at', 'last_run_id', 'error', 'seq', 'source', 'source_id'],
@@ -66,12 +72,18 @@ export class SourceWriter {
           '@items_ok', '@items_failed', '@runner_id', '@seq', '@source', '@source_id', '@start_kind', '@stuck_at'],
         RUN_FIELDS,
       )),
-      unfinished: db.prepare(`SELECT source_id FROM jobs INDEXED BY jobs_source_unfinished
-        WHERE source = ? AND status IN ('queued','retrying','running') ORDER BY created_at LIMIT ?`).pluck(),
-      rows: db.prepare(`SELECT count(*) FROM jobs WHERE source = ?`).pluck(),
+      unfinished: db.prepare(`SELECT created_at AS at, id, source_id AS sourceId FROM jobs INDEXED BY jobs_source_unfinished
+        WHERE source = @name AND status IN ('queued','retrying','running') AND (created_at > @at OR (created_at = @at AND id > @id))
+        ORDER BY created_at, id LIMIT @limit`),
+      // From the maintained per-type counters (a source's types are `<source>/…`): a lookup, not a count of a million rows.
+      rows: db.prepare(`SELECT coalesce(sum(n), 0) FROM job_counts WHERE type >= ? || '/' AND type < ? || '0'`).pluck(),
       overdue: db.prepare(`SELECT id, job_id, type, source_id, started_at FROM runs INDEXED BY runs_source_running
         WHERE status = 'running' AND source = ? AND stuck_at IS NULL`),
       setStuck: db.prepare(`UPDATE runs SET stuck_at = ?, seq = ? WHERE id = ? AND stuck_at IS NULL AND status = 'running'`),
+      vanishJob: db.prepare(`UPDATE jobs SET status = 'canceled', finished_at = @now, error = @why, seq = @seq
+        WHERE id = @id AND status IN ('queued','retrying','running')`),
+      vanishRun: db.prepare(`UPDATE runs SET status = 'interrupted', finished_at = max(@now, started_at), error = @why, seq = @seq
+        WHERE id = @runId AND status = 'running'`),
       recent: db.prepare(`SELECT finished_at - started_at AS ms FROM runs INDEXED BY runs_type_started
         WHERE type = ? AND finished_at IS NOT NULL AND start_kind <> 'unknown' AND status IN ('succeeded','partial','failed')
         ORDER BY started_at DESC LIMIT 100`).pluck(),
@@ -136,13 +148,39 @@ export class SourceWriter {
     this.store.tx(() => this.stmt.status.run({ name, ...status, unmapped: JSON.stringify(status.unmapped) }))
   }
 
-  /** Source ids of the rows mirrored as not finished, oldest first: what a poll without `updated` reads again. */
-  unfinished(name: string, limit: number): string[] {
-    return this.stmt.unfinished.all(name, limit) as string[]
+  /**
+   * Source ids of up to `limit` rows mirrored as not finished, in (created, id) order after
+   * `from` and round to the start again: what a poll without `updated` reads again. A backlog
+   * larger than the cap is read in turns, the cursor carried from poll to poll.
+   */
+  unfinished(name: string, limit: number, from: RereadCursor | null): { sourceIds: string[]; next: RereadCursor | null } {
+    const after = (cursor: RereadCursor | null, n: number): Array<RereadCursor & { sourceId: string }> =>
+      this.stmt.unfinished.all({ name, at: cursor?.at ?? -Number.MAX_VALUE, id: cursor?.id ?? '', limit: n }) as Array<RereadCursor & { sourceId: string }>
+    const rows = after(from, limit)
+    if (rows.length < limit && from !== null) {
+      // Round to the start, up to where this turn began.
+      rows.push(...after(null, limit - rows.length).filter((r) => r.at < from.at || (r.at === from.at && r.id <= from.id)))
+    }
+    const last = rows.at(-1)
+    return { sourceIds: rows.map((r) => r.sourceId), next: rows.length === limit && last ? { at: last.at, id: last.id } : null }
+  }
+
+  /** Rows read again by id that the table no longer has: the job canceled, a running run interrupted. */
+  endVanished(name: string, sourceIds: readonly string[], now: number, why: string, quiet: boolean): number {
+    return this.store.tx(() => {
+      const seq = quiet ? 0 : (this.stmt.bumpSeq.get() as number)
+      let ended = 0
+      for (const sourceId of sourceIds) {
+        const id = mirroredJobId(name, sourceId)
+        this.stmt.vanishRun.run({ runId: mirroredRunId(id), now, why, seq })
+        ended += this.stmt.vanishJob.run({ id, now, why, seq }).changes
+      }
+      return ended
+    })
   }
 
   rowCount(name: string): number {
-    return this.stmt.rows.get(name) as number
+    return this.stmt.rows.get(name, name) as number
   }
 
   /** Running runs of a source not flagged stuck yet. */

@@ -1,7 +1,11 @@
 // Other systems' job tables with their real shapes (issue 15: the seed apps' background_jobs,
 // batch_jobs and processing_jobs), and rows for them: the tests and the benchmarks (1M rows of
 // background_jobs) build the same tables.
-import type pg from 'pg'
+import pg from 'pg'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { createTestDatabase, type TestDatabase } from './postgres'
+
+const PgPool = pg.Pool
 
 export type SeedTable = 'background_jobs' | 'batch_jobs' | 'processing_jobs'
 
@@ -88,6 +92,8 @@ export async function seedBackgroundJobs(db: pg.ClientBase | pg.Pool, count: num
             LATERAL (SELECT now() - ($2::float8 * 86400 * (1 - i::float8 / $1)) * interval '1 second' AS t) AS at`,
     [count, days],
   )
+  // As an operator's table would be: the planner knows its size (a first backfill this large is a bulk load).
+  await db.query('ANALYZE background_jobs')
 }
 
 /**
@@ -123,4 +129,42 @@ export function placeIn(config: string, text: string): string {
   if (at === -1) throw new Error(`${text} is not in the config`)
   const before = config.slice(0, at).split('\n')
   return `jobdeck.yaml:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`
+}
+
+export interface SourceDatabase {
+  /** The test database's URL (set in beforeAll). */
+  readonly url: string
+  /** A small pool on it, for the test to make and change rows. */
+  readonly pool: pg.Pool
+}
+
+/**
+ * A database of its own for a test file's source tables (made before, dropped after), emptied
+ * after each test (schema public made anew), and the data dirs of the test's envs cleaned up.
+ */
+export function useSourceDatabase(prefix: string, envs: Array<{ cleanup(): void }> = []): SourceDatabase {
+  let db: TestDatabase | null = null
+  let pool: pg.Pool | null = null
+  beforeAll(async () => {
+    db = await createTestDatabase(prefix)
+    pool = new PgPool({ connectionString: db.url, max: 3 })
+  })
+  afterAll(async () => {
+    await pool?.end()
+    await db?.drop()
+  })
+  afterEach(async () => {
+    for (const env of envs.splice(0)) env.cleanup()
+    await pool?.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
+  })
+  return {
+    get url() {
+      if (!db) throw new Error('the source database is made in beforeAll')
+      return db.url
+    },
+    get pool() {
+      if (!pool) throw new Error('the source database is made in beforeAll')
+      return pool
+    },
+  }
 }
