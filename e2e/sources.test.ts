@@ -185,8 +185,10 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
     const stuck = section.locator('[data-stuck="true"]')
     await expect(stuck.getAttribute('data-run-id')).resolves.toBe('legacy:4/run')
     await expect(stuck.getByTestId('stuck-flag').textContent()).resolves.toMatch(/stuck/)
-    // The runner's own lists never hold a source's rows.
+    // The runner's own lists never hold a source's rows: not waiting, and its failure is not Jobdeck's to retry.
     await expect(page.locator('[data-testid="queue-waiting"] [data-job-id^="legacy:"]').count()).resolves.toBe(0)
+    await expect(page.getByTestId('queue-failures-block').count()).resolves.toBe(0)
+    await expect(page.getByTestId('retry-failed').isDisabled()).resolves.toBe(true)
 
     await stuck.click()
     const panel = page.getByTestId('run-panel')

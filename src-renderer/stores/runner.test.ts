@@ -94,8 +94,10 @@ describe('useRunnerStore', () => {
     store.start()
     await vi.waitFor(() => expect(store.failureCount).toBe(8))
     expect(store.recentFailures.map((j) => j.id)).toEqual(['JB', 'JA'])
-    const asked = bridge.calls.find((c) => c.method === 'jobs.list')?.args as { status: string; since: number }
+    const asked = bridge.calls.find((c) => c.method === 'jobs.list')?.args as { status: string; since: number; source: string }
     expect(asked.status).toBe('failed')
+    // Jobdeck's own only: a source's failed rows are not the runner's to retry (issue 15).
+    expect(asked.source).toBe('-')
     expect(Date.now() - asked.since).toBeGreaterThanOrEqual(FAILURE_WINDOW_MS)
     expect(Date.now() - asked.since).toBeLessThan(FAILURE_WINDOW_MS + 60_000)
     // No second query over thousands of runs to find the ones retried since.
@@ -114,5 +116,6 @@ describe('useRunnerStore', () => {
     })
     const store = useRunnerStore()
     await expect(store.failedJobIds()).resolves.toEqual(['J1', 'J2', 'J3'])
+    expect(bridge.calls.filter((c) => c.method === 'jobs.list').map((c) => (c.args as { source: string }).source)).toEqual(['-', '-'])
   })
 })
