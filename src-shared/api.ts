@@ -43,6 +43,8 @@ export const apiInputs = {
   'jobs.list': z.strictObject({
     status: z.enum(TERMINAL_JOB_STATUSES),
     type: z.string().optional(),
+    /** Only jobs mirrored from this source (`sources:` name); `-` for Jobdeck's own only. */
+    source: z.string().min(1).max(64).optional(),
     since: instant.optional(),
     until: instant.optional(),
     limit: z.number().int().min(1).max(1000).default(100),

@@ -22,6 +22,25 @@ export function jobsServices(deps: ServiceDeps, view: RunnerView): JobsApi {
   const params = jobParams(deps)
   const jobReads = new JobReads(store.db)
 
+  /**
+   * A source's row is run by its own system's workers: Jobdeck only watches it, so it is never
+   * cancelled, restored, retried or reprioritised here (a stuck one may be marked failed, opt-in:
+   * sources.markFailed). Read from this file in both modes: source rows live only in it.
+   */
+  function refuseSourceRow(id: string, action: string): void {
+    let job
+    try {
+      job = store.resolveJob(id)
+    } catch {
+      return // not here: the writer says what it knows of it
+    }
+    if (job.source === null) return
+    throw new JobdeckError(
+      'conflict',
+      `${job.id} is row ${job.sourceId ?? '?'} of source ${job.source}, run by its own system's workers; Jobdeck only watches it and cannot ${action} it`,
+    )
+  }
+
   return {
     async 'jobs.enqueue'(args) {
       const job = params.newJob(args.type, params.checkedParams(args.type, args.params), args.priority)
@@ -56,24 +75,28 @@ export function jobsServices(deps: ServiceDeps, view: RunnerView): JobsApi {
     },
 
     async 'jobs.cancel'(args) {
+      refuseSourceRow(args.id, 'cancel')
       const result = await writer.cancel(args.id, now())
       afterWrite(deps)
       return result
     },
 
     async 'jobs.restore'(args) {
+      refuseSourceRow(args.id, 'restore')
       const job = await writer.restore(args.id)
       afterWrite(deps)
       return job
     },
 
     async 'jobs.retry'(args) {
+      refuseSourceRow(args.id, 'retry')
       const job = await writer.retry(args.id, now())
       afterWrite(deps)
       return job
     },
 
     async 'jobs.setPriority'(args) {
+      refuseSourceRow(args.id, 'reprioritise')
       const job = await writer.setPriority(args.id, args.priority)
       afterWrite(deps)
       return job
@@ -97,6 +120,7 @@ export function jobsServices(deps: ServiceDeps, view: RunnerView): JobsApi {
       const page = jobReads.list({
         status: args.status,
         ...(args.type ? { type: args.type } : {}),
+        ...(args.source ? { source: args.source } : {}),
         ...(args.since !== undefined ? { since: toEpoch(args.since, 'since') } : {}),
         ...(args.until !== undefined ? { until: toEpoch(args.until, 'until') } : {}),
         ...(args.before ? { before: { at: toEpoch(args.before.at, 'before.at'), id: args.before.id } } : {}),

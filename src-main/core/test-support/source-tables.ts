@@ -140,9 +140,10 @@ export interface SourceDatabase {
 
 /**
  * A database of its own for a test file's source tables (made before, dropped after), emptied
- * after each test (schema public made anew), and the data dirs of the test's envs cleaned up.
+ * after each test (schema public made anew; `emptyAfterEach: false` keeps a table that a file's
+ * tests take through its life), and the data dirs of the test's envs cleaned up.
  */
-export function useSourceDatabase(prefix: string, envs: Array<{ cleanup(): void }> = []): SourceDatabase {
+export function useSourceDatabase(prefix: string, envs: Array<{ cleanup(): void }> = [], options: { emptyAfterEach?: boolean } = {}): SourceDatabase {
   let db: TestDatabase | null = null
   let pool: pg.Pool | null = null
   beforeAll(async () => {
@@ -155,7 +156,7 @@ export function useSourceDatabase(prefix: string, envs: Array<{ cleanup(): void 
   })
   afterEach(async () => {
     for (const env of envs.splice(0)) env.cleanup()
-    await pool?.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
+    if (options.emptyAfterEach !== false) await pool?.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
   })
   return {
     get url() {

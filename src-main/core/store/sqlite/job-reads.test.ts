@@ -72,7 +72,7 @@ describe('jobs.list read model', () => {
   })
 
   it('reads through the index of finished jobs by status and time, not a scan or a sort of all jobs', () => {
-    const args = { status: 'failed', since: 0, until: 9e15, type: '', beforeAt: 9e15, beforeId: '~', limit: 10, cap: 100 }
+    const args = { status: 'failed', since: 0, until: 9e15, type: '', source: '', beforeAt: 9e15, beforeId: '~', limit: 10, cap: 100 }
     for (const sql of [JOB_LIST_SQL.page, JOB_LIST_SQL.count]) {
       const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(args) as Array<{ detail: string }>).map((p) => p.detail).join('\n')
       expect(plan).toMatch(/USING (COVERING )?INDEX jobs_status_finished/)

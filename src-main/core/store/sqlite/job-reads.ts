@@ -8,6 +8,8 @@ import { toJob, type JobRow } from './rows'
 export interface JobFilter {
   status: TerminalJobStatus
   type?: string
+  /** A source's jobs only, or `-` for Jobdeck's own only. */
+  source?: string
   /** Epoch ms, inclusive, on `finishedAt`. */
   since?: number
   until?: number
@@ -67,6 +69,7 @@ export class JobReads {
       since: filter.since ?? -1,
       until: filter.until ?? Number.MAX_SAFE_INTEGER,
       type: filter.type ?? '',
+      source: filter.source ?? '',
       beforeAt: filter.before?.at ?? Number.MAX_SAFE_INTEGER,
       beforeId: filter.before?.id ?? '\uffff',
     }
@@ -137,7 +140,8 @@ export class JobReads {
   }
 }
 
-const WHERE = `status = @status AND finished_at IS NOT NULL AND finished_at >= @since AND finished_at < @until AND (@type = '' OR type = @type)`
+const WHERE = `status = @status AND finished_at IS NOT NULL AND finished_at >= @since AND finished_at < @until AND (@type = '' OR type = @type)
+  AND (@source = '' OR (@source = '-' AND source IS NULL) OR source = @source)`
 
 /** The page and count statements of jobs.list (exported so a test can EXPLAIN exactly what runs). */
 export const JOB_LIST_SQL = {
