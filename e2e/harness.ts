@@ -163,6 +163,19 @@ export async function launchBrowser(): Promise<Browser> {
   })
 }
 
+/** A PostgreSQL URL without its password (the config refuses one; Settings shows URLs so). */
+export function withoutPassword(url: string): string {
+  const parsed = new URL(url)
+  parsed.password = ''
+  return parsed.toString()
+}
+
+/** After a failed test: the window's picture and the end of `jobdeck serve`'s output. */
+export async function reportFailure(page: Page | undefined, served: Served | undefined, task: { name: string; result?: { state?: string } }): Promise<void> {
+  await screenshotOnFailure(page, task)
+  if (task.result?.state === 'fail') console.error(`jobdeck serve output:\n${served?.output().slice(-4000)}`)
+}
+
 /** After a failed test: a picture of the window, next to the test's temp files. */
 export async function screenshotOnFailure(page: Page | undefined, task: { name: string; result?: { state?: string } }): Promise<void> {
   if (task.result?.state !== 'fail' || !page) return

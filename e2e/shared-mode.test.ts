@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '../src-main/core/test-support/postgres'
 import { startTcpProxy, viaProxy, type TcpProxy } from '../src-main/core/test-support/tcp-proxy'
-import { ensureRendererBuilt, launchBrowser, openApp, ROOT, screenshotOnFailure, serve, skipWithoutBrowser, until, type Served } from './harness'
+import { ensureRendererBuilt, launchBrowser, openApp, ROOT, reportFailure, serve, skipWithoutBrowser, until, withoutPassword, type Served } from './harness'
 
 const FIXTURES = path.join(ROOT, 'e2e', 'fixtures')
 
@@ -24,12 +24,6 @@ async function closedPort(): Promise<number> {
   const address = server.address()
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return typeof address === 'object' && address ? address.port : 1
-}
-
-function withoutPassword(url: string): string {
-  const parsed = new URL(url)
-  parsed.password = ''
-  return parsed.toString()
 }
 
 describe.skipIf(skipWithoutBrowser)('shared mode in the browser', { timeout: 120_000 }, () => {
@@ -62,8 +56,7 @@ describe.skipIf(skipWithoutBrowser)('shared mode in the browser', { timeout: 120
   }, 180_000)
 
   afterEach(async ({ task }) => {
-    await screenshotOnFailure(page, task)
-    if (task.result?.state === 'fail') console.error(`jobdeck serve output:\n${served?.output().slice(-4000)}`)
+    await reportFailure(page, served, task)
   })
 
   afterAll(async () => {

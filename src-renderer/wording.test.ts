@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { emptyQueueText, failureCountText, matchCountText, runCountText, shortId, successRateText, typeLabel, waitReasonText } from './wording'
+import { emptyQueueText, failureCountText, markFailedText, matchCountText, runCountText, shortId, sourceCountText, startKindText, successRateText, typeLabel, waitReasonText } from './wording'
 import { snippetParts } from './format'
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../src-shared/search'
 
@@ -58,5 +58,22 @@ describe("History's counts, snippets and success rate", () => {
     expect(rate).toBe('100%')
     expect(title).toBe('Success rate = succeeded ÷ (succeeded + partial + failed) = 3 ÷ 3. Canceled (3) and interrupted (0) runs are not counted: they were stopped, not judged.')
     expect(successRateText({ ...six, succeeded: 0, successRate: null }).rate).toBe('—')
+  })
+
+  it("issue 15: Mark failed's confirm names the table and the row's id as the statement does (a text id quoted)", () => {
+    const w = markFailedText('public.background_jobs', '42')
+    expect(w.button).toBe('Mark failed in public.background_jobs')
+    expect(w.content).toContain('UPDATE public.background_jobs … WHERE id = 42,')
+    expect(markFailedText('public.batch_jobs', "b-7'x").content).toContain("WHERE id = 'b-7''x'")
+    expect(w.done(1)).toBe('Marked row 42 of public.background_jobs failed (1 row updated).')
+    expect(w.done(0)).toMatch(/^No row changed in public\.background_jobs: row 42 is no longer running there/)
+  })
+
+  it('issue 15: counts of the Queue\'s source section and how a start is known', () => {
+    expect(sourceCountText({ waiting: 1200, running: 3, stuck: 1 })).toBe('3 running (1 stuck) · 1,200 waiting')
+    expect(sourceCountText({ waiting: 0, running: 0, stuck: 0 })).toBe('0 running · 0 waiting')
+    expect(startKindText('recorded')).toBeNull()
+    expect(startKindText('observed')).toMatch(/^start observed by Jobdeck/)
+    expect(startKindText('unknown')).toMatch(/^start unknown/)
   })
 })

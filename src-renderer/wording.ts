@@ -2,8 +2,9 @@
 // the window's 24 h clock), a job type as its title with its name, an id in its short form. The
 // CLI words the same data in src-main/cli/wording.ts; words that need neither a clock nor a
 // surface (durations, attempts, the resource gate) live in src-shared and serve both.
+import type { SourceInfo, StartKind } from '../src-shared/sources'
 import { gateText, type WaitReason } from '../src-shared/wait-reason'
-import { clockTime } from './format'
+import { absoluteTime, clockTime } from './format'
 
 export function waitReasonText(reason: WaitReason): string {
   switch (reason.kind) {
@@ -108,4 +109,58 @@ export function successRateText(s: { succeeded: number; partial: number; failed:
       ? `Success rate = succeeded ÷ (succeeded + partial + failed): no such run yet. ${stopped}`
       : `Success rate = succeeded ÷ (succeeded + partial + failed) = ${grouped(s.succeeded)} ÷ ${grouped(judged)}. ${stopped}`
   return { rate, title }
+}
+
+// ── sources: other systems' job tables mirrored into the cache ─────────────────────────────
+
+/** Where a mirrored row comes from, for a badge's tooltip: `legacy: public.background_jobs, online, last sync 14:02:07`. */
+export function sourceStateText(s: Pick<SourceInfo, 'name' | 'table' | 'status' | 'offlineSince' | 'lastSyncAt' | 'error'>): string {
+  const synced = s.lastSyncAt ? `last sync ${absoluteTime(s.lastSyncAt)}` : 'not synced yet'
+  switch (s.status) {
+    case 'online':
+      return `Mirrored from ${s.table} (source ${s.name}): online, ${synced}`
+    case 'offline':
+      return `Mirrored from ${s.table} (source ${s.name}): offline${s.offlineSince ? ` since ${absoluteTime(s.offlineSince)}` : ''}${s.error ? ` (${s.error})` : ''}; shown from the cache, ${synced}`
+    case 'error':
+      return `Mirrored from ${s.table} (source ${s.name}): not mirrored, ${s.error ?? 'an error'}; ${synced}`
+    default:
+      return `Mirrored from ${s.table} (source ${s.name}): connecting, ${synced}`
+  }
+}
+
+/** The badge's own words beside the name: nothing while online, `offline · synced 14:02` otherwise. */
+export function sourceBadgeSuffix(s: Pick<SourceInfo, 'status' | 'lastSyncAt'> | undefined): string {
+  if (!s || s.status === 'online' || s.status === 'connecting') return ''
+  const synced = s.lastSyncAt ? `synced ${clockTime(s.lastSyncAt).slice(0, 5)}` : 'never synced'
+  return `${s.status === 'offline' ? 'offline' : 'error'} · ${synced}`
+}
+
+/** `stuck since 14:02:07: running past its stuckAfter`: why a source row is flagged. */
+export function stuckText(stuckAt: string | number | null): string {
+  return `Stuck: still running past its source's stuckAfter${stuckAt === null ? '' : ` (flagged ${absoluteTime(stuckAt)})`}. The other system may have lost it; its Run detail says what can be done.`
+}
+
+/** How a mirrored run's start is known, for tooltips and Run detail; null when its table recorded it. */
+export function startKindText(kind: StartKind | undefined): string | null {
+  if (kind === 'observed') return 'start observed by Jobdeck (its table records no start: the moment Jobdeck first saw it running)'
+  if (kind === 'unknown') return 'start unknown (first seen already finished; drawn at its finish)'
+  return null
+}
+
+/** `Mark failed in public.background_jobs` and its confirm: the one statement it runs, named. */
+export function markFailedText(table: string, sourceId: string): { button: string; title: string; content: string; done: (rows: number) => string } {
+  return {
+    button: `Mark failed in ${table}`,
+    title: `Mark row ${sourceId} of ${table} failed?`,
+    content: `Jobdeck runs exactly one statement on the other system's table: UPDATE ${table} … WHERE id = ${/^\d+$/.test(sourceId) ? sourceId : `'${sourceId.replaceAll("'", "''")}'`}, setting its status to the failed value, and only while the row is still running there. Do it only if the worker that ran it is gone: a worker still running it would find it failed.`,
+    done: (rows) =>
+      rows === 1
+        ? `Marked row ${sourceId} of ${table} failed (1 row updated).`
+        : `No row changed in ${table}: row ${sourceId} is no longer running there (${rows} rows updated). The next sync shows its state.`,
+  }
+}
+
+/** `1 running (1 stuck) · 2 waiting`: the Queue's source section, over all their rows. */
+export function sourceCountText(c: { waiting: number; running: number; stuck: number }): string {
+  return `${grouped(c.running)} running${c.stuck > 0 ? ` (${grouped(c.stuck)} stuck)` : ''} · ${grouped(c.waiting)} waiting`
 }

@@ -6,11 +6,11 @@ describe("History's filters in the route query", () => {
   it("lands the Queue's link on failed runs of the last 24 h", () => {
     const query = { status: 'failed', since: '24h' }
     expect(hasFilterQuery(query)).toBe(true)
-    expect(filtersFromQuery(query)).toEqual({ type: null, status: 'failed', range: { preset: '24h' }, search: '' })
+    expect(filtersFromQuery(query)).toEqual({ type: null, source: null, status: 'failed', range: { preset: '24h' }, search: '' })
   })
 
   it('gives back the same filters after a reload, a custom range and the run panel included', () => {
-    const filters = { type: 'sync/inventory', status: 'canceled' as const, range: { preset: 'custom' as const, since: 1_700_000_000_000, until: 1_700_086_400_000 }, search: 'warehouse north' }
+    const filters = { type: 'sync/inventory', source: null, status: 'canceled' as const, range: { preset: 'custom' as const, since: 1_700_000_000_000, until: 1_700_086_400_000 }, search: 'warehouse north' }
     const query = queryWithFilters({ run: '01HRUN' }, filters)
     expect(query).toEqual({
       run: '01HRUN',
@@ -22,6 +22,14 @@ describe("History's filters in the route query", () => {
     })
     expect(filtersFromQuery(query as Record<string, string>)).toEqual(filters)
     expect(sameFilters(filtersFromQuery(query as Record<string, string>), filters)).toBe(true)
+  })
+
+  it('issue 15: keeps the source filter in the link (a name, or `-` for Jobdeck\'s own)', () => {
+    const filters = { ...noFilters(), source: 'legacy', search: 'timeout' }
+    const query = queryWithFilters({}, filters)
+    expect(query).toEqual({ source: 'legacy', q: 'timeout' })
+    expect(filtersFromQuery(query as Record<string, string>)).toEqual(filters)
+    expect(filtersFromQuery({ source: '-' }).source).toBe('-')
   })
 
   it('drops what it cannot read, and a plain /history has no filters', () => {

@@ -1,12 +1,13 @@
 // History's filters in the route query, so a link (the Queue's "Show them in History"), a reload
 // or a bookmark lands on the same runs: `#/history?status=failed&since=24h&type=…&q=…`.
+// `source` is a source's name, or `-` for Jobdeck's own runs.
 // `since` is a preset (1h, 24h, 7d, 30d) or, with `until`, a custom range (ISO-8601 or epoch ms).
 import type { LocationQuery, LocationQueryRaw } from 'vue-router'
 import { RUN_STATUSES, type RunStatus } from '../../src-shared/domain'
 import { noFilters, RANGE_PRESETS, type HistoryFilters, type RangePreset, type TimeRange } from './history'
 
 /** The query keys History owns; others (`run` for the run panel) are left alone. */
-export const FILTER_KEYS = ['type', 'status', 'since', 'until', 'q'] as const
+export const FILTER_KEYS = ['type', 'source', 'status', 'since', 'until', 'q'] as const
 
 const first = (value: LocationQuery[string] | undefined): string | null => {
   const v = Array.isArray(value) ? value[0] : value
@@ -28,6 +29,7 @@ export function hasFilterQuery(query: LocationQuery): boolean {
 export function filtersFromQuery(query: LocationQuery): HistoryFilters {
   const filters = noFilters()
   filters.type = first(query.type)
+  filters.source = first(query.source)
   const status = first(query.status)
   filters.status = status !== null && (RUN_STATUSES as readonly string[]).includes(status) ? (status as RunStatus) : null
   filters.search = first(query.q) ?? ''
@@ -58,6 +60,7 @@ export function queryWithFilters(query: LocationQuery, filters: HistoryFilters):
   return {
     ...rest,
     ...(filters.type ? { type: filters.type } : {}),
+    ...(filters.source ? { source: filters.source } : {}),
     ...(filters.status ? { status: filters.status } : {}),
     ...rangeQuery(filters.range),
     ...(search ? { q: search } : {}),

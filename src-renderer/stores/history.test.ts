@@ -1,6 +1,7 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Run, RunStatus } from '../../src-shared/domain'
+import { OWN_RUNS } from '../../src-shared/sources'
 import { FakeBridge } from '../test-support/fake-bridge'
 
 const bridge = new FakeBridge()
@@ -50,7 +51,7 @@ function serveHistory(total: number, extra: (args: ListArgs) => Run[] = () => []
   const all = Array.from({ length: total }, (_, i) => run(i))
   bridge.answer('runs.list', (raw) => {
     const args = raw as ListArgs
-    let rows = all.filter((r) => (!args.type || r.type === args.type) && (!args.status || r.status === args.status))
+    let rows = all.filter((r) => (!args.type || r.type === args.type) && (!args.source || (r.source ?? '-') === args.source) && (!args.status || r.status === args.status))
     if (args.before) {
       const b = args.before
       rows = rows.filter((r) => r.startedAt < b.startedAt || (r.startedAt === b.startedAt && r.id < b.id))
@@ -61,6 +62,7 @@ function serveHistory(total: number, extra: (args: ListArgs) => Run[] = () => []
 }
 interface ListArgs {
   type?: string
+  source?: string
   status?: RunStatus
   since?: number
   until?: number
@@ -73,7 +75,7 @@ const listCalls = (): ListArgs[] => bridge.calls.filter((c) => c.method === 'run
 describe('history filters → API arguments', () => {
   it('leaves out filters that are off and resolves presets against now', () => {
     expect(queryArgs(noFilters(), T0)).toEqual({})
-    expect(queryArgs({ type: 'fetch', status: 'failed', range: { preset: '24h' }, search: '  timeout  ' }, T0)).toEqual({
+    expect(queryArgs({ type: 'fetch', source: null, status: 'failed', range: { preset: '24h' }, search: '  timeout  ' }, T0)).toEqual({
       type: 'fetch',
       status: 'failed',
       since: T0 - 86_400_000,
@@ -91,7 +93,7 @@ describe('history filters → API arguments', () => {
     store.start()
     await vi.waitFor(() => expect(store.loaded).toBe(true))
     expect(listCalls()[0]).toEqual({ limit: PAGE_SIZE })
-    store.setFilters({ type: 'fetch', status: 'failed', range: { preset: '7d' }, search: 'disk full' })
+    store.setFilters({ type: 'fetch', source: null, status: 'failed', range: { preset: '7d' }, search: 'disk full' })
     await vi.waitFor(() => expect(store.loading).toBe(false))
     const { since, ...rest } = listCalls()[1] ?? { limit: 0 }
     expect(rest).toEqual({ type: 'fetch', status: 'failed', search: 'disk full', limit: PAGE_SIZE })
@@ -256,6 +258,26 @@ describe('history live updates', () => {
     expect(store.rows).toHaveLength(0)
     bridge.emit('run.changed', { run: run(-5, { type: 'fetch', status: 'failed' }) })
     expect(store.rows.map((r) => r.id)).toEqual([run(-5).id])
+  })
+
+  it("issue 15: filtered by source, only that source's runs come in live; `-` keeps Jobdeck's own", async () => {
+    const store = await started()
+    store.setFilters({ source: 'legacy' })
+    await vi.waitFor(() => expect(store.loading).toBe(false))
+    expect(listCalls().at(-1)).toEqual({ source: 'legacy', limit: PAGE_SIZE })
+    bridge.emit('run.changed', { run: run(-1, { type: 'billing/invoice', source: 'billing', sourceId: '9' }) })
+    bridge.emit('run.changed', { run: run(-2) })
+    expect(store.rows).toHaveLength(0)
+    bridge.emit('run.changed', { run: run(-3, { type: 'legacy/report', source: 'legacy', sourceId: '42', status: 'failed', error: 'timeout' }) })
+    expect(store.rows.map((r) => r.sourceId)).toEqual(['42'])
+    store.setFilters({ source: OWN_RUNS })
+    await vi.waitFor(() => expect(store.loading).toBe(false))
+    expect(listCalls().at(-1)).toEqual({ source: '-', limit: PAGE_SIZE })
+    const own = store.rows.length
+    bridge.emit('run.changed', { run: run(-4, { type: 'legacy/report', source: 'legacy', sourceId: '43' }) })
+    bridge.emit('run.changed', { run: run(-5) })
+    expect(store.rows.length).toBe(own + 1)
+    expect(store.rows[0]?.source).toBeNull()
   })
 
   it('asks the server whether a new run matches the search', async () => {

@@ -8,6 +8,7 @@ import { computed, reactive, ref, shallowRef } from 'vue'
 import type { ApiInput, ApiResults } from '../../src-shared/api'
 import type { Run, RunStatus } from '../../src-shared/domain'
 import type { ListedRun, RunCount } from '../../src-shared/search'
+import { OWN_RUNS } from '../../src-shared/sources'
 import { call, on } from '../ipc'
 import { throttleTrailing } from './debounce'
 
@@ -33,16 +34,18 @@ export type TimeRange = { preset: RangePreset } | { preset: 'custom'; since: num
 
 export interface HistoryFilters {
   type: string | null
+  /** A source's name, OWN_RUNS (`-`) for Jobdeck's own runs only, or null for all (shown only when the config has sources). */
+  source: string | null
   status: RunStatus | null
   range: TimeRange
   search: string
 }
 
-export type RunQuery = Pick<ApiInput<'runs.list'>, 'type' | 'status' | 'since' | 'until' | 'search'>
+export type RunQuery = Pick<ApiInput<'runs.list'>, 'type' | 'source' | 'status' | 'since' | 'until' | 'search'>
 
 /** No filter: every run, newest first. A fresh object each time (the store mutates its own). */
 export function noFilters(): HistoryFilters {
-  return { type: null, status: null, range: { preset: 'all' }, search: '' }
+  return { type: null, source: null, status: null, range: { preset: 'all' }, search: '' }
 }
 
 /** The time window of a range as epoch ms, resolved against `now` for the relative presets. */
@@ -58,6 +61,7 @@ export function queryArgs(filters: HistoryFilters, now: number): RunQuery {
   const search = filters.search.trim()
   return {
     ...(filters.type ? { type: filters.type } : {}),
+    ...(filters.source ? { source: filters.source } : {}),
     ...(filters.status ? { status: filters.status } : {}),
     ...rangeBounds(filters.range, now),
     ...(search ? { search } : {}),
@@ -65,7 +69,7 @@ export function queryArgs(filters: HistoryFilters, now: number): RunQuery {
 }
 
 export function filtersActive(filters: HistoryFilters): boolean {
-  return filters.type !== null || filters.status !== null || filters.range.preset !== 'all' || filters.search.trim() !== ''
+  return filters.type !== null || filters.source !== null || filters.status !== null || filters.range.preset !== 'all' || filters.search.trim() !== ''
 }
 
 /** Newest first by (startedAt, id): the order of `runs.list` and of its keyset cursor. */
@@ -79,6 +83,7 @@ export function newerFirst(a: Run, b: Run): number {
 /** Whether a run matches the filters that can be told without the server (all but search). */
 export function matchesLocally(run: Run, query: RunQuery): boolean {
   if (query.type !== undefined && run.type !== query.type) return false
+  if (query.source !== undefined && (run.source ?? OWN_RUNS) !== query.source) return false
   if (query.status !== undefined && run.status !== query.status) return false
   const started = Date.parse(run.startedAt)
   if (query.since !== undefined && started < Number(query.since)) return false

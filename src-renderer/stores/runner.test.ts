@@ -58,6 +58,23 @@ describe('useRunnerStore', () => {
     vi.useRealTimers()
   })
 
+  it("issue 15: a source's rows changing never make the runner's queue read again (they are not the runner's)", async () => {
+    vi.useFakeTimers()
+    const store = useRunnerStore()
+    store.start()
+    await vi.waitFor(() => expect(store.status).not.toBeNull())
+    for (let i = 0; i < 20; i++) {
+      bridge.emit('job.changed', { job: { id: `legacy:${i}`, source: 'legacy', status: 'running' } as Job })
+      bridge.emit('run.changed', { run: { ...run, id: `legacy:${i}/run`, source: 'legacy' } })
+    }
+    await vi.advanceTimersByTimeAsync(300)
+    expect(bridge.count('runner.status')).toBe(1)
+    bridge.emit('run.changed', { run: { ...run, source: null } })
+    await vi.advanceTimersByTimeAsync(300)
+    expect(bridge.count('runner.status')).toBe(2)
+    vi.useRealTimers()
+  })
+
   it('issue 12: the strip and the running row read the same progress, at the same moment', async () => {
     const store = useRunnerStore()
     store.start()
@@ -77,8 +94,10 @@ describe('useRunnerStore', () => {
     store.start()
     await vi.waitFor(() => expect(store.failureCount).toBe(8))
     expect(store.recentFailures.map((j) => j.id)).toEqual(['JB', 'JA'])
-    const asked = bridge.calls.find((c) => c.method === 'jobs.list')?.args as { status: string; since: number }
+    const asked = bridge.calls.find((c) => c.method === 'jobs.list')?.args as { status: string; since: number; source: string }
     expect(asked.status).toBe('failed')
+    // Jobdeck's own only: a source's failed rows are not the runner's to retry (issue 15).
+    expect(asked.source).toBe('-')
     expect(Date.now() - asked.since).toBeGreaterThanOrEqual(FAILURE_WINDOW_MS)
     expect(Date.now() - asked.since).toBeLessThan(FAILURE_WINDOW_MS + 60_000)
     // No second query over thousands of runs to find the ones retried since.
@@ -97,5 +116,6 @@ describe('useRunnerStore', () => {
     })
     const store = useRunnerStore()
     await expect(store.failedJobIds()).resolves.toEqual(['J1', 'J2', 'J3'])
+    expect(bridge.calls.filter((c) => c.method === 'jobs.list').map((c) => (c.args as { source: string }).source)).toEqual(['-', '-'])
   })
 })

@@ -6,6 +6,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import type { Job, RunnerStatus } from '../../src-shared/domain'
 import type { GateBlock } from '../../src-shared/wait-reason'
+import { OWN_RUNS } from '../../src-shared/sources'
 import { call, on } from '../ipc'
 import { throttleTrailing } from './debounce'
 
@@ -49,7 +50,8 @@ export const useRunnerStore = defineStore('runner', () => {
   /** The failures of the window, one page and a bounded count (jobs.list). */
   async function refreshFailures(): Promise<void> {
     try {
-      const page = await call('jobs.list', { status: 'failed', since: Date.now() - FAILURE_WINDOW_MS, limit: FAILURES_SHOWN, countUpTo: FAILURE_COUNT_CAP })
+      // Jobdeck's own only: a source's failed rows are its own system's to retry (History shows them).
+      const page = await call('jobs.list', { status: 'failed', source: OWN_RUNS, since: Date.now() - FAILURE_WINDOW_MS, limit: FAILURES_SHOWN, countUpTo: FAILURE_COUNT_CAP })
       recentFailures.value = page.jobs
       failureCount.value = page.count
       failureCountCapped.value = page.countCapped
@@ -79,7 +81,7 @@ export const useRunnerStore = defineStore('runner', () => {
     const ids: string[] = []
     let before: { at: string; id: string } | undefined
     for (;;) {
-      const page = await call('jobs.list', { status: 'failed', since, limit: 1000, countUpTo: 0, ...(before ? { before } : {}) })
+      const page = await call('jobs.list', { status: 'failed', source: OWN_RUNS, since, limit: 1000, countUpTo: 0, ...(before ? { before } : {}) })
       ids.push(...page.jobs.map((j) => j.id))
       if (!page.next || ids.length >= FAILURE_COUNT_CAP) return ids
       before = page.next
@@ -92,11 +94,16 @@ export const useRunnerStore = defineStore('runner', () => {
     started = true
     void refresh()
     void refreshFailures()
+    // Source jobs (mirrored from another system's table) are never the runner's: the Queue's
+    // source section follows them (source-queue.ts).
     on('job.changed', ({ job }) => {
+      if (job.source) return
       refreshSoon()
       if (job.status === 'failed' || recentFailures.value.some((j) => j.id === job.id)) refreshFailuresSoon()
     })
-    on('run.changed', refreshSoon)
+    on('run.changed', ({ run }) => {
+      if (!run.source) refreshSoon()
+    })
     on('runner.changed', refreshSoon)
     on('jobs.cleared', () => {
       refreshSoon()

@@ -2,6 +2,7 @@
 // pure, so the store file holds only the store.
 import type { MonitorRange } from '../../src-shared/api'
 import type { Run, TimelineBucket, TimelineItem } from '../../src-shared/domain'
+import { isStuck } from '../../src-shared/sources'
 import type { GroupBy, TimeWindow } from '../components/timeline/gantt-data'
 
 /** What the last answer covered: its window and bucket size. */
@@ -54,5 +55,8 @@ export function timelineItemOf(run: Run): TimelineItem {
     queuedAt: at(run.queuedAt) ?? Date.parse(run.startedAt),
     startedAt: Date.parse(run.startedAt),
     finishedAt: at(run.finishedAt),
+    // As timeline.range gives them: only a source run's start that its table did not record, and a stuck flag.
+    ...(run.startKind !== 'recorded' ? { startKind: run.startKind } : {}),
+    ...(isStuck(run) ? { stuck: true as const } : {}),
   }
 }

@@ -20,6 +20,7 @@ import {
   type TimeWindow,
   type WaitingBar,
 } from '../components/timeline/gantt-data'
+import { findSourceOverlaps } from '../components/timeline/source-overlaps'
 import { clampWindow, FIT_LOOKBACK_MS, fitSpan, sameWindow } from '../components/timeline/gantt-zoom'
 import { waitReasonText } from '../wording'
 import { call, on } from '../ipc'
@@ -104,7 +105,9 @@ export const useTimelineStore = defineStore('timeline', () => {
   // The same array back while nothing changed (the clock ticks it), so the chart keeps its layers.
   let lastOverlaps: Overlap[] = []
   const overlaps = computed(() => {
-    const next = findOverlaps(items.value, (lane) => laneLimit(lanes.value, lane), now.value)
+    const lanesOver = findOverlaps(items.value, (lane) => laneLimit(lanes.value, lane), now.value)
+    const across = findSourceOverlaps(items.value, now.value)
+    const next = across.length ? [...lanesOver, ...across].sort((a, b) => a.start - b.start) : lanesOver
     const same =
       next.length === lastOverlaps.length &&
       next.every((o, i) => {

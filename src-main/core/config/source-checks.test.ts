@@ -51,6 +51,7 @@ describe('sources in the config', () => {
     expect(spec?.requires.find((r) => r.key === 'finished')).toEqual({ column: 'done_at', key: 'finished', at: `jobdeck.yaml:${LINE + 3}:26` })
     expect(spec?.requires.find((r) => r.key === 'id')).toEqual({ column: 'id', key: 'id', at: `jobdeck.yaml:${LINE + 2}:13` })
     expect(spec?.requires.some((r) => r.column === 'completed_at')).toBe(false)
+    expect(spec?.statusAt).toMatchObject({ cancelled: `jobdeck.yaml:${LINE + 4}:17`, pending: `jobdeck.yaml:${LINE + 2}:13` })
   })
 
   it('every error names file:line:col: unknown connection, no database, where:, names, both types, nothing to poll by, markFailed without values', () => {

@@ -74,20 +74,28 @@ async function pollFrom(ctx: PollContext, state: SourceStateRow | null, quiet: b
 
   let mark: Watermark = state?.watermark ? (JSON.parse(state.watermark) as Watermark) : await timed(() => startMark(ctx))
   // The first page of a poll starts from the watermark less the margin (no id); the next pages exactly after the last row.
-  let args = ctx.plan.changesArgs(spec.changesBy === 'id' ? mark : { at: mark.at, id: null }, ctx.limits.page, ctx.limits.marginMs)
+  const args = ctx.plan.changesArgs(spec.changesBy === 'id' ? mark : { at: mark.at, id: null }, ctx.limits.page, ctx.limits.marginMs)
+  const fetch = (values: unknown[]) => timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.changes, values))
   result.backfillDone = await pages()
+  // The next page is asked for before this one is written: the database reads while SQLite writes.
   async function pages(): Promise<boolean> {
+    let pending = fetch(args)
     for (;;) {
-      const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.changes, args))
+      const { rows } = await pending
       result.read += rows.length
       const last = rows.at(-1)
       if (last) mark = { at: last.w ?? mark.at, id: last.id }
       const done = rows.length < ctx.limits.page
+      // Stopping (the process shuts down): the watermark of this page is committed, the next start resumes there.
+      const stopping = ctx.stopping()
+      if (!done && !stopping) {
+        pending = fetch(ctx.plan.changesArgs(mark, ctx.limits.page, ctx.limits.marginMs))
+        // Awaited next turn; should this page's write throw first, its failure is not left unhandled.
+        pending.catch(() => undefined)
+      }
       result.mirrored += write(ctx, rows, { watermark: mark, backfilled: !quiet || done }, quiet)
       if (done) return quiet
-      // Stopping (the process shuts down): the watermark of the last page is committed, the next start resumes there.
-      if (ctx.stopping()) return false
-      args = ctx.plan.changesArgs(mark, ctx.limits.page, ctx.limits.marginMs)
+      if (stopping) return false
     }
   }
 

@@ -38,6 +38,8 @@ export interface SourceSpec {
   /** Every column of the table the poll reads, with the key it serves and where it is written. */
   requires: Array<{ column: string; key: SourceColumnKey | null; at: string }>
   statuses: Record<string, SourceMeaning>
+  /** Where each status value is mapped: its key under `statuses:`, or `preset:` for a preset's own. */
+  statusAt: Record<string, string>
   /** Where to add a status value: `sources.legacy.statuses (jobdeck.yaml:9:5)`. */
   statusesAt: string
   constantType: string | null
@@ -126,6 +128,9 @@ export function buildSourceSpec(name: string, config: SourceConfig, place: Place
     plain,
     requires,
     statuses,
+    statusAt: Object.fromEntries(
+      Object.keys(statuses).map((value) => [value, config.statuses && Object.hasOwn(config.statuses, value) ? place([...base, 'statuses', value], 'key') : presetAt]),
+    ),
     statusesAt,
     constantType,
     where: config.where ?? null,

@@ -7,6 +7,7 @@ import {
   emptyHitIndex,
   findOverlaps,
   hitTest,
+  rowLabel,
   laneLimit,
   mergeRows,
   stackBlock,
@@ -162,5 +163,23 @@ describe('hitTest', () => {
     index.items[0]?.push(running)
     expect(hitTest(index, ['r0'], 0, 900, 1, 1000)).toEqual({ kind: 'run', item: running })
     expect(hitTest(index, ['r0'], 0, 1100, 1, 1000)).toBeNull()
+  })
+  it('finds a source run whose start is unknown at its finish only, where its point is drawn', () => {
+    const index = emptyHitIndex(1)
+    const point = { ...item('legacy:1/run', 'L', 0, 1000), startKind: 'unknown' as const }
+    index.items[0]?.push(point)
+    expect(hitTest(index, ['r0'], 0, 500, 2, 2000)).toBeNull()
+    expect(hitTest(index, ['r0'], 0, 999, 2, 2000)).toEqual({ kind: 'run', item: point })
+  })
+})
+
+describe('rowLabel', () => {
+  it("marks a source's rows with the badge's sign, by type and by lane; Jobdeck's own rows stay as they are", () => {
+    const sources = new Set(['legacy'])
+    expect(rowLabel('legacy/report', 'type', sources)).toBe('⇄ legacy · report')
+    expect(rowLabel('fetch-prospects', 'type', sources)).toBe('fetch-prospects')
+    expect(rowLabel('legacy', 'lane', sources)).toBe('⇄ legacy')
+    expect(rowLabel('legacy:tenant-7', 'lane', sources)).toBe('⇄ legacy · tenant-7')
+    expect(rowLabel('dealer:42', 'lane', sources)).toBe('dealer:42')
   })
 })

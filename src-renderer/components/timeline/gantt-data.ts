@@ -27,6 +27,17 @@ export function overlapsWindow(item: TimelineItem, window: TimeWindow, now: numb
   return item.startedAt < window.until && endOf(item, now) > window.since
 }
 
+/**
+ * A row's label: a source's rows (type `legacy/report`, or lane `legacy` / `legacy:tenant`) read
+ * `⇄ legacy · report`, the badge's mark in the canvas; Jobdeck's own rows as they are.
+ */
+export function rowLabel(row: string, groupBy: GroupBy, sources: ReadonlySet<string>): string {
+  const at = row.indexOf(groupBy === 'type' ? '/' : ':')
+  const source = at === -1 ? row : row.slice(0, at)
+  if (groupBy === 'type' ? at === -1 : !sources.has(source)) return row
+  return at === -1 ? `⇄ ${source}` : `⇄ ${source} · ${row.slice(at + 1)}`
+}
+
 /** Rows seen so far plus new ones, sorted; the same array back when nothing is new (rows do not jump). */
 export function mergeRows(known: readonly string[], more: Iterable<string>): readonly string[] {
   const set = new Set(known)
@@ -195,7 +206,7 @@ export function failureDensity(
 // ── overlaps ───────────────────────────────────────────────────────────────────────────────
 
 export interface Overlap {
-  /** The lane that ran more runs at once than its limit allows. */
+  /** The lane that ran more runs at once than its limit allows (across sources: `legacy × Jobdeck`). */
   lane: string
   limit: number
   start: number
@@ -203,6 +214,8 @@ export interface Overlap {
   /** The most runs at once during the span. */
   peak: number
   runIds: string[]
+  /** Across sources (source-overlaps.ts): the systems whose runs ran at once, Jobdeck's own as `Jobdeck`; absent for a lane's overlap. */
+  origins?: string[]
 }
 
 /** Exact lane key first, then the first `*` pattern in file order (`dealer:*`), else 1 (as the runner does). */
@@ -241,7 +254,8 @@ export function findOverlaps(items: readonly TimelineItem[], limitOf: (lane: str
     const events: Array<{ at: number; delta: 1 | -1; item: TimelineItem }> = []
     for (const item of list) {
       const end = endOf(item, now)
-      if (end <= item.startedAt) continue
+      // A run first seen finished has no known span: it cannot be said to overlap anything.
+      if (end <= item.startedAt || item.startKind === 'unknown') continue
       events.push({ at: item.startedAt, delta: 1, item }, { at: end, delta: -1, item })
     }
     events.sort((a, b) => a.at - b.at || a.delta - b.delta)
@@ -313,8 +327,10 @@ export function hitTest(index: HitIndex, rows: readonly string[], row: number, t
   let bestLength = Infinity
   for (const item of index.items[row] ?? []) {
     const end = endOf(item, now)
-    if (item.startedAt - slopMs <= t && t <= end + slopMs) {
-      const length = end - item.startedAt
+    // A run whose start is unknown is drawn as a point at its finish: found there only.
+    const start = item.startKind === 'unknown' ? end : item.startedAt
+    if (start - slopMs <= t && t <= end + slopMs) {
+      const length = end - start
       if (length < bestLength) {
         best = item
         bestLength = length

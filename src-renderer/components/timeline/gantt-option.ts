@@ -89,6 +89,8 @@ export interface OptionInput {
   layerCount: number
   host: HostSeries
   renderItem: ReturnType<typeof makeRenderItem>
+  /** A row's label when it is not the row's key (a source's rows: rowLabel in gantt-data.ts). */
+  rowLabel?: (row: string) => string
 }
 
 export function ganttSeries(layerCount: number, range: TimeWindow): Array<[number, number, number]> {
@@ -164,7 +166,15 @@ export function buildOption(input: OptionInput): ChartOption {
         inverse: true,
         axisLine: { lineStyle: { color: theme.border } },
         axisTick: { show: false },
-        axisLabel: { color: theme.text, fontSize: 12, width: LABEL_WIDTH, overflow: 'truncate', ellipsis: '…', interval: 0 },
+        axisLabel: {
+          color: theme.text,
+          fontSize: 12,
+          width: LABEL_WIDTH,
+          overflow: 'truncate',
+          ellipsis: '…',
+          interval: 0,
+          ...(input.rowLabel ? { formatter: input.rowLabel } : {}),
+        },
         splitLine: { show: true, interval: 0, lineStyle: { color: theme.border } },
         splitArea: { show: false },
         triggerEvent: true,

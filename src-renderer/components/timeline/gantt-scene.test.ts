@@ -51,6 +51,40 @@ describe('buildScene', () => {
     expect(scene.hit.items[1]?.map((i) => i.id)).toEqual(['2'])
   })
 
+  it("issue 15: a source run's observed start is a hatched edge, an unknown start a point at its finish, a stuck run an outline", () => {
+    const scene = buildScene(
+      input({
+        rows: ['legacy/report'],
+        items: [
+          item('legacy:1/run', 'legacy/report', 1000, 2000, { startKind: 'observed' }),
+          item('legacy:2/run', 'legacy/report', 1500, 3000, { startKind: 'unknown', status: 'failed' }),
+          item('legacy:3/run', 'legacy/report', 2500, null, { stuck: true }),
+        ],
+      }),
+    )
+    const byName = new Map(scene.layers.map((l) => [l.name, l]))
+    const edge = byName.get('start:observed')
+    expect(edge?.count).toBe(1)
+    expect([edge?.data[1], edge?.style.lineDash]).toEqual([1000, [2, 2]])
+    // The unknown start has no bar: only its point, at its finish, in its status's colour.
+    expect(byName.get('bar:failed')).toBeUndefined()
+    const point = byName.get('point:failed')
+    expect([point?.shape, point?.data[1], point?.style.fill]).toEqual(['diamond', 3000, STATUS_HEX.light.failed])
+    const stuck = byName.get('stuck')
+    expect([stuck?.count, stuck?.data[1], Number.isNaN(stuck?.data[2])]).toEqual([1, 2500, true])
+    expect(stuck?.style.stroke).toBe(STATUS_HEX.light.partial)
+    // The point is found where it is drawn, not over the span its start would have had.
+    expect(scene.hit.items[0]?.map((i) => i.id)).toEqual(['legacy:1/run', 'legacy:2/run', 'legacy:3/run'])
+  })
+
+  it('marks an overlap across systems with its diamond only (a lane over its limit is hatched too)', () => {
+    const items = [item('legacy:1/run', 'a', 1000, 2000), item('own', 'b', 1500, 2500)]
+    const across = { lane: 'legacy × Jobdeck', limit: 1, start: 1500, end: 2000, peak: 2, runIds: ['legacy:1/run', 'own'], origins: ['legacy', 'Jobdeck'] }
+    const byName = new Map(buildScene(input({ items, overlaps: [across] })).layers.map((l) => [l.name, l]))
+    expect(byName.get('overlap:marker')?.count).toBe(2)
+    expect(byName.get('overlap:wash')).toBeUndefined()
+  })
+
   it('draws bucketed runs as stacked blocks and counts them for hit-testing', () => {
     const scene = buildScene(
       input({

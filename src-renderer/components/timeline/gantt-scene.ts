@@ -3,6 +3,8 @@
 // into ONE canvas path, so drawing cost grows with the number of rects, not of elements.
 // Failures are drawn last of the runs, at least FAILED_MIN_PX wide, with a thin failure-density
 // row under each group; overlaps are hatched in their own ink with a diamond at their start.
+// Source runs (other systems' rows): a start Jobdeck only observed is a hatched, dashed start
+// edge; a start not known at all is a point at the finish; a stuck one is outlined, dashed.
 import type { RunStatus, TimelineBucket, TimelineItem } from '../../../src-shared/domain'
 import type { AnyStatus } from '../../status'
 import {
@@ -35,6 +37,10 @@ export const DENSITY_Y1 = 1.32
 export const DENSITY_OPACITY: readonly number[] = [0.4, 0.7, 1]
 /** The overlap marker: a diamond this many pixels across, centred on the overlap's start. */
 export const DIAMOND_PX = 9
+/** A source run's observed start: a hatched edge this many pixels wide. */
+export const OBSERVED_EDGE_PX = 6
+/** A source run first seen finished (start unknown): a point this many pixels across at its finish. */
+export const UNKNOWN_POINT_PX = 8
 
 export interface GanttScene {
   rows: readonly string[]
@@ -75,11 +81,26 @@ export function buildScene(input: SceneInput): GanttScene {
   const failedBars = new LayerBuilder('bar:failed', { fill: colors.failed }, FAILED_MIN_PX, 16)
   const running = new LayerBuilder('bar:running', { fill: colors.running }, 2, 8)
   const runningEdge = new LayerBuilder('edge:running', { fill: colors.running, opacity: 0.35 }, 0, 8)
+  const observedEdge = new LayerBuilder('start:observed', { fill: 'none', hatch: input.backgroundColor, stroke: colors.queued, lineWidth: 1, lineDash: [2, 2] }, OBSERVED_EDGE_PX, 8)
+  const unknownPoints = new Map<RunStatus, LayerBuilder>()
+  const stuckOutline = new LayerBuilder('stuck', { fill: 'none', stroke: colors.partial, lineWidth: 2, lineDash: [5, 3] }, 4, 8)
 
   for (const item of input.items) {
     const row = rowIndex.get(rowKeyOf(item, input.groupBy))
     if (row === undefined) continue
     hit.items[row]?.push(item)
+    if (item.startKind === 'unknown' && item.finishedAt !== null) {
+      // No span to draw: a point at its finish, in its status's colour.
+      let points = unknownPoints.get(item.status)
+      if (!points) {
+        points = new LayerBuilder(`point:${item.status}`, { fill: colors[item.status], stroke: input.backgroundColor, lineWidth: 1 }, UNKNOWN_POINT_PX, 8, 'diamond')
+        unknownPoints.set(item.status, points)
+      }
+      points.add(row, item.finishedAt, item.finishedAt, 0.5, 0.5)
+      continue
+    }
+    if (item.startKind === 'observed') observedEdge.add(row, item.startedAt, item.startedAt, -0.1, 1.1)
+    if (item.stuck) stuckOutline.add(row, item.startedAt, NaN, -0.22, 1.22)
     if (item.queuedAt < item.startedAt) waits.add(row, item.queuedAt, item.startedAt, 0.34, 0.66)
     if (item.finishedAt === null) {
       running.add(row, item.startedAt, NaN, 0, 1)
@@ -145,7 +166,9 @@ export function buildScene(input: SceneInput): GanttScene {
       if (row !== undefined) overlapRows.add(row)
     }
     for (const row of overlapRows) {
-      wash.add(row, overlap.start, overlap.end, -0.3, 1.3)
+      // Across systems (a source beside another) is news, not a broken limit: its diamond, no wash,
+      // or a busy mix of sources and Jobdeck's own would hatch the whole chart.
+      if (!overlap.origins) wash.add(row, overlap.start, overlap.end, -0.3, 1.3)
       marker.add(row, overlap.start, overlap.start, 0, 0)
       hit.overlaps[row]?.push({ overlap })
     }
@@ -163,6 +186,9 @@ export function buildScene(input: SceneInput): GanttScene {
     running,
     failedBlocks,
     failedBars,
+    observedEdge,
+    ...unknownPoints.values(),
+    stuckOutline,
     ...density,
     queuedOutline,
     retryingOutline,

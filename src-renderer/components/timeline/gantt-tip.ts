@@ -5,11 +5,13 @@
 import { attemptCount, attemptShort } from '../../../src-shared/attempts'
 import { absoluteTime, clockTime, formatDuration, relativeTime } from '../../format'
 import type { AnyStatus } from '../../status'
-import { shortId, typeLabel } from '../../wording'
+import { shortId, startKindText, typeLabel } from '../../wording'
+import type { TimelineItem } from '../../../src-shared/domain'
+import { sourceOfType } from '../../../src-shared/sources'
 import { fireReasonText } from '../schedules/schedule-text'
 import type { PredictedConflict, Upcoming } from './forecast'
 import type { AheadHit } from './gantt-ahead'
-import { describeCounts, type GroupBy, type Hit } from './gantt-data'
+import { describeCounts, type GroupBy, type Hit, type Overlap } from './gantt-data'
 
 export interface TipText {
   title: string
@@ -22,30 +24,15 @@ export interface TipContext {
   now: number
   groupBy: GroupBy
   typeOf: (name: string) => { title?: string; retries: { max: number | null } } | undefined
+  /** A source's state in words (`legacy · offline · synced 10:41`), when the window knows it. */
+  sourceText?: (source: string) => string
 }
 
 export function describeHit(hit: Hit, ctx: TipContext): TipText {
-  const { now, groupBy, typeOf } = ctx
+  const { groupBy, typeOf } = ctx
   switch (hit.kind) {
-    case 'run': {
-      const i = hit.item
-      const end = i.finishedAt ?? now
-      return {
-        title: i.id,
-        status: i.status,
-        lines: [
-          ['Type', typeLabel(i.type, typeOf(i.type)?.title)],
-          ['Lane', i.lane],
-          ['Attempt', attemptShort(attemptCount(i.attempt, typeOf(i.type)?.retries.max ?? null))],
-          ['Queued', absoluteTime(i.queuedAt)],
-          ['Started', absoluteTime(i.startedAt)],
-          ['Finished', i.finishedAt === null ? 'still running' : absoluteTime(i.finishedAt)],
-          ['Waited', formatDuration(Math.max(0, i.startedAt - i.queuedAt))],
-          [i.finishedAt === null ? 'Running for' : 'Duration', formatDuration(end - i.startedAt)],
-        ],
-        hint: 'Click to open the run',
-      }
-    }
+    case 'run':
+      return describeRun(hit.item, ctx)
     case 'block':
       return {
         title: describeCounts(hit.block.byStatus),
@@ -60,7 +47,7 @@ export function describeHit(hit: Hit, ctx: TipContext): TipText {
     case 'overlap': {
       const o = hit.overlap
       return {
-        title: `${o.peak} runs at once in lane ${o.lane} (limit ${o.limit})`,
+        title: o.origins ? `${o.peak} runs of ${o.origins.join(', ')} at once` : `${o.peak} runs at once in lane ${o.lane} (limit ${o.limit})`,
         status: null,
         lines: [
           ['From', absoluteTime(o.start)],
@@ -86,6 +73,37 @@ export function describeHit(hit: Hit, ctx: TipContext): TipText {
       }
     }
   }
+}
+
+/**
+ * A run's tooltip. A source's run (another system's row) says its source and state; a start its
+ * table did not record says "start observed by Jobdeck", or "start unknown" (no wait, no length);
+ * a stuck one says so, in words.
+ */
+function describeRun(i: TimelineItem, ctx: TipContext): TipText {
+  const { now, typeOf } = ctx
+  const end = i.finishedAt ?? now
+  const source = sourceOfType(i.type)
+  const unknown = i.startKind === 'unknown'
+  const lines: Array<[string, string]> = [['Type', typeLabel(i.type, typeOf(i.type)?.title)]]
+  if (source !== null) lines.push(['Source', ctx.sourceText?.(source) ?? source])
+  lines.push(['Lane', i.lane])
+  if (source === null) lines.push(['Attempt', attemptShort(attemptCount(i.attempt, typeOf(i.type)?.retries.max ?? null))])
+  lines.push(['Queued', absoluteTime(i.queuedAt)])
+  lines.push(['Started', unknown ? 'start unknown' : i.startKind === 'observed' ? `${absoluteTime(i.startedAt)}, start observed by Jobdeck` : absoluteTime(i.startedAt)])
+  lines.push(['Finished', i.finishedAt === null ? 'still running' : absoluteTime(i.finishedAt)])
+  if (!unknown) {
+    lines.push(['Waited', formatDuration(Math.max(0, i.startedAt - i.queuedAt))])
+    lines.push([i.finishedAt === null ? 'Running for' : 'Duration', `${i.startKind === 'observed' ? 'at least ' : ''}${formatDuration(end - i.startedAt)}`])
+  }
+  if (i.stuck) lines.push(['⚠ Stuck', 'running past its stuckAfter'])
+  const kind = startKindText(i.startKind)
+  return { title: i.id, status: i.status, lines, hint: kind ? `${kind} · click to open the run` : 'Click to open the run' }
+}
+
+/** `3 at once · limit 1`, or across systems `2 at once · legacy × Jobdeck`: an overlap in the side list. */
+export function overlapWhat(o: Overlap): string {
+  return o.origins ? `${o.peak} at once · ${o.origins.join(' × ')}` : `${o.peak} at once · limit ${o.limit}`
 }
 
 /** `waits ~4m 10s for its lane` or `will wait, for how long is unknown`. */

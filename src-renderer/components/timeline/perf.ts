@@ -19,6 +19,8 @@ export interface TimelinePaint {
   ahead: number
   /** What was drawn ahead of now: rects per layer (`ahead:known`, `conflict:marker`, `mark:missed` …). */
   aheadLayers: Record<string, number>
+  /** What the runs' scene drew: rects per layer (`bar:failed`, `start:observed`, `stuck`, `overlap:wash` …). */
+  layers: Record<string, number>
   /**
    * Drawn from an answer asked for exactly this window; false when a zoom was drawn from an
    * answer already here (a wider window, buckets still under COARSEST_BUCKET pixels).
