@@ -49,7 +49,8 @@ function printSources(list: SourceInfo[]): void {
   for (const s of list) {
     printLine(`${s.name}: index: ${indexText(s)}; stuck after ${stuckAfterText(s)}; every ${s.pollEveryMs / 1000}s${s.listen ? `, LISTEN ${s.listen}` : ''}`)
     if (!s.actions.markFailed) printLine(`${s.name}: markFailed is disabled (enable with actions: { markFailed: true } under sources.${s.name})`)
-    if (s.error) for (const line of s.error.split('\n')) printLine(`${s.name}: ${line}`)
+    // Errors that already name the source (most do) are not prefixed twice.
+    if (s.error) for (const line of s.error.split('\n')) printLine(line.startsWith(`${s.name}: `) ? line : `${s.name}: ${line}`)
   }
 }
 

@@ -40,6 +40,19 @@ function messageOf(error: unknown): string {
 
 class TableProblem extends Error {}
 
+/** Stored per source: each unmapped status value with the ids of its rows (at most 10,000 kept each). */
+const HELD_KEPT = 10_000
+
+function heldIds(unmapped: ReadonlyMap<string, ReadonlySet<string>>): Record<string, string[]> {
+  return Object.fromEntries([...unmapped].map(([value, ids]) => [value, [...ids].slice(0, HELD_KEPT)]))
+}
+
+function parseHeld(text: string): Record<string, string[]> {
+  const value: unknown = JSON.parse(text)
+  // '[]', the column's default: nothing held.
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string[]>) : {}
+}
+
 export class SourceLoop {
   private readonly now: () => number
   private readonly limits: PollLimits
@@ -51,7 +64,6 @@ export class SourceLoop {
   private pollMs: number | null = null
   private index: IndexAdvice | null
   private readonly unmapped = new Map<string, Set<string>>()
-  private storedUnmapped: string[] = []
   private failures = 0
   private started = false
   private stopped = false
@@ -109,7 +121,7 @@ export class SourceLoop {
     if (!this.cycled) this.loadStored()
     const spec = this.spec
     const counts = this.deps.counts(spec.name)
-    const unmapped = this.cycled ? [...this.unmapped.keys()] : this.storedUnmapped
+    const unmapped = [...this.unmapped.keys()]
     return {
       name: spec.name,
       preset: spec.preset,
@@ -224,7 +236,7 @@ export class SourceLoop {
         error: this.error,
         offlineSince: this.offlineSince,
         pollMs: this.pollMs,
-        unmapped: [...this.unmapped.keys()],
+        unmapped: heldIds(this.unmapped),
       })
     }
     if (mirrored > 0 || before !== this.status) this.deps.events.emit('source.changed', { source: this.info(), mirrored })
@@ -332,7 +344,9 @@ export class SourceLoop {
     this.error = state.error
     this.offlineSince = state.offline_since
     this.pollMs = state.poll_ms
-    this.storedUnmapped = JSON.parse(state.unmapped) as string[]
+    // The rows held back for an unmapped status, by value: read again by id at the next poll.
+    this.unmapped.clear()
+    for (const [value, ids] of Object.entries(parseHeld(state.unmapped))) this.unmapped.set(value, new Set(ids))
     this.status = state.offline_since !== null ? 'offline' : state.error !== null ? 'error' : state.last_sync_at !== null ? 'online' : 'connecting'
     this.index = this.deps.writer.indexAdvice(this.spec.name) ?? this.index
   }

@@ -145,6 +145,27 @@ describe('a background_jobs source', () => {
     expect(after).toMatchObject({ rows: 3, unmappedStatuses: [], error: null })
   })
 
+  it('keeps reporting rows held back for an unmapped status after a restart, and mirrors each once its own status maps', async () => {
+    await createSeedTable(db.pool, 'background_jobs')
+    const [held] = await insertBackgroundJobs(db.pool, [{ job_type: 'report', status: 'queued_for_review' }, { job_type: 'report', status: 'completed' }])
+    const config = configWith('preset: background_jobs\npoll: 1h')
+    const { env, core } = open(config)
+    await core.api['sources.sync']({})
+    await core.close()
+    // Another process (the next `jobdeck sources`, a restart): the watermark is past the row, yet it is still reported…
+    const next = env.open()
+    expect((await next.api['sources.list']({}))[0]?.unmappedStatuses).toEqual(['queued_for_review'])
+    const [again] = await next.api['sources.sync']({})
+    expect(again?.unmappedStatuses).toEqual(['queued_for_review'])
+    expect(again?.error).toMatch(/^legacy: status "queued_for_review" \(1 row not mirrored\)/)
+    expect(again?.rows).toBe(1)
+    // …and read again by id: once the row's own status is one the mapping names, it is mirrored and the report ends.
+    await db.pool.query(`UPDATE background_jobs SET status = 'completed', started_at = now() - interval '1 minute', completed_at = now() WHERE id = $1`, [held])
+    const [after] = await next.api['sources.sync']({})
+    expect(after).toMatchObject({ rows: 2, unmappedStatuses: [], error: null })
+    expect(next.store.getJob(`legacy:${held}`).status).toBe('succeeded')
+  })
+
   it('reports a missing column at the file:line:col where it is mapped', async () => {
     await db.pool.query(`CREATE TABLE my_jobs (id bigint PRIMARY KEY, state text, created_at timestamptz, started_at timestamptz)`)
     const config = configWith(`table: public.my_jobs

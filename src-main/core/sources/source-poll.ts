@@ -117,6 +117,18 @@ async function pollFrom(ctx: PollContext, state: SourceStateRow | null, quiet: b
       }
     }
   }
+
+  // Rows held back for a status the mapping does not name are read again by id at every poll
+  // (after a restart too: the loop keeps their ids in source_state), so none is dropped once the
+  // watermark has passed it: mirrored as soon as its status maps, forgotten once the table drops it.
+  const held = [...new Set([...ctx.unmapped.values()].flatMap((ids) => [...ids]))].slice(0, ctx.limits.page)
+  if (held.length > 0 && !ctx.stopping()) {
+    const { rows } = await timed(() => ctx.db.query<SourceRow & Record<string, unknown>>(ctx.plan.byId, [held]))
+    result.read += rows.length
+    const returned = new Set(rows.map((row) => row.id))
+    for (const ids of ctx.unmapped.values()) for (const id of held) if (!returned.has(id)) ids.delete(id)
+    result.mirrored += write(ctx, rows, null, quiet)
+  }
   return result
 }
 
@@ -141,9 +153,9 @@ function write(ctx: PollContext, rows: SourceRow[], mark: { watermark: Watermark
   const mapped: Array<{ job: MirroredJob; run: MirroredRun | null }> = []
   for (const row of rows) {
     const out = mapRow(spec, row, priors.get(mirroredRunId(jobIdOf(spec, row))) ?? null, now)
+    for (const ids of ctx.unmapped.values()) ids.delete(row.id)
     if (out.ok) {
       mapped.push({ job: out.job, run: out.run })
-      for (const ids of ctx.unmapped.values()) ids.delete(row.id)
       continue
     }
     let ids = ctx.unmapped.get(out.unmapped)

@@ -51,7 +51,7 @@ export class SourceWriter {
     this.stmt = {
       state: db.prepare(`SELECT * FROM source_state WHERE name = ?`),
       startState: db.prepare(`INSERT INTO source_state (name, mapping) VALUES (?, ?)
-        ON CONFLICT (name) DO UPDATE SET mapping = excluded.mapping, watermark = NULL, backfilled = 0, unmapped = '[]', error = NULL`),
+        ON CONFLICT (name) DO UPDATE SET mapping = excluded.mapping, watermark = NULL, backfilled = 0, unmapped = '{}', error = NULL`),
       deleteSome: db.prepare(`DELETE FROM jobs WHERE rowid IN (SELECT rowid FROM jobs WHERE source = ? LIMIT 2000)`),
       mark: db.prepare(`UPDATE source_state SET watermark = ?, backfilled = ? WHERE name = ?`),
       status: db.prepare(`UPDATE source_state SET last_sync_at = coalesce(@lastSyncAt, last_sync_at), error = @error,
@@ -144,7 +144,7 @@ export class SourceWriter {
     })
   }
 
-  saveStatus(name: string, status: { lastSyncAt: number | null; error: string | null; offlineSince: number | null; pollMs: number | null; unmapped: string[] }): void {
+  saveStatus(name: string, status: { lastSyncAt: number | null; error: string | null; offlineSince: number | null; pollMs: number | null; unmapped: Record<string, string[]> }): void {
     this.store.tx(() => this.stmt.status.run({ name, ...status, unmapped: JSON.stringify(status.unmapped) }))
   }
 
