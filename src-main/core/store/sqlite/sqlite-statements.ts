@@ -1,9 +1,17 @@
 // Every statement of the local store, prepared once per connection and shared by its read
 // models and its writes (sqlite-store.ts, queue-reads.ts, history-reads.ts).
-import { TERMINAL_JOB_STATUSES } from '../../../../src-shared/domain'
+import { RUN_STATUSES, TERMINAL_JOB_STATUSES } from '../../../../src-shared/domain'
 import type { SqliteDatabase } from './open-database'
 
 const TERMINAL_SQL = `(${TERMINAL_JOB_STATUSES.map((s) => `'${s}'`).join(',')})`
+const TIMELINE_RANGE = `FROM runs INDEXED BY runs_timeline
+      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since`
+// One pass and one sort per answer: b leads the GROUP BY (the scan comes in start order, so the
+// sorter meets mostly ordered keys), statuses are counted as columns in RUN_STATUSES order.
+const timelineBuckets = (key: 'type' | 'lane'): string => `SELECT ${key} AS row, CAST(started_at / @bucket AS INTEGER) AS b, count(*) AS n,
+      ${RUN_STATUSES.map((s) => `sum(status = '${s}')`).join(', ')}
+      ${TIMELINE_RANGE} AND coalesce(finished_at, @now) - started_at < @countBelow
+      GROUP BY b, row`
 
 export type Statements = ReturnType<typeof prepareStatements>
 
@@ -96,15 +104,15 @@ export function prepareStatements(db: SqliteDatabase) {
     recentFinished: db.prepare(`SELECT finished_at - started_at AS ms FROM runs INDEXED BY runs_type_started
       WHERE type = ? AND finished_at IS NOT NULL AND status IN ('succeeded','partial','failed') ORDER BY started_at DESC LIMIT 100`),
     maxDuration: db.prepare(`SELECT max(max_duration) AS ms FROM type_stats`),
-    timelineCount: db.prepare(`SELECT count(*) AS n FROM runs INDEXED BY runs_timeline
-      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since`),
-    timelineAll: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at FROM runs INDEXED BY runs_timeline
-      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
+    // Whether the range holds more than @cap runs, without counting them all.
+    timelineOver: db.prepare(`SELECT count(*) AS n FROM (SELECT 1 ${TIMELINE_RANGE} LIMIT @cap)`),
+    timelineAll: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at ${TIMELINE_RANGE}
       ORDER BY started_at LIMIT @limit`),
-    timelineLong: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at FROM runs INDEXED BY runs_timeline
-      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
+    timelineLong: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at ${TIMELINE_RANGE}
         AND coalesce(finished_at, @now) - started_at >= @bucket
       ORDER BY coalesce(finished_at, @now) - started_at DESC LIMIT @limit`),
+    timelineBucketsByType: db.prepare(timelineBuckets('type')).raw(true),
+    timelineBucketsByLane: db.prepare(timelineBuckets('lane')).raw(true),
     // Source runs only (the timeline's marks): start_kind and stuck_at are not in runs_timeline.
     sourceMarks: db.prepare(`SELECT id, status, start_kind, stuck_at FROM runs
       WHERE id IN (SELECT value FROM json_each(?)) AND source IS NOT NULL AND (start_kind <> 'recorded' OR stuck_at IS NOT NULL)`),
