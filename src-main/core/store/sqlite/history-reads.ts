@@ -1,7 +1,7 @@
 // History read from the local SQLite file: runs newest first (with search), counts, per-type
 // statistics, the timeline and a run's output. What the views show; the queue's writes never
 // depend on it.
-import { RUN_STATUSES, type Run, type RunStatus, type TimelineBucket, type TimelineExtent, type TimelineItem, type TimelinePage, type TypeStats } from '../../../../src-shared/domain'
+import type { Run, RunStatus, TimelineBuckets, TimelineExtent, TimelineItem, TimelinePage, TypeStats } from '../../../../src-shared/domain'
 import type { ListedRun, RunCount } from '../../../../src-shared/search'
 import { isStuck, OWN_RUNS, sourceOfType, type StartKind } from '../../../../src-shared/sources'
 import type { LogLine, RunFilter, TimelineQuery } from '../store-types'
@@ -155,16 +155,16 @@ export class HistoryReads extends QueueReads {
     // Listed and counted runs are disjoint (listed: at least countBelow long), so they add up to the total.
     let total = items.length
     const rowNames = new Set(items.map((i) => (q.groupBy === 'lane' ? i.lane : i.type)))
-    const buckets = bucketRows.map(([row, b, n, ...counts]): TimelineBucket => {
-      total += n
+    const byRow = new Map<string, TimelineBuckets>()
+    for (const r of bucketRows) {
+      const row = r[0]
+      let buckets = byRow.get(row)
+      if (!buckets) byRow.set(row, (buckets = { row, bucketMs: args.bucket, counts: [] }))
+      for (let i = 1; i < r.length; i++) buckets.counts.push(r[i] as number)
+      for (let i = 2; i < r.length; i++) total += r[i] as number
       rowNames.add(row)
-      const byStatus: TimelineBucket['byStatus'] = {}
-      counts.forEach((c, s) => {
-        if (c > 0) byStatus[RUN_STATUSES[s] as RunStatus] = c
-      })
-      return { row, start: b * args.bucket, end: (b + 1) * args.bucket, count: n, byStatus }
-    })
-    return { since: q.since, until: q.until, groupBy: q.groupBy, rows: [...rowNames].sort(), items, buckets, total }
+    }
+    return { since: q.since, until: q.until, groupBy: q.groupBy, rows: [...rowNames].sort(), items, buckets: [...byRow.values()], total }
   }
 
   /**
@@ -223,8 +223,8 @@ interface TimelineRow {
   finished_at: number | null
 }
 
-/** A timeline bucket as its statement returns it: row, bucket index, runs, then runs per status in RUN_STATUSES order. */
-type BucketRow = [row: string, b: number, n: number, ...byStatus: number[]]
+/** A timeline bucket as its statement returns it: row, bucket index, then runs per status in RUN_STATUSES order. */
+type BucketRow = [row: string, b: number, ...byStatus: number[]]
 
 const durationOf = (row: TimelineRow, now: number): number => (row.finished_at ?? now) - row.started_at
 

@@ -8,7 +8,7 @@ const TIMELINE_RANGE = `FROM runs INDEXED BY runs_timeline
       WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since`
 // One pass and one sort per answer: b leads the GROUP BY (the scan comes in start order, so the
 // sorter meets mostly ordered keys), statuses are counted as columns in RUN_STATUSES order.
-const timelineBuckets = (key: 'type' | 'lane'): string => `SELECT ${key} AS row, CAST(started_at / @bucket AS INTEGER) AS b, count(*) AS n,
+const timelineBuckets = (key: 'type' | 'lane'): string => `SELECT ${key} AS row, CAST(started_at / @bucket AS INTEGER) AS b,
       ${RUN_STATUSES.map((s) => `sum(status = '${s}')`).join(', ')}
       ${TIMELINE_RANGE} AND coalesce(finished_at, @now) - started_at < @countBelow
       GROUP BY b, row`
