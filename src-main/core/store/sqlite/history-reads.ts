@@ -1,7 +1,8 @@
 // History read from the local SQLite file: runs newest first (with search), counts, per-type
 // statistics, the timeline and a run's output. What the views show; the queue's writes never
 // depend on it.
-import type { Run, RunStatus, TimelineBuckets, TimelineExtent, TimelineItem, TimelinePage, TypeStats } from '../../../../src-shared/domain'
+import type Database from 'better-sqlite3'
+import type { Run, RunStatus, TimelineExtent, TimelineItem, TimelinePage, TypeStats } from '../../../../src-shared/domain'
 import type { ListedRun, RunCount } from '../../../../src-shared/search'
 import { isStuck, OWN_RUNS, sourceOfType, type StartKind } from '../../../../src-shared/sources'
 import type { LogLine, RunFilter, TimelineQuery } from '../store-types'
@@ -10,15 +11,27 @@ import { QueueReads } from './queue-reads'
 import { toLogLine, toRun, type LogRow, type RunRow } from './rows'
 import { ftsQuery, RunSearch } from './run-search'
 import { OverlapReads, type OverlapQuery } from './overlap-reads'
+import { TIMELINE_RANGE } from './sqlite-statements'
+import { timelineTally, type TallyRun } from './timeline-tally'
 
 export class HistoryReads extends QueueReads {
   protected readonly search: RunSearch
   private readonly overlapReads: OverlapReads
 
+  private readonly tally: TallyRun
+  private readonly tallyByType: Database.Statement
+  private readonly tallyByLane: Database.Statement
+
   constructor(db: SqliteDatabase) {
     super(db)
     this.search = new RunSearch(db)
     this.overlapReads = new OverlapReads(db)
+    this.tally = timelineTally(db)
+    // Runs under countBelow, fed to the tally in start order (the index's own order: no sort).
+    const tallied = (key: 'type' | 'lane'): Database.Statement =>
+      db.prepare(`SELECT timeline_tally(${key}, CAST(started_at / @bucket AS INTEGER), status) ${TIMELINE_RANGE} AND coalesce(finished_at, @now) - started_at < @countBelow`)
+    this.tallyByType = tallied('type')
+    this.tallyByLane = tallied('lane')
   }
 
   close(): void {
@@ -151,20 +164,10 @@ export class HistoryReads extends QueueReads {
       if (mark) Object.assign(item, mark)
       return item
     })
-    const bucketRows = all ? [] : ((q.groupBy === 'lane' ? this.stmt.timelineBucketsByLane : this.stmt.timelineBucketsByType).all({ ...args, countBelow }) as BucketRow[])
+    const counted = all ? { buckets: [], runs: 0 } : this.tally(args.bucket, () => (q.groupBy === 'lane' ? this.tallyByLane : this.tallyByType).get({ ...args, countBelow }))
+    const rowNames = new Set([...items.map((i) => (q.groupBy === 'lane' ? i.lane : i.type)), ...counted.buckets.map((b) => b.row)])
     // Listed and counted runs are disjoint (listed: at least countBelow long), so they add up to the total.
-    let total = items.length
-    const rowNames = new Set(items.map((i) => (q.groupBy === 'lane' ? i.lane : i.type)))
-    const byRow = new Map<string, TimelineBuckets>()
-    for (const r of bucketRows) {
-      const row = r[0]
-      let buckets = byRow.get(row)
-      if (!buckets) byRow.set(row, (buckets = { row, bucketMs: args.bucket, counts: [] }))
-      for (let i = 1; i < r.length; i++) buckets.counts.push(r[i] as number)
-      for (let i = 2; i < r.length; i++) total += r[i] as number
-      rowNames.add(row)
-    }
-    return { since: q.since, until: q.until, groupBy: q.groupBy, rows: [...rowNames].sort(), items, buckets: [...byRow.values()], total }
+    return { since: q.since, until: q.until, groupBy: q.groupBy, rows: [...rowNames].sort(), items, buckets: counted.buckets, total: items.length + counted.runs }
   }
 
   /**
@@ -222,9 +225,6 @@ interface TimelineRow {
   started_at: number
   finished_at: number | null
 }
-
-/** A timeline bucket as its statement returns it: row, bucket index, then runs per status in RUN_STATUSES order. */
-type BucketRow = [row: string, b: number, ...byStatus: number[]]
 
 const durationOf = (row: TimelineRow, now: number): number => (row.finished_at ?? now) - row.started_at
 

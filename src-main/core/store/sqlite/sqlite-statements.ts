@@ -1,17 +1,11 @@
 // Every statement of the local store, prepared once per connection and shared by its read
 // models and its writes (sqlite-store.ts, queue-reads.ts, history-reads.ts).
-import { RUN_STATUSES, TERMINAL_JOB_STATUSES } from '../../../../src-shared/domain'
+import { TERMINAL_JOB_STATUSES } from '../../../../src-shared/domain'
 import type { SqliteDatabase } from './open-database'
 
 const TERMINAL_SQL = `(${TERMINAL_JOB_STATUSES.map((s) => `'${s}'`).join(',')})`
-const TIMELINE_RANGE = `FROM runs INDEXED BY runs_timeline
+export const TIMELINE_RANGE = `FROM runs INDEXED BY runs_timeline
       WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since`
-// One pass and one sort per answer: b leads the GROUP BY (the scan comes in start order, so the
-// sorter meets mostly ordered keys), statuses are counted as columns in RUN_STATUSES order.
-const timelineBuckets = (key: 'type' | 'lane'): string => `SELECT ${key} AS row, CAST(started_at / @bucket AS INTEGER) AS b,
-      ${RUN_STATUSES.map((s) => `sum(status = '${s}')`).join(', ')}
-      ${TIMELINE_RANGE} AND coalesce(finished_at, @now) - started_at < @countBelow
-      GROUP BY b, row`
 
 export type Statements = ReturnType<typeof prepareStatements>
 
@@ -111,8 +105,6 @@ export function prepareStatements(db: SqliteDatabase) {
     timelineLong: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at ${TIMELINE_RANGE}
         AND coalesce(finished_at, @now) - started_at >= @bucket
       ORDER BY coalesce(finished_at, @now) - started_at DESC LIMIT @limit`),
-    timelineBucketsByType: db.prepare(timelineBuckets('type')).raw(true),
-    timelineBucketsByLane: db.prepare(timelineBuckets('lane')).raw(true),
     // Source runs only (the timeline's marks): start_kind and stuck_at are not in runs_timeline.
     sourceMarks: db.prepare(`SELECT id, status, start_kind, stuck_at FROM runs
       WHERE id IN (SELECT value FROM json_each(?)) AND source IS NOT NULL AND (start_kind <> 'recorded' OR stuck_at IS NOT NULL)`),
