@@ -1,7 +1,7 @@
 // What the timeline store keeps of the engine's answers, and the shapes it turns events into:
 // pure, so the store file holds only the store.
 import type { MonitorRange } from '../../src-shared/api'
-import type { Run, TimelineBucket, TimelineItem } from '../../src-shared/domain'
+import type { Run, TimelineBuckets, TimelineItem } from '../../src-shared/domain'
 import { isStuck } from '../../src-shared/sources'
 import type { GroupBy, TimeWindow } from '../components/timeline/gantt-data'
 
@@ -18,7 +18,7 @@ export interface LoadedAnswer {
 /** The answer for the whole range, kept while zoomed in, so zooming back out or moving draws at once. */
 export interface RangeAnswer extends LoadedAnswer {
   items: TimelineItem[]
-  buckets: TimelineBucket[]
+  buckets: TimelineBuckets[]
 }
 
 /** `outer` holds all of `inner` (a millisecond of slack for the slider's rounding). */

@@ -7,7 +7,7 @@
 // fires drawn there, and the conflicts they predict). Subscribed while the view is open (start/stop).
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, watch } from 'vue'
-import type { TimelineBucket, TimelineExtent, TimelineItem, TimelinePage } from '../../src-shared/domain'
+import type { TimelineBuckets, TimelineExtent, TimelineItem, TimelinePage } from '../../src-shared/domain'
 import {
   bucketMsFor,
   findOverlaps,
@@ -73,7 +73,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   const loaded = shallowRef<LoadedAnswer | null>(null)
   let rangeAnswer: RangeAnswer | null = null
   const items = shallowRef<TimelineItem[]>([])
-  const buckets = shallowRef<TimelineBucket[]>([])
+  const buckets = shallowRef<TimelineBuckets[]>([])
   /** Rows seen in this range and grouping: stable while zooming, so rows do not jump. */
   const rows = shallowRef<readonly string[]>([])
   const host = shallowRef<HostSeries>({ resolution: 'raw', cpu: [], memory: [] })

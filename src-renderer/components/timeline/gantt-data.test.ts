@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { TimelineBucket, TimelineItem } from '../../../src-shared/domain'
+import type { RunStatus, TimelineItem } from '../../../src-shared/domain'
+import { packBuckets } from '../../test-support/timeline-buckets'
 import {
   blocksFromBuckets,
   bucketMsFor,
@@ -42,17 +43,11 @@ describe('blocksFromBuckets', () => {
     ['a', 0],
     ['b', 1],
   ])
-  const bucket = (row: string, start: number, byStatus: TimelineBucket['byStatus']): TimelineBucket => ({
-    row,
-    start,
-    end: start + 10,
-    count: Object.values(byStatus).reduce((s, n) => s + (n ?? 0), 0),
-    byStatus,
-  })
+  const bucket = (row: string, start: number, byStatus: Partial<Record<RunStatus, number>>) => ({ row, start, byStatus })
 
   it('folds one-pixel buckets into wider blocks per row, adding counts per status', () => {
     const blocks = blocksFromBuckets(
-      [bucket('a', 0, { succeeded: 3 }), bucket('a', 10, { succeeded: 1, failed: 2 }), bucket('a', 30, { succeeded: 1 }), bucket('b', 0, { partial: 1 })],
+      packBuckets(10, [bucket('a', 0, { succeeded: 3 }), bucket('a', 10, { succeeded: 1, failed: 2 }), bucket('a', 30, { succeeded: 1 }), bucket('b', 0, { partial: 1 })]),
       rows,
       30,
     )
@@ -64,7 +59,7 @@ describe('blocksFromBuckets', () => {
   })
 
   it('skips buckets of rows it does not know and empty buckets', () => {
-    expect(blocksFromBuckets([bucket('zzz', 0, { succeeded: 1 }), bucket('a', 0, {})], rows, 30)).toEqual([])
+    expect(blocksFromBuckets(packBuckets(10, [bucket('zzz', 0, { succeeded: 1 }), bucket('a', 0, {})]), rows, 30)).toEqual([])
   })
 })
 

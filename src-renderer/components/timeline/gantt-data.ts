@@ -1,6 +1,6 @@
 // Pure data shaping for the timeline Gantt: rows, pixel-sized blocks of bucketed runs, overlaps
 // in lanes, hit-testing and tooltip words. No DOM and no ECharts here, so all of it is unit-tested.
-import { RUN_STATUSES, type RunStatus, type TimelineBucket, type TimelineItem } from '../../../src-shared/domain'
+import { BUCKET_STRIDE, RUN_STATUSES, type RunStatus, type TimelineBuckets, type TimelineItem } from '../../../src-shared/domain'
 
 export type GroupBy = 'type' | 'lane'
 
@@ -66,35 +66,39 @@ export interface Block {
  * one per row and block: a 24 h range of 100k runs draws as a few thousand stacked blocks.
  */
 export function blocksFromBuckets(
-  buckets: readonly TimelineBucket[],
+  buckets: readonly TimelineBuckets[],
   rowIndex: ReadonlyMap<string, number>,
   blockMs: number,
 ): Block[] {
   const width = Math.max(1, blockMs)
-  const byKey = new Map<number, Map<number, Block>>()
   const out: Block[] = []
-  for (const bucket of buckets) {
-    const row = rowIndex.get(bucket.row)
-    if (row === undefined || bucket.count <= 0) continue
-    const index = Math.floor(bucket.start / width)
-    let rowBlocks = byKey.get(row)
-    if (!rowBlocks) {
-      rowBlocks = new Map()
-      byKey.set(row, rowBlocks)
+  for (const { row: name, bucketMs, counts } of buckets) {
+    const row = rowIndex.get(name)
+    if (row === undefined) continue
+    const rowBlocks = new Map<number, Block>()
+    for (let at = 0; at + BUCKET_STRIDE <= counts.length; at += BUCKET_STRIDE) {
+      let count = 0
+      for (let s = 1; s < BUCKET_STRIDE; s++) count += counts[at + s] as number
+      if (count <= 0) continue
+      const start = (counts[at] as number) * bucketMs
+      const index = Math.floor(start / width)
+      let block = rowBlocks.get(index)
+      if (!block) {
+        block = { row, start: index * width, end: (index + 1) * width, count: 0, byStatus: {} }
+        rowBlocks.set(index, block)
+        out.push(block)
+      }
+      block.count += count
+      for (let s = 0; s < RUN_STATUSES.length; s++) {
+        const n = counts[at + 1 + s] as number
+        if (n) {
+          const status = RUN_STATUSES[s] as RunStatus
+          block.byStatus[status] = (block.byStatus[status] ?? 0) + n
+        }
+      }
+      // A bucket can be longer than a block when the server's bucket was wider than ours.
+      if (start + bucketMs > block.end) block.end = start + bucketMs
     }
-    let block = rowBlocks.get(index)
-    if (!block) {
-      block = { row, start: index * width, end: (index + 1) * width, count: 0, byStatus: {} }
-      rowBlocks.set(index, block)
-      out.push(block)
-    }
-    block.count += bucket.count
-    for (const status of RUN_STATUSES) {
-      const n = bucket.byStatus[status]
-      if (n) block.byStatus[status] = (block.byStatus[status] ?? 0) + n
-    }
-    // A bucket can be longer than a block when the server's bucket was wider than ours.
-    if (bucket.end > block.end) block.end = bucket.end
   }
   return out
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { TimelineItem } from '../../../src-shared/domain'
+import { packBuckets } from '../../test-support/timeline-buckets'
 import { STATUS_HEX } from '../../status'
 import { CHART_THEME } from '../charts/chart-theme'
 import { buildScene, DENSITY_Y0, DIAMOND_PX, FAILED_MIN_PX, layerRects, STRIDE, type Layer, type PlotMapping, type SceneInput } from './gantt-scene'
@@ -88,10 +89,10 @@ describe('buildScene', () => {
   it('draws bucketed runs as stacked blocks and counts them for hit-testing', () => {
     const scene = buildScene(
       input({
-        buckets: [
-          { row: 'a', start: 0, end: 10, count: 3, byStatus: { succeeded: 2, failed: 1 } },
-          { row: 'a', start: 10, end: 20, count: 1, byStatus: { succeeded: 1 } },
-        ],
+        buckets: packBuckets(10, [
+          { row: 'a', start: 0, byStatus: { succeeded: 2, failed: 1 } },
+          { row: 'a', start: 10, byStatus: { succeeded: 1 } },
+        ]),
       }),
     )
     expect(scene.blocks).toBe(1)
@@ -113,7 +114,7 @@ describe('buildScene', () => {
     const scene = buildScene(
       input({
         items: [item('ok', 'a', 0, 10_000), item('bad', 'a', 5000, 5001, { status: 'failed' }), item('live', 'a', 4000, null)],
-        buckets: [{ row: 'b', start: 0, end: 10, count: 500, byStatus: { succeeded: 499, failed: 1 } }],
+        buckets: packBuckets(10, [{ row: 'b', start: 0, byStatus: { succeeded: 499, failed: 1 } }]),
       }),
     )
     const names = scene.layers.map((l) => l.name)
@@ -137,10 +138,10 @@ describe('buildScene', () => {
       input({
         items: [failedAt('f1', 'a', 1000), item('ok', 'a', 2000, 3000), failedAt('f2', 'b', 10)],
         // Row b: 20 failures in one block of sub-pixel runs, none in the next.
-        buckets: [
-          { row: 'b', start: 0, end: 10, count: 40, byStatus: { succeeded: 20, failed: 20 } },
-          { row: 'b', start: 300, end: 310, count: 5, byStatus: { succeeded: 5 } },
-        ],
+        buckets: packBuckets(10, [
+          { row: 'b', start: 0, byStatus: { succeeded: 20, failed: 20 } },
+          { row: 'b', start: 300, byStatus: { succeeded: 5 } },
+        ]),
       }),
     )
     const density = scene.layers.filter((l) => l.name.startsWith('density:'))

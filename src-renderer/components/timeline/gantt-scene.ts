@@ -5,7 +5,7 @@
 // row under each group; overlaps are hatched in their own ink with a diamond at their start.
 // Source runs (other systems' rows): a start Jobdeck only observed is a hatched, dashed start
 // edge; a start not known at all is a point at the finish; a stuck one is outlined, dashed.
-import type { RunStatus, TimelineBucket, TimelineItem } from '../../../src-shared/domain'
+import type { RunStatus, TimelineBuckets, TimelineItem } from '../../../src-shared/domain'
 import type { AnyStatus } from '../../status'
 import {
   blocksFromBuckets,
@@ -55,7 +55,7 @@ export interface SceneInput {
   rows: readonly string[]
   groupBy: GroupBy
   items: readonly TimelineItem[]
-  buckets: readonly TimelineBucket[]
+  buckets: readonly TimelineBuckets[]
   bucketMs: number
   overlaps: readonly Overlap[]
   waiting: readonly WaitingBar[]

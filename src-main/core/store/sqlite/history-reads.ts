@@ -1,7 +1,8 @@
 // History read from the local SQLite file: runs newest first (with search), counts, per-type
 // statistics, the timeline and a run's output. What the views show; the queue's writes never
 // depend on it.
-import type { Run, RunStatus, TimelineBucket, TimelineExtent, TimelineItem, TimelinePage, TypeStats } from '../../../../src-shared/domain'
+import type Database from 'better-sqlite3'
+import type { Run, RunStatus, TimelineExtent, TimelineItem, TimelinePage, TypeStats } from '../../../../src-shared/domain'
 import type { ListedRun, RunCount } from '../../../../src-shared/search'
 import { isStuck, OWN_RUNS, sourceOfType, type StartKind } from '../../../../src-shared/sources'
 import type { LogLine, RunFilter, TimelineQuery } from '../store-types'
@@ -10,15 +11,27 @@ import { QueueReads } from './queue-reads'
 import { toLogLine, toRun, type LogRow, type RunRow } from './rows'
 import { ftsQuery, RunSearch } from './run-search'
 import { OverlapReads, type OverlapQuery } from './overlap-reads'
+import { TIMELINE_RANGE } from './sqlite-statements'
+import { timelineTally, type TallyRun } from './timeline-tally'
 
 export class HistoryReads extends QueueReads {
   protected readonly search: RunSearch
   private readonly overlapReads: OverlapReads
 
+  private readonly tally: TallyRun
+  private readonly tallyByType: Database.Statement
+  private readonly tallyByLane: Database.Statement
+
   constructor(db: SqliteDatabase) {
     super(db)
     this.search = new RunSearch(db)
     this.overlapReads = new OverlapReads(db)
+    this.tally = timelineTally(db)
+    // Runs under countBelow, fed to the tally in start order (the index's own order: no sort).
+    const tallied = (key: 'type' | 'lane'): Database.Statement =>
+      db.prepare(`SELECT timeline_tally(${key}, CAST(started_at / @bucket AS INTEGER), status) ${TIMELINE_RANGE} AND coalesce(finished_at, @now) - started_at < @countBelow`)
+    this.tallyByType = tallied('type')
+    this.tallyByLane = tallied('lane')
   }
 
   close(): void {
@@ -125,9 +138,7 @@ export class HistoryReads extends QueueReads {
   timeline(q: TimelineQuery): TimelinePage {
     const maxDuration = (this.stmt.maxDuration.get() as { ms: number | null }).ms ?? 0
     const args = { since: q.since, until: q.until, lower: q.since - maxDuration - 1, now: q.now, bucket: Math.max(1, Math.floor(q.bucketMs)) }
-    const key = q.groupBy === 'lane' ? 'lane' : 'type'
-    const total = (this.stmt.timelineCount.get(args) as { n: number }).n
-    const all = total <= q.maxItems
+    const all = (this.stmt.timelineOver.get({ ...args, cap: q.maxItems + 1 }) as { n: number }).n <= q.maxItems
     let rows = ((all ? this.stmt.timelineAll : this.stmt.timelineLong).all({ ...args, limit: q.maxItems }) as TimelineRow[])
     // Runs not listed (under a pixel, or beyond maxItems) are counted per bucket instead.
     let countBelow = args.bucket
@@ -137,41 +148,26 @@ export class HistoryReads extends QueueReads {
       rows = rows.filter((r) => durationOf(r, q.now) >= countBelow)
     }
     const marks = this.sourceMarks(rows)
-    const items = rows.map((r): TimelineItem => ({
-      id: r.id,
-      jobId: r.job_id,
-      type: r.type,
-      lane: r.lane,
-      status: r.status,
-      attempt: r.attempt,
-      queuedAt: r.queued_at,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      ...marks.get(r.id),
-    }))
-    const bucketRows = all
-      ? []
-      : (this.db
-          .prepare(
-            `SELECT ${key} AS row, CAST(started_at / @bucket AS INTEGER) AS b, status, count(*) AS n FROM runs INDEXED BY runs_timeline
-             WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
-               AND coalesce(finished_at, @now) - started_at < @countBelow
-             GROUP BY 1, 2, 3`,
-          )
-          .all({ ...args, countBelow }) as Array<{ row: string; b: number; status: RunStatus; n: number }>)
-    const buckets = new Map<string, TimelineBucket>()
-    for (const r of bucketRows) {
-      const id = `${r.row}\u0000${r.b}`
-      let bucket = buckets.get(id)
-      if (!bucket) {
-        bucket = { row: r.row, start: r.b * args.bucket, end: (r.b + 1) * args.bucket, count: 0, byStatus: {} }
-        buckets.set(id, bucket)
+    const items = rows.map((r): TimelineItem => {
+      const item: TimelineItem = {
+        id: r.id,
+        jobId: r.job_id,
+        type: r.type,
+        lane: r.lane,
+        status: r.status,
+        attempt: r.attempt,
+        queuedAt: r.queued_at,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
       }
-      bucket.count += r.n
-      bucket.byStatus[r.status] = (bucket.byStatus[r.status] ?? 0) + r.n
-    }
-    const rowNames = [...new Set([...items.map((i) => (key === 'lane' ? i.lane : i.type)), ...bucketRows.map((b) => b.row)])].sort()
-    return { since: q.since, until: q.until, groupBy: q.groupBy, rows: rowNames, items, buckets: [...buckets.values()], total }
+      const mark = marks.get(r.id)
+      if (mark) Object.assign(item, mark)
+      return item
+    })
+    const counted = all ? { buckets: [], runs: 0 } : this.tally(args.bucket, () => (q.groupBy === 'lane' ? this.tallyByLane : this.tallyByType).get({ ...args, countBelow }))
+    const rowNames = new Set([...items.map((i) => (q.groupBy === 'lane' ? i.lane : i.type)), ...counted.buckets.map((b) => b.row)])
+    // Listed and counted runs are disjoint (listed: at least countBelow long), so they add up to the total.
+    return { since: q.since, until: q.until, groupBy: q.groupBy, rows: [...rowNames].sort(), items, buckets: counted.buckets, total: items.length + counted.runs }
   }
 
   /**

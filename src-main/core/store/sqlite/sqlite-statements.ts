@@ -4,6 +4,8 @@ import { TERMINAL_JOB_STATUSES } from '../../../../src-shared/domain'
 import type { SqliteDatabase } from './open-database'
 
 const TERMINAL_SQL = `(${TERMINAL_JOB_STATUSES.map((s) => `'${s}'`).join(',')})`
+export const TIMELINE_RANGE = `FROM runs INDEXED BY runs_timeline
+      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since`
 
 export type Statements = ReturnType<typeof prepareStatements>
 
@@ -96,13 +98,11 @@ export function prepareStatements(db: SqliteDatabase) {
     recentFinished: db.prepare(`SELECT finished_at - started_at AS ms FROM runs INDEXED BY runs_type_started
       WHERE type = ? AND finished_at IS NOT NULL AND status IN ('succeeded','partial','failed') ORDER BY started_at DESC LIMIT 100`),
     maxDuration: db.prepare(`SELECT max(max_duration) AS ms FROM type_stats`),
-    timelineCount: db.prepare(`SELECT count(*) AS n FROM runs INDEXED BY runs_timeline
-      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since`),
-    timelineAll: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at FROM runs INDEXED BY runs_timeline
-      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
+    // Whether the range holds more than @cap runs, without counting them all.
+    timelineOver: db.prepare(`SELECT count(*) AS n FROM (SELECT 1 ${TIMELINE_RANGE} LIMIT @cap)`),
+    timelineAll: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at ${TIMELINE_RANGE}
       ORDER BY started_at LIMIT @limit`),
-    timelineLong: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at FROM runs INDEXED BY runs_timeline
-      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
+    timelineLong: db.prepare(`SELECT id, job_id, type, lane, status, attempt, queued_at, started_at, finished_at ${TIMELINE_RANGE}
         AND coalesce(finished_at, @now) - started_at >= @bucket
       ORDER BY coalesce(finished_at, @now) - started_at DESC LIMIT @limit`),
     // Source runs only (the timeline's marks): start_kind and stuck_at are not in runs_timeline.
