@@ -99,5 +99,12 @@ describe('dispatch error replies', () => {
     expect(proto).toMatchObject({ code: 'invalid_input', message: 'jobs.enqueue: params.__proto__: "__proto__" is not a field or param name' })
     const protoRow = refusal(await dispatch(core.api, 'jobs.enqueueBulk', JSON.parse('{"type": "greet", "rows": [{}, {"__proto__": {}}]}')))
     expect(protoRow.message).toBe('jobs.enqueueBulk: rows.1.__proto__: "__proto__" is not a field or param name')
+    // A value whose `length` cannot be compared, where a string is expected, made zod's own check throw: bad input still.
+    const hostile = JSON.parse('{"after": {"length": [{"toString": 0}]}}')
+    for (const method of ['schedules.preview', 'runs.list', 'timeline.extent'] as const) {
+      const reply = refusal(await dispatch(core.api, method, method === 'timeline.extent' ? { since: hostile.after } : method === 'runs.list' ? { type: hostile.after } : hostile))
+      expect(reply.code, method).toBe('invalid_input')
+      expect(reply.message, method).toMatch(new RegExp(`^${method.replace('.', '\\.')}`))
+    }
   })
 })

@@ -22,7 +22,14 @@ export function parseApiInput(
   if (proto !== null) {
     return inputErrorReply(method, [{ path: proto, code: 'unrecognized_keys', message: '"__proto__" is not a field or param name' }])
   }
-  const parsed = apiInputs[method].safeParse(rawArgs ?? {})
+  let parsed
+  try {
+    parsed = apiInputs[method].safeParse(rawArgs ?? {})
+  } catch {
+    // zod runs a field's checks even on a value of the wrong type: `{"length": [{"toString": 0}]}`
+    // where a string is expected makes its length check throw. Still bad input, not an internal error.
+    return inputErrorReply(method, [{ path: [], code: 'custom', message: 'expected the input this method takes; a value of the wrong type could not even be read' }])
+  }
   if (!parsed.success) return inputErrorReply(method, parsed.error.issues)
   return { ok: true, method, args: parsed.data }
 }
