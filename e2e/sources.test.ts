@@ -149,6 +149,17 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
     const text = (await list.textContent()) ?? ''
     expect(text).toMatch(/legacy\s*◆ 3 at once · limit 1/)
     expect(text).toMatch(/legacy\s*◆ 2 at once · limit 1/)
+    // The source filter: Jobdeck's own runs only (none here) draws no bar; the source's draws them all.
+    await page.keyboard.press('Escape')
+    const paintsNow = async (): Promise<number> => (await hook())?.paints.length ?? 0
+    let before = await paintsNow()
+    await page.getByTestId('timeline-filter-source').click()
+    await page.locator('.n-base-select-option', { hasText: "Jobdeck's own" }).click()
+    await until(async () => (await hook())?.paints.slice(before).some((p) => p.items === 0) ?? false, 10_000, 'a paint of no runs')
+    before = await paintsNow()
+    await page.getByTestId('timeline-filter-source').click()
+    await page.locator('.n-base-select-option', { hasText: '⇄ legacy' }).click()
+    await until(async () => (await hook())?.paints.slice(before).some((p) => p.items >= 4) ?? false, 10_000, "a paint of legacy's runs")
   })
 
   it('filters History by source and finds the failed row by the words of its error', async () => {

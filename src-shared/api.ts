@@ -109,6 +109,8 @@ export const apiInputs = {
     since: instant,
     until: instant,
     groupBy: z.enum(['type', 'lane']).default('type'),
+    /** Only runs mirrored from this source (`sources:` name); `-` for Jobdeck's own only. */
+    source: z.string().min(1).max(64).optional(),
     /** About one pixel of the chart: shorter runs are counted per bucket instead of listed. */
     bucketMs: z.number().min(1),
     maxItems: z.number().int().min(100).max(20_000).default(5_000),

@@ -11,6 +11,8 @@ export interface LoadedAnswer {
   bucketMs: number
   total: number
   groupBy: GroupBy
+  /** The source filter it was asked with (null: all runs). */
+  source: string | null
   sentAt: number
   fetchMs: number
 }

@@ -268,6 +268,30 @@ describe('useTimelineStore', () => {
     await vi.advanceTimersByTimeAsync(0)
     expect(rangeCalls().at(-1)?.groupBy).toBe('lane')
   })
+
+  it('a source filter asks for that source\'s runs only and keeps other runs\' live updates out', async () => {
+    const store = useTimelineStore()
+    store.start(1000)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(rangeCalls().at(-1)).not.toHaveProperty('source')
+    store.setSource('legacy')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(rangeCalls().at(-1)).toMatchObject({ source: 'legacy' })
+    const calls = rangeCalls().length
+    bridge.emit('run.changed', { run: runOf(item('own', NOW - 5000, null), { source: null }) })
+    bridge.emit('run.changed', { run: runOf(item('legacy:7/run', NOW - 4000, null), { source: 'legacy' }) })
+    bridge.emit('run.changed', { run: runOf(item('batch:1/run', NOW - 3000, null), { source: 'batch' }) })
+    await vi.advanceTimersByTimeAsync(LIVE_FLUSH_MS + 10)
+    expect(rangeCalls().length).toBe(calls)
+    expect(store.items.map((i) => i.id)).toEqual(['legacy:7/run'])
+    // Jobdeck's own only, then all again: each asks once more.
+    store.setSource('-')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(rangeCalls().at(-1)).toMatchObject({ source: '-' })
+    store.setSource(null)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(rangeCalls().at(-1)).not.toHaveProperty('source')
+  })
 })
 
 describe('useTimelineStore overlap list', () => {

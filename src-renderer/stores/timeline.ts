@@ -28,6 +28,7 @@ import { useConfigStore } from './config'
 import { throttleTrailing } from './debounce'
 import { useRunnerStore } from './runner'
 import { useTimelineAheadStore, type AheadChoice } from './timeline-ahead'
+import { OWN_RUNS } from '../../src-shared/sources'
 import { headroomMs, liveRange, presetMs, type RangeChoice, type RangePreset } from './timeline-range'
 import { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer, type RangeAnswer } from './timeline-answers'
 
@@ -60,11 +61,18 @@ export const MIN_WINDOW_MS = 10_000
  */
 export const COARSEST_BUCKET = 2
 
+/** A run of `runSource` (null: Jobdeck's own) is drawn under the filter `only`. */
+function ofSource(runSource: string | null, only: string | null): boolean {
+  return only === null || (only === OWN_RUNS ? runSource === null : runSource === only)
+}
+
 export const useTimelineStore = defineStore('timeline', () => {
   const preset = ref<RangeChoice>('fit')
   /** The span the last fit chose; the fit range follows now with it, as a preset does. */
   const fitMs = ref(86_400_000)
   const groupBy = ref<GroupBy>('type')
+  /** Only one source's runs, `-` (OWN_RUNS) for Jobdeck's own, or null for all. */
+  const source = ref<string | null>(null)
   const range = shallowRef<TimeWindow>(liveRange(fitMs.value, Date.now()))
   /** The visible window (the dataZoom), always inside `range`. */
   const view = shallowRef<TimeWindow>(range.value)
@@ -180,6 +188,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     const window = view.value
     const bucketMs = bucketMsFor(window, plotWidth.value)
     const group = groupBy.value
+    const only = source.value
     const mine = ++seq
     const sentAt = performance.now()
     inFlight++
@@ -196,10 +205,10 @@ export const useTimelineStore = defineStore('timeline', () => {
       () => {},
     )
     try {
-      const page = await call('timeline.range', { since: window.since, until: window.until, groupBy: group, bucketMs, maxItems: MAX_ITEMS })
+      const page = await call('timeline.range', { since: window.since, until: window.until, groupBy: group, bucketMs, maxItems: MAX_ITEMS, ...(only !== null ? { source: only } : {}) })
       if (gate && !(await gate)) return
       if (mine !== seq) return
-      apply(page, window, bucketMs, sentAt)
+      apply(page, window, bucketMs, sentAt, only)
       error.value = null
     } catch (e) {
       if (mine === seq) error.value = `Could not load the timeline: ${(e as Error).message}`
@@ -209,7 +218,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     }
   }
 
-  function apply(page: TimelinePage, window: TimeWindow, bucketMs: number, sentAt: number): void {
+  function apply(page: TimelinePage, window: TimeWindow, bucketMs: number, sentAt: number, only: string | null): void {
     // The view moved on to where this answer does not reach (drawn from another one meanwhile).
     if (!covers(window, view.value)) return
     // Live updates that arrived while the query was on its way are newer than the answer.
@@ -218,7 +227,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     items.value = merged
     buckets.value = page.buckets
     rows.value = mergeRows(rows.value, [...page.rows, ...merged.map((i) => rowKeyOf(i, groupBy.value))])
-    loaded.value = { window, bucketMs, total: page.total, groupBy: page.groupBy, sentAt, fetchMs: performance.now() - sentAt }
+    loaded.value = { window, bucketMs, total: page.total, groupBy: page.groupBy, source: only, sentAt, fetchMs: performance.now() - sentAt }
     if (sameWindow(window, range.value)) rangeAnswer = { ...loaded.value, items: merged, buckets: page.buckets }
     now.value = Date.now()
     syncTicker()
@@ -228,7 +237,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   function showWhole(answer: RangeAnswer): void {
     items.value = answer.items
     buckets.value = answer.buckets
-    loaded.value = { window: answer.window, bucketMs: answer.bucketMs, total: answer.total, groupBy: answer.groupBy, sentAt: answer.sentAt, fetchMs: answer.fetchMs }
+    loaded.value = { window: answer.window, bucketMs: answer.bucketMs, total: answer.total, groupBy: answer.groupBy, source: answer.source, sentAt: answer.sentAt, fetchMs: answer.fetchMs }
   }
 
   /** Applies pending live items to `list` in place (and forgets them, unless `keep`); returns whether anything changed. */
@@ -400,6 +409,16 @@ export const useTimelineStore = defineStore('timeline', () => {
     void fetchWindow()
   }
 
+  /** Draws one source's runs only (`-`: Jobdeck's own), or all with null: asked again, as a new grouping is. */
+  function setSource(next: string | null): void {
+    if (source.value === next) return
+    source.value = next
+    rangeAnswer = null
+    rows.value = []
+    cancelWindowTimer()
+    void fetchWindow()
+  }
+
   function cancelWindowTimer(): void {
     if (windowTimer) clearTimeout(windowTimer)
     windowTimer = null
@@ -407,7 +426,7 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   /** Whether `answer` can draw `window` as it is: it covers it, in this grouping, with buckets at most COARSEST_BUCKET pixels. */
   function serves(answer: LoadedAnswer | null, window: TimeWindow, width: number): boolean {
-    return answer !== null && answer.groupBy === groupBy.value && covers(answer.window, window) && answer.bucketMs <= COARSEST_BUCKET * bucketMsFor(window, width)
+    return answer !== null && answer.groupBy === groupBy.value && answer.source === source.value && covers(answer.window, window) && answer.bucketMs <= COARSEST_BUCKET * bucketMsFor(window, width)
   }
 
   /**
@@ -454,6 +473,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     const opening = preset.value
     unsubscribe = [
       on('run.changed', ({ run }) => {
+        if (!ofSource(run.source, source.value)) return
         pending.set(run.id, timelineItemOf(run))
         flushLive()
       }),
@@ -497,6 +517,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     zoomed,
     fitMs,
     groupBy,
+    source,
     range,
     view,
     plotWidth,
@@ -519,6 +540,7 @@ export const useTimelineStore = defineStore('timeline', () => {
     fit,
     setCustom,
     setGroupBy,
+    setSource,
     setWindow,
     refresh: fetchWindow,
   }

@@ -72,7 +72,8 @@ export function runsServices(deps: ServiceDeps): RunsApi {
       const since = toEpoch(args.since, 'since')
       const until = toEpoch(args.until, 'until')
       if (until <= since) throw new JobdeckError('invalid_input', 'timeline.range: until must be after since')
-      return store.timeline({ since, until, groupBy: args.groupBy, bucketMs: args.bucketMs, maxItems: args.maxItems, now: now() })
+      const source = checkedSource(deps, args.source, 'timeline.range')
+      return store.timeline({ since, until, groupBy: args.groupBy, bucketMs: args.bucketMs, maxItems: args.maxItems, now: now(), ...(source ? { source } : {}) })
     },
 
     async 'timeline.extent'(args) {

@@ -93,6 +93,8 @@ export interface TimelineQuery {
   bucketMs: number
   maxItems: number
   now: number
+  /** A source's runs only, `-` for Jobdeck's own only; absent for all. */
+  source?: string
 }
 
 export interface LogAppend {

@@ -137,7 +137,7 @@ export class HistoryReads extends QueueReads {
    */
   timeline(q: TimelineQuery): TimelinePage {
     const maxDuration = (this.stmt.maxDuration.get() as { ms: number | null }).ms ?? 0
-    const args = { since: q.since, until: q.until, lower: q.since - maxDuration - 1, now: q.now, bucket: Math.max(1, Math.floor(q.bucketMs)) }
+    const args = { since: q.since, until: q.until, lower: q.since - maxDuration - 1, now: q.now, bucket: Math.max(1, Math.floor(q.bucketMs)), source: q.source ?? '' }
     const all = (this.stmt.timelineOver.get({ ...args, cap: q.maxItems + 1 }) as { n: number }).n <= q.maxItems
     let rows = ((all ? this.stmt.timelineAll : this.stmt.timelineLong).all({ ...args, limit: q.maxItems }) as TimelineRow[])
     // Runs not listed (under a pixel, or beyond maxItems) are counted per bucket instead.

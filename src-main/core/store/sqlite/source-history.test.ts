@@ -80,4 +80,19 @@ describe('History by source', () => {
     expect(byId.get('legacy:2/run')).not.toHaveProperty('stuck')
     expect(Object.keys(byId.get('own-failed') ?? {}).sort()).toEqual(['attempt', 'finishedAt', 'id', 'jobId', 'lane', 'queuedAt', 'startedAt', 'status', 'type'])
   })
+
+  it('draws one source, or Jobdeck\'s own, on the Timeline: listed runs and the ones counted per bucket alike', () => {
+    const at = { since: T0, until: T0 + 60 * min, groupBy: 'type' as const, now: T0 + 45 * min }
+    const listed = (source?: string) => temp.store.timeline({ ...at, bucketMs: 1, maxItems: 100, ...(source ? { source } : {}) }).items.map((i) => i.id).sort()
+    expect(listed()).toHaveLength(RUNS.length)
+    expect(listed('legacy')).toEqual(['legacy:1/run', 'legacy:2/run', 'legacy:3/run', 'legacy:4/run'])
+    expect(listed('batch')).toEqual(['batch:9/run'])
+    expect(listed('-')).toEqual(['own-failed', 'own-ok'])
+    // Every run shorter than a bucket is counted instead of listed: the counts keep to the source too.
+    const counted = (source: string) => temp.store.timeline({ ...at, bucketMs: 50 * min, maxItems: 100, source })
+    const legacy = counted('legacy')
+    expect(legacy.total).toBe(4)
+    expect(legacy.rows).toEqual(['legacy/invoice', 'legacy/report'])
+    expect(counted('-').rows).toEqual(['sync'])
+  })
 })

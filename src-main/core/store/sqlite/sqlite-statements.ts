@@ -4,8 +4,11 @@ import { TERMINAL_JOB_STATUSES } from '../../../../src-shared/domain'
 import type { SqliteDatabase } from './open-database'
 
 const TERMINAL_SQL = `(${TERMINAL_JOB_STATUSES.map((s) => `'${s}'`).join(',')})`
+// @source: '' for all runs, '-' for Jobdeck's own (an own type never holds a `/`), else a source's
+// (its types are `source/…`): read from the covering index's type column, no lookup.
 export const TIMELINE_RANGE = `FROM runs INDEXED BY runs_timeline
-      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since`
+      WHERE started_at >= @lower AND started_at < @until AND coalesce(finished_at, @now) > @since
+        AND (@source = '' OR (@source = '-' AND instr(type, '/') = 0) OR (@source <> '-' AND substr(type, 1, length(@source) + 1) = @source || '/'))`
 
 export type Statements = ReturnType<typeof prepareStatements>
 
