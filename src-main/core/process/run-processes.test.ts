@@ -38,6 +38,10 @@ describe.skipIf(!linux)('a run’s processes, found by JOBDECK_RUN_ID', () => {
     const pids = escapers('run-escape', 5)
     try {
       await waitUntil(() => pids.every(isAlive), 5000, 'the sleepers')
+      // A sleeper may still be between its shell's fork and the exec of setsid/sleep for a moment
+      // (seen once in CI under load): wait for the table to show all of them, then look.
+      const all = [...pids].sort().join()
+      await waitUntil(() => findRunProcesses('run-escape', origin).sort().join() === all, 5000, 'the sleepers in the process table')
       expect(findRunProcesses('run-escape', origin).sort()).toEqual([...pids].sort())
       // A run that began after them does not see them (the common, cheap case).
       expect(findRunProcesses('run-escape', runOrigin())).toEqual([])
