@@ -148,6 +148,9 @@ export function createCore(options: CoreOptions): Core {
   let schedulerStarted: Promise<void> = Promise.resolve()
   const publishChanges = (): void => feed.publish()
 
+  // One for the file: shared mode's cache writes and the sources' backfills. Made at open, it also
+  // finishes a bulk load a crash interrupted before anything reads.
+  const cache = new CacheStore(db, store)
   let sharedEngine: PgEngine | null = null
   const link = shared
     ? new SharedLink({
@@ -155,7 +158,7 @@ export function createCore(options: CoreOptions): Core {
         source: shared.source,
         ...(options.pgPassword !== undefined ? { password: options.pgPassword } : {}),
         store,
-        cache: new CacheStore(db, store),
+        cache,
         publishChanges,
         onConnection: (connection) => events.emit('connection.changed', { connection }),
         onWake: (reason) => sharedEngine?.wake(reason),
@@ -179,6 +182,7 @@ export function createCore(options: CoreOptions): Core {
     config: () => config.current,
     db,
     store,
+    cache,
     events,
     publishChanges,
     postgres: shared?.config ?? null,
@@ -313,6 +317,7 @@ export function createCore(options: CoreOptions): Core {
       await executors.close()
       await sources.close()
       await link?.close()
+      cache.close()
       store.close()
       db.close()
     },

@@ -16,12 +16,14 @@ import { SourceLoop, type SourceLoopDeps } from './source-loop'
 import type { MarkFailedResult, SourcesPort } from './sources-port'
 import type { SourceSpec } from './source-spec'
 import { SourceWriter } from './source-writer'
-import { CacheStore } from '../store/sqlite/cache-store'
+import type { CacheStore } from '../store/sqlite/cache-store'
 
 export interface SourceMirrorsOptions {
   config: () => LoadedConfig
   db: SqliteDatabase
   store: SqliteStore
+  /** The file's bulk-load path (a first backfill of a large table uses it). */
+  cache: CacheStore
   events: EventBus
   publishChanges: () => void
   /** The shared `postgres:` database (with its URL), for sources without `connection:`. */
@@ -38,7 +40,6 @@ const STATEMENT_TIMEOUT_MS = 30_000
 
 export class SourceMirrors implements SourcesPort {
   private readonly writer: SourceWriter
-  private readonly cache: CacheStore
   private readonly loops = new Map<string, SourceLoop>()
   private pools: SqlConnections
   private poolsKey: string
@@ -46,9 +47,7 @@ export class SourceMirrors implements SourcesPort {
   private closed = false
 
   constructor(private readonly options: SourceMirrorsOptions) {
-    // Also finishes a bulk load a crash interrupted, before anything reads the cache.
-    this.cache = new CacheStore(options.db, options.store)
-    this.writer = new SourceWriter(options.db, options.store, this.cache)
+    this.writer = new SourceWriter(options.db, options.store, options.cache)
     this.poolsKey = this.connectionsKey()
     this.pools = this.newPools()
     for (const spec of this.specs().values()) this.loops.set(spec.name, this.newLoop(spec))
@@ -108,7 +107,6 @@ export class SourceMirrors implements SourcesPort {
     this.unsubscribe?.()
     await Promise.all([...this.loops.values()].map((loop) => loop.stop()))
     await this.pools.close()
-    this.cache.close()
   }
 
   /** After a config reload: new, changed and removed sources, and new pools when connections changed. */
