@@ -25,7 +25,9 @@ export function waitReasonText(reason: WaitReason): string {
     case 'behind':
       return `behind ${reason.ahead} earlier job${reason.ahead === 1 ? '' : 's'} in lane ${reason.lane}`
     case 'runner-busy':
-      return `runner busy: ${reason.running} of ${reason.concurrency} running`
+      return `runner busy: ${reason.running} of ${reason.concurrency} running${reason.max !== undefined && reason.max > reason.concurrency ? ` (concurrency ${reason.concurrency} of ${reason.max}${reason.reason ? `: ${reason.reason}` : ''})` : ''}`
+    case 'rate-limited':
+      return `rate limit ${reason.rate}: next start at ${clockTime(reason.nextAt)}`
     case 'starting':
       return 'starting'
   }

@@ -6,11 +6,13 @@ import type { Job, LogLine, Run, RunnerStatus, TimelineExtent, TimelinePage, Typ
 import type { WaitReason } from './wait-reason'
 import type { ListedRun, RunCount } from './search'
 import { PRIORITIES, RUN_STATUSES, TERMINAL_JOB_STATUSES } from './domain'
-import type { Health, HostMinute, HostSample, RunUsage } from './monitor'
+import type { ConcurrencyChange, Health, HostMinute, HostSample, RunUsage } from './monitor'
 import type { DatabaseState, ConnectionTestResult } from './connection'
 import type { GateBlock } from './wait-reason'
 import { FIRE_OUTCOMES, type ForecastFire, type ScheduleFire, type ScheduleInfo } from './schedules'
 import type { Overlap, SourceInfo, SourceQueue, SourceTestResult } from './sources'
+import type { AlertDelivery, AlertsOverview } from './alerts'
+import type { RetentionPass, RetentionStatus } from './retention'
 
 const id = z.string().min(1, 'expected a job or run id').max(64)
 const paramsInput = z.record(z.string(), z.unknown())
@@ -52,6 +54,11 @@ export const apiInputs = {
     countUpTo: z.number().int().min(0).max(100_000).default(10_000),
   }),
   'jobs.retry': z.strictObject({ id }),
+  /**
+   * Lets a waiting job past the resource gate once (its lane and the runner's limits still
+   * apply); recorded on its run (`gateBypassed`).
+   */
+  'jobs.startNow': z.strictObject({ id }),
   'jobs.setPriority': z.strictObject({ id, priority: z.enum(PRIORITIES) }),
   'jobs.clear': z.strictObject({ before: instant }),
   'runner.pause': z.strictObject({}),
@@ -200,6 +207,16 @@ export const apiInputs = {
     sameLane: z.boolean().optional(),
     limit: z.number().int().min(1).max(10_000).default(1000),
   }),
+  /** Channels, rules, the last `limit` deliveries (newest first) and the snoozes. */
+  'alerts.list': z.strictObject({ limit: z.number().int().min(1).max(1000).default(50) }),
+  /** Sends a test message to one channel now, through the outbox like any alert; answers with its delivery once tried. */
+  'alerts.test': z.strictObject({ channel: z.string().min(1).max(64) }),
+  /** Holds back a job type's alerts until `until` (ISO or epoch ms), or lifts the snooze (`until: null`). */
+  'alerts.snooze': z.strictObject({ type: z.string().min(1).max(200), until: instant.nullable() }),
+  /** The data dir's size by part, what the policy deletes next, and the last pass. */
+  'retention.status': z.strictObject({}),
+  /** One retention pass now (as the automatic one does, in small batches). */
+  'retention.run': z.strictObject({}),
 } as const
 
 export type ApiMethod = keyof typeof apiInputs
@@ -238,9 +255,12 @@ export interface ConfigInfo {
   types: JobTypeInfo[]
   /** Sampling, health thresholds and retention in force. */
   monitor: MonitorConfig
-  runner: { concurrency: number; interruptLimit: number }
+  /** `concurrency`: the configured maximum; `adaptive` when it moves with the host (runner.status has the effective one). */
+  runner: { concurrency: number; interruptLimit: number; minConcurrency: number; adaptive: boolean }
   /** Lane limits by lane name or `*` pattern; lanes not listed have limit 1. */
   lanes: Record<string, number>
+  /** Lane start rates by lane name or `*` pattern, as written (`10/m`). */
+  rates: Record<string, string>
   /** The names of the enabled schedules (the Timeline leaves room ahead of now only when there are some). */
   schedules: string[]
   /** The names of the configured sources (the views offer a source filter only when there are some). */
@@ -266,6 +286,8 @@ export interface MonitorRange {
   resolution: 'raw' | 'minute'
   samples: HostSample[]
   minutes: HostMinute[]
+  /** Steps of this runner's effective concurrency in the range (the Timeline's host strip marks them). */
+  concurrency: ConcurrencyChange[]
 }
 
 export interface ApiResults {
@@ -276,6 +298,7 @@ export interface ApiResults {
   'jobs.get': JobDetail
   'jobs.list': JobList
   'jobs.retry': Job
+  'jobs.startNow': Job
   'jobs.setPriority': Job
   'jobs.clear': { removed: number }
   'runner.pause': { paused: true }
@@ -311,6 +334,11 @@ export interface ApiResults {
   'sources.test': SourceTestResult
   'sources.markFailed': { source: string; table: string; sourceId: string; rowCount: number }
   'overlaps.list': Overlap[]
+  'alerts.list': AlertsOverview
+  'alerts.test': AlertDelivery
+  'alerts.snooze': AlertsOverview['snoozes']
+  'retention.status': RetentionStatus
+  'retention.run': RetentionPass
 }
 
 export type JobdeckApi = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> }

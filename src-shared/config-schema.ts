@@ -5,70 +5,12 @@ import { PARAM_TYPES, PRIORITIES } from './domain'
 import { MISSED_POLICIES, OVERLAP_POLICIES } from './schedules'
 import { SOURCE_COLUMN_KEYS, SOURCE_MEANINGS, SOURCE_PRESETS } from './sources'
 import { compilePattern } from './param-pattern'
-import { describeValue } from './params'
-import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration, parseSize } from './units'
+import { MAX_DURATION_MS, MAX_TIMER_MS, parseDuration } from './units'
+import { describeConfigValue, durationText, percentText, sizeText } from './config-values'
+import { alertsSchema } from './alert-config'
+import { DEFAULT_RETENTION, retentionSchema } from './retention-config'
 
-/** How a config value reads in a message; YAML's `.nan` and `.inf` keep their YAML spelling. */
-export function describeConfigValue(got: unknown): string {
-  if (typeof got === 'number' && !Number.isFinite(got)) {
-    return Number.isNaN(got) ? '.nan (not a number)' : `${got < 0 ? '-' : ''}.inf (infinity)`
-  }
-  return describeValue(got)
-}
-
-function durationExpected(what: string, got: unknown): string {
-  return `expected ${what} as a duration like 30s, 10m, 1h30m or 250ms, got ${describeConfigValue(got)}`
-}
-
-/**
- * A duration in milliseconds. Numbers are seconds. `timer` marks one a timer waits on, which must
- * stay at most MAX_TIMER_MS; any other must still be finite.
- */
-const durationText = (what: string, use: 'timer' | 'age' = 'timer'): z.ZodType<number> =>
-  z
-    .union([z.string(), z.number()], { error: (issue) => durationExpected(what, issue.input) })
-    .transform((value, ctx) => {
-      const ms = typeof value === 'number' ? value * 1000 : parseDuration(value)
-      if (ms === null || Number.isNaN(ms) || ms < 0) {
-        ctx.addIssue({ code: 'custom', message: durationExpected(what, value) })
-        return z.NEVER
-      }
-      const [max, why] =
-        use === 'timer'
-          ? [MAX_TIMER_MS, `${MAX_TIMER_TEXT} (a timer cannot wait longer than 2^31-1 ms, about 24.8 days)`]
-          : [MAX_DURATION_MS, MAX_DURATION_TEXT]
-      if (ms > max) {
-        ctx.addIssue({ code: 'custom', message: `expected ${what} of at most ${why}, got ${describeConfigValue(value)}` })
-        return z.NEVER
-      }
-      return ms
-    })
-
-const sizeExpected = (what: string, got: unknown): string =>
-  `expected ${what} as a size like 2GB, 512MiB or 1048576, got ${describeConfigValue(got)}`
-
-const sizeText = (what: string): z.ZodType<number> =>
-  z.union([z.string(), z.number()], { error: (issue) => sizeExpected(what, issue.input) }).transform((value, ctx) => {
-    const bytes = typeof value === 'number' ? value : parseSize(value)
-    if (bytes === null || !Number.isFinite(bytes) || bytes < 0) {
-      ctx.addIssue({ code: 'custom', message: sizeExpected(what, value) })
-      return z.NEVER
-    }
-    return bytes
-  })
-
-const percentExpected = (what: string, got: unknown): string =>
-  `expected ${what} as a percentage from 0 to 100 like 80%, got ${describeConfigValue(got)}`
-
-const percentText = (what: string): z.ZodType<number> =>
-  z.union([z.string(), z.number()], { error: (issue) => percentExpected(what, issue.input) }).transform((value, ctx) => {
-    const number = typeof value === 'number' ? value : Number(value.trim().replace(/%$/, ''))
-    if (!Number.isFinite(number) || number < 0 || number > 100) {
-      ctx.addIssue({ code: 'custom', message: percentExpected(what, value) })
-      return z.NEVER
-    }
-    return number
-  })
+export { describeConfigValue } from './config-values'
 
 /** What a job type needs from the machine before it may start (the resource gate). */
 export const needsSchema = z.strictObject({
@@ -297,12 +239,71 @@ export const jobTypeSchema = z.strictObject({
 })
 export type JobTypeConfig = z.output<typeof jobTypeSchema>
 
+const rateExpected = (got: unknown): string =>
+  `expected rate as starts per window like 10/m, 5/2s or 100/1h (N/DURATION), got ${describeConfigValue(got)}`
+
+/** `N/DURATION`: at most N starts in any sliding window of DURATION (`10/m`, `5/2s`, `100/1h`). */
+export const rateText = z.string({ error: (issue) => rateExpected(issue.input) }).transform((value, ctx): LaneRate => {
+  const match = /^\s*(\d+)\s*\/\s*(\d*(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(value)
+  const limit = match ? Number(match[1]) : NaN
+  const windowMs = match ? parseDuration(`${match[2] === '' ? '1' : match[2]}${match[3]}`) : null
+  if (!match || !Number.isInteger(limit) || limit < 1 || limit > 1_000_000 || windowMs === null || windowMs < 1 || windowMs > MAX_TIMER_MS) {
+    ctx.addIssue({ code: 'custom', message: rateExpected(value) })
+    return z.NEVER
+  }
+  return { limit, windowMs, text: value.replace(/\s+/g, '') }
+})
+export interface LaneRate {
+  limit: number
+  windowMs: number
+  /** As written, without spaces (`10/m`), for messages. */
+  text: string
+}
+
 export const laneSchema = z.strictObject({
   limit: z.number().int().min(1).max(1000).default(1),
+  /** Starts per sliding window (`10/m`); across instances in shared mode. */
+  rate: rateText.optional(),
 })
+export type LaneConfig = z.output<typeof laneSchema>
+
+/**
+ * `runner.concurrency`: a plain number (fixed, as before), or adaptive: the effective limit steps
+ * between `min` and `max` with the host's CPU and free memory (runner/adaptive-concurrency.ts).
+ */
+const adaptiveConcurrencySchema = z
+  .strictObject({
+    min: z.number().int().min(1).max(1000).default(1),
+    max: z.number().int().min(1).max(1000),
+    cpu: z
+      .strictObject({ high: percentText('runner.concurrency.cpu.high').default(80), low: percentText('runner.concurrency.cpu.low').default(50) })
+      .refine((c) => c.low < c.high, { message: 'runner.concurrency.cpu: low must be below high' })
+      .default({ high: 80, low: 50 }),
+    /** Steps down while the host's available memory is under this. */
+    freeMemory: sizeText('runner.concurrency.freeMemory').optional(),
+  })
+  .refine((c) => c.min <= c.max, { message: 'runner.concurrency: min must not be above max', path: ['min'] })
+
+export interface RunnerConcurrency {
+  min: number
+  max: number
+  /** null: fixed at `max` (a plain number). */
+  adaptive: null | { cpuHigh: number; cpuLow: number; freeMemoryBytes: number | null }
+}
+
+const concurrencySchema = z
+  .union([z.number().int().min(1).max(1000), adaptiveConcurrencySchema], {
+    error: (issue) =>
+      `expected runner.concurrency as a number from 1 to 1000, or { min, max, cpu: { high, low }, freeMemory }, got ${describeConfigValue(issue.input)}`,
+  })
+  .transform((value): RunnerConcurrency =>
+    typeof value === 'number'
+      ? { min: value, max: value, adaptive: null }
+      : { min: value.min, max: value.max, adaptive: { cpuHigh: value.cpu.high, cpuLow: value.cpu.low, freeMemoryBytes: value.freeMemory ?? null } },
+  )
 
 export const runnerSchema = z.strictObject({
-  concurrency: z.number().int().min(1).max(1000).default(1),
+  concurrency: concurrencySchema.default({ min: 1, max: 1, adaptive: null }),
   /** A job whose runs were interrupted this many times fails instead of being re-queued. */
   interruptLimit: z.number().int().min(1).max(100).default(3),
 })
@@ -425,7 +426,11 @@ export const sourceSchema = z
 export type SourceConfig = z.output<typeof sourceSchema>
 
 export const configSchema = z.strictObject({
-  runner: runnerSchema.default({ concurrency: 1, interruptLimit: 3 }),
+  runner: runnerSchema.default({ concurrency: { min: 1, max: 1, adaptive: null }, interruptLimit: 3 }),
+  /** Where and when to tell people that something broke (alerts.ts). */
+  alerts: alertsSchema.default({ channels: {}, rules: [], digestQuiet: 2_000, digestMaxWait: 10_000 }),
+  /** How long history is kept (retention.ts). */
+  retention: retentionSchema.default(DEFAULT_RETENTION),
   monitor: monitorSchema.default(DEFAULT_MONITOR_CONFIG),
   lanes: z.record(userName(z.string().min(1)), laneSchema).default({}),
   /** Shared mode: every instance with this database shares one queue and history. */

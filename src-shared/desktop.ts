@@ -72,4 +72,19 @@ export interface DesktopState {
 export const DESKTOP_CHANNELS = {
   get: 'jobdeck:desktop:get',
   update: 'jobdeck:desktop:update',
+  /** Opens the folder of the app's log files in the OS file manager. */
+  openLogs: 'jobdeck:desktop:open-logs',
+  /** Diagnostics for a bug report (Settings → Copy diagnostics). */
+  diagnostics: 'jobdeck:desktop:diagnostics',
 } as const
+
+/** What "Copy diagnostics" copies: no secret (the log lines are already masked when written). */
+export interface Diagnostics {
+  versions: Record<string, string>
+  configPath: string
+  dataDir: string
+  mode: 'local' | 'shared'
+  logFile: string
+  /** The last 200 lines of the log. */
+  logTail: string[]
+}

@@ -87,6 +87,8 @@ export interface Job {
   source: string | null
   /** The row's id in its own table (shown in views, used by actions); null for Jobdeck's own. */
   sourceId: string | null
+  /** "Start now" was asked (jobs.startNow): its next start passes the resource gate once. */
+  startNow?: true
 }
 
 export interface Run {
@@ -127,6 +129,8 @@ export interface Run {
   startKind: StartKind
   /** A source row running past its `stuckAfter`; ISO-8601 of when it was flagged, else null. */
   stuckAt: string | null
+  /** Started by "Start now", past the resource gate (absent otherwise). */
+  gateBypassed?: true
 }
 
 export type LogStream = 'stdout' | 'stderr' | 'system'
@@ -172,8 +176,22 @@ export interface RunnerStatus {
   runnerPid: number | null
   running: RunningEntry[]
   queued: WaitingJob[]
-  /** The limits the runner applies: runner.concurrency, and the limit of each lane shown here. */
-  limits: { concurrency: number; lanes: Record<string, number> }
+  /**
+   * The limits the runner applies: `concurrency` is the effective one (adaptive concurrency may
+   * hold it under `maxConcurrency`, saying why in `concurrencyReason`), and the limit and start
+   * rate of each lane shown here.
+   */
+  limits: {
+    concurrency: number
+    maxConcurrency: number
+    minConcurrency: number
+    adaptive: boolean
+    /** "CPU 85% over 80%" while held under the maximum; else null. */
+    concurrencyReason: string | null
+    lanes: Record<string, number>
+    /** Lanes with a start rate: the rate as written (`10/m`). */
+    rates: Record<string, string>
+  }
   counts: Record<JobStatus, number>
   /** The host as last sampled by the runner's monitor; null before the first sample. */
   health: HostHealthSummary | null

@@ -4,6 +4,9 @@ import type { Health, HostSample } from './monitor'
 import type { DatabaseState } from './connection'
 import type { GateBlock } from './wait-reason'
 import type { SourceInfo } from './sources'
+import type { AlertDelivery } from './alerts'
+import type { ConcurrencyChange } from './monitor'
+import type { RetentionPass } from './retention'
 
 export interface EventMap {
   /** A job row changed (enqueued, claimed, finished, canceled, reprioritised, …). */
@@ -33,6 +36,14 @@ export interface EventMap {
   'source.changed': { source: SourceInfo; mirrored: number }
   /** A source row has run past its `stuckAfter`. Once per run, ever. */
   'run.stuck': { runId: string; jobId: string; type: string; source: string; sourceId: string; startedAt: string; stuckAfterMs: number }
+  /** An alert delivery was tried: sent, failed for now (retried), or given up. */
+  'alert.delivered': { delivery: AlertDelivery }
+  /** An alert for the `desktop` channel: the app shows it as a notification (nothing headless). */
+  'alert.desktop': { title: string; body: string; target: string; urgency: 'normal' | 'critical'; tag: string }
+  /** The runner's effective concurrency changed (adaptive concurrency). */
+  'runner.concurrency': { change: ConcurrencyChange }
+  /** A retention pass finished. */
+  'retention.ran': { pass: RetentionPass }
   /** Shared mode: the database went offline, came back, or the cache caught up. */
   'connection.changed': { connection: DatabaseState }
 }

@@ -59,3 +59,13 @@ export interface RunUsage {
   peakRssBytes: number | null
   cpuSeconds: number | null
 }
+
+/** The runner's effective concurrency stepped (adaptive concurrency), and why. */
+export interface ConcurrencyChange {
+  at: string
+  from: number
+  to: number
+  max: number
+  /** In words: "CPU 85% over 80%", "free memory 1.2 GB under 2 GB", "CPU 30% under 50%". */
+  reason: string
+}

@@ -4,8 +4,11 @@ import { formatBytes } from './units'
 
 /** Why the resource gate holds a job type back now. */
 export type GateBlock =
-  /** Every job waits while host health is critical; `reasons` are the health reasons. */
-  | { kind: 'health-critical'; reasons: string[] }
+  /**
+   * Memory or disk is critical (CPU alone no longer holds jobs): every job waits until each
+   * critical resource has been `samples` samples under its percentage.
+   */
+  | { kind: 'health-critical'; reasons: string[]; clears: { samples: number; below: Array<{ metric: 'memory' | 'disk'; percent: number }> } }
   /** The type declares needs and no host sample has been taken yet. */
   | { kind: 'first-sample' }
   | { kind: 'memory'; freeBytes: number; needsBytes: number }
@@ -25,8 +28,13 @@ export type WaitReason =
   | { kind: 'lane-busy'; lane: string; running: number; limit: number }
   /** Earlier jobs of its lane take the room the lane has. */
   | { kind: 'behind'; lane: string; ahead: number }
-  /** The runner's global limit (runner.concurrency) is reached. */
-  | { kind: 'runner-busy'; running: number; concurrency: number }
+  /**
+   * The runner's global limit is reached: `concurrency` is the effective limit; under adaptive
+   * concurrency it may be below `max`, for `reason` ("CPU 85% over 80%").
+   */
+  | { kind: 'runner-busy'; running: number; concurrency: number; max?: number; reason?: string }
+  /** Its lane started `limit` jobs in the last `windowMs` (`rate`, as written): the next may start at `nextAt`. */
+  | { kind: 'rate-limited'; lane: string; rate: string; limit: number; windowMs: number; nextAt: string }
   /** Nothing holds it: the runner takes it on its next pass. */
   | { kind: 'starting' }
 
@@ -38,8 +46,11 @@ export type WaitReasonKind = WaitReason['kind']
  */
 export function gateText(gate: GateBlock): string {
   switch (gate.kind) {
-    case 'health-critical':
-      return `host health is critical${gate.reasons.length > 0 ? ` (${gate.reasons.join('; ')})` : ''}`
+    case 'health-critical': {
+      const clears = gate.clears.below.map((b) => `${b.metric} under ${b.percent}%`).join(' and ')
+      const until = clears === '' ? '' : `: critical until ${gate.clears.samples} sample${gate.clears.samples === 1 ? '' : 's'} ${clears}`
+      return `host health is critical${gate.reasons.length > 0 ? ` (${gate.reasons.join('; ')})` : ''}${until}`
+    }
     case 'first-sample':
       return 'waiting for the first resource sample'
     case 'memory':

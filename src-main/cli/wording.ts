@@ -33,6 +33,8 @@ export function waitReasonText(reason: WaitReason, now = Date.now()): string {
       return `behind ${reason.ahead} earlier job${reason.ahead === 1 ? '' : 's'} in lane ${reason.lane}`
     case 'runner-busy':
       return `runner busy: ${reason.running} of ${reason.concurrency} concurrent runs (runner.concurrency)`
+    case 'rate-limited':
+      return `rate limit ${reason.rate} in lane ${reason.lane}: next start at ${clockOrDate(reason.nextAt, now)}`
     case 'starting':
       return 'starting'
   }

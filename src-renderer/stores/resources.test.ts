@@ -26,7 +26,7 @@ describe('useResourcesStore', () => {
     setActivePinia(createPinia())
     bridge.reset()
     bridge.answer('runs.list', () => [run('small', 1, 10), run('cpu', 50, 20), run('mem', 2, 9000)])
-    bridge.answer('monitor.range', () => ({ resolution: 'minute', samples: [], minutes: [] }))
+    bridge.answer('monitor.range', () => ({ resolution: 'minute', samples: [], minutes: [], concurrency: [] }))
   })
   afterEach(() => {
     useResourcesStore().stop()

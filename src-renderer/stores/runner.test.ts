@@ -20,7 +20,7 @@ const status = (): RunnerStatus => ({
   runnerPid: 1,
   running: [{ job: { id: 'j1' } as RunnerStatus['running'][number]['job'], run, expected: null }],
   queued: [],
-  limits: { concurrency: 1, lanes: {} },
+  limits: { concurrency: 1, maxConcurrency: 1, minConcurrency: 1, adaptive: false, concurrencyReason: null, lanes: {}, rates: {} },
   counts: { queued: 2, running: 1, retrying: 1, succeeded: 0, partial: 0, failed: 0, canceled: 0 },
   health: null,
   breakers: [],

@@ -43,8 +43,8 @@ function answerAll(): void {
     const a = args as Window & { groupBy: 'type' | 'lane' }
     return { since: a.since, until: a.until, groupBy: a.groupBy, rows: [], items: [], buckets: [], total: 0 }
   })
-  bridge.answer('monitor.range', () => ({ resolution: 'raw', samples: [], minutes: [] }))
-  bridge.answer('config.get', () => ({ path: 'x', ok: true, errors: [], types: [], monitor: {} as never, runner: { concurrency: 1, interruptLimit: 3 }, lanes: {}, schedules, sources: [] }))
+  bridge.answer('monitor.range', () => ({ resolution: 'raw', samples: [], minutes: [], concurrency: [] }))
+  bridge.answer('config.get', () => ({ path: 'x', ok: true, errors: [], types: [], monitor: {} as never, runner: { concurrency: 1, minConcurrency: 1, adaptive: false, interruptLimit: 3 }, lanes: {}, rates: {}, schedules, sources: [] }))
   bridge.answer('schedules.forecast', (args) => {
     const a = args as Window
     return forecast.filter((f) => Date.parse(f.at) >= a.since && Date.parse(f.at) <= a.until)

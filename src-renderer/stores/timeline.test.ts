@@ -46,8 +46,8 @@ function answerAll(): void {
     const a = args as RangeArgs
     return { since: a.since, until: a.until, groupBy: a.groupBy, rows: ['fetch'], items: pageItems, buckets: [], total: pageItems.length }
   })
-  bridge.answer('monitor.range', () => ({ resolution: 'raw', samples: [], minutes: [] }))
-  bridge.answer('config.get', () => ({ path: 'x', ok: true, errors: [], types: [], monitor: {} as never, runner: { concurrency: 1, interruptLimit: 3 }, lanes: {}, schedules: [], sources: [] }))
+  bridge.answer('monitor.range', () => ({ resolution: 'raw', samples: [], minutes: [], concurrency: [] }))
+  bridge.answer('config.get', () => ({ path: 'x', ok: true, errors: [], types: [], monitor: {} as never, runner: { concurrency: 1, minConcurrency: 1, adaptive: false, interruptLimit: 3 }, lanes: {}, rates: {}, schedules: [], sources: [] }))
 }
 
 const rangeCalls = (): RangeArgs[] => bridge.calls.filter((c) => c.method === 'timeline.range').map((c) => c.args as RangeArgs)

@@ -208,7 +208,7 @@ describe('loadConfigFile success', () => {
     expect(type?.timeout).toBe(90 * 60_000)
     expect(type?.retries).toEqual({ max: 2, backoff: 'exponential', base: 10_000, maxDelay: 3_600_000, jitter: true })
     expect(type?.lane).toBe('default')
-    expect(result.config.raw.runner.concurrency).toBe(1)
+    expect(result.config.raw.runner.concurrency).toEqual({ min: 1, max: 1, adaptive: null })
   })
 
   it('resolves relative paths against the config folder', () => {

@@ -7,7 +7,7 @@ import type { GateBlock } from '../../../src-shared/wait-reason'
  * waits for the first sample: until then nothing says they are met.
  */
 export function gateReason(type: JobTypeConfig, sample: HostSample | null, health: Health): GateBlock | null {
-  if (health.level === 'critical') return { kind: 'health-critical', reasons: health.reasons }
+  if (health.level === 'critical') return { kind: 'health-critical', reasons: health.reasons, clears: { samples: 0, below: [] } }
   if (!type.needs) return null
   if (!sample) return { kind: 'first-sample' }
   const { freeMemory, freeDisk, maxCpu } = type.needs

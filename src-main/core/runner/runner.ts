@@ -216,7 +216,7 @@ export class Runner implements QueueRunner {
   private nextClaim(now = this.opts.now()): ClaimRequest | null {
     if (this.paused || this.drainingFlag || this.stopping) return null
     const config = this.opts.config()
-    const { concurrency } = config.raw.runner
+    const concurrency = config.raw.runner.concurrency.max
     const room = concurrency - this.active.size - this.reserved
     if (room <= 0) return null
     const { gate } = this.opts

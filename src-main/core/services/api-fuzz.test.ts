@@ -274,6 +274,12 @@ describe('API fuzz through the real dispatch', () => {
         return { id: 'legacy:1' }
       },
       'overlaps.list': async () => ({ since: Date.now() - 86_400_000 }),
+      'jobs.startNow': async () => ({ id: await waiting() }),
+      'alerts.list': async () => ({}),
+      'alerts.test': async () => ({ channel: 'ops' }),
+      'alerts.snooze': async () => ({ type: 'nap', until: Date.now() + 60_000 }),
+      'retention.status': async () => ({}),
+      'retention.run': async () => ({}),
     }
     for (const method of API_METHODS) {
       if (method !== 'runner.resume') await api['runner.pause']({})

@@ -23,8 +23,8 @@ export function monitorServices(deps: ServiceDeps, view: RunnerView): MonitorApi
       const rawFrom = now() - config.current.raw.monitor.rawRetention
       const resolution = args.resolution === 'auto' ? (until - since <= 3_600_000 && since >= rawFrom - 60_000 ? 'raw' : 'minute') : args.resolution
       return resolution === 'raw'
-        ? { resolution, samples: monitorStore.samples(since, until), minutes: [] }
-        : { resolution, samples: [], minutes: monitorStore.minutes(since - (since % 60_000), until) }
+        ? { resolution, samples: monitorStore.samples(since, until), minutes: [], concurrency: [] }
+        : { resolution, samples: [], minutes: monitorStore.minutes(since - (since % 60_000), until), concurrency: [] }
     },
   }
 }

@@ -52,7 +52,8 @@ export function runnerServices(deps: ServiceDeps, view: RunnerView): RunnerApi {
         running: running.map((entry) => ({ ...entry, expected: expected(entry.run) })),
         queued: waiting.map((job) => ({ ...job, expected: expected(job) })),
         limits: {
-          concurrency: config.current.raw.runner.concurrency,
+          ...view.concurrencyLimits(),
+          rates: Object.fromEntries(Object.entries(config.current.raw.lanes).flatMap(([lane, { rate }]) => (rate ? [[lane, rate.text]] : []))),
           lanes: Object.fromEntries([...new Set([...running.map((r) => r.run.lane), ...waiting.map((j) => j.lane)])].map((lane) => [lane, laneLimit(config.current, lane)])),
         },
         counts: store.counts(),

@@ -27,6 +27,8 @@ export interface RunnerView {
   /** What decides why a job waits now (wait-reasons.ts), as runner.status and jobs.get see it. */
   waitContext(running: Run[], known?: { paused?: boolean; alive?: boolean; host?: HostState }): WaitContext
   healthSummary(sample: HostSample | null, health: Health): HostHealthSummary | null
+  /** The runner's concurrency limits: the effective one (adaptive concurrency) and the configured range. */
+  concurrencyLimits(): Pick<RunnerStatus['limits'], 'concurrency' | 'maxConcurrency' | 'minConcurrency' | 'adaptive' | 'concurrencyReason'>
 }
 
 export function runnerView(deps: ServiceDeps): RunnerView {
@@ -73,6 +75,11 @@ export function runnerView(deps: ServiceDeps): RunnerView {
 
   return {
     connection: () => link?.state ?? LOCAL_DATABASE,
+    concurrencyLimits() {
+      const { min, max, adaptive } = config.current.raw.runner.concurrency
+      // Adaptive concurrency's effective limit comes with runner/adaptive-concurrency.ts (issue 16).
+      return { concurrency: max, maxConcurrency: max, minConcurrency: min, adaptive: adaptive !== null, concurrencyReason: null }
+    },
     sharedRunners,
     runnerAlive,
     hostState,
@@ -86,7 +93,7 @@ export function runnerView(deps: ServiceDeps): RunnerView {
         paused: known.paused ?? store.isPaused(),
         runnerAlive: known.alive ?? runnerAlive(),
         shared: link !== null,
-        concurrency: current.raw.runner.concurrency,
+        concurrency: current.raw.runner.concurrency.max,
         laneLimit: (lane) => laneLimit(current, lane),
         knownType: (type) => current.types.has(type),
         running,

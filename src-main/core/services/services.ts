@@ -3,6 +3,7 @@
 // them together and checks, in the types and once more when the core is made, that together they
 // answer every API method exactly once. Transports call the result through dispatch; none of them
 // adds logic.
+import { unbuiltServices } from './unbuilt-services'
 import { apiInputs, type ApiMethod, type JobdeckApi } from '../../../src-shared/api'
 import { configServices } from './config-services'
 import { connectionServices } from './connection-services'
@@ -57,6 +58,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     schedulesServices(deps),
     sourcesServices(deps),
     overlapsServices(deps),
+    unbuiltServices(),
     connectionServices({
       config: deps.config,
       link: deps.link,

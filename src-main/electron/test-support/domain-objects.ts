@@ -70,7 +70,7 @@ export function status(running: Array<[string, number | null]>, queued = 0, extr
     runnerPid: 1,
     running: running.map(([id, percent]) => ({ job: job(`J${id}`, 'running'), run: run(id, `J${id}`, percent), expected: null })),
     queued: [],
-    limits: { concurrency: 1, lanes: {} },
+    limits: { concurrency: 1, maxConcurrency: 1, minConcurrency: 1, adaptive: false, concurrencyReason: null, lanes: {}, rates: {} },
     counts,
     health: null,
     breakers: [],

@@ -1,0 +1,20 @@
+// TEMPORARY while issue 16 is built on branches: the methods its contract declares, answered
+// with `unavailable` until their services land (each helper moves its methods out of here; the
+// file is deleted before the issue closes).
+import type { JobdeckApi } from '../../../src-shared/api'
+import { JobdeckError } from '../../../src-shared/errors'
+
+const unbuilt = (method: string) => async (): Promise<never> => {
+  throw new JobdeckError('unavailable', `${method} is not built yet`)
+}
+
+export function unbuiltServices(): Pick<JobdeckApi, 'jobs.startNow' | 'alerts.list' | 'alerts.test' | 'alerts.snooze' | 'retention.status' | 'retention.run'> {
+  return {
+    'jobs.startNow': unbuilt('jobs.startNow'),
+    'alerts.list': unbuilt('alerts.list'),
+    'alerts.test': unbuilt('alerts.test'),
+    'alerts.snooze': unbuilt('alerts.snooze'),
+    'retention.status': unbuilt('retention.status'),
+    'retention.run': unbuilt('retention.run'),
+  }
+}
