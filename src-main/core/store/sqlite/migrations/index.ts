@@ -11,6 +11,7 @@ import { migration0007 } from './0007-run-search-documents'
 import { migration0008 } from './0008-one-finished-jobs-index'
 import { migration0009 } from './0009-schedule-fires'
 import { migration0010 } from './0010-source-rows'
+import { migration0011 } from './0011-alert-outbox'
 
 export interface Migration {
   readonly version: number
@@ -29,4 +30,5 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   migration0008,
   migration0009,
   migration0010,
+  migration0011,
 ]

@@ -38,6 +38,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   8: 'cf71b98400f15a6ba5fcbcd1b84d0e0bf5c202ab83a100fa9a63423592f1a47b',
   9: 'f37481311c86f67b3a6c21926b368b485317072d2abd5533b0eaff3b4a56e1ef',
   10: '008ea5331cfbc36554f8ad2eb2f21787e389a7914dc9ffdaad6e61656f3a94f7',
+  11: '3802e5ccf0246c1c7db258531cb603f0a9156a3fc65400f40d33774bacdbae8b',
 }
 
 interface SchemaRow {
