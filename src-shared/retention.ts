@@ -19,14 +19,13 @@ export interface RetentionPreview {
   logLines: number
   fires: number
   deliveries: number
-  audit: number
   capped: boolean
 }
 
 export interface RetentionPass {
   startedAt: string
   finishedAt: string
-  deleted: { jobs: number; runs: number; logLines: number; trimmedRuns: number; fires: number; deliveries: number; audit: number; samples: number }
+  deleted: { jobs: number; runs: number; logLines: number; trimmedRuns: number; fires: number; deliveries: number; samples: number }
   /** The longest single delete transaction of the pass. */
   longestTxMs: number
   /** Shared mode: this instance applied it to PostgreSQL (it held the lock), or only followed in its cache. */
