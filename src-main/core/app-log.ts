@@ -100,13 +100,15 @@ export interface StderrLoggerOptions {
   write?: (text: string) => void
 }
 
+const STDERR_TAGS: Record<LogLevel, string> = { error: 'error: ', warn: 'warning: ', info: '', debug: 'debug: ' }
+
 /** Lines on stderr as `jobdeck: …` (info) or `jobdeck: warning: …`, redacted. */
 export function stderrLogger(options: StderrLoggerOptions): Logger {
   const write = options.write ?? ((text: string) => void process.stderr.write(text))
   const redaction = options.redaction ?? new LogRedaction()
   const line = (level: LogLevel) => (text: string) => {
     if (level === 'debug' && !options.debug) return
-    const tag = level === 'info' ? '' : `${level}: `
+    const tag = STDERR_TAGS[level]
     write(`${options.prefix}: ${tag}${redaction.apply(text)}\n`)
   }
   return { error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') }

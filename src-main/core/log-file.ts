@@ -36,6 +36,8 @@ let instances = 0
 export function fileLogger(options: FileLoggerOptions): FileLogger {
   const file = path.resolve(options.file)
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+  // Opened once here so a file that cannot be written is said at start, not lost line by line.
+  fs.closeSync(fs.openSync(file, 'a', 0o600))
   const redaction = options.redaction ?? new LogRedaction()
   const log = electronLog.create({ logId: `jobdeck-${process.pid}-${++instances}` })
   log.variables.source = options.source
