@@ -69,7 +69,7 @@ export function fileLogger(options: FileLoggerOptions): FileLogger {
   }
 }
 
-/** `logger` and `other` both get each line (e.g. the file, and stderr for errors). */
+/** Every line to each of `loggers` (the app's main process: main.log and stderr). */
 export function teeLogger(...loggers: Logger[]): Logger {
   return {
     error: (line) => loggers.forEach((l) => l.error(line)),

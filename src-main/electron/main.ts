@@ -1,5 +1,5 @@
 // Electron main process: window, the engine utilityProcess, the IPC transport and the desktop
-// shell (tray, notifications, close to tray, quit flow, keychain). This is the only folder that
+// shell (tray, notifications, close to tray, quit flow, keychain, logs). This is the only folder that
 // imports electron (DESIGN.md "Layout").
 import os from 'node:os'
 import { join } from 'node:path'
