@@ -89,3 +89,39 @@ export function safeMessage(text: string, limit = MESSAGE_LIMIT): string {
   const lines = text.split('\n').map((line) => clip(redactSecrets(line).replace(LONG_RUN, (run) => clip(run)), LINE_LIMIT))
   return clip(lines.join('\n'), limit)
 }
+
+// --- URLs ----------------------------------------------------------------------------------------
+
+/** An http(s) URL: its origin (userinfo, host, port), then its path, query and fragment if any. */
+const HTTP_URL = /(https?:\/\/[^\s/?#"'<>]{1,512})([/?#][^\s"'<>]*)?/gi
+
+/**
+ * A URL as it may be shown or logged: scheme, host and port only (`https://hooks.slack.com`). A
+ * webhook's path often is its token (Slack's `/services/T…/B…/secret`), so nothing after the
+ * host is kept; text that is not a URL becomes the mask.
+ */
+export function urlOrigin(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return parsed.host === '' ? MASK : `${parsed.protocol}//${parsed.host}`
+  } catch {
+    return MASK
+  }
+}
+
+/**
+ * `text` with every http(s) URL cut to its origin, the rest masked:
+ * `https://hooks.slack.com/services/T0/B0/x` → `https://hooks.slack.com/••••`. A line cannot tell
+ * a webhook from another URL, so every path goes: masking too much is the safe mistake.
+ */
+export function maskUrlPaths(text: string): string {
+  if (!/https?:\/\//i.test(text)) return text
+  return text.replace(HTTP_URL, (all: string, origin: string, rest: string | undefined) =>
+    rest === undefined || rest === '/' || rest === `/${MASK}` ? all : `${origin}/${MASK}`,
+  )
+}
+
+/** One line of an app log as it is written: credentials masked, URLs cut to their origin. */
+export function redactLogText(text: string): string {
+  return maskUrlPaths(redactSecrets(text))
+}
