@@ -82,3 +82,14 @@ export interface AlertsOverview {
   /** Deliveries not yet sent (the outbox's depth). */
   pending: number
 }
+
+/**
+ * A snooze "until lifted" is sent as this instant: no clock reaches it, and it fits SQLite's
+ * epoch milliseconds and PostgreSQL's timestamptz alike. Lifting it is `until: null`.
+ */
+export const SNOOZE_UNTIL_LIFTED = '9999-12-31T00:00:00.000Z'
+
+/** A snooze that holds until the operator lifts it (its `until` is SNOOZE_UNTIL_LIFTED or later). */
+export function isUntilLifted(until: string): boolean {
+  return Date.parse(until) >= Date.parse(SNOOZE_UNTIL_LIFTED)
+}
