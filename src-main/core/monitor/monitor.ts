@@ -92,7 +92,7 @@ export class Monitor {
   }
 
   gate(_typeName: string, type: JobTypeConfig): GateBlock | null {
-    return gateReason(type, this.latestSample, this.evaluator.health)
+    return gateReason(type, this.latestSample, this.evaluator.health, this.deps.config().raw.monitor)
   }
 
   /** Feeds a sample as if measured now; the host loop uses it, and tests drive the gate with it. */

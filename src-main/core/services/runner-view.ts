@@ -67,7 +67,7 @@ export function runnerView(deps: ServiceDeps): RunnerView {
   function gateReasons(sample: HostSample | null, health: Health): Record<string, GateBlock> {
     const reasons: Record<string, GateBlock> = {}
     for (const [name, type] of config.current.types) {
-      const reason = gateReason(type, sample, health)
+      const reason = gateReason(type, sample, health, config.current.raw.monitor)
       if (reason) reasons[name] = reason
     }
     return reasons
