@@ -50,7 +50,8 @@ export function gateText(gate: GateBlock): string {
       const { samples, below } = gate.clears
       const clears = below.map((b, i) => `${b.metric}${i === 0 ? ' is' : ''} under ${b.percent}%`).join(' and ')
       const each = below.length > 1 ? ', each' : ''
-      const until = clears === '' ? '' : `: critical until ${clears}${each} for ${samples} sample${samples === 1 ? '' : 's'} in a row`
+      const span = samples === 1 ? 'one sample' : `${samples} samples in a row`
+      const until = clears === '' ? '' : `: critical until ${clears}${each} for ${span}`
       return `host health is critical${gate.reasons.length > 0 ? ` (${gate.reasons.join('; ')})` : ''}${until}`
     }
     case 'first-sample':
