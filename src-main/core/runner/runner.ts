@@ -218,7 +218,6 @@ export class Runner implements QueueRunner {
   private nextClaim(now = this.opts.now()): ClaimRequest | null {
     if (this.paused || this.drainingFlag || this.stopping) return null
     const config = this.opts.config()
-    // Under adaptive concurrency the limit may be below the runs running: no new claim until they end.
     const concurrency = this.opts.concurrency?.() ?? config.raw.runner.concurrency.max
     const room = concurrency - this.active.size - this.reserved
     if (room <= 0) return null
