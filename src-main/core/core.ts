@@ -12,6 +12,7 @@ import { EventBus } from './events/event-bus'
 import { databaseFile } from './paths'
 import { prepareDataDir, securePrivateDataDir } from './data-dir'
 import { Runner, type ExecutorFactory } from './runner/runner'
+import { AdaptiveConcurrency } from './runner/adaptive-concurrency'
 import { createServices } from './services/services'
 import { openDatabase } from './store/sqlite/open-database'
 import { SqliteStore } from './store/sqlite/sqlite-store'
@@ -219,11 +220,12 @@ export function createCore(options: CoreOptions): Core {
     ...[...config.current.types.values()].map((t) => t.cwd).filter((cwd): cwd is string => typeof cwd === 'string' && !cwd.includes('{')),
   ]
 
-  function newRunner(): { runner: QueueRunner; engine: QueueEngine } {
+  function newRunner(concurrency: AdaptiveConcurrency): { runner: QueueRunner; engine: QueueEngine } {
     const now = options.runner?.now ?? Date.now
     const common = {
       events,
       config: () => config.current,
+      concurrency: () => concurrency.limit(),
       executorFor: options.executorFor ?? executors.executorFor,
       gate: (name: string, type: JobTypeConfig) => monitor?.gate(name, type) ?? null,
       usageOf: (runId: string, type: string) => monitor?.finishRun(runId, type) ?? { peakRssBytes: null, cpuSeconds: null },
@@ -278,7 +280,8 @@ export function createCore(options: CoreOptions): Core {
     ready: () => started,
     startRunner() {
       if (runner) return runner
-      const { runner: candidate, engine } = newRunner()
+      const concurrency = new AdaptiveConcurrency(() => ({ concurrency: config.current.raw.runner.concurrency, samples: config.current.raw.monitor.hysteresis.samples }))
+      const { runner: candidate, engine } = newRunner(concurrency)
       runner = candidate
       scheduler = new Scheduler({
         schedules: engine.schedules,
@@ -300,6 +303,11 @@ export function createCore(options: CoreOptions): Core {
         treeUsage: (pid) => new ProcessTreeUsage(pid),
         activeRuns: () => candidate.activeRuns(),
         onGateChange: () => candidate.tick(),
+        concurrency: {
+          observe: (sample) => concurrency.observe(sample, candidate.runningCount),
+          limit: () => concurrency.limit(),
+          reason: () => concurrency.reason(),
+        },
       })
       monitor.start()
       return runner
