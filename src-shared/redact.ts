@@ -75,6 +75,25 @@ export function redactSecrets(text: string): string {
     )
 }
 
+/**
+ * A URL as it may be shown or logged: its scheme and host only (`https://hooks.slack.com/…`). A
+ * webhook's path or query often is its secret, so neither is ever kept.
+ */
+export function maskUrl(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return 'an unreadable URL'
+  }
+  return `${parsed.protocol}//${parsed.host}/…`
+}
+
+/** `text` with every occurrence of `url` (a secret-bearing URL an error may quote) replaced by maskUrl(url). */
+export function withoutUrl(text: string, url: string): string {
+  return url === '' ? text : text.split(url).join(maskUrl(url))
+}
+
 // --- messages ------------------------------------------------------------------------------------
 
 /** A run of more than ECHO_LIMIT characters without a space is an echoed value, not words. */
