@@ -89,9 +89,32 @@ export function maskUrl(url: string): string {
   return `${parsed.protocol}//${parsed.host}/…`
 }
 
-/** `text` with every occurrence of `url` (a secret-bearing URL an error may quote) replaced by maskUrl(url). */
+/**
+ * `text` (what a receiver or a library said about `url`) without the URL's secret parts: the URL
+ * itself becomes maskUrl(url), its path and query `/…`, and any long piece of them (a token a
+ * receiver may repeat on its own) ••••.
+ */
 export function withoutUrl(text: string, url: string): string {
-  return url === '' ? text : text.split(url).join(maskUrl(url))
+  if (url === '') return text
+  let out = text.split(url).join(maskUrl(url))
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return out
+  }
+  for (const part of [`${parsed.pathname}${parsed.search}`, parsed.pathname]) if (part.length > 1) out = out.split(part).join('/…')
+  const pieces = [...parsed.pathname.split('/'), ...[...parsed.searchParams.values()]].flatMap((piece) => [piece, safeDecode(piece)])
+  for (const piece of new Set(pieces)) if (piece.length >= 8) out = out.split(piece).join(MASK)
+  return out
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
 }
 
 // --- messages ------------------------------------------------------------------------------------
