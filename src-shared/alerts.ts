@@ -28,7 +28,8 @@ export interface AlertRuleInfo {
 export interface AlertPayload {
   /** Stable across retries and instances: receivers may de-duplicate by it. */
   id: string
-  rule: AlertEvent
+  /** What it is about; `test` for a test message (`alerts.test`). */
+  rule: AlertEvent | 'test'
   type: string | null
   title: string
   jobId: string | null

@@ -75,6 +75,48 @@ export function redactSecrets(text: string): string {
     )
 }
 
+/**
+ * A URL as it may be shown or logged: its scheme and host only (`https://hooks.slack.com/…`). A
+ * webhook's path or query often is its secret, so neither is ever kept.
+ */
+export function maskUrl(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return 'an unreadable URL'
+  }
+  return `${parsed.protocol}//${parsed.host}/…`
+}
+
+/**
+ * `text` (what a receiver or a library said about `url`) without the URL's secret parts: the URL
+ * itself becomes maskUrl(url), its path and query `/…`, and any long piece of them (a token a
+ * receiver may repeat on its own) ••••.
+ */
+export function withoutUrl(text: string, url: string): string {
+  if (url === '') return text
+  let out = text.split(url).join(maskUrl(url))
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return out
+  }
+  for (const part of [`${parsed.pathname}${parsed.search}`, parsed.pathname]) if (part.length > 1) out = out.split(part).join('/…')
+  const pieces = [...parsed.pathname.split('/'), ...[...parsed.searchParams.values()]].flatMap((piece) => [piece, safeDecode(piece)])
+  for (const piece of new Set(pieces)) if (piece.length >= 8) out = out.split(piece).join(MASK)
+  return out
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 // --- messages ------------------------------------------------------------------------------------
 
 /** A run of more than ECHO_LIMIT characters without a space is an echoed value, not words. */

@@ -25,6 +25,7 @@ import { firesCommand, printScheduleFires, schedulesCommand } from './schedules-
 import { sourcesCommand } from './sources-command'
 import { historyCommand } from './history-command'
 import { overlapsCommand } from './overlaps-command'
+import { alertsCommand } from './alerts-command'
 
 export interface CommandInput {
   values: Record<string, unknown>
@@ -288,6 +289,7 @@ export const COMMANDS: Record<string, Command> = {
 
   history: historyCommand,
   overlaps: overlapsCommand,
+  alerts: alertsCommand,
 
   logs: {
     summary: "print a run's captured output (a job id shows its latest run)",

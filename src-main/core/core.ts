@@ -35,6 +35,7 @@ import { SqliteSchedules } from './store/sqlite/schedule-fires'
 import type { ScheduleStore } from './store/schedule-store'
 import { Scheduler } from './runner/scheduler'
 import { SourceMirrors, type SourceMirrorsOptions } from './sources/source-mirrors'
+import { Alerts } from './alerts/alerts'
 
 export interface CoreOptions {
   dataDir: string
@@ -76,6 +77,8 @@ export interface CoreOptions {
   sources?: boolean
   /** Tests: the sources' offline backoff and poll limits. */
   sourceTuning?: SourceMirrorsOptions['tuning']
+  /** Tests: when a failing alert delivery is given up (default 24 h). */
+  alertGiveUpAfterMs?: number
 }
 
 
@@ -97,6 +100,8 @@ export interface Core {
   readonly link: SharedLink | null
   /** The configured sources (other systems' job tables) mirrored into this data dir. */
   readonly sources: SourceMirrors
+  /** Alert channels and the outbox's deliveries; delivering while this process runs the runner. */
+  readonly alerts: Alerts
   connection(): DatabaseState
   /** Resolves after the first attempt to reach the shared database (at once in local mode). */
   ready(): Promise<void>
@@ -194,7 +199,20 @@ export function createCore(options: CoreOptions): Core {
     ...(options.sourceTuning ? { tuning: options.sourceTuning } : {}),
   })
   sources.start()
+  // Delivers only while this process holds the runner lock (startRunner .. close).
+  // At merge: `watch: new AlertWatch({ …, onAlerts: () => alerts.wake() })` and its snoozes.
+  const alerts = new Alerts({
+    db,
+    store,
+    config: () => config.current.raw.alerts,
+    emit: (name, payload) => events.emit(name, payload),
+    secrets: connectionSecrets ?? new NoSecretStore(),
+    log,
+    snoozes: () => [],
+    ...(options.alertGiveUpAfterMs !== undefined ? { giveUpAfterMs: options.alertGiveUpAfterMs } : {}),
+  })
   const api = createServices({
+    alerts,
     sources: () => sources,
     store,
     monitorStore,
@@ -272,6 +290,7 @@ export function createCore(options: CoreOptions): Core {
     api,
     link,
     sources,
+    alerts,
     publishChanges,
     runner: () => runner,
     monitor: () => monitor,
@@ -310,6 +329,7 @@ export function createCore(options: CoreOptions): Core {
         },
       })
       monitor.start()
+      alerts.start()
       return runner
     },
     async close() {
@@ -318,6 +338,7 @@ export function createCore(options: CoreOptions): Core {
       await scheduler?.stop()
       scheduler = null
       await runner?.stop()
+      await alerts.stop()
       monitor?.stop()
       runner = null
       sharedEngine = null

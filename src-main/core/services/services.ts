@@ -15,6 +15,7 @@ import { runsServices } from './runs-services'
 import { schedulesServices } from './schedules-services'
 import { sourcesServices } from './sources-services'
 import { overlapsServices } from './overlaps-services'
+import { alertsServices } from './alerts-services'
 import type { ServiceDeps } from './service-deps'
 
 export type { ServiceDeps } from './service-deps'
@@ -58,6 +59,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     schedulesServices(deps),
     sourcesServices(deps),
     overlapsServices(deps),
+    alertsServices(deps.alerts),
     unbuiltServices(),
     connectionServices({
       config: deps.config,
