@@ -130,6 +130,9 @@ describe('urlOrigin and maskUrlPaths', () => {
 
   it('redactLogText masks a URL password and the path after it', () => {
     expect(redactLogText('https://u:pw@x.example/t/abc')).toBe(`https://u:${MASK}@x.example/${MASK}`)
+  })
+})
+
 describe('maskUrl and withoutUrl', () => {
   const url = 'https://hooks.slack.com/services/T0001/B0002/AbCdEfGhIjKlMnOp?token=qwertyuiop12'
   it('shows a URL as its scheme and host only', () => {

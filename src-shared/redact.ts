@@ -80,13 +80,8 @@ export function redactSecrets(text: string): string {
  * webhook's path or query often is its secret, so neither is ever kept.
  */
 export function maskUrl(url: string): string {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return 'an unreadable URL'
-  }
-  return `${parsed.protocol}//${parsed.host}/…`
+  const origin = urlOrigin(url)
+  return origin === MASK ? 'an unreadable URL' : `${origin}/…`
 }
 
 /**
