@@ -56,12 +56,13 @@ const ZONES = [
   },
   // Layers inside core (STYLE.md): model <- store <- sync <- engines <- runner <- services <-
   // engine (the engine process's host). A layer never imports one above it.
-  coreLayer('model', 'src-main/core/model is the job state machine, pure; every layer uses it, it uses none of them', ['store', 'sync', 'sources', 'engines', 'runner', 'services', 'engine']),
-  coreLayer('store', 'src-main/core/store holds the queue and history engines; runner, services and sync use it, never the reverse', ['runner', 'services', 'sync', 'sources', 'engines', 'engine']),
-  coreLayer('sync', 'src-main/core/sync links the store to the shared database; the runner and services use it, never the reverse', ['runner', 'services', 'sources', 'engines', 'engine']),
-  coreLayer('sources', 'src-main/core/sources mirror other systems\' job tables into the store; services use them, never the reverse', ['runner', 'services', 'sync', 'engines', 'engine']),
-  coreLayer('engines', 'src-main/core/engines put either queue behind one interface for the runner; the runner uses them, never the reverse', ['runner', 'services', 'engine']),
-  coreLayer('runner', 'src-main/core/runner drives the queue; services use it, never the reverse', ['services', 'engine']),
+  coreLayer('model', 'src-main/core/model is the job state machine, pure; every layer uses it, it uses none of them', ['store', 'sync', 'sources', 'engines', 'runner', 'alerts', 'services', 'engine']),
+  coreLayer('store', 'src-main/core/store holds the queue and history engines; runner, services and sync use it, never the reverse', ['runner', 'services', 'sync', 'sources', 'engines', 'alerts', 'engine']),
+  coreLayer('sync', 'src-main/core/sync links the store to the shared database; the runner and services use it, never the reverse', ['runner', 'services', 'sources', 'engines', 'alerts', 'engine']),
+  coreLayer('sources', 'src-main/core/sources mirror other systems\' job tables into the store; services use them, never the reverse', ['runner', 'services', 'sync', 'engines', 'alerts', 'engine']),
+  coreLayer('engines', 'src-main/core/engines put either queue behind one interface for the runner; the runner uses them, never the reverse', ['runner', 'services', 'alerts', 'engine']),
+  coreLayer('runner', 'src-main/core/runner drives the queue; services use it, never the reverse', ['services', 'alerts', 'engine']),
+  coreLayer('alerts', 'src-main/core/alerts decide alerts from the store and events and deliver them; services and the engine host use them, never the reverse', ['runner', 'engines', 'sources', 'services', 'engine']),
   coreLayer('services', 'src-main/core/services answer the API; the engine host dispatches to them, never the reverse', ['engine']),
   {
     dir: 'src-main/server',

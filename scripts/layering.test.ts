@@ -88,7 +88,8 @@ zone(
   ],
 )
 
-// Layers inside core: model <- store <- sync <- engines <- runner <- services <- engine; each keeps core's own rules.
+// Layers inside core: model <- store <- sync <- engines <- runner <- services <- engine, and alerts
+// (over store and sync, under services); each keeps core's own rules.
 zone(
   'layers inside src-main/core',
   [
@@ -121,6 +122,12 @@ zone(
     ['src-main/core/services/x.ts', '../engine/engine-host'],
     ['src-main/core/services/x.ts', '../../cli/main'],
     ['src-main/core/services/x.ts', '../../../src-renderer/App.vue'],
+    ['src-main/core/alerts/x.ts', '../services/services'],
+    ['src-main/core/alerts/x.ts', '../runner/runner'],
+    ['src-main/core/alerts/x.ts', '../engine/engine-host'],
+    ['src-main/core/store/sqlite/x.ts', '../../alerts/alert-watch'],
+    ['src-main/core/sync/x.ts', '../alerts/alert-rules'],
+    ['src-main/core/runner/x.ts', '../alerts/alert-watch'],
   ],
   [
     ['src-main/core/runner/x.ts', '../store/sqlite/sqlite-store'],
@@ -139,6 +146,10 @@ zone(
     ['src-main/core/store/sqlite/x.ts', '../../secrets/param-cipher'],
     ['src-main/core/store/x.ts', '../runner-free/thing'], // a folder whose name only starts like one
     ['src-main/core/x.ts', './services/services'],
+    ['src-main/core/alerts/x.ts', '../store/sqlite/alert-store'],
+    ['src-main/core/alerts/x.ts', '../sync/shared-alerts'],
+    ['src-main/core/alerts/x.ts', '../model/schedule-times'],
+    ['src-main/core/services/x.ts', '../alerts/alert-watch'],
   ],
 )
 
