@@ -15,6 +15,7 @@ import { runsServices } from './runs-services'
 import { schedulesServices } from './schedules-services'
 import { sourcesServices } from './sources-services'
 import { overlapsServices } from './overlaps-services'
+import { alertSnoozeServices } from './alert-snooze-services'
 import type { ServiceDeps } from './service-deps'
 
 export type { ServiceDeps } from './service-deps'
@@ -59,6 +60,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     sourcesServices(deps),
     overlapsServices(deps),
     unbuiltServices(),
+    alertSnoozeServices(deps),
     connectionServices({
       config: deps.config,
       link: deps.link,
