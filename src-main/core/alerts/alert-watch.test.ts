@@ -8,7 +8,9 @@ import { configOf, finishJob, outboxRows } from '../test-support/alert-history'
 import { openTempStore, removeTempStore, type TempStore } from '../test-support/temp-store'
 import { AlertStore } from '../store/sqlite/alert-store'
 import { AlertWatch, DEADLINE_GRACE_MS } from './alert-watch'
+import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 const JOBS = `
 jobs:
@@ -303,4 +305,73 @@ alerts:
     await watch.settle()
     expect(outboxRows(temp.store)).toEqual([])
   })
+})
+
+describe('kill -9', () => {
+  const CONFIG = `${JOBS}
+alerts:
+  channels:
+    ops: { webhook: { urlEnv: HOOK } }
+    oncall: { desktop: true }
+  rules:
+    - { on: failed, channels: [ops, oncall] }
+`
+  const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
+
+  /**
+   * Another process on the same file, with a watch of its own that has not run yet (its timers
+   * never fire), commits a failure and says so; the test SIGKILLs it there.
+   */
+  function failAndWait(file: string): ChildProcess {
+    const script = `
+      const { openDatabase } = await import(${JSON.stringify(here('../store/sqlite/open-database.ts'))})
+      const { SqliteStore } = await import(${JSON.stringify(here('../store/sqlite/sqlite-store.ts'))})
+      const { finishJob, configOf } = await import(${JSON.stringify(here('../test-support/alert-history.ts'))})
+      const { EventBus } = await import(${JSON.stringify(here('../events/event-bus.ts'))})
+      const { AlertWatch } = await import(${JSON.stringify(here('./alert-watch.ts'))})
+      const store = new SqliteStore(openDatabase(${JSON.stringify(file)}))
+      const config = configOf(${JSON.stringify(CONFIG)})
+      const watch = new AlertWatch({ store, config: () => config, events: new EventBus(), timers: { setTimeout: () => null, clearTimeout: () => undefined }, onAlerts: () => {}, log: () => {} })
+      watch.start()
+      const id = finishJob(store, { type: 'sync', outcome: 'failed', at: Date.now() })
+      process.stdout.write('committed ' + id + '\\n')
+      setInterval(() => {}, 1000)
+    `
+    return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  }
+
+  it('a failure committed by a process killed before its watch decided it is decided once by the next process', async () => {
+    const file = path.join(temp.dir, 'jobdeck.sqlite')
+    clock = Date.now()
+    // Alerting began on this file earlier (the app ran before).
+    const first = watchOver(CONFIG)
+    first.watch.start()
+    await first.watch.settle()
+    await first.watch.stop()
+
+    const child = failAndWait(file)
+    const id = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+        const match = /committed (\S+)\n/.exec(out)
+        if (match) resolve(match[1] as string)
+      })
+      child.on('exit', (code) => reject(new Error(`the child exited (${code}) before committing`)))
+    })
+    child.kill('SIGKILL')
+    await new Promise((resolve) => child.once('exit', resolve))
+    expect(outboxRows(temp.store)).toEqual([])
+
+    clock = Date.now()
+    for (let restart = 0; restart < 2; restart++) {
+      const db = openDatabase(file)
+      const next = watchOver(CONFIG, new SqliteStore(db))
+      next.watch.start()
+      await next.watch.settle()
+      await next.watch.stop()
+      db.close()
+    }
+    expect(outboxRows(temp.store).map((r) => `${r.key.split(':')[1]} ${r.channel}`)).toEqual([`${id} ops`, `${id} oncall`])
+  }, 30_000)
 })
