@@ -228,7 +228,7 @@ function draftDeadline(rule: AlertRuleConfig, check: DeadlineCheck): Draft | nul
   const title =
     check.jobs.length === 0
       ? `${check.schedule} did not fire before ${by} on ${check.day}`
-      : `${check.schedule} did not finish by ${by} on ${check.day}: ${last?.status ?? 'unknown'}`
+      : `${check.schedule} did not finish by ${by} on ${check.day}: ${lateness(last?.status ?? 'unknown')}`
   return {
     key: `deadline:${check.schedule}:${check.day}`,
     at: check.deadlineAt,
@@ -241,6 +241,13 @@ function draftDeadline(rule: AlertRuleConfig, check: DeadlineCheck): Draft | nul
       finishedAt: iso(last?.finishedAt ?? null),
     },
   }
+}
+
+/** What the schedule's latest job was doing when its deadline was judged. */
+function lateness(status: string): string {
+  if (status === 'queued' || status === 'running' || status === 'retrying') return `still ${status}`
+  if (status === 'succeeded' || status === 'partial') return `it finished late (${status})`
+  return `it ${status}`
 }
 
 /** The rows a fact makes across every rule: one per (rule, channel), one per (key, channel). */

@@ -7,7 +7,8 @@ import { openDatabase } from '../store/sqlite/open-database'
 import { configOf, finishJob, outboxRows } from '../test-support/alert-history'
 import { openTempStore, removeTempStore, type TempStore } from '../test-support/temp-store'
 import { AlertStore } from '../store/sqlite/alert-store'
-import { AlertWatch, DEADLINE_GRACE_MS } from './alert-watch'
+import { AlertWatch, DEADLINE_GRACE_MS, type AlertWatchOptions } from './alert-watch'
+import { SqliteSchedules } from '../store/sqlite/schedule-fires'
 import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,7 +35,8 @@ afterEach(async () => {
   removeTempStore(temp)
 })
 
-function watchOver(yaml: string, store = temp.store, events = new EventBus()): { watch: AlertWatch; events: EventBus; woken: () => number } {
+function watchOver(yaml: string, store = temp.store, extra: Partial<AlertWatchOptions> = {}): { watch: AlertWatch; events: EventBus; woken: () => number } {
+  const events = new EventBus()
   const config = configOf(yaml)
   let wakes = 0
   const watch = new AlertWatch({
@@ -46,6 +48,7 @@ function watchOver(yaml: string, store = temp.store, events = new EventBus()): {
     timers: { setTimeout: () => null, clearTimeout: () => undefined },
     onAlerts: () => wakes++,
     log: () => undefined,
+    ...extra,
   })
   watches.push(watch)
   return { watch, events, woken: () => wakes }
@@ -270,7 +273,7 @@ alerts:
     await watch.settle()
     await watch.settle()
     expect(outboxRows(temp.store)).toEqual([
-      expect.objectContaining({ key: 'deadline:nightly:2026-06-02', title: 'nightly did not finish by 07:00 (Europe/Berlin) on 2026-06-02: failed' }),
+      expect.objectContaining({ key: 'deadline:nightly:2026-06-02', title: 'nightly did not finish by 07:00 (Europe/Berlin) on 2026-06-02: it failed' }),
     ])
   })
 
@@ -281,6 +284,24 @@ alerts:
     clock = berlin(7, 1)
     await watch.settle()
     expect(outboxRows(temp.store).map((r) => r.title)).toEqual(['nightly did not fire before 07:00 (Europe/Berlin) on 2026-06-02'])
+  })
+
+  it("through the schedule's fires: a job that runs past the deadline is told; a paused schedule expects nothing", async () => {
+    clock = berlin(4)
+    const schedules = new SqliteSchedules(temp.store)
+    const { watch } = watchOver(config('Europe/Berlin'), temp.store, { schedules })
+    watch.start()
+    await watch.settle()
+    const late = finishJob(temp.store, { type: 'sync', outcome: 'succeeded', at: berlin(7, 30), schedule: 'nightly', createdAt: berlin(5) })
+    await schedules.record([{ fire: { schedule: 'nightly', scheduledFor: berlin(5), firedAt: berlin(5), outcome: 'enqueued', reason: null, jobId: late }, job: null }], berlin(5))
+    clock = berlin(7, 31)
+    await watch.settle()
+    expect(outboxRows(temp.store).map((r) => r.title)).toEqual(['nightly did not finish by 07:00 (Europe/Berlin) on 2026-06-02: it finished late (succeeded)'])
+
+    await schedules.setPause('nightly', { pausedAt: clock, until: null })
+    clock = berlin(7) + 86_400_000 + DEADLINE_GRACE_MS
+    await watch.settle()
+    expect(outboxRows(temp.store)).toHaveLength(1)
   })
 
   it('finished in time: nothing', async () => {

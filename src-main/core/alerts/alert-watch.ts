@@ -11,13 +11,12 @@ import type { EventMap } from '../../../src-shared/events'
 import { JobdeckError } from '../../../src-shared/errors'
 import type { LoadedConfig } from '../config/load-config'
 import type { EventBus } from '../events/event-bus'
-import { fireTimesOf } from '../model/schedule-times'
 import type { ScheduleStore } from '../store/schedule-store'
 import { AlertStore, type FinishedJob, type Streaks } from '../store/sqlite/alert-store'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { SharedAlertKeys } from '../sync/shared-alerts'
-import { decideAlerts, DEFAULT_OFFLINE_AFTER_MS, nextStreak, type AlertFact, type AlertSubject, type DecidedAlert, type DeadlineCheck } from './alert-rules'
-import { dayIn, deadlineTimes, lastDeadline, type DeadlineTimes } from './deadline-times'
+import { decideAlerts, DEFAULT_OFFLINE_AFTER_MS, nextStreak, type AlertFact, type AlertSubject, type DecidedAlert } from './alert-rules'
+import { DeadlineChecks } from './deadline-checks'
 
 export interface AlertTimers {
   setTimeout: (fn: () => void, ms: number) => unknown
@@ -29,7 +28,7 @@ export interface AlertWatchOptions {
   store: SqliteStore
   config: () => LoadedConfig
   events: EventBus
-  /** Schedules' pauses: a paused schedule expects no run before its deadline. */
+  /** Schedules' fires and pauses (deadlines): a paused schedule expects no run before its deadline. */
   schedules?: ScheduleStore | null
   /** Shared mode: alert keys claimed across instances, shared snoozes. */
   shared?: SharedAlertKeys | null
@@ -44,8 +43,7 @@ export interface AlertWatchOptions {
 
 /** Finished jobs decided per transaction. */
 const PAGE = 500
-/** A deadline is judged this long after it passes, so a finish just before it has reached the cache. */
-export const DEADLINE_GRACE_MS = 5_000
+export { DEADLINE_GRACE_MS } from './deadline-checks'
 /** Shared snoozes are read again at most this often. */
 const SNOOZE_REFRESH_MS = 10_000
 
@@ -73,9 +71,10 @@ export class AlertWatch {
   private readonly lastWritten = new Map<string, number>()
   /** Decided in this pass and not yet written: kept only if the write (or claim) happens. */
   private readonly tentative = new Map<string, number>()
-  /** The deadline each deadline rule last judged (by rule index and time). */
-  private readonly judged = new Map<string, number>()
-  private readonly deadlineCache = new Map<string, DeadlineTimes>()
+  private readonly deadlines: DeadlineChecks
+  /** The rules the deadlines were last judged for, and when to judge again. */
+  private deadlineRules: readonly AlertRuleConfig[] | null = null
+  private deadlineNextAt = -Infinity
   private criticalSince: number | null = null
   private snoozed = new Set<string>()
   private snoozesReadAt = -Infinity
@@ -83,6 +82,7 @@ export class AlertWatch {
 
   constructor(private readonly options: AlertWatchOptions) {
     this.alerts = new AlertStore(options.store)
+    this.deadlines = new DeadlineChecks(this.alerts, options.schedules ?? null)
     this.now = options.now ?? Date.now
     this.timers = options.timers ?? REAL_TIMERS
   }
@@ -285,50 +285,23 @@ export class AlertWatch {
     }
   }
 
-  // ── deadlines ────────────────────────────────────────────────────────────────────────────
+  // ── deadlines ───────────────────────────────────────────────────────────────────────────
 
-  private timesOf(notFinishedBy: string, zone: string): DeadlineTimes {
-    const key = `${notFinishedBy} ${zone}`
-    let times = this.deadlineCache.get(key)
-    if (!times) {
-      times = deadlineTimes(notFinishedBy, zone)
-      this.deadlineCache.set(key, times)
-    }
-    return times
-  }
-
-  /** Judges each deadline rule's latest passed deadline once, then sets a timer to the next. */
+  /** Judges the deadlines that passed (when one is due, or the rules changed), then sets a timer to the next. */
   private async decideDeadlines(rules: readonly AlertRuleConfig[]): Promise<void> {
-    const config = this.options.config()
     const now = this.now()
-    let next = Infinity
-    const pauses = rules.some((r) => r.on === 'deadline') && this.options.schedules ? await this.options.schedules.pauses().catch(() => new Map()) : new Map()
-    for (const [index, rule] of rules.entries()) {
-      if (rule.on !== 'deadline' || rule.schedule === undefined || rule.notFinishedBy === undefined) continue
-      const spec = config.schedules.get(rule.schedule)
-      if (!spec) continue
-      const times = this.timesOf(rule.notFinishedBy, spec.timezone)
-      next = Math.min(next, (times.times.nextAfter(now - DEADLINE_GRACE_MS) ?? Infinity) + DEADLINE_GRACE_MS)
-      const last = lastDeadline(times, now - DEADLINE_GRACE_MS)
-      const judgedKey = `${index} ${rule.schedule} ${rule.notFinishedBy} ${spec.timezone}`
-      if (last === null || last.at < this.since || this.judged.get(judgedKey) === last.at) continue
-      const check: DeadlineCheck = {
-        rule: index,
-        schedule: rule.schedule,
-        zone: spec.timezone,
-        notFinishedBy: rule.notFinishedBy,
-        day: dayIn(spec.timezone, last.at),
-        deadlineAt: last.at,
-        windowStart: last.windowStart,
-        expected: spec.enabled && !pauses.has(rule.schedule) && fireTimesOf(spec).between(last.windowStart, last.at, 1).length > 0,
-        jobs: this.alerts.jobsOfSchedule(rule.schedule, last.windowStart, last.at).sort((a, b) => a.createdAt - b.createdAt),
-      }
-      if (await this.decideAndWrite(this.decide(rules, { kind: 'deadline', check }), undefined)) this.judged.set(judgedKey, last.at)
+    if (rules === this.deadlineRules && now < this.deadlineNextAt) return
+    const { due, nextAt } = await this.deadlines.due(rules, this.options.config(), now, this.since)
+    let retry = false
+    for (const { check, judged } of due) {
+      if (await this.decideAndWrite(this.decide(rules, { kind: 'deadline', check }), undefined)) judged()
+      else retry = true
     }
+    this.deadlineRules = rules
+    // Unclaimed (shared database unreachable): looked at again at the next pass.
+    this.deadlineNextAt = retry ? now : nextAt
     if (this.deadlineTimer !== null) this.timers.clearTimeout(this.deadlineTimer)
-    this.deadlineTimer = null
-    // Capped, so a clock that jumps is noticed within a minute.
-    if (next !== Infinity && this.running) this.deadlineTimer = this.timers.setTimeout(() => this.wake(), Math.max(0, Math.min(next - now, 60_000)))
+    this.deadlineTimer = this.running ? this.timers.setTimeout(() => this.wake(), Math.max(0, this.deadlineNextAt - now)) : null
   }
 
   // ── events ───────────────────────────────────────────────────────────────────────────────
