@@ -43,6 +43,8 @@ export interface AlertWatchOptions {
 
 /** Finished jobs decided per transaction. */
 const PAGE = 500
+/** After a job finished, more finishes are awaited this long to decide them together. */
+const BURST_MS = 50
 export { DEADLINE_GRACE_MS } from './deadline-checks'
 /** Shared snoozes are read again at most this often. */
 const SNOOZE_REFRESH_MS = 10_000
@@ -63,6 +65,7 @@ export class AlertWatch {
   private again = false
   private pollTimer: unknown = null
   private deadlineTimer: unknown = null
+  private burstTimer: unknown = null
   private readonly offlineTimers: unknown[] = []
   private readonly unsubscribe: Array<() => void> = []
   /** Facts from events, decided at the next pass (kept while shared claims are impossible). */
@@ -100,7 +103,7 @@ export class AlertWatch {
     const { events } = this.options
     this.unsubscribe.push(
       events.on('job.changed', ({ job }) => {
-        if (job.status === 'failed' || job.status === 'succeeded' || job.status === 'partial') this.wake()
+        if (job.status === 'failed' || job.status === 'succeeded' || job.status === 'partial') this.wakeSoon()
       }),
       events.on('run.overrun', (event) => this.onOverrun(event)),
       events.on('run.stuck', (event) => this.push({ kind: 'stuck', subject: { type: event.type, schedule: null, source: event.source }, runId: event.runId, jobId: event.jobId, sourceId: event.sourceId, startedAt: Date.parse(event.startedAt), stuckAfterMs: event.stuckAfterMs, at: this.now() })),
@@ -114,9 +117,10 @@ export class AlertWatch {
   async stop(): Promise<void> {
     this.running = false
     for (const off of this.unsubscribe.splice(0)) off()
-    for (const handle of [this.pollTimer, this.deadlineTimer, ...this.offlineTimers.splice(0)]) if (handle !== null) this.timers.clearTimeout(handle)
+    for (const handle of [this.pollTimer, this.deadlineTimer, this.burstTimer, ...this.offlineTimers.splice(0)]) if (handle !== null) this.timers.clearTimeout(handle)
     this.pollTimer = null
     this.deadlineTimer = null
+    this.burstTimer = null
     await this.passing?.catch(() => undefined)
   }
 
@@ -128,7 +132,16 @@ export class AlertWatch {
     }, this.options.pollMs ?? 1_000)
   }
 
-  /** Decides soon; one pass at a time, and one more if woken meanwhile. */
+  /** A burst of finishes (a busy queue) is decided in one pass, one transaction. */
+  private wakeSoon(): void {
+    if (this.burstTimer !== null || !this.running) return
+    this.burstTimer = this.timers.setTimeout(() => {
+      this.burstTimer = null
+      this.wake()
+    }, BURST_MS)
+  }
+
+  /** Decides now; one pass at a time, and one more if woken meanwhile. */
   wake(): void {
     if (!this.running) return
     if (this.passing) {

@@ -85,14 +85,16 @@ export class AlertStore {
 
   /**
    * Inserts the alerts (a (key, channel) already there inserts nothing) and, when given, moves the
-   * watermark and the streak counts: one transaction. Returns how many rows were new.
+   * watermark and the streak counts: one transaction. Returns how many rows were new. Relaxed (no
+   * fsync of its own): power loss may take the commit back, but whole, rows with the watermark, so
+   * the facts are decided again; the runner's next full commit makes it durable.
    */
   addAlerts(rows: readonly OutboxAlert[], now: number, progress?: { watermark: number; streaks?: Streaks }): number {
     if (rows.length === 0 && progress === undefined) return 0
     const insert = this.db.prepare(
       `INSERT INTO alert_outbox (key, channel, rule, payload, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key, channel) DO NOTHING`,
     )
-    return this.store.tx(() => {
+    return this.store.relaxedTx(() => {
       let added = 0
       for (const row of rows) added += insert.run(row.key, row.channel, row.rule, JSON.stringify(row.payload), now).changes
       if (progress) {
