@@ -12,7 +12,7 @@ import { JobdeckError } from '../../../src-shared/errors'
 import type { LoadedConfig } from '../config/load-config'
 import type { EventBus } from '../events/event-bus'
 import type { ScheduleStore } from '../store/schedule-store'
-import { AlertStore, type FinishedJob, type Streaks } from '../store/sqlite/alert-store'
+import { AlertStore, STALE, type FinishedJob, type Progress, type Streaks } from '../store/sqlite/alert-store'
 import type { SqliteStore } from '../store/sqlite/sqlite-store'
 import type { SharedAlertKeys } from '../sync/shared-alerts'
 import { decideAlerts, DEFAULT_OFFLINE_AFTER_MS, nextStreak, type AlertFact, type AlertSubject, type DecidedAlert } from './alert-rules'
@@ -206,7 +206,7 @@ export class AlertWatch {
         if (job.finishedAt < this.since) continue
         decided.push(...this.decide(rules, { kind: 'finished', job, failedBefore }))
       }
-      if (!(await this.decideAndWrite(decided, { watermark, streaks }))) return false
+      if (!(await this.decideAndWrite(decided, { from: lo, watermark, streaks }))) return false
       if (!full) return true
     }
   }
@@ -241,7 +241,7 @@ export class AlertWatch {
    * own, in their key). Then writes the won rows with the progress, one transaction. False when
    * the claim could not be made: nothing is written and the watermark stays.
    */
-  private async decideAndWrite(decided: DecidedAlert[], progress: { watermark: number; streaks: Streaks } | undefined): Promise<boolean> {
+  private async decideAndWrite(decided: DecidedAlert[], progress: Progress | undefined): Promise<boolean> {
     let rows = decided
     const shared = this.options.shared
     if (shared && decided.length > 0) {
@@ -275,6 +275,12 @@ export class AlertWatch {
     } catch (error) {
       this.tentative.clear()
       throw error
+    }
+    if (added === STALE) {
+      // Another process on this file took the page: its rows stand, the quiet memory is asked again.
+      this.tentative.clear()
+      this.lastWritten.clear()
+      return true
     }
     // Rows another instance won were sent by it: they count for the quiet period here too.
     for (const [key, at] of this.tentative) this.lastWritten.set(key, at)

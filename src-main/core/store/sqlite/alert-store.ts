@@ -29,6 +29,16 @@ export interface FinishedJob {
   finishedAt: number
 }
 
+/** Where the rules' reading of history moves: from the watermark read, to the one after the page. */
+export interface Progress {
+  from: number
+  watermark: number
+  streaks: Streaks
+}
+
+/** addAlerts' answer when the watermark moved meanwhile (nothing written: read again). */
+export const STALE = -1
+
 /** Failures in a row per job type, as of the watermark. */
 export type Streaks = Record<string, number>
 
@@ -85,21 +95,24 @@ export class AlertStore {
 
   /**
    * Inserts the alerts (a (key, channel) already there inserts nothing) and, when given, moves the
-   * watermark and the streak counts: one transaction. Returns how many rows were new. Relaxed (no
+   * watermark and the streak counts: one transaction, only if the watermark is still where the
+   * page was read from (else STALE). Returns how many rows were new. Relaxed (no
    * fsync of its own): power loss may take the commit back, but whole, rows with the watermark, so
    * the facts are decided again; the runner's next full commit makes it durable.
    */
-  addAlerts(rows: readonly OutboxAlert[], now: number, progress?: { watermark: number; streaks?: Streaks }): number {
+  addAlerts(rows: readonly OutboxAlert[], now: number, progress?: Progress): number {
     if (rows.length === 0 && progress === undefined) return 0
     const insert = this.db.prepare(
       `INSERT INTO alert_outbox (key, channel, rule, payload, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key, channel) DO NOTHING`,
     )
     return this.store.relaxedTx(() => {
+      // Another process on this file decided from `from` first: its rows and watermark stand.
+      if (progress && this.watermark() !== progress.from) return STALE
       let added = 0
       for (const row of rows) added += insert.run(row.key, row.channel, row.rule, JSON.stringify(row.payload), now).changes
       if (progress) {
         this.setMeta('alerts.seq', String(progress.watermark))
-        if (progress.streaks) this.setMeta('alerts.streaks', JSON.stringify(progress.streaks))
+        this.setMeta('alerts.streaks', JSON.stringify(progress.streaks))
       }
       return added
     })
