@@ -7,6 +7,7 @@
 // is unreachable the watermark stays before the undecided facts and they are tried again.
 import os from 'node:os'
 import type { AlertRuleConfig } from '../../../src-shared/alert-config'
+import type { AlertSnooze } from '../../../src-shared/alerts'
 import type { EventMap } from '../../../src-shared/events'
 import { JobdeckError } from '../../../src-shared/errors'
 import type { LoadedConfig } from '../config/load-config'
@@ -81,6 +82,7 @@ export class AlertWatch {
   private criticalSince: number | null = null
   private snoozed = new Set<string>()
   private snoozesReadAt = -Infinity
+  private lastSnoozes: AlertSnooze[] = []
   private claimTrouble: string | null = null
 
   constructor(private readonly options: AlertWatchOptions) {
@@ -291,17 +293,27 @@ export class AlertWatch {
 
   private async refreshSnoozes(): Promise<void> {
     const now = this.now()
-    if (!this.options.shared) {
-      this.snoozed = new Set(this.alerts.snoozes(now).map((s) => s.type))
+    if (this.options.shared && now - this.snoozesReadAt < SNOOZE_REFRESH_MS) {
+      this.snoozed = new Set(this.lastSnoozes.filter((s) => Date.parse(s.until) > now).map((s) => s.type))
       return
     }
-    if (now - this.snoozesReadAt < SNOOZE_REFRESH_MS) return
+    this.snoozed = new Set((await this.snoozes()).map((s) => s.type))
+  }
+
+  /**
+   * The snoozes holding now (for Settings → Alerts too): this file's, or in shared mode the shared
+   * database's; while it is unreachable, those last read.
+   */
+  async snoozes(): Promise<AlertSnooze[]> {
+    const now = this.now()
+    if (!this.options.shared) return this.alerts.snoozes(now)
     try {
-      this.snoozed = new Set((await this.options.shared.snoozes(now)).map((s) => s.type))
+      this.lastSnoozes = await this.options.shared.snoozes(now)
       this.snoozesReadAt = now
     } catch {
       // Offline: the snoozes last read hold.
     }
+    return this.lastSnoozes.filter((s) => Date.parse(s.until) > now)
   }
 
   // ── deadlines ───────────────────────────────────────────────────────────────────────────

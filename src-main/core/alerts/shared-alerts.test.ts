@@ -126,6 +126,8 @@ describe('alerts in shared mode', () => {
     const until = Date.now() + 3_600_000
     expect(await a.api['alerts.snooze']({ type: 'broken', until })).toEqual([{ type: 'broken', until: new Date(until).toISOString(), by: null }])
     expect(await b.link?.alerts.snoozes(Date.now())).toEqual([{ type: 'broken', until: new Date(until).toISOString(), by: null }])
+    // What Settings shows on the other instance, through its rules' watch.
+    expect(await watchOf(b).snoozes()).toEqual([{ type: 'broken', until: new Date(until).toISOString(), by: null }])
     expect(await b.api['alerts.snooze']({ type: 'broken', until: null })).toEqual([])
   })
 })

@@ -19,6 +19,7 @@ schedules:
 alerts:
   channels:
     ops: { webhook: { urlEnv: OPS_HOOK } }
+    tray: { desktop: true }
   rules:
 `
 const LINE = HEAD.split('\n').length
@@ -31,8 +32,8 @@ function located(result: ConfigLoadResult): string[] {
 }
 
 describe('alerts in the config', () => {
-  it('known channels, types (a source row as source/type), schedule and source load; desktop needs no declaration', () => {
-    const result = parse(`    - { on: failed, channels: [ops, desktop] }
+  it('known channels (a desktop one too), types (a source row as source/type), schedule and source load', () => {
+    const result = parse(`    - { on: failed, channels: [ops, tray] }
     - { on: failedStreak, count: 3, types: [sync, legacy/report], channels: [ops] }
     - { on: deadline, schedule: nightly, notFinishedBy: "07:00", channels: [ops] }
     - { on: stuck, source: legacy, channels: [ops] }
@@ -44,14 +45,14 @@ describe('alerts in the config', () => {
 
   it('every name that points nowhere is an error at its place, saying what exists', () => {
     const errors = located(
-      parse(`    - { on: failed, channels: [ops, pager] }
+      parse(`    - { on: failed, channels: [ops, desktop] }
     - { on: failed, types: [sync, snyc, other/report], channels: [ops] }
     - { on: deadline, schedule: nighty, notFinishedBy: "07:00", channels: [ops] }
     - { on: stuck, source: legacyy, channels: [ops] }
 `),
     )
     expect(errors).toEqual([
-      `${LINE}:37: alerts.rules[0].channels[1]: unknown channel "pager"; alerts.channels declares: ops (and \`desktop\`, the app's notifications)`,
+      `${LINE}:37: alerts.rules[0].channels[1]: unknown channel "desktop"; alerts.channels declares: ops, tray (the app's notifications are a channel too: \`NAME: { desktop: true }\`)`,
       `${LINE + 1}:35: alerts.rules[1].types[1]: unknown job type "snyc"; expected one of jobs: (sync) or \`source/type\` of a source`,
       `${LINE + 1}:41: alerts.rules[1].types[2]: unknown job type "other/report"; expected one of jobs: (sync) or \`source/type\` of a source; "other" is not a source under sources: (legacy)`,
       `${LINE + 2}:33: alerts.rules[2].schedule: unknown schedule "nighty"; schedules: declares nightly`,

@@ -1,14 +1,11 @@
 // The checks of `alerts:` the schema cannot make, across the file: a rule's channels are declared
-// under alerts.channels (`desktop` needs no declaration: it is the app's notifications), its types
+// under alerts.channels (a `desktop: true` channel among them), its types
 // are job types or `source/type` of a configured source, its schedule and source exist. They read
 // the raw YAML data, so every rule is checked even when another part of the file is broken. And
 // the warnings `jobdeck validate` prints: a webhook URL written in the file (its path is often the
 // secret), never shown in full.
 import { dottedPath, type PathKey } from './yaml-positions'
 import type { ConfigProblem } from './zod-issues'
-
-/** A channel name every config has: the desktop app's notifications. */
-export const BUILT_IN_CHANNELS: readonly string[] = ['desktop']
 
 export function checkAlerts(data: Record<string, unknown>): ConfigProblem[] {
   if (!isRecord(data.alerts) || !Array.isArray(data.alerts.rules)) return []
@@ -26,8 +23,8 @@ export function checkAlerts(data: Record<string, unknown>): ConfigProblem[] {
     }
     if (Array.isArray(raw.channels)) {
       raw.channels.forEach((name: unknown, i) => {
-        if (typeof name === 'string' && !channels.includes(name) && !BUILT_IN_CHANNELS.includes(name)) {
-          say([...base, 'channels', i], `unknown channel ${JSON.stringify(name)}; alerts.channels declares: ${listed(channels)} (and \`desktop\`, the app's notifications)`)
+        if (typeof name === 'string' && !channels.includes(name)) {
+          say([...base, 'channels', i], `unknown channel ${JSON.stringify(name)}; alerts.channels declares: ${listed(channels)} (the app's notifications are a channel too: \`NAME: { desktop: true }\`)`)
         }
       })
     }
