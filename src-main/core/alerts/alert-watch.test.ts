@@ -206,9 +206,10 @@ alerts:
     - { on: overrun, factor: 3, channels: [oncall] }
     - { on: health, channels: [oncall] }
     - { on: offline, after: 2m, channels: [oncall] }
+    - { on: stuck, channels: [oncall] }
 `
 
-  it('an overrun beyond the rule factor, health critical and back, offline past `after`', async () => {
+  it('an overrun beyond the rule factor, health critical and back, offline past `after`, a stuck source row', async () => {
     const config = configOf(CONFIG)
     const events = new EventBus()
     const timers: Array<{ fn: () => void; ms: number }> = []
@@ -230,17 +231,19 @@ alerts:
     events.emit('health.changed', { health: { level: 'warning', reasons: [], since: new Date(at(5)).toISOString() } })
     clock = at(5)
     events.emit('connection.changed', { connection: { mode: 'shared', status: 'offline', url: null, source: null, error: 'ECONNREFUSED', offlineSince: new Date(at(5)).toISOString(), lastSyncAt: null, outboxPending: 0, retryAt: null } })
+    events.emit('run.stuck', { runId: 'legacy:42/run', jobId: 'legacy:42', type: 'legacy/report', source: 'legacy', sourceId: '42', startedAt: new Date(at(-30)).toISOString(), stuckAfterMs: 900_000 })
     const offlineTimer = timers.find((t) => t.ms === 120_000)
     expect(offlineTimer).toBeDefined()
     clock = at(7)
     offlineTimer?.fn()
     await watch.settle()
     const titles = outboxRows(temp.store).map((r) => r.title)
-    expect(titles).toHaveLength(4)
+    expect(titles).toHaveLength(5)
     expect(titles[0]).toMatch(/^sync is running long: 5m 10s/)
     expect(titles[1]).toMatch(/resources critical: memory 97% used/)
     expect(titles[2]).toMatch(/resources recovered after 5m/)
-    expect(titles[3]).toMatch(/shared database has been unreachable for 2m/)
+    expect(titles[3]).toBe('legacy/report row 42 is stuck: running longer than 15m 00s')
+    expect(titles[4]).toMatch(/shared database has been unreachable for 2m/)
   })
 })
 

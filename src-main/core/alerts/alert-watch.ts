@@ -19,6 +19,8 @@ import type { SharedAlertKeys } from '../sync/shared-alerts'
 import { decideAlerts, DEFAULT_OFFLINE_AFTER_MS, nextStreak, type AlertFact, type AlertSubject, type DecidedAlert } from './alert-rules'
 import { DeadlineChecks } from './deadline-checks'
 
+export { DEADLINE_GRACE_MS } from './deadline-checks'
+
 export interface AlertTimers {
   setTimeout: (fn: () => void, ms: number) => unknown
   clearTimeout: (handle: unknown) => void
@@ -46,7 +48,6 @@ export interface AlertWatchOptions {
 const PAGE = 500
 /** After a job finished, more finishes are awaited this long to decide them together. */
 const BURST_MS = 50
-export { DEADLINE_GRACE_MS } from './deadline-checks'
 /** Shared snoozes are read again at most this often. */
 const SNOOZE_REFRESH_MS = 10_000
 
@@ -108,7 +109,7 @@ export class AlertWatch {
         if (job.status === 'failed' || job.status === 'succeeded' || job.status === 'partial') this.wakeSoon()
       }),
       events.on('run.overrun', (event) => this.onOverrun(event)),
-      events.on('run.stuck', (event) => this.push({ kind: 'stuck', subject: { type: event.type, schedule: null, source: event.source }, runId: event.runId, jobId: event.jobId, sourceId: event.sourceId, startedAt: Date.parse(event.startedAt), stuckAfterMs: event.stuckAfterMs, at: this.now() })),
+      events.on('run.stuck', (event) => this.onStuck(event)),
       events.on('health.changed', ({ health }) => this.onHealth(health)),
       events.on('connection.changed', ({ connection }) => this.onConnection(connection)),
     )
@@ -347,6 +348,11 @@ export class AlertWatch {
     const row = this.options.store.db.prepare(`SELECT schedule, source FROM jobs WHERE id = ?`).get(event.jobId) as { schedule: string | null; source: string | null } | undefined
     const subject: AlertSubject = { type: event.type, schedule: row?.schedule ?? null, source: row?.source ?? null }
     this.push({ kind: 'overrun', subject, runId: event.runId, jobId: event.jobId, elapsedMs: event.elapsedMs, usualMs: event.usualMs, factor: event.factor, at: this.now() })
+  }
+
+  private onStuck(event: EventMap['run.stuck']): void {
+    const subject: AlertSubject = { type: event.type, schedule: null, source: event.source }
+    this.push({ kind: 'stuck', subject, runId: event.runId, jobId: event.jobId, sourceId: event.sourceId, startedAt: Date.parse(event.startedAt), stuckAfterMs: event.stuckAfterMs, at: this.now() })
   }
 
   private onHealth(health: EventMap['health.changed']['health']): void {
