@@ -172,6 +172,9 @@ export const COMMANDS: Record<string, Command> = {
         process.stderr.write(`${lines.join('')}${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${escapeTerminal(path)}\n`)
         return 1
       }
+      // Warnings do not fail validation; they go to stderr so the valid line stays what scripts read.
+      const warnings = result.config.warnings.map((warning) => `warning: ${escapeTerminal(formatConfigError(warning))}\n`)
+      if (warnings.length > 0) process.stderr.write(warnings.join(''))
       const names = [...result.config.types.keys()]
       printLine(`${path} (${source}) is valid: ${names.length} job types (${names.join(', ')})`)
       printScheduleFires(result.config, Date.now())

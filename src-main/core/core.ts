@@ -35,6 +35,7 @@ import { SqliteSchedules } from './store/sqlite/schedule-fires'
 import type { ScheduleStore } from './store/schedule-store'
 import { Scheduler } from './runner/scheduler'
 import { SourceMirrors, type SourceMirrorsOptions } from './sources/source-mirrors'
+import { AlertWatch } from './alerts/alert-watch'
 import { Alerts } from './alerts/alerts'
 
 export interface CoreOptions {
@@ -200,15 +201,25 @@ export function createCore(options: CoreOptions): Core {
   })
   sources.start()
   // Delivers only while this process holds the runner lock (startRunner .. close).
-  // At merge: `watch: new AlertWatch({ …, onAlerts: () => alerts.wake() })` and its snoozes.
-  const alerts = new Alerts({
+  // The rules decide alerts from committed history into the outbox; the deliverer sends them.
+  const alertWatch = new AlertWatch({
+    store,
+    config: () => config.current,
+    events,
+    schedules,
+    shared: link?.alerts ?? null,
+    onAlerts: () => alerts.wake(),
+    log,
+  })
+  const alerts: Alerts = new Alerts({
+    watch: alertWatch,
     db,
     store,
     config: () => config.current.raw.alerts,
     emit: (name, payload) => events.emit(name, payload),
     secrets: connectionSecrets ?? new NoSecretStore(),
     log,
-    snoozes: () => [],
+    snoozes: () => alertWatch.snoozes(),
     ...(options.alertGiveUpAfterMs !== undefined ? { giveUpAfterMs: options.alertGiveUpAfterMs } : {}),
   })
   const api = createServices({

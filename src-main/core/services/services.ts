@@ -15,6 +15,7 @@ import { runsServices } from './runs-services'
 import { schedulesServices } from './schedules-services'
 import { sourcesServices } from './sources-services'
 import { overlapsServices } from './overlaps-services'
+import { alertSnoozeServices } from './alert-snooze-services'
 import { alertsServices } from './alerts-services'
 import type { ServiceDeps } from './service-deps'
 
@@ -61,6 +62,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     overlapsServices(deps),
     alertsServices(deps.alerts),
     unbuiltServices(),
+    alertSnoozeServices(deps),
     connectionServices({
       config: deps.config,
       link: deps.link,

@@ -8,10 +8,9 @@ const unbuilt = (method: string) => async (): Promise<never> => {
   throw new JobdeckError('unavailable', `${method} is not built yet`)
 }
 
-export function unbuiltServices(): Pick<JobdeckApi, 'jobs.startNow' | 'alerts.snooze' | 'retention.status' | 'retention.run'> {
+export function unbuiltServices(): Pick<JobdeckApi, 'jobs.startNow' | 'retention.status' | 'retention.run'> {
   return {
     'jobs.startNow': unbuilt('jobs.startNow'),
-    'alerts.snooze': unbuilt('alerts.snooze'),
     'retention.status': unbuilt('retention.status'),
     'retention.run': unbuilt('retention.run'),
   }
