@@ -24,9 +24,14 @@ afterEach(async () => {
   receiver = null
 })
 
-async function setup(): Promise<{ env: TestEnv; hook: WebhookReceiver; childEnv: NodeJS.ProcessEnv }> {
+/** `rules`: YAML lines under `alerts.rules:`; the job type `broken` fails at once, without retries. */
+async function setup(rules: string[] = []): Promise<{ env: TestEnv; hook: WebhookReceiver; childEnv: NodeJS.ProcessEnv }> {
   receiver = await startWebhookReceiver()
-  env = makeTestEnv(`jobs:\n  nap: { command: [node, -e, ""] }\nalerts:\n  digestQuiet: 300ms\n  channels:\n    ops: { webhook: { urlEnv: ${HOOK_ENV}, timeout: 30s } }\n`)
+  const ruleLines = rules.length > 0 ? `  rules:\n${rules.map((r) => `    - ${r}\n`).join('')}` : ''
+  env = makeTestEnv(
+    `jobs:\n  nap: { command: [node, -e, ""] }\n  broken: { command: [node, -e, "process.exit(3)"] }\n` +
+      `alerts:\n  digestQuiet: 300ms\n  channels:\n    ops: { webhook: { urlEnv: ${HOOK_ENV}, timeout: 30s } }\n${ruleLines}`,
+  )
   return { env, hook: receiver, childEnv: { ...process.env, [HOOK_ENV]: receiver.url } }
 }
 
@@ -45,6 +50,48 @@ function cli(e: TestEnv, childEnv: NodeJS.ProcessEnv, cliArgs: string[]): Promis
 const exited = (child: ChildProcess): Promise<unknown> => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve)))
 
 describe('jobdeck alerts', () => {
+  it('a burst of 5 failed jobs reaches the webhook as exactly one digest, decided by the rules from the history', async () => {
+    const { env: e, hook, childEnv } = await setup(['{ on: failed, channels: [ops] }'])
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) ids.push((await cli(e, childEnv, ['enqueue', 'broken'])).stdout.trim())
+    const run = await cli(e, childEnv, ['run', '--until-idle'])
+    expect(run.code, run.stderr).toBe(0)
+    // --until-idle returns once the queue is empty; the runner process delivers what it decided
+    // before it exits, or the next runner does: start one to be sure of the delivery either way.
+    const second = spawn(process.execPath, [BIN, 'run', ...args(e)], { env: childEnv, stdio: 'ignore' })
+    children.push(second)
+    await waitFor(() => hook.accepted().length >= 1, 30_000, 'the digest')
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    second.kill('SIGTERM')
+    await exited(second)
+    const accepted = hook.accepted() as Array<{ digest?: boolean; count: number; alerts: Array<{ rule: string; jobId: string; status: string }> }>
+    expect(accepted).toHaveLength(1)
+    expect(accepted[0]).toMatchObject({ digest: true, count: 5 })
+    expect(accepted[0]?.alerts.map((a) => [a.rule, a.status]).every(([rule, status]) => rule === 'failed' && status === 'failed')).toBe(true)
+    expect(accepted[0]?.alerts.map((a) => a.jobId).sort()).toEqual([...ids].sort())
+  }, 120_000)
+
+  it('kill -9 of the runner between a failure and its delivery: the failure is delivered once after the restart', async () => {
+    const { env: e, hook, childEnv } = await setup(['{ on: failed, channels: [ops] }'])
+    hook.answer = 'hang'
+    const jobId = (await cli(e, childEnv, ['enqueue', 'broken'])).stdout.trim()
+    const first = spawn(process.execPath, [BIN, 'run', ...args(e)], { env: childEnv, stdio: 'ignore' })
+    children.push(first)
+    await waitFor(() => hook.posts.length === 1, 30_000, 'the first attempt to reach the receiver')
+    first.kill('SIGKILL')
+    await exited(first)
+    hook.answer = 200
+    const second = spawn(process.execPath, [BIN, 'run', ...args(e)], { env: childEnv, stdio: 'ignore' })
+    children.push(second)
+    await waitFor(() => hook.accepted().length === 1, 30_000, 'the delivery after the restart')
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    second.kill('SIGTERM')
+    await exited(second)
+    expect(hook.accepted()).toEqual([expect.objectContaining({ rule: 'failed', jobId, status: 'failed' })])
+    const after = JSON.parse((await cli(e, childEnv, ['alerts', '--json'])).stdout) as AlertDelivery[]
+    expect(after).toEqual([expect.objectContaining({ status: 'sent', attempts: 1, alerts: 1 })])
+  }, 120_000)
+
   it('kill -9 of the runner while its delivery is in flight: delivered once after the restart', async () => {
     const { env: e, hook, childEnv } = await setup()
     // The first command makes the data dir; then the alerts wait in the outbox, as the rules leave them.
