@@ -12,6 +12,9 @@ import { escapeTerminal, term } from './terminal-text'
  * and on SIGINT/SIGTERM (or when its output is closed) stops running process trees and re-queues
  * their jobs.
  */
+/** How long `--until-idle` waits for the alerts of its last jobs to go out before it exits. */
+const ALERT_FLUSH_MS = 30_000
+
 export async function runHeadless(core: Core, options: { untilIdle: boolean; log?: Logger }): Promise<number> {
   /**
    * One event, one line (or more only where `text` itself breaks it): values come escaped via term.
@@ -69,6 +72,8 @@ export async function runHeadless(core: Core, options: { untilIdle: boolean; log
     if (options.untilIdle) {
       void runner.whenIdle().then(async () => {
         say('idle: nothing queued or running')
+        const unsent = await core.alerts.flush(ALERT_FLUSH_MS)
+        if (unsent > 0) say(`${unsent} alert${unsent === 1 ? '' : 's'} not sent yet: the next runner on this data dir sends ${unsent === 1 ? 'it' : 'them'}`)
         await core.close()
         resolve(0)
       })

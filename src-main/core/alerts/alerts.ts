@@ -22,6 +22,8 @@ import { ruleSummary } from './rule-summary'
 export interface AlertWatchHook {
   start(): void
   stop(): Promise<void> | void
+  /** One full pass over what history holds now. */
+  settle(): Promise<void>
 }
 
 export interface AlertsOptions {
@@ -87,6 +89,23 @@ export class Alerts {
     this.started = false
     await this.options.watch?.stop()
     await this.deliverer.stop()
+  }
+
+  /**
+   * Before a short-lived runner exits (`jobdeck run --until-idle` from cron): decides what the
+   * history holds, then waits until nothing is left to send, at most `maxWaitMs` (a burst waits
+   * `digestQuiet` before it goes). Answers how many are left for the next runner.
+   */
+  async flush(maxWaitMs: number): Promise<number> {
+    if (!this.started) return 0
+    await this.options.watch?.settle()
+    const deadline = this.now() + maxWaitMs
+    const unsent = (): number => this.deliveries.unsentCount(this.channelNames())
+    while (unsent() > 0 && this.now() < deadline) {
+      this.deliverer.wake()
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    return unsent()
   }
 
   /** New alerts are in the outbox: the rules' `onAlerts`. */

@@ -97,6 +97,7 @@ function prepare(db: SqliteDatabase) {
     ),
     newest: db.prepare(`SELECT * FROM alert_deliveries ORDER BY created_at DESC, id DESC LIMIT ?`),
     pending: db.prepare(`SELECT count(*) AS n FROM alert_deliveries WHERE status = 'pending'`),
+    waiting: db.prepare(`SELECT count(*) AS n FROM alert_outbox WHERE delivery_id IS NULL AND channel IN (SELECT value FROM json_each(?))`),
   }
 }
 
@@ -231,5 +232,10 @@ export class AlertDeliveries {
 
   pendingCount(): number {
     return (this.stmt.pending.get() as { n: number }).n
+  }
+
+  /** Alerts not yet sent: deliveries pending, and alerts of these channels not yet grouped into one. */
+  unsentCount(channels: readonly string[]): number {
+    return this.pendingCount() + (this.stmt.waiting.get(JSON.stringify(channels)) as { n: number }).n
   }
 }
