@@ -8,9 +8,8 @@ const unbuilt = (method: string) => async (): Promise<never> => {
   throw new JobdeckError('unavailable', `${method} is not built yet`)
 }
 
-export function unbuiltServices(): Pick<JobdeckApi, 'jobs.startNow' | 'alerts.list' | 'alerts.test' | 'alerts.snooze' | 'retention.status' | 'retention.run'> {
+export function unbuiltServices(): Pick<JobdeckApi, 'alerts.list' | 'alerts.test' | 'alerts.snooze' | 'retention.status' | 'retention.run'> {
   return {
-    'jobs.startNow': unbuilt('jobs.startNow'),
     'alerts.list': unbuilt('alerts.list'),
     'alerts.test': unbuilt('alerts.test'),
     'alerts.snooze': unbuilt('alerts.snooze'),
