@@ -13,6 +13,7 @@ export const migration0010 = Object.freeze({
       -- a rate pay nothing, and runs keeps no index by start (version 4 dropped it for the claim's
       -- sake). A start is counted at the run's own started_at (the work's start once the runner
       -- recorded it, never earlier than the claim): so the window holds for the starts History shows.
+      -- lane_starts_left() drops a lane's rows once they are past its window.
       CREATE TABLE jobdeck.lane_starts (
         run_id text PRIMARY KEY,
         lane text NOT NULL,
@@ -44,17 +45,23 @@ export const migration0010 = Object.freeze({
       END $$;
 
       -- How many starts the lane may still make at p_now under its rate (p_rate: lane_rate()'s
-      -- answer). A start at t counts while started_at > t - window; a run's started_at is never
-      -- before its claim, and is recorded within moments of it, so runs claimed up to a minute
-      -- before the window are looked at too. Rows past that are dropped as the lane is claimed.
+      -- answer). A start at t counts while started_at > t - window. A run's started_at is never
+      -- before its claim: a run claimed in the window counts as it is (an index-only count, of at
+      -- most the limit), and one claimed up to 5 s before it counts if it started in it (a start
+      -- recorded later than that counts from its claim). Older rows are dropped as the lane is claimed.
       CREATE FUNCTION jobdeck.lane_starts_left(p_lane text, p_rate bigint[], p_now bigint) RETURNS bigint
       LANGUAGE plpgsql AS $$
       DECLARE
+        v_since bigint := p_now - p_rate[2];
         v_n bigint;
       BEGIN
-        DELETE FROM jobdeck.lane_starts WHERE lane = p_lane AND claimed_at <= p_now - p_rate[2] - 60000;
-        SELECT count(*) INTO v_n FROM jobdeck.lane_starts s JOIN jobdeck.runs r ON r.id = s.run_id
-        WHERE s.lane = p_lane AND s.claimed_at > p_now - p_rate[2] - 60000 AND r.started_at > p_now - p_rate[2];
+        DELETE FROM jobdeck.lane_starts WHERE lane = p_lane AND claimed_at <= v_since - 5000;
+        SELECT count(*) INTO v_n FROM (
+          SELECT 1 FROM jobdeck.lane_starts WHERE lane = p_lane AND claimed_at > v_since LIMIT p_rate[1]) recent;
+        IF v_n < p_rate[1] THEN
+          SELECT v_n + count(*) INTO v_n FROM jobdeck.lane_starts s JOIN jobdeck.runs r ON r.id = s.run_id
+          WHERE s.lane = p_lane AND s.claimed_at > v_since - 5000 AND s.claimed_at <= v_since AND r.started_at > v_since;
+        END IF;
         RETURN greatest(0, p_rate[1] - v_n);
       END $$;
 

@@ -17,7 +17,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   6: '2eb1131b2014a0f967639b02c315195ae2d6490887d049e9e4bf399793b6e25d',
   7: '1f34451940d456399f64a00520157f8c9ccf92b4502d4baf04667890d4544f19',
   8: 'ff4ce43952896aa58671966a9bc065da5f090455932edeb71b71215d346105af',
-  10: 'b4f937069f4c117d30d2a58f97d93c79b8e739c7091d0be4003b584673a5efc4',
+  10: 'ca7398af0fae3f424f7ee46997069ea8cff80ebd52738dcd0f5f425d8f6fe8d7',
 }
 
 /** What the catalog says about the schema jobdeck, each part in a stable order. */
