@@ -231,16 +231,8 @@ export class Runner implements QueueRunner {
     const allowedTypes: string[] = []
     const gatedTypes: string[] = []
     for (const [name, type] of config.types) (!gate || gate(name, type) === null ? allowedTypes : gatedTypes).push(name)
-    const rated = laneRateSettings(config) !== null
-    return {
-      now,
-      runnerId: this.runnerId,
-      max: room,
-      concurrency,
-      allowedTypes,
-      gatedTypes,
-      ...(rated ? { startsLeft: (lane: string) => this.rates.startsLeft(lane, now) } : {}),
-    }
+    const startsLeft = laneRateSettings(config) ? (lane: string): number => this.rates.startsLeft(lane, now) : null
+    return { now, runnerId: this.runnerId, max: room, concurrency, allowedTypes, gatedTypes, ...(startsLeft ? { startsLeft } : {}) }
   }
 
   /** Starts whatever may start now. Safe to call any time; does nothing when paused or stopping. */
