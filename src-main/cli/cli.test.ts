@@ -159,6 +159,19 @@ describe('jobdeck CLI', () => {
     expect(json<Run[]>(cli(['history', '--json']).stdout)).toHaveLength(0)
   })
 
+  it('start-now marks a waiting job to pass the gate once, without asking, and refuses a finished one naming its state', () => {
+    setup()
+    const id = cli(['enqueue', 'mark', '--param', 'tag=now']).stdout.trim().split(/\s+/)[0] ?? ''
+    const marked = cli(['start-now', id])
+    expect(marked.code).toBe(0)
+    expect(marked.stdout).toMatch(new RegExp(`^${id} starts at its next claim, past the resource gate`))
+    expect(json<RunnerStatus>(cli(['status', '--json']).stdout).queued[0]).toMatchObject({ id, startNow: true })
+    expect(cli(['run', '--until-idle']).code).toBe(0)
+    const again = cli(['start-now', id])
+    expect(again.code).not.toBe(0)
+    expect(again.stderr).toMatch(`job ${id} cannot start now: it is succeeded; retry it to run it again`)
+  })
+
   it('a runner picks up a job enqueued by another process, and obeys pause/resume/cancel from it', async () => {
     setup()
     const runner = startRunner()

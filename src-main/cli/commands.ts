@@ -344,6 +344,21 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
 
+  'start-now': {
+    summary: 'let a waiting job pass the resource gate once (its lane, the runner and the rate still hold)',
+    usage: 'jobdeck start-now JOB_ID',
+    positionals: ['JOB_ID'],
+    options: {},
+    async run(input) {
+      const id = onePositional(input, 'job id', this.usage)
+      return withCore(input.values, async (core) => {
+        const job = await callApi(core, 'jobs.startNow', { id }, { id: typed('JOB_ID', id) })
+        printLine(`${job.id} starts at its next claim, past the resource gate; its lane's and the runner's limits still hold`)
+        return 0
+      })
+    },
+  },
+
   priority: {
     summary: 'change the priority of a waiting job',
     usage: 'jobdeck priority JOB_ID normal|high|urgent',

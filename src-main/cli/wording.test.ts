@@ -9,6 +9,10 @@ describe('the CLI words why a job waits', () => {
     expect(waitReasonText({ kind: 'retrying', at, error: 'exit code 2' }, now)).toBe('retrying at 17:00:15 after a failed attempt: exit code 2')
     const tomorrow = new Date(2026, 2, 2, 9, 5, 0).toISOString()
     expect(waitReasonText({ kind: 'retrying', at: tomorrow, error: null }, now)).toBe('retrying at 2026-03-02 09:05:00 after a failed attempt')
+    const nextAt = new Date(2026, 2, 1, 17, 0, 10).toISOString()
+    expect(waitReasonText({ kind: 'rate-limited', lane: 'crm:1', rate: '10/m', limit: 10, windowMs: 60_000, nextAt }, now)).toBe(
+      'rate limit 10/m in lane crm:1: next start at 17:00:10',
+    )
   })
 
   it('with the command that clears it', () => {

@@ -1,6 +1,6 @@
 // From a job type and concrete params to what gets spawned, and which lane the job waits in.
 import path from 'node:path'
-import type { JobTypeConfig } from '../../../src-shared/config-schema'
+import type { JobTypeConfig, LaneConfig, LaneRate } from '../../../src-shared/config-schema'
 import type { Params } from '../../../src-shared/domain'
 import { substitute } from '../../../src-shared/template'
 import { inheritedJobEnv } from './job-env'
@@ -46,16 +46,46 @@ export function resolveLane(type: JobTypeConfig, params: Params): string {
   return lane === '' ? DEFAULT_LANE : lane
 }
 
-/** Exact lane key first, then the first `*` pattern in file order (`dealer:*`), else 1. */
-export function laneLimit(config: LoadedConfig, lane: string): number {
+/** A lane's settings: its exact key first, then the first `*` pattern in file order (`dealer:*`). */
+function laneSettings(config: LoadedConfig, lane: string): LaneConfig | undefined {
   const lanes = config.raw.lanes
   const exact = Object.hasOwn(lanes, lane) ? lanes[lane] : undefined
-  if (exact) return exact.limit
+  if (exact) return exact
   for (const [pattern, settings] of Object.entries(lanes)) {
-    if (pattern.includes('*') && globToRegExp(pattern).test(lane)) return settings.limit
+    if (pattern.includes('*') && globToRegExp(pattern).test(lane)) return settings
   }
-  return 1
+  return undefined
 }
+
+/** Exact lane key first, then the first `*` pattern in file order (`dealer:*`), else 1. */
+export function laneLimit(config: LoadedConfig, lane: string): number {
+  return laneSettings(config, lane)?.limit ?? 1
+}
+
+/**
+ * The lane's start rate, found like its limit; null when it has none. A `*` pattern's rate holds
+ * for each matching lane on its own (each has its own window), as its limit does.
+ */
+export function laneRate(config: LoadedConfig, lane: string): LaneRate | null {
+  return laneSettings(config, lane)?.rate ?? null
+}
+
+/** The rates as the shared queue applies them: exact names, then `*` patterns in file order; null when no lane has one. */
+export function laneRateSettings(config: LoadedConfig): { exact: Record<string, LaneRate>; patterns: Array<[string, LaneRate]> } | null {
+  const exact: Record<string, LaneRate> = {}
+  const patterns: Array<[string, LaneRate]> = []
+  let any = false
+  for (const [name, settings] of Object.entries(config.raw.lanes)) {
+    // A lane without a rate still shadows the patterns after it, as for limits: null stands for "none".
+    if (settings.rate) any = true
+    if (name.includes('*')) patterns.push([name, settings.rate ?? NO_RATE])
+    else exact[name] = settings.rate ?? NO_RATE
+  }
+  return any ? { exact, patterns } : null
+}
+
+/** A lane's settings without a rate, as the shared queue reads it: no limit on starts. */
+export const NO_RATE: LaneRate = Object.freeze({ limit: 0, windowMs: 0, text: '' })
 
 /** The lane limits as the shared queue applies them: exact names, then `*` patterns in file order. */
 export function laneLimitSettings(config: LoadedConfig): { exact: Record<string, number>; patterns: Array<[string, number]> } {

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Progress } from '../../../src-shared/domain'
 import { JobdeckError } from '../../../src-shared/errors'
-import { laneLimitSettings } from '../config/job-command'
+import { laneLimitSettings, laneRateSettings } from '../config/job-command'
 import type { LoadedConfig } from '../config/load-config'
 import { newId } from '../ids'
 import { isAlive } from '../process/process-tree'
@@ -220,7 +220,9 @@ export class PgEngine implements QueueEngine {
       now: request.now,
       max: request.max,
       allowedTypes: request.allowedTypes,
+      gatedTypes: request.gatedTypes,
       lanes: laneLimitSettings(this.opts.config()),
+      rates: laneRateSettings(this.opts.config()),
       leaseMs: this.opts.leaseMs,
       runIds: Array.from({ length: request.max }, () => newId(request.now)),
     }
@@ -303,6 +305,11 @@ export class PgEngine implements QueueEngine {
 
   appendLogs(lines: readonly LogAppend[], limitFor: (runId: string) => number): void {
     this.link.recordLogs(lines, limitFor)
+  }
+
+  /** From the cache: every instance's runs as last synced (the claim counts in PostgreSQL; this only sets a timer). */
+  startsSince(since: number): Array<{ lane: string; at: number }> {
+    return this.opts.store.startsSince(since)
   }
 
   /** Retries become eligible in the shared queue; the claim poll finds them. */

@@ -26,6 +26,13 @@ export interface ClaimRequest {
   concurrency: number
   /** Types known to the config and let through by the gate. */
   allowedTypes: readonly string[]
+  /** Types known to the config that the gate holds now: only a job asked to "Start now" passes. */
+  gatedTypes: readonly string[]
+  /**
+   * Lane rates as this runner counts them: how many more starts a lane may make now. The local
+   * engine bounds its claim by it; the shared one counts every runner's starts in PostgreSQL.
+   */
+  startsLeft?(lane: string): number
 }
 
 export interface FinishOutcome {
@@ -92,6 +99,8 @@ export interface QueueEngine {
   recordStart(runId: string, startedAt: number, pid: number | null, pidStart: string | null): void
   saveProgress(runId: string, progress: Progress, itemsOk: number | null, itemsFailed: number | null): void
   appendLogs(lines: readonly LogAppend[], limitFor: (runId: string) => number): void
+  /** Runs started after `since` (epoch ms), as recorded where this runner can read at once: lane rates' windows after a restart. */
+  startsSince(since: number): Array<{ lane: string; at: number }>
   /** When the earliest waiting retry becomes eligible, if the engine wants a timer for it. */
   nextRunAfter(): number | null
   /** Anything queued, retrying or running (unknown counts as yes). */

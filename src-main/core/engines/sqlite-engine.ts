@@ -97,6 +97,8 @@ export class SqliteEngine implements QueueEngine {
       concurrency: request.concurrency,
       laneLimit: (lane) => laneLimit(config, lane),
       allowedTypes: request.allowedTypes,
+      gatedTypes: request.gatedTypes,
+      ...(request.startsLeft ? { startsLeft: request.startsLeft } : {}),
     }
   }
 
@@ -131,6 +133,10 @@ export class SqliteEngine implements QueueEngine {
 
   appendLogs(lines: readonly LogAppend[], limitFor: (runId: string) => number): void {
     this.store.appendLogs(lines, limitFor)
+  }
+
+  startsSince(since: number): Array<{ lane: string; at: number }> {
+    return this.store.startsSince(since)
   }
 
   nextRunAfter(): number | null {

@@ -23,6 +23,7 @@ function laterEngine(control: ControlState): QueueEngine {
     schedules: {} as ScheduleStore,
     acquireLock: () => ({ ok: true }),
     heartbeatLock: () => true,
+    startsSince: () => [],
     releaseLock: () => undefined,
     start: () => [],
     pausedNow: () => false,

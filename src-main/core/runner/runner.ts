@@ -11,11 +11,13 @@ import { JobdeckError } from '../../../src-shared/errors'
 import type { LoadedConfig } from '../config/load-config'
 import type { ClaimRequest, FinishOutcome, QueueEngine, RunnerIdentity } from '../engines/queue-engine'
 import { newRunnerIdentity } from '../engines/runner-id'
+import { laneRate, laneRateSettings } from '../config/job-command'
 import type { EventBus } from '../events/event-bus'
 import { KILL_NOW, type ExecutionResult, type Executor } from '../executors/types'
 import { isAlive, processStartTime } from '../process/process-tree'
 import type { ClaimedWork, InterruptedRun, RunCompletion, RunnerLockInfo } from '../store/store-types'
 import { completionOf, newActiveRun, type ActiveRun } from './active-run'
+import { LaneWindows, longestWindow } from './lane-rates'
 import { LogBatcher } from './log-batcher'
 import type { QueueRunner } from './queue-runner'
 import { settle } from './settle'
@@ -83,12 +85,15 @@ export class Runner implements QueueRunner {
   private readonly announcing = new Set<Promise<void>>()
   private idleWaiters: Array<() => void> = []
   private lastState: ReturnType<Runner['state']> | null = null
+  /** Starts per rated lane in its window: bounds local claims and times the wake of a held lane. */
+  private readonly rates: LaneWindows
 
   constructor(options: RunnerOptions) {
     this.opts = { heartbeatMs: 2_000, lockStaleMs: 15_000, progressSaveMs: 1_000, now: Date.now, ...options }
     this.engine = options.engine
     this.me = newRunnerIdentity(this.opts.now())
     this.runnerId = this.me.runnerId
+    this.rates = new LaneWindows((lane) => laneRate(this.opts.config(), lane))
     this.logs = new LogBatcher({
       events: this.opts.events,
       write: (batch) => this.engine.appendLogs(batch, (runId) => this.active.get(runId)?.logLimit ?? 1024 * 1024),
@@ -146,6 +151,9 @@ export class Runner implements QueueRunner {
     }
     this.started = true
     liveRunners.add(this.runnerId)
+    // The windows reach back before this start: a restart never grants a lane a fresh window.
+    const longest = longestWindow(Object.values(this.opts.config().raw.lanes).map((lane) => lane.rate))
+    if (longest > 0) this.rates.seed(this.engine.startsSince(now - longest))
     const interrupted = this.engine.start(this.me, {
       activeRunIds: () => [...this.active.keys()],
       lose: (runId, killNow) => this.lose(runId, killNow),
@@ -222,8 +230,11 @@ export class Runner implements QueueRunner {
     const room = concurrency - this.active.size - this.reserved
     if (room <= 0) return null
     const { gate } = this.opts
-    const allowedTypes = [...config.types].filter(([name, type]) => !gate || gate(name, type) === null).map(([name]) => name)
-    return { now, runnerId: this.runnerId, max: room, concurrency, allowedTypes }
+    const allowedTypes: string[] = []
+    const gatedTypes: string[] = []
+    for (const [name, type] of config.types) (!gate || gate(name, type) === null ? allowedTypes : gatedTypes).push(name)
+    const startsLeft = laneRateSettings(config) ? (lane: string): number => this.rates.startsLeft(lane, now) : null
+    return { now, runnerId: this.runnerId, max: room, concurrency, allowedTypes, gatedTypes, ...(startsLeft ? { startsLeft } : {}) }
   }
 
   /** Starts whatever may start now. Safe to call any time; does nothing when paused or stopping. */
@@ -289,7 +300,10 @@ export class Runner implements QueueRunner {
     if (this.wakeTimer) clearTimeout(this.wakeTimer)
     this.wakeTimer = null
     if (!this.started || this.stopping) return
-    const at = this.engine.nextRunAfter()
+    const retryAt = this.engine.nextRunAfter()
+    // A lane held by its rate is claimed again once, when its oldest counted start leaves the window: never polled.
+    const rateAt = this.rates.earliestNextAt(this.opts.now())
+    const at = retryAt === null ? rateAt : rateAt === null ? retryAt : Math.min(retryAt, rateAt)
     if (at === null) return
     const delay = Math.max(0, at - this.opts.now()) + 5
     // Timers cannot be longer than ~24.8 days; the engine's poll covers the rest.
@@ -305,6 +319,7 @@ export class Runner implements QueueRunner {
     const type = this.opts.config().types.get(claimed.job.type)
     const active = newActiveRun(claimed, type)
     this.active.set(claimed.run.id, active)
+    this.rates.record(claimed.run.lane, Date.parse(claimed.run.startedAt))
     const begin = (): Promise<void> => this.execute(active, type, claimedAt)
     active.done = durable && type?.onInterrupt === 'fail' ? durable.then(begin) : begin()
   }

@@ -50,4 +50,16 @@ describe('why a job waits, as data', () => {
     // At its maximum there is nothing to explain beyond the limit.
     expect(explainOne(job('1'), 0, ctx({ concurrency: 1, maxConcurrency: 1, running: [running('x')] }))).toEqual({ kind: 'runner-busy', running: 1, concurrency: 1 })
   })
+
+  it('a lane out of starts says its rate and when it may start, after its limit; start now passes the gate only', () => {
+    const rate = { limit: 10, windowMs: 60_000, text: '10/m' }
+    const held = ctx({ rateHold: (lane) => (lane === 'a' ? { rate, nextAt: Date.parse('2026-03-01T16:59:30Z') } : null) })
+    expect(explainOne(job('1'), 0, held)).toEqual({ kind: 'rate-limited', lane: 'a', rate: '10/m', limit: 10, windowMs: 60_000, nextAt: '2026-03-01T16:59:30.000Z' })
+    expect(explainOne(job('2', { lane: 'b' }), 0, held)).toEqual({ kind: 'starting' })
+    expect(explainOne(job('1'), 0, { ...held, running: [running('a')] })).toEqual({ kind: 'lane-busy', lane: 'a', running: 1, limit: 1 })
+    const gate = { kind: 'memory', freeBytes: 1, needsBytes: 2 } as const
+    expect(explainOne(job('1', { startNow: true }), 0, { ...held, gate: () => gate })).toMatchObject({ kind: 'rate-limited' })
+    expect(explainOne(job('1', { startNow: true, lane: 'b' }), 0, { ...held, gate: () => gate })).toEqual({ kind: 'starting' })
+    expect(explainOne(job('1', { lane: 'b' }), 0, { ...held, gate: () => gate })).toEqual({ kind: 'gate', gate })
+  })
 })

@@ -1,5 +1,6 @@
 import type { Job, Run } from '../../../src-shared/domain'
 import type { GateBlock, WaitReason } from '../../../src-shared/wait-reason'
+import type { RateHold } from './lane-rates'
 
 export interface WaitContext {
   now: number
@@ -17,6 +18,8 @@ export interface WaitContext {
   running: readonly Run[]
   /** Why the resource gate holds the type back now, or null. */
   gate?(type: string): GateBlock | null
+  /** Whether the lane's rate holds its starts now, and until when (lane-rates.ts), or null. */
+  rateHold?(lane: string): RateHold | null
 }
 
 /**
@@ -50,11 +53,17 @@ function reasonFor(job: Job, ctx: WaitContext, perLane: Map<string, number>, tot
   }
   if (!ctx.runnerAlive) return { kind: 'no-runner', shared: ctx.shared === true }
   if (ctx.paused) return { kind: 'paused' }
-  const gate = ctx.gate?.(job.type) ?? null
+  // "Start now" passes the gate once; everything after it still holds.
+  const gate = job.startNow ? null : (ctx.gate?.(job.type) ?? null)
   if (gate) return { kind: 'gate', gate }
   const inLane = perLane.get(job.lane) ?? 0
   const limit = ctx.laneLimit(job.lane)
   if (inLane >= limit) return { kind: 'lane-busy', lane: job.lane, running: inLane, limit }
+  const held = ctx.rateHold?.(job.lane) ?? null
+  if (held) {
+    const { rate } = held
+    return { kind: 'rate-limited', lane: job.lane, rate: rate.text, limit: rate.limit, windowMs: rate.windowMs, nextAt: new Date(held.nextAt).toISOString() }
+  }
   if (aheadInLane > 0 && inLane + aheadInLane >= limit) return { kind: 'behind', lane: job.lane, ahead: aheadInLane }
   if (total >= ctx.concurrency) {
     const { maxConcurrency: max, concurrencyReason: reason } = ctx

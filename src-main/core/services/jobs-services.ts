@@ -13,7 +13,7 @@ export type { BulkRowError }
 
 export type JobsApi = Pick<
   JobdeckApi,
-  'jobs.enqueue' | 'jobs.enqueueBulk' | 'jobs.cancel' | 'jobs.restore' | 'jobs.retry' | 'jobs.setPriority' | 'jobs.clear' | 'jobs.get' | 'jobs.list'
+  'jobs.enqueue' | 'jobs.enqueueBulk' | 'jobs.cancel' | 'jobs.restore' | 'jobs.retry' | 'jobs.setPriority' | 'jobs.startNow' | 'jobs.clear' | 'jobs.get' | 'jobs.list'
 >
 
 export function jobsServices(deps: ServiceDeps, view: RunnerView): JobsApi {
@@ -98,6 +98,13 @@ export function jobsServices(deps: ServiceDeps, view: RunnerView): JobsApi {
     async 'jobs.setPriority'(args) {
       refuseSourceRow(args.id, 'reprioritise')
       const job = await writer.setPriority(args.id, args.priority)
+      afterWrite(deps)
+      return job
+    },
+
+    async 'jobs.startNow'(args) {
+      refuseSourceRow(args.id, 'start')
+      const job = await writer.startNow(args.id)
       afterWrite(deps)
       return job
     },

@@ -11,17 +11,20 @@ export interface QueueWriter {
   /** Undoes a cancel made while the job waited (see SqliteStore.restore). */
   restore(id: string): Promise<Job>
   setPriority(id: string, priority: Priority): Promise<Job>
+  /** "Start now": the waiting job passes the resource gate once, at its next claim. */
+  startNow(id: string): Promise<Job>
   clear(before: number, now: number): Promise<number>
   setPaused(paused: boolean): Promise<void>
 }
 
-export function localWriter(store: Pick<SqliteStore, 'enqueue' | 'cancel' | 'retry' | 'restore' | 'setPriority' | 'clearFinished' | 'setPaused'>): QueueWriter {
+export function localWriter(store: Pick<SqliteStore, 'enqueue' | 'cancel' | 'retry' | 'restore' | 'setPriority' | 'startNow' | 'clearFinished' | 'setPaused'>): QueueWriter {
   return {
     enqueue: async (jobs, now) => store.enqueue(jobs, now),
     cancel: async (id, now) => store.cancel(id, now),
     retry: async (id, now) => store.retry(id, now),
     restore: async (id) => store.restore(id),
     setPriority: async (id, priority) => store.setPriority(id, priority),
+    startNow: async (id) => store.startNow(id),
     clear: async (before) => store.clearFinished(before),
     setPaused: async (paused) => store.setPaused(paused),
   }

@@ -1,9 +1,10 @@
 // The runner and the host as the services see them, from this process or from what another
 // process recorded: whether a runner is alive, the shared runners' heartbeats, the latest host
 // sample and health, and what decides why a job waits (runner.status, jobs.get, monitor.latest).
-import { laneLimit } from '../config/job-command'
+import { laneLimit, laneRate } from '../config/job-command'
 import { gateReason } from '../monitor/gate'
 import { isAlive } from '../process/process-tree'
+import { LaneWindows, longestWindow } from '../runner/lane-rates'
 import type { WaitContext } from '../runner/wait-reasons'
 import type { HostHealthSummary, Run, RunnerStatus } from '../../../src-shared/domain'
 import type { Health, HostSample } from '../../../src-shared/monitor'
@@ -103,9 +104,14 @@ export function runnerView(deps: ServiceDeps): RunnerView {
       const current = config.current
       const host = known.host ?? hostState()
       const gated = gateReasons(host.sample, host.health)
+      const at = now()
+      // Lane rates from the starts recorded (in shared mode, every instance's as last synced).
+      const longest = longestWindow(Object.values(current.raw.lanes).map((lane) => lane.rate))
+      const windows = longest > 0 ? new LaneWindows((lane) => laneRate(current, lane)) : null
+      windows?.seed(store.startsSince(at - longest))
       const limits = concurrencyLimits()
       return {
-        now: now(),
+        now: at,
         paused: known.paused ?? store.isPaused(),
         runnerAlive: known.alive ?? runnerAlive(),
         shared: link !== null,
@@ -116,6 +122,7 @@ export function runnerView(deps: ServiceDeps): RunnerView {
         knownType: (type) => current.types.has(type),
         running,
         gate: (type) => gated[type] ?? null,
+        ...(windows ? { rateHold: (lane: string) => windows.hold(lane, at) } : {}),
       }
     },
     healthSummary(sample, health) {

@@ -8,9 +8,8 @@ const unbuilt = (method: string) => async (): Promise<never> => {
   throw new JobdeckError('unavailable', `${method} is not built yet`)
 }
 
-export function unbuiltServices(): Pick<JobdeckApi, 'jobs.startNow' | 'retention.status' | 'retention.run'> {
+export function unbuiltServices(): Pick<JobdeckApi, 'retention.status' | 'retention.run'> {
   return {
-    'jobs.startNow': unbuilt('jobs.startNow'),
     'retention.status': unbuilt('retention.status'),
     'retention.run': unbuilt('retention.run'),
   }

@@ -26,6 +26,13 @@ export interface ClaimInput {
   allowedTypes: readonly string[]
   /** Lanes that may not start now, beyond those at their limit. */
   blockedLanes?: readonly string[]
+  /**
+   * Types the resource gate holds now: a job of one of them is claimed only when "Start now"
+   * was asked for it (its run records that it passed the gate).
+   */
+  gatedTypes?: readonly string[]
+  /** Lane rates: how many more starts a lane may make now (absent: no lane has a rate). */
+  startsLeft?(lane: string): number
 }
 
 export interface ClaimedRun {

@@ -129,8 +129,8 @@ function expectLastRuns(sqlite: ReturnType<typeof openDatabase>): void {
   expect(stats).toEqual(last)
 }
 
-const BASE_JOB = { params: '{}', priority: 0, lane: 'default', ord: 0, attempts: 1, failures: 0, interruptions: 0, created_at: 0, queued_at: 0, cancel_requested: 0 }
-const BASE_RUN = { lane: 'default', params: '{}', attempt: 1, queued_at: 0, started_at: 0, runner_id: 'me', log_bytes: 0, log_truncated: 0, processes_stopped: 0 }
+const BASE_JOB = { params: '{}', priority: 0, lane: 'default', ord: 0, attempts: 1, failures: 0, interruptions: 0, created_at: 0, queued_at: 0, cancel_requested: 0, start_now: 0 }
+const BASE_RUN = { lane: 'default', params: '{}', attempt: 1, queued_at: 0, started_at: 0, runner_id: 'me', log_bytes: 0, log_truncated: 0, processes_stopped: 0, gate_bypassed: 0 }
 
 /** A cache row in column order. */
 function asRow(columns: readonly string[], values: Record<string, unknown>): unknown[] {
@@ -333,11 +333,11 @@ describe('CacheSync', () => {
     const { sqlite, store, cache, close } = freshCache()
     const job = { id: 'mono-job', type: 'work', params: '{}', priority: 0, lane: 'default', status: 'running', ord: 1, attempts: 1,
       failures: 0, interruptions: 0, created_at: 1, queued_at: 1, run_after: null, finished_at: null, last_run_id: 'mono-run',
-      cancel_requested: 0, error: null }
+      cancel_requested: 0, error: null, start_now: 0 }
     const running = { id: 'mono-run', job_id: 'mono-job', type: 'work', lane: 'default', params: '{}', attempt: 1, status: 'running',
       queued_at: 1, started_at: 2, finished_at: null, exit_code: null, signal: null, error: null, progress_percent: null,
       progress_current: null, progress_total: null, progress_message: null, items_ok: null, items_failed: null, runner_id: 'r1',
-      pid: null, pid_start: null, log_bytes: 0, log_truncated: 0, peak_rss_bytes: null, cpu_seconds: null, processes_stopped: 0 }
+      pid: null, pid_start: null, log_bytes: 0, log_truncated: 0, peak_rss_bytes: null, cpu_seconds: null, processes_stopped: 0, gate_bypassed: 0 }
     const row = (r: Record<string, unknown>, columns: readonly string[]): unknown[] => columns.map((c) => r[c])
     store.tx(() => cache.applyArraysInTx([row(job, CacheStore.jobColumns)], [row(running, CacheStore.runColumns)]))
     const finished = { ...running, status: 'succeeded', finished_at: 5, exit_code: 0 }

@@ -255,6 +255,14 @@ export class SharedLink {
     return toJob(row)
   }
 
+  async startNow(id: string): Promise<Job> {
+    this.requireOnline('start a job now')
+    const row = await this.queue.startNow(id)
+    this.options.cache.apply([row], [])
+    this.options.publishChanges()
+    return toJob(row)
+  }
+
   async clear(before: number, now: number): Promise<number> {
     this.requireOnline('clear finished jobs')
     const removed = await this.queue.clear(before, now)

@@ -9,7 +9,9 @@ import { jobAfterRun } from '../../model/transitions'
 import { resultRecord } from '../result-record'
 import type { LogAppend, NewJob, RunCompletion, StatusCounts } from '../store-types'
 import { toJob, type JobRow, type RunRow } from '../sqlite/rows'
+import { refuseStartNow } from '../../model/start-now'
 import type { PgConnection } from './pg-connection'
+import type { LaneRate } from '../../../../src-shared/config-schema'
 
 export interface PgNewJob {
   id: string
@@ -28,6 +30,10 @@ export interface PgClaimInput {
   allowedTypes: readonly string[]
   /** Lane limits by exact name, and `*` patterns (in config order) with their limits. */
   lanes: { exact: Record<string, number>; patterns: Array<[string, number]> }
+  /** Types the gate holds: only a job asked to "Start now" is claimed from them. */
+  gatedTypes?: readonly string[]
+  /** Lane rates like the limits (a lane's entry without a rate has limit 0); absent or null: no lane has one. */
+  rates?: { exact: Record<string, LaneRate>; patterns: Array<[string, LaneRate]> } | null
   leaseMs: number
   runIds: readonly string[]
 }
@@ -59,12 +65,12 @@ export function likePattern(glob: string): string {
 /** json from row_to_json: bigint arrives as a JSON number, int flags as numbers. */
 function jobRow(value: unknown): JobRow {
   const row = value as JobRow & { tx?: unknown }
-  return { ...row, seq: 0 }
+  return { ...row, start_now: row.start_now ?? 0, seq: 0 }
 }
 
 function runRow(value: unknown): RunRow {
   const row = value as RunRow & { tx?: unknown; lease_until?: unknown }
-  return { ...row, seq: 0 }
+  return { ...row, gate_bypassed: row.gate_bypassed ?? 0, seq: 0 }
 }
 
 export class PgQueue {
@@ -97,10 +103,10 @@ export class PgQueue {
   }
 
   async claim(input: PgClaimInput): Promise<RowPair[]> {
-    if (input.max <= 0 || input.allowedTypes.length === 0) return []
+    if (input.max <= 0 || input.allowedTypes.length + (input.gatedTypes?.length ?? 0) === 0) return []
     const { rows } = await this.conn.query<{ job: unknown; run: unknown }>(
-      'SELECT job, run FROM jobdeck.claim($1, $2, $3, $4, $5, $6, $7, $8)',
-      [input.runnerId, input.now, ...claimArgs(input)],
+      'SELECT job, run FROM jobdeck.claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+      [input.runnerId, input.now, ...claimArgs(input), [], input.gatedTypes ?? [], ratesArg(input)],
     )
     return rows.map((r) => ({ job: jobRow(r.job), run: runRow(r.run) }))
   }
@@ -115,14 +121,14 @@ export class PgQueue {
     if (runnerId === undefined || results.some((r) => r.runnerId !== runnerId)) {
       throw new Error("finishAndClaim: the results and the claim must all be one runner's")
     }
-    const claim = next && next.max > 0 && next.allowedTypes.length > 0 ? next : null
+    const claim = next && next.max > 0 && next.allowedTypes.length + (next.gatedTypes?.length ?? 0) > 0 ? next : null
     const { rows } = await this.conn.query<{ finished_run: string | null; finished: unknown; job: unknown; run: unknown }>(
-      'SELECT finished_run, finished, job, run FROM jobdeck.finish_and_claim($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      'SELECT finished_run, finished, job, run FROM jobdeck.finish_and_claim($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
       [
         JSON.stringify(results.map(resultRecord)),
         runnerId,
         claim?.now ?? Date.now(),
-        ...(claim ? claimArgs(claim) : [0, [], '{}', '[]', 0, []]),
+        ...(claim ? [...claimArgs(claim), claim.gatedTypes ?? [], ratesArg(claim)] : [0, [], '{}', '[]', 0, [], [], null]),
       ],
     )
     const finished = new Map<string, JobRow | null>()
@@ -370,6 +376,20 @@ export class PgQueue {
     })
   }
 
+  /** "Start now" (see SqliteStore.startNow); runners are woken to claim it. */
+  async startNow(id: string): Promise<JobRow> {
+    return this.conn.transaction(async (client) => {
+      const job = await this.lockJob(client, id)
+      refuseStartNow({ id: job.id, status: job.status as JobStatus })
+      const { rows } = await client.query<JobRow>(
+        `UPDATE jobdeck.jobs SET start_now = 1, tx = pg_current_xact_id() WHERE id = $1 RETURNING *`,
+        [job.id],
+      )
+      await client.query(`SELECT pg_notify('jobdeck', 'jobs')`)
+      return jobRow(rows[0])
+    })
+  }
+
   async setPriority(id: string, priority: Priority): Promise<JobRow> {
     return this.conn.transaction(async (client) => {
       const job = await this.lockJob(client, id)
@@ -453,6 +473,16 @@ function claimArgs(input: PgClaimInput): unknown[] {
     input.leaseMs,
     input.runIds,
   ]
+}
+
+/** The rates as claim() reads them: `[limit, windowMs]` per exact lane, `[LIKE pattern, [limit, windowMs]]` in order. */
+function ratesArg(input: PgClaimInput): string | null {
+  if (!input.rates) return null
+  const pair = (rate: LaneRate): [number, number] => [rate.limit, rate.windowMs]
+  return JSON.stringify({
+    exact: Object.fromEntries(Object.entries(input.rates.exact).map(([lane, rate]) => [lane, pair(rate)])),
+    patterns: input.rates.patterns.map(([glob, rate]) => [likePattern(glob), pair(rate)]),
+  })
 }
 
 /** A job as the shared queue inserts it; `index` orders jobs enqueued in the same millisecond. */

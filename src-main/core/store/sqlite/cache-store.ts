@@ -8,14 +8,14 @@ import { WalSync } from './wal-sync'
 
 const JOB_COLUMNS = [
   'id', 'type', 'params', 'priority', 'lane', 'status', 'ord', 'attempts', 'failures', 'interruptions', 'created_at',
-  'queued_at', 'run_after', 'finished_at', 'last_run_id', 'cancel_requested', 'error', 'schedule',
+  'queued_at', 'run_after', 'finished_at', 'last_run_id', 'cancel_requested', 'error', 'schedule', 'start_now',
 ] as const
 
 const RUN_COLUMNS = [
   'id', 'job_id', 'type', 'lane', 'params', 'attempt', 'status', 'queued_at', 'started_at', 'finished_at', 'exit_code',
   'signal', 'error', 'progress_percent', 'progress_current', 'progress_total', 'progress_message', 'items_ok',
   'items_failed', 'runner_id', 'pid', 'pid_start', 'log_bytes', 'log_truncated', 'peak_rss_bytes', 'cpu_seconds',
-  'processes_stopped',
+  'processes_stopped', 'gate_bypassed',
 ] as const
 
 /**

@@ -34,6 +34,11 @@ export class QueueReads {
     return (this.stmt.getMeta.get('paused') as { value: string } | undefined)?.value === '1'
   }
 
+  /** Starts of Jobdeck's own runs after `since` (epoch ms), oldest first: what lane rates count. */
+  startsSince(since: number): Array<{ lane: string; at: number }> {
+    return this.stmt.startsSince.all(since) as Array<{ lane: string; at: number }>
+  }
+
   getJob(id: string): Job {
     const row = this.stmt.getJob.get(id) as JobRow | undefined
     if (!row) throw new JobdeckError('not_found', `no job with id ${id}`)

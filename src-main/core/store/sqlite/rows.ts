@@ -30,6 +30,8 @@ export interface JobRow {
   /** Mirrored rows (SQLite version 10); absent in rows read from the shared database. */
   source?: string | null
   source_id?: string | null
+  /** 1: "Start now" was asked (SQLite version 12, PostgreSQL version 10). */
+  start_now?: number
 }
 
 export interface RunRow {
@@ -66,6 +68,8 @@ export interface RunRow {
   source_id?: string | null
   start_kind?: string
   stuck_at?: number | null
+  /** 1: started past the resource gate by "Start now" (SQLite version 12, PostgreSQL version 10). */
+  gate_bypassed?: number
 }
 
 export interface LogRow {
@@ -132,6 +136,7 @@ export function toJob(row: JobRow): Job {
     schedule: row.schedule ?? null,
     source: row.source ?? null,
     sourceId: row.source_id ?? null,
+    ...(row.start_now === 1 ? { startNow: true as const } : {}),
   }
 }
 
@@ -169,6 +174,7 @@ export function toRun(row: RunRow): Run {
     sourceId: row.source_id ?? null,
     startKind: row.start_kind === 'observed' || row.start_kind === 'unknown' ? row.start_kind : 'recorded',
     stuckAt: isoOrNull(row.stuck_at ?? null),
+    ...(row.gate_bypassed === 1 ? { gateBypassed: true as const } : {}),
   }
 }
 

@@ -29,13 +29,18 @@ export function prepareStatements(db: SqliteDatabase) {
       WHERE status IN ('queued','retrying') AND source IS NULL
         AND (run_after IS NULL OR run_after <= ?)
         AND lane NOT IN (SELECT value FROM json_each(?))
-        AND type IN (SELECT value FROM json_each(?))
+        AND (type IN (SELECT value FROM json_each(?)) OR (start_now = 1 AND type IN (SELECT value FROM json_each(?))))
         AND id NOT IN (SELECT value FROM json_each(?))
       ORDER BY priority DESC, ord LIMIT 1`),
-    insertRun: db.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, runner_id, seq)
-      VALUES (@id, @jobId, @type, @lane, @params, @attempt, 'running', @queuedAt, @startedAt, @runnerId, @seq)`),
+    insertRun: db.prepare(`INSERT INTO runs (id, job_id, type, lane, params, attempt, status, queued_at, started_at, runner_id, seq, gate_bypassed)
+      VALUES (@id, @jobId, @type, @lane, @params, @attempt, 'running', @queuedAt, @startedAt, @runnerId, @seq, @gateBypassed)`),
+    // "Start now" is spent by the claim, whether the gate held the type or not.
     markJobRunning: db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, last_run_id = @runId,
-      run_after = NULL, error = NULL, seq = @seq WHERE id = @id`),
+      run_after = NULL, error = NULL, start_now = 0, seq = @seq WHERE id = @id`),
+    setStartNow: db.prepare(`UPDATE jobs SET start_now = 1, seq = @seq WHERE id = @id`),
+    // Starts of Jobdeck's own runs since a moment (lane rates), from the covering runs_timeline index.
+    startsSince: db.prepare(`SELECT lane, started_at AS at FROM runs INDEXED BY runs_timeline
+      WHERE started_at > ? AND instr(type, '/') = 0 ORDER BY started_at`),
     setRunPid: db.prepare(`UPDATE runs SET pid = @pid, pid_start = @pidStart, seq = @seq WHERE id = @runId`),
     saveProgress: db.prepare(`UPDATE runs SET progress_percent = @percent, progress_current = @current,
       progress_total = @total, progress_message = @message, items_ok = @itemsOk, items_failed = @itemsFailed

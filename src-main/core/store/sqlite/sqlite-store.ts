@@ -4,6 +4,7 @@ import { JobdeckError } from '../../../../src-shared/errors'
 import { newId } from '../../ids'
 import type { ClaimInput, ClaimedRun, ClaimedWork, InterruptPolicy, InterruptedRun, LogAppend, NewJob, RunCompletion, RunnerLockInfo } from '../store-types'
 import { resultRecord, type ResultRecord } from '../result-record'
+import { refuseStartNow } from '../../model/start-now'
 import { HistoryReads } from './history-reads'
 import type { SqliteDatabase } from './open-database'
 import { parseStoredParams, toJob, toRun, type JobRow, type RunRow } from './rows'
@@ -99,18 +100,30 @@ export class SqliteStore extends HistoryReads {
     const perLane = new Map(running.map((r) => [r.lane, r.n]))
     let total = running.reduce((sum, r) => sum + r.n, 0)
     const picked: Array<{ row: JobRow; claimed: ClaimedWork }> = []
+    const gated = new Set(input.gatedTypes)
+    // Lanes whose rate this claim used up: the starts it makes count as soon as they are picked.
+    const rateFull: string[] = []
+    const pickedIn = new Map<string, number>()
     while (total < input.concurrency) {
       const full = [...perLane].filter(([lane, n]) => n >= input.laneLimit(lane)).map(([lane]) => lane)
       if (input.blockedLanes) full.push(...input.blockedLanes)
+      full.push(...rateFull)
       const row = this.stmt.nextEligible.get(
         input.now,
         JSON.stringify(full),
         JSON.stringify(input.allowedTypes),
+        JSON.stringify(input.gatedTypes ?? []),
         JSON.stringify(picked.map((p) => p.row.id)),
       ) as JobRow | undefined
       if (!row) break
-      picked.push({ row, claimed: claimedFrom(row, newId(input.now), input) })
+      const started = pickedIn.get(row.lane) ?? 0
+      if (input.startsLeft && started >= input.startsLeft(row.lane)) {
+        rateFull.push(row.lane)
+        continue
+      }
+      picked.push({ row, claimed: claimedFrom(row, newId(input.now), input, gated.has(row.type)) })
       perLane.set(row.lane, (perLane.get(row.lane) ?? 0) + 1)
+      pickedIn.set(row.lane, started + 1)
       total++
     }
     if (picked.length === 0) return []
@@ -127,6 +140,7 @@ export class SqliteStore extends HistoryReads {
         startedAt: input.now,
         runnerId: input.runnerId,
         seq,
+        gateBypassed: claimed.run.gateBypassed ? 1 : 0,
       })
       this.stmt.markJobRunning.run({ id: row.id, runId: claimed.run.id, seq })
     }
@@ -313,6 +327,19 @@ export class SqliteStore extends HistoryReads {
     })
   }
 
+  /**
+   * "Start now": the waiting job passes the resource gate once, at its next claim (its lane's and
+   * the runner's limits and its lane's rate still hold).
+   */
+  startNow(id: string): Job {
+    return this.tx(() => {
+      const job = this.resolveJob(id)
+      refuseStartNow(job)
+      this.stmt.setStartNow.run({ id: job.id, seq: this.nextSeq() })
+      return this.getJob(job.id)
+    })
+  }
+
   /** Deletes finished jobs (with their runs and logs) that finished before `before`. */
   clearFinished(before: number): number {
     let total = 0
@@ -386,8 +413,8 @@ export class SqliteStore extends HistoryReads {
 }
 
 /** The job and run a claim produces, as the claim's writes will record them. */
-function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedWork {
-  const job = toJob({ ...row, status: 'running', attempts: row.attempts + 1, last_run_id: runId, run_after: null, error: null })
+function claimedFrom(row: JobRow, runId: string, input: ClaimInput, gateBypassed: boolean): ClaimedWork {
+  const job = toJob({ ...row, status: 'running', attempts: row.attempts + 1, last_run_id: runId, run_after: null, error: null, start_now: 0 })
   const run = toRun({
     id: runId,
     job_id: row.id,
@@ -417,6 +444,7 @@ function claimedFrom(row: JobRow, runId: string, input: ClaimInput): ClaimedWork
     peak_rss_bytes: null,
     cpu_seconds: null,
     processes_stopped: 0,
+    gate_bypassed: gateBypassed ? 1 : 0,
   })
   return { job, run, storedParams: parseStoredParams(row.params, row.id) }
 }

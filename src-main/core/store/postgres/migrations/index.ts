@@ -12,6 +12,7 @@ import { migration0006 } from './0006-finish-applies-the-runners-decision'
 import { migration0007 } from './0007-lane-limit-in-plpgsql'
 import { migration0008 } from './0008-schedule-fires'
 import { migration0009 } from './0009-alert-keys'
+import { migration0010 } from './0010-lane-rates-and-start-now'
 
 export interface PgMigration {
   readonly version: number
@@ -29,4 +30,5 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
   migration0007,
   migration0008,
   migration0009,
+  migration0010,
 ]

@@ -18,6 +18,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   7: '1f34451940d456399f64a00520157f8c9ccf92b4502d4baf04667890d4544f19',
   8: 'ff4ce43952896aa58671966a9bc065da5f090455932edeb71b71215d346105af',
   9: 'e10f6b8a8ac24fc19350dc4d02587914a6a2a0e67c17d2ea6332a9f564b36729',
+  10: 'ca7398af0fae3f424f7ee46997069ea8cff80ebd52738dcd0f5f425d8f6fe8d7',
 }
 
 /** What the catalog says about the schema jobdeck, each part in a stable order. */

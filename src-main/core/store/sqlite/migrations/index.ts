@@ -12,6 +12,7 @@ import { migration0008 } from './0008-one-finished-jobs-index'
 import { migration0009 } from './0009-schedule-fires'
 import { migration0010 } from './0010-source-rows'
 import { migration0011 } from './0011-alert-outbox'
+import { migration0012 } from './0012-start-now'
 import { migration0013 } from './0013-concurrency-changes'
 
 export interface Migration {
@@ -32,5 +33,6 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   migration0009,
   migration0010,
   migration0011,
+  migration0012,
   migration0013,
 ]
