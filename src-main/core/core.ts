@@ -18,6 +18,7 @@ import { openDatabase } from './store/sqlite/open-database'
 import { SqliteStore } from './store/sqlite/sqlite-store'
 import type { JobTypeConfig } from '../../src-shared/config-schema'
 import type { HostSample } from '../../src-shared/monitor'
+import type { GateBlock } from '../../src-shared/wait-reason'
 import { HostSampler } from './monitor/host-sampler'
 import { Monitor } from './monitor/monitor'
 import { ProcessTreeUsage } from './monitor/process-usage'
@@ -256,7 +257,9 @@ export function createCore(options: CoreOptions): Core {
       config: () => config.current,
       concurrency: () => concurrency.limit(),
       executorFor: options.executorFor ?? executors.executorFor,
-      gate: (name: string, type: JobTypeConfig) => monitor?.gate(name, type) ?? null,
+      // The runner's first claim comes before its monitor exists: a type with needs waits for the
+      // first sample then too, as it does once the monitor runs (it let a gated job start).
+      gate: (name: string, type: JobTypeConfig): GateBlock | null => (monitor ? monitor.gate(name, type) : type.needs ? { kind: 'first-sample' } : null),
       usageOf: (runId: string, type: string) => monitor?.finishRun(runId, type) ?? { peakRssBytes: null, cpuSeconds: null },
       paramSecrets,
       log,

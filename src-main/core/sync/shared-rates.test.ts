@@ -98,9 +98,6 @@ describe('shared mode: lane rates and start now', () => {
     await a.ready()
     a.startRunner()
     await waitFor(() => a.monitor()?.latest(), 5000, 'a first sample')
-    // The runner's first claim is made as it starts, before its monitor exists (core.ts), and may
-    // still be on its way: let it land before the jobs the gate must hold are enqueued.
-    await sleep(300)
     const [asked, other] = await a.api['jobs.enqueueBulk']({ type: 'heavy', rows: [{}, {}] })
     await sleep(300)
     expect(cachedStatus(a, asked!.id)).toBe('queued')
