@@ -34,6 +34,7 @@ import { SqliteSchedules } from './store/sqlite/schedule-fires'
 import type { ScheduleStore } from './store/schedule-store'
 import { Scheduler } from './runner/scheduler'
 import { SourceMirrors, type SourceMirrorsOptions } from './sources/source-mirrors'
+import { Retention } from './retention/retention'
 
 export interface CoreOptions {
   dataDir: string
@@ -73,6 +74,8 @@ export interface CoreOptions {
    * `sources sync`).
    */
   sources?: boolean
+  /** Tests: when the runner's first automatic retention pass runs (a minute after it starts). */
+  retentionFirstPassMs?: number
   /** Tests: the sources' offline backoff and poll limits. */
   sourceTuning?: SourceMirrorsOptions['tuning']
 }
@@ -193,7 +196,18 @@ export function createCore(options: CoreOptions): Core {
     ...(options.sourceTuning ? { tuning: options.sourceTuning } : {}),
   })
   sources.start()
+  // Every process can say what retention would do and run a pass; only the runner's runs them by itself.
+  const retention = new Retention({
+    db,
+    tx: (fn) => store.relaxedTx(fn),
+    policy: () => config.current.raw.retention,
+    events,
+    scope: link ? 'cache' : 'local',
+    log,
+    ...(options.retentionFirstPassMs !== undefined ? { firstPassMs: options.retentionFirstPassMs } : {}),
+  })
   const api = createServices({
+    retention,
     sources: () => sources,
     store,
     monitorStore,
@@ -302,6 +316,7 @@ export function createCore(options: CoreOptions): Core {
         onGateChange: () => candidate.tick(),
       })
       monitor.start()
+      retention.start()
       return runner
     },
     async close() {
@@ -309,6 +324,7 @@ export function createCore(options: CoreOptions): Core {
       await schedulerStarted
       await scheduler?.stop()
       scheduler = null
+      await retention.stop()
       await runner?.stop()
       monitor?.stop()
       runner = null

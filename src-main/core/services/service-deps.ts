@@ -16,6 +16,7 @@ import { JobdeckError } from '../../../src-shared/errors'
 import { echo } from '../../../src-shared/redact'
 import type { QueueWriter } from './queue-writer'
 import type { SourcesPort } from '../sources/sources-port'
+import type { Retention } from '../retention/retention'
 
 export interface ServiceDeps {
   store: SqliteStore
@@ -44,6 +45,8 @@ export interface ServiceDeps {
   credentials?: PgCredentials
   /** Seals `secret: true` params at enqueue; without it, such a job is refused. */
   paramSecrets?: Pick<ParamSecrets, 'seal' | 'missingKey'>
+  /** The retention of this data dir (its automatic passes run in the runner's process). */
+  retention?: Pick<Retention, 'status' | 'run'>
   /** Publishes committed changes as events. */
   publishChanges: () => void
   now?: () => number

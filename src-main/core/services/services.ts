@@ -4,6 +4,7 @@
 // answer every API method exactly once. Transports call the result through dispatch; none of them
 // adds logic.
 import { unbuiltServices } from './unbuilt-services'
+import { retentionServices } from './retention-services'
 import { apiInputs, type ApiMethod, type JobdeckApi } from '../../../src-shared/api'
 import { configServices } from './config-services'
 import { connectionServices } from './connection-services'
@@ -58,6 +59,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     schedulesServices(deps),
     sourcesServices(deps),
     overlapsServices(deps),
+    retentionServices(deps),
     unbuiltServices(),
     connectionServices({
       config: deps.config,

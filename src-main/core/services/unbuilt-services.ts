@@ -8,13 +8,11 @@ const unbuilt = (method: string) => async (): Promise<never> => {
   throw new JobdeckError('unavailable', `${method} is not built yet`)
 }
 
-export function unbuiltServices(): Pick<JobdeckApi, 'jobs.startNow' | 'alerts.list' | 'alerts.test' | 'alerts.snooze' | 'retention.status' | 'retention.run'> {
+export function unbuiltServices(): Pick<JobdeckApi, 'jobs.startNow' | 'alerts.list' | 'alerts.test' | 'alerts.snooze'> {
   return {
     'jobs.startNow': unbuilt('jobs.startNow'),
     'alerts.list': unbuilt('alerts.list'),
     'alerts.test': unbuilt('alerts.test'),
     'alerts.snooze': unbuilt('alerts.snooze'),
-    'retention.status': unbuilt('retention.status'),
-    'retention.run': unbuilt('retention.run'),
   }
 }
