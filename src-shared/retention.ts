@@ -16,6 +16,7 @@ export interface DataDirSize {
 export interface RetentionPreview {
   jobs: number
   runs: number
+  /** Output lines older than `logs.age`, those of the jobs it deletes too (a pass counts those with their jobs). */
   logLines: number
   fires: number
   deliveries: number
