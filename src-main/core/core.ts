@@ -35,6 +35,7 @@ import type { ScheduleStore } from './store/schedule-store'
 import { Scheduler } from './runner/scheduler'
 import { SourceMirrors, type SourceMirrorsOptions } from './sources/source-mirrors'
 import { Retention } from './retention/retention'
+import { PgRetention } from './retention/pg-retention'
 
 export interface CoreOptions {
   dataDir: string
@@ -202,7 +203,7 @@ export function createCore(options: CoreOptions): Core {
     tx: (fn) => store.relaxedTx(fn),
     policy: () => config.current.raw.retention,
     events,
-    scope: link ? 'cache' : 'local',
+    ...(link ? { shared: { pg: new PgRetention(link.connection), online: () => link.state.status === 'online' } } : {}),
     log,
     ...(options.retentionFirstPassMs !== undefined ? { firstPassMs: options.retentionFirstPassMs } : {}),
   })

@@ -20,7 +20,7 @@ function setUp(initial: Record<string, unknown>) {
   let policy: RetentionConfig = retentionSchema.parse(initial)
   const passes: RetentionPass[] = []
   events.on('retention.ran', ({ pass }) => passes.push(pass))
-  retention = new Retention({ db: t.db, tx: (fn) => t.store.relaxedTx(fn), policy: () => policy, events, scope: 'local', firstPassMs: 60_000 })
+  retention = new Retention({ db: t.db, tx: (fn) => t.store.relaxedTx(fn), policy: () => policy, events, firstPassMs: 60_000 })
   const change = (next: Record<string, unknown>) => {
     policy = retentionSchema.parse(next)
     events.emit('config.changed', { path: 'jobdeck.yaml', ok: true, errors: [] })
@@ -50,7 +50,7 @@ describe('retention in the engine', () => {
     expect(after.next).toMatchObject({ jobs: 0, runs: 0 })
     expect(after.lastPass).toEqual(pass)
     // Another process reading the same file sees the same last pass.
-    expect(new Retention({ db: t.db, tx: (fn) => t.store.relaxedTx(fn), policy: () => retentionSchema.parse({}), events: new EventBus(), scope: 'local' }).status().lastPass).toEqual(pass)
+    expect(new Retention({ db: t.db, tx: (fn) => t.store.relaxedTx(fn), policy: () => retentionSchema.parse({}), events: new EventBus() }).status().lastPass).toEqual(pass)
   })
 
   it('a changed policy applies at once when the runner runs retention, not at the next interval', async () => {

@@ -8,6 +8,7 @@ import type { RetentionConfig } from '../../../src-shared/retention-config'
 import type { SqliteDatabase } from '../store/sqlite/open-database'
 import { DataSize } from './data-size'
 import { policyWords } from './policy-words'
+import type { PgRetention } from './pg-retention'
 import { noneDeleted, SqliteRetention } from './sqlite-retention'
 
 /** Rows counted per part for "what the policy deletes next". */
@@ -19,8 +20,12 @@ export interface RetentionOptions {
   tx: <T>(fn: () => T) => T
   policy: () => RetentionConfig
   events: EventBus
-  /** 'cache': shared mode, this file follows the shared database. */
-  scope: 'local' | 'cache'
+  /**
+   * Shared mode: the shared database's retention (applied by whichever instance holds its lock;
+   * this file is then a cache, which follows its deletes through the sync and applies the policy
+   * to itself too). Absent: local mode.
+   */
+  shared?: { pg: PgRetention; online: () => boolean }
   now?: () => number
   log?: (line: string) => void
   /** Tests: the delay of the first automatic pass. */
@@ -104,12 +109,24 @@ export class Retention {
   private async pass(): Promise<RetentionPass> {
     const policy = this.options.policy()
     const startedAt = new Date(this.now()).toISOString()
+    const shared = this.options.shared
     let pass: RetentionPass
     try {
-      const { deleted, longestTxMs } = await this.sqlite.apply(policy, this.now())
-      pass = { startedAt, finishedAt: new Date(this.now()).toISOString(), deleted, longestTxMs, scope: this.options.scope, error: null }
+      const local = await this.sqlite.apply(policy, this.now())
+      // What the shared history lost, when this instance applied it there; else what this file did.
+      const applied = shared?.online() ? await shared.pg.apply(policy, this.now()) : null
+      const scope = shared ? (applied ? 'shared' : 'cache') : 'local'
+      pass = {
+        startedAt,
+        finishedAt: new Date(this.now()).toISOString(),
+        deleted: applied?.deleted ?? local.deleted,
+        longestTxMs: Math.max(local.longestTxMs, applied?.longestTxMs ?? 0),
+        scope,
+        error: null,
+      }
     } catch (error) {
-      pass = { startedAt, finishedAt: new Date(this.now()).toISOString(), deleted: noneDeleted(), longestTxMs: 0, scope: this.options.scope, error: (error as Error).message }
+      const scope = shared ? 'cache' : 'local'
+      pass = { startedAt, finishedAt: new Date(this.now()).toISOString(), deleted: noneDeleted(), longestTxMs: 0, scope, error: (error as Error).message }
     }
     this.sqlite.saveLastPass(pass)
     this.size.invalidate()

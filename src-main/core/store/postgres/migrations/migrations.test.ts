@@ -17,6 +17,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   6: '2eb1131b2014a0f967639b02c315195ae2d6490887d049e9e4bf399793b6e25d',
   7: '1f34451940d456399f64a00520157f8c9ccf92b4502d4baf04667890d4544f19',
   8: 'ff4ce43952896aa58671966a9bc065da5f090455932edeb71b71215d346105af',
+  11: '1b89cf25e74ead99f19df007ff26aebac963220be3069e95b3bd200284134626',
 }
 
 /** What the catalog says about the schema jobdeck, each part in a stable order. */
