@@ -15,8 +15,11 @@ export function ageWords(ms: number): string {
 
 export function policyWords(policy: RetentionConfig): string[] {
   if (!policy.enabled) return ['retention is off: history is kept until `jobdeck clear`']
-  const kept = policy.keepLast > 0 ? ` (the newest ${policy.keepLast} jobs that ran of each type are kept whatever their age)` : ''
-  const lines = (['succeeded', 'partial', 'failed', 'canceled'] as const).map((status) => `${status} jobs after ${ageWords(policy[status])}${kept}`)
+  const lines = (['succeeded', 'partial', 'failed', 'canceled'] as const).map((status) => `${status} jobs after ${ageWords(policy[status])}`)
+  if (policy.keepLast > 0) {
+    const newest = policy.keepLast === 1 ? 'the newest job' : `the newest ${policy.keepLast} jobs`
+    lines.push(`${newest} that ran of each type ${policy.keepLast === 1 ? 'is' : 'are'} kept whatever ${policy.keepLast === 1 ? 'its' : 'their'} age`)
+  }
   if (policy.logs.ageMs !== null) lines.push(`output of finished runs after ${ageWords(policy.logs.ageMs)} (the run stays, marked truncated)`)
   if (policy.logs.perRunBytes !== null) lines.push(`a finished run's output over ${formatBytes(policy.logs.perRunBytes)} keeps its head and tail`)
   lines.push(`schedule fires after ${ageWords(policy.fires)} (each schedule's last one stays)`)

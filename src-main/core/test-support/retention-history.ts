@@ -25,8 +25,6 @@ export interface SeedJob {
   source?: string
 }
 
-let seq = 0
-
 export function seedJobs(db: SqliteDatabase, jobs: readonly SeedJob[]): void {
   const insertJob = db.prepare(`INSERT INTO jobs (id, type, params, priority, lane, status, ord, attempts, created_at, queued_at,
     run_after, finished_at, last_run_id, seq, source, source_id) VALUES (?, ?, '{}', 0, 'default', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -34,6 +32,8 @@ export function seedJobs(db: SqliteDatabase, jobs: readonly SeedJob[]): void {
     error, runner_id, log_bytes, seq, source, source_id) VALUES (?, ?, ?, 'default', '{}', ?, ?, ?, ?, ?, ?, 'seed', ?, ?, ?, ?)`)
   const insertLine = db.prepare(`INSERT INTO run_logs (run_id, stream, at, text) VALUES (?, 'stdout', ?, ?)`)
   db.transaction(() => {
+    // On from the file's own sequence, so a process following it sees these rows as new.
+    let seq = Number(db.prepare(`SELECT value FROM meta WHERE key = 'seq'`).pluck().get())
     for (const job of jobs) {
       const created = job.runs[0]?.startedAt ?? job.finishedAt ?? Date.now()
       const runAfter = job.status === 'retrying' ? Date.now() + 60_000 : null
