@@ -10,6 +10,7 @@ import { benchPgQueueThroughput } from './pg-queue-throughput'
 import { benchPgSync } from './pg-sync'
 import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
 import { benchQueueView } from './queue-view'
+import { benchRetention } from './retention'
 import { benchSchedules } from './schedules'
 import { benchSources } from './sources'
 import { benchTimelineSources } from './timeline-sources-chromium'
@@ -41,6 +42,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   schedules: benchSchedules,
   sources: benchSources,
   'timeline-sources': benchTimelineSources,
+  retention: benchRetention,
 }
 
 for (const [name, run] of Object.entries(suites)) {

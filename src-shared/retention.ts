@@ -26,6 +26,7 @@ export interface RetentionPreview {
 export interface RetentionPass {
   startedAt: string
   finishedAt: string
+  /** `samples` stays 0: the monitor prunes its own samples (an hour raw, 30 days per minute). */
   deleted: { jobs: number; runs: number; logLines: number; trimmedRuns: number; fires: number; deliveries: number; samples: number }
   /** The longest single delete transaction of the pass. */
   longestTxMs: number

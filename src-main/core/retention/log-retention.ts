@@ -29,8 +29,8 @@ function statements(db: SqliteDatabase) {
   return {
     linesFrom: db.prepare(`SELECT id, run_id AS runId, at FROM run_logs WHERE id > ? ORDER BY id LIMIT ?`),
     runStatus: db.prepare(`SELECT status FROM runs WHERE id = ?`).pluck(),
-    oldLines: db.prepare(`SELECT count(*) AS n, coalesce(sum(length(CAST(text AS BLOB)) + 1), 0) AS bytes
-      FROM run_logs WHERE run_id = ? AND id BETWEEN ? AND ? AND at < ?`),
+    oldLinesByRun: db.prepare(`SELECT l.run_id AS runId, count(*) AS n, sum(length(CAST(l.text AS BLOB)) + 1) AS bytes
+      FROM run_logs l JOIN runs r ON r.id = l.run_id WHERE l.id BETWEEN ? AND ? AND l.at < ? AND r.status <> 'running' GROUP BY l.run_id`),
     detachOld: db.prepare(`UPDATE run_logs SET run_id = '' WHERE run_id = ? AND id BETWEEN ? AND ? AND at < ?`),
     rangeLines: db.prepare(`SELECT count(*) AS n, coalesce(sum(length(CAST(text AS BLOB)) + 1), 0) AS bytes
       FROM run_logs WHERE run_id = ? AND id > ? AND id < ?`),
@@ -83,29 +83,24 @@ export class LogRetention {
     for (;;) {
       const lines = this.stmt.linesFrom.all(cursor, clock.batch) as Array<{ id: number; runId: string; at: number }>
       if (lines.length === 0) return deleted
-      const spans = new Map<string, { from: number; to: number }>()
-      for (const line of lines) {
-        if (line.at >= cutoff) continue
-        const span = spans.get(line.runId)
-        if (span) span.to = line.id
-        else spans.set(line.runId, { from: line.id, to: line.id })
-      }
-      deleted += await clock.write(() => {
-        let n = 0
-        for (const [runId, { from, to }] of spans) {
-          const status = this.stmt.runStatus.get(runId) as string | undefined
-          if (status === undefined || status === 'running') continue
-          const old = this.stmt.oldLines.get(runId, from, to, cutoff) as { n: number; bytes: number }
-          if (old.n === 0) continue
+      const spans = new Set(lines.filter((line) => line.at < cutoff).map((line) => line.runId))
+      const from = lines[0]!.id
+      const to = lines[lines.length - 1]!.id
+      if (spans.size > 0) {
+        deleted += await clock.write(() => {
+          // Per run, only runs that are not running (checked in this transaction).
+          const old = this.stmt.oldLinesByRun.all(from, to, cutoff) as Array<{ runId: string; n: number; bytes: number }>
+          if (old.length === 0) return 0
           this.deferForeignKeys()
-          this.stmt.detachOld.run(runId, from, to, cutoff)
+          for (const run of old) this.stmt.detachOld.run(run.runId, from, to, cutoff)
           this.stmt.dropDetached.run()
-          this.stmt.markTrimmed.run(old.bytes, runId)
-          this.rewriteDocument(runId)
-          n += old.n
-        }
-        return n
-      })
+          for (const run of old) {
+            this.stmt.markTrimmed.run(run.bytes, run.runId)
+            this.rewriteDocument(run.runId)
+          }
+          return old.reduce((n, run) => n + run.n, 0)
+        })
+      }
       cursor = lines[lines.length - 1]!.id
       if (lines.some((line) => line.at >= cutoff)) return deleted
     }

@@ -67,12 +67,14 @@ export class SqliteRetention {
 
   /** Applies `policy` to the rows there are now; `longestTxMs` is the longest single write transaction. */
   async apply(policy: RetentionConfig, now: number): Promise<{ deleted: RetentionDeleted; longestTxMs: number }> {
-    const clock = new BatchClock(policy.batch, this.tx)
+    const clock = new BatchClock(policy.batch, this.tx, () => this.stmt.checkpoint.run())
     const deleted = noneDeleted()
     const jobs = await this.jobs.delete(jobCutoffs(policy, now), this.jobs.kept(policy.keepLast), clock)
     deleted.jobs = jobs.jobs
     deleted.runs = jobs.runs
+    clock.nextPhase()
     if (policy.logs.ageMs !== null) deleted.logLines += await this.logs.deleteOlderThan(now - policy.logs.ageMs, clock)
+    clock.nextPhase()
     if (policy.logs.perRunBytes !== null) {
       const from = Number(this.stmt.getMeta.get(CAP_SEQ_KEY) ?? 0)
       const capped = await this.logs.capSince(from, policy.logs.perRunBytes, clock)
@@ -80,7 +82,9 @@ export class SqliteRetention {
       deleted.trimmedRuns += capped.trimmedRuns
       this.tx(() => this.stmt.setMeta.run(CAP_SEQ_KEY, String(capped.seq)))
     }
+    clock.nextPhase()
     deleted.fires = await this.deleteFires(now - policy.fires, clock)
+    clock.nextPhase()
     deleted.deliveries = await this.deleteDeliveries(now - policy.alerts, clock)
     this.stmt.checkpoint.run()
     return { deleted, longestTxMs: clock.longestTxMs }
