@@ -44,8 +44,11 @@ function statements(db: SqliteDatabase) {
       WHERE created_at < ? AND status IN ('sent','failed') ORDER BY created_at LIMIT ?)`),
     countDeliveries: db.prepare(`SELECT count(*) FROM (SELECT 1 FROM alert_deliveries
       WHERE created_at < ? AND status IN ('sent','failed') LIMIT ?)`).pluck(),
+    // As the pass reads them: in write order, up to the first line newer than the cutoff (so a
+    // history whose old output is gone costs one row to look at, not a scan of all output).
     countOldLines: db.prepare(`SELECT count(*) FROM (SELECT 1 FROM run_logs l JOIN runs r ON r.id = l.run_id
-      WHERE l.at < ? AND r.status <> 'running' LIMIT ?)`).pluck(),
+      WHERE l.id < coalesce((SELECT id FROM run_logs WHERE at >= @cutoff ORDER BY id LIMIT 1), 9223372036854775807)
+        AND l.at < @cutoff AND r.status <> 'running' LIMIT @cap)`).pluck(),
     checkpoint: db.prepare(`PRAGMA wal_checkpoint(PASSIVE)`),
   }
 }
@@ -96,7 +99,7 @@ export class SqliteRetention {
    */
   preview(policy: RetentionConfig, now: number, cap: number): RetentionPreview {
     const jobs = this.jobs.count(jobCutoffs(policy, now), this.jobs.kept(policy.keepLast), cap)
-    const logLines = policy.logs.ageMs === null ? 0 : (this.stmt.countOldLines.get(now - policy.logs.ageMs, cap + 1) as number)
+    const logLines = policy.logs.ageMs === null ? 0 : (this.stmt.countOldLines.get({ cutoff: now - policy.logs.ageMs, cap: cap + 1 }) as number)
     const fires = this.stmt.countFires.get(now - policy.fires, cap + 1) as number
     const deliveries = this.stmt.countDeliveries.get(now - policy.alerts, cap + 1) as number
     return {
