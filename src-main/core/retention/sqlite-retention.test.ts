@@ -3,6 +3,7 @@ import { retentionSchema, type RetentionConfig } from '../../../src-shared/reten
 import { openTempStore, removeTempStore, type TempStore } from '../test-support/temp-store'
 import { DAY, finishedJob, seedJobs } from '../test-support/retention-history'
 import { removedMarker } from './log-retention'
+import { SearchMerges } from './search-merges'
 import { SqliteRetention } from './sqlite-retention'
 
 let temp: TempStore | undefined
@@ -152,6 +153,22 @@ describe('retention over SQLite', () => {
       { schedule: 'yearly', age: 200 },
     ])
     expect(ids(t, `SELECT title FROM alert_deliveries`)).toEqual(['new sent', 'old pending'])
+  })
+
+  it('merges the search index after the pass, not inside its deletes, and puts automerge back even after a pass killed half-way', async () => {
+    const { temp: t, retention } = open()
+    const automerge = () => t.db.prepare(`SELECT v FROM run_search_config WHERE k = 'automerge'`).pluck().get()
+    seedJobs(t.db, Array.from({ length: 40 }, (_, i) => finishedJob(`f${i}`, 't', 'failed', (i < 30 ? 200 : 1) * DAY, NOW)))
+    // A pass killed after it paused merging: the value it found is in meta, the index says 0.
+    new SearchMerges(t.db, (fn) => t.store.relaxedTx(fn)).pause()
+    expect(automerge()).toBe(0)
+    await retention.apply(policy({ keepLast: 0 }), NOW)
+    expect(automerge()).toBe(4)
+    expect(t.db.prepare(`SELECT value FROM meta WHERE key = 'retention.ftsAutomerge'`).get()).toBeUndefined()
+    expect((t.db.prepare(`SELECT run_id FROM run_search WHERE run_search MATCH 'failed'`).pluck().all() as string[]).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `f${30 + i}-r1`).sort(),
+    )
+    t.db.prepare(`INSERT INTO run_search (run_search) VALUES ('integrity-check')`).run()
   })
 
   it('writes in transactions of a batch: many jobs take many small ones', async () => {

@@ -8,6 +8,7 @@ import type { SqliteDatabase } from '../store/sqlite/open-database'
 import { BatchClock } from './batch-clock'
 import { JobRetention, type JobCutoffs } from './job-retention'
 import { LogRetention } from './log-retention'
+import { SearchMerges } from './search-merges'
 
 export type RetentionDeleted = RetentionPass['deleted']
 
@@ -57,6 +58,7 @@ export class SqliteRetention {
   private readonly stmt: ReturnType<typeof statements>
   private readonly jobs: JobRetention
   private readonly logs: LogRetention
+  private readonly merges: SearchMerges
 
   constructor(
     db: SqliteDatabase,
@@ -66,29 +68,36 @@ export class SqliteRetention {
     this.stmt = statements(db)
     this.jobs = new JobRetention(db)
     this.logs = new LogRetention(db)
+    this.merges = new SearchMerges(db, tx)
   }
 
   /** Applies `policy` to the rows there are now; `longestTxMs` is the longest single write transaction. */
   async apply(policy: RetentionConfig, now: number): Promise<{ deleted: RetentionDeleted; longestTxMs: number }> {
     const clock = new BatchClock(policy.batch, this.tx, () => this.stmt.checkpoint.run())
     const deleted = noneDeleted()
-    const jobs = await this.jobs.delete(jobCutoffs(policy, now), this.jobs.kept(policy.keepLast), clock)
-    deleted.jobs = jobs.jobs
-    deleted.runs = jobs.runs
-    clock.nextPhase()
-    if (policy.logs.ageMs !== null) deleted.logLines += await this.logs.deleteOlderThan(now - policy.logs.ageMs, clock)
-    clock.nextPhase()
-    if (policy.logs.perRunBytes !== null) {
-      const from = Number(this.stmt.getMeta.get(CAP_SEQ_KEY) ?? 0)
-      const capped = await this.logs.capSince(from, policy.logs.perRunBytes, clock)
-      deleted.logLines += capped.logLines
-      deleted.trimmedRuns += capped.trimmedRuns
-      this.tx(() => this.stmt.setMeta.run(CAP_SEQ_KEY, String(capped.seq)))
+    this.merges.pause()
+    try {
+      const jobs = await this.jobs.delete(jobCutoffs(policy, now), this.jobs.kept(policy.keepLast), clock)
+      deleted.jobs = jobs.jobs
+      deleted.runs = jobs.runs
+      clock.nextPhase()
+      if (policy.logs.ageMs !== null) deleted.logLines += await this.logs.deleteOlderThan(now - policy.logs.ageMs, clock)
+      clock.nextPhase()
+      if (policy.logs.perRunBytes !== null) {
+        const from = Number(this.stmt.getMeta.get(CAP_SEQ_KEY) ?? 0)
+        const capped = await this.logs.capSince(from, policy.logs.perRunBytes, clock)
+        deleted.logLines += capped.logLines
+        deleted.trimmedRuns += capped.trimmedRuns
+        this.tx(() => this.stmt.setMeta.run(CAP_SEQ_KEY, String(capped.seq)))
+      }
+      clock.nextPhase()
+      deleted.fires = await this.deleteFires(now - policy.fires, clock)
+      clock.nextPhase()
+      deleted.deliveries = await this.deleteDeliveries(now - policy.alerts, clock)
+    } finally {
+      clock.nextPhase()
+      await this.merges.resume(clock)
     }
-    clock.nextPhase()
-    deleted.fires = await this.deleteFires(now - policy.fires, clock)
-    clock.nextPhase()
-    deleted.deliveries = await this.deleteDeliveries(now - policy.alerts, clock)
     this.stmt.checkpoint.run()
     return { deleted, longestTxMs: clock.longestTxMs }
   }
