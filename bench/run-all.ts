@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, figures and ratios printed. Results go to BENCHMARKS.md by hand.
 import os from 'node:os'
+import { benchAlerts } from './alerts'
 import { benchCliStartup } from './cli-startup'
 import { benchCommandThroughput } from './command-throughput'
 import { benchDispatchLatency } from './dispatch-latency'
@@ -42,6 +43,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   schedules: benchSchedules,
   sources: benchSources,
   'timeline-sources': benchTimelineSources,
+  alerts: benchAlerts,
   retention: benchRetention,
 }
 

@@ -88,7 +88,7 @@ zone(
   ],
 )
 
-// Layers inside core: model <- store <- sync <- engines <- runner <- services <- engine; each keeps core's own rules.
+// Layers inside core: model <- store <- sync <- engines <- runner <- services <- engine (alerts beside the runner, under services); each keeps core's own rules.
 zone(
   'layers inside src-main/core',
   [
@@ -127,6 +127,12 @@ zone(
     ['src-main/core/runner/x.ts', '../retention/retention'],
     ['src-main/core/services/x.ts', '../../cli/main'],
     ['src-main/core/services/x.ts', '../../../src-renderer/App.vue'],
+    ['src-main/core/alerts/x.ts', '../runner/runner'],
+    ['src-main/core/alerts/x.ts', '../engines/queue-engine'],
+    ['src-main/core/alerts/channels/x.ts', '../../services/services'],
+    ['src-main/core/alerts/x.ts', '../engine/engine-host'],
+    ['src-main/core/store/sqlite/x.ts', '../../alerts/alerts'],
+    ['src-main/core/runner/x.ts', '../alerts/deliverer'],
   ],
   [
     ['src-main/core/runner/x.ts', '../store/sqlite/sqlite-store'],
@@ -148,6 +154,9 @@ zone(
     ['src-main/core/store/sqlite/x.ts', '../../secrets/param-cipher'],
     ['src-main/core/store/x.ts', '../runner-free/thing'], // a folder whose name only starts like one
     ['src-main/core/x.ts', './services/services'],
+    ['src-main/core/alerts/x.ts', '../store/sqlite/alert-deliveries'],
+    ['src-main/core/alerts/channels/x.ts', '../../secrets/secret-store'],
+    ['src-main/core/services/x.ts', '../alerts/alerts'],
   ],
 )
 

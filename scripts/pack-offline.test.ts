@@ -39,7 +39,7 @@ describe.runIf(process.platform === 'linux')('electron-builder --dir with a stan
     for (const name of ['vue', 'vue-router', 'pinia', 'naive-ui', 'echarts', 'zrender', 'vue-echarts', '@tanstack/vue-virtual', 'tsx', 'esbuild', 'electron', 'vitest', 'electron-builder']) {
       expect(shipped.has(name), name).toBe(false)
     }
-    for (const name of ['better-sqlite3', 'bindings', 'pg', 'pg-pool', 'ulid', 'yaml', 'zod', 'croner', 'cronstrue']) expect(shipped.has(name), name).toBe(true)
+    for (const name of ['better-sqlite3', 'bindings', 'pg', 'pg-pool', 'ulid', 'yaml', 'zod', 'croner', 'cronstrue', 'electron-log']) expect(shipped.has(name), name).toBe(true)
     const files = entries()
     expect(files).toContain('out/main/index.js')
     expect(files).toContain('out/renderer/index.html')

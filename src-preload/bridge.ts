@@ -3,7 +3,7 @@
 // own settings. Nothing else crosses.
 import { createSubscribers } from '../src-shared/subscribers'
 import { API_METHODS, apiChannel, EVENT_CHANNEL, type DesktopBridge, type JobdeckBridge } from '../src-shared/bridge'
-import { DESKTOP_CHANNELS, type DesktopState } from '../src-shared/desktop'
+import { DESKTOP_CHANNELS, type DesktopState, type Diagnostics, type OpenedLogs } from '../src-shared/desktop'
 import type { ApiResult } from '../src-shared/bridge'
 import type { EventName } from '../src-shared/events'
 
@@ -39,6 +39,8 @@ export function createBridge(ipc: IpcRendererLike): JobdeckBridge {
   const desktop: DesktopBridge = {
     get: () => ipc.invoke(DESKTOP_CHANNELS.get) as Promise<ApiResult<DesktopState>>,
     update: (patch) => ipc.invoke(DESKTOP_CHANNELS.update, patch) as Promise<ApiResult<DesktopState>>,
+    openLogs: () => ipc.invoke(DESKTOP_CHANNELS.openLogs) as Promise<ApiResult<OpenedLogs>>,
+    diagnostics: () => ipc.invoke(DESKTOP_CHANNELS.diagnostics) as Promise<ApiResult<Diagnostics>>,
   }
   bridge.desktop = Object.freeze(desktop)
   return Object.freeze(bridge) as unknown as JobdeckBridge

@@ -49,14 +49,21 @@ describe('preload', () => {
       if (key !== 'desktop') expect(typeof (bridge as unknown as Record<string, unknown>)[key]).toBe('function')
     }
     expect(Object.isFrozen(bridge.desktop)).toBe(true)
-    expect(Object.keys(bridge.desktop!).sort()).toEqual(['get', 'update'])
+    expect(Object.keys(bridge.desktop!).sort()).toEqual(['diagnostics', 'get', 'openLogs', 'update'])
   })
 
-  it('reaches the desktop settings on their own two channels', async () => {
+  it('reaches the desktop settings, the logs folder and the diagnostics on their own channels', async () => {
     const bridge = await exposed()
     await bridge.desktop!.get()
     await bridge.desktop!.update({ quitOnClose: true })
-    expect(fake.invoke.mock.calls).toEqual([[DESKTOP_CHANNELS.get], [DESKTOP_CHANNELS.update, { quitOnClose: true }]])
+    await bridge.desktop!.openLogs()
+    await bridge.desktop!.diagnostics()
+    expect(fake.invoke.mock.calls).toEqual([
+      [DESKTOP_CHANNELS.get],
+      [DESKTOP_CHANNELS.update, { quitOnClose: true }],
+      [DESKTOP_CHANNELS.openLogs],
+      [DESKTOP_CHANNELS.diagnostics],
+    ])
   })
 
   it('invokes each method on its own channel with its args', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { emptyQueueText, failureCountText, markFailedText, matchCountText, runCountText, shortId, sourceCountText, startKindText, successRateText, typeLabel, waitReasonText } from './wording'
+import { concurrencyChangeText, concurrencyStateText, concurrencyStripText, snoozeText, startNowText, emptyQueueText, failureCountText, markFailedText, matchCountText, runCountText, shortId, sourceCountText, startKindText, successRateText, typeLabel, waitReasonText } from './wording'
 import { snippetParts } from './format'
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../src-shared/search'
 
@@ -75,5 +75,28 @@ describe("History's counts, snippets and success rate", () => {
     expect(startKindText('recorded')).toBeNull()
     expect(startKindText('observed')).toMatch(/^start observed by Jobdeck/)
     expect(startKindText('unknown')).toMatch(/^start unknown/)
+  })
+})
+
+describe('issue 16: start now, snoozes and adaptive concurrency in words', () => {
+  it('the confirm of Start now says what it does, the gate it passes, and what still applies', () => {
+    const words = startNowText('Rebuild report', { kind: 'memory', freeBytes: 512 * 1024 ** 2, needsBytes: 2 * 1024 ** 3 })
+    expect(words.title).toBe('Start Rebuild report now?')
+    expect(words.content).toMatch(/^Start Rebuild report now, past the resource gate \(waiting for memory: .+\)\? Lane and runner limits still apply\./)
+  })
+
+  it('a snooze until a time, or until lifted', () => {
+    expect(snoozeText({ type: 'sync-inventory', until: '9999-12-31T00:00:00.000Z', by: null })).toBe('Alerts of sync-inventory snoozed until lifted')
+    expect(snoozeText({ type: 'sync-inventory', until: new Date(2026, 2, 1, 18, 0, 0).toISOString(), by: 'ops' })).toBe('Alerts of sync-inventory snoozed until 2026-03-01 18:00:00 (by ops)')
+  })
+
+  it('the strip speaks of concurrency only while adaptive concurrency holds it under the maximum; Resources always when adaptive', () => {
+    const limits = { concurrency: 2, maxConcurrency: 4, adaptive: true, concurrencyReason: 'CPU 85% over 80%' }
+    expect(concurrencyStripText(limits)).toBe('concurrency 2 of 4: CPU 85% over 80%')
+    expect(concurrencyStripText({ ...limits, concurrency: 4, concurrencyReason: null })).toBeNull()
+    expect(concurrencyStripText({ ...limits, adaptive: false })).toBeNull()
+    expect(concurrencyStateText({ ...limits, concurrency: 4, concurrencyReason: null })).toBe('concurrency 4 of 4 (adaptive: at its maximum)')
+    expect(concurrencyStateText({ ...limits, adaptive: false, concurrency: 4 })).toBeNull()
+    expect(concurrencyChangeText({ from: 4, to: 3, reason: 'CPU 85% over 80%' })).toBe('concurrency 4 → 3: CPU 85% over 80%')
   })
 })

@@ -2,8 +2,11 @@
 // the window's 24 h clock), a job type as its title with its name, an id in its short form. The
 // CLI words the same data in src-main/cli/wording.ts; words that need neither a clock nor a
 // surface (durations, attempts, the resource gate) live in src-shared and serve both.
+import { isUntilLifted, SNOOZE_UNTIL_LIFTED, type AlertDelivery, type AlertSnooze } from '../src-shared/alerts'
+import type { RunnerStatus } from '../src-shared/domain'
+import type { ConcurrencyChange } from '../src-shared/monitor'
 import type { SourceInfo, StartKind } from '../src-shared/sources'
-import { gateText, type WaitReason } from '../src-shared/wait-reason'
+import { gateText, type GateBlock, type WaitReason } from '../src-shared/wait-reason'
 import { absoluteTime, clockTime } from './format'
 
 export function waitReasonText(reason: WaitReason): string {
@@ -165,4 +168,83 @@ export function markFailedText(table: string, sourceId: string): { button: strin
 /** `1 running (1 stuck) · 2 waiting`: the Queue's source section, over all their rows. */
 export function sourceCountText(c: { waiting: number; running: number; stuck: number }): string {
   return `${grouped(c.running)} running${c.stuck > 0 ? ` (${grouped(c.stuck)} stuck)` : ''} · ${grouped(c.waiting)} waiting`
+}
+
+// ── alerts: deliveries and snoozes ─────────────────────────────────────────────────────────
+
+export type DeliveryTone = 'sent' | 'retrying' | 'waiting' | 'given-up'
+
+/** A delivery's outcome: `sent` at 14:02:07, `retrying` at 14:02:37 with the last error, `given up` after N attempts. */
+export function deliveryOutcome(d: Pick<AlertDelivery, 'status' | 'attempts' | 'sentAt' | 'nextAttemptAt' | 'lastError'>): { tone: DeliveryTone; label: string; detail: string } {
+  const attempts = `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`
+  const error = d.lastError ? `: ${d.lastError}` : ''
+  switch (d.status) {
+    case 'sent':
+      return { tone: 'sent', label: 'sent', detail: `${d.sentAt ? `at ${clockTime(d.sentAt)}` : ''}${d.attempts > 1 ? ` after ${attempts}` : ''}`.trim() }
+    case 'failed':
+      return { tone: 'given-up', label: 'given up', detail: `after ${attempts}${error}` }
+    case 'pending':
+      if (d.attempts === 0) return { tone: 'waiting', label: 'waiting', detail: d.nextAttemptAt ? `first try at ${clockTime(d.nextAttemptAt)}` : 'not tried yet' }
+      return { tone: 'retrying', label: `retrying${d.nextAttemptAt ? ` at ${clockTime(d.nextAttemptAt)}` : ''}`, detail: `${attempts} failed${error}` }
+  }
+}
+
+/** How long the window offers to snooze a job type's alerts (`ms: null`: until lifted). */
+export const SNOOZE_CHOICES: ReadonlyArray<{ key: string; label: string; ms: number | null }> = [
+  { key: '1h', label: 'for 1 h', ms: 3_600_000 },
+  { key: '8h', label: 'for 8 h', ms: 8 * 3_600_000 },
+  { key: '24h', label: 'for 24 h', ms: 24 * 3_600_000 },
+  { key: 'lifted', label: 'until lifted', ms: null },
+]
+
+/** The `until` a snooze choice sends, from `now`. */
+export function snoozeUntil(ms: number | null, now: number): string {
+  return ms === null ? SNOOZE_UNTIL_LIFTED : new Date(now + ms).toISOString()
+}
+
+/** `until lifted`, `until 2026-03-01 18:00:00`. */
+export function snoozeUntilText(until: string): string {
+  return isUntilLifted(until) ? 'until lifted' : `until ${absoluteTime(until)}`
+}
+
+/** `Alerts of sync-inventory snoozed until 2026-03-01 18:00:00 (by ops)`. */
+export function snoozeText(s: AlertSnooze): string {
+  return `Alerts of ${s.type} snoozed ${snoozeUntilText(s.until)}${s.by ? ` (by ${s.by})` : ''}`
+}
+
+// ── start now, past the resource gate ──────────────────────────────────────────────────────
+
+/** The confirm of "Start now": what it does, what still holds, and the gate it passes. */
+export function startNowText(title: string, gate: GateBlock | null): { button: string; title: string; content: string; done: string } {
+  const why = gate ? ` (${gateText(gate)})` : ''
+  return {
+    button: 'Start now',
+    title: `Start ${title} now?`,
+    content: `Start ${title} now, past the resource gate${why}? Lane and runner limits still apply. It passes the gate once; its run is marked "started past the resource gate", and the next jobs wait for the gate as before.`,
+    done: `${title} passes the resource gate at its next start (lane and runner limits still apply).`,
+  }
+}
+
+/** Run detail's note on a run started by "Start now". */
+export const GATE_BYPASSED_TEXT = 'started past the resource gate (Start now)'
+
+// ── adaptive concurrency ───────────────────────────────────────────────────────────────────
+
+type ConcurrencyLimits = Pick<RunnerStatus['limits'], 'concurrency' | 'maxConcurrency' | 'adaptive' | 'concurrencyReason'>
+
+/** The strip's words: `concurrency 2 of 4: CPU 85% over 80%` while adaptive concurrency holds the runner under its maximum; else null. */
+export function concurrencyStripText(limits: ConcurrencyLimits): string | null {
+  if (!limits.adaptive || limits.concurrency >= limits.maxConcurrency) return null
+  return `concurrency ${limits.concurrency} of ${limits.maxConcurrency}${limits.concurrencyReason ? `: ${limits.concurrencyReason}` : ''}`
+}
+
+/** The Resources view's words, also at the maximum: `concurrency 4 of 4 (adaptive)`; null without adaptive concurrency. */
+export function concurrencyStateText(limits: ConcurrencyLimits): string | null {
+  if (!limits.adaptive) return null
+  return concurrencyStripText(limits) ?? `concurrency ${limits.concurrency} of ${limits.maxConcurrency} (adaptive: at its maximum)`
+}
+
+/** One step, as the Timeline's host strip and Resources list it: `concurrency 4 → 3: CPU 85% over 80%`. */
+export function concurrencyChangeText(c: Pick<ConcurrencyChange, 'from' | 'to' | 'reason'>): string {
+  return `concurrency ${c.from} → ${c.to}${c.reason ? `: ${c.reason}` : ''}`
 }

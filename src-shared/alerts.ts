@@ -28,7 +28,8 @@ export interface AlertRuleInfo {
 export interface AlertPayload {
   /** Stable across retries and instances: receivers may de-duplicate by it. */
   id: string
-  rule: AlertEvent
+  /** What it is about; `test` for a test message (`alerts.test`). */
+  rule: AlertEvent | 'test'
   type: string | null
   title: string
   jobId: string | null
@@ -81,4 +82,15 @@ export interface AlertsOverview {
   snoozes: AlertSnooze[]
   /** Deliveries not yet sent (the outbox's depth). */
   pending: number
+}
+
+/**
+ * A snooze "until lifted" is sent as this instant: no clock reaches it, and it fits SQLite's
+ * epoch milliseconds and PostgreSQL's timestamptz alike. Lifting it is `until: null`.
+ */
+export const SNOOZE_UNTIL_LIFTED = '9999-12-31T00:00:00.000Z'
+
+/** A snooze that holds until the operator lifts it (its `until` is SNOOZE_UNTIL_LIFTED or later). */
+export function isUntilLifted(until: string): boolean {
+  return Date.parse(until) >= Date.parse(SNOOZE_UNTIL_LIFTED)
 }

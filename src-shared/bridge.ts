@@ -1,7 +1,7 @@
 // The one object every renderer talks to, whatever carries it: Electron IPC (preload) or the
 // headless server's WebSocket. Both transports build it from the same method list.
 import { apiInputs, type ApiInput, type ApiMethod, type ApiResults } from './api'
-import type { DesktopSettingsPatch, DesktopState } from './desktop'
+import type { DesktopSettingsPatch, DesktopState, Diagnostics, OpenedLogs } from './desktop'
 import type { ErrorInfo } from './errors'
 import type { EventMap, EventName } from './events'
 
@@ -18,6 +18,10 @@ export interface BridgeEvents {
 export interface DesktopBridge {
   get(): Promise<ApiResult<DesktopState>>
   update(patch: DesktopSettingsPatch): Promise<ApiResult<DesktopState>>
+  /** Opens the folder of the app's log files in the OS file manager. */
+  openLogs(): Promise<ApiResult<OpenedLogs>>
+  /** Versions, paths, mode and the last log lines, for a bug report. */
+  diagnostics(): Promise<ApiResult<Diagnostics>>
 }
 
 export type JobdeckBridge = BridgeMethods & BridgeEvents & { readonly desktop?: DesktopBridge }

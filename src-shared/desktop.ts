@@ -80,11 +80,38 @@ export const DESKTOP_CHANNELS = {
 
 /** What "Copy diagnostics" copies: no secret (the log lines are already masked when written). */
 export interface Diagnostics {
+  /** app, electron, chrome, node, sqlite (the engine's), os. */
   versions: Record<string, string>
   configPath: string
   dataDir: string
   mode: 'local' | 'shared'
+  /** The main process's log (main.log); the engine's engine.log is beside it. */
   logFile: string
-  /** The last 200 lines of the log. */
+  /** The folder of the app's log files ("Open logs folder"). */
+  logFolder: string
+  /** The last 200 lines of main.log and engine.log, merged in time order. */
   logTail: string[]
+}
+
+/** The answer of DESKTOP_CHANNELS.openLogs: the folder shown. */
+export interface OpenedLogs {
+  folder: string
+}
+
+/** Diagnostics as the text "Copy diagnostics" puts on the clipboard (for a bug report). */
+export function diagnosticsText(d: Diagnostics): string {
+  const versions = Object.entries(d.versions).map(([name, version]) => `  ${name}: ${version}`)
+  return [
+    'Jobdeck diagnostics',
+    'versions:',
+    ...versions,
+    `mode: ${d.mode}`,
+    `config: ${d.configPath}`,
+    `data dir: ${d.dataDir}`,
+    `log file: ${d.logFile}`,
+    `log folder: ${d.logFolder}`,
+    `last ${d.logTail.length} log lines:`,
+    ...d.logTail,
+    '',
+  ].join('\n')
 }

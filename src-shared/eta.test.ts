@@ -97,4 +97,16 @@ describe('when waiting jobs start', () => {
     expect(etas.starts.get('w')).toBe(10_000)
     expect(queueEtas({ ...status, state: 'paused' }, now).starts.get('w')).toBeNull()
   })
+  it('issue 16: a rate-limited lane is not promised a start before its next allowed start, nor are the jobs behind it', () => {
+    const now = Date.parse('2026-03-01T10:00:00Z')
+    const nextAt = '2026-03-01T10:00:40.000Z'
+    const held = { id: 'held', lane: 'crm:1', runAfter: null, expected: typeHint(1_000), waitReason: { kind: 'rate-limited', lane: 'crm:1', rate: '10/m', limit: 10, windowMs: 60_000, nextAt } }
+    const behind = { id: 'behind', lane: 'crm:1', runAfter: null, expected: typeHint(1_000), waitReason: { kind: 'behind', lane: 'crm:1', ahead: 1 } }
+    const other = { id: 'other', lane: 'mail', runAfter: null, expected: typeHint(1_000), waitReason: { kind: 'starting' } }
+    const status = { state: 'running', running: [], queued: [held, behind, other], limits: { concurrency: 4, lanes: { 'crm:1': 1 } } } as unknown as RunnerStatus
+    const starts = queueEtas(status, now).starts
+    expect(starts.get('held')).toBe(40_000)
+    expect(starts.get('behind')).toBe(41_000)
+    expect(starts.get('other')).toBe(0)
+  })
 })

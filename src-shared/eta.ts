@@ -131,6 +131,14 @@ export function queueEtas(status: Pick<RunnerStatus, 'state' | 'running' | 'queu
     runs.set(run.id, runEta({ elapsedMs: now - Date.parse(run.startedAt), percent: run.progress.percent, expected }))
   }
   const stopped = status.state === 'paused' || status.state === 'stopped'
+  // A lane held by its start rate starts nothing before the rate's `nextAt`: neither the held
+  // job nor the ones behind it. (Later starts in the lane are not spaced by the rate here.)
+  const rateHeld = new Map<string, number>()
+  for (const job of status.queued) {
+    if (job.waitReason.kind !== 'rate-limited') continue
+    const at = Date.parse(job.waitReason.nextAt) - now
+    rateHeld.set(job.lane, Math.max(rateHeld.get(job.lane) ?? 0, at))
+  }
   const starts = startEtas({
     concurrency: status.limits.concurrency,
     laneLimit: (lane) => status.limits.lanes[lane] ?? 1,
@@ -143,7 +151,7 @@ export function queueEtas(status: Pick<RunnerStatus, 'state' | 'running' | 'queu
       id: job.id,
       lane: job.lane,
       expectedMs: job.expected?.p50Ms ?? null,
-      notBeforeMs: job.runAfter === null ? 0 : Math.max(0, Date.parse(job.runAfter) - now),
+      notBeforeMs: Math.max(0, job.runAfter === null ? 0 : Date.parse(job.runAfter) - now, rateHeld.get(job.lane) ?? 0),
       held: stopped || HELD.has(job.waitReason.kind),
     })),
   })

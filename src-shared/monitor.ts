@@ -39,12 +39,19 @@ export interface HostMinute {
 export const HEALTH_LEVELS = ['healthy', 'warning', 'critical'] as const
 export type HealthLevel = (typeof HEALTH_LEVELS)[number]
 
+export type HealthMetric = 'cpu' | 'memory' | 'disk'
+
 export interface Health {
   level: HealthLevel
   /** Why the level is not healthy, e.g. `memory 96% used (critical at 95%)`. */
   reasons: string[]
   /** When the level last changed (ISO-8601). */
   since: string
+  /**
+   * The metrics at the critical level, each with its reason (one of `reasons`): the resource gate
+   * holds jobs for memory and disk, not CPU. Absent from a health recorded before issue 16.
+   */
+  critical?: Array<{ metric: HealthMetric; reason: string }>
 }
 
 export interface RunUsagePoint {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { clip, echo, ECHO_LIMIT, LINE_LIMIT, MASK, MESSAGE_LIMIT, redactSecrets, safeMessage } from './redact'
+import { clip, echo, ECHO_LIMIT, LINE_LIMIT, MASK, maskUrl, maskUrlPaths, MESSAGE_LIMIT, redactLogText, redactSecrets, safeMessage, urlOrigin, withoutUrl } from './redact'
 
 describe('clip', () => {
   it('keeps short text and cuts long text with an ellipsis and the original length', () => {
@@ -111,5 +111,41 @@ describe('safeMessage', () => {
     expect(safeMessage(many).length).toBeLessThanOrEqual(MESSAGE_LIMIT)
     expect(safeMessage(safeMessage(many))).toBe(safeMessage(many))
     expect(safeMessage(many, Infinity).split('\n')).toHaveLength(100)
+  })
+})
+
+describe('urlOrigin and maskUrlPaths', () => {
+  it('keeps scheme, host and port of a URL, never its path or query', () => {
+    expect(urlOrigin('https://hooks.slack.com/services/T0/B0/secret')).toBe('https://hooks.slack.com')
+    expect(urlOrigin('http://127.0.0.1:8080/hook?token=x')).toBe('http://127.0.0.1:8080')
+    expect(urlOrigin('not a url')).toBe(MASK)
+  })
+
+  it('cuts every http(s) URL in a line to its origin, leaving bare origins and other text', () => {
+    expect(maskUrlPaths('POST https://hooks.slack.com/services/T0/B0/secret: 404')).toBe(`POST https://hooks.slack.com/${MASK} 404`)
+    expect(maskUrlPaths('see https://example.com/ and http://example.com')).toBe('see https://example.com/ and http://example.com')
+    expect(maskUrlPaths('"https://x.example/a?b=c"')).toBe(`"https://x.example/${MASK}"`)
+    expect(maskUrlPaths('postgres://u@db/q')).toBe('postgres://u@db/q')
+  })
+
+  it('redactLogText masks a URL password and the path after it', () => {
+    expect(redactLogText('https://u:pw@x.example/t/abc')).toBe(`https://u:${MASK}@x.example/${MASK}`)
+  })
+})
+
+describe('maskUrl and withoutUrl', () => {
+  const url = 'https://hooks.slack.com/services/T0001/B0002/AbCdEfGhIjKlMnOp?token=qwertyuiop12'
+  it('shows a URL as its scheme and host only', () => {
+    expect(maskUrl(url)).toBe('https://hooks.slack.com/…')
+    expect(maskUrl('http://user:pw@127.0.0.1:8080/x')).toBe('http://127.0.0.1:8080/…')
+    expect(maskUrl('not a url')).toBe('an unreadable URL')
+  })
+
+  it('clears what a receiver or library says of the URL: the whole, its path, and its long pieces alone', () => {
+    expect(withoutUrl(`POST ${url} failed`, url)).toBe('POST https://hooks.slack.com/… failed')
+    expect(withoutUrl('no route for /services/T0001/B0002/AbCdEfGhIjKlMnOp', url)).toBe('no route for /…')
+    expect(withoutUrl('invalid token AbCdEfGhIjKlMnOp (team T0001)', url)).toBe(`invalid token ${MASK} (team T0001)`)
+    expect(withoutUrl('bad query token qwertyuiop12', url)).toBe(`bad query token ${MASK}`)
+    expect(withoutUrl('unrelated text', url)).toBe('unrelated text')
   })
 })

@@ -75,6 +75,43 @@ export function redactSecrets(text: string): string {
     )
 }
 
+/**
+ * A URL as it may be shown or logged: its scheme and host only (`https://hooks.slack.com/…`). A
+ * webhook's path or query often is its secret, so neither is ever kept.
+ */
+export function maskUrl(url: string): string {
+  const origin = urlOrigin(url)
+  return origin === MASK ? 'an unreadable URL' : `${origin}/…`
+}
+
+/**
+ * `text` (what a receiver or a library said about `url`) without the URL's secret parts: the URL
+ * itself becomes maskUrl(url), its path and query `/…`, and any long piece of them (a token a
+ * receiver may repeat on its own) ••••.
+ */
+export function withoutUrl(text: string, url: string): string {
+  if (url === '') return text
+  let out = text.split(url).join(maskUrl(url))
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return out
+  }
+  for (const part of [`${parsed.pathname}${parsed.search}`, parsed.pathname]) if (part.length > 1) out = out.split(part).join('/…')
+  const pieces = [...parsed.pathname.split('/'), ...[...parsed.searchParams.values()]].flatMap((piece) => [piece, safeDecode(piece)])
+  for (const piece of new Set(pieces)) if (piece.length >= 8) out = out.split(piece).join(MASK)
+  return out
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 // --- messages ------------------------------------------------------------------------------------
 
 /** A run of more than ECHO_LIMIT characters without a space is an echoed value, not words. */
@@ -88,4 +125,40 @@ const LONG_RUN = new RegExp(`\\S{${ECHO_LIMIT + 1},}`, 'g')
 export function safeMessage(text: string, limit = MESSAGE_LIMIT): string {
   const lines = text.split('\n').map((line) => clip(redactSecrets(line).replace(LONG_RUN, (run) => clip(run)), LINE_LIMIT))
   return clip(lines.join('\n'), limit)
+}
+
+// --- URLs ----------------------------------------------------------------------------------------
+
+/** An http(s) URL: its origin (userinfo, host, port), then its path, query and fragment if any. */
+const HTTP_URL = /(https?:\/\/[^\s/?#"'<>]{1,512})([/?#][^\s"'<>]*)?/gi
+
+/**
+ * A URL as it may be shown or logged: scheme, host and port only (`https://hooks.slack.com`). A
+ * webhook's path often is its token (Slack's `/services/T…/B…/secret`), so nothing after the
+ * host is kept; text that is not a URL becomes the mask.
+ */
+export function urlOrigin(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return parsed.host === '' ? MASK : `${parsed.protocol}//${parsed.host}`
+  } catch {
+    return MASK
+  }
+}
+
+/**
+ * `text` with every http(s) URL cut to its origin, the rest masked:
+ * `https://hooks.slack.com/services/T0/B0/x` → `https://hooks.slack.com/••••`. A line cannot tell
+ * a webhook from another URL, so every path goes: masking too much is the safe mistake.
+ */
+export function maskUrlPaths(text: string): string {
+  if (!/https?:\/\//i.test(text)) return text
+  return text.replace(HTTP_URL, (all: string, origin: string, rest: string | undefined) =>
+    rest === undefined || rest === '/' || rest === `/${MASK}` ? all : `${origin}/${MASK}`,
+  )
+}
+
+/** One line of an app log as it is written: credentials masked, URLs cut to their origin. */
+export function redactLogText(text: string): string {
+  return maskUrlPaths(redactSecrets(text))
 }

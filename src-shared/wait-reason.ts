@@ -6,7 +6,7 @@ import { formatBytes } from './units'
 export type GateBlock =
   /**
    * Memory or disk is critical (CPU alone no longer holds jobs): every job waits until each
-   * critical resource has been `samples` samples under its percentage.
+   * critical resource has been under its percentage for `samples` samples in a row.
    */
   | { kind: 'health-critical'; reasons: string[]; clears: { samples: number; below: Array<{ metric: 'memory' | 'disk'; percent: number }> } }
   /** The type declares needs and no host sample has been taken yet. */
@@ -47,8 +47,11 @@ export type WaitReasonKind = WaitReason['kind']
 export function gateText(gate: GateBlock): string {
   switch (gate.kind) {
     case 'health-critical': {
-      const clears = gate.clears.below.map((b) => `${b.metric} under ${b.percent}%`).join(' and ')
-      const until = clears === '' ? '' : `: critical until ${gate.clears.samples} sample${gate.clears.samples === 1 ? '' : 's'} ${clears}`
+      const { samples, below } = gate.clears
+      const clears = below.map((b, i) => `${b.metric}${i === 0 ? ' is' : ''} under ${b.percent}%`).join(' and ')
+      const each = below.length > 1 ? ', each' : ''
+      const span = samples === 1 ? 'one sample' : `${samples} samples in a row`
+      const until = clears === '' ? '' : `: critical until ${clears}${each} for ${span}`
       return `host health is critical${gate.reasons.length > 0 ? ` (${gate.reasons.join('; ')})` : ''}${until}`
     }
     case 'first-sample':

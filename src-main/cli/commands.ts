@@ -5,6 +5,7 @@ import { parseBulkText } from '../../src-shared/bulk-parse'
 import { parseDuration } from '../../src-shared/units'
 import { findConfigPath, exampleConfigPath } from '../core/config/config-path'
 import { formatConfigError, loadConfigFile } from '../core/config/load-config'
+import { lineLog } from '../core/app-log'
 import { createCore, type Core, type CoreOptions } from '../core/core'
 import { dataDirPlace, resolveDataDir } from '../core/paths'
 import { prepareDataDir } from '../core/data-dir'
@@ -15,6 +16,7 @@ import { localTime, printJson, printLine } from './output'
 import { warnPasswordInFlag } from './pg-flag'
 import { escapeTerminal } from './terminal-text'
 import { paramFlags } from './args'
+import { LOG_FILE_HELP, LOG_FILE_OPTION, openProcessLog, type ProcessLog } from './log-option'
 import { runHeadless } from './run-command'
 import { serveHeadless } from './serve-command'
 import { runMonitor } from './monitor-command'
@@ -24,6 +26,7 @@ import { sourcesCommand } from './sources-command'
 import { retentionCommand } from './retention-command'
 import { historyCommand } from './history-command'
 import { overlapsCommand } from './overlaps-command'
+import { alertsCommand } from './alerts-command'
 
 export interface CommandInput {
   values: Record<string, unknown>
@@ -71,16 +74,19 @@ function dataDirOf(values: Record<string, unknown>): string {
 }
 
 /** `longLived`: `run` and `serve`, which follow edits of the config file as they are saved. */
-function openCore(values: Record<string, unknown>, offline = false, longLived = false): Core {
+function openCore(values: Record<string, unknown>, offline = false, longLived = false, log?: ProcessLog): Core {
   const postgres = postgresOverride(values)
-  return createCore({
+  const core = createCore({
     dataDir: dataDirOf(values),
     configPath: configPathFor(values).path,
     ...(postgres ? { postgres } : {}),
     offline,
     watchConfig: longLived,
     sources: longLived,
+    ...(log ? { log: lineLog(log.logger) } : {}),
   })
+  log?.follow(core)
+  return core
 }
 
 /** The shared database's schema is newer than this build: nothing here may touch it. */
@@ -167,6 +173,9 @@ export const COMMANDS: Record<string, Command> = {
         process.stderr.write(`${lines.join('')}${result.errors.length} error${result.errors.length === 1 ? '' : 's'} in ${escapeTerminal(path)}\n`)
         return 1
       }
+      // Warnings do not fail validation; they go to stderr so the valid line stays what scripts read.
+      const warnings = result.config.warnings.map((warning) => `warning: ${escapeTerminal(formatConfigError(warning))}\n`)
+      if (warnings.length > 0) process.stderr.write(warnings.join(''))
       const names = [...result.config.types.keys()]
       printLine(`${path} (${source}) is valid: ${names.length} job types (${names.join(', ')})`)
       printScheduleFires(result.config, Date.now())
@@ -227,11 +236,12 @@ export const COMMANDS: Record<string, Command> = {
 
   run: {
     summary: 'run the queue headless (Ctrl-C stops; running jobs are re-queued)',
-    usage: 'jobdeck run [--until-idle]',
+    usage: `jobdeck run [--until-idle] [--log-file PATH]\n${LOG_FILE_HELP}`,
     positionals: [],
-    options: { 'until-idle': { type: 'boolean' } },
+    options: { 'until-idle': { type: 'boolean' }, ...LOG_FILE_OPTION },
     async run({ values }) {
-      const core = openCore(values, false, true)
+      const log = await openProcessLog('run', str(values, 'log-file'))
+      const core = openCore(values, false, true, log)
       await core.ready()
       try {
         refuseIfRefused(core)
@@ -239,7 +249,7 @@ export const COMMANDS: Record<string, Command> = {
         await core.close()
         throw error
       }
-      return runHeadless(core, { untilIdle: values['until-idle'] === true })
+      return runHeadless(core, { untilIdle: values['until-idle'] === true, ...(log.file ? { log: log.logger } : {}) })
     },
   },
 
@@ -258,11 +268,12 @@ export const COMMANDS: Record<string, Command> = {
 
   serve: {
     summary: 'run the queue and serve the app to a browser (127.0.0.1, with a token)',
-    usage: 'jobdeck serve [--port N] [--host H]',
+    usage: `jobdeck serve [--port N] [--host H] [--log-file PATH]\n${LOG_FILE_HELP}`,
     positionals: [],
-    options: { port: { type: 'string' }, host: { type: 'string' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, ...LOG_FILE_OPTION },
     async run({ values }) {
-      return serveHeadless(() => openCore(values, false, true), { port: str(values, 'port'), host: str(values, 'host') })
+      const log = await openProcessLog('serve', str(values, 'log-file'))
+      return serveHeadless(() => openCore(values, false, true, log), { port: str(values, 'port'), host: str(values, 'host'), logger: log.logger, logToFile: log.file !== null })
     },
   },
 
@@ -283,6 +294,7 @@ export const COMMANDS: Record<string, Command> = {
 
   history: historyCommand,
   overlaps: overlapsCommand,
+  alerts: alertsCommand,
 
   logs: {
     summary: "print a run's captured output (a job id shows its latest run)",

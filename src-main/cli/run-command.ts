@@ -1,5 +1,7 @@
 import { attemptText, currentAttempt } from '../../src-shared/attempts'
 import type { Job } from '../../src-shared/domain'
+import { redactLogText } from '../../src-shared/redact'
+import type { Logger } from '../core/app-log'
 import type { Core } from '../core/core'
 import { onStopRequest } from './closed-output'
 import { localTime } from './output'
@@ -10,10 +12,17 @@ import { escapeTerminal, term } from './terminal-text'
  * and on SIGINT/SIGTERM (or when its output is closed) stops running process trees and re-queues
  * their jobs.
  */
-export async function runHeadless(core: Core, options: { untilIdle: boolean }): Promise<number> {
-  /** One event, one line (or more only where `text` itself breaks it): values come escaped via term. */
-  const say = (text: string): void => {
+/** How long `--until-idle` waits for the alerts of its last jobs to go out before it exits. */
+const ALERT_FLUSH_MS = 30_000
+
+export async function runHeadless(core: Core, options: { untilIdle: boolean; log?: Logger }): Promise<number> {
+  /**
+   * One event, one line (or more only where `text` itself breaks it): values come escaped via term.
+   * With --log-file the log has them too, so the file alone tells the runner's story.
+   */
+  const say = (text: string, level: 'info' | 'warn' = 'info'): void => {
     process.stdout.write(`${localTime(new Date().toISOString())}  ${text}\n`)
+    options.log?.[level](text)
   }
   // In shared mode a change can arrive twice (recorded here, then mirrored back): say it once.
   const said = new Map<string, string>()
@@ -40,7 +49,8 @@ export async function runHeadless(core: Core, options: { untilIdle: boolean }): 
   core.events.on('runner.changed', ({ state }) => say(term`runner ${state}`))
   core.events.on('config.changed', ({ ok, path, errors }) => {
     if (ok) say(term`config reloaded from ${path}`)
-    else say(term`config NOT reloaded, keeping the previous one; ${path} has errors:` + `\n${errors.map((e) => escapeTerminal(e)).join('\n')}`)
+    // An error may quote a value of the file (a URL with its password, a webhook's token path).
+    else say(term`config NOT reloaded, keeping the previous one; ${path} has errors:` + `\n${errors.map((e) => escapeTerminal(redactLogText(e))).join('\n')}`, 'warn')
   })
 
   say(term`runner starting on ${core.dataDir} with ${core.config.path}`)
@@ -62,6 +72,8 @@ export async function runHeadless(core: Core, options: { untilIdle: boolean }): 
     if (options.untilIdle) {
       void runner.whenIdle().then(async () => {
         say('idle: nothing queued or running')
+        const unsent = await core.alerts.flush(ALERT_FLUSH_MS)
+        if (unsent > 0) say(`${unsent} alert${unsent === 1 ? '' : 's'} not sent yet: the next runner on this data dir sends ${unsent === 1 ? 'it' : 'them'}`)
         await core.close()
         resolve(0)
       })

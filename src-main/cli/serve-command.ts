@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { JobdeckError } from '../../src-shared/errors'
+import { stderrLogger, type Logger } from '../core/app-log'
 import type { Core } from '../core/core'
 import { startRunnerWhenFree } from '../core/engine/runner-guard'
 import { startServer } from '../server/server'
@@ -16,6 +17,10 @@ export interface ServeOptions {
   host?: string
   /** The built renderer; default JOBDECK_RENDERER_DIR, else out/renderer of this checkout. */
   staticDir?: string
+  /** The process's log (log-option.ts); default stderr. */
+  logger?: Logger
+  /** The logger writes a file: the transitions printed on stdout go there too. */
+  logToFile?: boolean
 }
 
 export function defaultRendererDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -41,8 +46,10 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
       `the app is not built: ${path.join(staticDir, 'index.html')} is missing; run \`npm run build\` first`,
     )
   }
+  const logger = options.logger ?? stderrLogger({ prefix: 'jobdeck' })
   const say = (text: string): void => {
     process.stdout.write(`${localTime(new Date().toISOString())}  ${escapeTerminal(text)}\n`)
+    if (options.logToFile) logger.info(text)
   }
 
   const core = openCore()
@@ -52,7 +59,7 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
 
   let server: Awaited<ReturnType<typeof startServer>>
   try {
-    server = await startServer({ core, host, port, staticDir, log: (line) => process.stderr.write(`jobdeck: ${escapeTerminal(line)}\n`) })
+    server = await startServer({ core, host, port, staticDir, log: (line) => logger.warn(escapeTerminal(line.replace(/^warning: /, ''))) })
   } catch (error) {
     guard.stop()
     await core.close()
@@ -74,7 +81,7 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
         .then(
           () => resolve(0),
           (error: unknown) => {
-            process.stderr.write(`jobdeck: error while stopping: ${(error as Error).message}\n`)
+            logger.error(`error while stopping: ${(error as Error).message}`)
             resolve(2)
           },
         )

@@ -1,4 +1,4 @@
-// `jobdeck status`: the runner, the host, what runs (with attempt, progress and time left) and
+// `jobdeck status`: the runner (with adaptive concurrency's limit), the host, what runs (with attempt, progress and time left) and
 // what waits (in run order, when it should start and why it waits), or all of it as JSON.
 import type { RunnerStatus } from '../../src-shared/domain'
 import { currentAttempt, attemptText } from '../../src-shared/attempts'
@@ -6,7 +6,7 @@ import { etaLeftText, queueEtas, startText } from '../../src-shared/eta'
 import { formatBytes } from '../../src-shared/units'
 import type { Core } from '../core/core'
 import { localTime, paramsText, printJson, printLine, progressText, runDuration, table } from './output'
-import { waitReasonText } from './wording'
+import { concurrencyText, waitReasonText } from './wording'
 import { callApi } from './api-call'
 
 export async function printStatus(core: Core, json: boolean, now = Date.now()): Promise<number> {
@@ -67,6 +67,8 @@ function printSummary(status: RunnerStatus): void {
     `runner: ${status.state}${status.runnerPid ? ` (pid ${status.runnerPid})` : ''}` +
       ` · ${c.running} running · ${c.queued + c.retrying} waiting · ${c.succeeded} succeeded · ${c.partial} partial · ${c.failed} failed · ${c.canceled} canceled`,
   )
+  const { limits } = status
+  if (limits.adaptive) printLine(`${concurrencyText(limits.concurrency, limits.maxConcurrency, limits.concurrencyReason)} (adaptive, min ${limits.minConcurrency})`)
   const conn = status.connection
   if (conn.mode === 'shared') {
     const since = conn.offlineSince ? ` since ${localTime(conn.offlineSince)}` : ''

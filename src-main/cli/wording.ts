@@ -32,12 +32,19 @@ export function waitReasonText(reason: WaitReason, now = Date.now()): string {
     case 'behind':
       return `behind ${reason.ahead} earlier job${reason.ahead === 1 ? '' : 's'} in lane ${reason.lane}`
     case 'runner-busy':
-      return `runner busy: ${reason.running} of ${reason.concurrency} concurrent runs (runner.concurrency)`
+      return reason.max === undefined
+        ? `runner busy: ${reason.running} of ${reason.concurrency} concurrent runs (runner.concurrency)`
+        : `runner busy: ${reason.running} running, ${concurrencyText(reason.concurrency, reason.max, reason.reason ?? null)}`
     case 'rate-limited':
       return `rate limit ${reason.rate} in lane ${reason.lane}: next start at ${clockOrDate(reason.nextAt, now)}`
     case 'starting':
       return 'starting'
   }
+}
+
+/** Adaptive concurrency's effective limit: "concurrency 2 of 4: CPU 85% over 80%". */
+export function concurrencyText(concurrency: number, max: number, reason: string | null): string {
+  return `concurrency ${concurrency} of ${max}${reason ? `: ${reason}` : ''}`
 }
 
 /** A run's status, and `stuck` while a source row runs past its `stuckAfter`. */

@@ -12,6 +12,7 @@ import { EventBus } from './events/event-bus'
 import { databaseFile } from './paths'
 import { prepareDataDir, securePrivateDataDir } from './data-dir'
 import { Runner, type ExecutorFactory } from './runner/runner'
+import { AdaptiveConcurrency } from './runner/adaptive-concurrency'
 import { createServices } from './services/services'
 import { openDatabase } from './store/sqlite/open-database'
 import { SqliteStore } from './store/sqlite/sqlite-store'
@@ -34,6 +35,8 @@ import { SqliteSchedules } from './store/sqlite/schedule-fires'
 import type { ScheduleStore } from './store/schedule-store'
 import { Scheduler } from './runner/scheduler'
 import { SourceMirrors, type SourceMirrorsOptions } from './sources/source-mirrors'
+import { AlertWatch } from './alerts/alert-watch'
+import { Alerts } from './alerts/alerts'
 import { Retention } from './retention/retention'
 import { PgRetention } from './retention/pg-retention'
 
@@ -79,6 +82,8 @@ export interface CoreOptions {
   retentionFirstPassMs?: number
   /** Tests: the sources' offline backoff and poll limits. */
   sourceTuning?: SourceMirrorsOptions['tuning']
+  /** Tests: when a failing alert delivery is given up (default 24 h). */
+  alertGiveUpAfterMs?: number
 }
 
 
@@ -100,6 +105,8 @@ export interface Core {
   readonly link: SharedLink | null
   /** The configured sources (other systems' job tables) mirrored into this data dir. */
   readonly sources: SourceMirrors
+  /** Alert channels and the outbox's deliveries; delivering while this process runs the runner. */
+  readonly alerts: Alerts
   connection(): DatabaseState
   /** Resolves after the first attempt to reach the shared database (at once in local mode). */
   ready(): Promise<void>
@@ -197,6 +204,28 @@ export function createCore(options: CoreOptions): Core {
     ...(options.sourceTuning ? { tuning: options.sourceTuning } : {}),
   })
   sources.start()
+  // Delivers only while this process holds the runner lock (startRunner .. close).
+  // The rules decide alerts from committed history into the outbox; the deliverer sends them.
+  const alertWatch = new AlertWatch({
+    store,
+    config: () => config.current,
+    events,
+    schedules,
+    shared: link?.alerts ?? null,
+    onAlerts: () => alerts.wake(),
+    log,
+  })
+  const alerts: Alerts = new Alerts({
+    watch: alertWatch,
+    db,
+    store,
+    config: () => config.current.raw.alerts,
+    emit: (name, payload) => events.emit(name, payload),
+    secrets: connectionSecrets ?? new NoSecretStore(),
+    log,
+    snoozes: () => alertWatch.snoozes(),
+    ...(options.alertGiveUpAfterMs !== undefined ? { giveUpAfterMs: options.alertGiveUpAfterMs } : {}),
+  })
   // Every process can say what retention would do and run a pass; only the runner's runs them by itself.
   const retention = new Retention({
     db,
@@ -208,6 +237,7 @@ export function createCore(options: CoreOptions): Core {
     ...(options.retentionFirstPassMs !== undefined ? { firstPassMs: options.retentionFirstPassMs } : {}),
   })
   const api = createServices({
+    alerts,
     retention,
     sources: () => sources,
     store,
@@ -234,11 +264,12 @@ export function createCore(options: CoreOptions): Core {
     ...[...config.current.types.values()].map((t) => t.cwd).filter((cwd): cwd is string => typeof cwd === 'string' && !cwd.includes('{')),
   ]
 
-  function newRunner(): { runner: QueueRunner; engine: QueueEngine } {
+  function newRunner(concurrency: AdaptiveConcurrency): { runner: QueueRunner; engine: QueueEngine } {
     const now = options.runner?.now ?? Date.now
     const common = {
       events,
       config: () => config.current,
+      concurrency: () => concurrency.limit(),
       executorFor: options.executorFor ?? executors.executorFor,
       gate: (name: string, type: JobTypeConfig) => monitor?.gate(name, type) ?? null,
       usageOf: (runId: string, type: string) => monitor?.finishRun(runId, type) ?? { peakRssBytes: null, cpuSeconds: null },
@@ -285,6 +316,7 @@ export function createCore(options: CoreOptions): Core {
     api,
     link,
     sources,
+    alerts,
     publishChanges,
     runner: () => runner,
     monitor: () => monitor,
@@ -293,7 +325,8 @@ export function createCore(options: CoreOptions): Core {
     ready: () => started,
     startRunner() {
       if (runner) return runner
-      const { runner: candidate, engine } = newRunner()
+      const concurrency = new AdaptiveConcurrency(() => ({ concurrency: config.current.raw.runner.concurrency, samples: config.current.raw.monitor.hysteresis.samples }))
+      const { runner: candidate, engine } = newRunner(concurrency)
       runner = candidate
       scheduler = new Scheduler({
         schedules: engine.schedules,
@@ -315,8 +348,14 @@ export function createCore(options: CoreOptions): Core {
         treeUsage: (pid) => new ProcessTreeUsage(pid),
         activeRuns: () => candidate.activeRuns(),
         onGateChange: () => candidate.tick(),
+        concurrency: {
+          observe: (sample) => concurrency.observe(sample, candidate.runningCount),
+          limit: () => concurrency.limit(),
+          reason: () => concurrency.reason(),
+        },
       })
       monitor.start()
+      alerts.start()
       retention.start()
       return runner
     },
@@ -327,6 +366,7 @@ export function createCore(options: CoreOptions): Core {
       scheduler = null
       await retention.stop()
       await runner?.stop()
+      await alerts.stop()
       monitor?.stop()
       runner = null
       sharedEngine = null

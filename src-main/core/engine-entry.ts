@@ -1,21 +1,30 @@
 // The engine process entry (DESIGN.md "Processes"), built as out/main/engine.js. It runs under
 // Electron's utilityProcess (messages through process.parentPort) and under child_process.fork
 // (process.send; tests and headless use). Options: --data-dir, --config, else the environment
-// and defaults, exactly as the CLI resolves them.
+// and defaults, exactly as the CLI resolves them; --log-file (the app's engine.log), else stderr.
 import { JobdeckError } from '../../src-shared/errors'
+import { captureConsole, envSecretValues, followConfigSecrets, lineLog, LogRedaction, stderrLogger, type Logger } from './app-log'
 import { startEngineHost, type EngineHost, type EngineHostPort } from './engine/engine-host'
-import { engineLocation } from './engine/engine-options'
+import { engineLocation, flagValue } from './engine/engine-options'
 import { KEYCHAIN_VARIABLE, parseProtection } from './engine/secret-port'
 import type { FromEngine } from './engine/protocol'
+import { fileLogger } from './log-file'
 
 interface ElectronParentPort {
   on(event: 'message', listener: (event: { data: unknown }) => void): unknown
   postMessage(message: unknown): void
 }
 
-const log = (line: string): void => {
-  process.stderr.write(`jobdeck engine[${process.pid}]: ${line}\n`)
-}
+// `--log-file PATH` (the app passes its logs folder's engine.log): a rotating file; else stderr.
+const redaction = new LogRedaction()
+const logFile = flagValue(process.argv, 'log-file')
+const debug = process.env.JOBDECK_DEBUG === '1'
+const logger: Logger = logFile
+  ? fileLogger({ file: logFile, source: `engine[${process.pid}]`, redaction, debug })
+  : stderrLogger({ prefix: `jobdeck engine[${process.pid}]`, redaction, debug })
+captureConsole(logger)
+redaction.setKnown('env', envSecretValues(process.env))
+const log = lineLog(logger)
 
 function parentPort(): (EngineHostPort & { onDisconnect(listener: () => void): void }) | null {
   const electronPort = (process as unknown as { parentPort?: ElectronParentPort }).parentPort
@@ -32,7 +41,7 @@ function parentPort(): (EngineHostPort & { onDisconnect(listener: () => void): v
       send: (message: FromEngine) => {
         if (!process.connected) return
         process.send?.(message, undefined, undefined, (error: Error | null) => {
-          if (error) log(`could not send a ${message.kind} message: ${error.message}`)
+          if (error) logger.warn(`could not send a ${message.kind} message: ${error.message}`)
         })
       },
       onMessage: (listener) => void process.on('message', listener),
@@ -45,7 +54,7 @@ function parentPort(): (EngineHostPort & { onDisconnect(listener: () => void): v
 function main(): void {
   const port = parentPort()
   if (!port) {
-    log('this is the engine of the Jobdeck app and is started by it (or by `child_process.fork`); use `jobdeck run` from a shell')
+    logger.error('this is the engine of the Jobdeck app and is started by it (or by `child_process.fork`); use `jobdeck run` from a shell')
     process.exit(2)
   }
 
@@ -71,6 +80,7 @@ function main(): void {
   const fromApp = (process as unknown as { parentPort?: unknown }).parentPort !== undefined
   const pgPassword = fromApp ? process.env.PGPASSWORD : undefined
   const keychainParamKey = fromApp ? process.env.JOBDECK_APP_SECRET_KEY : undefined
+  if (pgPassword) redaction.setKnown('app', [pgPassword])
   if (fromApp) {
     delete process.env.PGPASSWORD
     delete process.env.JOBDECK_APP_SECRET_KEY
@@ -100,13 +110,14 @@ function main(): void {
       error instanceof JobdeckError
         ? error.toInfo()
         : { code: 'internal' as const, message: `the engine could not start: ${(error as Error)?.message ?? String(error)}` }
-    log(info.message)
+    logger.error(info.message)
     port.send({ kind: 'fatal', error: info })
     // Let the message leave before exiting.
     setTimeout(() => process.exit(1), 100)
     return
   }
   const started = host
+  followConfigSecrets(redaction, started.core)
   if (stopRequested) void started.shutdown()
 
   port.onDisconnect(() => {
@@ -114,7 +125,7 @@ function main(): void {
     void started.shutdown()
   })
   process.on('uncaughtException', (error) => {
-    log(`uncaught: ${error.stack ?? error.message}`)
+    logger.error(`uncaught: ${error.stack ?? error.message}`)
     port.send({ kind: 'fatal', error: { code: 'internal', message: `engine crashed: ${error.message}` } })
     exitCode = 1
     void started.shutdown()

@@ -106,6 +106,17 @@ describe('DesktopShell', () => {
     expect(tray().images.at(-1)).toMatch(/tray-idle-32\.png$/)
   })
 
+  it("an alert of a desktop channel (alert.desktop from the engine) is shown at once, critical ones as critical, and its click opens its run", async () => {
+    start()
+    engine.emit('alert.desktop', { title: 'Daily report failed', body: 'exit code 3: ENOSPC', target: '/history?run=R9', urgency: 'critical', tag: 'alert:7' })
+    expect(FakeNotification.all.map((n) => n.options)).toEqual([{ title: 'Daily report failed', body: 'exit code 3: ENOSPC', urgency: 'critical' }])
+    FakeNotification.all[0]!.emit('click')
+    expect(shown).toEqual(['/history?run=R9'])
+    settings.update({ notifications: { ...settings.get().notifications, enabled: false } })
+    engine.emit('alert.desktop', { title: 'Another', body: 'b', target: '/queue', urgency: 'normal', tag: 'alert:8' })
+    expect(FakeNotification.all).toHaveLength(1)
+  })
+
   it('steers the runner and quits from the tray menu', async () => {
     start()
     await vi.advanceTimersByTimeAsync(1_000)

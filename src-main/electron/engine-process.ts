@@ -41,6 +41,8 @@ export interface EngineProcessOptions {
   enginePath: string
   dataDir?: string
   configPath?: string
+  /** The engine writes its own rotating log there (engine.log beside main.log); else its stderr. */
+  logFile?: string
   fork?: ForkUtility
   backoff?: Partial<Backoff>
   /** How long stop() waits for a clean exit (running jobs are stopped first) before killing. */

@@ -55,6 +55,16 @@ export function registerApi(ipcMain: IpcMainLike, options: RegisterApiOptions): 
   }
 }
 
+/** Throws (the invoke rejects) unless the call comes from the Jobdeck window, saying so in the log. */
+export function senderGuard(options: { isTrustedSender: (event: InvokeEventLike) => boolean; log?: (line: string) => void }): (channel: string, event: InvokeEventLike) => void {
+  const log = options.log ?? ((line: string) => console.warn(`jobdeck: ${line}`))
+  return (channel, event) => {
+    if (options.isTrustedSender(event)) return
+    log(`refused ${channel} from an untrusted frame (${event.senderFrame?.url ?? 'unknown'})`)
+    throw new Error(`jobdeck: ${channel} refused: the caller is not the Jobdeck window`)
+  }
+}
+
 export interface DesktopSettingsHandlers {
   state: () => DesktopState
   update: (patch: DesktopSettingsPatch) => DesktopState
@@ -67,12 +77,7 @@ export interface DesktopSettingsHandlers {
  * the state, `update` takes a patch parsed by its zod schema. Both answer `{ ok, value | error }`.
  */
 export function registerDesktopSettings(ipcMain: IpcMainLike, handlers: DesktopSettingsHandlers): () => void {
-  const log = handlers.log ?? ((line: string) => console.warn(`jobdeck: ${line}`))
-  const guard = (channel: string, event: InvokeEventLike): void => {
-    if (handlers.isTrustedSender(event)) return
-    log(`refused ${channel} from an untrusted frame (${event.senderFrame?.url ?? 'unknown'})`)
-    throw new Error(`jobdeck: ${channel} refused: the caller is not the Jobdeck window`)
-  }
+  const guard = senderGuard(handlers)
   ipcMain.handle(DESKTOP_CHANNELS.get, (event): ApiResult<DesktopState> => {
     guard(DESKTOP_CHANNELS.get, event)
     return { ok: true, value: handlers.state() }

@@ -1,5 +1,5 @@
 // Smoke test of the main-process wiring against a fake electron module (no real Electron here).
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -28,6 +28,8 @@ const state = vi.hoisted(() => ({
   quit: 0,
   userData: '',
   ipcHandlers: new Map<string, Handler>(),
+  /** Folders shell.openPath was asked to show. */
+  opened: [] as string[],
   engines: [] as Array<{ modulePath: string; args: string[]; received: unknown[]; listeners: Map<string, Handler> }>,
 }))
 
@@ -87,7 +89,8 @@ vi.mock('electron', async () => {
       state.quit++
     },
     getAppPath: () => '/nonexistent-jobdeck-app',
-    getPath: (name: string) => (name === 'userData' ? state.userData : `/fake/${name}`),
+    getPath: (name: string) => (name === 'userData' ? state.userData : name === 'logs' ? join(state.userData, 'logs') : `/fake/${name}`),
+    getVersion: () => '9.8.7',
     on: (name: string, handler: Handler) => {
       state.appHandlers.set(name, handler)
       return app
@@ -129,7 +132,9 @@ vi.mock('electron', async () => {
                 ? { state: 'running', paused: false, running: state.running, queued: [], counts: { running: state.running.length, queued: 0, retrying: 0 }, connection: null }
                 : message.method === 'config.get'
                   ? { types: [] }
-                  : {}
+                  : message.method === 'connection.get'
+                    ? { mode: 'local', status: 'local' }
+                    : {}
             queueMicrotask(() => listeners.get('message')?.({ kind: 'result', id: message.id, result: { ok: true, value } }))
           }
         },
@@ -150,11 +155,22 @@ vi.mock('electron', async () => {
     decryptStringAsync: async (b: Buffer) => ({ result: b.toString(), shouldReEncrypt: false }),
   }
   const powerMonitor = { on: vi.fn() }
-  return { ...fake, app, BrowserWindow, session, ipcMain, utilityProcess, dialog, safeStorage, powerMonitor, shell: { openExternal: vi.fn() } }
+  const shell = {
+    openExternal: vi.fn(),
+    openPath: async (path: string) => {
+      state.opened.push(path)
+      return ''
+    },
+  }
+  return { ...fake, app, BrowserWindow, session, ipcMain, utilityProcess, dialog, safeStorage, powerMonitor, shell }
 })
+
+// main.ts routes console.* into its log (app-log.ts captureConsole): put it back after each test.
+const consoleMethods = { error: console.error, warn: console.warn, info: console.info, log: console.log, debug: console.debug }
 
 beforeEach(() => {
   vi.resetModules()
+  state.opened.length = 0
   state.userData = mkdtempSync(join(tmpdir(), 'jobdeck-main-'))
   state.running = []
   state.dialogs.length = 0
@@ -168,11 +184,14 @@ beforeEach(() => {
   state.ipcHandlers.clear()
   state.engines.length = 0
   vi.spyOn(console, 'warn').mockImplementation(() => {})
+  // main.ts's log also writes stderr (a terminal in development).
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
 })
 
 afterEach(() => {
   rmSync(state.userData, { recursive: true, force: true })
   vi.restoreAllMocks()
+  Object.assign(console, consoleMethods)
   delete process.env['JOBDECK_SQLITE_BINDING']
 })
 
@@ -231,7 +250,10 @@ describe('main process', () => {
     const engine = state.engines[0]!
     expect(engine.modulePath.replaceAll('\\', '/')).toMatch(/\/main\/engine\.js$/)
     expect(engine.args).toContain(`--data-dir=${state.userData}`)
-    expect([...state.ipcHandlers.keys()].sort()).toEqual([...API_METHODS.map(apiChannel), DESKTOP_CHANNELS.get, DESKTOP_CHANNELS.update].sort())
+    expect([...state.ipcHandlers.keys()].sort()).toEqual(
+      [...API_METHODS.map(apiChannel), DESKTOP_CHANNELS.get, DESKTOP_CHANNELS.update, DESKTOP_CHANNELS.openLogs, DESKTOP_CHANNELS.diagnostics].sort(),
+    )
+    expect(engine.args).toContain(`--log-file=${join(state.userData, 'logs', 'engine.log')}`)
 
     engine.listeners.get('message')!({ kind: 'ready', info: { pid: 4242, dataDir: state.userData, configPath: '/c', runner: 'running', runnerMessage: null } })
 
@@ -288,5 +310,36 @@ describe('main process', () => {
       value: { settings: { quitOnClose: false }, secrets: { protection: process.platform === 'linux' ? 'insecure' : 'secure' } },
     })
     await expect(Promise.resolve().then(() => handler({ sender: {}, senderFrame: null }))).rejects.toThrow(/refused/)
+  })
+  it('logs to main.log in the logs folder, opens that folder and answers diagnostics with its last lines', async () => {
+    const { DESKTOP_CHANNELS } = await import('../../src-shared/desktop')
+    await import('./main')
+    await vi.waitFor(() => expect(state.ipcHandlers.has(DESKTOP_CHANNELS.diagnostics)).toBe(true))
+    const engine = state.engines[0]!
+    engine.listeners.get('message')!({ kind: 'ready', info: { pid: 4242, dataDir: state.userData, configPath: '/c', runner: 'running', runnerMessage: null, sqlite: '3.99.0' } })
+    // A warning of the shell (console.warn) with a webhook URL in it: the file has it, masked.
+    console.warn('jobdeck: could not reach https://hooks.example.com/services/T000/B000/tok3nXYZ')
+    const { webContents } = state.windows[0]!
+    const trusted = { sender: webContents, senderFrame: webContents.mainFrame }
+
+    await expect(state.ipcHandlers.get(DESKTOP_CHANNELS.openLogs)!(trusted)).resolves.toEqual({ ok: true, value: { folder: join(state.userData, 'logs') } })
+    expect(state.opened).toEqual([join(state.userData, 'logs')])
+
+    const answer = (await state.ipcHandlers.get(DESKTOP_CHANNELS.diagnostics)!(trusted)) as { ok: true; value: import('../../src-shared/desktop').Diagnostics }
+    expect(answer.ok).toBe(true)
+    expect(answer.value).toMatchObject({
+      versions: { app: '9.8.7', sqlite: '3.99.0', node: process.versions.node },
+      dataDir: state.userData,
+      mode: 'local',
+      logFile: join(state.userData, 'logs', 'main.log'),
+      logFolder: join(state.userData, 'logs'),
+    })
+    const line = answer.value.logTail.find((l) => l.includes('could not reach'))
+    expect(line).toMatch(/^\[\d{4}-\d{2}-\d{2} [\d:.]+[+-]\d{2}:\d{2}\] \[warn\] +main: could not reach https:\/\/hooks\.example\.com\/••••$/)
+    expect(readFileSync(join(state.userData, 'logs', 'main.log'), 'utf8')).not.toContain('tok3nXYZ')
+
+    await expect(Promise.resolve().then(() => state.ipcHandlers.get(DESKTOP_CHANNELS.openLogs)!({ sender: {}, senderFrame: null }))).rejects.toThrow(/refused/)
+    await expect(Promise.resolve().then(() => state.ipcHandlers.get(DESKTOP_CHANNELS.diagnostics)!({ sender: {}, senderFrame: null }))).rejects.toThrow(/refused/)
+    expect(state.opened).toHaveLength(1)
   })
 })

@@ -1,13 +1,17 @@
 // Electron main process: window, the engine utilityProcess, the IPC transport and the desktop
-// shell (tray, notifications, close to tray, quit flow, keychain). This is the only folder that
+// shell (tray, notifications, close to tray, quit flow, keychain, logs). This is the only folder that
 // imports electron (DESIGN.md "Layout").
+import os from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { app, BrowserWindow, dialog, ipcMain, powerMonitor, safeStorage, session } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, powerMonitor, safeStorage, session, shell as electronShell } from 'electron'
 import { EVENT_CHANNEL } from '../../src-shared/bridge'
+import { captureConsole, envSecretValues, lineLog, LogRedaction, stderrLogger, type Logger } from '../core/app-log'
 import { engineArgv, engineLocation } from '../core/engine/engine-options'
+import { fileLogger, teeLogger } from '../core/log-file'
 import { applyAppIdentity } from './app-identity'
 import { DesktopShell } from './desktop'
+import { appLogFiles, registerDesktopLogs, type AppLogFiles } from './desktop-logs'
 import { DesktopSettingsStore } from './desktop-settings'
 import { startEngineProcess, type EngineProcess } from './engine-process'
 import { hardenWebContents } from './harden'
@@ -30,6 +34,28 @@ function appEntryUrl(): string {
   return devServerUrl ?? pathToFileURL(rendererIndex).href
 }
 
+/** main.log (and the engine's engine.log beside it), in the folder Electron names `logs`. */
+let logFiles: AppLogFiles | null = null
+let mainLog: Logger = stderrLogger({ prefix: 'jobdeck' })
+
+/**
+ * The main process logs to main.log and stderr (a terminal in development); console.* too, so the
+ * shell's warnings reach the file. A log folder that cannot be made leaves stderr alone.
+ */
+function startMainLog(): void {
+  const redaction = new LogRedaction()
+  redaction.setKnown('env', envSecretValues(process.env))
+  const stderr = stderrLogger({ prefix: 'jobdeck', redaction })
+  try {
+    logFiles = appLogFiles(app.getPath('logs'))
+    mainLog = teeLogger(fileLogger({ file: logFiles.main, source: 'main', redaction, debug: process.env['JOBDECK_DEBUG'] === '1' }), stderr)
+  } catch (error) {
+    mainLog = stderr
+    mainLog.warn(`no log file: ${(error as Error).message}`)
+  }
+  captureConsole(mainLog)
+}
+
 let mainWindow: BrowserWindow | null = null
 let engine: EngineProcess | null = null
 let shell: DesktopShell | null = null
@@ -50,6 +76,8 @@ async function startEngine(): Promise<EngineProcess> {
   const started = startEngineProcess({
     enginePath,
     ...location,
+    ...(logFiles ? { logFile: logFiles.engine } : {}),
+    log: lineLog(mainLog, 'warn'),
     env: () => ({ ...secrets.engineEnv(), ...paramKey }),
     secrets: secrets.keychain(),
     onStart: () => shell?.engineStarted(),
@@ -58,6 +86,24 @@ async function startEngine(): Promise<EngineProcess> {
   registerApi(ipcMain, { call: (method, args) => started.callRaw(method, args), isTrustedSender })
   const desktopState = () => ({ settings: settings.get(), secrets: keychain.state() })
   registerDesktopSettings(ipcMain, { state: desktopState, update: (patch) => (settings.update(patch), desktopState()), isTrustedSender })
+  registerDesktopLogs(ipcMain, {
+    files: logFiles ?? appLogFiles(app.getPath('logs')),
+    openPath: (folder) => electronShell.openPath(folder),
+    versions: () => ({
+      app: app.getVersion(),
+      electron: process.versions.electron ?? 'unknown',
+      chrome: process.versions.chrome ?? 'unknown',
+      node: process.versions.node,
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+    }),
+    engine: async () => {
+      const connection = await started.call('connection.get', {})
+      return { sqlite: started.info?.sqlite ?? null, mode: connection.ok ? connection.value.mode : null }
+    },
+    location: { configPath, dataDir: location.dataDir },
+    configuredMode: () => (configuredPgUrl(process.env, configPath) ? 'shared' : 'local'),
+    isTrustedSender,
+  })
   forwardEvents(started, (message) => {
     const contents = mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : null
     if (contents && !contents.isDestroyed()) contents.send(EVENT_CHANNEL, message)
@@ -129,10 +175,11 @@ if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   applyAppIdentity(app)
+  startMainLog()
   const binding = configureSqliteBinding({ env: process.env, appPath: app.getAppPath(), abi: process.versions.modules })
   if (binding === undefined) {
-    console.warn(
-      'jobdeck: no better-sqlite3 build for this Electron ABI; run `node scripts/prepare-electron.mjs` (npm start does).',
+    mainLog.warn(
+      'no better-sqlite3 build for this Electron ABI; run `node scripts/prepare-electron.mjs` (npm start does).',
     )
   }
 
@@ -148,7 +195,7 @@ if (!app.requestSingleInstanceLock()) {
     try {
       engine = await startEngine()
     } catch (error) {
-      console.error('jobdeck: could not start', error)
+      mainLog.error(`could not start: ${(error as Error)?.stack ?? String(error)}`)
       dialog.showErrorBox('Jobdeck could not start', (error as Error)?.message ?? String(error))
       app.quit()
       return

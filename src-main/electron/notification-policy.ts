@@ -10,6 +10,8 @@
 //  - schedule: fires missed while Jobdeck was not running (one summary per schedule at start),
 //    and skipped fires of a schedule whose config says `notifySkipped: true` (off by default).
 //    Under the global switch only: the per-schedule switch is the config's.
+//  - alert: a message of an `alerts.channels` desktop channel (`alert.desktop`), already grouped
+//    and decided by the engine's alert rules; under the global switch only (the rules route it).
 import type { DesktopSettings, NotificationKind } from '../../src-shared/desktop'
 import type { DatabaseState } from '../../src-shared/connection'
 import type { Job } from '../../src-shared/domain'
@@ -19,7 +21,7 @@ import { formatDuration } from '../../src-shared/units'
 import { Burst, type BurstTimers } from './notification-burst'
 
 export interface NotificationRequest {
-  kind: NotificationKind | 'schedule'
+  kind: NotificationKind | 'schedule' | 'alert'
   title: string
   body: string
   /** The renderer route a click opens (hash router), e.g. `/history?run=01J…`. */
@@ -141,6 +143,8 @@ export class NotificationPolicy {
         return this.scheduleNotice(payload as EventMap['schedule.notice'])
       case 'run.stuck':
         return this.runStuck(payload as EventMap['run.stuck'])
+      case 'alert.desktop':
+        return this.alertNotice(payload as EventMap['alert.desktop'])
     }
   }
 
@@ -345,4 +349,15 @@ export class NotificationPolicy {
     })
   }
 
+  private alertNotice(p: EventMap['alert.desktop']): void {
+    if (!this.options.settings().enabled) return
+    this.options.notify({
+      kind: 'alert',
+      title: truncateUtf8(p.title, TITLE_MAX_BYTES),
+      body: truncateUtf8(firstLine(p.body) ?? ''),
+      target: p.target,
+      urgency: p.urgency,
+      tag: p.tag,
+    })
+  }
 }

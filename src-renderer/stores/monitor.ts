@@ -1,8 +1,9 @@
 // The host as the runner's monitor samples it: latest sample, health, a rolling window of recent
-// samples for live charts, and the job types the resource gate holds back.
+// samples for live charts, the runner's concurrency steps in that window (adaptive concurrency),
+// and the job types the resource gate holds back.
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
-import type { Health, HostSample } from '../../src-shared/monitor'
+import type { ConcurrencyChange, Health, HostSample } from '../../src-shared/monitor'
 import type { GateBlock } from '../../src-shared/wait-reason'
 import { call, on } from '../ipc'
 
@@ -14,6 +15,8 @@ export const useMonitorStore = defineStore('monitor', () => {
   const health = ref<Health>({ level: 'healthy', reasons: [], since: new Date().toISOString() })
   const recent = shallowRef<HostSample[]>([])
   const waiting = ref<Record<string, GateBlock>>({})
+  /** Steps of the effective concurrency within the live window, oldest first. */
+  const concurrency = shallowRef<ConcurrencyChange[]>([])
   let started = false
 
   function push(sample: HostSample): void {
@@ -29,6 +32,7 @@ export const useMonitorStore = defineStore('monitor', () => {
       call('monitor.range', { since: Date.now() - LIVE_WINDOW_MS, resolution: 'raw' }),
     ])
     recent.value = range.samples
+    concurrency.value = range.concurrency
     latest.value = now.sample
     health.value = now.health
     waiting.value = now.waiting
@@ -48,7 +52,11 @@ export const useMonitorStore = defineStore('monitor', () => {
     on('runner.waiting', ({ reasons }) => {
       waiting.value = reasons
     })
+    on('runner.concurrency', ({ change }) => {
+      const cutoff = Date.parse(change.at) - LIVE_WINDOW_MS
+      concurrency.value = [...concurrency.value.filter((c) => Date.parse(c.at) >= cutoff), change]
+    })
   }
 
-  return { latest, health, recent, waiting, start, load }
+  return { latest, health, recent, waiting, concurrency, start, load }
 })

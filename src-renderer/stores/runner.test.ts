@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { computed } from 'vue'
 import type { Job, Run, RunnerStatus } from '../../src-shared/domain'
 import { FakeBridge } from '../test-support/fake-bridge'
+import { concurrencyStripText } from '../wording'
 
 const bridge = new FakeBridge()
 vi.mock('../ipc', () => ({
@@ -42,6 +43,21 @@ describe('useRunnerStore', () => {
     await vi.waitFor(() => expect(store.status).not.toBeNull())
     expect(store.waitingCount).toBe(3)
     expect(store.state).toBe('running')
+  })
+
+  it('issue 16: a step of adaptive concurrency reaches the strip at once, with its reason while under the maximum', async () => {
+    bridge.answer('runner.status', () => ({ ...status(), limits: { ...status().limits, concurrency: 4, maxConcurrency: 4, adaptive: true } }))
+    const store = useRunnerStore()
+    store.start()
+    await vi.waitFor(() => expect(store.status).not.toBeNull())
+    expect(concurrencyStripText(store.status?.limits ?? status().limits)).toBeNull()
+    bridge.emit('runner.concurrency', { change: { at: '2026-03-01T10:00:00.000Z', from: 4, to: 3, max: 4, reason: 'CPU 85% over 80%' } })
+    expect(concurrencyStripText(store.status?.limits ?? status().limits)).toBe('concurrency 3 of 4: CPU 85% over 80%')
+    bridge.emit('runner.concurrency', { change: { at: '2026-03-01T10:05:00.000Z', from: 3, to: 4, max: 4, reason: 'CPU 30% under 50%' } })
+    expect(store.status?.limits).toMatchObject({ concurrency: 4, concurrencyReason: null })
+    expect(concurrencyStripText(store.status?.limits ?? status().limits)).toBeNull()
+    // runner.status is asked again (once) for the rest of what changed.
+    await vi.waitFor(() => expect(bridge.count('runner.status')).toBe(2))
   })
 
   it('applies progress in place without refetching, and refetches once for a burst of changes', async () => {

@@ -114,6 +114,15 @@ export const useRunnerStore = defineStore('runner', () => {
       gateReasons.value = reasons
       refreshSoon()
     })
+    // Adaptive concurrency stepped: the strip says so at once; runner.status follows with the rest.
+    on('runner.concurrency', ({ change }) => {
+      const current = status.value
+      if (current) {
+        const held = change.to < change.max
+        status.value = { ...current, limits: { ...current.limits, concurrency: change.to, maxConcurrency: change.max, concurrencyReason: held ? change.reason : null } }
+      }
+      refreshSoon()
+    })
     on('run.progress', ({ runId, progress, itemsOk, itemsFailed }) => {
       const current = status.value
       if (!current || !current.running.some((r) => r.run.id === runId)) return

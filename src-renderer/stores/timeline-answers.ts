@@ -3,6 +3,7 @@
 import type { MonitorRange } from '../../src-shared/api'
 import type { Run, TimelineBuckets, TimelineItem } from '../../src-shared/domain'
 import { isStuck } from '../../src-shared/sources'
+import { concurrencyMarksOf, type ConcurrencyMark } from '../components/timeline/concurrency-marks'
 import type { GroupBy, TimeWindow } from '../components/timeline/gantt-data'
 
 /** What the last answer covered: its window and bucket size. */
@@ -33,15 +34,19 @@ export interface HostSeries {
   /** [at, percent] pairs. */
   cpu: Array<[number, number]>
   memory: Array<[number, number]>
+  /** Adaptive concurrency's steps in the window, oldest first (marked on the host strip). */
+  concurrency: ConcurrencyMark[]
 }
 
 export function hostSeriesOf(monitor: MonitorRange): HostSeries {
+  const concurrency = concurrencyMarksOf(monitor.concurrency)
   return monitor.resolution === 'raw'
-    ? { resolution: 'raw', cpu: monitor.samples.map((s) => [s.at, s.cpuPercent]), memory: monitor.samples.map((s) => [s.at, s.memory.usedPercent]) }
+    ? { resolution: 'raw', cpu: monitor.samples.map((s) => [s.at, s.cpuPercent]), memory: monitor.samples.map((s) => [s.at, s.memory.usedPercent]), concurrency }
     : {
         resolution: 'minute',
         cpu: monitor.minutes.map((m) => [m.minute + 30_000, m.cpu.avg]),
         memory: monitor.minutes.map((m) => [m.minute + 30_000, m.memory.avg]),
+        concurrency,
       }
 }
 

@@ -31,6 +31,7 @@ import { useTimelineAheadStore, type AheadChoice } from './timeline-ahead'
 import { OWN_RUNS } from '../../src-shared/sources'
 import { headroomMs, liveRange, presetMs, type RangeChoice, type RangePreset } from './timeline-range'
 import { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer, type RangeAnswer } from './timeline-answers'
+import { concurrencyMarksOf } from '../components/timeline/concurrency-marks'
 
 export { covers, hostSeriesOf, timelineItemOf, type HostSeries, type LoadedAnswer } from './timeline-answers'
 
@@ -84,7 +85,7 @@ export const useTimelineStore = defineStore('timeline', () => {
   const buckets = shallowRef<TimelineBuckets[]>([])
   /** Rows seen in this range and grouping: stable while zooming, so rows do not jump. */
   const rows = shallowRef<readonly string[]>([])
-  const host = shallowRef<HostSeries>({ resolution: 'raw', cpu: [], memory: [] })
+  const host = shallowRef<HostSeries>({ resolution: 'raw', cpu: [], memory: [], concurrency: [] })
   const loading = ref(false)
   const error = ref<string | null>(null)
   /** Wall clock for running bars; ticks each second only while something runs. */
@@ -486,7 +487,14 @@ export const useTimelineStore = defineStore('timeline', () => {
           resolution: 'raw',
           cpu: [...current.cpu, [sample.at, sample.cpuPercent]],
           memory: [...current.memory, [sample.at, sample.memory.usedPercent]],
+          concurrency: current.concurrency,
         }
+      }),
+      // Adaptive concurrency stepped: marked on the host strip while the window shows now.
+      on('runner.concurrency', ({ change }) => {
+        const [mark] = concurrencyMarksOf([change])
+        if (!mark || mark.t < view.value.since || mark.t > view.value.until) return
+        host.value = { ...host.value, concurrency: [...host.value.concurrency, mark] }
       }),
     ]
     lastQueryAt = Date.now()

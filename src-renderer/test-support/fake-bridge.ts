@@ -1,5 +1,8 @@
-// A stand-in for the engine in store tests: answers calls from a table, lets the test emit events.
+// A stand-in for the engine in store tests: answers calls from a table, lets the test emit events;
+// and one for the desktop app's own bridge (window.jobdeck.desktop).
 import type { ApiMethod, ApiResults } from '../../src-shared/api'
+import type { ApiResult, DesktopBridge } from '../../src-shared/bridge'
+import { DEFAULT_DESKTOP_SETTINGS, type DesktopState, type Diagnostics, type OpenedLogs } from '../../src-shared/desktop'
 import type { EventMap, EventName } from '../../src-shared/events'
 
 type Handler<M extends ApiMethod> = (args: unknown) => ApiResults[M] | Promise<ApiResults[M]>
@@ -44,5 +47,45 @@ export class FakeBridge {
 
   count(method: ApiMethod): number {
     return this.calls.filter((c) => c.method === method).length
+  }
+}
+
+/** A stand-in for `window.jobdeck.desktop` (the preload's desktop bridge): records calls, answers from fields. */
+export class FakeDesktopBridge implements DesktopBridge {
+  readonly calls: string[] = []
+  state: ApiResult<DesktopState> = { ok: true, value: { settings: DEFAULT_DESKTOP_SETTINGS, secrets: { protection: 'secure', backend: null, summary: '' } } }
+  opened: ApiResult<OpenedLogs> = { ok: true, value: { folder: '/home/op/.config/Jobdeck/logs' } }
+  diagnosis: ApiResult<Diagnostics> | Error = {
+    ok: true,
+    value: {
+      versions: { app: '0.1.0', electron: '45.3.4', chrome: '142.0.0', node: '22.20.0', sqlite: '3.50.4', os: 'Linux 6.8.0 x64' },
+      configPath: '/home/op/.config/Jobdeck/jobdeck.yaml',
+      dataDir: '/home/op/.config/Jobdeck',
+      mode: 'local',
+      logFile: '/home/op/.config/Jobdeck/logs/main.log',
+      logFolder: '/home/op/.config/Jobdeck/logs',
+      logTail: ['[2026-01-31 10:42:07.123+01:00] [info]  engine[4242]: serving /home/op/.config/Jobdeck'],
+    },
+  }
+
+  async get(): Promise<ApiResult<DesktopState>> {
+    this.calls.push('get')
+    return this.state
+  }
+
+  async update(): Promise<ApiResult<DesktopState>> {
+    this.calls.push('update')
+    return this.state
+  }
+
+  async openLogs(): Promise<ApiResult<OpenedLogs>> {
+    this.calls.push('openLogs')
+    return this.opened
+  }
+
+  async diagnostics(): Promise<ApiResult<Diagnostics>> {
+    this.calls.push('diagnostics')
+    if (this.diagnosis instanceof Error) throw this.diagnosis
+    return this.diagnosis
   }
 }

@@ -9,6 +9,7 @@ import { checkJobType, checkSqlConnections } from './job-type-checks'
 import type { ScheduleSpec } from '../model/schedule-times'
 import { checkSchedules, scheduleSpecs, zonelessSchedules } from './schedule-checks'
 import { checkSources, sourceSpecs } from './source-checks'
+import { alertWarnings, checkAlerts } from './alert-checks'
 import type { SourceSpec } from '../sources/source-spec'
 import { takeProtoKeys } from './reserved-keys'
 import { resolveJobTypePaths } from './resolve-paths'
@@ -45,6 +46,8 @@ export interface LoadedConfig {
   zonelessSchedules: ConfigError[]
   /** Other systems' job tables by name, presets merged, with where each column and status is written. */
   sources: Map<string, SourceSpec>
+  /** What `jobdeck validate` warns about without failing (a webhook URL written in the file), never holding a secret. */
+  warnings: ConfigError[]
 }
 
 export type ConfigLoadResult = { ok: true; config: LoadedConfig } | { ok: false; errors: ConfigError[] }
@@ -107,7 +110,7 @@ export function parseConfigText(text: string, file: string): ConfigLoadResult {
     for (const issue of parsed.error.issues) problems.push(...toProblems(issue, configSchema))
   }
   problems.push(...crossFieldProblems(data))
-  if (isRecord(data)) problems.push(...checkSqlConnections(data, existsSync, path.dirname(absolute)), ...checkSchedules(data), ...checkSources(data))
+  if (isRecord(data)) problems.push(...checkSqlConnections(data, existsSync, path.dirname(absolute)), ...checkSchedules(data), ...checkSources(data), ...checkAlerts(data))
 
   const errors = [...yamlErrors, ...locateAll(problems, { doc, lineCounter, text }, absolute)]
   if (errors.length > 0 || !parsed.success) return { ok: false, errors: sortErrors(errors) }
@@ -125,7 +128,8 @@ export function parseConfigText(text: string, file: string): ConfigLoadResult {
     return `${path.basename(absolute)}:${pos.line}:${pos.col}`
   }
   const sources = sourceSpecs(parsed.data, place)
-  return { ok: true, config: { path: absolute, dir, raw: parsed.data, types, schedules: scheduleSpecs(parsed.data), zonelessSchedules: zoneless, sources } }
+  const warnings = isRecord(data) ? locateAll(alertWarnings(data), { doc, lineCounter, text }, absolute) : []
+  return { ok: true, config: { path: absolute, dir, raw: parsed.data, types, schedules: scheduleSpecs(parsed.data), zonelessSchedules: zoneless, sources, warnings } }
 }
 
 function crossFieldProblems(data: unknown): ConfigProblem[] {

@@ -8,6 +8,7 @@ import { unavailable } from '../../../src-shared/wire'
 import { parseToEngine, type EngineInfo, type FromEngine } from './protocol'
 import { startRunnerWhenFree } from './runner-guard'
 import { PortSecretStore } from './secret-port'
+import { sqliteVersion } from '../store/sqlite/open-database'
 import type { SecretProtection } from '../secrets/secret-store'
 
 export interface EngineHostPort {
@@ -59,12 +60,14 @@ export function startEngineHost(options: EngineHostOptions): EngineHost {
     throw error
   }
 
+  const sqlite = sqliteVersion()
   const info = (): EngineInfo => ({
     pid: process.pid,
     dataDir: core.dataDir,
     configPath: core.config.path,
     runner: guard.state,
     runnerMessage: guard.message,
+    sqlite,
   })
 
   const inFlight = new Set<Promise<void>>()
@@ -90,7 +93,9 @@ export function startEngineHost(options: EngineHostOptions): EngineHost {
   port.onMessage((raw) => {
     const message = parseToEngine(raw)
     if (message === null) {
-      log(`ignored a malformed message: ${JSON.stringify(raw)?.slice(0, 200)}`)
+      // Its shape only: a call's args may hold a secret param's value.
+      const shape = typeof raw === 'object' && raw !== null ? `with keys ${Object.keys(raw).slice(0, 10).join(', ')}` : `of type ${typeof raw}`
+      log(`ignored a malformed message ${shape}`)
       return
     }
     if (message.kind === 'shutdown') {

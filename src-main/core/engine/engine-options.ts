@@ -36,9 +36,10 @@ export function engineLocation(
 }
 
 /** The argv a parent passes to the engine entry (`--x=value` so a value may start with `-`). */
-export function engineArgv(location: { dataDir?: string; configPath?: string }): string[] {
+export function engineArgv(location: { dataDir?: string; configPath?: string; logFile?: string }): string[] {
   const argv: string[] = []
   if (location.dataDir) argv.push(`--data-dir=${location.dataDir}`)
   if (location.configPath) argv.push(`--config=${location.configPath}`)
+  if (location.logFile) argv.push(`--log-file=${location.logFile}`)
   return argv
 }

@@ -28,6 +28,8 @@ export interface EngineInfo {
   runner: 'running' | 'standby'
   /** Why the runner is in standby (who holds the lock), else null. */
   runnerMessage: string | null
+  /** The SQLite library's version in the engine (the app's diagnostics). */
+  sqlite?: string
 }
 
 export interface ReadyMessage {

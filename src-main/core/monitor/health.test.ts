@@ -48,4 +48,14 @@ describe('HealthEvaluator', () => {
     expect(evaluator.health.level).toBe('critical')
     expect(evaluator.health.reasons).toEqual([expect.stringMatching(/^memory 90% used \(warning/), expect.stringMatching(/^disk 98% used at \/ \(critical/)])
   })
+
+  it('names the metrics at the critical level, and leaves critical after three samples under it less the margin, whichever level they point to', () => {
+    const evaluator = new HealthEvaluator(config)
+    feed(evaluator, [97, 97, 97])
+    expect(evaluator.health.critical).toEqual([{ metric: 'memory', reason: 'memory 97% used (critical at 95%)' }])
+    // 89 points to warning, 70 to healthy: three in a row under 90% leave critical, for the nearer level.
+    expect(feed(evaluator, [89, 70, 89])).toEqual(['critical', 'critical', 'warning'])
+    expect(evaluator.health.critical).toEqual([])
+  })
 })
+

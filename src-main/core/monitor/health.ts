@@ -1,15 +1,16 @@
 import type { MonitorConfig } from '../../../src-shared/config-schema'
-import type { Health, HealthLevel, HostSample } from '../../../src-shared/monitor'
+import type { Health, HealthLevel, HealthMetric, HostSample } from '../../../src-shared/monitor'
 
 const RANK: Record<HealthLevel, number> = { healthy: 0, warning: 1, critical: 2 }
 const LEVELS: HealthLevel[] = ['healthy', 'warning', 'critical']
 
-type Metric = 'cpu' | 'memory' | 'disk'
+type Metric = HealthMetric
 
 interface MetricState {
   level: HealthLevel
-  /** Consecutive samples arguing for a move to `pending`. */
+  /** Consecutive samples arguing for a move one way (up, or down). */
   streak: number
+  /** Where the streak leads: the smallest move every one of its samples argues for. */
   pending: HealthLevel | null
   reason: string
 }
@@ -33,7 +34,9 @@ function readings(sample: HostSample): Array<{ metric: Metric; value: number; wh
 /**
  * Health from samples, with hysteresis so it does not flap: a metric moves up a level after
  * `samples` consecutive samples at or over that level's threshold, and down only after as many
- * samples that stay `margin` points below the threshold of the level it is in.
+ * consecutive samples under the threshold of the level it is in less `margin` (the gate's
+ * "critical until memory is under 90% for 3 samples in a row" says exactly this). A streak that
+ * reaches different levels on the way moves by the least of them.
  */
 export class HealthEvaluator {
   private readonly metrics = new Map<Metric, MetricState>()
@@ -44,7 +47,7 @@ export class HealthEvaluator {
     private readonly config: () => MonitorConfig,
     now = Date.now(),
   ) {
-    this.current = { level: 'healthy', reasons: [], since: new Date(now).toISOString() }
+    this.current = { level: 'healthy', reasons: [], since: new Date(now).toISOString(), critical: [] }
   }
 
   get health(): Health {
@@ -66,10 +69,18 @@ export class HealthEvaluator {
         state.pending = null
         state.streak = 0
       } else {
-        state.streak = state.pending === target ? state.streak + 1 : 1
-        state.pending = target
+        const up = RANK[target] > RANK[state.level]
+        const pending = state.pending
+        if (pending !== null && (RANK[pending] > RANK[state.level]) === up) {
+          state.streak += 1
+          const nearer = up ? RANK[target] < RANK[pending] : RANK[target] > RANK[pending]
+          state.pending = nearer ? target : pending
+        } else {
+          state.streak = 1
+          state.pending = target
+        }
         if (state.streak >= hysteresis.samples) {
-          state.level = target
+          state.level = state.pending
           state.pending = null
           state.streak = 0
         }
@@ -81,12 +92,13 @@ export class HealthEvaluator {
     const states = [...this.metrics.values()]
     const level = LEVELS[Math.max(0, ...states.map((s) => RANK[s.level]))] as HealthLevel
     const reasons = states.filter((s) => s.level !== 'healthy').map((s) => s.reason)
+    const critical = [...this.metrics].filter(([, s]) => s.level === 'critical').map(([metric, s]) => ({ metric, reason: s.reason }))
     // A change is a metric changing level, not its figure moving within one.
     const key = [...this.metrics].map(([metric, s]) => `${metric}:${s.level}`).join(',')
     const changed = key !== this.lastKey
     this.lastKey = key
     const since = level !== this.current.level ? new Date(sample.at).toISOString() : this.current.since
-    this.current = { level, reasons, since }
+    this.current = { level, reasons, since, critical }
     return changed ? this.current : null
   }
 }

@@ -69,7 +69,23 @@ describe('resource gate', () => {
     expect(waiting.at(-1)?.reasons).toEqual({})
   })
 
-  it('starts nothing while health is critical, and resumes once it recovers', async () => {
+  it('runs jobs on a host pegged at 100% CPU: critical CPU is reported, but holds only types that declare needs.maxCpu', async () => {
+    const { sampler } = setup()
+    fs.appendFileSync(env.configPath, '  busy:\n    command: [node, scripts/sleep.js, "50"]\n    needs: { maxCpu: 90% }\n')
+    sampler.next = { cpu: 100 }
+    const core = env.open({ hostSampler: sampler })
+    core.startRunner()
+    await waitFor(() => core.monitor()?.health().level === 'critical', 5000, 'critical health')
+    const job = await core.api['jobs.enqueue']({ type: 'light', params: {} })
+    const busy = await core.api['jobs.enqueue']({ type: 'busy', params: {} })
+    const [done] = await waitForTerminal(core, [job.id], 5000)
+    expect(done?.status).toBe('succeeded')
+    const status = await core.api['runner.status']({ limit: 10 })
+    expect(status.health).toMatchObject({ level: 'critical', reasons: ['CPU 100% busy (critical at 100%)'] })
+    expect(status.queued.map((j) => [j.id, j.waitReason])).toEqual([[busy.id, { kind: 'gate', gate: { kind: 'cpu', busyPercent: 100, belowPercent: 90 } }]])
+  })
+
+  it('starts nothing while memory is critical, says what clears it, and resumes once it recovers', async () => {
     const { sampler } = setup()
     sampler.next = { memUsedPercent: 98, availableBytes: 0.3 * GiB }
     const core = env.open({ hostSampler: sampler })
@@ -83,7 +99,9 @@ describe('resource gate', () => {
     const status = await core.api['runner.status']({ limit: 10 })
     const reason = status.queued[0]?.waitReason
     expect(reason).toMatchObject({ kind: 'gate', gate: { kind: 'health-critical' } })
-    expect(reason?.kind === 'gate' ? gateText(reason.gate) : '').toMatch(/^host health is critical \(memory 98% used/)
+    expect(reason?.kind === 'gate' ? gateText(reason.gate) : '').toBe(
+      'host health is critical (memory 98% used (critical at 95%)): critical until memory is under 90% for 2 samples in a row',
+    )
     expect(status.health?.level).toBe('critical')
     sampler.next = { memUsedPercent: 50, availableBytes: 8 * GiB }
     await waitForTerminal(core, [job.id], 5000)

@@ -1,5 +1,5 @@
 import type { JobTypeConfig } from '../../../src-shared/config-schema'
-import type { Health, HostSample, RunUsagePoint } from '../../../src-shared/monitor'
+import type { ConcurrencyChange, Health, HostSample, RunUsagePoint } from '../../../src-shared/monitor'
 import type { LoadedConfig } from '../config/load-config'
 import type { EventBus } from '../events/event-bus'
 import type { MonitorStore } from '../store/sqlite/monitor-store'
@@ -31,6 +31,15 @@ export interface MonitorDeps {
   activeRuns: () => ActiveProcess[]
   /** The gate may have opened or closed: the runner should look again. */
   onGateChange: () => void
+  /**
+   * Adaptive concurrency (runner/adaptive-concurrency.ts), fed each host sample: a step is recorded,
+   * announced, and lets the runner look again (a step up frees a slot).
+   */
+  concurrency?: {
+    observe(sample: HostSample): ConcurrencyChange | null
+    limit(): number
+    reason(): string | null
+  }
   now?: () => number
 }
 
@@ -49,7 +58,7 @@ const OVERRUN_MIN_RUNS = 5
 /**
  * Samples the host every `monitor.interval` and each running run's process tree every
  * `monitor.runInterval`; keeps raw samples and per-minute aggregates; derives health with
- * hysteresis; answers the runner's gate; reports overruns.
+ * hysteresis; answers the runner's gate; steps adaptive concurrency; reports overruns.
  */
 export class Monitor {
   private readonly evaluator: HealthEvaluator
@@ -92,7 +101,13 @@ export class Monitor {
   }
 
   gate(_typeName: string, type: JobTypeConfig): GateBlock | null {
-    return gateReason(type, this.latestSample, this.evaluator.health)
+    return gateReason(type, this.latestSample, this.evaluator.health, this.deps.config().raw.monitor)
+  }
+
+  /** The runner's effective concurrency and why it is under the maximum; null without a runner's. */
+  concurrency(): { limit: number; reason: string | null } | null {
+    const adaptive = this.deps.concurrency
+    return adaptive ? { limit: adaptive.limit(), reason: adaptive.reason() } : null
   }
 
   /** Feeds a sample as if measured now; the host loop uses it, and tests drive the gate with it. */
@@ -115,20 +130,28 @@ export class Monitor {
       events.emit('health.changed', { health: changed })
     }
     events.emit('monitor.sample', { sample, health: this.evaluator.health })
-    this.checkGate()
+    const step = this.deps.concurrency?.observe(sample) ?? null
+    if (step) {
+      store.insertConcurrencyChange(step)
+      events.emit('runner.concurrency', { change: step })
+    }
+    // After a step the runner looks again even if no type's gate moved.
+    if (!this.checkGate() && step) this.deps.onGateChange()
   }
 
-  private checkGate(): void {
+  /** Announces the types the gate holds when that changed; true when it did (the runner was told). */
+  private checkGate(): boolean {
     const reasons: Record<string, GateBlock> = {}
     for (const [name, type] of this.deps.config().types) {
       const reason = this.gate(name, type)
       if (reason) reasons[name] = reason
     }
     const state = JSON.stringify(reasons)
-    if (state === this.gateState) return
+    if (state === this.gateState) return false
     this.gateState = state
     this.deps.events.emit('runner.waiting', { reasons })
     this.deps.onGateChange()
+    return true
   }
 
   private async hostTick(): Promise<void> {

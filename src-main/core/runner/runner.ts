@@ -34,6 +34,8 @@ export interface RunnerOptions {
   logFlushMs?: number
   progressSaveMs?: number
   now?: () => number
+  /** The global limit now (adaptive concurrency, runner/adaptive-concurrency.ts); else `runner.concurrency`'s max. */
+  concurrency?: () => number
   /** Extra reasons a type may not start now (resource gate); `null` when it may. */
   gate?: (typeName: string, type: JobTypeConfig) => GateBlock | null
   /** The sampled usage of a run that just ended (process tree peak RSS and CPU seconds). */
@@ -216,7 +218,7 @@ export class Runner implements QueueRunner {
   private nextClaim(now = this.opts.now()): ClaimRequest | null {
     if (this.paused || this.drainingFlag || this.stopping) return null
     const config = this.opts.config()
-    const concurrency = config.raw.runner.concurrency.max
+    const concurrency = this.opts.concurrency?.() ?? config.raw.runner.concurrency.max
     const room = concurrency - this.active.size - this.reserved
     if (room <= 0) return null
     const { gate } = this.opts

@@ -43,4 +43,11 @@ describe('why a job waits, as data', () => {
     const gate = { kind: 'memory', freeBytes: 1, needsBytes: 2 } as const
     expect(explainOne(job('1'), 0, ctx({ gate: () => gate }))).toEqual({ kind: 'gate', gate })
   })
+
+  it('under adaptive concurrency, a runner-busy wait carries the maximum and why the limit is under it', () => {
+    const adaptive = ctx({ concurrency: 1, maxConcurrency: 4, concurrencyReason: 'CPU 85% over 80%', running: [running('x')] })
+    expect(explainOne(job('1'), 0, adaptive)).toEqual({ kind: 'runner-busy', running: 1, concurrency: 1, max: 4, reason: 'CPU 85% over 80%' })
+    // At its maximum there is nothing to explain beyond the limit.
+    expect(explainOne(job('1'), 0, ctx({ concurrency: 1, maxConcurrency: 1, running: [running('x')] }))).toEqual({ kind: 'runner-busy', running: 1, concurrency: 1 })
+  })
 })

@@ -7,7 +7,11 @@ export interface WaitContext {
   runnerAlive: boolean
   /** Shared mode: runners anywhere may take the job, not only this data dir's. */
   shared?: boolean
+  /** The runner's global limit now (under adaptive concurrency, the effective one). */
   concurrency: number
+  /** Adaptive concurrency: the configured maximum, and why the limit is under it. */
+  maxConcurrency?: number
+  concurrencyReason?: string | null
   laneLimit(lane: string): number
   knownType(type: string): boolean
   running: readonly Run[]
@@ -52,6 +56,10 @@ function reasonFor(job: Job, ctx: WaitContext, perLane: Map<string, number>, tot
   const limit = ctx.laneLimit(job.lane)
   if (inLane >= limit) return { kind: 'lane-busy', lane: job.lane, running: inLane, limit }
   if (aheadInLane > 0 && inLane + aheadInLane >= limit) return { kind: 'behind', lane: job.lane, ahead: aheadInLane }
-  if (total >= ctx.concurrency) return { kind: 'runner-busy', running: total, concurrency: ctx.concurrency }
+  if (total >= ctx.concurrency) {
+    const { maxConcurrency: max, concurrencyReason: reason } = ctx
+    const held = max !== undefined && max > ctx.concurrency ? { max, ...(reason ? { reason } : {}) } : {}
+    return { kind: 'runner-busy', running: total, concurrency: ctx.concurrency, ...held }
+  }
   return { kind: 'starting' }
 }

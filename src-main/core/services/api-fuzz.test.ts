@@ -31,6 +31,9 @@ schedules:
     job: nap
     params: { n: 2 }
     every: 1h
+alerts:
+  channels:
+    ops: { desktop: true }
 `
 
 /** Runs finish at once: the fuzz is about the API, and a real process per job would only cost time. */

@@ -39,7 +39,15 @@ describe('job queries for the Queue view', () => {
     expect(same?.expected?.p50Ms).toBeGreaterThanOrEqual(400)
     expect(other?.expected).toMatchObject({ basis: 'type', samples: 2 })
     expect(never?.expected).toBeNull()
-    expect(status.limits).toEqual({ concurrency: 2, lanes: { 'dealer:1': 1, default: 1 } })
+    expect(status.limits).toEqual({
+      concurrency: 2,
+      maxConcurrency: 2,
+      minConcurrency: 2,
+      adaptive: false,
+      concurrencyReason: null,
+      lanes: { 'dealer:1': 1, default: 1 },
+      rates: {},
+    })
   })
 
   it('jobs.get says where a waiting job stands and why; jobs.list counts the failures of a window', async () => {

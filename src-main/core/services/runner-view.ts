@@ -16,6 +16,8 @@ export interface HostState {
   health: Health
 }
 
+export type ConcurrencyLimits = Pick<RunnerStatus['limits'], 'concurrency' | 'maxConcurrency' | 'minConcurrency' | 'adaptive' | 'concurrencyReason'>
+
 export interface RunnerView {
   connection(): DatabaseState
   /** Shared mode: the runners whose heartbeat the last sync saw. */
@@ -28,7 +30,7 @@ export interface RunnerView {
   waitContext(running: Run[], known?: { paused?: boolean; alive?: boolean; host?: HostState }): WaitContext
   healthSummary(sample: HostSample | null, health: Health): HostHealthSummary | null
   /** The runner's concurrency limits: the effective one (adaptive concurrency) and the configured range. */
-  concurrencyLimits(): Pick<RunnerStatus['limits'], 'concurrency' | 'maxConcurrency' | 'minConcurrency' | 'adaptive' | 'concurrencyReason'>
+  concurrencyLimits(): ConcurrencyLimits
 }
 
 export function runnerView(deps: ServiceDeps): RunnerView {
@@ -64,10 +66,27 @@ export function runnerView(deps: ServiceDeps): RunnerView {
     return { sample: deps.monitorStore.latestSample(), health }
   }
 
+  /**
+   * The effective limit: this process's runner's own; else, while another process's runner is
+   * alive, its last step recorded since it started (it starts at max); else max.
+   */
+  function concurrencyLimits(): ConcurrencyLimits {
+    const { min, max, adaptive } = config.current.raw.runner.concurrency
+    const limits = { maxConcurrency: max, minConcurrency: min, adaptive: adaptive !== null }
+    if (adaptive === null) return { ...limits, concurrency: max, concurrencyReason: null }
+    const local = deps.monitor()?.concurrency()
+    if (local) return { ...limits, concurrency: local.limit, concurrencyReason: local.reason }
+    const last = deps.monitorStore.lastConcurrencyChange()
+    const lock = store.lockInfo()
+    if (!last || !lock || Date.parse(last.at) < lock.startedAt || !runnerAlive()) return { ...limits, concurrency: max, concurrencyReason: null }
+    const concurrency = Math.min(max, Math.max(min, last.to))
+    return { ...limits, concurrency, concurrencyReason: concurrency < max ? last.reason : null }
+  }
+
   function gateReasons(sample: HostSample | null, health: Health): Record<string, GateBlock> {
     const reasons: Record<string, GateBlock> = {}
     for (const [name, type] of config.current.types) {
-      const reason = gateReason(type, sample, health)
+      const reason = gateReason(type, sample, health, config.current.raw.monitor)
       if (reason) reasons[name] = reason
     }
     return reasons
@@ -75,11 +94,7 @@ export function runnerView(deps: ServiceDeps): RunnerView {
 
   return {
     connection: () => link?.state ?? LOCAL_DATABASE,
-    concurrencyLimits() {
-      const { min, max, adaptive } = config.current.raw.runner.concurrency
-      // Adaptive concurrency's effective limit comes with runner/adaptive-concurrency.ts (issue 16).
-      return { concurrency: max, maxConcurrency: max, minConcurrency: min, adaptive: adaptive !== null, concurrencyReason: null }
-    },
+    concurrencyLimits,
     sharedRunners,
     runnerAlive,
     hostState,
@@ -88,12 +103,15 @@ export function runnerView(deps: ServiceDeps): RunnerView {
       const current = config.current
       const host = known.host ?? hostState()
       const gated = gateReasons(host.sample, host.health)
+      const limits = concurrencyLimits()
       return {
         now: now(),
         paused: known.paused ?? store.isPaused(),
         runnerAlive: known.alive ?? runnerAlive(),
         shared: link !== null,
-        concurrency: current.raw.runner.concurrency.max,
+        concurrency: limits.concurrency,
+        maxConcurrency: limits.maxConcurrency,
+        concurrencyReason: limits.concurrencyReason,
         laneLimit: (lane) => laneLimit(current, lane),
         knownType: (type) => current.types.has(type),
         running,

@@ -16,6 +16,7 @@ import { JobdeckError } from '../../../src-shared/errors'
 import { echo } from '../../../src-shared/redact'
 import type { QueueWriter } from './queue-writer'
 import type { SourcesPort } from '../sources/sources-port'
+import type { Alerts } from '../alerts/alerts'
 import type { Retention } from '../retention/retention'
 
 export interface ServiceDeps {
@@ -45,6 +46,8 @@ export interface ServiceDeps {
   credentials?: PgCredentials
   /** Seals `secret: true` params at enqueue; without it, such a job is refused. */
   paramSecrets?: Pick<ParamSecrets, 'seal' | 'missingKey'>
+  /** Alert channels, deliveries and test messages (alerts.list, alerts.test). */
+  alerts: Alerts
   /** The retention of this data dir (its automatic passes run in the runner's process). */
   retention?: Pick<Retention, 'status' | 'run'>
   /** Publishes committed changes as events. */

@@ -16,6 +16,8 @@ import { runsServices } from './runs-services'
 import { schedulesServices } from './schedules-services'
 import { sourcesServices } from './sources-services'
 import { overlapsServices } from './overlaps-services'
+import { alertSnoozeServices } from './alert-snooze-services'
+import { alertsServices } from './alerts-services'
 import type { ServiceDeps } from './service-deps'
 
 export type { ServiceDeps } from './service-deps'
@@ -59,8 +61,10 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     schedulesServices(deps),
     sourcesServices(deps),
     overlapsServices(deps),
+    alertsServices(deps.alerts),
     retentionServices(deps),
     unbuiltServices(),
+    alertSnoozeServices(deps),
     connectionServices({
       config: deps.config,
       link: deps.link,

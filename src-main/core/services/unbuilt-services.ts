@@ -8,11 +8,8 @@ const unbuilt = (method: string) => async (): Promise<never> => {
   throw new JobdeckError('unavailable', `${method} is not built yet`)
 }
 
-export function unbuiltServices(): Pick<JobdeckApi, 'jobs.startNow' | 'alerts.list' | 'alerts.test' | 'alerts.snooze'> {
+export function unbuiltServices(): Pick<JobdeckApi, 'jobs.startNow'> {
   return {
     'jobs.startNow': unbuilt('jobs.startNow'),
-    'alerts.list': unbuilt('alerts.list'),
-    'alerts.test': unbuilt('alerts.test'),
-    'alerts.snooze': unbuilt('alerts.snooze'),
   }
 }

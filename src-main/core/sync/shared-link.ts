@@ -20,6 +20,8 @@ import { PgSchedules } from '../store/postgres/pg-schedules'
 import type { ScheduleStore } from '../store/schedule-store'
 import { SqliteSchedules } from '../store/sqlite/schedule-fires'
 import { SharedSchedules, type FirePayload } from './shared-schedules'
+import { PgAlerts } from '../store/postgres/pg-alerts'
+import { SharedAlerts, type SharedAlertKeys } from './shared-alerts'
 
 /**
  * A notification makes the cache catch up this much later, so a burst of them (every finish of
@@ -51,6 +53,7 @@ export class SharedLink {
   private readonly queue: PgQueue
   private readonly sync: CacheSync
   private readonly fires: SharedSchedules
+  private readonly alertKeys: SharedAlerts
   private migrated = false
   private pollTimer: NodeJS.Timeout | null = null
   private pullTimer: NodeJS.Timeout | null = null
@@ -89,6 +92,7 @@ export class SharedLink {
       publishChanges: options.publishChanges,
       outboxChanged: () => this.conn.patchState({ outboxPending: options.cache.outboxCount() }),
     })
+    this.alertKeys = new SharedAlerts(new PgAlerts(this.conn), () => this.online)
     this.afterPush = new CacheAfterPush({
       store: options.store,
       cache: options.cache,
@@ -113,6 +117,11 @@ export class SharedLink {
   /** Schedules' fires and pauses in the shared database; fires made offline go through the outbox. */
   get schedules(): ScheduleStore {
     return this.fires
+  }
+
+  /** Alert keys claimed once across instances, and the shared snoozes (core/alerts). */
+  get alerts(): SharedAlertKeys {
+    return this.alertKeys
   }
 
   /** A run's output as the shared database has it (a run of another instance). */

@@ -22,6 +22,9 @@ export type ChartOption = ComposeOption<
   CustomSeriesOption | LineSeriesOption | GridComponentOption | DataZoomComponentOption | TooltipComponentOption | MarkLineComponentOption
 >
 
+/** A line series' markLine (the Timeline's concurrency marks). */
+export type MarkLineOption = NonNullable<LineSeriesOption['markLine']>
+
 export type RenderItem = NonNullable<CustomSeriesOption['renderItem']>
 export type RenderItemParams = Parameters<RenderItem>[0]
 export type RenderItemApi = Parameters<RenderItem>[1]

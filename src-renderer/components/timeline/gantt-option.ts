@@ -1,6 +1,6 @@
 // The timeline's ECharts option: the Gantt grid (one custom series whose items are the scene's
 // layers, each drawn as one path), host CPU/memory below on a second grid sharing the time
-// axis, and one dataZoom (inside + slider) driving both. No animation: data is large and live.
+// axis with adaptive concurrency's steps marked on it, and one dataZoom (inside + slider) driving both. No animation: data is large and live.
 import { clockTime } from '../../format'
 import { rectsElement, type ChartOption, type PatternFill, type RenderItemApi, type RenderItemParams, type RenderItemReturn } from '../charts/echarts'
 import type { HostSeries } from '../../stores/timeline'
@@ -8,6 +8,7 @@ import type { TimeWindow } from './gantt-data'
 import { layerRects, MAX_BOX_PX, type GanttScene, type LayerStyle, type PlotMapping } from './gantt-scene'
 import { LABEL_WIDTH, type GanttLayout } from './gantt-layout'
 import type { ChartTheme } from '../charts/chart-theme'
+import { concurrencyMarkLine } from './concurrency-marks'
 
 export { computeLayout, plotWidthOf, type GanttLayout } from './gantt-layout'
 
@@ -295,6 +296,17 @@ export function buildOption(input: OptionInput): ChartOption {
         color: theme.memory,
         lineStyle: { width: 1.2 },
         animation: false,
+      },
+      {
+        id: 'concurrency',
+        name: 'Concurrency',
+        type: 'line',
+        xAxisIndex: 1,
+        yAxisIndex: 1,
+        data: [],
+        silent: true,
+        animation: false,
+        markLine: concurrencyMarkLine(input.host.concurrency, theme),
       },
     ],
   }

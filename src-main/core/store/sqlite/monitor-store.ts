@@ -1,4 +1,4 @@
-import type { Health, HostMinute, HostSample, RunUsagePoint } from '../../../../src-shared/monitor'
+import type { ConcurrencyChange, Health, HostMinute, HostSample, RunUsagePoint } from '../../../../src-shared/monitor'
 import type { SqliteDatabase } from './open-database'
 import type { SqliteStore } from './sqlite-store'
 
@@ -8,6 +8,16 @@ interface SampleRow {
   at: number
   detail: string
 }
+
+interface ConcurrencyRow {
+  at: number
+  from_n: number
+  to_n: number
+  max_n: number
+  reason: string
+}
+
+const changeOf = (r: ConcurrencyRow): ConcurrencyChange => ({ at: new Date(r.at).toISOString(), from: r.from_n, to: r.to_n, max: r.max_n, reason: r.reason })
 
 interface MinuteRow {
   minute: number
@@ -22,7 +32,7 @@ interface MinuteRow {
 }
 
 /**
- * Samples, per-minute aggregates and run usage series. Written with synchronous=NORMAL: a
+ * Samples, per-minute aggregates, run usage series and adaptive concurrency's steps. Written with synchronous=NORMAL: a
  * sample is not a result, and a process crash still keeps it.
  */
 export class MonitorStore {
@@ -62,6 +72,7 @@ export class MonitorStore {
     this.store.relaxedTx(() => {
       this.stmt.pruneRaw.run(now - rawRetentionMs)
       this.stmt.pruneMinutes.run(now - aggregateRetentionMs)
+      this.stmt.pruneConcurrency.run(now - aggregateRetentionMs)
     })
   }
 
@@ -82,6 +93,20 @@ export class MonitorStore {
       memory: { min: r.mem_min, avg: r.mem_avg, max: r.mem_max },
       diskMax: r.disk_max,
     }))
+  }
+
+  insertConcurrencyChange(change: ConcurrencyChange): void {
+    this.store.relaxedTx(() => this.stmt.insertConcurrency.run(Date.parse(change.at), change.from, change.to, change.max, change.reason))
+  }
+
+  /** The steps of the effective concurrency in [since, until), oldest first. */
+  concurrencyChanges(since: number, until: number): ConcurrencyChange[] {
+    return (this.stmt.concurrencyRange.all(since, until) as ConcurrencyRow[]).map(changeOf)
+  }
+
+  lastConcurrencyChange(): ConcurrencyChange | null {
+    const row = this.stmt.lastConcurrency.get() as ConcurrencyRow | undefined
+    return row ? changeOf(row) : null
   }
 
   insertRunUsage(points: ReadonlyArray<RunUsagePoint & { runId: string }>): void {
@@ -128,6 +153,10 @@ function prepare(db: SqliteDatabase) {
     latest: db.prepare(`SELECT at, detail FROM host_samples ORDER BY at DESC LIMIT 1`),
     range: db.prepare(`SELECT at, detail FROM host_samples WHERE at >= ? AND at < ? ORDER BY at`),
     minutes: db.prepare(`SELECT * FROM host_minutes WHERE minute >= ? AND minute < ? ORDER BY minute`),
+    insertConcurrency: db.prepare(`INSERT INTO concurrency_changes (at, from_n, to_n, max_n, reason) VALUES (?, ?, ?, ?, ?)`),
+    concurrencyRange: db.prepare(`SELECT * FROM concurrency_changes WHERE at >= ? AND at < ? ORDER BY at, rowid`),
+    lastConcurrency: db.prepare(`SELECT * FROM concurrency_changes ORDER BY at DESC, rowid DESC LIMIT 1`),
+    pruneConcurrency: db.prepare(`DELETE FROM concurrency_changes WHERE at < ?`),
     insertUsage: db.prepare(`INSERT OR REPLACE INTO run_usage (run_id, at, cpu, rss) VALUES (?, ?, ?, ?)`),
     usage: db.prepare(`SELECT at, cpu, rss FROM run_usage WHERE run_id = ? ORDER BY at`),
     getMeta: db.prepare(`SELECT value FROM meta WHERE key = ?`),

@@ -54,3 +54,13 @@ export function openMemoryDatabase(): SqliteDatabase {
   const binding = nativeBinding()
   return new Database(':memory:', binding ? { nativeBinding: binding } : {})
 }
+
+/** The SQLite library's version in this process (`3.50.4`), for diagnostics. */
+export function sqliteVersion(): string {
+  const db = openMemoryDatabase()
+  try {
+    return String(db.prepare('SELECT sqlite_version()').pluck().get())
+  } finally {
+    db.close()
+  }
+}

@@ -11,6 +11,7 @@ import { migration0005 } from './0005-processes-stopped-and-rescue-by-id'
 import { migration0006 } from './0006-finish-applies-the-runners-decision'
 import { migration0007 } from './0007-lane-limit-in-plpgsql'
 import { migration0008 } from './0008-schedule-fires'
+import { migration0009 } from './0009-alert-keys'
 import { migration0011 } from './0011-retention-deletes'
 
 export interface PgMigration {
@@ -28,6 +29,7 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
   migration0006,
   migration0007,
   migration0008,
-  // 9 and 10 come from the issue-16 branches of alerts and rate limits (numbers assigned).
+  migration0009,
+  // 10 comes from the issue-16 branch of rate limits (number assigned).
   migration0011,
 ]

@@ -12,6 +12,7 @@ import { migration0008 } from './0008-one-finished-jobs-index'
 import { migration0009 } from './0009-schedule-fires'
 import { migration0010 } from './0010-source-rows'
 import { migration0011 } from './0011-alert-outbox'
+import { migration0013 } from './0013-concurrency-changes'
 
 export interface Migration {
   readonly version: number
@@ -31,4 +32,5 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   migration0009,
   migration0010,
   migration0011,
+  migration0013,
 ]

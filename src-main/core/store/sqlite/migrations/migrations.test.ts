@@ -39,6 +39,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   9: 'f37481311c86f67b3a6c21926b368b485317072d2abd5533b0eaff3b4a56e1ef',
   10: '008ea5331cfbc36554f8ad2eb2f21787e389a7914dc9ffdaad6e61656f3a94f7',
   11: '3802e5ccf0246c1c7db258531cb603f0a9156a3fc65400f40d33774bacdbae8b',
+  13: 'c29bd4935dae37438dcf92f9132a0426048abc0a25e33c2dc2bca006994f3743',
 }
 
 interface SchemaRow {

@@ -1,0 +1,38 @@
+// alerts.snooze through dispatch on a local core: a snooze is kept and listed, lifted with null;
+// an unknown type or a time already past is refused naming it.
+import { afterEach, describe, expect, it } from 'vitest'
+import { makeTestEnv, type TestEnv } from '../test-support/test-env'
+import { dispatch } from './dispatch'
+
+let env: TestEnv | undefined
+afterEach(() => env?.cleanup())
+
+const CONFIG = `
+jobs:
+  sync:
+    command: [node, -e, ""]
+`
+
+describe('alerts.snooze', () => {
+  it('snoozes a type until a time, lists the snoozes, and lifts one with until: null', async () => {
+    env = makeTestEnv(CONFIG)
+    const core = env.open()
+    const until = Date.now() + 3_600_000
+    expect(await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: new Date(until).toISOString() })).toEqual({
+      ok: true,
+      value: [{ type: 'sync', until: new Date(until).toISOString(), by: null }],
+    })
+    // The outbox's file keeps it: the rules read it from there.
+    expect(core.store.db.prepare(`SELECT type, until FROM alert_snoozes`).all()).toEqual([{ type: 'sync', until }])
+    expect(await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: null })).toEqual({ ok: true, value: [] })
+  })
+
+  it('refuses an unknown type, naming it and the known ones, and a time already past', async () => {
+    env = makeTestEnv(CONFIG)
+    const core = env.open()
+    const unknown = await dispatch(core.api, 'alerts.snooze', { type: 'snyc', until: Date.now() + 60_000 })
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/unknown job type "snyc"; expected one of sync/) } })
+    const past = await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: Date.now() - 1 })
+    expect(past).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/until must be in the future/) } })
+  })
+})
