@@ -1,7 +1,9 @@
 // FTS5 merges the search index's segments as part of the writes that delete documents
 // (automerge), now and then hundreds of ms of work inside one of retention's small transactions
 // (measured: 370 ms of CPU in one batch over 1M runs; none over 12 ms without). During a pass
-// automerge is off, and the merging is done afterwards in bounded steps, each its own transaction.
+// automerge is off, and the merging is done in bounded steps, each its own transaction: a few
+// between batches (else segments pile up until FTS5's crisis merge does it all in one write), the
+// rest after the pass.
 // The setting lives in the index (run_search_config), so other writers skip merging for the pass
 // too; the steps after it merge what they added as well. The previous value is kept in meta
 // first, so a pass killed half-way is undone by the next one.
@@ -42,20 +44,25 @@ export class SearchMerges {
     })
   }
 
+  /** Up to `steps` merge steps now, each its own transaction; false when FTS5 had no more work. */
+  step(clock: BatchClock, steps = 4): boolean {
+    for (let i = 0; i < steps; i++) if (!clock.timed(() => this.mergeStep()).result) return false
+    return true
+  }
+
   /** Merges in small steps until FTS5 reports no more work, then puts automerge back. */
   async resume(clock: BatchClock): Promise<void> {
-    for (;;) {
-      // FTS5: a 'merge' step that changes fewer than 2 rows found nothing left to merge.
-      const changed = await clock.write(() => {
-        const before = this.stmt.changes.get() as number
-        this.stmt.merge.run(STEP_PAGES)
-        return (this.stmt.changes.get() as number) - before
-      })
-      if (changed < 2) break
-    }
+    while (await clock.write(() => this.mergeStep()));
     this.tx(() => {
       this.stmt.set.run(Number(this.stmt.saved.get(SAVED_KEY) ?? DEFAULT_AUTOMERGE))
       this.stmt.forget.run(SAVED_KEY)
     })
+  }
+
+  /** FTS5: a 'merge' step that changes fewer than 2 rows found nothing left to merge. */
+  private mergeStep(): boolean {
+    const before = this.stmt.changes.get() as number
+    this.stmt.merge.run(STEP_PAGES)
+    return (this.stmt.changes.get() as number) - before >= 2
   }
 }
