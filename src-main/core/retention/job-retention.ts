@@ -66,26 +66,21 @@ export class JobRetention {
     return kept
   }
 
-  /** Finished jobs past their status's cutoff, oldest first, up to `cap` per status (a preview). */
+  /** Finished jobs past their status's cutoff (with their runs), counted up to `cap` jobs in all (a preview). */
   count(cutoffs: JobCutoffs, kept: ReadonlySet<string>, cap: number): JobCounts & { capped: boolean } {
     const counts = { jobs: 0, runs: 0, capped: false }
     for (const status of TERMINAL_JOB_STATUSES) {
       let after: [number, string] = [-Infinity, '']
-      let seen = 0
       for (;;) {
         const rows = this.stmt.oldest.all(status, cutoffs[status], after[0], after[1], 1000) as Array<{ id: string; finishedAt: number }>
         for (const row of rows) {
           if (kept.has(row.id)) continue
+          if (counts.jobs === cap) return { ...counts, capped: true }
           counts.jobs += 1
           counts.runs += this.stmt.runsOf.get(row.id) as number
         }
-        seen += rows.length
         const last = rows.at(-1)
         if (!last || rows.length < 1000) break
-        if (seen >= cap) {
-          counts.capped = true
-          break
-        }
         after = [last.finishedAt, last.id]
       }
     }

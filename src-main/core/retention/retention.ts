@@ -14,6 +14,7 @@ import { noneDeleted, SqliteRetention } from './sqlite-retention'
 /** Rows counted per part for "what the policy deletes next". */
 const PREVIEW_CAP = 10_000
 const FIRST_PASS_MS = 60_000
+const PREVIEW_FOR_MS = 60_000
 
 export interface RetentionOptions {
   db: SqliteDatabase
@@ -39,6 +40,8 @@ export class Retention {
   private timer: NodeJS.Timeout | null = null
   private nextAt: number | null = null
   private running: Promise<RetentionPass> | null = null
+  /** The preview reads up to PREVIEW_CAP rows per part: answered again for a minute, or until a pass ran. */
+  private preview: { at: number; policy: string; next: RetentionStatus['next'] } | null = null
   private appliedPolicy: string
   private readonly unsubscribe: Array<() => void> = []
 
@@ -84,10 +87,17 @@ export class Retention {
       enabled: policy.enabled,
       policy: policyWords(policy),
       size: this.size.current(),
-      next: this.sqlite.preview(policy, this.now(), PREVIEW_CAP),
+      next: this.previewOf(policy),
       lastPass: this.sqlite.lastPass(),
       nextPassAt: policy.enabled && this.nextAt !== null ? new Date(this.nextAt).toISOString() : null,
     }
+  }
+
+  private previewOf(policy: RetentionConfig): RetentionStatus['next'] {
+    const key = JSON.stringify(policy)
+    const fresh = this.preview && this.preview.policy === key && this.now() - this.preview.at < PREVIEW_FOR_MS
+    if (!fresh) this.preview = { at: this.now(), policy: key, next: this.sqlite.preview(policy, this.now(), PREVIEW_CAP) }
+    return this.preview!.next
   }
 
   private schedule(delayMs: number): void {
@@ -130,6 +140,7 @@ export class Retention {
     }
     this.sqlite.saveLastPass(pass)
     this.size.invalidate()
+    this.preview = null
     this.options.events.emit('retention.ran', { pass })
     return pass
   }
