@@ -11,6 +11,7 @@ import { benchPgQueueThroughput } from './pg-queue-throughput'
 import { benchPgSync } from './pg-sync'
 import { benchQueueThroughput, benchSingleEnqueue } from './queue-throughput'
 import { benchQueueView } from './queue-view'
+import { benchRetention } from './retention'
 import { benchSchedules } from './schedules'
 import { benchSources } from './sources'
 import { benchTimelineSources } from './timeline-sources-chromium'
@@ -43,6 +44,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   sources: benchSources,
   'timeline-sources': benchTimelineSources,
   alerts: benchAlerts,
+  retention: benchRetention,
 }
 
 for (const [name, run] of Object.entries(suites)) {

@@ -16,6 +16,7 @@ export interface DataDirSize {
 export interface RetentionPreview {
   jobs: number
   runs: number
+  /** Output lines older than `logs.age`, those of the jobs it deletes too (a pass counts those with their jobs). */
   logLines: number
   fires: number
   deliveries: number
@@ -25,6 +26,7 @@ export interface RetentionPreview {
 export interface RetentionPass {
   startedAt: string
   finishedAt: string
+  /** `samples` stays 0: the monitor prunes its own samples (an hour raw, 30 days per minute). */
   deleted: { jobs: number; runs: number; logLines: number; trimmedRuns: number; fires: number; deliveries: number; samples: number }
   /** The longest single delete transaction of the pass. */
   longestTxMs: number

@@ -23,6 +23,7 @@ import { runMonitor } from './monitor-command'
 import { printStatus } from './status-command'
 import { firesCommand, printScheduleFires, schedulesCommand } from './schedules-command'
 import { sourcesCommand } from './sources-command'
+import { retentionCommand } from './retention-command'
 import { historyCommand } from './history-command'
 import { overlapsCommand } from './overlaps-command'
 import { alertsCommand } from './alerts-command'
@@ -289,6 +290,7 @@ export const COMMANDS: Record<string, Command> = {
   schedules: schedulesCommand,
   fires: firesCommand,
   sources: sourcesCommand,
+  retention: retentionCommand,
 
   history: historyCommand,
   overlaps: overlapsCommand,

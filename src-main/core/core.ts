@@ -38,6 +38,8 @@ import { Scheduler } from './runner/scheduler'
 import { SourceMirrors, type SourceMirrorsOptions } from './sources/source-mirrors'
 import { AlertWatch } from './alerts/alert-watch'
 import { Alerts } from './alerts/alerts'
+import { Retention } from './retention/retention'
+import { PgRetention } from './retention/pg-retention'
 
 export interface CoreOptions {
   dataDir: string
@@ -77,6 +79,8 @@ export interface CoreOptions {
    * `sources sync`).
    */
   sources?: boolean
+  /** Tests: when the runner's first automatic retention pass runs (a minute after it starts). */
+  retentionFirstPassMs?: number
   /** Tests: the sources' offline backoff and poll limits. */
   sourceTuning?: SourceMirrorsOptions['tuning']
   /** Tests: when a failing alert delivery is given up (default 24 h). */
@@ -223,8 +227,19 @@ export function createCore(options: CoreOptions): Core {
     snoozes: () => alertWatch.snoozes(),
     ...(options.alertGiveUpAfterMs !== undefined ? { giveUpAfterMs: options.alertGiveUpAfterMs } : {}),
   })
+  // Every process can say what retention would do and run a pass; only the runner's runs them by itself.
+  const retention = new Retention({
+    db,
+    tx: (fn) => store.relaxedTx(fn),
+    policy: () => config.current.raw.retention,
+    events,
+    ...(link ? { shared: { pg: new PgRetention(link.connection), online: () => link.state.status === 'online' } } : {}),
+    log,
+    ...(options.retentionFirstPassMs !== undefined ? { firstPassMs: options.retentionFirstPassMs } : {}),
+  })
   const api = createServices({
     alerts,
+    retention,
     sources: () => sources,
     store,
     monitorStore,
@@ -344,6 +359,7 @@ export function createCore(options: CoreOptions): Core {
       })
       monitor.start()
       alerts.start()
+      retention.start()
       return runner
     },
     async close() {
@@ -351,6 +367,7 @@ export function createCore(options: CoreOptions): Core {
       await schedulerStarted
       await scheduler?.stop()
       scheduler = null
+      await retention.stop()
       await runner?.stop()
       await alerts.stop()
       monitor?.stop()

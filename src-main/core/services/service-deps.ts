@@ -17,6 +17,7 @@ import { echo } from '../../../src-shared/redact'
 import type { QueueWriter } from './queue-writer'
 import type { SourcesPort } from '../sources/sources-port'
 import type { Alerts } from '../alerts/alerts'
+import type { Retention } from '../retention/retention'
 
 export interface ServiceDeps {
   store: SqliteStore
@@ -47,6 +48,8 @@ export interface ServiceDeps {
   paramSecrets?: Pick<ParamSecrets, 'seal' | 'missingKey'>
   /** Alert channels, deliveries and test messages (alerts.list, alerts.test). */
   alerts: Alerts
+  /** The retention of this data dir (its automatic passes run in the runner's process). */
+  retention?: Pick<Retention, 'status' | 'run'>
   /** Publishes committed changes as events. */
   publishChanges: () => void
   now?: () => number

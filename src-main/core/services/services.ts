@@ -3,7 +3,7 @@
 // them together and checks, in the types and once more when the core is made, that together they
 // answer every API method exactly once. Transports call the result through dispatch; none of them
 // adds logic.
-import { unbuiltServices } from './unbuilt-services'
+import { retentionServices } from './retention-services'
 import { apiInputs, type ApiMethod, type JobdeckApi } from '../../../src-shared/api'
 import { configServices } from './config-services'
 import { connectionServices } from './connection-services'
@@ -61,7 +61,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     sourcesServices(deps),
     overlapsServices(deps),
     alertsServices(deps.alerts),
-    unbuiltServices(),
+    retentionServices(deps),
     alertSnoozeServices(deps),
     connectionServices({
       config: deps.config,

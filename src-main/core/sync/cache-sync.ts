@@ -81,6 +81,7 @@ export class CacheSync {
       )
       const horizon: Position = { tx: rows[0]?.horizon ?? '0', id: '' }
       const clears = await this.pullClears(client, horizon)
+      await this.pullRetentionDeletes(client, horizon)
       const jobs = await this.pullTable(client, 'jobs', CacheColumns.jobColumns, horizon)
       // Jobs that fit in one batch are held, unless the runs stream: then they go first, with the
       // first batch of runs (a run whose job is not cached yet would be skipped).
@@ -122,6 +123,23 @@ export class CacheSync {
     for (const { before } of rows) this.store.clearFinished(before)
     if (from !== horizon.tx) this.store.relaxedTx(() => this.cache.setMeta('pg_clears', horizon.tx))
     return rows.length
+  }
+
+  /**
+   * Jobs the shared database's retention deleted (core/retention/pg-retention.ts): deleted here
+   * too, so the cache never keeps more than the database. Read by tx as the clears are; read
+   * before the rows of this snapshot, which no longer hold them.
+   */
+  private async pullRetentionDeletes(client: pg.PoolClient, horizon: Position): Promise<number> {
+    const from = this.cache.meta('pg_retention_deletes') ?? '0'
+    const { rows } = await client.query<{ ids: string[] }>(
+      'SELECT job_ids AS ids FROM jobdeck.retention_deletes WHERE tx >= $1::xid8 ORDER BY id',
+      [from],
+    )
+    let forgotten = 0
+    for (const { ids } of rows) forgotten += this.cache.forgetJobs(ids)
+    if (from !== horizon.tx) this.store.relaxedTx(() => this.cache.setMeta('pg_retention_deletes', horizon.tx))
+    return forgotten
   }
 
   /**

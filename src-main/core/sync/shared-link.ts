@@ -133,6 +133,11 @@ export class SharedLink {
     return this.conn.online
   }
 
+  /** The shared database's connection, for retention's passes on it (core/retention/pg-retention.ts). */
+  get connection(): PgConnection {
+    return this.conn
+  }
+
   get state(): DatabaseState {
     return this.conn.state
   }

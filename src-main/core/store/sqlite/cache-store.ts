@@ -167,6 +167,7 @@ export class CacheStore {
       hasOutbox: db.prepare('SELECT 1 FROM outbox WHERE id = ?').pluck(),
       outboxCount: db.prepare('SELECT count(*) FROM outbox').pluck(),
       totalChanges: db.prepare('SELECT total_changes()').pluck(),
+      forgetJob: db.prepare('DELETE FROM jobs WHERE id = ?'),
     }
     // A bulk load that crashed left indexes and triggers dropped: restore them before anything reads.
     this.endBulkLoadNow()
@@ -361,6 +362,21 @@ export class CacheStore {
         if (this.stmt.jobExists.get(run[1])) this.stmt.upsertRun.run(run, seq)
       }
     }
+  }
+
+  /**
+   * Jobs the shared database's retention deleted, with their runs and output (cascades; the
+   * counters follow by their triggers), whatever their status here: only a finished job is
+   * deleted there, so a row cached unfinished is one whose finish this cache never pulled. A
+   * chunk per transaction; ids not cached are nothing to do. Returns the jobs deleted.
+   */
+  forgetJobs(ids: readonly string[]): number {
+    let total = 0
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500)
+      total += this.store.relaxedTx(() => chunk.reduce((n, id) => n + this.stmt.forgetJob.run(id).changes, 0))
+    }
+    return total
   }
 
   meta(key: string): string | null {

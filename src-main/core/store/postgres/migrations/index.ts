@@ -13,6 +13,7 @@ import { migration0007 } from './0007-lane-limit-in-plpgsql'
 import { migration0008 } from './0008-schedule-fires'
 import { migration0009 } from './0009-alert-keys'
 import { migration0010 } from './0010-lane-rates-and-start-now'
+import { migration0011 } from './0011-retention-deletes'
 
 export interface PgMigration {
   readonly version: number
@@ -31,4 +32,5 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
   migration0008,
   migration0009,
   migration0010,
+  migration0011,
 ]
