@@ -86,6 +86,8 @@ describe('jobdeck run --log-file', () => {
     const enqueue = spawnSync(process.execPath, [BIN, 'enqueue', 'boom', '--data-dir', env.dataDir, '--config', env.configPath], { env: childEnv(), encoding: 'utf8', timeout: 60_000 })
     expect(enqueue.status, enqueue.stderr).toBe(0)
     await waitFor(() => /\[info\] +run\[\d+\]: failed +boom /.test(log()), 30_000, 'the failure in the log')
+    // The rules alert both channels; neither host answers, and the deliverer says so.
+    await waitFor(() => /ops-hook.*failed, retrying/.test(log()) && /filed.*failed, retrying/.test(log()), 30_000, 'the failed deliveries in the log')
 
     // A reload whose errors quote a URL holding the password and one holding the hook's token.
     const broken = new URL(pgUrl)
