@@ -87,6 +87,8 @@ describe.skipIf(skipWithoutBrowser)('adaptive concurrency', { timeout: 120_000 }
     // 1000 TB in binary units, as the window shows sizes.
     expect(text).toMatch(/^concurrency 1 of 4: free memory \d.* under 909 TiB$/)
     expect(runnerStatus(served).limits).toMatchObject({ concurrency: 1, maxConcurrency: 4, adaptive: true })
+    // Whole at 1440 px, not cut at the edge of its item.
+    expect(await strip.evaluate((el) => [...el.querySelectorAll('span')].every((span) => span.scrollWidth <= span.clientWidth + 1) && el.scrollWidth <= el.clientWidth + 1)).toBe(true)
 
     await strip.click()
     const panel = page.getByTestId('resources-concurrency')
