@@ -40,7 +40,8 @@ describe.skipIf(skipWithoutBrowser)('Start now past the resource gate', { timeou
     const confirm = page.getByRole('dialog')
     await confirm.waitFor({ timeout: 5_000 })
     const words = (await confirm.textContent()) ?? ''
-    expect(words).toContain('Start Needs a huge machine now?')
+    // Which job, by its type's title and short id: the two rows look alike otherwise.
+    expect(words).toContain(`Start Needs a huge machine (job …${first.slice(-8)}) now?`)
     expect(words).toMatch(/past the resource gate \(waiting for memory: .* free, needs .*\)\?/)
     await confirm.getByRole('button', { name: 'Start now', exact: true }).click()
 
