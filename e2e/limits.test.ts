@@ -119,6 +119,7 @@ describe.skipIf(skipWithoutBrowser)('adaptive concurrency', { timeout: 120_000 }
       15_000,
       'three concurrency marks on the host strip',
     )
+    await expect(page.getByTestId('legend-concurrency').textContent()).resolves.toContain('concurrency steps')
     // Each mark sits at a step's time: within the last minute, in order.
     for (const x of marks) expect(x).toBeGreaterThan(Date.now() - 5 * 60_000)
     expect([...marks].sort((a, b) => a - b)).toEqual(marks)
