@@ -77,6 +77,11 @@ describe.skipIf(skipWithoutBrowser)('alerts in the browser', { timeout: 180_000 
     await until(async () => /^Test sent/.test((await outcome.textContent()) ?? ''), 20_000, 'the test to read sent')
     expect(received.filter((r) => r.path === `/hook/${TOKEN}`)).toHaveLength(1)
     await card.locator('[data-testid="alert-deliveries"] tr[data-status="sent"][data-channel="hook"]').first().waitFor({ timeout: 10_000 })
+    // At 1440 px what was sent shows whole (the room goes to it and its outcome, not to "When").
+    const cut = await card.getByTestId('alert-deliveries').evaluate((el) =>
+      [...el.querySelectorAll('tbody td.what, tbody td.outcome')].filter((cell) => cell.scrollWidth > cell.clientWidth + 1).map((cell) => cell.textContent?.trim()),
+    )
+    expect(cut, JSON.stringify(cut)).toEqual([])
   })
 
   it('a failed job is alerted, and its delivery appears in the card as it is sent', async () => {

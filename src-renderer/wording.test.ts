@@ -79,10 +79,11 @@ describe("History's counts, snippets and success rate", () => {
 })
 
 describe('issue 16: start now, snoozes and adaptive concurrency in words', () => {
-  it('the confirm of Start now says what it does, the gate it passes, and what still applies', () => {
-    const words = startNowText('Rebuild report', { kind: 'memory', freeBytes: 512 * 1024 ** 2, needsBytes: 2 * 1024 ** 3 })
-    expect(words.title).toBe('Start Rebuild report now?')
-    expect(words.content).toMatch(/^Start Rebuild report now, past the resource gate \(waiting for memory: .+\)\? Lane and runner limits still apply\./)
+  it('the confirm of Start now names the job, says what it does, the gate it passes, and what still applies', () => {
+    const words = startNowText('Rebuild report', '01KAQ5Z5G7VY7R2D7B8G6VQ1TQ', { kind: 'memory', freeBytes: 512 * 1024 ** 2, needsBytes: 2 * 1024 ** 3 })
+    // Which job: two jobs of one type look alike in the queue.
+    expect(words.title).toBe('Start Rebuild report (job …8G6VQ1TQ) now?')
+    expect(words.content).toMatch(/^Start Rebuild report \(job …8G6VQ1TQ\) now, past the resource gate \(waiting for memory: .+\)\? Lane and runner limits still apply\./)
   })
 
   it('a snooze until a time, or until lifted', () => {

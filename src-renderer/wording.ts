@@ -214,14 +214,18 @@ export function snoozeText(s: AlertSnooze): string {
 
 // ── start now, past the resource gate ──────────────────────────────────────────────────────
 
-/** The confirm of "Start now": what it does, what still holds, and the gate it passes. */
-export function startNowText(title: string, gate: GateBlock | null): { button: string; title: string; content: string; done: string } {
+/**
+ * The confirm of "Start now": which job (its type's title and short id: jobs of one type look
+ * alike in the queue), what it does, what still holds, and the gate it passes.
+ */
+export function startNowText(title: string, jobId: string, gate: GateBlock | null): { button: string; title: string; content: string; done: string } {
   const why = gate ? ` (${gateText(gate)})` : ''
+  const job = `${title} (job ${shortId(jobId)})`
   return {
     button: 'Start now',
-    title: `Start ${title} now?`,
-    content: `Start ${title} now, past the resource gate${why}? Lane and runner limits still apply. It passes the gate once; its run is marked "started past the resource gate", and the next jobs wait for the gate as before.`,
-    done: `${title} passes the resource gate at its next start (lane and runner limits still apply).`,
+    title: `Start ${job} now?`,
+    content: `Start ${job} now, past the resource gate${why}? Lane and runner limits still apply. It passes the gate once; its run is marked "started past the resource gate", and the next jobs wait for the gate as before.`,
+    done: `${job} passes the resource gate at its next start (lane and runner limits still apply).`,
   }
 }
 

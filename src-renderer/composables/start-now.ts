@@ -44,7 +44,7 @@ export function useStartNow(): StartNow {
   return {
     busy,
     ask(jobId, title, gate) {
-      const words = startNowText(title, gate)
+      const words = startNowText(title, jobId, gate)
       return new Promise((resolve) => {
         dialog.warning({
           title: words.title,

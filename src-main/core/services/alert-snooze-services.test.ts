@@ -1,5 +1,7 @@
 // alerts.snooze through dispatch on a local core: a snooze is kept and listed, lifted with null;
-// an unknown type or a time already past is refused naming it.
+// "until lifted" (the window's choice) is kept; an unknown type, a time already past or more than a
+// year ahead is refused naming it.
+import { SNOOZE_UNTIL_LIFTED } from '../../../src-shared/alerts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { makeTestEnv, type TestEnv } from '../test-support/test-env'
 import { dispatch } from './dispatch'
@@ -34,5 +36,16 @@ describe('alerts.snooze', () => {
     expect(unknown).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/unknown job type "snyc"; expected one of sync/) } })
     const past = await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: Date.now() - 1 })
     expect(past).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/until must be in the future/) } })
+  })
+
+  it('keeps a snooze until lifted (the window sends SNOOZE_UNTIL_LIFTED), but refuses another time beyond a year', async () => {
+    env = makeTestEnv(CONFIG)
+    const core = env.open()
+    expect(await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: SNOOZE_UNTIL_LIFTED })).toEqual({
+      ok: true,
+      value: [{ type: 'sync', until: SNOOZE_UNTIL_LIFTED, by: null }],
+    })
+    const twoYears = await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: Date.now() + 2 * 366 * 86_400_000 })
+    expect(twoYears).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/at most a year ahead .* or 9999-12-31T00:00:00.000Z \(until lifted\)/) } })
   })
 })
