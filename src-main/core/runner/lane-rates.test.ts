@@ -109,9 +109,7 @@ describe('lane rates', () => {
 describe('start now', () => {
   it('lets a job held by the gate start once, recorded on its run; the next job of the type still waits', async () => {
     env = makeTestEnv(CONFIG)
-    const sampler = new ScriptedSampler()
-    sampler.next = { availableBytes: 1024 ** 3, memUsedPercent: 60 }
-    const core = open(sampler)
+    const core = open(new ScriptedSampler({ availableBytes: 1024 ** 3, memUsedPercent: 60 }))
     core.startRunner()
     const [asked, other] = await core.api['jobs.enqueueBulk']({ type: 'heavy', rows: [{}, {}] })
     await waitFor(() => core.store.getJob(asked!.id).status === 'queued' && core.monitor()?.latest(), 5000, 'a first sample')

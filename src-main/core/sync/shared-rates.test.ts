@@ -92,9 +92,7 @@ describe('shared mode: lane rates and start now', () => {
   }, 60_000)
 
   it('start now lets a job the gate holds be claimed once, recorded on its run; the next of its type still waits', async () => {
-    const sampler = new ScriptedSampler()
-    sampler.next = { availableBytes: 1024 ** 3, memUsedPercent: 60 }
-    const a = instance(sampler)
+    const a = instance(new ScriptedSampler({ availableBytes: 1024 ** 3, memUsedPercent: 60 }))
     await a.ready()
     a.startRunner()
     await waitFor(() => a.monitor()?.latest(), 5000, 'a first sample')
