@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Run } from '../../../src-shared/domain'
 import { ScriptedSampler } from '../test-support/host-samples'
+import { busiestWindow } from '../test-support/run-windows'
 import { makeTestEnv, sleep, waitFor, waitForTerminal, type TestEnv } from '../test-support/test-env'
 import { holdOf, LaneWindows } from './lane-rates'
 
@@ -21,17 +21,6 @@ jobs:
     command: [node, scripts/sleep.js, "20"]
     needs: { freeMemory: 2GiB }
 `
-
-/** The most starts any half-open window of `windowMs` holds, from the runs' start times. */
-function busiestWindow(runs: readonly Run[], windowMs: number): number {
-  const starts = runs.map((r) => Date.parse(r.startedAt)).sort((a, b) => a - b)
-  let most = 0
-  for (let i = 0, j = 0; i < starts.length; i++) {
-    while ((starts[i] ?? 0) - (starts[j] ?? 0) >= windowMs) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
-}
 
 let env: TestEnv
 afterEach(() => env.cleanup())
