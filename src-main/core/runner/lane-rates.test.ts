@@ -30,6 +30,13 @@ function open(sampler = new ScriptedSampler()): ReturnType<TestEnv['open']> {
   return env.open({ hostSampler: sampler })
 }
 
+/** Two jobs on lane `slow` (2 per 3 s): run until both finished, which fills its window. */
+async function runTwoOnSlow(core: ReturnType<TestEnv['open']>): Promise<void> {
+  const jobs = await core.api['jobs.enqueueBulk']({ type: 'call', rows: [{ lane: 'slow' }, { lane: 'slow' }] })
+  core.startRunner()
+  await waitForTerminal(core, jobs.map((j) => j.id))
+}
+
 describe('lane rates', () => {
   it('a rate of 5 per 2 s over 20 quick jobs: no 2 s window holds more than 5 starts, and the runner waits on one timer, never spinning', async () => {
     env = makeTestEnv(CONFIG)
@@ -50,9 +57,7 @@ describe('lane rates', () => {
   it('a held job says why and when it may start, in the runner status and jobs.get', async () => {
     env = makeTestEnv(CONFIG)
     const core = open()
-    const first = await core.api['jobs.enqueueBulk']({ type: 'call', rows: [{ lane: 'slow' }, { lane: 'slow' }] })
-    core.startRunner()
-    await waitForTerminal(core, first.map((j) => j.id))
+    await runTwoOnSlow(core)
     const held = await core.api['jobs.enqueue']({ type: 'call', params: { lane: 'slow' } })
     const oldest = Math.min(...core.store.listRuns({ limit: 10 }).map((r) => Date.parse(r.startedAt)))
     const got = await core.api['jobs.get']({ id: held.id })
@@ -67,14 +72,10 @@ describe('lane rates', () => {
   it('a restart keeps the window: the runs recorded before it still count', async () => {
     env = makeTestEnv(CONFIG)
     const before = open()
-    const first = await before.api['jobs.enqueueBulk']({ type: 'call', rows: [{ lane: 'slow' }, { lane: 'slow' }] })
-    before.startRunner()
-    await waitForTerminal(before, first.map((j) => j.id))
+    await runTwoOnSlow(before)
     await before.close()
     const after = open()
-    const next = await after.api['jobs.enqueueBulk']({ type: 'call', rows: [{ lane: 'slow' }, { lane: 'slow' }] })
-    after.startRunner()
-    await waitForTerminal(after, next.map((j) => j.id))
+    await runTwoOnSlow(after)
     const runs = after.store.listRuns({ limit: 10 })
     expect(runs).toHaveLength(4)
     expect(busiestWindow(runs, 3000)).toBe(2)
