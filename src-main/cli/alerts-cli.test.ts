@@ -49,6 +49,27 @@ function cli(e: TestEnv, childEnv: NodeJS.ProcessEnv, cliArgs: string[]): Promis
 
 const exited = (child: ChildProcess): Promise<unknown> => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve)))
 
+/** `jobdeck run` with the receiver not answering, SIGKILLed once its first post reached the receiver. */
+async function killRunnerMidPost(e: TestEnv, childEnv: NodeJS.ProcessEnv, hook: WebhookReceiver): Promise<void> {
+  hook.answer = 'hang'
+  const first = spawn(process.execPath, [BIN, 'run', ...args(e)], { env: childEnv, stdio: 'ignore' })
+  children.push(first)
+  await waitFor(() => hook.posts.length === 1, 30_000, 'the first attempt to reach the receiver')
+  first.kill('SIGKILL')
+  await exited(first)
+}
+
+/** `jobdeck run` again with the receiver answering, stopped 1.5 s after its first delivery (time enough for a repeat to show). */
+async function restartUntilDelivered(e: TestEnv, childEnv: NodeJS.ProcessEnv, hook: WebhookReceiver): Promise<void> {
+  hook.answer = 200
+  const second = spawn(process.execPath, [BIN, 'run', ...args(e)], { env: childEnv, stdio: 'ignore' })
+  children.push(second)
+  await waitFor(() => hook.accepted().length === 1, 30_000, 'the delivery after the restart')
+  await new Promise((resolve) => setTimeout(resolve, 1_500))
+  second.kill('SIGTERM')
+  await exited(second)
+}
+
 describe('jobdeck alerts', () => {
   it('a burst of 5 failed jobs reaches the webhook as exactly one digest, decided by the rules from the history', async () => {
     const { env: e, hook, childEnv } = await setup(['{ on: failed, channels: [ops] }'])
@@ -66,20 +87,9 @@ describe('jobdeck alerts', () => {
 
   it('kill -9 of the runner between a failure and its delivery: the failure is delivered once after the restart', async () => {
     const { env: e, hook, childEnv } = await setup(['{ on: failed, channels: [ops] }'])
-    hook.answer = 'hang'
     const jobId = (await cli(e, childEnv, ['enqueue', 'broken'])).stdout.trim()
-    const first = spawn(process.execPath, [BIN, 'run', ...args(e)], { env: childEnv, stdio: 'ignore' })
-    children.push(first)
-    await waitFor(() => hook.posts.length === 1, 30_000, 'the first attempt to reach the receiver')
-    first.kill('SIGKILL')
-    await exited(first)
-    hook.answer = 200
-    const second = spawn(process.execPath, [BIN, 'run', ...args(e)], { env: childEnv, stdio: 'ignore' })
-    children.push(second)
-    await waitFor(() => hook.accepted().length === 1, 30_000, 'the delivery after the restart')
-    await new Promise((resolve) => setTimeout(resolve, 1_500))
-    second.kill('SIGTERM')
-    await exited(second)
+    await killRunnerMidPost(e, childEnv, hook)
+    await restartUntilDelivered(e, childEnv, hook)
     expect(hook.accepted()).toEqual([expect.objectContaining({ rule: 'failed', jobId, status: 'failed' })])
     const after = JSON.parse((await cli(e, childEnv, ['alerts', '--json'])).stdout) as AlertDelivery[]
     expect(after).toEqual([expect.objectContaining({ status: 'sent', attempts: 1, alerts: 1 })])
@@ -91,23 +101,12 @@ describe('jobdeck alerts', () => {
     expect((await cli(e, childEnv, ['alerts', '--json'])).stdout.trim()).toBe('[]')
     const alerts = [failedAlert('K1'), failedAlert('K2')]
     insertOutboxAlerts(e.dataDir, 'ops', alerts)
-    hook.answer = 'hang'
-    const first = spawn(process.execPath, [BIN, 'run', ...args(e)], { env: childEnv, stdio: 'ignore' })
-    children.push(first)
-    await waitFor(() => hook.posts.length === 1, 30_000, 'the first attempt to reach the receiver')
-    first.kill('SIGKILL')
-    await exited(first)
+    await killRunnerMidPost(e, childEnv, hook)
     const killed = JSON.parse((await cli(e, childEnv, ['alerts', '--json'])).stdout) as AlertDelivery[]
     // Killed before the receiver answered: not sent, and the abandoned attempt is not counted.
     expect(killed).toEqual([expect.objectContaining({ status: 'pending', attempts: 0, alerts: 2 })])
 
-    hook.answer = 200
-    const second = spawn(process.execPath, [BIN, 'run', ...args(e)], { env: childEnv, stdio: 'ignore' })
-    children.push(second)
-    await waitFor(() => hook.accepted().length === 1, 30_000, 'the delivery after the restart')
-    await new Promise((resolve) => setTimeout(resolve, 1_500))
-    second.kill('SIGTERM')
-    await exited(second)
+    await restartUntilDelivered(e, childEnv, hook)
 
     const digest = { digest: true, title: '2 alerts: failed ×2', count: 2, alerts }
     expect(hook.accepted()).toEqual([digest])

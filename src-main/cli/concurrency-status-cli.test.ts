@@ -4,25 +4,11 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RunnerStatus } from '../../src-shared/domain'
-import { ScriptedSampler } from '../core/test-support/host-samples'
+import { ADAPTIVE_CONFIG, openOnScriptedHost } from '../core/test-support/host-samples'
 import { makeTestEnv, waitFor, type TestEnv } from '../core/test-support/test-env'
 
 const BIN = fileURLToPath(new URL('../../bin/jobdeck.mjs', import.meta.url))
 
-const CONFIG = `
-runner:
-  concurrency: { min: 1, max: 3, cpu: { high: 80, low: 50 } }
-monitor:
-  interval: 50ms
-  hysteresis: { samples: 2, margin: 5 }
-jobs:
-  nap:
-    command: [node, scripts/sleep.js, "{ms}"]
-    params:
-      ms: { type: integer, default: 100 }
-      lane: { type: string, default: a }
-    lane: "{lane}"
-`
 
 let env: TestEnv
 afterEach(() => env.cleanup())
@@ -38,10 +24,8 @@ function status(json = false): string {
 
 describe('jobdeck status under adaptive concurrency', () => {
   it('prints the effective limit and why from another process, and the maximum again once the runner is gone or restarted', async () => {
-    env = makeTestEnv(CONFIG)
-    const sampler = new ScriptedSampler()
-    sampler.next = { cpu: 95 }
-    const core = env.open({ hostSampler: sampler })
+    env = makeTestEnv(ADAPTIVE_CONFIG)
+    const { core, sampler } = openOnScriptedHost(env, { cpu: 95 })
     core.startRunner()
     await waitFor(() => core.monitor()?.concurrency()?.limit === 1, 5_000, 'the minimum')
     const [first, second] = await core.api['jobs.enqueueBulk']({ type: 'nap', rows: ['a', 'b'].map((lane) => ({ ms: 20_000, lane })) })

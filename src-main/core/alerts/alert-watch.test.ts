@@ -21,6 +21,16 @@ jobs:
     command: [node, report.js]
 `
 
+/** A failed job alerts both channels, the webhook and the desktop. */
+const FAILED_TO_BOTH = `${JOBS}
+alerts:
+  channels:
+    ops: { webhook: { urlEnv: HOOK } }
+    oncall: { desktop: true }
+  rules:
+    - { on: failed, channels: [ops, oncall] }
+`
+
 let temp: TempStore
 let clock: number
 const watches: AlertWatch[] = []
@@ -58,14 +68,7 @@ function watchOver(yaml: string, store = temp.store, extra: Partial<AlertWatchOp
 const at = (minutes: number): number => Date.UTC(2026, 5, 1, 8, 0, 0) + minutes * 60_000
 
 describe('failed', () => {
-  const CONFIG = `${JOBS}
-alerts:
-  channels:
-    ops: { webhook: { urlEnv: HOOK } }
-    oncall: { desktop: true }
-  rules:
-    - { on: failed, channels: [ops, oncall] }
-`
+  const CONFIG = FAILED_TO_BOTH
 
   it('a job that failed after its last retry is one outbox row per channel; a retrying job none; a restart re-reads nothing', async () => {
     const { watch, woken } = watchOver(CONFIG)
@@ -210,19 +213,8 @@ alerts:
 `
 
   it('an overrun beyond the rule factor, health critical and back, offline past `after`, a stuck source row', async () => {
-    const config = configOf(CONFIG)
-    const events = new EventBus()
     const timers: Array<{ fn: () => void; ms: number }> = []
-    const watch = new AlertWatch({
-      store: temp.store,
-      config: () => config,
-      events,
-      now: () => clock,
-      timers: { setTimeout: (fn, ms) => timers.push({ fn, ms }), clearTimeout: () => undefined },
-      onAlerts: () => undefined,
-      log: () => undefined,
-    })
-    watches.push(watch)
+    const { watch, events } = watchOver(CONFIG, temp.store, { timers: { setTimeout: (fn, ms) => timers.push({ fn, ms }), clearTimeout: () => undefined } })
     watch.start()
     // The monitor's factor is 2: the rule asks 3, so 2.5 × usual is not yet an overrun for it.
     events.emit('run.overrun', { runId: 'r1', jobId: 'j1', type: 'sync', elapsedMs: 250_000, usualMs: 100_000, factor: 2 })
@@ -332,14 +324,7 @@ alerts:
 })
 
 describe('kill -9', () => {
-  const CONFIG = `${JOBS}
-alerts:
-  channels:
-    ops: { webhook: { urlEnv: HOOK } }
-    oncall: { desktop: true }
-  rules:
-    - { on: failed, channels: [ops, oncall] }
-`
+  const CONFIG = FAILED_TO_BOTH
   const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url))
 
   /**

@@ -1,12 +1,12 @@
 // Shared mode: two instances on one PostgreSQL, each with its own cache that sees every failure,
 // each running the alert rules; every failure is written to exactly one outbox in total. While the
 // database is unreachable nothing is decided (the key cannot be claimed) and nothing is lost.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import type { Core } from '../core'
 import { configOf, outboxRows } from '../test-support/alert-history'
-import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
+import { cachedStatus, useSharedDatabase } from '../test-support/shared-instances'
 import { startTcpProxy, viaProxy } from '../test-support/tcp-proxy'
-import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
+import { waitFor } from '../test-support/test-env'
 import { AlertWatch } from './alert-watch'
 
 const CONFIG = `
@@ -20,14 +20,9 @@ alerts:
     - { on: failed, channels: [ops] }
 `
 
-let db: TestDatabase
-const envs: TestEnv[] = []
+const shared = useSharedDatabase('jobdeck_shared_alerts')
 const watches: AlertWatch[] = []
 const cores: Core[] = []
-
-beforeAll(async () => {
-  db = await createTestDatabase('jobdeck_shared_alerts')
-})
 
 // Each test's instances leave: a watch still running would claim the next test's alerts (rightly).
 afterEach(async () => {
@@ -35,16 +30,8 @@ afterEach(async () => {
   await Promise.all(cores.splice(0).map((core) => core.close().catch(() => undefined)))
 })
 
-afterAll(async () => {
-  for (const env of envs) env.cleanup()
-  await new Promise((r) => setTimeout(r, 200))
-  await db?.drop()
-})
-
-function instance(url = db.url): Core {
-  const env = makeTestEnv(CONFIG)
-  envs.push(env)
-  const core = env.open({ postgres: { url, source: 'flag' }, shared: { backoff: { baseMs: 50, maxMs: 500 }, pollMs: 100 }, log: () => {} })
+function instance(url = shared.db.url): Core {
+  const core = shared.open(shared.env(CONFIG), { postgres: { url, source: 'flag' }, shared: { backoff: { baseMs: 50, maxMs: 500 }, pollMs: 100 } })
   cores.push(core)
   return core
 }
@@ -56,13 +43,7 @@ function watchOf(core: Core): AlertWatch {
   return watch
 }
 
-const failedIn = (core: Core, ids: string[]): boolean => ids.every((id) => {
-  try {
-    return core.store.getJob(id).status === 'failed'
-  } catch {
-    return false
-  }
-})
+const failedIn = (core: Core, ids: string[]): boolean => ids.every((id) => cachedStatus(core, id) === 'failed')
 
 describe('alerts in shared mode', () => {
   it('each failure yields one outbox row across two instances whose caches both saw it', async () => {
@@ -87,11 +68,11 @@ describe('alerts in shared mode', () => {
   })
 
   it('offline, a failure stays undecided (the watermark waits) and is decided once when the database is back', async () => {
-    const target = new URL(db.url)
+    const target = new URL(shared.db.url)
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
     try {
       const runner = instance()
-      const cut = instance(viaProxy(db.url, proxy.port))
+      const cut = instance(viaProxy(shared.db.url, proxy.port))
       await Promise.all([runner.ready(), cut.ready()])
       // Alerting began on this data file before the failure (a watch ran and stopped).
       const earlier = watchOf(cut)

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { EventMap } from '../../../src-shared/events'
 import { gateText } from '../../../src-shared/wait-reason'
 import { makeTestEnv, sleep, waitFor, waitForTerminal, type TestEnv } from '../test-support/test-env'
-import { fakeSample, ScriptedSampler } from '../test-support/host-samples'
+import { fakeSample, openOnScriptedHost } from '../test-support/host-samples'
 
 const GiB = 1024 ** 3
 
@@ -37,17 +37,15 @@ setTimeout(() => console.log('held', keep.length), 400)`
 let env: TestEnv
 afterEach(() => env.cleanup())
 
-function setup(): { sampler: ScriptedSampler } {
+function setup(): void {
   env = makeTestEnv(CONFIG)
   fs.writeFileSync(path.join(env.dir, 'scripts', 'hog.js'), HOG)
-  return { sampler: new ScriptedSampler() }
 }
 
 describe('resource gate', () => {
   it('holds a job whose needs are not met, says why, and starts it as soon as they are', async () => {
-    const { sampler } = setup()
-    sampler.next = { availableBytes: 1 * GiB, memUsedPercent: 60 }
-    const core = env.open({ hostSampler: sampler })
+    setup()
+    const { core, sampler } = openOnScriptedHost(env, { availableBytes: 1 * GiB, memUsedPercent: 60 })
     const waiting: Array<EventMap['runner.waiting']> = []
     core.events.on('runner.waiting', (e) => waiting.push(e))
     core.startRunner()
@@ -70,10 +68,9 @@ describe('resource gate', () => {
   })
 
   it('runs jobs on a host pegged at 100% CPU: critical CPU is reported, but holds only types that declare needs.maxCpu', async () => {
-    const { sampler } = setup()
+    setup()
     fs.appendFileSync(env.configPath, '  busy:\n    command: [node, scripts/sleep.js, "50"]\n    needs: { maxCpu: 90% }\n')
-    sampler.next = { cpu: 100 }
-    const core = env.open({ hostSampler: sampler })
+    const { core } = openOnScriptedHost(env, { cpu: 100 })
     core.startRunner()
     await waitFor(() => core.monitor()?.health().level === 'critical', 5000, 'critical health')
     const job = await core.api['jobs.enqueue']({ type: 'light', params: {} })
@@ -86,9 +83,8 @@ describe('resource gate', () => {
   })
 
   it('starts nothing while memory is critical, says what clears it, and resumes once it recovers', async () => {
-    const { sampler } = setup()
-    sampler.next = { memUsedPercent: 98, availableBytes: 0.3 * GiB }
-    const core = env.open({ hostSampler: sampler })
+    setup()
+    const { core, sampler } = openOnScriptedHost(env, { memUsedPercent: 98, availableBytes: 0.3 * GiB })
     const levels: string[] = []
     core.events.on('health.changed', ({ health }) => levels.push(health.level))
     core.startRunner()
@@ -130,8 +126,8 @@ describe('monitor', () => {
   })
 
   it('keeps raw samples for the retention window and per-minute aggregates beyond it', async () => {
-    const { sampler } = setup()
-    const core = env.open({ hostSampler: sampler })
+    setup()
+    const { core } = openOnScriptedHost(env)
     core.startRunner()
     const monitor = core.monitor()
     if (!monitor) throw new Error('no monitor')
@@ -152,8 +148,8 @@ describe('monitor', () => {
   })
 
   it('announces once that a run takes longer than its type usually does', async () => {
-    const { sampler } = setup()
-    const core = env.open({ hostSampler: sampler })
+    setup()
+    const { core } = openOnScriptedHost(env)
     const overruns: Array<EventMap['run.overrun']> = []
     core.events.on('run.overrun', (e) => overruns.push(e))
     core.startRunner()

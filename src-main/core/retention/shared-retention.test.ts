@@ -1,16 +1,15 @@
 // Retention in shared mode, on a real PostgreSQL: one instance at a time applies it to the
 // shared database (advisory lock), never to unfinished work, and every cache follows, holding
 // at most what the database holds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import pg from 'pg'
 import type { Core } from '../core'
-import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
-import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
+import { useSharedDatabase } from '../test-support/shared-instances'
+import { waitFor } from '../test-support/test-env'
 import { DAY } from '../test-support/retention-history'
 import { RETENTION_LOCK_KEY } from './pg-retention'
 
-let db: TestDatabase
-const envs: TestEnv[] = []
+const shared = useSharedDatabase('jobdeck_retention')
 
 const CONFIG = `
 jobs:
@@ -24,14 +23,7 @@ retention:
 `
 
 function instance(): Core {
-  const env = makeTestEnv(CONFIG)
-  envs.push(env)
-  return env.open({
-    postgres: { url: db.url, source: 'flag' },
-    shared: { backoff: { baseMs: 50, maxMs: 500 }, pollMs: 200, leaseMs: 3_000 },
-    retentionFirstPassMs: 3_600_000,
-    log: () => {},
-  })
+  return shared.open(shared.env(CONFIG), { retentionFirstPassMs: 3_600_000 })
 }
 
 const cachedIds = (core: Core): string[] => (core.store.db.prepare(`SELECT id FROM jobs ORDER BY id`).pluck().all() as string[])
@@ -43,16 +35,6 @@ const cachedFinishedAt = (core: Core, id: string): number | null => {
     return null
   }
 }
-
-beforeAll(async () => {
-  db = await createTestDatabase('jobdeck_retention')
-})
-
-afterAll(async () => {
-  for (const env of envs) env.cleanup()
-  await new Promise((r) => setTimeout(r, 200))
-  await db?.drop()
-})
 
 describe('retention in shared mode', () => {
   it('one instance at a time applies it to PostgreSQL, never to a running job, and every cache keeps at most what PostgreSQL has', async () => {
@@ -69,7 +51,7 @@ describe('retention in shared mode', () => {
     const running = await a.api['jobs.enqueue']({ type: 'quick', params: { ms: 6000 } })
     await waitFor(() => a.store.getJob(running.id).status === 'running', 30_000, 'the long job to start')
 
-    const client = new pg.Client({ connectionString: db.url })
+    const client = new pg.Client({ connectionString: shared.db.url })
     await client.connect()
     try {
       const old = Date.now() - 30 * DAY

@@ -4,26 +4,22 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { EventMap } from '../../../src-shared/events'
 import type { ConcurrencyChange } from '../../../src-shared/monitor'
 import type { Run } from '../../../src-shared/domain'
-import { ScriptedSampler } from '../test-support/host-samples'
+import type { Core } from '../core'
+import { ADAPTIVE_CONFIG, openOnScriptedHost, type ScriptedSampler } from '../test-support/host-samples'
 import { makeTestEnv, waitFor, waitForTerminal, type TestEnv } from '../test-support/test-env'
 
-const CONFIG = `
-runner:
-  concurrency: { min: 1, max: 3, cpu: { high: 80, low: 50 } }
-monitor:
-  interval: 50ms
-  hysteresis: { samples: 2, margin: 5 }
-jobs:
-  nap:
-    command: [node, scripts/sleep.js, "{ms}"]
-    params:
-      ms: { type: integer, default: 100 }
-      lane: { type: string, default: a }
-    lane: "{lane}"
-`
 
 let env: TestEnv
 afterEach(() => env.cleanup())
+
+/** A core on `config` whose host CPU is the test's to set, and the concurrency steps it records. */
+function openAdaptive(config: string, cpu: number): { core: Core; sampler: ScriptedSampler; changes: ConcurrencyChange[] } {
+  env = makeTestEnv(config)
+  const { core, sampler } = openOnScriptedHost(env, { cpu })
+  const changes: ConcurrencyChange[] = []
+  core.events.on('runner.concurrency', ({ change }: EventMap['runner.concurrency']) => changes.push(change))
+  return { core, sampler, changes }
+}
 
 /** The most runs that ran at once among these. */
 function mostAtOnce(runs: readonly Run[]): number {
@@ -41,12 +37,7 @@ function mostAtOnce(runs: readonly Run[]): number {
 
 describe('adaptive concurrency', () => {
   it('steps down under high CPU without killing a run, never under min, records each step, and steps back up under low CPU', async () => {
-    env = makeTestEnv(CONFIG)
-    const sampler = new ScriptedSampler()
-    sampler.next = { cpu: 20 }
-    const core = env.open({ hostSampler: sampler })
-    const changes: ConcurrencyChange[] = []
-    core.events.on('runner.concurrency', ({ change }: EventMap['runner.concurrency']) => changes.push(change))
+    const { core, sampler, changes } = openAdaptive(ADAPTIVE_CONFIG, 20)
     core.startRunner()
     const long = await core.api['jobs.enqueueBulk']({ type: 'nap', rows: ['a', 'b', 'c'].map((lane) => ({ ms: 1500, lane })) })
     await waitFor(() => core.runner()?.runningCount === 3, 10_000, 'three runs at the maximum')
@@ -88,12 +79,7 @@ describe('adaptive concurrency', () => {
   }, 30_000)
 
   it('a plain number keeps the limit fixed, whatever the CPU', async () => {
-    env = makeTestEnv(CONFIG.replace(/concurrency: \{[^\n]*\}/, 'concurrency: 2'))
-    const sampler = new ScriptedSampler()
-    sampler.next = { cpu: 99 }
-    const core = env.open({ hostSampler: sampler })
-    const changes: ConcurrencyChange[] = []
-    core.events.on('runner.concurrency', ({ change }: EventMap['runner.concurrency']) => changes.push(change))
+    const { core, changes } = openAdaptive(ADAPTIVE_CONFIG.replace(/concurrency: \{[^\n]*\}/, 'concurrency: 2'), 99)
     core.startRunner()
     const jobs = await core.api['jobs.enqueueBulk']({ type: 'nap', rows: ['a', 'b', 'c', 'd'].map((lane) => ({ ms: 300, lane })) })
     await waitForTerminal(core, jobs.map((j) => j.id))

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Run } from '../../../src-shared/domain'
 import { ScriptedSampler } from '../test-support/host-samples'
+import { busiestWindow } from '../test-support/run-windows'
 import { makeTestEnv, sleep, waitFor, waitForTerminal, type TestEnv } from '../test-support/test-env'
 import { holdOf, LaneWindows } from './lane-rates'
 
@@ -22,23 +22,19 @@ jobs:
     needs: { freeMemory: 2GiB }
 `
 
-/** The most starts any half-open window of `windowMs` holds, from the runs' start times. */
-function busiestWindow(runs: readonly Run[], windowMs: number): number {
-  const starts = runs.map((r) => Date.parse(r.startedAt)).sort((a, b) => a - b)
-  let most = 0
-  for (let i = 0, j = 0; i < starts.length; i++) {
-    while ((starts[i] ?? 0) - (starts[j] ?? 0) >= windowMs) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
-}
-
 let env: TestEnv
 afterEach(() => env.cleanup())
 
 /** A core on a quiet host as sampled (the suite's own load on a small machine must not trip the gate), or on the host given. */
 function open(sampler = new ScriptedSampler()): ReturnType<TestEnv['open']> {
   return env.open({ hostSampler: sampler })
+}
+
+/** Two jobs on lane `slow` (2 per 3 s): run until both finished, which fills its window. */
+async function runTwoOnSlow(core: ReturnType<TestEnv['open']>): Promise<void> {
+  const jobs = await core.api['jobs.enqueueBulk']({ type: 'call', rows: [{ lane: 'slow' }, { lane: 'slow' }] })
+  core.startRunner()
+  await waitForTerminal(core, jobs.map((j) => j.id))
 }
 
 describe('lane rates', () => {
@@ -61,9 +57,7 @@ describe('lane rates', () => {
   it('a held job says why and when it may start, in the runner status and jobs.get', async () => {
     env = makeTestEnv(CONFIG)
     const core = open()
-    const first = await core.api['jobs.enqueueBulk']({ type: 'call', rows: [{ lane: 'slow' }, { lane: 'slow' }] })
-    core.startRunner()
-    await waitForTerminal(core, first.map((j) => j.id))
+    await runTwoOnSlow(core)
     const held = await core.api['jobs.enqueue']({ type: 'call', params: { lane: 'slow' } })
     const oldest = Math.min(...core.store.listRuns({ limit: 10 }).map((r) => Date.parse(r.startedAt)))
     const got = await core.api['jobs.get']({ id: held.id })
@@ -78,14 +72,10 @@ describe('lane rates', () => {
   it('a restart keeps the window: the runs recorded before it still count', async () => {
     env = makeTestEnv(CONFIG)
     const before = open()
-    const first = await before.api['jobs.enqueueBulk']({ type: 'call', rows: [{ lane: 'slow' }, { lane: 'slow' }] })
-    before.startRunner()
-    await waitForTerminal(before, first.map((j) => j.id))
+    await runTwoOnSlow(before)
     await before.close()
     const after = open()
-    const next = await after.api['jobs.enqueueBulk']({ type: 'call', rows: [{ lane: 'slow' }, { lane: 'slow' }] })
-    after.startRunner()
-    await waitForTerminal(after, next.map((j) => j.id))
+    await runTwoOnSlow(after)
     const runs = after.store.listRuns({ limit: 10 })
     expect(runs).toHaveLength(4)
     expect(busiestWindow(runs, 3000)).toBe(2)
@@ -109,9 +99,7 @@ describe('lane rates', () => {
 describe('start now', () => {
   it('lets a job held by the gate start once, recorded on its run; the next job of the type still waits', async () => {
     env = makeTestEnv(CONFIG)
-    const sampler = new ScriptedSampler()
-    sampler.next = { availableBytes: 1024 ** 3, memUsedPercent: 60 }
-    const core = open(sampler)
+    const core = open(new ScriptedSampler({ availableBytes: 1024 ** 3, memUsedPercent: 60 }))
     core.startRunner()
     const [asked, other] = await core.api['jobs.enqueueBulk']({ type: 'heavy', rows: [{}, {}] })
     await waitFor(() => core.store.getJob(asked!.id).status === 'queued' && core.monitor()?.latest(), 5000, 'a first sample')

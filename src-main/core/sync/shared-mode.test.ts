@@ -1,16 +1,16 @@
 // Shared mode in one process: two instances (each with its own data dir and SQLite cache) on one
 // real PostgreSQL database. Multi-process, kill -9 and outage tests are in shared-processes.test.ts.
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Core, CoreOptions } from '../core'
 import type { Executor } from '../executors/types'
-import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
-import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
+import { createTestDatabase } from '../test-support/postgres'
+import { cachedStatus, useSharedDatabase } from '../test-support/shared-instances'
+import { waitFor, type TestEnv } from '../test-support/test-env'
 import { startTcpProxy, viaProxy } from '../test-support/tcp-proxy'
 import pg from 'pg'
 
-let db: TestDatabase
-const envs: TestEnv[] = []
+const shared = useSharedDatabase('jobdeck_shared')
 
 const CONFIG = `
 lanes:
@@ -33,27 +33,8 @@ jobs:
 `
 
 function instance(url?: string, extra: Partial<CoreOptions> = {}): { env: TestEnv; open: () => Core } {
-  const env = makeTestEnv(CONFIG)
-  envs.push(env)
-  return {
-    env,
-    open: () =>
-      env.open({
-        postgres: { url: url ?? db.url, source: 'flag' },
-        shared: { backoff: { baseMs: 50, maxMs: 500 }, pollMs: 200, leaseMs: 3_000 },
-        log: () => {},
-        ...extra,
-      }),
-  }
-}
-
-/** A job enqueued on the other instance reaches this cache with its next pull. */
-function cachedStatus(core: Core, id: string): string {
-  try {
-    return core.store.getJob(id).status
-  } catch {
-    return 'not yet pulled'
-  }
+  const env = shared.env(CONFIG)
+  return { env, open: () => shared.open(env, url ? { postgres: { url, source: 'flag' }, ...extra } : extra) }
 }
 
 async function terminal(core: Core, ids: string[], ms = 30_000): Promise<void> {
@@ -63,16 +44,6 @@ async function terminal(core: Core, ids: string[], ms = 30_000): Promise<void> {
     'jobs to finish in the cache',
   )
 }
-
-beforeAll(async () => {
-  db = await createTestDatabase('jobdeck_shared')
-})
-
-afterAll(async () => {
-  for (const env of envs) env.cleanup()
-  await new Promise((r) => setTimeout(r, 200))
-  await db?.drop()
-})
 
 describe('shared mode', () => {
   it('two instances share one queue: a job enqueued on one runs on either, and both caches show the result', async () => {
@@ -204,12 +175,12 @@ describe('shared mode', () => {
   })
 
   it('an enqueue made while the database is unreachable waits in the outbox, shows as queued, and reaches the database once when it is back', async () => {
-    const target = new URL(db.url)
+    const target = new URL(shared.db.url)
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
-    const direct = new pg.Client({ connectionString: db.url })
+    const direct = new pg.Client({ connectionString: shared.db.url })
     await direct.connect()
     try {
-      const a = instance(viaProxy(db.url, proxy.port)).open()
+      const a = instance(viaProxy(shared.db.url, proxy.port)).open()
       await a.ready()
       expect(a.connection().status).toBe('online')
       const states: string[] = []

@@ -1,14 +1,13 @@
 // Lane rates and "Start now" in shared mode: two instances (each with its own data dir and
 // cache) on one real PostgreSQL database; the rate is counted there, across both runners.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Run } from '../../../src-shared/domain'
+import { describe, expect, it } from 'vitest'
 import type { Core } from '../core'
 import { ScriptedSampler } from '../test-support/host-samples'
-import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
-import { makeTestEnv, sleep, waitFor, type TestEnv } from '../test-support/test-env'
+import { busiestWindow } from '../test-support/run-windows'
+import { cachedStatus, useSharedDatabase } from '../test-support/shared-instances'
+import { sleep, waitFor } from '../test-support/test-env'
 
-let db: TestDatabase
-const envs: TestEnv[] = []
+const shared = useSharedDatabase('jobdeck_rates')
 
 const CONFIG = `
 monitor:
@@ -30,48 +29,12 @@ jobs:
 
 /** An instance on the shared database, on a host as sampled (quiet unless told). */
 function instance(sampler = new ScriptedSampler()): Core {
-  const env = makeTestEnv(CONFIG)
-  envs.push(env)
-  return env.open({
-    postgres: { url: db.url, source: 'flag' },
-    shared: { backoff: { baseMs: 50, maxMs: 500 }, pollMs: 200, leaseMs: 3_000 },
-    hostSampler: sampler,
-    log: () => {},
-  })
-}
-
-function cachedStatus(core: Core, id: string): string {
-  try {
-    return core.store.getJob(id).status
-  } catch {
-    return 'not yet pulled'
-  }
+  return shared.open(shared.env(CONFIG), { hostSampler: sampler })
 }
 
 async function terminal(core: Core, ids: readonly string[], ms = 40_000): Promise<void> {
   await waitFor(() => ids.every((id) => ['succeeded', 'failed', 'canceled'].includes(cachedStatus(core, id))), ms, 'jobs to finish in the cache')
 }
-
-/** The most starts any half-open window of `windowMs` holds, from the runs' start times. */
-function busiestWindow(runs: readonly Run[], windowMs: number): number {
-  const starts = runs.map((r) => Date.parse(r.startedAt)).sort((a, b) => a - b)
-  let most = 0
-  for (let i = 0, j = 0; i < starts.length; i++) {
-    while ((starts[i] ?? 0) - (starts[j] ?? 0) >= windowMs) j++
-    most = Math.max(most, i - j + 1)
-  }
-  return most
-}
-
-beforeAll(async () => {
-  db = await createTestDatabase('jobdeck_rates')
-})
-
-afterAll(async () => {
-  for (const env of envs) env.cleanup()
-  await new Promise((r) => setTimeout(r, 200))
-  await db?.drop()
-})
 
 describe('shared mode: lane rates and start now', () => {
   it('a rate of 5 per 2 s holds across two runners: no 2 s window of the runs they started holds more than 5', async () => {
@@ -92,9 +55,7 @@ describe('shared mode: lane rates and start now', () => {
   }, 60_000)
 
   it('start now lets a job the gate holds be claimed once, recorded on its run; the next of its type still waits', async () => {
-    const sampler = new ScriptedSampler()
-    sampler.next = { availableBytes: 1024 ** 3, memUsedPercent: 60 }
-    const a = instance(sampler)
+    const a = instance(new ScriptedSampler({ availableBytes: 1024 ** 3, memUsedPercent: 60 }))
     await a.ready()
     a.startRunner()
     await waitFor(() => a.monitor()?.latest(), 5000, 'a first sample')

@@ -3,10 +3,10 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import pg from 'pg'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Core } from '../core'
-import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
-import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
+import { cachedStatus, useSharedDatabase } from '../test-support/shared-instances'
+import { waitFor } from '../test-support/test-env'
 
 const TOKEN = 'tok-shared-hunter2'
 const KEY = Buffer.alloc(32, 1).toString('base64')
@@ -21,40 +21,19 @@ jobs:
 `
 const PROOF_SCRIPT = `require('node:fs').writeFileSync(process.env.PROOF, process.argv[2]); console.log('token ' + process.argv[2])`
 
-let db: TestDatabase
-const envs: TestEnv[] = []
+const shared = useSharedDatabase('jobdeck_shared_secrets')
 let proof: string
 
-beforeAll(async () => {
-  db = await createTestDatabase('jobdeck_shared_secrets')
-})
 afterEach(() => vi.unstubAllEnvs())
-afterAll(async () => {
-  for (const env of envs) env.cleanup()
-  await db?.drop()
-})
 
 /** An instance of its own data dir on the shared database, with `key` as its JOBDECK_SECRET_KEY. */
 function instance(key: string | null, url?: string): Core {
-  const env = makeTestEnv(CONFIG)
-  envs.push(env)
+  const env = shared.env(CONFIG)
   fs.writeFileSync(path.join(env.dir, 'scripts', 'proof.js'), PROOF_SCRIPT)
   proof = path.join(env.dir, 'proof.txt')
   vi.stubEnv('PROOF', proof)
   vi.stubEnv('JOBDECK_SECRET_KEY', key ?? '')
-  return env.open({
-    postgres: { url: url ?? db.url, source: 'flag' },
-    shared: { backoff: { baseMs: 50, maxMs: 500 }, pollMs: 200, leaseMs: 3_000 },
-    log: () => {},
-  })
-}
-
-function statusOf(core: Core, id: string): string {
-  try {
-    return core.store.getJob(id).status
-  } catch {
-    return 'not yet pulled'
-  }
+  return shared.open(env, url ? { postgres: { url, source: 'flag' } } : {})
 }
 
 describe('secret params in shared mode', () => {
@@ -73,7 +52,7 @@ describe('secret params in shared mode', () => {
     await Promise.all([a.ready(), b.ready()])
     const job = await a.api['jobs.enqueue']({ type: 'deploy', params: { token: TOKEN } })
     b.startRunner()
-    await waitFor(() => statusOf(b, job.id) === 'succeeded', 30_000, 'the job to run on b')
+    await waitFor(() => cachedStatus(b, job.id) === 'succeeded', 30_000, 'the job to run on b')
     expect(fs.readFileSync(bProof, 'utf8')).toBe(TOKEN)
     await b.close()
 
@@ -81,7 +60,7 @@ describe('secret params in shared mode', () => {
     await c.ready()
     const second = await a.api['jobs.enqueue']({ type: 'deploy', params: { token: TOKEN } })
     c.startRunner()
-    await waitFor(() => statusOf(c, second.id) === 'failed', 30_000, 'the job to fail on c')
+    await waitFor(() => cachedStatus(c, second.id) === 'failed', 30_000, 'the job to fail on c')
     const { run } = await c.api['runs.get']({ id: second.id })
     expect(run.error).toMatch(
       /^secret param "token" cannot be opened: it was sealed with key [0-9a-f]{8}, and this Jobdeck has [0-9a-f]{8} \(JOBDECK_SECRET_KEY\); every instance sharing the database must have the same JOBDECK_SECRET_KEY/,
@@ -89,7 +68,7 @@ describe('secret params in shared mode', () => {
     await c.close()
 
     // In the shared database: sealed params, masked output.
-    const client = new pg.Client({ connectionString: db.url })
+    const client = new pg.Client({ connectionString: shared.db.url })
     await client.connect()
     try {
       const rows = await client.query<{ text: string }>(
