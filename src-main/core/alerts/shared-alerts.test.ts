@@ -1,4 +1,4 @@
-// Shared mode: two instances on one PostgreSQL, each with its own cache that sees every failure,
+// Shared mode: instances on one PostgreSQL, each with its own cache that sees every failure,
 // each running the alert rules; every failure is written to exactly one outbox in total. While the
 // database is unreachable nothing is decided (the key cannot be claimed) and nothing is lost.
 import { afterEach, describe, expect, it } from 'vitest'
@@ -49,20 +49,23 @@ describe('alerts in shared mode', () => {
   it('each failure yields one outbox row across two instances whose caches both saw it', async () => {
     const a = instance()
     const b = instance()
-    await Promise.all([a.ready(), b.ready()])
+    // The runner's own process decides alerts too (it holds its runner lock), as a third instance.
+    const runner = instance()
+    await Promise.all([a.ready(), b.ready(), runner.ready()])
     const watchA = watchOf(a)
     const watchB = watchOf(b)
     watchA.start()
     watchB.start()
-    a.startRunner()
+    runner.startRunner()
     const ids: string[] = []
     for (let i = 0; i < 6; i++) ids.push((await (i % 2 ? a : b).api['jobs.enqueue']({ type: 'broken', params: {} })).id)
     await waitFor(() => failedIn(a, ids) && failedIn(b, ids), 30_000, 'both caches to see every failure')
-    await waitFor(() => outboxRows(a.store).length + outboxRows(b.store).length >= ids.length, 10_000, 'the failures to be decided')
+    const all = (): ReturnType<typeof outboxRows> => [...outboxRows(a.store), ...outboxRows(b.store), ...outboxRows(runner.store)]
+    await waitFor(() => all().length >= ids.length, 10_000, 'the failures to be decided')
     // A full pass each, now that both caches hold every failure: each has decided all of them.
     await watchA.settle()
     await watchB.settle()
-    const rows = [...outboxRows(a.store), ...outboxRows(b.store)]
+    const rows = all()
     expect(rows.map((r) => r.key.split(':')[1]).sort()).toEqual([...ids].sort())
     expect(rows.every((r) => r.channel === 'ops' && r.title === 'broken failed')).toBe(true)
   })
