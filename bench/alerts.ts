@@ -4,14 +4,9 @@
 // ABBA-interleaved on fresh data dirs. Primary: the runner's time per failed job until every job
 // is terminal; secondary: CPU per job until every alert was delivered (the receiver runs in this
 // process too: its share is in the figure).
-//
-// Until the rules (AlertWatch) are connected to createCore, the `alerts` side writes each failure's
-// outbox row itself on `job.changed` (FEED=self), as the rules would after the commit; once they
-// are, run with BENCH_ALERTS_FEED=rules.
+// The rules (AlertWatch) decide each failure from the committed history, as in production.
 import { performance } from 'node:perf_hooks'
 import type { ExecutorFactory } from '../src-main/core/runner/runner'
-import type { Core } from '../src-main/core/core'
-import { failedAlert } from '../src-main/core/test-support/alert-outbox'
 import { waitFor } from '../src-main/core/test-support/test-env'
 import { startWebhookReceiver, type WebhookReceiver } from '../src-main/core/test-support/webhook-receiver'
 import { ScriptedSampler } from '../src-main/core/test-support/host-samples'
@@ -20,7 +15,6 @@ import { median } from './browser-support'
 
 const JOBS = Number(process.env.BENCH_ALERT_JOBS ?? 1_000)
 const ROUNDS = Number(process.env.BENCH_ALERT_ROUNDS ?? 2)
-const FEED = process.env.BENCH_ALERTS_FEED === 'rules' ? 'rules' : 'self'
 
 const failing: ExecutorFactory = () => ({
   async execute(ctx) {
@@ -32,17 +26,6 @@ const failing: ExecutorFactory = () => ({
 const BASE = `runner: { concurrency: 4 }\njobs:\n  sync: { command: [node, -e, "0"], retries: { max: 0 } }\nmonitor:\n  thresholds: { cpu: { warning: 99, critical: 100 } }\n`
 const withAlerts = (url: string): string => `${BASE}alerts:\n  channels:\n    ops: { webhook: { url: "${url}", format: json } }\n  rules:\n    - { on: failed, channels: [ops] }\n`
 
-/** What the rules do for each failure: its outbox row, then a wake of the deliverer. */
-function feedOutboxAsTheRulesWould(core: Core): void {
-  const insert = core.store.db.prepare(`INSERT INTO alert_outbox (key, channel, rule, payload, created_at) VALUES (?, 'ops', 0, ?, ?) ON CONFLICT DO NOTHING`)
-  core.events.on('job.changed', ({ job }) => {
-    if (job.status !== 'failed') return
-    const alert = failedAlert(job.id, job.type, job.error ?? '')
-    insert.run(alert.id, JSON.stringify(alert), Date.now())
-    core.alerts.wake()
-  })
-}
-
 interface Sample {
   msPerJob: number
   cpuMsPerJob: number
@@ -53,7 +36,6 @@ async function once(alerts: boolean, hook: WebhookReceiver): Promise<Sample> {
   const env = tempCore(alerts ? withAlerts(hook.url) : BASE, { executorFor: failing, hostSampler: new ScriptedSampler(), runner: { pollMs: 20 } })
   try {
     const { core } = env
-    if (alerts && FEED === 'self') feedOutboxAsTheRulesWould(core)
     const before = hook.accepted().length
     await core.api['jobs.enqueueBulk']({ type: 'sync', rows: Array.from({ length: JOBS }, () => ({})) })
     const cpu = process.cpuUsage()
@@ -86,7 +68,7 @@ export async function benchAlerts(): Promise<void> {
     }
     const med = (xs: Sample[], key: keyof Sample): number => median(xs.map((x) => x[key]))
     const spread = (xs: Sample[], key: keyof Sample): string => `${fmt(Math.min(...xs.map((x) => x[key])), 3)}–${fmt(Math.max(...xs.map((x) => x[key])), 3)}`
-    report(`alerts: ${JOBS} failing jobs (instant executor, concurrency 4), webhook on 127.0.0.1, ABBA × ${ROUNDS}, feed=${FEED}`, [
+    report(`alerts: ${JOBS} failing jobs (instant executor, concurrency 4), webhook on 127.0.0.1, ABBA × ${ROUNDS}, decided by the rules`, [
       ['runner time per failed job, no alerts (median, range)', `${fmt(med(none, 'msPerJob'), 3)} ms (${spread(none, 'msPerJob')})`],
       ['runner time per failed job, alerts (median, range)', `${fmt(med(withIt, 'msPerJob'), 3)} ms (${spread(withIt, 'msPerJob')})`],
       ['added per failed job', `${fmt(med(withIt, 'msPerJob') - med(none, 'msPerJob'), 3)} ms (${fmt(med(withIt, 'msPerJob') / med(none, 'msPerJob'), 2)}x)`],

@@ -23,7 +23,7 @@ export class BatchClock {
   constructor(
     private readonly maxSize: number,
     private readonly tx: <T>(fn: () => T) => T,
-    private readonly between: (clock: BatchClock) => void = () => undefined,
+    private readonly between: (clock: BatchClock) => Promise<void> | void = () => undefined,
   ) {
     this.size = Math.min(maxSize, FIRST_BATCH)
   }
@@ -43,7 +43,7 @@ export class BatchClock {
     if (this.writtenMs >= BETWEEN_AFTER_MS) {
       this.writtenMs = 0
       await nextTurn()
-      this.between(this)
+      await this.between(this)
     }
     await nextTurn()
     return result

@@ -73,8 +73,8 @@ export class SqliteRetention {
 
   /** Applies `policy` to the rows there are now; `longestTxMs` is the longest single write transaction. */
   async apply(policy: RetentionConfig, now: number): Promise<{ deleted: RetentionDeleted; longestTxMs: number }> {
-    const clock = new BatchClock(policy.batch, this.tx, (c) => {
-      this.merges.step(c)
+    const clock = new BatchClock(policy.batch, this.tx, async (c) => {
+      await this.merges.step(c)
       this.stmt.checkpoint.run()
     })
     const deleted = noneDeleted()
