@@ -98,9 +98,13 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
     served = await serve({ config, env: { PGPASSWORD: decodeURIComponent(new URL(db.url).password) } })
     // Mirrored once the first poll is in: the five rows are jobs of source legacy.
     await until(
-      async () => JSON.parse((await served.cliAsync(['sources', '--json'])).stdout || '[]').some((s: { name: string; rows: number }) => s.name === 'legacy' && s.rows === 5),
+      // …and its running row past stuckAfter flagged (a poll may mirror the rows before it flags one).
+      async () =>
+        JSON.parse((await served.cliAsync(['sources', '--json'])).stdout || '[]').some(
+          (s: { name: string; rows: number; stuck: number }) => s.name === 'legacy' && s.rows === 5 && s.stuck === 1,
+        ),
       30_000,
-      'the first sync of legacy',
+      'the first sync of legacy, its stuck row flagged',
     )
     browser = await launchBrowser()
     page = (await openApp(browser, served.url)).page
