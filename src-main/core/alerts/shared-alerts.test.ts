@@ -46,7 +46,7 @@ function watchOf(core: Core): AlertWatch {
 const failedIn = (core: Core, ids: string[]): boolean => ids.every((id) => cachedStatus(core, id) === 'failed')
 
 describe('alerts in shared mode', () => {
-  it('each failure yields one outbox row across two instances whose caches both saw it', async () => {
+  it('each failure yields one outbox row across the instances, two of whose caches saw it', async () => {
     const a = instance()
     const b = instance()
     // The runner's own process decides alerts too (it holds its runner lock), as a third instance.
