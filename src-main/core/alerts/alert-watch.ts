@@ -106,6 +106,9 @@ export class AlertWatch {
     const { events } = this.options
     this.unsubscribe.push(
       events.on('job.changed', ({ job }) => {
+        // Without rules nothing is told: the 1 s poll alone moves the watermark (a write a second at
+        // most, not one per burst of finishes), so rules added later start from about now.
+        if (this.rules().length === 0) return
         if (job.status === 'failed' || job.status === 'succeeded' || job.status === 'partial') this.wakeSoon()
       }),
       events.on('run.overrun', (event) => this.onOverrun(event)),
