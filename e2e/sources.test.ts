@@ -126,14 +126,19 @@ describe.skipIf(skipWithoutBrowser)('sources in the browser', { timeout: 180_000
   it("draws the source's rows on the Timeline under its badge, their overlaps flagged and the stuck row outlined", async () => {
     await go(page, '#/timeline')
     const hook = (): Promise<TimelineHook | null> => page.evaluate(() => (globalThis as unknown as { __jobdeckPerf?: { timeline?: TimelineHook } }).__jobdeckPerf?.timeline ?? null)
+    let seen: TimelineHook['paints'] = []
     const paint = await until(
       async () => {
         const perf = await hook()
+        seen = perf?.paints ?? []
         return perf?.paints.find((p) => p.items >= 4 && (p.layers['overlap:wash'] ?? 0) >= 1 && (p.layers.stuck ?? 0) >= 1) ?? null
       },
       30_000,
       'a paint of the source rows with the overlap and the stuck outline',
-    )
+    ).catch((error: Error) => {
+      // What was painted instead says which part was missing (the rows, the overlap or the outline).
+      throw new Error(`${error.message}; the paints were ${JSON.stringify(seen.slice(-5))}`)
+    })
     expect(paint.layers['bar:failed']).toBe(1)
     // Rows are the source's types, labelled with the badge's sign.
     const labels = await page.evaluate(() => {
