@@ -55,16 +55,17 @@ const ZONES = [
     electron: false,
   },
   // Layers inside core (STYLE.md): model <- store <- sync <- engines <- runner <- services <-
-  // engine (the engine process's host); alerts sit beside the runner, under services; retention above sync, under services. A layer never
-  // imports one above it.
-  coreLayer('model', 'src-main/core/model is the job state machine, pure; every layer uses it, it uses none of them', ['store', 'sync', 'sources', 'retention', 'engines', 'runner', 'alerts', 'services', 'engine']),
-  coreLayer('store', 'src-main/core/store holds the queue and history engines; runner, services and sync use it, never the reverse', ['runner', 'alerts', 'services', 'sync', 'sources', 'retention', 'engines', 'engine']),
-  coreLayer('sync', 'src-main/core/sync links the store to the shared database; the runner and services use it, never the reverse', ['runner', 'alerts', 'services', 'sources', 'retention', 'engines', 'engine']),
+  // engine (the engine process's host); alerts sit beside the runner, under services; retention above sync, under services;
+  // access (tokens, audit log) above sync, under services. A layer never imports one above it.
+  coreLayer('model', 'src-main/core/model is the job state machine, pure; every layer uses it, it uses none of them', ['store', 'sync', 'sources', 'retention', 'engines', 'runner', 'alerts', 'access', 'services', 'engine']),
+  coreLayer('store', 'src-main/core/store holds the queue and history engines; runner, services and sync use it, never the reverse', ['runner', 'alerts', 'access', 'services', 'sync', 'sources', 'retention', 'engines', 'engine']),
+  coreLayer('sync', 'src-main/core/sync links the store to the shared database; the runner and services use it, never the reverse', ['runner', 'alerts', 'access', 'services', 'sources', 'retention', 'engines', 'engine']),
   coreLayer('retention', 'src-main/core/retention deletes old history from the store (and the shared database through sync); services and the core use it, never the reverse', ['runner', 'alerts', 'services', 'sources', 'engines', 'engine']),
   coreLayer('sources', 'src-main/core/sources mirror other systems\' job tables into the store; services use them, never the reverse', ['runner', 'alerts', 'services', 'sync', 'retention', 'engines', 'engine']),
   coreLayer('engines', 'src-main/core/engines put either queue behind one interface for the runner; the runner uses them, never the reverse', ['runner', 'alerts', 'services', 'retention', 'engine']),
   coreLayer('runner', 'src-main/core/runner drives the queue; services use it, never the reverse', ['alerts', 'services', 'retention', 'engine']),
   coreLayer('alerts', 'src-main/core/alerts decide and deliver alerts from what the store and events say; services use them, never the reverse', ['runner', 'engines', 'services', 'retention', 'engine']),
+  coreLayer('access', 'src-main/core/access holds the API tokens and the audit log over the store (and the shared database through sync); services, the engine host and the transports use it, never the reverse', ['runner', 'alerts', 'services', 'sources', 'retention', 'engines', 'engine']),
   coreLayer('services', 'src-main/core/services answer the API; the engine host dispatches to them, never the reverse', ['engine']),
   {
     dir: 'src-main/server',

@@ -133,6 +133,10 @@ zone(
     ['src-main/core/alerts/x.ts', '../engine/engine-host'],
     ['src-main/core/store/sqlite/x.ts', '../../alerts/alerts'],
     ['src-main/core/runner/x.ts', '../alerts/deliverer'],
+    ['src-main/core/access/x.ts', '../services/dispatch'],
+    ['src-main/core/access/x.ts', '../runner/scheduler'],
+    ['src-main/core/store/sqlite/x.ts', '../../access/tokens'],
+    ['src-main/core/sync/x.ts', '../access/audit-log'],
   ],
   [
     ['src-main/core/runner/x.ts', '../store/sqlite/sqlite-store'],
@@ -157,6 +161,10 @@ zone(
     ['src-main/core/alerts/x.ts', '../store/sqlite/alert-deliveries'],
     ['src-main/core/alerts/channels/x.ts', '../../secrets/secret-store'],
     ['src-main/core/services/x.ts', '../alerts/alerts'],
+    ['src-main/core/services/x.ts', '../access/audit-sink'],
+    ['src-main/core/engine/x.ts', '../access/callers'],
+    ['src-main/core/access/x.ts', '../sync/shared-link'],
+    ['src-main/core/access/x.ts', '../store/sqlite/sqlite-store'],
   ],
 )
 

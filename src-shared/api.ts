@@ -13,6 +13,7 @@ import { FIRE_OUTCOMES, type ForecastFire, type ScheduleFire, type ScheduleInfo 
 import type { Overlap, SourceInfo, SourceQueue, SourceTestResult } from './sources'
 import type { AlertDelivery, AlertsOverview } from './alerts'
 import type { RetentionPass, RetentionStatus } from './retention'
+import { ROLES, type ApiToken, type Caller, type AuditRecord, type CreatedToken, type MethodAccess, type Session } from './access'
 
 const id = z.string().min(1, 'expected a job or run id').max(64)
 const paramsInput = z.record(z.string(), z.unknown())
@@ -217,9 +218,104 @@ export const apiInputs = {
   'retention.status': z.strictObject({}),
   /** One retention pass now (as the automatic one does, in small batches). */
   'retention.run': z.strictObject({}),
+  /** Who this session is and its role (the window hides what the role cannot do). */
+  'session.get': z.strictObject({}),
+  /** Every API token (never its secret): role, creator, expiry, last use, revocation. */
+  'tokens.list': z.strictObject({}),
+  /**
+   * A new token for another program or user: 256 random bits, shown once in the answer and kept
+   * only as its SHA-256. `expires`: a duration from now (`90d`, `12h`), or never.
+   */
+  'tokens.create': z.strictObject({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a name of letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    role: z.enum(ROLES),
+    expires: z.string().min(1).max(20).optional(),
+  }),
+  /** Refuses the token from now on (running servers within a second); the record stays, revoked. */
+  'tokens.revoke': z.strictObject({ name: z.string().min(1).max(64) }),
+  /** Audit records newest first (at desc, id desc), filtered, in keyset pages. */
+  'audit.list': z.strictObject({
+    since: instant.optional(),
+    until: instant.optional(),
+    /** Exactly this caller (`ops-bot`, `desktop`, `cli:ana@box`, `schedule:nightly`). */
+    who: z.string().min(1).max(200).optional(),
+    method: z.string().min(1).max(100).optional(),
+    limit: z.number().int().min(1).max(10_000).default(200),
+    before: z.strictObject({ at: instant, id: z.string().max(64) }).optional(),
+  }),
 } as const
 
 export type ApiMethod = keyof typeof apiInputs
+
+const read = { role: 'viewer', changes: false } as const
+const operate = { role: 'operator', changes: true } as const
+const administer = { role: 'admin', changes: true } as const
+
+/**
+ * The least role each method needs and whether it changes something (audited). Checked by
+ * dispatch for every transport; the window reads it to hide what its role cannot do.
+ */
+export const apiAccess: { readonly [M in ApiMethod]: MethodAccess } = {
+  'jobs.enqueue': operate,
+  'jobs.enqueueBulk': operate,
+  'jobs.cancel': operate,
+  'jobs.restore': operate,
+  'jobs.get': read,
+  'jobs.list': read,
+  'jobs.retry': operate,
+  'jobs.startNow': operate,
+  'jobs.setPriority': operate,
+  // Deletes history: retention's business, so admin's.
+  'jobs.clear': administer,
+  'runner.pause': operate,
+  'runner.resume': operate,
+  'runner.drain': operate,
+  'runner.status': read,
+  'runs.list': read,
+  'runs.count': read,
+  'runs.export': read,
+  'stats.byType': read,
+  'timeline.range': read,
+  'timeline.extent': read,
+  'runs.get': read,
+  'runs.log': read,
+  'runs.usage': read,
+  'monitor.latest': read,
+  'monitor.range': read,
+  'config.get': read,
+  'config.reload': administer,
+  'connection.get': read,
+  // Connects with a URL and password it is given: admin's, though it changes nothing.
+  'connection.test': { role: 'admin', changes: false },
+  'connection.save': administer,
+  'schedules.list': read,
+  'schedules.pause': operate,
+  'schedules.resume': operate,
+  'schedules.runNow': operate,
+  'schedules.fires': read,
+  'schedules.preview': read,
+  'schedules.forecast': read,
+  'sources.list': read,
+  'sources.sync': operate,
+  'sources.queue': read,
+  'sources.test': { role: 'operator', changes: false },
+  'sources.markFailed': operate,
+  'overlaps.list': read,
+  'alerts.list': read,
+  'alerts.test': operate,
+  'alerts.snooze': operate,
+  'retention.status': read,
+  'retention.run': administer,
+  'session.get': read,
+  'tokens.list': { role: 'admin', changes: false },
+  'tokens.create': administer,
+  'tokens.revoke': administer,
+  'audit.list': read,
+}
 export type ApiInput<M extends ApiMethod> = z.input<(typeof apiInputs)[M]>
 export type ApiArgs<M extends ApiMethod> = z.output<(typeof apiInputs)[M]>
 
@@ -339,6 +435,15 @@ export interface ApiResults {
   'alerts.snooze': AlertsOverview['snoozes']
   'retention.status': RetentionStatus
   'retention.run': RetentionPass
+  'session.get': Session
+  'tokens.list': ApiToken[]
+  'tokens.create': CreatedToken
+  'tokens.revoke': ApiToken
+  'audit.list': AuditRecord[]
 }
 
-export type JobdeckApi = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResults[M]> }
+/**
+ * A method answers its args; `caller` is who called through a transport (dispatch passes it;
+ * the core's own callers, tests and benches leave it out and act as the owner).
+ */
+export type JobdeckApi = { [M in ApiMethod]: (args: ApiArgs<M>, caller?: Caller) => Promise<ApiResults[M]> }

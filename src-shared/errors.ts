@@ -7,6 +7,10 @@ export const ERROR_CODES = [
   'locked',
   'unavailable',
   'internal',
+  /** No credential, or one that is unknown, expired or revoked (HTTP 401). */
+  'unauthorized',
+  /** The caller's role may not call this method (HTTP 403). */
+  'forbidden',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

@@ -8,6 +8,10 @@ import { JobdeckError, type ErrorInfo } from '../../src-shared/errors'
 import { echo } from '../../src-shared/redact'
 import type { Core } from '../core/core'
 import { dispatch } from '../core/services/dispatch'
+import { cliCaller } from '../core/access/callers'
+
+/** Whoever runs `jobdeck` in a shell owns the data dir: admin, recorded as `cli:user@host`. */
+const CLI_CALLER = cliCaller()
 import { isInputIssues, type InputIssue } from '../core/services/error-reply'
 
 /** Where a field of the API input came from on the command line. */
@@ -31,8 +35,8 @@ type AsTyped<T> = T extends string ? string : T
 export type CliInput<M extends ApiMethod> = { [K in keyof ApiInput<M>]: AsTyped<ApiInput<M>[K]> }
 
 /** One method called through dispatch; a refusal is thrown as a JobdeckError the CLI prints. */
-export async function callApi<M extends ApiMethod>(core: Pick<Core, 'api'>, method: M, args: CliInput<M>, places: Places = {}): Promise<ApiResults[M]> {
-  const result = await dispatch(core.api, method, args)
+export async function callApi<M extends ApiMethod>(core: Pick<Core, 'api' | 'audit'>, method: M, args: CliInput<M>, places: Places = {}): Promise<ApiResults[M]> {
+  const result = await dispatch(core, method, args, CLI_CALLER)
   if (result.ok) return result.value as ApiResults[M]
   throw cliError(method, result.error, places)
 }

@@ -40,6 +40,7 @@ import { AlertWatch } from './alerts/alert-watch'
 import { Alerts } from './alerts/alerts'
 import { Retention } from './retention/retention'
 import { PgRetention } from './retention/pg-retention'
+import type { AuditSink } from './services/dispatch'
 
 export interface CoreOptions {
   dataDir: string
@@ -108,6 +109,8 @@ export interface Core {
   readonly sources: SourceMirrors
   /** Alert channels and the outbox's deliveries; delivering while this process runs the runner. */
   readonly alerts: Alerts
+  /** Where dispatch records every call that changes something (issue 17). */
+  readonly audit: AuditSink | null
   connection(): DatabaseState
   /** Resolves after the first attempt to reach the shared database (at once in local mode). */
   ready(): Promise<void>
@@ -320,6 +323,7 @@ export function createCore(options: CoreOptions): Core {
     link,
     sources,
     alerts,
+    audit: null,
     publishChanges,
     runner: () => runner,
     monitor: () => monitor,

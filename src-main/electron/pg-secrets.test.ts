@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { MemorySecretStore, pgSecretKey } from '../core/secrets/secret-store'
 import { dispatch } from '../core/services/dispatch'
+import { DESKTOP as OWNER } from '../core/access/callers'
 import { makeTestEnv, type TestEnv } from '../core/test-support/test-env'
 import { configuredPgUrl, engineSecretEnv, EngineSecrets } from './pg-secrets'
 
@@ -53,7 +54,7 @@ describe('connection.save with the keychain', () => {
     const secrets = await EngineSecrets.open(store, null, { env: {} })
     const core = env.open({ keychain: secrets.keychain() })
     const configPath = env.configPath
-    return { store, secrets, configPath, configText: () => readFileSync(configPath, 'utf8'), call: (method: string, args: unknown) => dispatch(core.api, method, args) }
+    return { store, secrets, configPath, configText: () => readFileSync(configPath, 'utf8'), call: (method: string, args: unknown) => dispatch({ api: core.api, audit: null }, method, args, OWNER) }
   }
 
   it('keeps the password of connection.save in the keychain and writes only the URL to the config file', async () => {
@@ -132,9 +133,9 @@ describe('EngineSecrets', () => {
     const env = makeTestEnv(CONFIG)
     try {
       const core = env.open({ keychain: secrets.keychain() })
-      await dispatch(core.api, 'connection.save', { url: 'postgres://new@db2/jobs', password: 'new' })
+      await dispatch({ api: core.api, audit: null }, 'connection.save', { url: 'postgres://new@db2/jobs', password: 'new' }, OWNER)
       expect(secrets.engineEnv()).toEqual({ PGPASSWORD: 'new' })
-      await dispatch(core.api, 'connection.save', { url: 'postgres://new@db2/jobs', password: '' })
+      await dispatch({ api: core.api, audit: null }, 'connection.save', { url: 'postgres://new@db2/jobs', password: '' }, OWNER)
       expect(secrets.engineEnv()).toEqual({})
       // The keychain's other entries (the key of secret params) are not the engine's to reach.
       await store.set('jobdeck:params-key', 'k')

@@ -14,10 +14,11 @@ import type { JobdeckApi } from '../../src-shared/api'
 import { formatBytes } from '../../src-shared/units'
 import { isCallMessage, MAX_CALL_BYTES } from '../../src-shared/wire'
 import { relayEvents, type ThrottlePolicy } from '../core/events/event-throttle'
-import { dispatch } from '../core/services/dispatch'
+import { dispatch, type DispatchTarget } from '../core/services/dispatch'
+import { BROWSER_OWNER } from '../core/access/callers'
 import { resolveStatic } from './static-files'
 
-export interface ServerCore {
+export interface ServerCore extends DispatchTarget {
   api: JobdeckApi
   events: { onAny(listener: (name: string, payload: unknown) => void): () => void }
 }
@@ -237,7 +238,7 @@ export async function startServer(options: ServerOptions): Promise<JobdeckServer
         ws.close(1008, 'expected {id, method, args}')
         return
       }
-      void dispatch(options.core.api, call.method, call.args).then((result) => send({ kind: 'result', id: call.id, result }))
+      void dispatch(options.core, call.method, call.args, BROWSER_OWNER).then((result) => send({ kind: 'result', id: call.id, result }))
     })
     ws.on('close', stopRelay)
     // A refused message (too large, bad UTF-8) is already being closed with its reason: let the

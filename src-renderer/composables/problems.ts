@@ -22,6 +22,8 @@ const NEXT_STEP: Record<ErrorCode, string> = {
   locked: 'Another Jobdeck holds this data dir: stop it, or start this one with its own --data-dir.',
   unavailable:
     'Jobdeck could not be reached. Check that the app or `jobdeck serve` is still running; the connection comes back by itself, then try again.',
+  unauthorized: 'Log in again with a valid token (it may have expired or been revoked).',
+  forbidden: 'Your role may not do this; ask an admin for a token with a stronger role.',
   internal: 'This is a bug in Jobdeck; the engine output has details. Try again, and report it if it persists.',
 }
 

@@ -3,6 +3,7 @@
 // runner (running jobs are stopped and re-queued) and closes the store. When the parent keeps
 // secrets (the desktop keychain), the core reaches them through the secret port (secret-port.ts).
 import { createCore, type Core, type CoreOptions } from '../core'
+import { DESKTOP } from '../access/callers'
 import { dispatch } from '../services/dispatch'
 import { unavailable } from '../../../src-shared/wire'
 import { parseToEngine, type EngineInfo, type FromEngine } from './protocol'
@@ -111,7 +112,7 @@ export function startEngineHost(options: EngineHostOptions): EngineHost {
       send({ kind: 'result', id, result: unavailable(`${method}: the engine is shutting down`) })
       return
     }
-    const done = dispatch(core.api, method, args).then((result) => send({ kind: 'result', id, result }))
+    const done = dispatch(core, method, args, DESKTOP).then((result) => send({ kind: 'result', id, result }))
     inFlight.add(done)
     void done.finally(() => inFlight.delete(done))
   })

@@ -5,6 +5,7 @@ import { SNOOZE_UNTIL_LIFTED } from '../../../src-shared/alerts'
 import { afterEach, describe, expect, it } from 'vitest'
 import { makeTestEnv, type TestEnv } from '../test-support/test-env'
 import { dispatch } from './dispatch'
+import { DESKTOP as OWNER } from '../access/callers'
 
 let env: TestEnv | undefined
 afterEach(() => env?.cleanup())
@@ -20,32 +21,32 @@ describe('alerts.snooze', () => {
     env = makeTestEnv(CONFIG)
     const core = env.open()
     const until = Date.now() + 3_600_000
-    expect(await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: new Date(until).toISOString() })).toEqual({
+    expect(await dispatch({ api: core.api, audit: null }, 'alerts.snooze', { type: 'sync', until: new Date(until).toISOString() }, OWNER)).toEqual({
       ok: true,
       value: [{ type: 'sync', until: new Date(until).toISOString(), by: null }],
     })
     // The outbox's file keeps it: the rules read it from there.
     expect(core.store.db.prepare(`SELECT type, until FROM alert_snoozes`).all()).toEqual([{ type: 'sync', until }])
-    expect(await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: null })).toEqual({ ok: true, value: [] })
+    expect(await dispatch({ api: core.api, audit: null }, 'alerts.snooze', { type: 'sync', until: null }, OWNER)).toEqual({ ok: true, value: [] })
   })
 
   it('refuses an unknown type, naming it and the known ones, and a time already past', async () => {
     env = makeTestEnv(CONFIG)
     const core = env.open()
-    const unknown = await dispatch(core.api, 'alerts.snooze', { type: 'snyc', until: Date.now() + 60_000 })
+    const unknown = await dispatch({ api: core.api, audit: null }, 'alerts.snooze', { type: 'snyc', until: Date.now() + 60_000 }, OWNER)
     expect(unknown).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/unknown job type "snyc"; expected one of sync/) } })
-    const past = await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: Date.now() - 1 })
+    const past = await dispatch({ api: core.api, audit: null }, 'alerts.snooze', { type: 'sync', until: Date.now() - 1 }, OWNER)
     expect(past).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/until must be in the future/) } })
   })
 
   it('keeps a snooze until lifted (the window sends SNOOZE_UNTIL_LIFTED), but refuses another time beyond a year', async () => {
     env = makeTestEnv(CONFIG)
     const core = env.open()
-    expect(await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: SNOOZE_UNTIL_LIFTED })).toEqual({
+    expect(await dispatch({ api: core.api, audit: null }, 'alerts.snooze', { type: 'sync', until: SNOOZE_UNTIL_LIFTED }, OWNER)).toEqual({
       ok: true,
       value: [{ type: 'sync', until: SNOOZE_UNTIL_LIFTED, by: null }],
     })
-    const twoYears = await dispatch(core.api, 'alerts.snooze', { type: 'sync', until: Date.now() + 2 * 366 * 86_400_000 })
+    const twoYears = await dispatch({ api: core.api, audit: null }, 'alerts.snooze', { type: 'sync', until: Date.now() + 2 * 366 * 86_400_000 }, OWNER)
     expect(twoYears).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringMatching(/at most a year ahead .* or 9999-12-31T00:00:00.000Z \(until lifted\)/) } })
   })
 })

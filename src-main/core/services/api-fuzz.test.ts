@@ -16,6 +16,7 @@ import { makeTestEnv, waitFor, type TestEnv } from '../test-support/test-env'
 import { createTestDatabase, type TestDatabase } from '../test-support/postgres'
 import { createSeedTable, insertBackgroundJobs, sourceBlock } from '../test-support/source-tables'
 import { dispatch } from './dispatch'
+import { DESKTOP as OWNER } from '../access/callers'
 
 const CONFIG = `
 jobs:
@@ -196,7 +197,7 @@ describe('API fuzz through the real dispatch', () => {
     await fc.assert(
       fc.asyncProperty(argsFor(method), fc.boolean(), async (raw, json) => {
         const args = json ? overJson(raw) : raw
-        checkReply(method, args, await dispatch(core.api, method, args))
+        checkReply(method, args, await dispatch({ api: core.api, audit: null }, method, args, OWNER))
       }),
       { numRuns: RUNS_PER_METHOD },
     )
@@ -207,7 +208,7 @@ describe('API fuzz through the real dispatch', () => {
     for (const method of API_METHODS) {
       const fields = Object.keys(apiInputs[method].shape)
       const cases: unknown[] = [{ [big]: 1 }, ...fields.map((f) => ({ [f]: big })), ...fields.map((f) => ({ [f]: { [big]: big } }))]
-      for (const args of cases) checkReply(method, args, await dispatch(core.api, method, args))
+      for (const args of cases) checkReply(method, args, await dispatch({ api: core.api, audit: null }, method, args, OWNER))
     }
   }, 120_000)
 
@@ -283,11 +284,19 @@ describe('API fuzz through the real dispatch', () => {
       'alerts.snooze': async () => ({ type: 'nap', until: Date.now() + 60_000 }),
       'retention.status': async () => ({}),
       'retention.run': async () => ({}),
+      'session.get': async () => ({}),
+      'tokens.list': async () => ({}),
+      'tokens.create': async () => ({ name: 'fuzz-bot', role: 'viewer', expires: '1d' }),
+      'tokens.revoke': async (api) => {
+        await api['tokens.create']({ name: 'fuzz-gone', role: 'operator' })
+        return { name: 'fuzz-gone' }
+      },
+      'audit.list': async () => ({ since: Date.now() - 60_000, who: 'desktop', limit: 5 }),
     }
     for (const method of API_METHODS) {
       if (method !== 'runner.resume') await api['runner.pause']({})
       const args = await (VALID[method] as (api: JobdeckApi) => Promise<unknown>)(api)
-      const reply = await dispatch(api, method, args)
+      const reply = await dispatch({ api: api, audit: null }, method, args, OWNER)
       expect(reply, `${method} ${JSON.stringify(args)}`).toMatchObject({ ok: true })
     }
   })

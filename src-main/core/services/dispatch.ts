@@ -1,9 +1,18 @@
-import { apiInputs, type ApiMethod, type JobdeckApi } from '../../../src-shared/api'
+import { apiAccess, apiInputs, type ApiMethod, type JobdeckApi } from '../../../src-shared/api'
+import { roleAllows, type Caller } from '../../../src-shared/access'
+import type { AuditedCall, AuditSink } from '../access/audit-sink'
 import { JobdeckError, type ErrorInfo } from '../../../src-shared/errors'
 import type { CallResult } from '../../../src-shared/wire'
-import { inputErrorReply, internalErrorReply, serviceErrorReply, unknownMethodReply } from './error-reply'
+import { forbiddenReply, inputErrorReply, internalErrorReply, serviceErrorReply, unknownMethodReply } from './error-reply'
 
 export type { CallResult }
+export type { AuditedCall, AuditSink }
+
+/** What dispatch calls into: the core's API and its audit log. */
+export interface DispatchTarget {
+  api: JobdeckApi
+  audit: AuditSink | null
+}
 
 export function isApiMethod(method: string): method is ApiMethod {
   return Object.hasOwn(apiInputs, method)
@@ -35,20 +44,44 @@ export function parseApiInput(
 }
 
 /**
- * The single entry every transport uses: checks the method exists, parses the input with the
- * method's schema (the error names the method and the field), and never throws. Every error
- * names the method and repeats no more than a clipped, credential-free piece of the input.
+ * The single entry every transport uses: checks the method exists, that the caller's role may
+ * call it, parses the input with the method's schema (the error names the method and the field),
+ * and never throws. Every error names the method and repeats no more than a clipped,
+ * credential-free piece of the input. A call that changes something (apiAccess) is recorded in
+ * the audit log before the answer leaves, whether it was allowed or refused for its role.
  */
-export async function dispatch(api: JobdeckApi, method: string, rawArgs: unknown): Promise<CallResult> {
+export async function dispatch(target: DispatchTarget, method: string, rawArgs: unknown, caller: Caller): Promise<CallResult> {
+  const at = Date.now()
+  if (typeof method === 'string' && isApiMethod(method) && !roleAllows(caller.role, apiAccess[method].role)) {
+    const refused = forbiddenReply(method, caller, apiAccess[method].role)
+    if (apiAccess[method].changes) await audit(target, { caller, method, args: rawArgs, result: refused, at })
+    return refused
+  }
+  const input = parseApiInput(method, rawArgs)
+  if (!input.ok) return input
+  const result = await answer(target.api, input.method, input.args, caller)
+  if (apiAccess[input.method].changes) await audit(target, { caller, method: input.method, args: input.args, result, at })
+  return result
+}
+
+async function answer(api: JobdeckApi, method: ApiMethod, args: unknown, caller: Caller): Promise<CallResult> {
   try {
-    const input = parseApiInput(method, rawArgs)
-    if (!input.ok) return input
-    const handler = api[input.method] as (args: unknown) => Promise<unknown>
-    return { ok: true, value: await handler(input.args) }
+    const handler = api[method] as (args: unknown, caller: Caller) => Promise<unknown>
+    return { ok: true, value: await handler(args, caller) }
   } catch (error) {
-    if (error instanceof JobdeckError && isApiMethod(method)) return serviceErrorReply(method, error.toInfo())
-    console.error(`jobdeck: ${String(method).slice(0, 100)} failed`, error)
-    return internalErrorReply(String(method).slice(0, 100), error)
+    if (error instanceof JobdeckError) return serviceErrorReply(method, error.toInfo())
+    console.error(`jobdeck: ${method} failed`, error)
+    return internalErrorReply(method, error)
+  }
+}
+
+/** The change is made already: a failing audit write is logged, and the answer still goes out. */
+async function audit(target: DispatchTarget, call: AuditedCall): Promise<void> {
+  if (!target.audit) return
+  try {
+    await target.audit.record(call)
+  } catch (error) {
+    console.error(`jobdeck: could not write the audit record of ${call.method} by ${call.caller.who}`, error)
   }
 }
 

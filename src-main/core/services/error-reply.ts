@@ -2,6 +2,7 @@
 // repeats at most a clipped piece of what was sent (a 1 MB key makes a reply of a few hundred
 // bytes, not 3 MB) and no credential (src-shared/redact.ts).
 import type { ApiMethod } from '../../../src-shared/api'
+import type { Caller, Role } from '../../../src-shared/access'
 import type { ErrorInfo } from '../../../src-shared/errors'
 import { clip, echo, LINE_LIMIT, safeMessage } from '../../../src-shared/redact'
 
@@ -45,6 +46,11 @@ export function inputErrorReply(method: ApiMethod, issues: readonly ZodIssueLike
   }))
   const message = `${method}: ${details.map((d, n) => `${pathText(shown[n]?.path ?? [])}: ${d.message}`).join('; ')}${more}`
   return { ok: false, error: { code: 'invalid_input', message: safeMessage(message), details } }
+}
+
+/** A role too weak for the method: says which role it needs, never more. */
+export function forbiddenReply(method: ApiMethod, caller: Caller, need: Role): { ok: false; error: ErrorInfo } {
+  return { ok: false, error: { code: 'forbidden', message: `${method}: needs the ${need} role; ${echo(caller.who, 100)} has ${caller.role}` } }
 }
 
 export function unknownMethodReply(method: string): { ok: false; error: ErrorInfo } {

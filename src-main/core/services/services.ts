@@ -18,6 +18,8 @@ import { overlapsServices } from './overlaps-services'
 import { alertSnoozeServices } from './alert-snooze-services'
 import { alertsServices } from './alerts-services'
 import type { ServiceDeps } from './service-deps'
+import { sessionServices } from './session-services'
+import { pendingServices } from './pending-services'
 
 export type { ServiceDeps } from './service-deps'
 export type { BulkRowError } from './job-params'
@@ -63,6 +65,8 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     alertsServices(deps.alerts),
     retentionServices(deps),
     alertSnoozeServices(deps),
+    sessionServices(),
+    pendingServices(),
     connectionServices({
       config: deps.config,
       link: deps.link,
