@@ -41,6 +41,7 @@ import { Alerts } from './alerts/alerts'
 import { Retention } from './retention/retention'
 import { PgRetention } from './retention/pg-retention'
 import type { AuditSink } from './services/dispatch'
+import type { TokenVerifier } from './access/token-verifier'
 
 export interface CoreOptions {
   dataDir: string
@@ -111,6 +112,8 @@ export interface Core {
   readonly alerts: Alerts
   /** Where dispatch records every call that changes something (issue 17). */
   readonly audit: AuditSink | null
+  /** Who an API token belongs to (the HTTP API and serve's login). */
+  readonly tokens: TokenVerifier
   connection(): DatabaseState
   /** Resolves after the first attempt to reach the shared database (at once in local mode). */
   ready(): Promise<void>
@@ -324,6 +327,8 @@ export function createCore(options: CoreOptions): Core {
     sources,
     alerts,
     audit: null,
+    // Issue 17 in progress: the tokens work replaces this with the token store.
+    tokens: { verify: async () => null },
     publishChanges,
     runner: () => runner,
     monitor: () => monitor,
