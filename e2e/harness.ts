@@ -196,6 +196,11 @@ export async function openApp(
   const errors: string[] = []
   page.on('pageerror', (error) => errors.push(error.message))
   await page.goto(url)
+  // Until the router's first navigation is done it does not listen for hash changes, and when that
+  // navigation ends it writes its own route over the hash: a test setting `location.hash` that
+  // early stayed on the Queue under load (the sources Timeline flake). The active nav link says
+  // the router is listening.
+  await page.waitForSelector('nav[aria-label="Views"] a[aria-current="page"]', { timeout: 60_000 })
   return { context, page }
 }
 
