@@ -23,6 +23,7 @@ describe('the window words what the engine sends as data', () => {
   it('issue 12: "Add the first job" only before any job has run', () => {
     expect(emptyQueueText(0).addLabel).toBe('Add the first job')
     expect(emptyQueueText(3)).toMatchObject({ addLabel: 'Add a job', history: '3 finished jobs are in History.' })
+    expect(emptyQueueText(3, false).lead).toBe('Nothing waits or runs. Your role reads only; someone with an operator token adds jobs, e.g. from a terminal:')
   })
 
   it('one short form of an id, and a type as its title with its name', () => {

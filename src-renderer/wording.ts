@@ -54,11 +54,14 @@ export function failureCountText(count: number, capped: boolean): string {
 }
 
 /** The empty Queue: a first job only while none has run yet; after that, simply a job. */
-export function emptyQueueText(finishedCount: number): { heading: string; lead: string; addLabel: string; history: string | null } {
+/** `canAdd`: the window's role may enqueue (a viewer is told where to look instead). */
+export function emptyQueueText(finishedCount: number, canAdd = true): { heading: string; lead: string; addLabel: string; history: string | null } {
   const first = finishedCount === 0
   return {
     heading: 'Nothing is queued',
-    lead: `Add ${first ? 'the first job' : 'a job'} from a form (N), paste many at once with Bulk add, or from a terminal:`,
+    lead: canAdd
+      ? `Add ${first ? 'the first job' : 'a job'} from a form (N), paste many at once with Bulk add, or from a terminal:`
+      : 'Nothing waits or runs. Your role reads only; someone with an operator token adds jobs, e.g. from a terminal:',
     addLabel: first ? 'Add the first job' : 'Add a job',
     history: first ? null : `${finishedCount.toLocaleString('en-US')} finished job${finishedCount === 1 ? ' is' : 's are'} in History.`,
   }

@@ -6,6 +6,7 @@ import { NButton, useMessage } from 'naive-ui'
 import { h, reactive } from 'vue'
 import type { Job, Priority, Run } from '../../src-shared/domain'
 import { call } from '../ipc'
+import { useAccess } from './access'
 import { askStop } from './confirm-stop'
 import { useProblems } from './problems'
 
@@ -33,6 +34,7 @@ export function useJobActions(): JobActions {
   const message = useMessage()
   const problems = useProblems()
   const busy = reactive(new Set<string>())
+  const { can } = useAccess()
 
   async function guarded(id: string, what: string, action: () => Promise<void>): Promise<boolean> {
     busy.add(id)
@@ -84,7 +86,8 @@ export function useJobActions(): JobActions {
       return guarded(job.id, `Could not cancel ${name} (job ${job.id})`, async () => {
         const result = await call('jobs.cancel', { id: job.id })
         if (result.action === 'requested') message.info(`Stopping ${name}: its processes were asked to end (SIGTERM, then SIGKILL after the grace period).`, { duration: 5000 })
-        else offerUndo(job.id, name)
+        else if (can('jobs.restore')) offerUndo(job.id, name)
+        else message.success(`Canceled ${name} before it ran.`, { duration: 3000 })
       })
     },
     retry(jobId, title) {

@@ -1,0 +1,124 @@
+// Roles in the window, end to end (issue 17): someone signs in to `jobdeck serve` at /login with a
+// viewer token made by the real CLI; their window reads everything (the Queue, History's rows)
+// and shows none of the controls a viewer may not use (Add job, Cancel, Pause…), not even
+// disabled; N and P do nothing. The owner's window (the printed URL) then finds in Settings →
+// Audit the changes made meanwhile, by whom, the viewer's refused attempt among them.
+import path from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { enqueue, ensureRendererBuilt, history, launchBrowser, openApp, ROOT, serve, skipWithoutBrowser, screenshotOnFailure, until, type Served } from './harness'
+
+const CONFIG = path.join(ROOT, 'e2e', 'fixtures', 'queue.yaml')
+const VIEWER = 'wall-screen'
+
+/** `jobdeck tokens create NAME --role ROLE`: the token is alone on the last line. */
+function createToken(served: Served, name: string, role: 'viewer' | 'operator' | 'admin'): string {
+  const made = served.cli(['tokens', 'create', name, '--role', role])
+  if (made.code !== 0) throw new Error(`jobdeck tokens create ${name} failed (${made.code}): ${made.stderr}`)
+  const token = made.stdout.trim().split('\n').at(-1)?.trim()
+  if (!token) throw new Error(`jobdeck tokens create ${name} printed no token:\n${made.stdout}`)
+  return token
+}
+
+describe.skipIf(skipWithoutBrowser)('a viewer signed in with a token', { timeout: 180_000 }, () => {
+  let served: Served
+  let browser: Browser
+  let page: Page | undefined
+  let token = ''
+  let finished = ''
+  let waiting = ''
+
+  beforeAll(async () => {
+    ensureRendererBuilt()
+    served = await serve({ config: CONFIG })
+    browser = await launchBrowser()
+    finished = enqueue(served, ['greet', '--param', 'name=dock', '--param', 'times=1'])
+    await until(() => history(served).some((r) => r.jobId === finished && r.status === 'succeeded'), 60_000, 'the first job to finish')
+    served.cli(['pause'])
+    waiting = enqueue(served, ['nap', '--param', 'seconds=5'])
+    token = createToken(served, VIEWER, 'viewer')
+  }, 180_000)
+  afterEach(({ task }) => screenshotOnFailure(page, task))
+  afterAll(async () => {
+    await browser?.close()
+    await served?.stop()
+  })
+
+  it('signs in at /login, reads the Queue without Add job, Cancel or Pause, and N and P do nothing', async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    page = await context.newPage()
+    await page.goto(new URL('/', served.url).origin + '/')
+    await page.waitForURL(/\/login$/)
+    await page.locator('input[name="token"]').fill(token)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+
+    await expect(page.getByTestId('session').textContent()).resolves.toMatch(new RegExp(`${VIEWER}\\s*·\\s*viewer`))
+    await page.getByRole('link', { name: 'Queue', exact: true }).click()
+    const row = page.locator(`[data-testid="queue-waiting"] [data-job-id="${waiting}"]`)
+    await row.waitFor({ timeout: 15_000 })
+    // The waiting job is shown, read-only: its priority as a word, no Cancel beside it.
+    await expect(row.getByTestId('job-priority').textContent()).resolves.toBe('normal')
+    for (const control of ['cancel-job', 'job-priority-select', 'start-now']) await expect(row.getByTestId(control).count(), control).resolves.toBe(0)
+    for (const control of ['add-job', 'bulk-add', 'retry-failed', 'clear-finished', 'pause-toggle']) await expect(page.getByTestId(control).count(), control).resolves.toBe(0)
+    await expect(page.getByTestId('strip-runner').getAttribute('data-state')).resolves.toBe('paused')
+
+    await page.locator('body').press('n')
+    await page.locator('body').press('p')
+    await expect(page.locator('.n-modal').count()).resolves.toBe(0)
+    expect(JSON.parse(served.cli(['status', '--json']).stdout).paused).toBe(true)
+
+    // The job's own panel has no Cancel either.
+    await row.dblclick()
+    await page.getByTestId('job-panel').waitFor()
+    await expect(page.getByTestId('job-actions-cancel').count()).resolves.toBe(0)
+    await page.keyboard.press('Escape')
+  })
+
+  it('reads History: the finished run is listed and its detail opens without Retry', async () => {
+    if (!page) throw new Error('not signed in')
+    await page.getByRole('link', { name: 'History', exact: true }).click()
+    const rows = page.locator('[data-testid="history-table"] .history-row')
+    await rows.first().waitFor({ timeout: 15_000 })
+    const run = history(served).find((r) => r.jobId === finished)
+    const listed = page.locator(`[data-testid="history-table"] .history-row[data-run-id="${run?.id}"]`)
+    await listed.click()
+    await page.keyboard.press('Enter')
+    await page.getByTestId('run-panel').waitFor()
+    for (const control of ['run-actions-retry', 'run-actions-cancel', 'run-actions-copy']) await expect(page.getByTestId(control).count(), control).resolves.toBe(0)
+    await page.keyboard.press('Escape')
+
+    // Settings: no Reload, no connection form, no retention Run now.
+    await page.getByRole('link', { name: 'Settings', exact: true }).click()
+    await page.getByTestId('config-state').waitFor()
+    for (const control of ['config-reload', 'database-test', 'database-save', 'retention-run']) await expect(page.getByTestId(control).count(), control).resolves.toBe(0)
+  })
+
+  it("the owner's Settings → Audit lists the changes made, by whom, with the viewer's refused cancel", async () => {
+    // Through the HTTP API with the viewer's token: refused (403) and recorded.
+    const refused = await fetch(new URL('/api/v1/jobs.cancel', served.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: waiting }),
+    })
+    expect(refused.status).toBe(403)
+
+    const owner = await openApp(browser, served.url)
+    page = owner.page
+    await page.getByRole('link', { name: 'Settings', exact: true }).click()
+    const records = page.locator('[data-testid="audit-records"] tbody tr')
+    await records.first().waitFor({ timeout: 15_000 })
+    const denied = page.locator(`[data-testid="audit-records"] tr[data-who="${VIEWER}"][data-method="jobs.cancel"]`)
+    await until(async () => (await denied.count()) === 1, 15_000, "the viewer's refused cancel in the audit list")
+    await expect(denied.getAttribute('data-outcome')).resolves.toBe('forbidden')
+    await expect(denied.textContent()).resolves.toContain(waiting)
+    // The CLI's changes: the enqueues, the pause, the token.
+    for (const method of ['jobs.enqueue', 'runner.pause', 'tokens.create']) {
+      await expect(page.locator(`[data-testid="audit-records"] tr[data-method="${method}"][data-who^="cli:"]`).count(), method).resolves.toBeGreaterThan(0)
+    }
+    // Filtered to the viewer: only theirs.
+    await page.getByTestId('audit-who').fill(VIEWER)
+    await page.getByTestId('audit-who').press('Enter')
+    await until(async () => (await records.count()) === 1, 10_000, 'the list filtered to the viewer')
+    await owner.context.close()
+  })
+})

@@ -1,0 +1,67 @@
+// `node --import tsx e2e/screenshots-audit.ts`: Settings → Audit for the docs
+// (docs/screenshots/settings-audit-{light,dark}.png), on the example config: changes made through
+// the CLI (enqueues, a pause and resume, two tokens), through the HTTP API with an operator token
+// (an enqueue, a cancel) and a viewer's refused cancel, so the list shows every kind of caller and
+// a refusal.
+import fs from 'node:fs'
+import path from 'node:path'
+import { enqueue, ensureRendererBuilt, launchBrowser, openApp, ROOT, serve, until, type Served } from './harness'
+
+const DOCS = path.join(ROOT, 'docs', 'screenshots')
+
+function token(served: Served, name: string, role: string): string {
+  const made = served.cli(['tokens', 'create', name, '--role', role, '--expires', '90d'])
+  if (made.code !== 0) throw new Error(`jobdeck tokens create ${name}: ${made.stderr}`)
+  return made.stdout.trim().split('\n').at(-1)?.trim() ?? ''
+}
+
+async function callApi(served: Served, secret: string, method: string, body: unknown): Promise<{ ok: boolean; value?: { id?: string } }> {
+  const res = await fetch(new URL(`/api/v1/${method}`, served.url), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return (await res.json()) as { ok: boolean; value?: { id?: string } }
+}
+
+async function main(): Promise<void> {
+  ensureRendererBuilt()
+  fs.mkdirSync(DOCS, { recursive: true })
+  const served = await serve()
+  try {
+    served.cli(['pause'])
+    enqueue(served, ['fetch-prospects', '--param', 'dealer_id=12284'])
+    enqueue(served, ['fetch-prospects', '--param', 'dealer_id=40117', '--priority', 'high'])
+    const bot = token(served, 'ops-bot', 'operator')
+    const wall = token(served, 'wall-screen', 'viewer')
+    const made = await callApi(served, bot, 'jobs.enqueue', { type: 'sync-inventory', params: { warehouse: 'north' } })
+    const id = made.value?.id ?? ''
+    await callApi(served, wall, 'jobs.cancel', { id })
+    await callApi(served, bot, 'jobs.cancel', { id })
+    served.cli(['resume'])
+
+    const browser = await launchBrowser()
+    try {
+      const { page, context } = await openApp(browser, served.url, { colorScheme: 'light', viewport: { width: 1440, height: 900 } })
+      await page.getByRole('link', { name: 'Settings', exact: true }).click()
+      const card = page.getByTestId('audit-card')
+      await until(async () => (await card.locator('[data-testid="audit-records"] tbody tr').count()) >= 8, 20_000, 'the audit records')
+      await card.scrollIntoViewIfNeeded()
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme })
+        await page.mouse.move(0, 0)
+        await page.waitForTimeout(800)
+        const file = path.join(DOCS, `settings-audit-${colorScheme}.png`)
+        await card.screenshot({ path: file })
+        process.stdout.write(`${path.relative(ROOT, file)}\n`)
+      }
+      await context.close()
+    } finally {
+      await browser.close()
+    }
+  } finally {
+    await served.stop()
+  }
+}
+
+await main()
