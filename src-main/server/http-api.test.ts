@@ -1,6 +1,5 @@
 // The HTTP API of the headless server, in-process, with a token verifier the test controls (the
 // token store has its own tests; `jobdeck serve` with real tokens is in cli/http-api.test.ts).
-import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
@@ -14,6 +13,7 @@ import { API_METHODS } from '../../src-shared/bridge'
 import type { Job } from '../../src-shared/domain'
 import type { TokenVerifier } from '../core/access/token-verifier'
 import { makeTestEnv, waitFor, type TestEnv } from '../core/test-support/test-env'
+import { selfSignedCert } from '../core/test-support/tls-cert'
 import { startServer, type JobdeckServer, type MetricsSource, type ServerCore, type ServerOptions } from './server'
 
 const CONFIG = `
@@ -326,7 +326,7 @@ describe('TLS', () => {
   it('serves https and wss with the given certificate; the Origin check takes the https origin and the cookies are Secure', async () => {
     const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'jobdeck-tls-'))
     try {
-      const { cert, key } = selfSigned(dir)
+      const { cert, key } = selfSignedCert(dir)
       const { srv } = await start({ tls: { cert, key } })
       expect(srv.url).toBe(`https://127.0.0.1:${srv.port}/`)
       const agent = new https.Agent({ ca: cert })
@@ -348,12 +348,3 @@ describe('TLS', () => {
     }
   })
 })
-
-/** A self-signed certificate for 127.0.0.1 and localhost, made by openssl. */
-export function selfSigned(dir: string): { cert: Buffer; key: Buffer; certPath: string; keyPath: string } {
-  const certPath = path.join(dir, 'cert.pem')
-  const keyPath = path.join(dir, 'key.pem')
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyPath, '-out', certPath], { stdio: 'pipe' })
-  return { cert: fs.readFileSync(certPath), key: fs.readFileSync(keyPath), certPath, keyPath }
-}
