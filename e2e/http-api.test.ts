@@ -87,20 +87,20 @@ describe('the HTTP API of jobdeck serve', { timeout: 60_000 }, () => {
   it('no token is 401; a viewer token gets 403 on jobs.cancel; a revoked token is 401 a second after `jobdeck tokens revoke`', async () => {
     const operator = createToken(served, 'ops', 'operator')
     const viewer = createToken(served, 'dashboard', 'viewer')
-    const none = await call(served, 'jobs.list', {})
+    const none = await call(served, 'stats.byType', {})
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/)
     const job = (await call(served, 'jobs.enqueue', { type: 'nap', params: { ms: 60_000 } }, operator)).reply.value as Job
     const refused = await call(served, 'jobs.cancel', { id: job.id }, viewer)
     expect(refused.status).toBe(403)
     expect(refused.reply.error).toMatchObject({ code: 'forbidden', message: 'jobs.cancel: needs the operator role; "dashboard" has viewer' })
-    expect((await call(served, 'jobs.list', {}, viewer)).status).toBe(200)
+    expect((await call(served, 'stats.byType', {}, viewer)).status).toBe(200)
     expect((await call(served, 'jobs.cancel', { id: job.id }, operator)).status).toBe(200)
 
     expect(served.cli(['tokens', 'revoke', 'dashboard']).code).toBe(0)
     // A running server hears a revocation within a second.
     await new Promise((resolve) => setTimeout(resolve, 1_000))
-    const revoked = await call(served, 'jobs.list', {}, viewer)
+    const revoked = await call(served, 'stats.byType', {}, viewer)
     expect(revoked.status).toBe(401)
     expect(revoked.reply.error?.message).toBe('the API token is unknown, expired or revoked')
   })
