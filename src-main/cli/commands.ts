@@ -27,6 +27,7 @@ import { retentionCommand } from './retention-command'
 import { historyCommand } from './history-command'
 import { overlapsCommand } from './overlaps-command'
 import { alertsCommand } from './alerts-command'
+import { tokensCommand } from './tokens-command'
 
 export interface CommandInput {
   values: Record<string, unknown>
@@ -314,6 +315,7 @@ export const COMMANDS: Record<string, Command> = {
   history: historyCommand,
   overlaps: overlapsCommand,
   alerts: alertsCommand,
+  tokens: tokensCommand,
 
   logs: {
     summary: "print a run's captured output (a job id shows its latest run)",

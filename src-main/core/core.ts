@@ -42,6 +42,9 @@ import { Retention } from './retention/retention'
 import { PgRetention } from './retention/pg-retention'
 import type { AuditSink } from './services/dispatch'
 import type { TokenVerifier } from './access/token-verifier'
+import { ApiTokens } from './access/api-tokens'
+import { SqliteTokens } from './store/sqlite/token-store'
+import { PgTokens, TOKENS_CHANGED } from './store/postgres/pg-tokens'
 
 export interface CoreOptions {
   dataDir: string
@@ -170,6 +173,7 @@ export function createCore(options: CoreOptions): Core {
   // finishes a bulk load a crash interrupted before anything reads.
   const cache = new CacheStore(db, store)
   let sharedEngine: PgEngine | null = null
+  let lastStatus: DatabaseState['status'] = 'connecting'
   const link = shared
     ? new SharedLink({
         config: shared.config,
@@ -178,13 +182,24 @@ export function createCore(options: CoreOptions): Core {
         store,
         cache,
         publishChanges,
-        onConnection: (connection) => events.emit('connection.changed', { connection }),
-        onWake: (reason) => sharedEngine?.wake(reason),
+        onConnection: (connection) => {
+          // Back after an outage: a revocation's NOTIFY may have been lost meanwhile.
+          if (connection.status === 'online' && lastStatus === 'offline') apiTokens.changed()
+          lastStatus = connection.status
+          events.emit('connection.changed', { connection })
+        },
+        onWake: (reason) => (reason === TOKENS_CHANGED ? apiTokens.changed() : sharedEngine?.wake(reason)),
         beforeSync: async () => sharedEngine?.onReconnect(),
         ...(options.shared?.backoff ? { backoff: options.shared.backoff } : {}),
         ...(options.shared?.pollMs ? { pollMs: options.shared.pollMs } : {}),
       })
     : null
+  // API tokens live where the queue does: this file, or the shared database (every instance accepts them).
+  const apiTokens = new ApiTokens({
+    records: link ? new PgTokens(link.connection) : new SqliteTokens(store),
+    ...(link ? { shared: { reachable: () => link.state.status !== 'offline' } } : {}),
+    log,
+  })
   const executors = createExecutors({
     config: () => config.current,
     postgres: shared?.config ?? null,
@@ -259,6 +274,7 @@ export function createCore(options: CoreOptions): Core {
     breakers: () => executors.breakers(),
     ...(connectionSecrets ? { secrets: connectionSecrets } : {}),
     paramSecrets,
+    tokens: apiTokens,
     credentials: configuredPgCredentials({
       url: shared?.config.url ?? null,
       ...(options.pgPassword !== undefined ? { password: options.pgPassword } : {}),
@@ -327,8 +343,7 @@ export function createCore(options: CoreOptions): Core {
     sources,
     alerts,
     audit: null,
-    // Issue 17 in progress: the tokens work replaces this with the token store.
-    tokens: { verify: async () => null },
+    tokens: apiTokens,
     publishChanges,
     runner: () => runner,
     monitor: () => monitor,
@@ -384,6 +399,7 @@ export function createCore(options: CoreOptions): Core {
       sharedEngine = null
       monitor = null
       await executors.close()
+      await apiTokens.close()
       await sources.close()
       await link?.close()
       cache.close()

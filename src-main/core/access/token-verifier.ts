@@ -4,7 +4,9 @@ import type { Caller } from '../../../src-shared/access'
 export interface TokenVerifier {
   /**
    * The token's caller (its name and role), or null when the secret is unknown, expired or
-   * revoked. A revocation is seen within a second; never throws for a bad secret.
+   * revoked. A revocation is seen within a second; never throws for a bad secret. Throws
+   * `unavailable` (a transport answers 503) only in shared mode, when the shared database is
+   * offline and this process has no list of tokens known to be current (api-tokens.ts).
    */
   verify(secret: string): Promise<Caller | null>
 }

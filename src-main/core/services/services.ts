@@ -20,6 +20,7 @@ import { alertsServices } from './alerts-services'
 import type { ServiceDeps } from './service-deps'
 import { sessionServices } from './session-services'
 import { pendingServices } from './pending-services'
+import { tokensServices } from './tokens-services'
 
 export type { ServiceDeps } from './service-deps'
 export type { BulkRowError } from './job-params'
@@ -66,6 +67,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     retentionServices(deps),
     alertSnoozeServices(deps),
     sessionServices(),
+    tokensServices(deps.tokens),
     pendingServices(),
     connectionServices({
       config: deps.config,

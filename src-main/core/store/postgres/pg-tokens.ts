@@ -1,0 +1,77 @@
+// API tokens in the shared database (shared mode; migration 12), so every instance accepts a
+// token made on any of them. One statement per operation; a revocation also sends NOTIFY
+// jobdeck 'tokens' in its transaction, so every instance's verifier hears it at the commit.
+import type { TokenRecords, TokenRow } from '../token-records'
+import type { PgConnection } from './pg-connection'
+
+interface Row {
+  name: string
+  role: TokenRow['role']
+  hash: string
+  created_at: number
+  created_by: string
+  expires_at: number | null
+  last_used_at: number | null
+  revoked_at: number | null
+}
+
+const COLUMNS = `name, role, hash, created_at, created_by, expires_at, last_used_at, revoked_at`
+
+/** The payload of the NOTIFY a revocation sends on channel `jobdeck`. */
+export const TOKENS_CHANGED = 'tokens'
+
+const toToken = (r: Row): TokenRow => ({
+  name: r.name,
+  role: r.role,
+  hash: r.hash,
+  createdAt: Number(r.created_at),
+  createdBy: r.created_by,
+  expiresAt: r.expires_at === null ? null : Number(r.expires_at),
+  lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+  revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+})
+
+export class PgTokens implements TokenRecords {
+  constructor(private readonly conn: PgConnection) {}
+
+  async add(row: TokenRow): Promise<boolean> {
+    const { rowCount } = await this.conn.query(
+      `INSERT INTO jobdeck.api_tokens (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL) ON CONFLICT (name) DO NOTHING`,
+      [row.name, row.role, row.hash, row.createdAt, row.createdBy, row.expiresAt],
+    )
+    return rowCount === 1
+  }
+
+  async all(): Promise<TokenRow[]> {
+    const { rows } = await this.conn.query<Row>(`SELECT ${COLUMNS} FROM jobdeck.api_tokens ORDER BY name`)
+    return rows.map(toToken)
+  }
+
+  async live(now: number): Promise<TokenRow[]> {
+    const { rows } = await this.conn.query<Row>(
+      `SELECT ${COLUMNS} FROM jobdeck.api_tokens WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)`,
+      [now],
+    )
+    return rows.map(toToken)
+  }
+
+  async revoke(name: string, at: number): Promise<TokenRow | null> {
+    return this.conn.transaction(async (client) => {
+      const { rows } = await client.query<Row>(
+        `UPDATE jobdeck.api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE name = $2 RETURNING ${COLUMNS}`,
+        [at, name],
+      )
+      const row = rows[0]
+      if (!row) return null
+      await client.query(`SELECT pg_notify('jobdeck', $1)`, [TOKENS_CHANGED])
+      return toToken(row)
+    })
+  }
+
+  async touch(name: string, at: number): Promise<void> {
+    await this.conn.query(
+      `UPDATE jobdeck.api_tokens SET last_used_at = $1 WHERE name = $2 AND (last_used_at IS NULL OR last_used_at < $1)`,
+      [at, name],
+    )
+  }
+}
