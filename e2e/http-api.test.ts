@@ -46,11 +46,16 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 const serveHere = (args: string[] = []): Promise<Served> => serve({ config: configPath, env: { JOBDECK_RENDERER_DIR: site }, args })
 
-/** `jobdeck tokens create`: the token is alone on the last line. */
-function createToken(served: Served, name: string, role: string): string {
+/**
+ * `jobdeck tokens create` (the token alone on the last line), once the serving process takes it:
+ * a running server reads the token list again at most a second later.
+ */
+async function createToken(served: Served, name: string, role: string): Promise<string> {
   const made = served.cli(['tokens', 'create', name, '--role', role])
   if (made.code !== 0) throw new Error(`jobdeck tokens create ${name} failed (${made.code}): ${made.stderr}`)
-  return made.stdout.trimEnd().split('\n').at(-1) ?? ''
+  const token = made.stdout.trimEnd().split('\n').at(-1) ?? ''
+  await until(async () => (await call(served, 'session.get', {}, token)).status === 200, 5_000, `the server to take token ${name}`)
+  return token
 }
 
 type Reply = { ok: boolean; value?: unknown; error?: { code: string; message: string; details?: unknown } }
@@ -72,7 +77,7 @@ describe('the HTTP API of jobdeck serve', { timeout: 60_000 }, () => {
   afterAll(() => served?.stop())
 
   it('an operator token enqueues a job, which runs and shows in `jobdeck status`', async () => {
-    const operator = createToken(served, 'ci-bot', 'operator')
+    const operator = await createToken(served, 'ci-bot', 'operator')
     const { status, reply } = await call(served, 'jobs.enqueue', { type: 'nap', params: { ms: 5 } }, operator)
     expect(status).toBe(200)
     const job = reply.value as Job
@@ -85,8 +90,8 @@ describe('the HTTP API of jobdeck serve', { timeout: 60_000 }, () => {
   })
 
   it('no token is 401; a viewer token gets 403 on jobs.cancel; a revoked token is 401 a second after `jobdeck tokens revoke`', async () => {
-    const operator = createToken(served, 'ops', 'operator')
-    const viewer = createToken(served, 'dashboard', 'viewer')
+    const operator = await createToken(served, 'ops', 'operator')
+    const viewer = await createToken(served, 'dashboard', 'viewer')
     const none = await call(served, 'stats.byType', {})
     expect(none.status).toBe(401)
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/)
@@ -106,7 +111,7 @@ describe('the HTTP API of jobdeck serve', { timeout: 60_000 }, () => {
   })
 
   it('a bad body is 400 naming the field; a body over the limit is 413 before it is read', async () => {
-    const operator = createToken(served, 'bulk-loader', 'operator')
+    const operator = await createToken(served, 'bulk-loader', 'operator')
     const bad = await call(served, 'jobs.enqueueBulk', { type: 'nap', rows: [] }, operator)
     expect(bad.status).toBe(400)
     expect(bad.reply.error?.message).toBe('jobs.enqueueBulk: rows: expected at least one row')
@@ -146,8 +151,8 @@ describe('the HTTP API of jobdeck serve', { timeout: 60_000 }, () => {
   })
 
   it('a viewer signs in at /login; the window\'s WebSocket then calls as the viewer and is refused jobs.cancel', async () => {
-    const operator = createToken(served, 'queue-filler', 'operator')
-    const viewer = createToken(served, 'night-shift', 'viewer')
+    const operator = await createToken(served, 'queue-filler', 'operator')
+    const viewer = await createToken(served, 'night-shift', 'viewer')
     const job = (await call(served, 'jobs.enqueue', { type: 'nap', params: { ms: 60_000 } }, operator)).reply.value as Job
     const origin = new URL(served.url).origin
     const page = await fetch(new URL('/', origin), { redirect: 'manual' })

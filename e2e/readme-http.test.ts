@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, serve, type Served } from './harness'
+import { ROOT, serve, until, type Served } from './harness'
 
 /** The `curl` commands of the section, continuation lines joined, in order. */
 export function curlExamples(readme: string, heading = '## HTTP API'): string[] {
@@ -43,6 +43,10 @@ describe('the README\'s HTTP API examples', { timeout: 120_000 }, () => {
     env.TOKEN = token('ci-bot', 'operator')
     env.ADMIN_TOKEN = token('admin-bot', 'admin')
     env.VIEWER_TOKEN = token('dashboard', 'viewer')
+    // A running server reads the token list again at most a second after a change.
+    const sessionOf = (secret: string): Promise<number> =>
+      fetch(new URL('/api/v1/session.get', served.url), { method: 'POST', headers: { authorization: `Bearer ${secret}` } }).then((r) => r.status)
+    await until(async () => (await sessionOf(env.VIEWER_TOKEN ?? '')) === 200, 5_000, 'the server to take the new tokens')
     // The runner paused, so the job the examples read and cancel is still waiting.
     expect(served.cli(['pause']).code).toBe(0)
     const made = served.cli(['enqueue', 'rebuild-report'])
