@@ -5,6 +5,7 @@ import { benchCliStartup } from './cli-startup'
 import { benchCommandThroughput } from './command-throughput'
 import { benchDispatchLatency } from './dispatch-latency'
 import { benchHistoryFirstPage } from './history-first-page'
+import { benchHttpApi } from './http-api'
 import { benchKillSweep } from './kill-sweep'
 import { benchMonitorOverhead } from './monitor-overhead'
 import { benchPgQueueThroughput } from './pg-queue-throughput'
@@ -45,6 +46,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'timeline-sources': benchTimelineSources,
   alerts: benchAlerts,
   retention: benchRetention,
+  http: benchHttpApi,
 }
 
 for (const [name, run] of Object.entries(suites)) {

@@ -268,13 +268,32 @@ export const COMMANDS: Record<string, Command> = {
   },
 
   serve: {
-    summary: 'run the queue and serve the app to a browser (127.0.0.1, with a token)',
-    usage: `jobdeck serve [--port N] [--host H] [--log-file PATH]\n${LOG_FILE_HELP}`,
+    summary: 'run the queue and serve the app to a browser and the HTTP API to programs (127.0.0.1, with a token)',
+    usage:
+      'jobdeck serve [--port N] [--host H] [--tls-cert FILE --tls-key FILE] [--insecure-http] [--log-file PATH]\n' +
+      '  --tls-cert, --tls-key  serve https and wss with this certificate and private key (PEM)\n' +
+      '  --insecure-http        allow plain http on a --host other than loopback (tokens would cross the network in clear)\n' +
+      LOG_FILE_HELP,
     positionals: [],
-    options: { port: { type: 'string' }, host: { type: 'string' }, ...LOG_FILE_OPTION },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'insecure-http': { type: 'boolean' },
+      ...LOG_FILE_OPTION,
+    },
     async run({ values }) {
       const log = await openProcessLog('serve', str(values, 'log-file'))
-      return serveHeadless(() => openCore(values, false, true, log), { port: str(values, 'port'), host: str(values, 'host'), logger: log.logger, logToFile: log.file !== null })
+      return serveHeadless(() => openCore(values, false, true, log), {
+        port: str(values, 'port'),
+        host: str(values, 'host'),
+        logger: log.logger,
+        logToFile: log.file !== null,
+        ...(str(values, 'tls-cert') !== undefined ? { tlsCert: str(values, 'tls-cert') } : {}),
+        ...(str(values, 'tls-key') !== undefined ? { tlsKey: str(values, 'tls-key') } : {}),
+        insecureHttp: values['insecure-http'] === true,
+      })
     },
   },
 

@@ -7,7 +7,7 @@ import { JobdeckError } from '../../src-shared/errors'
 import { stderrLogger, type Logger } from '../core/app-log'
 import type { Core } from '../core/core'
 import { startRunnerWhenFree } from '../core/engine/runner-guard'
-import { startServer } from '../server/server'
+import { isLoopbackHost, startServer } from '../server/server'
 import { onStopRequest } from './closed-output'
 import { localTime } from './output'
 import { escapeTerminal } from './terminal-text'
@@ -21,6 +21,11 @@ export interface ServeOptions {
   logger?: Logger
   /** The logger writes a file: the transitions printed on stdout go there too. */
   logToFile?: boolean
+  /** PEM files: serve https and wss. */
+  tlsCert?: string
+  tlsKey?: string
+  /** Serve plain http on a non-loopback host anyway. */
+  insecureHttp?: boolean
 }
 
 export function defaultRendererDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -36,10 +41,41 @@ export function parsePort(text: string | undefined): number {
   return port
 }
 
+/**
+ * The certificate and key of --tls-cert/--tls-key, read now (a wrong path is said before anything
+ * starts). Off loopback, plain http is refused unless --insecure-http: tokens and the session
+ * cookie would cross the network in clear.
+ */
+export function tlsOptions(options: Pick<ServeOptions, 'tlsCert' | 'tlsKey' | 'insecureHttp'>, host: string): { cert: Buffer; key: Buffer } | undefined {
+  const { tlsCert, tlsKey } = options
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new JobdeckError('invalid_input', `${tlsCert === undefined ? '--tls-key' : '--tls-cert'} needs ${tlsCert === undefined ? '--tls-cert' : '--tls-key'} too (a certificate and its private key, PEM files)`)
+  }
+  if (tlsCert === undefined || tlsKey === undefined) {
+    if (!isLoopbackHost(host) && !options.insecureHttp) {
+      throw new JobdeckError(
+        'invalid_input',
+        `--host ${host} is reachable from other machines: serving it without TLS would send API tokens and the session cookie over the network in clear. ` +
+          'Give --tls-cert FILE --tls-key FILE, or keep the default 127.0.0.1 (e.g. behind an SSH tunnel or a TLS proxy), or add --insecure-http to serve plain http anyway',
+      )
+    }
+    return undefined
+  }
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return fs.readFileSync(file)
+    } catch (error) {
+      throw new JobdeckError('invalid_input', `${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+  }
+  return { cert: read('--tls-cert', tlsCert), key: read('--tls-key', tlsKey) }
+}
+
 export async function serveHeadless(openCore: () => Core, options: ServeOptions): Promise<number> {
   const port = parsePort(options.port)
   const host = options.host ?? '127.0.0.1'
   const staticDir = options.staticDir ?? defaultRendererDir()
+  const tls = tlsOptions(options, host)
   if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
     throw new JobdeckError(
       'unavailable',
@@ -59,11 +95,20 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
 
   let server: Awaited<ReturnType<typeof startServer>>
   try {
-    server = await startServer({ core, host, port, staticDir, log: (line) => logger.warn(escapeTerminal(line.replace(/^warning: /, ''))) })
+    server = await startServer({
+      core,
+      host,
+      port,
+      staticDir,
+      ...(tls ? { tls } : {}),
+      log: (line) => logger.warn(escapeTerminal(line.replace(/^warning: /, ''))),
+    })
   } catch (error) {
     guard.stop()
     await core.close()
     const code = (error as NodeJS.ErrnoException).code
+    // A certificate or key OpenSSL refuses (not PEM, or not a pair) fails here too, with no errno.
+    if (tls && code === undefined) throw new JobdeckError('invalid_input', `--tls-cert/--tls-key: ${(error as Error).message}`)
     throw new JobdeckError('unavailable', `cannot listen on ${host}:${port}: ${code ?? (error as Error).message}`)
   }
   process.stdout.write(`Jobdeck is serving ${server.openUrl}\n`)

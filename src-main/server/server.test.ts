@@ -109,15 +109,22 @@ function rpc(ws: WebSocket) {
 }
 
 describe('server: HTTP', () => {
-  it('refuses requests without the token with a plain 403', async () => {
+  it('sends a page asked for without the token to the sign-in form, and refuses anything else with a plain 403', async () => {
     const srv = await start()
-    for (const p of ['/', '/index.html', '/assets/app.js', '/?token=wrong', '/ws']) {
+    for (const p of ['/', '/index.html', '/?token=wrong']) {
+      const res = await request(srv, p)
+      expect(res.status, p).toBe(303)
+      expect(res.headers.location, p).toBe('/login')
+      expect(res.body, p).toBe('')
+    }
+    for (const p of ['/assets/app.js', '/ws']) {
       const res = await request(srv, p)
       expect(res.status, p).toBe(403)
       expect(res.headers['content-type']).toMatch(/^text\/plain/)
-      expect(res.body).toMatch(/needs its access token/)
+      expect(res.body).toMatch(/needs its access token.*sign in with an API token at \/login/)
     }
-    expect((await request(srv, '/', { cookie: `jobdeck_token_${srv.port}=${'b'.repeat(64)}` })).status).toBe(403)
+    expect((await request(srv, '/', { cookie: `jobdeck_token_${srv.port}=${'b'.repeat(64)}` })).status).toBe(303)
+    expect((await request(srv, '/assets/app.js', { cookie: `jobdeck_token_${srv.port}=${'b'.repeat(64)}` })).status).toBe(403)
   })
 
   it('sets an HttpOnly SameSite=Strict cookie on the token URL, which then opens the assets', async () => {
