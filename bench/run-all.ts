@@ -6,6 +6,7 @@ import { benchCommandThroughput } from './command-throughput'
 import { benchDispatchLatency } from './dispatch-latency'
 import { benchHistoryFirstPage } from './history-first-page'
 import { benchKillSweep } from './kill-sweep'
+import { benchMetrics } from './metrics'
 import { benchMonitorOverhead } from './monitor-overhead'
 import { benchPgQueueThroughput } from './pg-queue-throughput'
 import { benchPgSync } from './pg-sync'
@@ -45,6 +46,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'timeline-sources': benchTimelineSources,
   alerts: benchAlerts,
   retention: benchRetention,
+  metrics: benchMetrics,
 }
 
 for (const [name, run] of Object.entries(suites)) {
