@@ -7,6 +7,7 @@ import { benchDispatchLatency } from './dispatch-latency'
 import { benchHistoryFirstPage } from './history-first-page'
 import { benchHttpApi } from './http-api'
 import { benchKillSweep } from './kill-sweep'
+import { benchMetrics } from './metrics'
 import { benchMonitorOverhead } from './monitor-overhead'
 import { benchPgQueueThroughput } from './pg-queue-throughput'
 import { benchPgSync } from './pg-sync'
@@ -47,6 +48,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   alerts: benchAlerts,
   retention: benchRetention,
   http: benchHttpApi,
+  metrics: benchMetrics,
 }
 
 for (const [name, run] of Object.entries(suites)) {

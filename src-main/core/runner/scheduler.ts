@@ -16,6 +16,7 @@ import { newId } from '../ids'
 import { catchUpSummary, decideOverlap, jitterDelay, judgeMissed, pausedAt, type PreviousJob, type SchedulePause } from '../model/schedule-policy'
 import { firesBetween, fireTimesOf, upcomingFires, type FireTimes, type ScheduleSpec } from '../model/schedule-times'
 import type { FireRecord, FireWrite, ScheduleStore } from '../store/schedule-store'
+import type { FireOutcome } from '../../../src-shared/schedules'
 
 export interface SchedulerOptions {
   schedules: ScheduleStore
@@ -61,6 +62,7 @@ export class Scheduler {
   private again = false
   private stopped = true
   private unsubscribe: (() => void) | null = null
+  private readonly recordedFires = new Map<string, Map<FireOutcome, number>>()
 
   constructor(options: SchedulerOptions) {
     this.opts = {
@@ -71,6 +73,11 @@ export class Scheduler {
       jumpMs: 2_000,
       ...options,
     }
+  }
+
+  /** The fires this scheduler recorded since it was made, per schedule and outcome (/metrics counts them). */
+  firesRecorded(): Array<{ schedule: string; outcome: FireOutcome; count: number }> {
+    return [...this.recordedFires].flatMap(([schedule, counts]) => [...counts].map(([outcome, count]) => ({ schedule, outcome, count })))
   }
 
   /** Judges what was missed while nothing ran, then fires on time until stopped. */
@@ -360,6 +367,9 @@ export class Scheduler {
     const recorded = await this.opts.schedules.record(writes, now)
     if (recorded.some((r) => r.job !== null)) this.opts.afterEnqueue()
     for (const { fire } of recorded) {
+      const counts = this.recordedFires.get(fire.schedule) ?? new Map<FireOutcome, number>()
+      counts.set(fire.outcome, (counts.get(fire.outcome) ?? 0) + 1)
+      this.recordedFires.set(fire.schedule, counts)
       if (fire.outcome !== 'skipped') continue
       if (this.opts.config().schedules.get(fire.schedule)?.notifySkipped) {
         this.notice(fire.schedule, 'skipped', `${fire.schedule} skipped its fire of ${new Date(fire.scheduledFor).toISOString()}: ${fire.reason ?? ''}`, now)
