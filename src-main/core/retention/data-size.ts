@@ -13,7 +13,7 @@ type Part = Exclude<keyof DataDirSize, 'total' | 'wal'>
 function partOf(table: string): Part {
   if (table === 'run_logs' || table.startsWith('run_search')) return 'logs'
   if (table === 'host_samples' || table === 'host_minutes' || table === 'run_usage') return 'samples'
-  if (table === 'jobs' || table === 'runs' || table === 'job_counts' || table === 'type_stats') return 'runs'
+  if (table === 'jobs' || table === 'runs' || table === 'job_counts' || table === 'lane_counts' || table === 'type_stats') return 'runs'
   return 'other'
 }
 

@@ -90,6 +90,7 @@ async function addFinished(prefix: string, jobs: number, attempts = 1): Promise<
 function derived(sqlite: ReturnType<typeof openDatabase>): Record<string, unknown> {
   return {
     counts: sqlite.prepare('SELECT type, status, n FROM job_counts WHERE n <> 0 ORDER BY type, status').all(),
+    lanes: sqlite.prepare('SELECT lane, waiting FROM lane_counts ORDER BY lane').all(),
     stats: sqlite
       .prepare(`SELECT type, runs, succeeded, partial, failed, canceled, interrupted, duration_sum, max_duration
         FROM type_stats WHERE runs <> 0 ORDER BY type`)
@@ -190,6 +191,10 @@ describe('CacheSync', () => {
   it('a bulk load of several batches leaves the same counters, stats, search documents, triggers and indexes as row-by-row upserts', async () => {
     await truncate()
     await addFinished('b', 30, 2)
+    // Waiting jobs in a few lanes: the per-lane counts /metrics reads.
+    await conn.query(`INSERT INTO jobdeck.jobs (id, type, params, priority, lane, status, ord, created_at, queued_at)
+      SELECT 'w' || i, 'work', '{}', 0, 'dealer:' || (i % 4), CASE WHEN i % 5 = 0 THEN 'retrying' ELSE 'queued' END, i, i, i
+      FROM generate_series(1, 22) AS i`)
     const bulk = freshCache()
     const rowByRow = freshCache()
     try {
@@ -203,6 +208,9 @@ describe('CacheSync', () => {
       expect(Math.min(...seen)).toBe(before - DEFERRABLE_TRIGGERS.runs.length)
       expect(bulk.sqlite.prepare('SELECT count(*) FROM runs').pluck().get()).toBe(60)
       expect(derived(bulk.sqlite)).toEqual(derived(rowByRow.sqlite))
+      expect(derived(bulk.sqlite).lanes).toEqual([
+        { lane: 'dealer:0', waiting: 5 }, { lane: 'dealer:1', waiting: 6 }, { lane: 'dealer:2', waiting: 6 }, { lane: 'dealer:3', waiting: 5 },
+      ])
       const { search, documentSearch, unkeyed, keyedWithoutText, searchDocs } = derived(bulk.sqlite)
       expect(Array.isArray(search)).toBe(true)
       expect(documentSearch).toEqual(search)

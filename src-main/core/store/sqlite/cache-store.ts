@@ -32,14 +32,14 @@ export const DEFERRABLE_INDEXES: Readonly<Record<'jobs' | 'runs', readonly strin
 
 /**
  * Triggers that keep derived tables (job counts, per-type stats, the search documents of
- * migration 7) in step row by row. A bulk load drops all of a table's (insert, update and delete
+ * migration 7, the waiting jobs per lane of migration 16) in step row by row. A bulk load drops all of a table's (insert, update and delete
  * alike, so nothing is half-maintained meanwhile) and recomputes what they maintain from the
  * whole table at the end, in the transaction that creates them again: a third of the cost of
  * writing a run otherwise. Meanwhile counters, stats and search lag behind the rows; they are
  * never left wrong.
  */
 export const DEFERRABLE_TRIGGERS: Readonly<Record<'jobs' | 'runs', readonly string[]>> = {
-  jobs: ['job_counts_insert', 'job_counts_update', 'job_counts_delete'],
+  jobs: ['job_counts_insert', 'job_counts_update', 'job_counts_delete', 'lane_counts_insert', 'lane_counts_update', 'lane_counts_delete'],
   runs: [
     'type_stats_insert_finished', 'type_stats_finish', 'type_stats_delete',
     'run_search_finish', 'run_search_insert_finished', 'run_search_update', 'run_search_delete',
@@ -55,7 +55,11 @@ const DEFERRABLE = new Set([...Object.values(DEFERRABLE_INDEXES), ...Object.valu
 const RECOMPUTE: Readonly<Record<'jobs' | 'runs', string>> = {
   jobs: `
     DELETE FROM job_counts;
-    INSERT INTO job_counts (type, status, n) SELECT type, status, count(*) FROM jobs NOT INDEXED GROUP BY type, status;`,
+    INSERT INTO job_counts (type, status, n) SELECT type, status, count(*) FROM jobs NOT INDEXED GROUP BY type, status;
+    -- Through the ready index: it holds exactly the waiting jobs, however long the history.
+    DELETE FROM lane_counts;
+    INSERT INTO lane_counts (lane, waiting) SELECT lane, count(*) FROM jobs INDEXED BY jobs_ready
+      WHERE status IN ('queued','retrying') AND source IS NULL GROUP BY lane;`,
   runs: `
     DELETE FROM type_stats;
     INSERT INTO type_stats (type, runs, succeeded, partial, failed, canceled, interrupted, duration_sum, max_duration)
