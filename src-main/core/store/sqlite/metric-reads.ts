@@ -1,7 +1,8 @@
 // What /metrics reads from the local SQLite file (in shared mode: the cache) on every scrape, so
-// each statement costs what is waiting or running now, never the size of the history: runs by
-// outcome come from the maintained per-type counters (type_stats), lanes from the partial indexes
-// of waiting jobs (jobs_ready) and running runs (runs_running).
+// each statement costs what is running now or a lookup, never the size of the history nor of the
+// queue: runs by outcome come from the maintained per-type counters (type_stats), the waiting jobs
+// per lane from lane_counts (migration 16's triggers), the running runs per lane from the partial
+// index of running runs (runs_running: as many as the concurrency limits allow).
 import type { SqliteDatabase } from './open-database'
 
 /** Finished runs in the history by outcome, as `stats.byType` counts them. */
@@ -27,9 +28,8 @@ export class MetricReads {
   constructor(db: SqliteDatabase) {
     this.stmt = {
       outcomes: db.prepare(`SELECT type, succeeded, partial, failed, canceled, interrupted FROM type_stats WHERE runs > 0 ORDER BY type`),
-      // Mirrored rows (source IS NOT NULL) are a source's, not a lane of this queue: neither index holds them.
-      waitingByLane: db.prepare(`SELECT lane, count(*) AS n FROM jobs INDEXED BY jobs_ready
-        WHERE status IN ('queued','retrying') AND source IS NULL GROUP BY lane`),
+      // Mirrored rows (source IS NOT NULL) are a source's, not a lane of this queue: neither holds them.
+      waitingByLane: db.prepare(`SELECT lane, waiting AS n FROM lane_counts`),
       runningByLane: db.prepare(`SELECT lane, count(*) AS n FROM runs INDEXED BY runs_running
         WHERE status = 'running' AND source IS NULL GROUP BY lane`),
     }
