@@ -7,6 +7,7 @@ import { JobdeckError } from '../../src-shared/errors'
 import { stderrLogger, type Logger } from '../core/app-log'
 import type { Core } from '../core/core'
 import { startRunnerWhenFree } from '../core/engine/runner-guard'
+import { createMetrics } from '../server/metrics'
 import { isLoopbackHost, startServer } from '../server/server'
 import { onStopRequest } from './closed-output'
 import { localTime } from './output'
@@ -93,6 +94,8 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
   if (guard.state === 'running') say(`runner started on ${core.dataDir} with ${core.config.path}`)
   else say('serving without running jobs until the other runner stops (then this one takes over)')
 
+  // One per server: it counts the run finishes heard from now on (rate() over them).
+  const metrics = createMetrics(core)
   let server: Awaited<ReturnType<typeof startServer>>
   try {
     server = await startServer({
@@ -101,9 +104,11 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
       port,
       staticDir,
       ...(tls ? { tls } : {}),
+      metrics,
       log: (line) => logger.warn(escapeTerminal(line.replace(/^warning: /, ''))),
     })
   } catch (error) {
+    metrics.close()
     guard.stop()
     await core.close()
     const code = (error as NodeJS.ErrnoException).code
@@ -122,7 +127,10 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
       guard.stop()
       void server
         .close()
-        .then(() => core.close())
+        .then(() => {
+          metrics.close()
+          return core.close()
+        })
         .then(
           () => resolve(0),
           (error: unknown) => {

@@ -12,10 +12,11 @@ import type { Run } from '../../src-shared/domain'
 import type { Core } from '../core/core'
 import { MetricReads } from '../core/store/sqlite/metric-reads'
 import { registerFamilies, type MetricsSnapshot } from './metric-families'
+import type { MetricsSource } from './server'
 
-export interface MetricsSource {
-  contentType: string
-  text(): Promise<string>
+/** One server's /metrics: close() stops hearing run finishes (when the server stops). */
+export interface ServedMetrics extends MetricsSource {
+  close(): void
 }
 
 /** The part of the core /metrics reads. */
@@ -28,7 +29,7 @@ const TIMED_OUTCOMES: ReadonlySet<Run['status']> = new Set(['succeeded', 'partia
 /** Run ids already observed: a finished run's row may change again (late output, a cache correction). */
 const SEEN_LIMIT = 10_000
 
-export function createMetrics(core: MetricsCore, options: { now?: () => number } = {}): MetricsSource {
+export function createMetrics(core: MetricsCore, options: { now?: () => number } = {}): ServedMetrics {
   const now = options.now ?? Date.now
   const startedAt = now()
   const registry = new Registry()
@@ -53,7 +54,7 @@ export function createMetrics(core: MetricsCore, options: { now?: () => number }
     registers: [registry],
   })
   const seen = new Set<string>()
-  core.events.on('run.changed', ({ run }) => {
+  const unsubscribe = core.events.on('run.changed', ({ run }) => {
     if (run.status === 'running' || run.finishedAt === null || seen.has(run.id)) return
     const finishedAt = Date.parse(run.finishedAt)
     // The history before this process (a shared cache's pulls bring old finishes too) is the gauges'.
@@ -95,5 +96,6 @@ export function createMetrics(core: MetricsCore, options: { now?: () => number }
       })
       return inFlight
     },
+    close: unsubscribe,
   }
 }
