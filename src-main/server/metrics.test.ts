@@ -5,7 +5,8 @@ import type { Core } from '../core/core'
 import { makeTestEnv, sleep, waitFor, waitForTerminal, type TestEnv } from '../core/test-support/test-env'
 import { parsePrometheusText, sampleValue, samplesBy, type Family } from '../core/test-support/prometheus-text'
 import { useSharedDatabase } from '../core/test-support/shared-instances'
-import { createMetrics, RUN_DURATION_BUCKETS, type MetricsSource } from './metrics'
+import { createMetrics, RUN_DURATION_BUCKETS } from './metrics'
+import type { MetricsSource } from './server'
 
 const CONFIG = `
 runner: { concurrency: 2 }
@@ -36,6 +37,17 @@ async function waitForValue<T>(probe: () => Promise<T | null>, what: string, ms 
 
 async function scrape(metrics: MetricsSource): Promise<Map<string, Family>> {
   return parsePrometheusText(await metrics.text(), { prefix: 'jobdeck_' })
+}
+
+/**
+ * The first scrape that shows `heard`: a finish reaches the counters as the change feed publishes
+ * it, after the store already reads the job as finished (what waitForTerminal waits for).
+ */
+function scrapeWhen(metrics: MetricsSource, heard: (families: Map<string, Family>) => boolean, what: string): Promise<Map<string, Family>> {
+  return waitForValue(async () => {
+    const families = await scrape(metrics)
+    return heard(families) ? families : null
+  }, what)
 }
 
 /**
@@ -78,7 +90,7 @@ describe('/metrics', () => {
     const core = env.open()
     const metrics = createMetrics(core)
     const { long } = await mix(core)
-    const families = await scrape(metrics)
+    const families = await scrapeWhen(metrics, (f) => sampleValue(f, 'jobdeck_runs_finished_total', { type: 'broken', outcome: 'failed' }) === 1, 'the failure to be heard')
 
     await expectCountsOfStatus(core, families)
     expect(samplesBy(families, 'jobdeck_jobs', 'status')).toMatchObject({ succeeded: 1, failed: 1, canceled: 1, queued: 3, running: 1 })
@@ -108,11 +120,26 @@ describe('/metrics', () => {
     // Canceled while running: the run counts as canceled, but its length is not the job's.
     await core.api['jobs.cancel']({ id: long })
     await waitForTerminal(core, [long])
-    const after = await scrape(metrics)
+    const after = await scrapeWhen(metrics, (f) => sampleValue(f, 'jobdeck_runs_finished_total', { type: 'work', outcome: 'canceled' }) === 1, 'the cancel to be heard')
     await expectCountsOfStatus(core, after)
     expect(samplesBy(after, 'jobdeck_lane_running', 'lane')).toEqual({})
-    expect(sampleValue(after, 'jobdeck_runs_finished_total', { type: 'work', outcome: 'canceled' })).toBe(1)
     expect(sampleValue(after, 'jobdeck_run_duration_seconds_count', { type: 'work' })).toBe(1)
+  })
+
+  it('counts no run finish heard after close() (a stopped server stops listening)', async () => {
+    env = makeTestEnv(CONFIG)
+    const core = env.open()
+    const metrics = createMetrics(core)
+    const id = (await core.api['jobs.enqueue']({ type: 'work', params: {} })).id
+    core.startRunner()
+    await waitForTerminal(core, [id])
+    const [run] = await core.api['runs.list']({ type: 'work', limit: 1 })
+    if (!run) throw new Error('the run is not in the history')
+    const finished = async (): Promise<number | null> => sampleValue(await scrape(metrics), 'jobdeck_runs_finished_total', { type: 'work', outcome: 'succeeded' }) ?? null
+    expect(await waitForValue(finished, 'the finish to be heard')).toBe(1)
+    metrics.close()
+    core.events.emit('run.changed', { run: { ...run, id: `${run.id}-again` } })
+    expect(await finished()).toBe(1)
   })
 
   it('names this process standby while another holds the runner, and answers concurrent scrapes alike', async () => {
@@ -157,7 +184,8 @@ describe('/metrics in shared mode', () => {
     const { long } = await mix(core)
     // The cache has every change: the four waiting jobs and the cancel were written through it.
     await waitFor(() => core.store.counts().canceled === 1 && core.store.counts().queued === 3, 10_000, 'the cache to hold the mix')
-    const families = await scrape(metrics)
+    // Online, the outbox empties: what was written through it (the finishes) reaches the database.
+    const families = await scrapeWhen(metrics, (f) => sampleValue(f, 'jobdeck_outbox_depth') === 0, 'the outbox to be pushed')
 
     await expectCountsOfStatus(core, families)
     expect(samplesBy(families, 'jobdeck_jobs', 'status')).toMatchObject({ succeeded: 1, failed: 1, canceled: 1, queued: 3, running: 1 })
