@@ -1,5 +1,6 @@
 // /metrics on a real core: the text parses as Prometheus exposition format and its counts are the
 // ones `jobdeck status` (runner.status) and stats.byType give, in local mode and in shared mode.
+import fs from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Core } from '../core/core'
 import { makeTestEnv, sleep, waitFor, waitForTerminal, type TestEnv } from '../core/test-support/test-env'
@@ -194,6 +195,11 @@ describe('/metrics in shared mode', () => {
     expect(sampleValue(families, 'jobdeck_outbox_depth')).toBe(0)
     expect(sampleValue(families, 'jobdeck_cache_sync_age_seconds')).toBeGreaterThanOrEqual(0)
     expect(sampleValue(families, 'jobdeck_runs_finished_total', { type: 'broken', outcome: 'failed' })).toBe(1)
+
+    // The README's list of metrics is the list served, each with its type (shared mode has every family).
+    const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const listed = [...readme.matchAll(/^\| `(jobdeck_\w+)` \| (\w+) \|/gm)].map(([, name, type]) => `${name} ${type}`)
+    expect(listed.sort()).toEqual([...families.values()].map((f) => `${f.name} ${f.type}`).sort())
 
     await core.api['jobs.cancel']({ id: long })
     await waitForTerminal(core, [long])
