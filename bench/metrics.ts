@@ -2,8 +2,8 @@
 // the content as the route serves it (`createMetrics(core).text()`), in the process that runs the
 // runner (paused, so the seeded queue stays put; the monitor samples), with histograms observed
 // for every type. Timed: p50 / p95 / max of 200 scrapes after a warm-up, with a waiting queue of
-// 1,000, then 10,000, then 100,000 jobs over 200 lanes (per-lane depth is the one read that grows
-// with the queue; nothing grows with the history). Target ≤ 20 ms. BENCH_METRICS_RUNS sets the size.
+// 1,000, then 10,000, then 100,000 jobs over 200 lanes (per-lane depth read from lane_counts,
+// SQLite 16: neither the queue nor the history should show). Target ≤ 20 ms. BENCH_METRICS_RUNS sets the size.
 import { performance } from 'node:perf_hooks'
 import type { Run } from '../src-shared/domain'
 import { newId } from '../src-main/core/ids'
