@@ -1,7 +1,8 @@
 // Roles in the window, end to end (issue 17): someone signs in to `jobdeck serve` at /login with a
 // viewer token made by the real CLI; their window reads everything (the Queue, History's rows)
 // and shows none of the controls a viewer may not use (Add job, Cancel, Pause…), not even
-// disabled; N and P do nothing. (What the owner then reads in Settings → Audit: e2e/audit.test.ts.)
+// disabled; N and P do nothing. When the token is revoked, the open window goes to the sign-in
+// page saying so. (What the owner then reads in Settings → Audit: e2e/audit.test.ts.)
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -81,5 +82,18 @@ describe.skipIf(skipWithoutBrowser)('a viewer signed in with a token', { timeout
     await page.getByRole('link', { name: 'Settings', exact: true }).click()
     await page.getByTestId('config-state').waitFor()
     for (const control of ['config-reload', 'database-test', 'database-save', 'retention-run']) await expect(page.getByTestId(control).count(), control).resolves.toBe(0)
+  })
+
+  it('revoked with `jobdeck tokens revoke` while signed in, the window goes to the sign-in page saying so, and stops reconnecting', async () => {
+    if (!page) throw new Error('not signed in')
+    const attempts: string[] = []
+    page.on('websocket', (ws) => attempts.push(ws.url()))
+    const revoked = served.cli(['tokens', 'revoke', VIEWER])
+    expect(revoked.code, revoked.stderr).toBe(0)
+    await page.waitForURL(/\/login\?signed-out$/, { timeout: 15_000 })
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('Signed out: the token this window used was revoked or has expired.')
+    await expect(page.getByRole('button', { name: 'Sign in' }).isVisible()).resolves.toBe(true)
+    // The server's close said why: the window went without trying the socket again.
+    expect(attempts).toEqual([])
   })
 })
