@@ -49,6 +49,8 @@ describe.skipIf(skipWithoutBrowser)('a viewer signed in with a token', { timeout
     await row.waitFor({ timeout: 15_000 })
     // The waiting job is shown, read-only: its priority as a word, no Cancel beside it.
     await expect(row.getByTestId('job-priority').textContent()).resolves.toBe('normal')
+    // Why it waits, without "press Resume (P)": there is no Resume here.
+    await expect(row.getByTestId('queue-reason').textContent()).resolves.toMatch(/^\s*runner paused\s*$/)
     for (const control of ['cancel-job', 'job-priority-select', 'start-now']) await expect(row.getByTestId(control).count(), control).resolves.toBe(0)
     for (const control of ['add-job', 'bulk-add', 'retry-failed', 'clear-finished', 'pause-toggle']) await expect(page.getByTestId(control).count(), control).resolves.toBe(0)
     await expect(page.getByTestId('strip-runner').getAttribute('data-state')).resolves.toBe('paused')
