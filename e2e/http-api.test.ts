@@ -17,7 +17,7 @@ import { MAX_CALL_BYTES } from '../src-shared/wire'
 import { createTestDatabase, type TestDatabase } from '../src-main/core/test-support/postgres'
 import { startTcpProxy, viaProxy, type TcpProxy } from '../src-main/core/test-support/tcp-proxy'
 import { selfSignedCert } from '../src-main/core/test-support/tls-cert'
-import { serve, until, type Served } from './harness'
+import { createToken, serve, until, type Served } from './harness'
 
 const CONFIG = `jobs:
   nap:
@@ -45,18 +45,6 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 const serveHere = (args: string[] = []): Promise<Served> => serve({ config: configPath, env: { JOBDECK_RENDERER_DIR: site }, args })
-
-/**
- * `jobdeck tokens create` (the token alone on the last line), once the serving process takes it:
- * a running server reads the token list again at most a second later.
- */
-async function createToken(served: Served, name: string, role: string): Promise<string> {
-  const made = served.cli(['tokens', 'create', name, '--role', role])
-  if (made.code !== 0) throw new Error(`jobdeck tokens create ${name} failed (${made.code}): ${made.stderr}`)
-  const token = made.stdout.trimEnd().split('\n').at(-1) ?? ''
-  await until(async () => (await call(served, 'session.get', {}, token)).status === 200, 5_000, `the server to take token ${name}`)
-  return token
-}
 
 type Reply = { ok: boolean; value?: unknown; error?: { code: string; message: string; details?: unknown } }
 
