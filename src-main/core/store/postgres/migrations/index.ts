@@ -14,6 +14,7 @@ import { migration0008 } from './0008-schedule-fires'
 import { migration0009 } from './0009-alert-keys'
 import { migration0010 } from './0010-lane-rates-and-start-now'
 import { migration0011 } from './0011-retention-deletes'
+import { migration0013 } from './0013-audit-log'
 
 export interface PgMigration {
   readonly version: number
@@ -33,4 +34,5 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
   migration0009,
   migration0010,
   migration0011,
+  migration0013,
 ]

@@ -20,6 +20,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   9: 'e10f6b8a8ac24fc19350dc4d02587914a6a2a0e67c17d2ea6332a9f564b36729',
   10: 'ca7398af0fae3f424f7ee46997069ea8cff80ebd52738dcd0f5f425d8f6fe8d7',
   11: '1b89cf25e74ead99f19df007ff26aebac963220be3069e95b3bd200284134626',
+  13: '5b0ce6330096deb927a41179a52872a396fb304968bb74236f080b6b2e07bfdc',
 }
 
 /** What the catalog says about the schema jobdeck, each part in a stable order. */

@@ -14,6 +14,7 @@ import { migration0010 } from './0010-source-rows'
 import { migration0011 } from './0011-alert-outbox'
 import { migration0012 } from './0012-start-now'
 import { migration0013 } from './0013-concurrency-changes'
+import { migration0015 } from './0015-audit-log'
 
 export interface Migration {
   readonly version: number
@@ -35,4 +36,5 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   migration0011,
   migration0012,
   migration0013,
+  migration0015,
 ]
