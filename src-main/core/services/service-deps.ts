@@ -18,6 +18,7 @@ import type { QueueWriter } from './queue-writer'
 import type { SourcesPort } from '../sources/sources-port'
 import type { Alerts } from '../alerts/alerts'
 import type { Retention } from '../retention/retention'
+import type { AuditLog } from '../access/audit-log'
 
 export interface ServiceDeps {
   store: SqliteStore
@@ -50,6 +51,8 @@ export interface ServiceDeps {
   alerts: Alerts
   /** The retention of this data dir (its automatic passes run in the runner's process). */
   retention?: Pick<Retention, 'status' | 'run'>
+  /** The audit log (audit.list); absent in a core made without one. */
+  audit?: Pick<AuditLog, 'list'>
   /** Publishes committed changes as events. */
   publishChanges: () => void
   now?: () => number

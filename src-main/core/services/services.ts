@@ -20,6 +20,7 @@ import { alertsServices } from './alerts-services'
 import type { ServiceDeps } from './service-deps'
 import { sessionServices } from './session-services'
 import { pendingServices } from './pending-services'
+import { auditServices } from './audit-services'
 
 export type { ServiceDeps } from './service-deps'
 export type { BulkRowError } from './job-params'
@@ -67,6 +68,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     alertSnoozeServices(deps),
     sessionServices(),
     pendingServices(),
+    auditServices(deps),
     connectionServices({
       config: deps.config,
       link: deps.link,
