@@ -45,12 +45,8 @@ export interface AuditedFire {
 
 export class AuditLog implements AuditSink {
   private pushing: Promise<void> | null = null
-  /** Records may be owed to the shared database (unknown at start: a killed process may have left some). */
-  private owed: boolean
 
-  constructor(private readonly options: AuditLogOptions) {
-    this.owed = options.shared !== null
-  }
+  constructor(private readonly options: AuditLogOptions) {}
 
   async record(call: AuditedCall): Promise<void> {
     await this.write([auditRecord(call, newId(call.at), this.options.context)])
@@ -92,7 +88,9 @@ export class AuditLog implements AuditSink {
 
   /** Shared mode: pushes every record the shared database does not have yet (joining a push under way); resolves when tried. */
   push(): Promise<void> {
-    if (!this.options.shared || !this.owed) return Promise.resolve()
+    // Any process on this data dir may have left records pending (a CLI command made offline):
+    // the partial index makes asking cheap.
+    if (!this.options.shared) return Promise.resolve()
     this.pushing ??= this.pushAll().finally(() => {
       this.pushing = null
     })
@@ -107,7 +105,6 @@ export class AuditLog implements AuditSink {
     })
     await this.options.durable()
     if (!shared) return
-    this.owed = true
     await this.pushNow()
   }
 
@@ -122,10 +119,7 @@ export class AuditLog implements AuditSink {
     if (!shared) return
     while (shared.online()) {
       const batch = this.options.store.pending(PUSH_BATCH)
-      if (batch.length === 0) {
-        this.owed = false
-        return
-      }
+      if (batch.length === 0) return
       try {
         await shared.pg.insert(batch)
       } catch (error) {

@@ -24,6 +24,7 @@ export function policyWords(policy: RetentionConfig): string[] {
   if (policy.logs.perRunBytes !== null) lines.push(`a finished run's output over ${formatBytes(policy.logs.perRunBytes)} keeps its head and tail`)
   lines.push(`schedule fires after ${ageWords(policy.fires)} (each schedule's last one stays)`)
   lines.push(`sent and failed alert deliveries after ${ageWords(policy.alerts)}`)
+  lines.push(`audit records after ${ageWords(policy.audit)}`)
   lines.push(`queued, retrying and running jobs are never deleted; a pass runs every ${ageWords(policy.interval)}, at most ${policy.batch} rows per write`)
   return lines
 }
