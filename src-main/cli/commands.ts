@@ -27,6 +27,7 @@ import { retentionCommand } from './retention-command'
 import { historyCommand } from './history-command'
 import { overlapsCommand } from './overlaps-command'
 import { alertsCommand } from './alerts-command'
+import { auditCommand } from './audit-command'
 
 export interface CommandInput {
   values: Record<string, unknown>
@@ -295,6 +296,7 @@ export const COMMANDS: Record<string, Command> = {
   history: historyCommand,
   overlaps: overlapsCommand,
   alerts: alertsCommand,
+  audit: auditCommand,
 
   logs: {
     summary: "print a run's captured output (a job id shows its latest run)",

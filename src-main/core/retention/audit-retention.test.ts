@@ -4,12 +4,13 @@
 import pg from 'pg'
 import { describe, expect, it } from 'vitest'
 import type { Caller } from '../../../src-shared/access'
-import { DEFAULT_RETENTION } from '../../../src-shared/retention-config'
+import { DEFAULT_RETENTION, retentionSchema } from '../../../src-shared/retention-config'
 import { formatConfigError, loadConfigFile } from '../config/load-config'
 import type { Core } from '../core'
 import { useSharedDatabase } from '../test-support/shared-instances'
 import { makeTestEnv, waitFor } from '../test-support/test-env'
 import { DAY } from '../test-support/retention-history'
+import { policyWords } from './policy-words'
 
 const shared = useSharedDatabase('jobdeck_audit_retention')
 
@@ -33,6 +34,8 @@ const targetsOf = async (core: Core): Promise<string[]> => (await core.audit.lis
 describe('retention of the audit log', () => {
   it('keeps a year by default, says so in the policy, and refuses a bad age naming the place', () => {
     expect(DEFAULT_RETENTION.audit).toBe(365 * DAY)
+    expect(policyWords(DEFAULT_RETENTION)).toContain('audit records after 1 year')
+    expect(retentionSchema.parse({ audit: '2y' }).audit).toBe(730 * DAY)
     const env = makeTestEnv(CONFIG)
     try {
       const core = env.open()

@@ -4,9 +4,10 @@ import { formatBytes } from '../../../src-shared/units'
 
 const DAY = 86_400_000
 
-/** `30 days`, `12 hours`, `90 minutes`: a policy's ages are whole units as written. */
+/** `30 days`, `12 hours`, `90 minutes`, `1 year` (365 days): a policy's ages are whole units as written. */
 export function ageWords(ms: number): string {
   const unit = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+  if (ms % (365 * DAY) === 0) return unit(ms / (365 * DAY), 'year')
   if (ms % DAY === 0) return unit(ms / DAY, 'day')
   if (ms % 3_600_000 === 0) return unit(ms / 3_600_000, 'hour')
   if (ms % 60_000 === 0) return unit(ms / 60_000, 'minute')
