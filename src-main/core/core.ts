@@ -256,7 +256,9 @@ export function createCore(options: CoreOptions): Core {
   })
   // Records owed to the shared database (written offline, here or by an earlier process) go when it is reachable.
   if (link) events.on('connection.changed', ({ connection }) => void (connection.status === 'online' ? audit.push() : undefined))
-  const api = createServices({
+  // Local mode: a change's record joins the change's own FULL commit (no fsync of its own).
+  if (!link) store.setCommitAppender(audit.appender)
+  const api = audit.wrap(createServices({
     audit,
     alerts,
     retention,
@@ -277,7 +279,7 @@ export function createCore(options: CoreOptions): Core {
       url: shared?.config.url ?? null,
       ...(options.pgPassword !== undefined ? { password: options.pgPassword } : {}),
     }),
-  })
+  }))
 
   /** The data dir and every job type's working dir: the filesystems whose space matters. */
   const watchedPaths = (): string[] => [

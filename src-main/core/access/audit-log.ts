@@ -1,17 +1,25 @@
 // The audit log (issue 17): dispatch hands it every call that changes something, allowed or
 // refused, and the scheduler every fire that enqueued a job; audit.list reads it back.
 //
-// Durable before dispatch answers: the record is inserted in a relaxed commit (no fsync of its
-// own) and `record` resolves once the WAL is flushed by the shared group fsync (CacheStore.durable,
-// on libuv's thread pool): calls recording at the same time share one flush, and the event loop
-// never waits for the disk. A kill -9 after the answer finds the record; so does power loss.
+// Durable before dispatch answers, without an fsync of its own where it can (local mode): each
+// method that changes something runs with its call "under way" (AsyncLocalStorage), and the
+// store appends the call's record, masked, inside the first FULL transaction the call commits
+// (SqliteStore.setCommitAppender), so the change and its record are synced together. When the
+// call ends, the record is completed (the result's targets, the outcome) in a relaxed commit:
+// safe from a kill -9 at once, synced with the next commit. A power loss right after the answer
+// keeps the record with the input's targets and outcome `ok`, and could lose only that
+// completion. A call that committed nothing here (refused, failed, or made in PostgreSQL) is
+// inserted in a relaxed commit, and `record` resolves once the data dir's shared group fsync
+// (CacheStore.durable, on libuv's thread pool) flushed it: records made at once share a flush.
 //
 // Shared mode: every instance's records live in PostgreSQL. A record is written to the SQLite
 // file first, `pending`, then pushed (inserted by its id, so a push repeated after a crash or by
 // two processes on one data dir inserts once) and marked pushed. A push that fails leaves it
 // pending; the next connection (this process's reconnect, or any later process on this data
 // dir) pushes what is owed, oldest first.
-import type { AuditRecord } from '../../../src-shared/access'
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type { AuditRecord, Caller } from '../../../src-shared/access'
+import { apiAccess, type ApiMethod, type JobdeckApi } from '../../../src-shared/api'
 import { newId } from '../ids'
 import type { AuditFilter } from '../store/audit-rows'
 import type { PgAudit } from '../store/postgres/pg-audit'
@@ -43,12 +51,81 @@ export interface AuditedFire {
   jobId: string
 }
 
+/** A call that changes something, while its method runs. */
+interface Underway {
+  method: ApiMethod
+  args: object
+  caller: Caller
+  id: string
+  at: number
+  /** Its record is in a committed FULL transaction. */
+  committed: boolean
+  /** The method returned: nothing more may be appended for it (work it started runs on in its context). */
+  done: boolean
+}
+
 export class AuditLog implements AuditSink {
   private pushing: Promise<void> | null = null
+  private readonly underway = new AsyncLocalStorage<Underway>()
+  /** dispatch hands the same parsed args to the method and to `record`: how one finds the other. */
+  private readonly byArgs = new WeakMap<object, Underway>()
 
   constructor(private readonly options: AuditLogOptions) {}
 
+  /**
+   * The API with each method that changes something run "under way", so the store can append its
+   * record to the call's own commit. Local mode only: in shared mode the change commits in
+   * PostgreSQL, and a record must not be pushed before it is complete. A call without a caller
+   * (the core's own, tests, benches) is not recorded.
+   */
+  wrap(api: JobdeckApi): JobdeckApi {
+    if (this.options.shared) return api
+    const wrapped: Record<string, unknown> = { ...api }
+    for (const method of Object.keys(api) as ApiMethod[]) {
+      if (!apiAccess[method].changes) continue
+      const handler = api[method] as (args: unknown, caller?: Caller) => Promise<unknown>
+      wrapped[method] = (args: unknown, caller?: Caller): Promise<unknown> => {
+        if (caller === undefined || typeof args !== 'object' || args === null) return handler(args, caller)
+        const at = Date.now()
+        const call: Underway = { method, args, caller, id: newId(at), at, committed: false, done: false }
+        this.byArgs.set(args, call)
+        return this.underway.run(call, () => handler(args, caller)).finally(() => {
+          call.done = true
+        })
+      }
+    }
+    return wrapped as JobdeckApi
+  }
+
+  /**
+   * SqliteStore's commit appender: the record of the call under way, inside the FULL transaction
+   * about to commit. Never throws (it runs inside someone's change); the record then takes the
+   * fsync path at the end of the call.
+   */
+  readonly appender = (): (() => void) | null => {
+    const call = this.underway.getStore()
+    if (!call || call.committed || call.done) return null
+    try {
+      const record = auditRecord({ caller: call.caller, method: call.method, args: call.args, result: { ok: true, value: undefined }, at: call.at }, call.id, this.options.context)
+      this.options.store.insert(record, false)
+    } catch (error) {
+      this.options.log?.(`audit log: could not append the record of ${call.method} to its commit: ${(error as Error).message}`)
+      return null
+    }
+    return () => {
+      call.committed = true
+    }
+  }
+
   async record(call: AuditedCall): Promise<void> {
+    const underway = typeof call.args === 'object' && call.args !== null ? this.byArgs.get(call.args) : undefined
+    if (underway) this.byArgs.delete(underway.args)
+    if (underway?.committed && underway.method === call.method && underway.caller === call.caller) {
+      // Synced with the call's own commit; completing it needs no fsync of its own.
+      const record = auditRecord({ ...call, at: underway.at }, underway.id, this.options.context)
+      this.options.relaxedTx(() => this.options.store.finish(record))
+      return
+    }
     await this.write([auditRecord(call, newId(call.at), this.options.context)])
   }
 

@@ -95,6 +95,26 @@ describe('the audit log', () => {
     expect(list[0]?.message).toMatch(/no-such-job/)
   })
 
+  it('writes a local change\'s record in the change\'s own commit, and a change refused inside its transaction once, with its error', async () => {
+    env = makeTestEnv(CONFIG)
+    const core = env.open()
+    // The method alone, with a caller but no dispatch to complete the record: its commit carried it.
+    const job = await core.api['jobs.enqueue']({ type: 'greet', params: {} }, OPS_BOT)
+    const rows = core.store.db.prepare(`SELECT who, method, outcome, summary FROM audit_log`).all()
+    expect(rows).toEqual([{ who: 'ops-bot', method: 'jobs.enqueue', outcome: 'ok', summary: 'type=greet params={}' }])
+    core.store.db.prepare(`DELETE FROM audit_log`).run()
+
+    expect(await call(core, 'jobs.cancel', { id: job.id }, OPS_BOT)).toMatchObject({ ok: true })
+    // Refused inside the store's transaction: rolled back, nothing appended; recorded once with the conflict.
+    expect(await call(core, 'jobs.cancel', { id: job.id }, OPS_BOT)).toMatchObject({ ok: false, error: { code: 'conflict' } })
+    const list = await records(core)
+    expect(list.map((r) => [r.method, r.outcome, r.targets])).toEqual([
+      ['jobs.cancel', 'conflict', [job.id]],
+      ['jobs.cancel', 'ok', [job.id]],
+    ])
+    expect(list[0]?.message).toMatch(/already canceled/)
+  })
+
   it('filters by caller, method and time, newest first, in keyset pages', async () => {
     env = makeTestEnv(CONFIG)
     const core = env.open()

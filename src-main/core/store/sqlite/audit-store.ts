@@ -12,6 +12,7 @@ export class AuditStore {
   private readonly pendingStmt
   private readonly pushedStmt
   private readonly pendingCountStmt
+  private readonly finishStmt
   private readonly lists = new Map<string, Statement<unknown[]>>()
 
   constructor(private readonly db: SqliteDatabase) {
@@ -20,11 +21,18 @@ export class AuditStore {
     this.pendingStmt = db.prepare(`SELECT ${COLUMNS} FROM audit_log WHERE pending = 1 ORDER BY at, id LIMIT ?`)
     this.pushedStmt = db.prepare(`UPDATE audit_log SET pending = 0 WHERE id = ? AND pending = 1`)
     this.pendingCountStmt = db.prepare(`SELECT count(*) FROM audit_log WHERE pending = 1`).pluck()
+    this.finishStmt = db.prepare(`UPDATE audit_log SET targets = @targets, target_count = @target_count, outcome = @outcome, message = @message WHERE id = @id`)
   }
 
   /** Inside the caller's transaction. `pending`: the shared database does not have it yet. */
   insert(record: AuditRecord, pending: boolean): void {
     this.insertStmt.run({ ...auditRowOf(record), pending: pending ? 1 : 0 })
+  }
+
+  /** Inside the caller's transaction: a record written before its call ended, completed (targets of the result, outcome). */
+  finish(record: AuditRecord): void {
+    const row = auditRowOf(record)
+    this.finishStmt.run({ id: row.id, targets: row.targets, target_count: row.target_count, outcome: row.outcome, message: row.message })
   }
 
   list(filter: AuditFilter): AuditRecord[] {
