@@ -42,6 +42,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   12: '188e2780ac3b25a68ffb60ecd28e5a903e496816781a48ffdcad21f61df7a59b',
   13: 'c29bd4935dae37438dcf92f9132a0426048abc0a25e33c2dc2bca006994f3743',
   14: '318076684cca42aa15b7a358d055c67678e5c7edf53bbf4bb672b620f9793ed6',
+  15: '61f9f55a7d72d194f2e8a5a714f1b6ce192f1956ffdfb58656056eb77b6efbc1',
 }
 
 interface SchemaRow {
