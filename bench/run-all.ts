@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, figures and ratios printed. Results go to BENCHMARKS.md by hand.
 import os from 'node:os'
 import { benchAlerts } from './alerts'
+import { benchAudit } from './audit'
 import { benchCliStartup } from './cli-startup'
 import { benchCommandThroughput } from './command-throughput'
 import { benchDispatchLatency } from './dispatch-latency'
@@ -49,6 +50,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   retention: benchRetention,
   http: benchHttpApi,
   metrics: benchMetrics,
+  audit: benchAudit,
 }
 
 for (const [name, run] of Object.entries(suites)) {

@@ -144,6 +144,29 @@ export function enqueue(served: Served, args: string[]): string {
   return result.stdout.trim()
 }
 
+/**
+ * `jobdeck tokens create NAME --role ROLE [args]` through the real CLI (the token is alone on the
+ * last line), returned once the serving process takes it: a running server reads the token list
+ * again at most a second after a change, so a call right after the command could be refused 401.
+ */
+export async function createToken(served: Served, name: string, role: 'viewer' | 'operator' | 'admin', args: string[] = []): Promise<string> {
+  const made = served.cli(['tokens', 'create', name, '--role', role, ...args])
+  if (made.code !== 0) throw new Error(`jobdeck tokens create ${name} failed (${made.code}): ${made.stderr}`)
+  const token = made.stdout.trimEnd().split('\n').at(-1)?.trim() ?? ''
+  if (!token) throw new Error(`jobdeck tokens create ${name} printed no token:\n${made.stdout}`)
+  const taken = async (): Promise<boolean> => {
+    const res = await fetch(new URL('/api/v1/session.get', served.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    await res.body?.cancel()
+    return res.status === 200
+  }
+  await until(taken, 5_000, `the server to take token ${name}`)
+  return token
+}
+
 /** Every run, newest first, as `jobdeck history --json` gives them. */
 export function history(served: Served): Run[] {
   return JSON.parse(served.cli(['history', '--json']).stdout) as Run[]

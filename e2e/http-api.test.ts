@@ -1,7 +1,7 @@
 // The HTTP API through the real `jobdeck serve` (Node's fetch, real tokens from `jobdeck tokens`,
 // no mocks): enqueue with an operator token, a viewer refused, a revoked token refused within a
 // second, bad input named, too large refused, the OpenAPI document, a viewer signed in at /login
-// whose WebSocket is refused jobs.cancel, /healthz down when the shared database is cut, and TLS.
+// whose WebSocket is refused jobs.cancel, one audit record per change naming its token, /healthz down when the shared database is cut, and TLS.
 import fs from 'node:fs'
 import https from 'node:https'
 import http from 'node:http'
@@ -17,7 +17,7 @@ import { MAX_CALL_BYTES } from '../src-shared/wire'
 import { createTestDatabase, type TestDatabase } from '../src-main/core/test-support/postgres'
 import { startTcpProxy, viaProxy, type TcpProxy } from '../src-main/core/test-support/tcp-proxy'
 import { selfSignedCert } from '../src-main/core/test-support/tls-cert'
-import { serve, until, type Served } from './harness'
+import { createToken, serve, until, type Served } from './harness'
 
 const CONFIG = `jobs:
   nap:
@@ -45,18 +45,6 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 const serveHere = (args: string[] = []): Promise<Served> => serve({ config: configPath, env: { JOBDECK_RENDERER_DIR: site }, args })
-
-/**
- * `jobdeck tokens create` (the token alone on the last line), once the serving process takes it:
- * a running server reads the token list again at most a second later.
- */
-async function createToken(served: Served, name: string, role: string): Promise<string> {
-  const made = served.cli(['tokens', 'create', name, '--role', role])
-  if (made.code !== 0) throw new Error(`jobdeck tokens create ${name} failed (${made.code}): ${made.stderr}`)
-  const token = made.stdout.trimEnd().split('\n').at(-1) ?? ''
-  await until(async () => (await call(served, 'session.get', {}, token)).status === 200, 5_000, `the server to take token ${name}`)
-  return token
-}
 
 type Reply = { ok: boolean; value?: unknown; error?: { code: string; message: string; details?: unknown } }
 
@@ -136,6 +124,45 @@ describe('the HTTP API of jobdeck serve', { timeout: 60_000 }, () => {
     })
     expect(tooLarge.status).toBe(413)
     expect(JSON.parse(tooLarge.body)).toMatchObject({ ok: false, error: { message: 'jobs.enqueueBulk: the body is larger than a call may be (at most 16 MiB)' } })
+  })
+
+  it('each call that changes something leaves exactly one audit record naming its token, allowed or refused; reads leave none', async () => {
+    const operator = await createToken(served, 'audit-ops', 'operator')
+    const viewer = await createToken(served, 'audit-wall', 'viewer')
+    const since = new Date(Date.now() - 1000).toISOString()
+    expect((await call(served, 'runner.pause', {}, operator)).status).toBe(200)
+    const made = (await call(served, 'jobs.enqueue', { type: 'nap', params: { ms: 5 } }, operator)).reply.value as Job
+    const bulk = (await call(served, 'jobs.enqueueBulk', { type: 'nap', rows: [{ ms: 1 }, { ms: 2 }] }, operator)).reply.value as Job[]
+    expect((await call(served, 'jobs.setPriority', { id: made.id, priority: 'urgent' }, operator)).status).toBe(200)
+    expect((await call(served, 'jobs.cancel', { id: bulk[0]!.id }, viewer)).status).toBe(403)
+    expect((await call(served, 'jobs.cancel', { id: bulk[0]!.id }, operator)).status).toBe(200)
+    expect((await call(served, 'jobs.cancel', { id: 'no-such-job' }, operator)).status).toBe(404)
+    // Reads by either are not recorded.
+    for (const token of [operator, viewer]) {
+      expect((await call(served, 'jobs.get', { id: made.id }, token)).status).toBe(200)
+      expect((await call(served, 'runner.status', {}, token)).status).toBe(200)
+    }
+    expect((await call(served, 'runner.resume', {}, operator)).status).toBe(200)
+
+    type Row = { who: string; role: string; method: string; targets: string[]; targetCount: number; outcome: string }
+    const rows = (JSON.parse(served.cli(['audit', '--json', '--since', since]).stdout) as Row[]).filter((r) => r.who.startsWith('audit-')).reverse()
+    expect(rows.map((r) => [r.who, r.role, r.method, r.outcome])).toEqual([
+      ['audit-ops', 'operator', 'runner.pause', 'ok'],
+      ['audit-ops', 'operator', 'jobs.enqueue', 'ok'],
+      ['audit-ops', 'operator', 'jobs.enqueueBulk', 'ok'],
+      ['audit-ops', 'operator', 'jobs.setPriority', 'ok'],
+      ['audit-wall', 'viewer', 'jobs.cancel', 'forbidden'],
+      ['audit-ops', 'operator', 'jobs.cancel', 'ok'],
+      ['audit-ops', 'operator', 'jobs.cancel', 'not_found'],
+      ['audit-ops', 'operator', 'runner.resume', 'ok'],
+    ])
+    expect(rows[1]!.targets).toEqual([made.id])
+    expect(rows[2]).toMatchObject({ targets: bulk.map((j) => j.id), targetCount: 2 })
+    expect(rows[4]!.targets).toEqual([bulk[0]!.id])
+    // The tokens themselves were made with `jobdeck tokens create`: one record each, by cli:user@host.
+    const tokenRows = (JSON.parse(served.cli(['audit', '--json', '--method', 'tokens.create']).stdout) as Row[]).filter((r) => r.targets.some((t) => t.startsWith('audit-')))
+    expect(tokenRows.map((r) => r.targets).sort()).toEqual([['audit-ops'], ['audit-wall']])
+    for (const row of tokenRows) expect(row).toMatchObject({ role: 'admin', outcome: 'ok', who: expect.stringMatching(/^cli:[^@]+@.+$/) })
   })
 
   it('GET /api/v1/openapi.json needs no token, validates as OpenAPI 3.1 and lists every method with its role', async () => {

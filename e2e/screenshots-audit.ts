@@ -5,23 +5,20 @@
 // a refusal.
 import fs from 'node:fs'
 import path from 'node:path'
-import { enqueue, ensureRendererBuilt, launchBrowser, openApp, ROOT, serve, until, type Served } from './harness'
+import { createToken, enqueue, ensureRendererBuilt, launchBrowser, openApp, ROOT, serve, until, type Served } from './harness'
 
 const DOCS = path.join(ROOT, 'docs', 'screenshots')
 
-function token(served: Served, name: string, role: string): string {
-  const made = served.cli(['tokens', 'create', name, '--role', role, '--expires', '90d'])
-  if (made.code !== 0) throw new Error(`jobdeck tokens create ${name}: ${made.stderr}`)
-  return made.stdout.trim().split('\n').at(-1)?.trim() ?? ''
-}
-
-async function callApi(served: Served, secret: string, method: string, body: unknown): Promise<{ ok: boolean; value?: { id?: string } }> {
+/** One call over the HTTP API; a status other than `expected` stops the script (the picture would lie). */
+async function callApi(served: Served, secret: string, method: string, body: unknown, expected = 200): Promise<{ ok: boolean; value?: { id?: string } }> {
   const res = await fetch(new URL(`/api/v1/${method}`, served.url), {
     method: 'POST',
     headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   })
-  return (await res.json()) as { ok: boolean; value?: { id?: string } }
+  const reply = (await res.json()) as { ok: boolean; value?: { id?: string } }
+  if (res.status !== expected) throw new Error(`${method}: HTTP ${res.status}, expected ${expected}: ${JSON.stringify(reply)}`)
+  return reply
 }
 
 async function main(): Promise<void> {
@@ -32,11 +29,11 @@ async function main(): Promise<void> {
     served.cli(['pause'])
     enqueue(served, ['fetch-prospects', '--param', 'dealer_id=12284'])
     enqueue(served, ['fetch-prospects', '--param', 'dealer_id=40117', '--priority', 'high'])
-    const bot = token(served, 'ops-bot', 'operator')
-    const wall = token(served, 'wall-screen', 'viewer')
+    const bot = await createToken(served, 'ops-bot', 'operator', ['--expires', '90d'])
+    const wall = await createToken(served, 'wall-screen', 'viewer', ['--expires', '90d'])
     const made = await callApi(served, bot, 'jobs.enqueue', { type: 'sync-inventory', params: { warehouse: 'north' } })
     const id = made.value?.id ?? ''
-    await callApi(served, wall, 'jobs.cancel', { id })
+    await callApi(served, wall, 'jobs.cancel', { id }, 403)
     await callApi(served, bot, 'jobs.cancel', { id })
     served.cli(['resume'])
 

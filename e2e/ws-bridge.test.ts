@@ -6,9 +6,14 @@ import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { API_METHODS } from '../src-shared/bridge'
 import type { Job } from '../src-shared/domain'
+import type { CreatedToken } from '../src-shared/access'
+import { SIGNED_OUT_REASON } from '../src-shared/wire'
+import { DESKTOP } from '../src-main/core/access/callers'
+import type { Core } from '../src-main/core/core'
+import { dispatch } from '../src-main/core/services/dispatch'
 import { makeTestEnv, waitFor, type TestEnv } from '../src-main/core/test-support/test-env'
 import { startServer, type JobdeckServer } from '../src-main/server/server'
-import { createWsBridge, socketUrl, type LinkState, type SocketFactory, type WsBridge } from '../src-renderer/ws-bridge'
+import { createWsBridge, pageSessionProbe, socketUrl, type LinkState, type SocketFactory, type WsBridge } from '../src-renderer/ws-bridge'
 
 const CONFIG = `
 jobs:
@@ -40,14 +45,44 @@ function browserSocket(srv: { port: number; token: string }): SocketFactory {
   } as unknown as SocketFactory
 }
 
+let core: Core | null = null
+
 async function startAll(port = 0): Promise<JobdeckServer> {
   const staticDir = path.join(env.dir, 'site')
   fs.mkdirSync(staticDir, { recursive: true })
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html>')
-  const core = env.open()
+  core = env.open()
   core.startRunner()
   server = await startServer({ core, staticDir, port, token: 'c'.repeat(64), log: () => {} })
   return server
+}
+
+/** A page signed in at /login with `secret`: its Origin and its sign-in cookie. */
+function signedInSocket(port: number, secret: string): SocketFactory {
+  return class extends WebSocket {
+    constructor(url: string) {
+      super(url, { origin: `http://127.0.0.1:${port}`, headers: { cookie: `jobdeck_login_${port}=${encodeURIComponent(secret)}` } })
+    }
+  } as unknown as SocketFactory
+}
+
+/** Counts the bridge's connection attempts. */
+function counted(factory: SocketFactory): { factory: SocketFactory; attempts: () => number } {
+  let attempts = 0
+  const Counted = class extends (factory as unknown as typeof WebSocket) {
+    constructor(url: string) {
+      super(url)
+      attempts++
+    }
+  }
+  return { factory: Counted as unknown as SocketFactory, attempts: () => attempts }
+}
+
+async function adminCall<T>(method: 'tokens.create' | 'tokens.revoke', args: unknown): Promise<T> {
+  if (!core) throw new Error('no core')
+  const result = await dispatch(core, method, args, DESKTOP)
+  if (!result.ok) throw new Error(`${method}: ${result.error.message}`)
+  return result.value as T
 }
 
 describe('renderer WebSocket bridge', () => {
@@ -114,6 +149,67 @@ describe('renderer WebSocket bridge', () => {
     const refused = await bridge['jobs.enqueue']({ type: 'nap', params: { tag: 'x'.repeat(2048) } })
     expect(refused).toMatchObject({ ok: false, error: { code: 'unavailable' } })
     expect(!refused.ok && refused.error.message).toMatch(/the server closed it: message too large: this server takes at most 1\.0 KiB per message/)
+  })
+
+  it('a window signed in with a token is signed out when the token is revoked: no more reconnects, and its calls say why', async () => {
+    env = makeTestEnv(CONFIG)
+    const srv = await startAll()
+    const made = await adminCall<CreatedToken>('tokens.create', { name: 'wall-screen', role: 'viewer' })
+    const socket = counted(signedInSocket(srv.port, made.secret))
+    const states: LinkState[] = []
+    bridge = createWsBridge({ url: `ws://127.0.0.1:${srv.port}/ws`, WebSocket: socket.factory, minDelayMs: 20, maxDelayMs: 100 })
+    bridge.onLinkState((s) => states.push(s))
+    expect(await bridge['session.get']({})).toEqual({ ok: true, value: { who: 'wall-screen', role: 'viewer' } })
+
+    await adminCall('tokens.revoke', { name: 'wall-screen' })
+    await waitFor(() => states.includes('signed-out'), 10_000, 'signed out')
+    expect(states.at(-1)).toBe('signed-out')
+    const after = await bridge['runner.status']({})
+    expect(after).toEqual({ ok: false, error: { code: 'unauthorized', message: `runner.status: ${SIGNED_OUT_REASON}` } })
+    // Ten reconnect delays later, still the one connection.
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(socket.attempts()).toBe(1)
+  })
+
+  it("the owner's window is signed out when its reconnects are refused (the server restarted with another token), and only waits while the server is down", async () => {
+    env = makeTestEnv(CONFIG)
+    const srv = await startAll()
+    const { port, token } = srv
+    const cookie = `jobdeck_token_${port}=${token}`
+    const socket = counted(browserSocket({ port, token }))
+    const states: LinkState[] = []
+    bridge = createWsBridge({
+      url: `ws://127.0.0.1:${port}/ws`,
+      WebSocket: socket.factory,
+      minDelayMs: 20,
+      maxDelayMs: 100,
+      sessionProbe: () => pageSessionProbe((input, init) => fetch(input, { ...init, headers: { cookie } }), `http://127.0.0.1:${port}/`),
+    })
+    bridge.onLinkState((s) => states.push(s))
+    expect((await bridge['runner.status']({})).ok).toBe(true)
+
+    await srv.close()
+    server = null
+    // Nobody answers: not a refusal, the bridge keeps trying.
+    await waitFor(() => socket.attempts() >= 4, 10_000, 'reconnect attempts while the server is down')
+    expect(states).not.toContain('signed-out')
+
+    // The same port with another owner token: the old cookie opens nothing any more.
+    server = await startServer({ core: env.open(), staticDir: path.join(env.dir, 'site'), port, token: 'd'.repeat(64), log: () => {} })
+    await waitFor(() => states.at(-1) === 'signed-out', 10_000, 'signed out')
+    expect(await bridge['config.get']({})).toMatchObject({ ok: false, error: { code: 'unauthorized' } })
+  })
+
+  it('the session probe: the page served is signed in, a redirect to /login is signed out, no answer is unknown', async () => {
+    env = makeTestEnv(CONFIG)
+    const srv = await startAll()
+    const page = `http://127.0.0.1:${srv.port}/`
+    const withCookie = (cookie: string): typeof fetch => (input, init) => fetch(input, { ...init, headers: { cookie } })
+    await expect(pageSessionProbe(withCookie(`jobdeck_token_${srv.port}=${srv.token}`), page)).resolves.toBe(true)
+    await expect(pageSessionProbe(withCookie(`jobdeck_token_${srv.port}=${'e'.repeat(64)}`), page)).resolves.toBe(false)
+    await srv.close()
+    server = null
+    await expect(pageSessionProbe(withCookie(`jobdeck_token_${srv.port}=${srv.token}`), page)).resolves.toBeNull()
   })
 
   it('builds the socket URL from the page location', () => {

@@ -5,7 +5,8 @@ import type { ApiInput, ApiMethod, ApiResults } from '../src-shared/api'
 import type { ApiResult, DesktopBridge, JobdeckBridge } from '../src-shared/bridge'
 import type { ErrorCode } from '../src-shared/errors'
 import type { EventMap, EventName } from '../src-shared/events'
-import { createWsBridge, socketUrl, type LinkState, type WsBridge } from './ws-bridge'
+import { SIGNED_OUT_PAGE } from '../src-shared/wire'
+import { createWsBridge, pageSessionProbe, socketUrl, type LinkState, type WsBridge } from './ws-bridge'
 
 export type { LinkState } from './ws-bridge'
 
@@ -24,10 +25,17 @@ export function getBridge(): JobdeckBridge {
     bridge = window.jobdeck
   } else {
     link = 'connecting'
-    wsBridge = createWsBridge({ url: socketUrl(window.location), WebSocket })
+    const page = `${window.location.pathname}${window.location.search}`
+    wsBridge = createWsBridge({
+      url: socketUrl(window.location),
+      WebSocket,
+      sessionProbe: () => pageSessionProbe((input, init) => fetch(input, init), page),
+    })
     wsBridge.onLinkState((state) => {
       link = state
       for (const listener of linkListeners) listener(state)
+      // Its token revoked or expired, this window can do nothing more: the sign-in page says why.
+      if (state === 'signed-out') window.location.replace(SIGNED_OUT_PAGE)
     })
     bridge = wsBridge
   }

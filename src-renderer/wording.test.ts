@@ -1,18 +1,27 @@
 import { describe, expect, it } from 'vitest'
 import { concurrencyChangeText, concurrencyStateText, concurrencyStripText, snoozeText, startNowText, emptyQueueText, failureCountText, markFailedText, matchCountText, runCountText, shortId, sourceCountText, startKindText, successRateText, typeLabel, waitReasonText } from './wording'
 import { snippetParts } from './format'
+import { roleCan } from './composables/access'
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../src-shared/search'
+
+const as = (role: 'viewer' | 'operator' | 'admin') => (method: Parameters<typeof roleCan>[1]): boolean => roleCan(role, method)
 
 describe('the window words what the engine sends as data', () => {
   it('issue 12: a retry time in the window\'s 24 h clock, not the server\'s "5:00:15 PM"', () => {
     const at = new Date(2026, 2, 1, 17, 0, 15).toISOString()
-    expect(waitReasonText({ kind: 'retrying', at, error: null })).toBe('retrying at 17:00:15 after a failed attempt')
+    expect(waitReasonText({ kind: 'retrying', at, error: null }, as('viewer'))).toBe('retrying at 17:00:15 after a failed attempt')
   })
 
   it('issue 12: a paused runner is resumed from the window, not by typing jobdeck resume', () => {
-    const text = waitReasonText({ kind: 'paused' })
+    const text = waitReasonText({ kind: 'paused' }, as('operator'))
     expect(text).toBe('runner paused: press Resume (P)')
     expect(text).not.toMatch(/jobdeck resume/)
+  })
+
+  it('issue 17: a role that cannot act reads why a job waits without being told to do it', () => {
+    expect(waitReasonText({ kind: 'paused' }, as('viewer'))).toBe('runner paused')
+    expect(waitReasonText({ kind: 'unknown-type', type: 'gone' }, as('viewer'))).toBe('type "gone" is not in the config')
+    expect(waitReasonText({ kind: 'unknown-type', type: 'gone' }, as('operator'))).toMatch(/: add it back .* or cancel this job$/)
   })
 
   it('says what a count counts and over what window', () => {

@@ -3,16 +3,23 @@
 // CLI words the same data in src-main/cli/wording.ts; words that need neither a clock nor a
 // surface (durations, attempts, the resource gate) live in src-shared and serve both.
 import { isUntilLifted, SNOOZE_UNTIL_LIFTED, type AlertDelivery, type AlertSnooze } from '../src-shared/alerts'
+import type { ApiMethod } from '../src-shared/api'
 import type { RunnerStatus } from '../src-shared/domain'
 import type { ConcurrencyChange } from '../src-shared/monitor'
 import type { SourceInfo, StartKind } from '../src-shared/sources'
 import { gateText, type GateBlock, type WaitReason } from '../src-shared/wait-reason'
 import { absoluteTime, clockTime } from './format'
 
-export function waitReasonText(reason: WaitReason): string {
+/**
+ * Why a job waits; what to do about it only when this window's role can do it (`can`, from
+ * useAccess): a viewer reads "runner paused", not an instruction to press a button it does not have.
+ */
+export function waitReasonText(reason: WaitReason, can: (method: ApiMethod) => boolean): string {
   switch (reason.kind) {
     case 'unknown-type':
-      return `type "${reason.type}" is not in the config: add it back (Settings shows the file) or cancel this job`
+      return can('jobs.cancel')
+        ? `type "${reason.type}" is not in the config: add it back (Settings shows the file) or cancel this job`
+        : `type "${reason.type}" is not in the config`
     case 'retrying':
       return `retrying at ${clockTime(reason.at)} after a failed attempt${reason.error ? `: ${reason.error}` : ''}`
     case 'no-runner':
@@ -20,7 +27,7 @@ export function waitReasonText(reason: WaitReason): string {
         ? 'no runner shares this queue right now: start the app or `jobdeck run --pg …` on a machine'
         : 'no runner holds this data dir: start the app or `jobdeck run`'
     case 'paused':
-      return 'runner paused: press Resume (P)'
+      return can('runner.resume') ? 'runner paused: press Resume (P)' : 'runner paused'
     case 'gate':
       return gateText(reason.gate)
     case 'lane-busy':

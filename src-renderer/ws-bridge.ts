@@ -2,12 +2,17 @@
 // same shape as the preload's bridge, built from API_METHODS, carried over a WebSocket.
 // It reconnects with backoff; a call sent on a connection that then drops resolves
 // `unavailable` (it may or may not have run), a call made while disconnected waits for the
-// connection for a while. This file touches no globals: the URL and WebSocket are given.
+// connection for a while. A window signed in with an API token is signed out for good when the
+// token is revoked or expires: the server closes its socket saying so, or (when that close was
+// missed) refuses its reconnects, which a browser cannot tell from a server that is down, so
+// after each refused attempt `sessionProbe` asks the page's own URL. Signed out, the bridge stops
+// reconnecting and answers every call `unauthorized`. This file touches no globals: the URL,
+// WebSocket and fetch are given.
 import { createSubscribers } from '../src-shared/subscribers'
 import { API_METHODS, type JobdeckBridge } from '../src-shared/bridge'
 import type { EventName } from '../src-shared/events'
 import { formatBytes } from '../src-shared/units'
-import { isEventPushMessage, isResultMessage, MAX_CALL_BYTES, unavailable, type CallResult } from '../src-shared/wire'
+import { isEventPushMessage, isResultMessage, MAX_CALL_BYTES, SIGNED_OUT_REASON, signedOut, unavailable, type CallResult } from '../src-shared/wire'
 
 /** A handler property accepting the DOM's and the `ws` package's handler types alike. */
 type Handler<E> = { bivariant(event: E): void }['bivariant']
@@ -34,10 +39,18 @@ export interface WsBridgeOptions {
   maxDelayMs?: number
   /** How long a call made while disconnected waits for a connection. */
   queueTimeoutMs?: number
+  /**
+   * Asked after a connection attempt that never opened: does the server still take this window's
+   * session? false: signed out; true or null (cannot tell, e.g. the server is down): keep trying.
+   */
+  sessionProbe?: () => Promise<boolean | null>
 }
 
-/** This window's link to the engine (the socket), not the shared database's state (`DatabaseState`). */
-export type LinkState = 'connecting' | 'open' | 'closed'
+/**
+ * This window's link to the engine (the socket), not the shared database's state (`DatabaseState`).
+ * `signed-out` is final: the server no longer takes this window's session.
+ */
+export type LinkState = 'connecting' | 'open' | 'closed' | 'signed-out'
 
 export interface WsBridge extends JobdeckBridge {
   /** Transport state changes (e.g. to show "reconnecting…" and refetch after a reconnect). */
@@ -54,12 +67,33 @@ export function socketUrl(location: { protocol: string; host: string; search: st
   return `${scheme}//${location.host}/ws${token ? `?token=${encodeURIComponent(token)}` : ''}`
 }
 
+/**
+ * Whether the server still serves this page to this browser (its cookie): a page the server would
+ * redirect (to /login) means the session is gone; no answer means the server is not reachable.
+ */
+export async function pageSessionProbe(fetchPage: typeof fetch, pageUrl: string): Promise<boolean | null> {
+  try {
+    const res = await fetchPage(pageUrl, { method: 'HEAD', redirect: 'manual' })
+    if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) return false
+    return res.ok ? true : null
+  } catch {
+    return null
+  }
+}
+
 interface Waiting {
   id: number
   method: string
   text: string
   resolve: (result: CallResult) => void
   timer: ReturnType<typeof setTimeout>
+}
+
+/** The server closed the socket because this window's token is no longer valid. */
+function signedOutClose(event: unknown): boolean {
+  if (typeof event !== 'object' || event === null) return false
+  const { code, reason } = event as { code?: unknown; reason?: unknown }
+  return code === 1008 && reason === SIGNED_OUT_REASON
 }
 
 /** The server's reason for closing, when it refused something we sent (1009: a message too large). */
@@ -92,6 +126,8 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
   let socket: SocketLike | null = null
   let failures = 0
   let closed = false
+  /** Signed out: final, like `closed`, but the calls say why. */
+  let gone = false
   let reconnectTimer: ReturnType<typeof setTimeout> | null = null
   let nextId = 1
   /** Sent on the current socket, awaiting results. */
@@ -144,7 +180,9 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
       return
     }
     socket = ws
+    let opened = false
     ws.onopen = () => {
+      opened = true
       failures = 0
       announce('open')
       flushWaiting(ws)
@@ -158,13 +196,39 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
       socket = null
       const lost = [...inFlight.values()]
       inFlight.clear()
+      if (signedOutClose(event)) {
+        for (const { method, resolve } of lost) resolve(signedOut(`${method}: ${SIGNED_OUT_REASON}`))
+        signOut()
+        return
+      }
       const why = refusal(event)
       for (const { method, resolve } of lost) {
         resolve(unavailable(`${method}: the connection to Jobdeck was lost before it answered${why === null ? '' : ` (the server closed it: ${why})`}`))
       }
       announce('closed')
-      scheduleReconnect()
+      if (opened || !options.sessionProbe) {
+        scheduleReconnect()
+        return
+      }
+      void options.sessionProbe().then((stillSignedIn) => {
+        if (stillSignedIn === false) signOut()
+        else scheduleReconnect()
+      })
     }
+  }
+
+  /** The session is gone for good: no more reconnects, every waiting and later call refused. */
+  const signOut = (): void => {
+    if (closed) return
+    closed = true
+    gone = true
+    if (reconnectTimer) clearTimeout(reconnectTimer)
+    for (const call of waiting) {
+      clearTimeout(call.timer)
+      call.resolve(signedOut(`${call.method}: ${SIGNED_OUT_REASON}`))
+    }
+    waiting = []
+    announce('signed-out')
   }
 
   const scheduleReconnect = (): void => {
@@ -175,6 +239,7 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
   }
 
   const callRaw = (method: string, args: unknown): Promise<CallResult> => {
+    if (gone) return Promise.resolve(signedOut(`${method}: ${SIGNED_OUT_REASON}`))
     if (closed) return Promise.resolve(unavailable(`${method}: the bridge is closed`))
     const id = nextId++
     const text = JSON.stringify({ kind: 'call', id, method, args: args ?? {} })

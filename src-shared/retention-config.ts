@@ -57,6 +57,8 @@ export const retentionSchema = z.strictObject({
   fires: age('fires').default(90 * DAY),
   /** Alert deliveries (the outbox's sent and given-up records). */
   alerts: age('alerts').default(90 * DAY),
+  /** Audit records (who changed what, issue 17), by when the call was made. */
+  audit: age('audit').default(365 * DAY),
   /** How often a pass runs (the first one a minute after the runner starts). */
   interval: durationText('retention.interval').default(10 * 60_000),
   /** Rows per delete transaction: small, so no write holds the runner for more than a few ms. */

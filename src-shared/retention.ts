@@ -20,6 +20,8 @@ export interface RetentionPreview {
   logLines: number
   fires: number
   deliveries: number
+  /** Audit records older than `retention.audit`. */
+  audit: number
   capped: boolean
 }
 
@@ -27,7 +29,7 @@ export interface RetentionPass {
   startedAt: string
   finishedAt: string
   /** `samples` stays 0: the monitor prunes its own samples (an hour raw, 30 days per minute). */
-  deleted: { jobs: number; runs: number; logLines: number; trimmedRuns: number; fires: number; deliveries: number; samples: number }
+  deleted: { jobs: number; runs: number; logLines: number; trimmedRuns: number; fires: number; deliveries: number; audit: number; samples: number }
   /** The longest single delete transaction of the pass. */
   longestTxMs: number
   /** Shared mode: this instance applied it to PostgreSQL (it held the lock), or only followed in its cache. */

@@ -1,4 +1,4 @@
-// Durations and sizes as operators write them in config: `30m`, `1h30m`, `10s`, `500ms`, `2GB`.
+// Durations and sizes as operators write them in config: `30m`, `1h30m`, `10s`, `500ms`, `2y`, `2GB`.
 
 const DURATION_UNITS_MS: Record<string, number> = {
   ms: 1,
@@ -6,6 +6,8 @@ const DURATION_UNITS_MS: Record<string, number> = {
   m: 60_000,
   h: 3_600_000,
   d: 86_400_000,
+  // A year of 365 days: for ages (`retention: { audit: 2y }`), where a leap day does not matter.
+  y: 365 * 86_400_000,
 }
 
 /**
@@ -20,9 +22,9 @@ export const MAX_TIMER_TEXT = '24d'
 export const MAX_DURATION_MS = 36_500 * 86_400_000
 export const MAX_DURATION_TEXT = '36500d'
 
-const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|y)/y
 
-/** Parses `30m`, `1h30m`, `1.5s`, `250ms`; returns milliseconds or null when malformed. */
+/** Parses `30m`, `1h30m`, `1.5s`, `250ms`, `2y`; returns milliseconds or null when malformed. */
 export function parseDuration(text: string): number | null {
   const trimmed = text.trim()
   if (trimmed === '') return null

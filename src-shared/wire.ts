@@ -52,3 +52,18 @@ export function isEventPushMessage(value: unknown): value is EventPushMessage {
 export function unavailable(message: string): { ok: false; error: ErrorInfo } {
   return { ok: false, error: { code: 'unavailable', message } }
 }
+
+/**
+ * Why the server closes (1008) a socket signed in with an API token once the token is revoked or
+ * expired; the window, hearing it, stops reconnecting and goes to the sign-in page.
+ */
+export const SIGNED_OUT_REASON = 'signed out: the API token is no longer valid; sign in again'
+
+/** The sign-in page (`jobdeck serve`'s /login) saying the window was signed out (its token revoked or expired). */
+export const SIGNED_OUT_PARAM = 'signed-out'
+export const SIGNED_OUT_PAGE = `/login?${SIGNED_OUT_PARAM}`
+
+/** The result of a call made by a window whose sign-in is no longer valid. */
+export function signedOut(message: string): { ok: false; error: ErrorInfo } {
+  return { ok: false, error: { code: 'unauthorized', message } }
+}

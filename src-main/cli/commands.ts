@@ -28,6 +28,7 @@ import { historyCommand } from './history-command'
 import { overlapsCommand } from './overlaps-command'
 import { alertsCommand } from './alerts-command'
 import { tokensCommand } from './tokens-command'
+import { auditCommand } from './audit-command'
 
 export interface CommandInput {
   values: Record<string, unknown>
@@ -316,6 +317,7 @@ export const COMMANDS: Record<string, Command> = {
   overlaps: overlapsCommand,
   alerts: alertsCommand,
   tokens: tokensCommand,
+  audit: auditCommand,
 
   logs: {
     summary: "print a run's captured output (a job id shows its latest run)",

@@ -9,10 +9,11 @@ import { withCore, type Command } from './commands'
 import { localTime, printJson, printLine } from './output'
 
 export function passText(pass: RetentionPass): string {
-  const d = pass.deleted
+  // A pass recorded before the audit log (issue 17) counted none.
+  const d: Partial<RetentionPass['deleted']> & Omit<RetentionPass['deleted'], 'audit'> = pass.deleted
   if (pass.error) return `failed at ${localTime(pass.finishedAt)}: ${pass.error}`
   return `${localTime(pass.finishedAt)} (${pass.scope}): deleted ${d.jobs} jobs, ${d.runs} runs, ${d.logLines} output lines ` +
-    `(${d.trimmedRuns} runs cut to head and tail), ${d.fires} fires, ${d.deliveries} alert deliveries; longest write ${pass.longestTxMs.toFixed(1)} ms`
+    `(${d.trimmedRuns} runs cut to head and tail), ${d.fires} fires, ${d.deliveries} alert deliveries, ${d.audit ?? 0} audit records; longest write ${pass.longestTxMs.toFixed(1)} ms`
 }
 
 function printStatus(s: RetentionStatus): void {
@@ -20,7 +21,7 @@ function printStatus(s: RetentionStatus): void {
   printLine(`data: ${formatBytes(size.total)} (runs ${formatBytes(size.runs)}, output ${formatBytes(size.logs)}, samples ${formatBytes(size.samples)}, other ${formatBytes(size.other)}, WAL ${formatBytes(size.wal)})`)
   const n = s.next
   const more = n.capped ? ' (at least)' : ''
-  printLine(`next pass deletes${more}: ${n.jobs} jobs, ${n.runs} runs, ${n.logLines} output lines, ${n.fires} fires, ${n.deliveries} alert deliveries`)
+  printLine(`next pass deletes${more}: ${n.jobs} jobs, ${n.runs} runs, ${n.logLines} output lines, ${n.fires} fires, ${n.deliveries} alert deliveries, ${n.audit} audit records`)
   printLine(`last pass: ${s.lastPass ? passText(s.lastPass) : 'never'}`)
   printLine(`next pass: ${s.nextPassAt ? localTime(s.nextPassAt) : s.enabled ? 'when a runner runs (jobdeck run, serve or the app)' : 'none (retention is off)'}`)
   printLine('policy:')

@@ -40,7 +40,9 @@ import { AlertWatch } from './alerts/alert-watch'
 import { Alerts } from './alerts/alerts'
 import { Retention } from './retention/retention'
 import { PgRetention } from './retention/pg-retention'
-import type { AuditSink } from './services/dispatch'
+import { AuditLog } from './access/audit-log'
+import { AuditStore } from './store/sqlite/audit-store'
+import { PgAudit } from './store/postgres/pg-audit'
 import type { TokenVerifier } from './access/token-verifier'
 import { ApiTokens } from './access/api-tokens'
 import { SqliteTokens } from './store/sqlite/token-store'
@@ -113,8 +115,8 @@ export interface Core {
   readonly sources: SourceMirrors
   /** Alert channels and the outbox's deliveries; delivering while this process runs the runner. */
   readonly alerts: Alerts
-  /** Where dispatch records every call that changes something (issue 17). */
-  readonly audit: AuditSink | null
+  /** Where dispatch records every call that changes something, and schedules their fires (issue 17). */
+  readonly audit: AuditLog
   /** Who an API token belongs to (the HTTP API and serve's login). */
   readonly tokens: TokenVerifier
   connection(): DatabaseState
@@ -258,7 +260,21 @@ export function createCore(options: CoreOptions): Core {
     log,
     ...(options.retentionFirstPassMs !== undefined ? { firstPassMs: options.retentionFirstPassMs } : {}),
   })
-  const api = createServices({
+  // Every change made through dispatch, and every schedule's fire; in shared mode pushed to PostgreSQL.
+  const audit = new AuditLog({
+    store: new AuditStore(db),
+    relaxedTx: (fn) => store.relaxedTx(fn),
+    durable: () => cache.durable(),
+    shared: link ? { pg: new PgAudit(link.connection), online: () => link.online } : null,
+    context: { secretParams: (type) => { const def = config.current.types.get(type); return def ? secretParamNames(def.params) : null } },
+    log,
+  })
+  // Records owed to the shared database (written offline, here or by an earlier process) go when it is reachable.
+  if (link) events.on('connection.changed', ({ connection }) => void (connection.status === 'online' ? audit.push() : undefined))
+  // Local mode: a change's record joins the change's own FULL commit (no fsync of its own).
+  if (!link) store.setCommitAppender(audit.appender)
+  const api = audit.wrap(createServices({
+    audit,
     alerts,
     retention,
     sources: () => sources,
@@ -279,7 +295,7 @@ export function createCore(options: CoreOptions): Core {
       url: shared?.config.url ?? null,
       ...(options.pgPassword !== undefined ? { password: options.pgPassword } : {}),
     }),
-  })
+  }))
 
   /** The data dir and every job type's working dir: the filesystems whose space matters. */
   const watchedPaths = (): string[] => [
@@ -342,7 +358,7 @@ export function createCore(options: CoreOptions): Core {
     link,
     sources,
     alerts,
-    audit: null,
+    audit,
     tokens: apiTokens,
     publishChanges,
     runner: () => runner,
@@ -363,6 +379,7 @@ export function createCore(options: CoreOptions): Core {
           publishChanges()
           void candidate.refresh()
         },
+        onFired: (fires) => audit.recordFires(fires).catch((error: unknown) => log(`audit log: could not record ${fires.length} schedule fire(s): ${(error as Error).message}`)),
         ...(options.runner?.now ? { now: options.runner.now } : {}),
         log,
       })

@@ -10,6 +10,7 @@ import WebSocket from 'ws'
 import type { Caller, Role } from '../../src-shared/access'
 import { apiAccess } from '../../src-shared/api'
 import { API_METHODS } from '../../src-shared/bridge'
+import { SIGNED_OUT_PAGE } from '../../src-shared/wire'
 import type { Job } from '../../src-shared/domain'
 import type { TokenVerifier } from '../core/access/token-verifier'
 import { makeTestEnv, waitFor, type TestEnv } from '../core/test-support/test-env'
@@ -272,6 +273,11 @@ describe('sign-in with a token', () => {
     const text = await page.text()
     expect(text).not.toMatch(/<script|\son\w+=/i)
     expect(text).toMatch(/<form method="post" action="\/login">/)
+    expect(text).not.toContain('Signed out')
+    // Where a window goes when its token is revoked or expires (SIGNED_OUT_PAGE).
+    const after = await fetch(new URL(SIGNED_OUT_PAGE, base))
+    expect(after.status).toBe(200)
+    expect(await after.text()).toContain('Signed out: the token this window used was revoked or has expired.')
 
     const wrong = await form(base, 'not-a-token')
     expect(wrong.status).toBe(401)

@@ -5,8 +5,10 @@ import type { ErrorCode, ErrorInfo } from '../../src-shared/errors'
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
-  // The first URL carries the token: it must never leave in a Referer.
-  'Referrer-Policy': 'no-referrer',
+  // The first URL carries the token: it must never leave in a Referer to another site. Not
+  // `no-referrer`: under it a browser sends `Origin: null` with a form's POST, and /login and
+  // /logout refuse a POST whose Origin is not ours (a Chromium sign-in was refused so).
+  'Referrer-Policy': 'same-origin',
   'X-Frame-Options': 'DENY',
   'Content-Security-Policy': "frame-ancestors 'none'",
   'Cross-Origin-Resource-Policy': 'same-origin',

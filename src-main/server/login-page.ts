@@ -31,11 +31,23 @@ const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64')
 /** Nothing runs on this page; the form posts only to this server. */
 export const LOGIN_CSP = `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`
 
-/** The page; `refused` says the last token was not accepted (never why: unknown, expired and revoked look alike). */
-export function loginPage(refused: boolean): string {
-  const note = refused
-    ? '<p class="refused" role="alert">That token was not accepted.</p>'
-    : '<p>Sign in with an API token (<code>jobdeck tokens create NAME --role viewer</code>), or open the URL <code>jobdeck serve</code> printed.</p>'
+/**
+ * Why the page is shown: to sign in; `refused`, the token just given was not accepted (never why:
+ * unknown, expired and revoked look alike); `signed-out`, a window's session ended under it (the
+ * window comes here when its token is revoked or expires, SIGNED_OUT_PAGE).
+ */
+export type LoginNote = 'sign-in' | 'refused' | 'signed-out'
+
+const HOW = 'Sign in with an API token (<code>jobdeck tokens create NAME --role viewer</code>), or open the URL <code>jobdeck serve</code> printed.'
+
+const NOTES: Readonly<Record<LoginNote, string>> = {
+  'sign-in': `<p>${HOW}</p>`,
+  refused: '<p class="refused" role="alert">That token was not accepted.</p>',
+  'signed-out': `<p class="refused" role="alert">Signed out: the token this window used was revoked or has expired.</p>\n<p>${HOW}</p>`,
+}
+
+export function loginPage(why: LoginNote): string {
+  const note = NOTES[why]
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -133,7 +133,7 @@ describe('server: HTTP', () => {
     const first = await request(srv, `/?token=${srv.token}`)
     expect(first.status).toBe(200)
     expect(first.headers['content-type']).toBe('text/html; charset=utf-8')
-    expect(first.headers['referrer-policy']).toBe('no-referrer')
+    expect(first.headers['referrer-policy']).toBe('same-origin')
     expect(first.body).toContain('<title>Jobdeck</title>')
     const cookie = first.headers['set-cookie']?.[0] ?? ''
     expect(cookie).toMatch(new RegExp(`^jobdeck_token_${srv.port}=${srv.token}; `))

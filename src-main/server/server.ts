@@ -17,7 +17,7 @@ import { WebSocketServer, WebSocket, type RawData } from 'ws'
 import type { Caller } from '../../src-shared/access'
 import type { JobdeckApi } from '../../src-shared/api'
 import { formatBytes } from '../../src-shared/units'
-import { isCallMessage, MAX_CALL_BYTES } from '../../src-shared/wire'
+import { isCallMessage, MAX_CALL_BYTES, SIGNED_OUT_PARAM, SIGNED_OUT_REASON, signedOut } from '../../src-shared/wire'
 import { relayEvents, type ThrottlePolicy } from '../core/events/event-throttle'
 import { dispatch } from '../core/services/dispatch'
 import { BROWSER_OWNER } from '../core/access/callers'
@@ -164,9 +164,9 @@ export async function startServer(options: ServerOptions): Promise<JobdeckServer
     return caller ? { kind: 'token', secret, caller } : { kind: 'none' }
   }
 
-  const serveLogin = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+  const serveLogin = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
     if (req.method === 'GET' || req.method === 'HEAD') {
-      html(res, 200, loginPage(false), LOGIN_CSP)
+      html(res, 200, loginPage(url.searchParams.has(SIGNED_OUT_PARAM) ? 'signed-out' : 'sign-in'), LOGIN_CSP)
       return
     }
     if (req.method !== 'POST') {
@@ -190,7 +190,7 @@ export async function startServer(options: ServerOptions): Promise<JobdeckServer
     const secret = tokenFromForm(body.text)
     const caller = secret === null ? null : await core.tokens.verify(secret).catch(() => null)
     if (secret === null || caller === null) {
-      html(res, 401, loginPage(true), LOGIN_CSP)
+      html(res, 401, loginPage('refused'), LOGIN_CSP)
       return
     }
     redirect(res, '/', { 'Set-Cookie': `${loginCookie}=${encodeURIComponent(secret)}; ${cookieFlags}` })
@@ -285,7 +285,7 @@ export async function startServer(options: ServerOptions): Promise<JobdeckServer
       return json(res, state.status === 'down' ? 503 : 200, state)
     }
     if (pathname === '/metrics') return serveMetrics(req, res)
-    if (pathname === LOGIN_PATH) return serveLogin(req, res)
+    if (pathname === LOGIN_PATH) return serveLogin(req, res, url)
     if (pathname === LOGOUT_PATH) return serveLogout(req, res)
     return serveApp(req, res, url)
   }
@@ -340,7 +340,6 @@ export async function startServer(options: ServerOptions): Promise<JobdeckServer
   const alive = new WeakMap<WebSocket, boolean>()
   /** Sockets signed in with a token, by the token's secret. */
   const signedIn = new Map<WebSocket, string>()
-  const SIGNED_OUT = 'signed out: the API token is no longer valid; sign in again'
 
   /** The caller of a call on this socket: the owner, or the token's caller as of now (null: revoked or expired). */
   const callerOf = async (secret: string | null): Promise<Caller | null> =>
@@ -374,8 +373,8 @@ export async function startServer(options: ServerOptions): Promise<JobdeckServer
       }
       void callerOf(secret).then(async (caller) => {
         if (caller === null) {
-          send({ kind: 'result', id: call.id, result: { ok: false, error: { code: 'unauthorized', message: SIGNED_OUT } } })
-          ws.close(1008, SIGNED_OUT)
+          send({ kind: 'result', id: call.id, result: signedOut(SIGNED_OUT_REASON) })
+          ws.close(1008, SIGNED_OUT_REASON)
           return
         }
         send({ kind: 'result', id: call.id, result: await dispatch(core, call.method, call.args, caller) })
@@ -408,7 +407,7 @@ export async function startServer(options: ServerOptions): Promise<JobdeckServer
   const sessionCheck = setInterval(() => {
     for (const [ws, secret] of signedIn) {
       void callerOf(secret).then((caller) => {
-        if (caller === null && ws.readyState === WebSocket.OPEN) ws.close(1008, SIGNED_OUT)
+        if (caller === null && ws.readyState === WebSocket.OPEN) ws.close(1008, SIGNED_OUT_REASON)
       })
     }
   }, options.sessionCheckMs ?? 1000)

@@ -67,6 +67,7 @@ export const useLinkStore = defineStore('link', () => {
   const label = computed(() => {
     if (transport.value === 'ipc') return 'Local'
     if (state.value === 'open') return 'Connected'
+    if (state.value === 'signed-out') return 'Signed out'
     return lostAt.value !== null ? 'Reconnecting…' : 'Connecting…'
   })
 

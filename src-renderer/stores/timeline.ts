@@ -22,6 +22,7 @@ import {
 } from '../components/timeline/gantt-data'
 import { findSourceOverlaps } from '../components/timeline/source-overlaps'
 import { clampWindow, FIT_LOOKBACK_MS, fitSpan, sameWindow } from '../components/timeline/gantt-zoom'
+import { useAccess } from '../composables/access'
 import { waitReasonText } from '../wording'
 import { call, on } from '../ipc'
 import { useConfigStore } from './config'
@@ -93,6 +94,7 @@ export const useTimelineStore = defineStore('timeline', () => {
 
   const config = useConfigStore()
   const runner = useRunnerStore()
+  const { can } = useAccess()
   const ahead = useTimelineAheadStore()
 
   let seq = 0
@@ -147,7 +149,7 @@ export const useTimelineStore = defineStore('timeline', () => {
               status: retrying ? 'retrying' : 'queued',
               start: retrying ? NaN : Date.parse(job.createdAt),
               end: retrying ? (runAfter as number) : NaN,
-              reason: waitReasonText(job.waitReason),
+              reason: waitReasonText(job.waitReason, can),
             }
           })
         : []

@@ -87,6 +87,17 @@ describe('API tokens (local mode)', () => {
     expect(await core.api['tokens.list']({})).toEqual([revoked])
   })
 
+  it('a token made by another process is accepted at once by a server that already holds a list', async () => {
+    env = makeTestEnv(CONFIG)
+    const serving = env.open()
+    const other = env.open()
+    const first = await other.api['tokens.create']({ name: 'first', role: 'viewer' })
+    expect(await serving.tokens.verify(first.secret)).toEqual({ who: 'first', role: 'viewer' })
+    // The serving core's list is fresh and lacks the new token: it is read again for it.
+    const made = await other.api['tokens.create']({ name: 'ci-bot', role: 'operator' })
+    expect(await serving.tokens.verify(made.secret)).toEqual({ who: 'ci-bot', role: 'operator' })
+  })
+
   it('a revocation made through another core on the same file (as another process would) is refused once the cache second has passed', async () => {
     env = makeTestEnv(CONFIG)
     const serving = env.open()

@@ -26,6 +26,11 @@ export const TOKEN_PREFIX = 'jdk_'
 const TOKEN_SHAPE = /^jdk_[A-Za-z0-9_-]{43}$/
 /** How long verify trusts the list it read. */
 export const CACHE_MS = 1_000
+/**
+ * A secret not in the list may be a token made a moment ago by another process: the list is read
+ * again for it, at most this often (unknown secrets sent in a loop cost at most 4 reads a second).
+ */
+export const MISS_REREAD_MS = 250
 /** A token's last use is written at most this often (per token and process). */
 export const TOUCH_EVERY_MS = 60_000
 
@@ -76,6 +81,8 @@ export class ApiTokens implements TokenVerifier {
   private readonly now: () => number
   private snapshot: Snapshot | null = null
   private reading: Promise<Snapshot> | null = null
+  /** When the list was last read again for a secret it lacked. */
+  private missReadAt = -Infinity
   /** Bumped whenever tokens may have changed since a read: a revocation here, a NOTIFY, a reconnect. */
   private generation = 0
   /** When this process last wrote each token's use. */
@@ -131,8 +138,9 @@ export class ApiTokens implements TokenVerifier {
 
   async verify(secret: string): Promise<Caller | null> {
     if (typeof secret !== 'string' || !TOKEN_SHAPE.test(secret)) return null
-    const byHash = await this.current()
-    const row = byHash.get(sha256(secret))
+    const hash = sha256(secret)
+    let row = (await this.current()).get(hash)
+    if (!row) row = (await this.rereadForMiss())?.get(hash)
     const now = this.now()
     if (!row || row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null
     this.noteUse(row, now)
@@ -172,6 +180,20 @@ export class ApiTokens implements TokenVerifier {
       }
     } catch (error) {
       if (this.options.shared && isUnavailable(error)) return this.offline()
+      throw error
+    }
+  }
+
+  /** The list read again for a secret it lacks, unless one was read for that less than MISS_REREAD_MS ago or the database is away. */
+  private async rereadForMiss(): Promise<ReadonlyMap<string, TokenRow> | null> {
+    const now = this.now()
+    if (now - this.missReadAt < MISS_REREAD_MS) return null
+    if (this.options.shared && !this.options.shared.reachable()) return null
+    this.missReadAt = now
+    try {
+      return (await this.read()).byHash
+    } catch (error) {
+      if (isUnavailable(error)) return null
       throw error
     }
   }

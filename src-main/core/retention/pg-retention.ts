@@ -95,6 +95,15 @@ export class PgRetention {
       deleted.fires += rowCount ?? 0
       if (!rowCount) break
     }
+    for (;;) {
+      // Every instance's audit records, oldest first by the newest-first index.
+      const { rowCount } = await timed(
+        `DELETE FROM jobdeck.audit_log WHERE id IN (SELECT id FROM jobdeck.audit_log WHERE at < $1 ORDER BY at LIMIT $2)`,
+        [now - policy.audit, policy.batch],
+      )
+      deleted.audit += rowCount ?? 0
+      if (!rowCount) break
+    }
     await client.query('DELETE FROM jobdeck.retention_deletes WHERE at < $1', [now - DELETES_KEPT_MS])
     if (deleted.jobs > 0) await client.query(`SELECT pg_notify('jobdeck', 'jobs')`)
     return { deleted, longestTxMs }

@@ -4,9 +4,10 @@ import { formatBytes } from '../../../src-shared/units'
 
 const DAY = 86_400_000
 
-/** `30 days`, `12 hours`, `90 minutes`: a policy's ages are whole units as written. */
+/** `30 days`, `12 hours`, `90 minutes`, `1 year` (365 days): a policy's ages are whole units as written. */
 export function ageWords(ms: number): string {
   const unit = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+  if (ms % (365 * DAY) === 0) return unit(ms / (365 * DAY), 'year')
   if (ms % DAY === 0) return unit(ms / DAY, 'day')
   if (ms % 3_600_000 === 0) return unit(ms / 3_600_000, 'hour')
   if (ms % 60_000 === 0) return unit(ms / 60_000, 'minute')
@@ -24,6 +25,7 @@ export function policyWords(policy: RetentionConfig): string[] {
   if (policy.logs.perRunBytes !== null) lines.push(`a finished run's output over ${formatBytes(policy.logs.perRunBytes)} keeps its head and tail`)
   lines.push(`schedule fires after ${ageWords(policy.fires)} (each schedule's last one stays)`)
   lines.push(`sent and failed alert deliveries after ${ageWords(policy.alerts)}`)
+  lines.push(`audit records after ${ageWords(policy.audit)}`)
   lines.push(`queued, retrying and running jobs are never deleted; a pass runs every ${ageWords(policy.interval)}, at most ${policy.batch} rows per write`)
   return lines
 }

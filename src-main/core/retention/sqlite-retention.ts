@@ -26,7 +26,7 @@ export function jobCutoffs(policy: RetentionConfig, now: number): JobCutoffs {
 }
 
 export function noneDeleted(): RetentionDeleted {
-  return { jobs: 0, runs: 0, logLines: 0, trimmedRuns: 0, fires: 0, deliveries: 0, samples: 0 }
+  return { jobs: 0, runs: 0, logLines: 0, trimmedRuns: 0, fires: 0, deliveries: 0, audit: 0, samples: 0 }
 }
 
 function statements(db: SqliteDatabase) {
@@ -45,6 +45,11 @@ function statements(db: SqliteDatabase) {
       WHERE created_at < ? AND status IN ('sent','failed') ORDER BY created_at LIMIT ?)`),
     countDeliveries: db.prepare(`SELECT count(*) FROM (SELECT 1 FROM alert_deliveries
       WHERE created_at < ? AND status IN ('sent','failed') LIMIT ?)`).pluck(),
+    // Oldest first by the newest-first index. A pending record (shared mode: not in PostgreSQL yet)
+    // waits for its push: the shared database's retention decides for it then.
+    deleteAudit: db.prepare(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log INDEXED BY audit_log_newest
+      WHERE at < ? AND pending = 0 ORDER BY at LIMIT ?)`),
+    countAudit: db.prepare(`SELECT count(*) FROM (SELECT 1 FROM audit_log WHERE at < ? AND pending = 0 LIMIT ?)`).pluck(),
     // As the pass reads them: in write order, up to the first line newer than the cutoff (so a
     // history whose old output is gone costs one row to look at, not a scan of all output).
     countOldLines: db.prepare(`SELECT count(*) FROM (SELECT 1 FROM run_logs l JOIN runs r ON r.id = l.run_id
@@ -97,6 +102,8 @@ export class SqliteRetention {
       deleted.fires = await this.deleteFires(now - policy.fires, clock)
       clock.nextPhase()
       deleted.deliveries = await this.deleteDeliveries(now - policy.alerts, clock)
+      clock.nextPhase()
+      deleted.audit = await this.deleteAudit(now - policy.audit, clock)
     } finally {
       clock.nextPhase()
       await this.merges.resume(clock)
@@ -114,13 +121,15 @@ export class SqliteRetention {
     const logLines = policy.logs.ageMs === null ? 0 : (this.stmt.countOldLines.get({ cutoff: now - policy.logs.ageMs, cap: cap + 1 }) as number)
     const fires = this.stmt.countFires.get(now - policy.fires, cap + 1) as number
     const deliveries = this.stmt.countDeliveries.get(now - policy.alerts, cap + 1) as number
+    const audit = this.stmt.countAudit.get(now - policy.audit, cap + 1) as number
     return {
       jobs: jobs.jobs,
       runs: jobs.runs,
       logLines: Math.min(logLines, cap),
       fires: Math.min(fires, cap),
       deliveries: Math.min(deliveries, cap),
-      capped: jobs.capped || logLines > cap || fires > cap || deliveries > cap,
+      audit: Math.min(audit, cap),
+      capped: jobs.capped || logLines > cap || fires > cap || deliveries > cap || audit > cap,
     }
   }
 
@@ -146,6 +155,15 @@ export class SqliteRetention {
       const removed = await clock.write(() => fires.reduce((n, fire) => n + this.stmt.deleteFire.run(fire.schedule, fire.scheduledFor).changes, 0))
       if (removed === 0) return total
       total += removed
+    }
+  }
+
+  private async deleteAudit(cutoff: number, clock: BatchClock): Promise<number> {
+    let total = 0
+    for (;;) {
+      const removed = await clock.write(() => this.stmt.deleteAudit.run(cutoff, clock.batch).changes)
+      total += removed
+      if (removed === 0) return total
     }
   }
 

@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   events: EventBus
   /** After fires enqueued jobs: publish them and let the runner claim. */
   afterEnqueue: () => void
+  /** The fires that enqueued a job, once recorded (the audit log's `schedule:NAME` records); awaited. */
+  onFired?: (fires: FiredJob[]) => Promise<void>
   now?: () => number
   /** A clock that does not jump (performance.now()). */
   monotonic?: () => number
@@ -33,6 +35,14 @@ export interface SchedulerOptions {
   checkMs?: number
   /** A wall clock that moved this much more (or less) than the monotonic clock between two looks jumped. */
   jumpMs?: number
+}
+
+/** A fire that enqueued a job, as the audit log records it. */
+export interface FiredJob {
+  schedule: string
+  scheduledFor: number
+  firedAt: number
+  jobId: string
 }
 
 /** Fires judged one by one per catch-up at most; older ones are counted (and recorded only as the count says). */
@@ -54,7 +64,7 @@ interface Slot {
 
 export class Scheduler {
   private readonly slots = new Map<string, Slot>()
-  private readonly opts: Required<Omit<SchedulerOptions, 'log'>> & Pick<SchedulerOptions, 'log'>
+  private readonly opts: Required<Omit<SchedulerOptions, 'log' | 'onFired'>> & Pick<SchedulerOptions, 'log' | 'onFired'>
   private configSeen: LoadedConfig['schedules'] | null = null
   private timer: NodeJS.Timeout | null = null
   private offset = 0
@@ -365,7 +375,11 @@ export class Scheduler {
   private async record(writes: FireWrite[], now: number): Promise<void> {
     if (writes.length === 0) return
     const recorded = await this.opts.schedules.record(writes, now)
-    if (recorded.some((r) => r.job !== null)) this.opts.afterEnqueue()
+    const fired = recorded.flatMap(({ fire, job }) => (job ? [{ schedule: fire.schedule, scheduledFor: fire.scheduledFor, firedAt: fire.firedAt, jobId: job.id }] : []))
+    if (fired.length > 0) {
+      this.opts.afterEnqueue()
+      await this.opts.onFired?.(fired)
+    }
     for (const { fire } of recorded) {
       const counts = this.recordedFires.get(fire.schedule) ?? new Map<FireOutcome, number>()
       counts.set(fire.outcome, (counts.get(fire.outcome) ?? 0) + 1)

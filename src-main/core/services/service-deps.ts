@@ -19,6 +19,7 @@ import type { SourcesPort } from '../sources/sources-port'
 import type { Alerts } from '../alerts/alerts'
 import type { Retention } from '../retention/retention'
 import type { ApiTokens } from '../access/api-tokens'
+import type { AuditLog } from '../access/audit-log'
 
 export interface ServiceDeps {
   store: SqliteStore
@@ -53,6 +54,8 @@ export interface ServiceDeps {
   retention?: Pick<Retention, 'status' | 'run'>
   /** API tokens (tokens.*): in the SQLite file, or the shared database in shared mode. */
   tokens: ApiTokens
+  /** The audit log (audit.list); absent in a core made without one. */
+  audit?: Pick<AuditLog, 'list'>
   /** Publishes committed changes as events. */
   publishChanges: () => void
   now?: () => number

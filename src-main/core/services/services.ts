@@ -19,8 +19,8 @@ import { alertSnoozeServices } from './alert-snooze-services'
 import { alertsServices } from './alerts-services'
 import type { ServiceDeps } from './service-deps'
 import { sessionServices } from './session-services'
-import { pendingServices } from './pending-services'
 import { tokensServices } from './tokens-services'
+import { auditServices } from './audit-services'
 
 export type { ServiceDeps } from './service-deps'
 export type { BulkRowError } from './job-params'
@@ -68,7 +68,7 @@ export function createServices(deps: ServiceDeps): JobdeckApi {
     alertSnoozeServices(deps),
     sessionServices(),
     tokensServices(deps.tokens),
-    pendingServices(),
+    auditServices(deps),
     connectionServices({
       config: deps.config,
       link: deps.link,

@@ -10,6 +10,9 @@ import type { SqliteDatabase } from './open-database'
 import { parseStoredParams, toJob, toRun, type JobRow, type RunRow } from './rows'
 import { WalSync } from './wal-sync'
 
+/** Writes rows into a FULL transaction just before it commits; returns what to do once it committed, or null. */
+export type CommitAppender = () => (() => void) | null
+
 /**
  * The queue and history in one SQLite file; this class writes (the reads are its read models,
  * queue-reads.ts and history-reads.ts). Every state transition is one transaction that bumps the
@@ -20,6 +23,9 @@ export class SqliteStore extends HistoryReads {
 
   private readonly walSync: WalSync
   private readonly fullSync: boolean
+  private appender: CommitAppender | null = null
+  /** Inside relaxedTx: its commit does not sync, so nothing may count on it. */
+  private relaxing = false
 
   constructor(db: SqliteDatabase) {
     super(db)
@@ -29,7 +35,27 @@ export class SqliteStore extends HistoryReads {
 
   /** A write transaction taken with the write lock up front (no upgrade deadlocks between processes). */
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate()
+    const appender = this.appender
+    if (!appender || !this.fullSync || this.relaxing || this.db.inTransaction) return this.db.transaction(fn).immediate()
+    let committed: (() => void) | null = null
+    const result = this.db
+      .transaction(() => {
+        const value = fn()
+        committed = appender()
+        return value
+      })
+      .immediate()
+    ;(committed as (() => void) | null)?.()
+    return result
+  }
+
+  /**
+   * Rows that should be durable with the next FULL commit (the audit record of the call making
+   * it): `appender` runs inside each outermost FULL write transaction, last; what it returns runs
+   * once that transaction committed.
+   */
+  setCommitAppender(appender: CommitAppender | null): void {
+    this.appender = appender
   }
 
   /**
@@ -40,9 +66,11 @@ export class SqliteStore extends HistoryReads {
     // Inside a caller's transaction the caller's commit decides durability.
     if (!this.fullSync || this.db.inTransaction) return this.tx(fn)
     this.stmt.syncNormal.run()
+    this.relaxing = true
     try {
       return this.tx(fn)
     } finally {
+      this.relaxing = false
       this.stmt.syncFull.run()
     }
   }

@@ -15,6 +15,7 @@ import { migration0009 } from './0009-alert-keys'
 import { migration0010 } from './0010-lane-rates-and-start-now'
 import { migration0011 } from './0011-retention-deletes'
 import { migration0012 } from './0012-api-tokens'
+import { migration0013 } from './0013-audit-log'
 
 export interface PgMigration {
   readonly version: number
@@ -35,4 +36,5 @@ export const PG_MIGRATIONS: ReadonlyArray<PgMigration> = [
   migration0010,
   migration0011,
   migration0012,
+  migration0013,
 ]

@@ -21,6 +21,7 @@ const RELEASED: Readonly<Record<number, string>> = {
   10: 'ca7398af0fae3f424f7ee46997069ea8cff80ebd52738dcd0f5f425d8f6fe8d7',
   11: '1b89cf25e74ead99f19df007ff26aebac963220be3069e95b3bd200284134626',
   12: '1c0cea8d526d540bfc720a151463b0a336093636b8b0e08cbcbfff17fb324a4d',
+  13: '5b0ce6330096deb927a41179a52872a396fb304968bb74236f080b6b2e07bfdc',
 }
 
 /** What the catalog says about the schema jobdeck, each part in a stable order. */

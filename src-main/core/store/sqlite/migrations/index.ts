@@ -15,6 +15,7 @@ import { migration0011 } from './0011-alert-outbox'
 import { migration0012 } from './0012-start-now'
 import { migration0013 } from './0013-concurrency-changes'
 import { migration0014 } from './0014-api-tokens'
+import { migration0015 } from './0015-audit-log'
 import { migration0016 } from './0016-lane-counts'
 
 export interface Migration {
@@ -38,5 +39,6 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
   migration0012,
   migration0013,
   migration0014,
+  migration0015,
   migration0016,
 ]
