@@ -1,9 +1,10 @@
 // The audit log through the real command: each `jobdeck` call that changes something leaves one
 // record as `cli:user@host`, `jobdeck audit` lists them filtered by time and caller (JSON or a
 // table), and a record is on disk before the command answers: a kill -9 right after it leaves it.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runCli, type CliResult } from '../core/test-support/cli-process'
 import type { AuditRecord } from '../../src-shared/access'
 import { cliCaller } from '../core/access/callers'
 import { DAY } from '../core/test-support/retention-history'
@@ -17,11 +18,7 @@ afterEach(() => {
   env = null
 })
 
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-  if (!env) throw new Error('no env')
-  const result = spawnSync(process.execPath, [BIN, ...args, '--data-dir', env.dataDir, '--config', env.configPath], { encoding: 'utf8', timeout: 120_000 })
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
-}
+const cli = (args: string[]): CliResult => runCli(env, args)
 
 const CONFIG = `jobs:
   greet:

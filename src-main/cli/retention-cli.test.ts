@@ -1,14 +1,12 @@
 // Retention through the real command, beside a runner running a real child process: `jobdeck
 // retention` says what the next pass deletes, `retention run` deletes exactly that, and the job
 // running meanwhile (made to look as old as the rest) runs on and finishes.
-import { spawnSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runCli, type CliResult } from '../core/test-support/cli-process'
 import type { RetentionPass, RetentionStatus } from '../../src-shared/retention'
 import { DAY, finishedJob, seedJobs } from '../core/test-support/retention-history'
 import { makeTestEnv, waitFor, waitForTerminal, type TestEnv } from '../core/test-support/test-env'
 
-const BIN = fileURLToPath(new URL('../../bin/jobdeck.mjs', import.meta.url))
 
 let env: TestEnv | null = null
 afterEach(() => {
@@ -16,11 +14,7 @@ afterEach(() => {
   env = null
 })
 
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-  if (!env) throw new Error('no env')
-  const result = spawnSync(process.execPath, [BIN, ...args, '--data-dir', env.dataDir, '--config', env.configPath], { encoding: 'utf8', timeout: 120_000 })
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
-}
+const cli = (args: string[]): CliResult => runCli(env, args)
 
 const CONFIG = `jobs:
   nap:

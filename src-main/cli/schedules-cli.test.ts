@@ -1,8 +1,9 @@
 // Schedules through the real command, with real runner processes: fires on time under `jobdeck
 // run`, and after a kill -9 and a gap, exactly the catch-up the policy says, no fire twice.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runCli, type CliResult } from '../core/test-support/cli-process'
 import type { ScheduleFire, ScheduleInfo } from '../../src-shared/schedules'
 import type { ListedRun } from '../../src-shared/search'
 import { makeTestEnv, sleep, waitFor, type TestEnv } from '../core/test-support/test-env'
@@ -30,10 +31,7 @@ afterEach(() => {
   env.cleanup()
 })
 
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args, '--data-dir', env.dataDir, '--config', env.configPath], { encoding: 'utf8', timeout: 60_000 })
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
-}
+const cli = (args: string[]): CliResult => runCli(env, args, 60_000)
 
 function startRunner(): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, [BIN, 'run', '--data-dir', env.dataDir, '--config', env.configPath], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -1,10 +1,11 @@
 // Sources through the real command: `jobdeck sources` and `sources sync` as scripts use them, and
 // a `sources sync` killed with SIGKILL in the middle of its backfill, started again: the backfill
 // resumes from its last committed page, every row once.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { runCli, type CliResult } from '../core/test-support/cli-process'
 import type { SourceInfo } from '../../src-shared/sources'
 import { databaseFile } from '../core/paths'
 import { createSeedTable, insertBackgroundJobs, seedBackgroundJobs, sourceConfig, useSourceDatabase } from '../core/test-support/source-tables'
@@ -23,11 +24,7 @@ function useEnv(config: string): TestEnv {
   return made
 }
 
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-  if (!env) throw new Error('no env')
-  const result = spawnSync(process.execPath, [BIN, ...args, '--data-dir', env.dataDir, '--config', env.configPath], { encoding: 'utf8', timeout: 120_000 })
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
-}
+const cli = (args: string[]): CliResult => runCli(env, args)
 
 describe('jobdeck sources', () => {
   it('lists from the cache without polling, pulls once on `sources sync`, and says markFailed is disabled', async () => {

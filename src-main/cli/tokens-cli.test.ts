@@ -1,24 +1,19 @@
 // `jobdeck tokens` through the real command: create prints the token once, alone on its last line;
 // list never shows it; a revocation made by the CLI (another process) is refused by a serving
 // core within a second.
-import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runCli, type CliResult } from '../core/test-support/cli-process'
 import type { ApiToken } from '../../src-shared/access'
 import { CACHE_MS } from '../core/access/api-tokens'
 import { makeTestEnv, sleep, type TestEnv } from '../core/test-support/test-env'
 
-const BIN = fileURLToPath(new URL('../../bin/jobdeck.mjs', import.meta.url))
 
 let env: TestEnv
 afterEach(() => env?.cleanup())
 
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args, '--data-dir', env.dataDir, '--config', env.configPath], { encoding: 'utf8', timeout: 120_000 })
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
-}
+const cli = (args: string[]): CliResult => runCli(env, args)
 
 describe('jobdeck tokens', () => {
   it('create prints the token once, alone on the last line; list shows it without the token; revoke is heard by a running server within a second', async () => {

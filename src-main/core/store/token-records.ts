@@ -15,6 +15,35 @@ export interface TokenRow {
   revokedAt: number | null
 }
 
+/** A row as both databases store it (PostgreSQL's bigints may come as text). */
+export interface TokenColumns {
+  name: string
+  role: Role
+  hash: string
+  created_at: number | string
+  created_by: string
+  expires_at: number | string | null
+  last_used_at: number | string | null
+  revoked_at: number | string | null
+}
+
+export const TOKEN_COLUMNS = `name, role, hash, created_at, created_by, expires_at, last_used_at, revoked_at`
+
+const instant = (value: number | string | null): number | null => (value === null ? null : Number(value))
+
+export function tokenFromColumns(r: TokenColumns): TokenRow {
+  return {
+    name: r.name,
+    role: r.role,
+    hash: r.hash,
+    createdAt: Number(r.created_at),
+    createdBy: r.created_by,
+    expiresAt: instant(r.expires_at),
+    lastUsedAt: instant(r.last_used_at),
+    revokedAt: instant(r.revoked_at),
+  }
+}
+
 export interface TokenRecords {
   /** Adds the token; false when its name is taken (by a live, expired or revoked token). */
   add(row: TokenRow): boolean | Promise<boolean>

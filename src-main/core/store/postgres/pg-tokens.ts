@@ -1,35 +1,11 @@
 // API tokens in the shared database (shared mode; migration 12), so every instance accepts a
 // token made on any of them. One statement per operation; a revocation also sends NOTIFY
 // jobdeck 'tokens' in its transaction, so every instance's verifier hears it at the commit.
-import type { TokenRecords, TokenRow } from '../token-records'
+import { TOKEN_COLUMNS as COLUMNS, tokenFromColumns as toToken, type TokenColumns as Row, type TokenRecords, type TokenRow } from '../token-records'
 import type { PgConnection } from './pg-connection'
-
-interface Row {
-  name: string
-  role: TokenRow['role']
-  hash: string
-  created_at: number
-  created_by: string
-  expires_at: number | null
-  last_used_at: number | null
-  revoked_at: number | null
-}
-
-const COLUMNS = `name, role, hash, created_at, created_by, expires_at, last_used_at, revoked_at`
 
 /** The payload of the NOTIFY a revocation sends on channel `jobdeck`. */
 export const TOKENS_CHANGED = 'tokens'
-
-const toToken = (r: Row): TokenRow => ({
-  name: r.name,
-  role: r.role,
-  hash: r.hash,
-  createdAt: Number(r.created_at),
-  createdBy: r.created_by,
-  expiresAt: r.expires_at === null ? null : Number(r.expires_at),
-  lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
-  revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
-})
 
 export class PgTokens implements TokenRecords {
   constructor(private readonly conn: PgConnection) {}

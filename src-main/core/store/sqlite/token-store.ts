@@ -1,30 +1,6 @@
 // API tokens in the SQLite file (local mode; migration 14). One statement per operation.
-import type { TokenRecords, TokenRow } from '../token-records'
+import { TOKEN_COLUMNS as COLUMNS, tokenFromColumns as toToken, type TokenColumns as Row, type TokenRecords, type TokenRow } from '../token-records'
 import type { SqliteStore } from './sqlite-store'
-
-interface Row {
-  name: string
-  role: TokenRow['role']
-  hash: string
-  created_at: number
-  created_by: string
-  expires_at: number | null
-  last_used_at: number | null
-  revoked_at: number | null
-}
-
-const COLUMNS = `name, role, hash, created_at, created_by, expires_at, last_used_at, revoked_at`
-
-const toToken = (r: Row): TokenRow => ({
-  name: r.name,
-  role: r.role,
-  hash: r.hash,
-  createdAt: r.created_at,
-  createdBy: r.created_by,
-  expiresAt: r.expires_at,
-  lastUsedAt: r.last_used_at,
-  revokedAt: r.revoked_at,
-})
 
 export class SqliteTokens implements TokenRecords {
   constructor(private readonly store: SqliteStore) {}
