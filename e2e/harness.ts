@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll } from 'vitest'
 import type { Run, RunnerStatus } from '../src-shared/domain'
 
@@ -273,3 +273,20 @@ export function servedApp(config: string, setupMs = 240_000): { readonly served:
   }
 }
 
+/** The docs' screenshots folder (README links to it). */
+export const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots')
+
+/**
+ * One part of the page (a Settings card) in both themes, as `docs/screenshots/<name>-light.png` and
+ * `-dark.png`: the app follows the OS's theme, which the page emulates.
+ */
+export async function screenshotInBothThemes(page: Page, part: Locator, name: string): Promise<void> {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme })
+    await page.mouse.move(0, 0)
+    await page.waitForTimeout(800)
+    const file = path.join(SCREENSHOTS, `${name}-${colorScheme}.png`)
+    await part.screenshot({ path: file })
+    process.stdout.write(`${path.relative(ROOT, file)}\n`)
+  }
+}

@@ -11,9 +11,8 @@ import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { SMTPServer } from 'smtp-server'
 import { startWebhookReceiver } from '../src-main/core/test-support/webhook-receiver'
-import { ensureRendererBuilt, launchBrowser, openApp, ROOT, serve, until, type Served } from './harness'
+import { ensureRendererBuilt, launchBrowser, openApp, ROOT, SCREENSHOTS, screenshotInBothThemes, serve, until, type Served } from './harness'
 
-const DOCS = path.join(ROOT, 'docs', 'screenshots')
 const SMTP_PASSWORD = 'screenshot-only-password'
 
 function alertsSection(smtpPort: number): string {
@@ -67,7 +66,7 @@ function deliveries(served: Served): Array<{ channel: string; status: string; at
 
 async function main(): Promise<void> {
   ensureRendererBuilt()
-  fs.mkdirSync(DOCS, { recursive: true })
+  fs.mkdirSync(SCREENSHOTS, { recursive: true })
   const slack = await startWebhookReceiver()
   const teams = await startWebhookReceiver('IncomingWebhook/0f3c9a7e/secret')
   teams.answer = 503
@@ -99,14 +98,7 @@ async function main(): Promise<void> {
       const card = page.getByTestId('alerts-settings')
       await card.locator('[data-testid="alert-deliveries"] tr[data-status="failed"]').waitFor({ timeout: 20_000 })
       await card.scrollIntoViewIfNeeded()
-      // One page in both themes (the app follows the OS's): the tests' outcomes stay beside their channels.
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme })
-        await page.waitForTimeout(800)
-        const file = path.join(DOCS, `settings-alerts-${colorScheme}.png`)
-        await card.screenshot({ path: file })
-        process.stdout.write(`${path.relative(ROOT, file)}\n`)
-      }
+      await screenshotInBothThemes(page, card, 'settings-alerts')
       await context.close()
     } finally {
       await browser.close()

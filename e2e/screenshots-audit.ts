@@ -4,10 +4,8 @@
 // (an enqueue, a cancel) and a viewer's refused cancel, so the list shows every kind of caller and
 // a refusal.
 import fs from 'node:fs'
-import path from 'node:path'
-import { createToken, enqueue, ensureRendererBuilt, launchBrowser, openApp, ROOT, serve, until, type Served } from './harness'
+import { createToken, enqueue, ensureRendererBuilt, launchBrowser, openApp, SCREENSHOTS, screenshotInBothThemes, serve, until, type Served } from './harness'
 
-const DOCS = path.join(ROOT, 'docs', 'screenshots')
 
 /** One call over the HTTP API; a status other than `expected` stops the script (the picture would lie). */
 async function callApi(served: Served, secret: string, method: string, body: unknown, expected = 200): Promise<{ ok: boolean; value?: { id?: string } }> {
@@ -23,7 +21,7 @@ async function callApi(served: Served, secret: string, method: string, body: unk
 
 async function main(): Promise<void> {
   ensureRendererBuilt()
-  fs.mkdirSync(DOCS, { recursive: true })
+  fs.mkdirSync(SCREENSHOTS, { recursive: true })
   const served = await serve()
   try {
     served.cli(['pause'])
@@ -44,14 +42,7 @@ async function main(): Promise<void> {
       const card = page.getByTestId('audit-card')
       await until(async () => (await card.locator('[data-testid="audit-records"] tbody tr').count()) >= 8, 20_000, 'the audit records')
       await card.scrollIntoViewIfNeeded()
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme })
-        await page.mouse.move(0, 0)
-        await page.waitForTimeout(800)
-        const file = path.join(DOCS, `settings-audit-${colorScheme}.png`)
-        await card.screenshot({ path: file })
-        process.stdout.write(`${path.relative(ROOT, file)}\n`)
-      }
+      await screenshotInBothThemes(page, card, 'settings-audit')
       await context.close()
     } finally {
       await browser.close()
