@@ -5,6 +5,7 @@ import { benchAudit } from './audit'
 import { benchCliStartup } from './cli-startup'
 import { benchCommandThroughput } from './command-throughput'
 import { benchDispatchLatency } from './dispatch-latency'
+import { benchEngineStart } from './engine-start'
 import { benchHistoryFirstPage } from './history-first-page'
 import { benchHttpApi } from './http-api'
 import { benchKillSweep } from './kill-sweep'
@@ -43,6 +44,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   'pg-sync': benchPgSync,
   'kill-sweep': benchKillSweep,
   cli: benchCliStartup,
+  'engine-start': benchEngineStart,
   schedules: benchSchedules,
   sources: benchSources,
   'timeline-sources': benchTimelineSources,
