@@ -8,6 +8,7 @@
 // after each refused attempt `sessionProbe` asks the page's own URL. Signed out, the bridge stops
 // reconnecting and answers every call `unauthorized`. This file touches no globals: the URL,
 // WebSocket and fetch are given.
+import { backoffDelay } from '../src-shared/backoff'
 import { createSubscribers } from '../src-shared/subscribers'
 import { API_METHODS, type JobdeckBridge } from '../src-shared/bridge'
 import type { EventName } from '../src-shared/events'
@@ -233,9 +234,8 @@ export function createWsBridge(options: WsBridgeOptions): WsBridge {
 
   const scheduleReconnect = (): void => {
     if (closed || reconnectTimer) return
-    const delay = Math.min(maxDelay, minDelay * 2 ** failures)
     failures++
-    reconnectTimer = setTimeout(connect, delay)
+    reconnectTimer = setTimeout(connect, backoffDelay({ baseMs: minDelay, maxMs: maxDelay }, failures))
   }
 
   const callRaw = (method: string, args: unknown): Promise<CallResult> => {

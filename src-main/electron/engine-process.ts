@@ -5,6 +5,7 @@
 // (the keychain, which only this process can use).
 import { utilityProcess } from 'electron'
 import type { ApiInput, ApiMethod, ApiResults } from '../../src-shared/api'
+import { backoffDelay } from '../../src-shared/backoff'
 import type { ApiResult } from '../../src-shared/bridge'
 import type { EventMap, EventName } from '../../src-shared/events'
 import { unavailable, type CallResult } from '../../src-shared/wire'
@@ -71,7 +72,7 @@ export interface EngineProcess extends EngineConnection {
 
 /** Delay before restart number `attempt` (1-based): doubling from initialMs up to maxMs. */
 export function restartDelay(attempt: number, backoff: Backoff): number {
-  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.max(0, attempt - 1))
+  return backoffDelay({ baseMs: backoff.initialMs, maxMs: backoff.maxMs }, attempt)
 }
 
 const defaultFork: ForkUtility = (modulePath, args, options) => utilityProcess.fork(modulePath, args, options)

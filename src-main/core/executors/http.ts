@@ -3,6 +3,7 @@
 // circuit breaker per host. The response is logged as output; success is okStatus or 2xx.
 import { STATUS_CODES } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { backoffDelay } from '../../../src-shared/backoff'
 import type { HttpJobConfig } from '../../../src-shared/config-schema'
 import type { Params } from '../../../src-shared/domain'
 import { fillTemplate, parseTemplate, substitute, type FilledSpan } from '../../../src-shared/template'
@@ -38,7 +39,7 @@ const ERROR_DETAIL_SOURCE_CHARS = 2_000
  * wait would make the timer fire at once and hammer the host instead.
  */
 export function retryWait(base: number, attempt: number): number {
-  return Math.min(base * 2 ** (attempt - 1), MAX_TIMER_MS)
+  return backoffDelay({ baseMs: base, maxMs: MAX_TIMER_MS }, attempt)
 }
 
 export function createHttpExecutor(spec: HttpJobConfig, deps: HttpExecutorDeps): Executor {

@@ -1,3 +1,4 @@
+import { backoffDelay } from '../../../src-shared/backoff'
 import type { RetryPolicy } from '../../../src-shared/config-schema'
 
 /**
@@ -7,7 +8,6 @@ import type { RetryPolicy } from '../../../src-shared/config-schema'
  */
 export function retryDelay(policy: RetryPolicy, failures: number, random: () => number = Math.random): number | null {
   if (failures > policy.max) return null
-  const raw = policy.backoff === 'fixed' ? policy.base : policy.base * 2 ** (failures - 1)
-  const capped = Math.min(raw, policy.maxDelay)
-  return Math.round(policy.jitter ? capped * (0.5 + random() * 0.5) : capped)
+  const backoff = { baseMs: policy.base, maxMs: policy.maxDelay, growth: policy.backoff, jitter: policy.jitter }
+  return backoffDelay(backoff, failures, random)
 }

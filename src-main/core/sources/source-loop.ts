@@ -3,6 +3,7 @@
 // connection error with a backoff, its rows still served from the cache with the last sync time
 // (as shared mode's DatabaseState). One cycle at a time; `sync()` runs one more now.
 import type pg from 'pg'
+import { backoffDelay } from '../../../src-shared/backoff'
 import { JobdeckError } from '../../../src-shared/errors'
 import type { IndexAdvice, SourceInfo, SourceStatus, SourceTestResult } from '../../../src-shared/sources'
 import type { EventBus } from '../events/event-bus'
@@ -185,7 +186,7 @@ export class SourceLoop {
 
   private backoffMs(): number {
     const { baseMs, maxMs } = this.deps.backoff ?? { baseMs: 1_000, maxMs: Math.max(30_000, this.spec.pollMs) }
-    return Math.min(maxMs, baseMs * 2 ** Math.min(this.failures - 1, 16))
+    return backoffDelay({ baseMs, maxMs }, this.failures)
   }
 
   private async cycle(): Promise<void> {

@@ -4,6 +4,7 @@
 // fast with `unavailable`, and the owner falls back to the cache and the outbox.
 import fs from 'node:fs'
 import pg from 'pg'
+import { backoffDelay } from '../../../../src-shared/backoff'
 import type { PostgresConfig, TlsConfig } from '../../../../src-shared/config-schema'
 import type { DatabaseState } from '../../../../src-shared/connection'
 import { JobdeckError } from '../../../../src-shared/errors'
@@ -210,8 +211,7 @@ export class PgConnection {
 
   private nextDelay(): number {
     const { baseMs, maxMs } = this.options.backoff ?? { baseMs: 500, maxMs: 30_000 }
-    const raw = Math.min(maxMs, baseMs * 2 ** Math.min(this.attempt++, 16))
-    return Math.round(raw * (0.5 + Math.random() * 0.5))
+    return backoffDelay({ baseMs, maxMs, jitter: true }, ++this.attempt)
   }
 
   /** A query that turns "unreachable" into `unavailable` and starts the reconnect cycle. */

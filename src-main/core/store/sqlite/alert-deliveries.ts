@@ -3,6 +3,7 @@
 // messages in order), and each attempt's outcome with exponential backoff. The rules write the
 // waiting rows (alert-store.ts); nothing here decides what is an alert.
 import type { AlertChannelKind, AlertDelivery, AlertPayload, DeliveryStatus } from '../../../../src-shared/alerts'
+import { backoffDelay } from '../../../../src-shared/backoff'
 import type { SqliteDatabase } from './open-database'
 import type { SqliteStore } from './sqlite-store'
 
@@ -17,7 +18,7 @@ export const GIVE_UP_AFTER_MS = 24 * 60 * 60_000
 
 /** The wait before the next try after `failures` failed attempts (1 s, 2 s, 4 s … 30 s). */
 export function retryDelay(failures: number): number {
-  return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, Math.min(failures - 1, 30)))
+  return backoffDelay({ baseMs: RETRY_BASE_MS, maxMs: RETRY_MAX_MS }, failures)
 }
 
 export interface DigestWindow {
