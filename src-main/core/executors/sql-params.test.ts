@@ -63,6 +63,15 @@ describe('bindNamedParams', () => {
     expect(bindNamedParams(sql, { a: 1, c: 2 }).text).toBe('SELECT $1 -- not :b\n, /* :b /* nested :b */ still :b */ $2')
   })
 
+  it('ends a -- comment at a carriage return alone, as PostgreSQL does', () => {
+    expect(bindNamedParams('SELECT 1 AS x -- note :b\r, :a', { a: 1 }).text).toBe('SELECT 1 AS x -- note :b\r, $1')
+  })
+
+  it('reads :a$b as one name, as PostgreSQL reads one identifier there, and opens no dollar quote in it', () => {
+    expect(() => bindNamedParams('SELECT :a$b$c', { a: 1 })).toThrow(new SqlParamError("unknown param :a$b$c; this run's params: a"))
+    expect(() => bindNamedParams('SELECT :aé', { a: 1 })).toThrow(/^unknown param :aé;/)
+  })
+
   it('needs a name right after the colon (array slices stay slices)', () => {
     expect(bindNamedParams('SELECT arr[1:2], arr[lo: hi], :a', { a: 1 }).text).toBe('SELECT arr[1:2], arr[lo: hi], $1')
   })
@@ -189,6 +198,14 @@ END`
   it('returns nothing for an empty or comment-only script', () => {
     expect(splitSqlScript('')).toEqual([])
     expect(splitSqlScript('  \n -- nothing\n /* here */ ;')).toEqual([])
+  })
+
+  it('splits after a -- comment that a carriage return alone ends', () => {
+    expect(texts('SELECT 1 -- one\r; SELECT 2')).toEqual(['SELECT 1 -- one', 'SELECT 2'])
+  })
+
+  it('does not take $b$ after :a for a dollar quote', () => {
+    expect(texts('SELECT :a$b$c; SELECT 2')).toEqual(['SELECT :a$b$c', 'SELECT 2'])
   })
 
   it('handles CRLF line endings', () => {

@@ -42,6 +42,7 @@ const PARAM_NAME_PART = /-[A-Za-z0-9_]+/y
 const NUMBER = /[0-9][0-9A-Za-z_.]*/y
 const SPACE = /\s+/y
 const WHITESPACE = /\s/
+const LINE_BREAK = /[\r\n]/g
 
 function matchAt(pattern: RegExp, text: string, at: number): string | null {
   pattern.lastIndex = at
@@ -62,8 +63,7 @@ export function tokenizeSql(text: string): SqlToken[] {
     const ch = text[i] as string
     const next = text[i + 1]
     if (ch === '-' && next === '-') {
-      const newline = text.indexOf('\n', i)
-      push('comment', newline === -1 ? length : newline)
+      push('comment', lineCommentEnd(text, i))
     } else if (ch === '/' && next === '*') {
       push('comment', blockCommentEnd(text, i))
     } else if (ch === "'") {
@@ -74,9 +74,7 @@ export function tokenizeSql(text: string): SqlToken[] {
       // An escape string: backslash escapes as well as ''.
       push('string', quotedEnd(text, i + 2, "'", true))
     } else if (IDENT_START.test(ch)) {
-      let end = i + 1
-      while (end < length && IDENT_CONT.test(text[end] as string)) end++
-      push('word', end)
+      push('word', identifierEndFrom(text, i + 1))
     } else if (ch >= '0' && ch <= '9') {
       push('other', i + (matchAt(NUMBER, text, i)?.length ?? 1))
     } else if (ch === '$') {
@@ -96,8 +94,14 @@ export function tokenizeSql(text: string): SqlToken[] {
         push('other', i + 2)
       } else {
         const name = matchAt(PARAM_NAME, text, i + 1)
+        const identifierEnd = name === null ? i + 1 : identifierEndFrom(text, i + 1 + name.length)
         if (name === null) {
           push('other', i + 1)
+        } else if (identifierEnd > i + 1 + name.length) {
+          // `:a$b` or `:aé`: PostgreSQL reads one identifier there, so the name is all of it (and
+          // no `$b$` inside it opens a dollar quote). No param has such a name: the binder says so.
+          tokens.push({ kind: 'param', start: i, end: identifierEnd, longerEnds: [] })
+          i = identifierEnd
         } else {
           const longerEnds: number[] = []
           let end = i + 1 + name.length
@@ -122,6 +126,19 @@ export function tokenizeSql(text: string): SqlToken[] {
     }
   }
   return tokens
+}
+
+/** End (exclusive) of the identifier characters from `from` on. */
+function identifierEndFrom(text: string, from: number): number {
+  let end = from
+  while (end < text.length && IDENT_CONT.test(text[end] as string)) end++
+  return end
+}
+
+/** A `--` comment ends at a line break, `\r` alone included (as in PostgreSQL's scanner). */
+function lineCommentEnd(text: string, start: number): number {
+  LINE_BREAK.lastIndex = start
+  return LINE_BREAK.exec(text)?.index ?? text.length
 }
 
 /** Block comments nest in PostgreSQL. Unterminated: to the end (the server reports it). */
