@@ -3,6 +3,7 @@ import {
   bindNamedParams,
   characterPositionToOffset,
   lineAndColumn,
+  psqlMetaCommand,
   splitSqlScript,
   SqlParamError,
   transactionControl,
@@ -239,6 +240,19 @@ describe('transactionControl', () => {
     expect(transactionControl('DO $$ BEGIN COMMIT; END $$')).toBeNull()
     expect(transactionControl('SELECT 1')).toBeNull()
     expect(transactionControl("UPDATE t SET s = 'BEGIN'")).toBeNull()
+  })
+})
+
+describe('psqlMetaCommand', () => {
+  it('finds the psql meta-command a statement holds', () => {
+    expect(psqlMetaCommand("\\copy t FROM 'data.csv' CSV")).toBe('\\copy')
+    expect(psqlMetaCommand('-- vars\n\\set x 1\nSELECT :x')).toBe('\\set')
+    expect(psqlMetaCommand("SELECT format('VACUUM %I', relname) FROM pg_class \\gexec")).toBe('\\gexec')
+    expect(psqlMetaCommand('\\! ls')).toBe('\\!')
+  })
+
+  it('does not take a backslash in a string, an identifier, a dollar quote or a comment for one', () => {
+    expect(psqlMetaCommand("SELECT 'C:\\dir\\', E'\\n', \"a\\b\", $$ \\set $$ -- \\gexec\n/* \\copy */")).toBeNull()
   })
 })
 

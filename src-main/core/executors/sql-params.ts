@@ -6,6 +6,7 @@
 // `::type` casts and `:=` are not params. A param is `:` directly followed by a name; to write a
 // colon that is not a param before a name (an array slice `a[lo:hi]`), put a space after it.
 // Plain '...' literals follow standard_conforming_strings = on (the default since PostgreSQL 9.1).
+// sql-params.oracle.test.ts holds all of this against PostgreSQL's own scanner and parser.
 import type { ParamValue, Params } from '../../../src-shared/domain'
 
 export type SqlTokenKind =
@@ -43,6 +44,7 @@ const NUMBER = /[0-9][0-9A-Za-z_.]*/y
 const SPACE = /\s+/y
 const WHITESPACE = /\s/
 const LINE_BREAK = /[\r\n]/g
+const META_COMMAND = /\\(?:[A-Za-z]+|\S)?/y
 
 function matchAt(pattern: RegExp, text: string, at: number): string | null {
   pattern.lastIndex = at
@@ -376,6 +378,17 @@ export function transactionControl(statement: string): string | null {
     default:
       return null
   }
+}
+
+/**
+ * The first psql meta-command (`\copy`, `\set`, `\gexec`, ...) in the statement, or null. Only psql
+ * reads them; the server, which the job talks to directly, would answer a syntax error at "\".
+ */
+export function psqlMetaCommand(statement: string): string | null {
+  for (const token of tokenizeSql(statement)) {
+    if (token.kind === 'other' && statement[token.start] === '\\') return matchAt(META_COMMAND, statement, token.start)
+  }
+  return null
 }
 
 /** 1-based line of `offset` in `text`. */
