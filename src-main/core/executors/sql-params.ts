@@ -298,6 +298,14 @@ export function splitSqlScript(script: string): SqlScriptStatement[] {
   let parenDepth = 0
   let beginDepth = 0
   let words: string[] = []
+  // Lines are counted on from the previous statement's, so a long script is read once, not once per statement.
+  let line = 1
+  let lineCountedTo = 0
+  const lineAt = (offset: number): number => {
+    for (let i = script.indexOf('\n', lineCountedTo); i !== -1 && i < offset; i = script.indexOf('\n', i + 1)) line++
+    lineCountedTo = offset
+    return line
+  }
   const finish = (end: number): void => {
     if (firstCode !== -1) {
       const raw = script.slice(start, end)
@@ -307,7 +315,7 @@ export function splitSqlScript(script: string): SqlScriptStatement[] {
       statements.push({
         text: raw.trim(),
         offset: start + leading,
-        line: lineOf(script, firstCode),
+        line: lineAt(firstCode),
         head: script.slice(firstCode, lineEnd).trim(),
       })
     }
