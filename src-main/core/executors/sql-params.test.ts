@@ -3,6 +3,7 @@ import {
   bindNamedParams,
   characterPositionToOffset,
   lineAndColumn,
+  psqlMetaCommand,
   splitSqlScript,
   SqlParamError,
   transactionControl,
@@ -61,6 +62,15 @@ describe('bindNamedParams', () => {
   it('leaves comments alone, nested block comments included', () => {
     const sql = 'SELECT :a -- not :b\n, /* :b /* nested :b */ still :b */ :c'
     expect(bindNamedParams(sql, { a: 1, c: 2 }).text).toBe('SELECT $1 -- not :b\n, /* :b /* nested :b */ still :b */ $2')
+  })
+
+  it('ends a -- comment at a carriage return alone, as PostgreSQL does', () => {
+    expect(bindNamedParams('SELECT 1 AS x -- note :b\r, :a', { a: 1 }).text).toBe('SELECT 1 AS x -- note :b\r, $1')
+  })
+
+  it('reads :a$b as one name, as PostgreSQL reads one identifier there, and opens no dollar quote in it', () => {
+    expect(() => bindNamedParams('SELECT :a$b$c', { a: 1 })).toThrow(new SqlParamError("unknown param :a$b$c; this run's params: a"))
+    expect(() => bindNamedParams('SELECT :aé', { a: 1 })).toThrow(/^unknown param :aé;/)
   })
 
   it('needs a name right after the colon (array slices stay slices)', () => {
@@ -191,6 +201,14 @@ END`
     expect(splitSqlScript('  \n -- nothing\n /* here */ ;')).toEqual([])
   })
 
+  it('splits after a -- comment that a carriage return alone ends', () => {
+    expect(texts('SELECT 1 -- one\r; SELECT 2')).toEqual(['SELECT 1 -- one', 'SELECT 2'])
+  })
+
+  it('does not take $b$ after :a for a dollar quote', () => {
+    expect(texts('SELECT :a$b$c; SELECT 2')).toEqual(['SELECT :a$b$c', 'SELECT 2'])
+  })
+
   it('handles CRLF line endings', () => {
     const parts = splitSqlScript('SELECT 1;\r\nSELECT 2;\r\n')
     expect(parts.map((p) => [p.text, p.line])).toEqual([
@@ -222,6 +240,19 @@ describe('transactionControl', () => {
     expect(transactionControl('DO $$ BEGIN COMMIT; END $$')).toBeNull()
     expect(transactionControl('SELECT 1')).toBeNull()
     expect(transactionControl("UPDATE t SET s = 'BEGIN'")).toBeNull()
+  })
+})
+
+describe('psqlMetaCommand', () => {
+  it('finds the psql meta-command a statement holds', () => {
+    expect(psqlMetaCommand("\\copy t FROM 'data.csv' CSV")).toBe('\\copy')
+    expect(psqlMetaCommand('-- vars\n\\set x 1\nSELECT :x')).toBe('\\set')
+    expect(psqlMetaCommand("SELECT format('VACUUM %I', relname) FROM pg_class \\gexec")).toBe('\\gexec')
+    expect(psqlMetaCommand('\\! ls')).toBe('\\!')
+  })
+
+  it('does not take a backslash in a string, an identifier, a dollar quote or a comment for one', () => {
+    expect(psqlMetaCommand("SELECT 'C:\\dir\\', E'\\n', \"a\\b\", $$ \\set $$ -- \\gexec\n/* \\copy */")).toBeNull()
   })
 })
 

@@ -6,6 +6,7 @@
 // `::type` casts and `:=` are not params. A param is `:` directly followed by a name; to write a
 // colon that is not a param before a name (an array slice `a[lo:hi]`), put a space after it.
 // Plain '...' literals follow standard_conforming_strings = on (the default since PostgreSQL 9.1).
+// sql-params.oracle.test.ts holds all of this against PostgreSQL's own scanner and parser.
 import type { ParamValue, Params } from '../../../src-shared/domain'
 
 export type SqlTokenKind =
@@ -42,6 +43,8 @@ const PARAM_NAME_PART = /-[A-Za-z0-9_]+/y
 const NUMBER = /[0-9][0-9A-Za-z_.]*/y
 const SPACE = /\s+/y
 const WHITESPACE = /\s/
+const LINE_BREAK = /[\r\n]/g
+const META_COMMAND = /\\(?:[A-Za-z]+|\S)?/y
 
 function matchAt(pattern: RegExp, text: string, at: number): string | null {
   pattern.lastIndex = at
@@ -62,8 +65,7 @@ export function tokenizeSql(text: string): SqlToken[] {
     const ch = text[i] as string
     const next = text[i + 1]
     if (ch === '-' && next === '-') {
-      const newline = text.indexOf('\n', i)
-      push('comment', newline === -1 ? length : newline)
+      push('comment', lineCommentEnd(text, i))
     } else if (ch === '/' && next === '*') {
       push('comment', blockCommentEnd(text, i))
     } else if (ch === "'") {
@@ -74,9 +76,7 @@ export function tokenizeSql(text: string): SqlToken[] {
       // An escape string: backslash escapes as well as ''.
       push('string', quotedEnd(text, i + 2, "'", true))
     } else if (IDENT_START.test(ch)) {
-      let end = i + 1
-      while (end < length && IDENT_CONT.test(text[end] as string)) end++
-      push('word', end)
+      push('word', identifierEndFrom(text, i + 1))
     } else if (ch >= '0' && ch <= '9') {
       push('other', i + (matchAt(NUMBER, text, i)?.length ?? 1))
     } else if (ch === '$') {
@@ -96,8 +96,14 @@ export function tokenizeSql(text: string): SqlToken[] {
         push('other', i + 2)
       } else {
         const name = matchAt(PARAM_NAME, text, i + 1)
+        const identifierEnd = name === null ? i + 1 : identifierEndFrom(text, i + 1 + name.length)
         if (name === null) {
           push('other', i + 1)
+        } else if (identifierEnd > i + 1 + name.length) {
+          // `:a$b` or `:aé`: PostgreSQL reads one identifier there, so the name is all of it (and
+          // no `$b$` inside it opens a dollar quote). No param has such a name: the binder says so.
+          tokens.push({ kind: 'param', start: i, end: identifierEnd, longerEnds: [] })
+          i = identifierEnd
         } else {
           const longerEnds: number[] = []
           let end = i + 1 + name.length
@@ -122,6 +128,19 @@ export function tokenizeSql(text: string): SqlToken[] {
     }
   }
   return tokens
+}
+
+/** End (exclusive) of the identifier characters from `from` on. */
+function identifierEndFrom(text: string, from: number): number {
+  let end = from
+  while (end < text.length && IDENT_CONT.test(text[end] as string)) end++
+  return end
+}
+
+/** A `--` comment ends at a line break, `\r` alone included (as in PostgreSQL's scanner). */
+function lineCommentEnd(text: string, start: number): number {
+  LINE_BREAK.lastIndex = start
+  return LINE_BREAK.exec(text)?.index ?? text.length
 }
 
 /** Block comments nest in PostgreSQL. Unterminated: to the end (the server reports it). */
@@ -279,6 +298,14 @@ export function splitSqlScript(script: string): SqlScriptStatement[] {
   let parenDepth = 0
   let beginDepth = 0
   let words: string[] = []
+  // Lines are counted on from the previous statement's, so a long script is read once, not once per statement.
+  let line = 1
+  let lineCountedTo = 0
+  const lineAt = (offset: number): number => {
+    for (let i = script.indexOf('\n', lineCountedTo); i !== -1 && i < offset; i = script.indexOf('\n', i + 1)) line++
+    lineCountedTo = offset
+    return line
+  }
   const finish = (end: number): void => {
     if (firstCode !== -1) {
       const raw = script.slice(start, end)
@@ -288,7 +315,7 @@ export function splitSqlScript(script: string): SqlScriptStatement[] {
       statements.push({
         text: raw.trim(),
         offset: start + leading,
-        line: lineOf(script, firstCode),
+        line: lineAt(firstCode),
         head: script.slice(firstCode, lineEnd).trim(),
       })
     }
@@ -359,6 +386,17 @@ export function transactionControl(statement: string): string | null {
     default:
       return null
   }
+}
+
+/**
+ * The first psql meta-command (`\copy`, `\set`, `\gexec`, ...) in the statement, or null. Only psql
+ * reads them; the server, which the job talks to directly, would answer a syntax error at "\".
+ */
+export function psqlMetaCommand(statement: string): string | null {
+  for (const token of tokenizeSql(statement)) {
+    if (token.kind === 'other' && statement[token.start] === '\\') return matchAt(META_COMMAND, statement, token.start)
+  }
+  return null
 }
 
 /** 1-based line of `offset` in `text`. */

@@ -339,6 +339,14 @@ describe('sql executor (real PostgreSQL)', () => {
     expect((await done).error).toBe('statement 2/2 (line 3: SELECT :nope): unknown param :nope; this run has no params')
   })
 
+  it('refuses psql meta-commands before connecting, naming the command', async () => {
+    const { rec, done } = run({ statement: 'SELECT 1;\n\\set x 1\nSELECT :x', connection: 'down' })
+    expect((await done).error).toBe(
+      'statement 2/2 (line 2: \\set x 1): \\set is a psql meta-command, not SQL; the job sends its statements to the server itself, without psql',
+    )
+    expect(rec.started).toEqual([])
+  })
+
   it('refuses a script that would end the transaction itself', async () => {
     const { done } = run({ statement: 'INSERT INTO steps VALUES (1, 1); COMMIT; INSERT INTO steps VALUES (2, 1)' })
     expect((await done).error).toBe(

@@ -12,6 +12,7 @@ import {
   bindNamedParams,
   characterPositionToOffset,
   lineAndColumn,
+  psqlMetaCommand,
   splitSqlScript,
   SqlParamError,
   transactionControl,
@@ -191,6 +192,10 @@ class SqlRun {
     const statements: PreparedStatement[] = []
     for (const [index, part] of parts.entries()) {
       const where = this.where(index, parts.length, part)
+      const meta = psqlMetaCommand(part.text)
+      if (meta !== null) {
+        return `${where}: ${meta} is a psql meta-command, not SQL; the job sends its statements to the server itself, without psql`
+      }
       const control = transactionControl(part.text)
       if (control !== null) {
         return `${where}: ${control} is not allowed; the job runs in one transaction that Jobdeck commits, or rolls back on failure`
