@@ -55,7 +55,7 @@ const DELIMITER_NAMES: Record<string, string> = { ',': 'a comma', '\t': 'a tab',
  * copied range reads too. A header without any is one column, and the comma stays.
  */
 function delimiterOf(text: string): string {
-  const header = text.split('\n').find((line) => line.trim() !== '') ?? ''
+  const header = /^.*\S.*$/m.exec(text)?.[0] ?? ''
   return Object.keys(DELIMITER_NAMES).find((d) => header.includes(d)) ?? ','
 }
 
