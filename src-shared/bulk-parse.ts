@@ -1,5 +1,6 @@
 // Bulk add: CSV with a header row, or JSON lines (one object per line). Shared by the CLI and
-// the renderer's paste box, so both accept exactly the same input.
+// the renderer's paste box, so both accept exactly the same input. papaparse reads the CSV.
+import Papa from 'papaparse'
 
 export interface BulkRow {
   /** 1-based line in the source where the row starts. */
@@ -41,66 +42,77 @@ function parseJsonLines(text: string): BulkParseResult {
   return { format: 'jsonl', rows, errors }
 }
 
-/** RFC 4180: quoted fields may hold commas, doubled quotes and newlines. */
-function parseCsvRecords(text: string): { records: Array<{ line: number; fields: string[] }>; errors: BulkParseError[] } {
-  const records: Array<{ line: number; fields: string[] }> = []
+interface CsvRecord {
+  line: number
+  fields: string[]
+}
+
+const DELIMITER_NAMES: Record<string, string> = { ',': 'a comma', '\t': 'a tab', ';': 'a semicolon' }
+
+/**
+ * The header names params, and a param name holds no comma, tab or semicolon: the one the header
+ * uses (in that order) separates every row, so `;` and tab text from a European spreadsheet or a
+ * copied range reads too. A header without any is one column, and the comma stays.
+ */
+function delimiterOf(text: string): string {
+  const header = /^.*\S.*$/m.exec(text)?.[0] ?? ''
+  return Object.keys(DELIMITER_NAMES).find((d) => header.includes(d)) ?? ','
+}
+
+function quoteProblem(code: string, delimiter: string): string {
+  return code === 'InvalidQuotes'
+    ? `text follows the closing quote of a quoted field; expected ${DELIMITER_NAMES[delimiter]} or the line's end after it (a quote inside a quoted field is written "")`
+    : 'a quoted field is not closed: expected a closing " before the end of the text'
+}
+
+/**
+ * RFC 4180 records read by papaparse, each with the line it starts on. papaparse counts rows, not
+ * lines; a row's start offset is where the previous one ended (`meta.cursor`), so counting the
+ * line breaks up to it keeps numbers right past quoted newlines. Line ends are made `\n` first:
+ * papaparse takes one line ending for the whole text, and a paste may mix CRLF, CR and LF.
+ */
+function readCsvRecords(text: string): { records: CsvRecord[]; errors: BulkParseError[] } {
+  const body = text.replace(/\r\n?/g, '\n')
+  const delimiter = delimiterOf(body)
+  const records: CsvRecord[] = []
   const errors: BulkParseError[] = []
-  let fields: string[] = []
-  let field = ''
-  let inQuotes = false
+  let start = 0
   let line = 1
-  let recordLine = 1
-  let fieldStarted = false
-  const endRecord = (): void => {
-    fields.push(field)
-    if (!(fields.length === 1 && fields[0] === '' && !fieldStarted)) records.push({ line: recordLine, fields })
-    fields = []
-    field = ''
-    fieldStarted = false
-  }
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string
-    if (inQuotes) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"'
-          i++
-        } else inQuotes = false
-      } else {
-        if (ch === '\n') line++
-        field += ch
-      }
-      continue
-    }
-    if (ch === '"' && field === '') {
-      inQuotes = true
-      fieldStarted = true
-    } else if (ch === ',') {
-      fields.push(field)
-      field = ''
-      fieldStarted = true
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++
-      endRecord()
-      line++
-      recordLine = line
-    } else {
-      field += ch
-      fieldStarted = true
-    }
-  }
-  if (inQuotes) errors.push({ line: recordLine, message: `line ${recordLine}: a quoted field is not closed` })
-  else if (field !== '' || fields.length > 0 || fieldStarted) endRecord()
+  Papa.parse<string[]>(body, {
+    delimiter,
+    newline: '\n',
+    step: (result) => {
+      const end = result.meta.cursor
+      const recordLine = line
+      const blank = end === start || (end === start + 1 && body[start] === '\n')
+      for (let i = body.indexOf('\n', start); i >= 0 && i < end; i = body.indexOf('\n', i + 1)) line++
+      start = end
+      const [problem] = result.errors
+      if (problem) errors.push({ line: recordLine, message: `line ${recordLine}: ${quoteProblem(problem.code, delimiter)}` })
+      else if (!blank) records.push({ line: recordLine, fields: result.data })
+    },
+  })
   return { records, errors }
 }
 
+function headerErrors(header: CsvRecord, names: string[]): BulkParseError[] {
+  const at = (message: string): BulkParseError => ({ line: header.line, message: `line ${header.line}: ${message}` })
+  const errors: BulkParseError[] = []
+  const blank = names.findIndex((n) => n === '')
+  if (blank >= 0) errors.push(at(`header column ${blank + 1} has no name`))
+  names.forEach((name, i) => {
+    const first = names.indexOf(name)
+    if (name !== '' && first < i) errors.push(at(`header column ${i + 1} repeats "${name}" (column ${first + 1}); expected each param once`))
+  })
+  return errors
+}
+
 function parseCsv(text: string): BulkParseResult {
-  const { records, errors } = parseCsvRecords(text)
+  const { records, errors } = readCsvRecords(text)
   const [header, ...data] = records
   if (!header) return { format: 'csv', rows: [], errors: [...errors, { line: 1, message: 'line 1: expected a header row naming the params' }] }
   const names = header.fields.map((f) => f.trim())
-  const blank = names.findIndex((n) => n === '')
-  if (blank >= 0) errors.push({ line: header.line, message: `line ${header.line}: header column ${blank + 1} has no name` })
+  errors.push(...headerErrors(header, names))
   const rows: BulkRow[] = []
   for (const record of data) {
     if (record.fields.length !== names.length) {

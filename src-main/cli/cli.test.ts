@@ -128,6 +128,24 @@ describe('jobdeck CLI', () => {
     expect(good.stdout.trim().split('\n')).toHaveLength(2)
   })
 
+  it('bulk enqueue reads a spreadsheet’s semicolon CSV, and names the line of a quote left open', () => {
+    setup()
+    const excel = path.join(env.dir, 'excel.csv')
+    fs.writeFileSync(excel, '\uFEFFtag;ms\r\na1;10\r\n"b2";20\r\n')
+    const good = cli(['enqueue', 'mark', '--bulk', excel])
+    expect(good.code).toBe(0)
+    expect(good.stderr).toMatch(/enqueued 2 mark jobs/)
+    expect(good.stdout.trim().split('\n')).toHaveLength(2)
+    expect(json<RunnerStatus>(cli(['status', '--json']).stdout).counts.queued).toBe(2)
+
+    const open = path.join(env.dir, 'open.csv')
+    fs.writeFileSync(open, 'tag,ms\nc3,10\n"d4,10\ne5,10\n')
+    const bad = cli(['enqueue', 'mark', '--bulk', open])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/open\.csv: 1 row could not be read; nothing was enqueued\n.*open\.csv:line 3: a quoted field is not closed/)
+    expect(json<RunnerStatus>(cli(['status', '--json']).stdout).counts.queued).toBe(2)
+  })
+
   it('runs the queue headless until idle; history, logs, retry, clear work on the result', () => {
     setup()
     cli(['enqueue', 'mark', '--param', 'tag=one'])

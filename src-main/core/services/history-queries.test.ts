@@ -1,11 +1,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import Papa from 'papaparse'
 import { afterEach, describe, expect, it } from 'vitest'
 import { makeTestEnv, waitForTerminal, type TestEnv } from '../test-support/test-env'
 import type { Core } from '../core'
 import { bucketedRuns, bucketList, type Run } from '../../../src-shared/domain'
 import { runsToCsv } from './runs-csv'
 import { terminal } from '../model/transitions'
+import { CONFIG_WITH_SOURCE, insertRuns } from '../test-support/source-rows'
 
 const CONFIG = `
 runner: { concurrency: 2 }
@@ -98,6 +100,40 @@ describe('history queries', () => {
     const risky = runsToCsv([{ ...(run as Run), lane: '=HYPERLINK("http://x")', type: '+cmd' }])
     expect(risky).toContain(`,'+cmd,`)
     expect(risky).toContain(`,"'=HYPERLINK(""http://x"")",`)
+  })
+
+  it('exports a formula from a param or another system\'s error escaped, as the cell reads back, and a negative exit code as it is', async () => {
+    env = makeTestEnv(`${CONFIG_WITH_SOURCE}  tagged:
+    command: [node, -e, "process.exit(0)"]
+    params:
+      tag: { type: string, required: true }
+    lane: "{tag}"
+`)
+    const core = env.open()
+    await core.ready()
+    const now = Date.now()
+    const formulas = ['=HYPERLINK("http://x","y")', '+1', '@SUM(A1)', '-2+3', '\uFF1D1+1', '=1+1\nsecond line']
+    insertRuns(
+      core.store.db,
+      formulas.map((error, i) => ({ id: String(i), source: 'legacy', type: 'report', lane: 'legacy', status: 'failed', startedAt: now - 60_000, finishedAt: now, error })),
+    )
+    core.store.db.prepare(`UPDATE runs SET exit_code = -1 WHERE id = 'legacy:0/run'`).run()
+    const job = await core.api['jobs.enqueue']({ type: 'tagged', params: { tag: '=HYPERLINK("http://x","y")' } })
+    core.startRunner()
+    await waitForTerminal(core, [job.id])
+
+    const exported = await core.api['runs.export']({ limit: 100 })
+    expect(exported.rows).toBe(formulas.length + 1)
+    expect(exported.csv).toContain(`,"'=HYPERLINK(""http://x"",""y"")",`)
+    expect(exported.csv).toContain(`,-1,`)
+    const read = Papa.parse<Record<string, string>>(exported.csv, { header: true, skipEmptyLines: true })
+    expect(read.errors).toEqual([])
+    const bySourceId = new Map(read.data.map((row) => [row.sourceId, row]))
+    expect(formulas.map((_, i) => bySourceId.get(String(i))?.error)).toEqual(formulas.map((f) => `'${f}`))
+    expect(bySourceId.get('0')?.exitCode).toBe('-1')
+    const own = bySourceId.get('')
+    expect(own).toMatchObject({ type: 'tagged', status: 'succeeded', exitCode: '0', lane: `'=HYPERLINK("http://x","y")` })
+    expect(JSON.parse(own?.params ?? '')).toEqual({ tag: '=HYPERLINK("http://x","y")' })
   })
 
   it('lists runs on the timeline, and buckets the ones shorter than a pixel when there are too many', async () => {

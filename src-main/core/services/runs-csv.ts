@@ -1,3 +1,6 @@
+// Runs as CSV for the History export. csv-stringify writes it: quoting, and escaping the cells a
+// spreadsheet would run as formulas.
+import { stringify } from 'csv-stringify/sync'
 import type { Run } from '../../../src-shared/domain'
 
 const COLUMNS = [
@@ -6,46 +9,50 @@ const COLUMNS = [
   'source', 'sourceId', 'startKind', 'stuckAt',
 ] as const
 
-function cell(value: string | number | boolean | null): string {
-  if (value === null) return ''
-  const text = String(value)
-  // A leading =, +, - or @ would run as a formula when the file is opened in a spreadsheet.
-  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
+type RunRecord = Record<(typeof COLUMNS)[number], string | number | null>
+
+function runRecord(r: Run): RunRecord {
+  const duration = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : null
+  return {
+    id: r.id,
+    jobId: r.jobId,
+    type: r.type,
+    status: r.status,
+    attempt: r.attempt,
+    lane: r.lane,
+    queuedAt: r.queuedAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    durationMs: duration,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    error: r.error,
+    itemsOk: r.itemsOk,
+    itemsFailed: r.itemsFailed,
+    peakRssBytes: r.peakRssBytes,
+    cpuSeconds: r.cpuSeconds,
+    runnerId: r.runnerId,
+    params: JSON.stringify(r.params),
+    // Mirrored runs: where from, the row's own id, how its start is known, when it was flagged stuck.
+    source: r.source,
+    sourceId: r.sourceId,
+    startKind: r.startKind,
+    stuckAt: r.stuckAt,
+  }
 }
 
-/** RFC 4180 CSV of runs, times in ISO-8601 UTC, params as JSON. */
+/**
+ * RFC 4180 CSV of runs with CRLF line ends, times in ISO-8601 UTC, params as JSON, null as an empty
+ * cell. A text cell starting with = + - @ tab or CR (or a full-width = + - @) gets a leading ' so a
+ * spreadsheet shows it instead of running it; numbers (an exit code of -1) are written as they are.
+ */
 export function runsToCsv(runs: readonly Run[]): string {
-  const lines = [COLUMNS.join(',')]
-  for (const r of runs) {
-    const duration = r.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : null
-    const values: Record<(typeof COLUMNS)[number], string | number | boolean | null> = {
-      id: r.id,
-      jobId: r.jobId,
-      type: r.type,
-      status: r.status,
-      attempt: r.attempt,
-      lane: r.lane,
-      queuedAt: r.queuedAt,
-      startedAt: r.startedAt,
-      finishedAt: r.finishedAt,
-      durationMs: duration,
-      exitCode: r.exitCode,
-      signal: r.signal,
-      error: r.error,
-      itemsOk: r.itemsOk,
-      itemsFailed: r.itemsFailed,
-      peakRssBytes: r.peakRssBytes,
-      cpuSeconds: r.cpuSeconds,
-      runnerId: r.runnerId,
-      params: JSON.stringify(r.params),
-      // Mirrored runs: where from, the row's own id, how its start is known, when it was flagged stuck.
-      source: r.source,
-      sourceId: r.sourceId,
-      startKind: r.startKind,
-      stuckAt: r.stuckAt,
-    }
-    lines.push(COLUMNS.map((c) => cell(values[c])).join(','))
-  }
-  return `${lines.join('\r\n')}\r\n`
+  return stringify(runs.map(runRecord), {
+    header: true,
+    columns: [...COLUMNS],
+    escape_formulas: true,
+    record_delimiter: '\r\n',
+    // Given a record_delimiter, csv-stringify quotes a lone \n or \r in a cell only when told to.
+    quote_record_delimiter: true,
+  })
 }
