@@ -109,6 +109,18 @@ describe('durations and sizes the config cannot hold exactly', () => {
     ])
   })
 
+  it('a lane rate reads with or without spaces, and a value padded with spaces is refused (it backtracked for seconds)', () => {
+    const rates = (text: string) => {
+      const result = load(`lanes:\n  l: { rate: "${text}" }\njobs: {}\n`)
+      return result.ok ? result.config.raw.lanes.l?.rate : located(result)
+    }
+    expect(rates('10/m')).toEqual({ limit: 10, windowMs: 60_000, text: '10/m' })
+    expect(rates(' 5 / 2 s ')).toEqual({ limit: 5, windowMs: 2_000, text: '5/2s' })
+    expect(rates('100/1.5h')).toEqual({ limit: 100, windowMs: 5_400_000, text: '100/1.5h' })
+    expect(rates(`1/${' '.repeat(100_000)}!`)).toEqual([expect.stringMatching(/^2:14: lanes\.l\.rate: expected rate as starts per window like 10\/m/)])
+    expect(rates('5/.5s')).toEqual([expect.stringMatching(/^2:14: lanes\.l\.rate: expected rate as starts per window/)])
+  })
+
   it('a schedule interval must be whole milliseconds and at most 36500d', () => {
     const text = 'jobs:\n  a:\n    command: [node]\nschedules:\n  s: { job: a, every: 1.0005s }\n  t: { job: a, every: 99999999999999999999d }\n'
     expect(located(load(text))).toEqual([
