@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseDuration, parseSize, readByteCount, readDuration, readSeconds, readSize } from './units'
+import { formatBytes, formatDuration, parseDuration, parseSize, readByteCount, readDuration, readSeconds, readSize } from './units'
 
 describe('durations as operators write them', () => {
   it('reads the notation of the docs and examples', () => {
@@ -103,5 +103,29 @@ describe('sizes as operators write them', () => {
     expect(readByteCount(Infinity)).toEqual({ ok: false, problem: 'too-large' })
     expect(readByteCount(-1)).toEqual({ ok: false, problem: 'malformed' })
     expect(readByteCount(NaN)).toEqual({ ok: false, problem: 'malformed' })
+  })
+})
+
+describe('durations and sizes as the window and the CLI show them (UI.md)', () => {
+  it('durations are humanised to two units', () => {
+    expect(formatDuration(850)).toBe('850ms')
+    expect(formatDuration(1500)).toBe('1.5s')
+    expect(formatDuration(42_000)).toBe('42s')
+    expect(formatDuration(134_000)).toBe('2m 14s')
+    expect(formatDuration(3_780_000)).toBe('1h 03m')
+    expect(formatDuration(90_061_000)).toBe('1d 01h')
+    expect(formatDuration(-5)).toBe('—')
+    expect(formatDuration(NaN)).toBe('—')
+  })
+
+  it('sizes are in binary units, and one that rounds up to 1024 of a unit is shown in the next', () => {
+    expect(formatBytes(512)).toBe('512 B')
+    expect(formatBytes(1536)).toBe('1.5 KiB')
+    expect(formatBytes(1_288_490_189)).toBe('1.2 GiB')
+    expect(formatBytes(1_048_575)).toBe('1.0 MiB')
+    expect(formatBytes(1023 * 1024)).toBe('1023 KiB')
+    expect(formatBytes(-2048)).toBe('-2.0 KiB')
+    expect(formatBytes(5 * 1024 ** 5)).toBe('5120 TiB')
+    expect(formatBytes(Infinity)).toBe('—')
   })
 })

@@ -157,7 +157,8 @@ export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
   let value = bytes
   let unit = 0
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+  // 1023.6 KiB rounds to 1024: that is 1.0 MiB.
+  while ((Math.abs(value) >= 1024 || (unit > 0 && Math.abs(value) >= 1023.5)) && unit < units.length - 1) {
     value /= 1024
     unit++
   }
