@@ -2,7 +2,7 @@
 // operators write them, each refusing what it cannot represent with the expectation in words.
 import { z } from 'zod'
 import { describeValue } from './params'
-import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_TIMER_MS, MAX_TIMER_TEXT, parseDuration, parseSize } from './units'
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, MAX_TIMER_MS, MAX_TIMER_TEXT, readByteCount, readDuration, readSeconds, readSize } from './units'
 
 /** How a config value reads in a message; YAML's `.nan` and `.inf` keep their YAML spelling. */
 export function describeConfigValue(got: unknown): string {
@@ -24,33 +24,39 @@ export const durationText = (what: string, use: 'timer' | 'age' = 'timer'): z.Zo
   z
     .union([z.string(), z.number()], { error: (issue) => durationExpected(what, issue.input) })
     .transform((value, ctx) => {
-      const ms = typeof value === 'number' ? value * 1000 : parseDuration(value)
-      if (ms === null || Number.isNaN(ms) || ms < 0) {
-        ctx.addIssue({ code: 'custom', message: durationExpected(what, value) })
-        return z.NEVER
-      }
+      const reading = typeof value === 'number' ? readSeconds(value) : readDuration(value)
       const [max, why] =
         use === 'timer'
           ? [MAX_TIMER_MS, `${MAX_TIMER_TEXT} (a timer cannot wait longer than 2^31-1 ms, about 24.8 days)`]
           : [MAX_DURATION_MS, MAX_DURATION_TEXT]
-      if (ms > max) {
-        ctx.addIssue({ code: 'custom', message: `expected ${what} of at most ${why}, got ${describeConfigValue(value)}` })
-        return z.NEVER
-      }
-      return ms
+      if (reading.ok && reading.value <= max) return reading.value
+      const problem = reading.ok ? 'too-large' : reading.problem
+      const message =
+        problem === 'malformed'
+          ? durationExpected(what, value)
+          : problem === 'fraction'
+            ? `expected ${what} as a whole number of milliseconds like 1.5s or 250ms, got ${describeConfigValue(value)}`
+            : `expected ${what} of at most ${why}, got ${describeConfigValue(value)}`
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
     })
 
 const sizeExpected = (what: string, got: unknown): string =>
   `expected ${what} as a size like 2GB, 512MiB or 1048576, got ${describeConfigValue(got)}`
 
+/** A size in bytes: `2GB` is decimal, `2GiB` binary; a number is bytes. */
 export const sizeText = (what: string): z.ZodType<number> =>
   z.union([z.string(), z.number()], { error: (issue) => sizeExpected(what, issue.input) }).transform((value, ctx) => {
-    const bytes = typeof value === 'number' ? value : parseSize(value)
-    if (bytes === null || !Number.isFinite(bytes) || bytes < 0) {
-      ctx.addIssue({ code: 'custom', message: sizeExpected(what, value) })
-      return z.NEVER
-    }
-    return bytes
+    const reading = typeof value === 'number' ? readByteCount(value) : readSize(value)
+    if (reading.ok) return reading.value
+    const message =
+      reading.problem === 'malformed'
+        ? sizeExpected(what, value)
+        : reading.problem === 'fraction'
+          ? `expected ${what} as a whole number of bytes like 1.5KB or 512MiB, got ${describeConfigValue(value)}`
+          : `expected ${what} of at most ${Number.MAX_SAFE_INTEGER} bytes (2^53-1, about 8 PiB), got ${describeConfigValue(value)}`
+    ctx.addIssue({ code: 'custom', message })
+    return z.NEVER
   })
 
 const percentExpected = (what: string, got: unknown): string =>

@@ -90,8 +90,11 @@ describe('jobdeck history and overlaps over a source', () => {
     expect(table[2]).toMatch(/legacy\/report #41\s+sync \S+\s+legacy \/ default$/)
     expect(cli(['overlaps', '--since', '2000-01-01', '--until', '2000-01-02']).stdout).toMatch(/^no runs overlapped since 2000-01-01/)
 
-    const bad = cli(['overlaps', '--since', 'yesterday'])
-    expect(bad.code).toBe(1)
-    expect(bad.stderr).toMatch(/--since: expected a duration like 24h or 7d, or a date/)
+    // A duration it cannot hold exactly (half a ms, past 2^53-1 ms) is refused, not rounded or sent on.
+    for (const since of ['yesterday', '0.5ms', '99999999999999999999d']) {
+      const bad = cli(['overlaps', '--since', since])
+      expect(bad.code, since).toBe(1)
+      expect(bad.stderr, since).toMatch(/--since: expected a duration like 24h or 7d, or a date/)
+    }
   })
 })

@@ -74,6 +74,62 @@ describe('durations a timer waits on', () => {
   })
 })
 
+describe('durations and sizes the config cannot hold exactly', () => {
+  it('a duration below a whole millisecond is refused at its value, as text or as seconds, not rounded', () => {
+    expect(located(load('jobs:\n  a:\n    command: [node]\n    timeout: 0.5ms\n    killGrace: 0.0005\n'))).toEqual([
+      '4:14: jobs.a.timeout: expected timeout as a whole number of milliseconds like 1.5s or 250ms, got "0.5ms"',
+      '5:16: jobs.a.killGrace: expected killGrace as a whole number of milliseconds like 1.5s or 250ms, got 0.0005',
+    ])
+  })
+
+  it('seconds written as a decimal number are exact: 1.001 is 1001 ms', () => {
+    const result = load('jobs:\n  a:\n    command: [node]\n    timeout: 1.001\n')
+    expect(result.ok && result.config.raw.jobs.a?.timeout).toBe(1001)
+  })
+
+  it('a size below a whole byte, or past 2^53-1 bytes, is refused at its value', () => {
+    expect(located(load('jobs:\n  a:\n    command: [node]\n    needs: { freeMemory: 1.5b, freeDisk: 0.3KiB }\n'))).toEqual([
+      '4:26: jobs.a.needs.freeMemory: expected needs.freeMemory as a whole number of bytes like 1.5KB or 512MiB, got "1.5b"',
+      '4:42: jobs.a.needs.freeDisk: expected needs.freeDisk as a whole number of bytes like 1.5KB or 512MiB, got "0.3KiB"',
+    ])
+    expect(located(load('jobs:\n  a:\n    command: [node]\n    needs: { freeMemory: 1.5, freeDisk: 99999999999999999999TB }\n'))).toEqual([
+      '4:26: jobs.a.needs.freeMemory: expected needs.freeMemory as a whole number of bytes like 1.5KB or 512MiB, got 1.5',
+      '4:41: jobs.a.needs.freeDisk: expected needs.freeDisk of at most 9007199254740991 bytes (2^53-1, about 8 PiB), got "99999999999999999999TB"',
+    ])
+  })
+
+  it('2GB is decimal and 2GiB binary, as written', () => {
+    const result = load('jobs:\n  a:\n    command: [node]\n    needs: { freeMemory: 2GB, freeDisk: 2GiB }\n')
+    expect(result.ok && result.config.raw.jobs.a?.needs).toMatchObject({ freeMemory: 2_000_000_000, freeDisk: 2 * 1024 ** 3 })
+  })
+
+  it('a lane rate over half a millisecond is refused (it was rounded up to 1ms)', () => {
+    expect(located(load('lanes:\n  l: { rate: 5/0.5ms }\njobs: {}\n'))).toEqual([
+      '2:14: lanes.l.rate: expected rate as starts per window like 10/m, 5/2s or 100/1h (N/DURATION), got "5/0.5ms"',
+    ])
+  })
+
+  it('a lane rate reads with or without spaces, and a value padded with spaces is refused (it backtracked for seconds)', () => {
+    const rates = (text: string) => {
+      const result = load(`lanes:\n  l: { rate: "${text}" }\njobs: {}\n`)
+      return result.ok ? result.config.raw.lanes.l?.rate : located(result)
+    }
+    expect(rates('10/m')).toEqual({ limit: 10, windowMs: 60_000, text: '10/m' })
+    expect(rates(' 5 / 2 s ')).toEqual({ limit: 5, windowMs: 2_000, text: '5/2s' })
+    expect(rates('100/1.5h')).toEqual({ limit: 100, windowMs: 5_400_000, text: '100/1.5h' })
+    expect(rates(`1/${' '.repeat(100_000)}!`)).toEqual([expect.stringMatching(/^2:14: lanes\.l\.rate: expected rate as starts per window like 10\/m/)])
+    expect(rates('5/.5s')).toEqual([expect.stringMatching(/^2:14: lanes\.l\.rate: expected rate as starts per window/)])
+  })
+
+  it('a schedule interval must be whole milliseconds and at most 36500d', () => {
+    const text = 'jobs:\n  a:\n    command: [node]\nschedules:\n  s: { job: a, every: 1.0005s }\n  t: { job: a, every: 99999999999999999999d }\n'
+    expect(located(load(text))).toEqual([
+      '5:23: schedules.s.every: expected an interval of whole milliseconds like 1m or 1.5s, got "1.0005s"',
+      '6:23: schedules.t.every: expected an interval of at most 36500d, got "99999999999999999999d"',
+    ])
+  })
+})
+
 describe('param patterns in the config', () => {
   it('a pattern RE2 cannot run is refused at its value with the reason', () => {
     const lines = [

@@ -7,7 +7,7 @@ import type { JobTypeConfig, JobdeckConfig } from '../../../src-shared/config-sc
 import { paramDefSchema } from '../../../src-shared/config-schema'
 import { validateParams } from '../../../src-shared/params'
 import { secretParamNames } from '../../../src-shared/secret-params'
-import { parseDuration } from '../../../src-shared/units'
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, readDuration, readSeconds } from '../../../src-shared/units'
 import { cronProblem, machineZone, type ScheduleSpec, zoneProblem } from '../model/schedule-times'
 import { dottedPath, type PathKey } from './yaml-positions'
 import type { ConfigProblem } from './zod-issues'
@@ -17,12 +17,19 @@ const MIN_EVERY_MS = 1_000
 
 /** `every:` as milliseconds (a number is seconds), or why not. */
 export function parseEvery(value: unknown): { ok: true; ms: number } | { ok: false; message: string } {
-  const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? parseDuration(value) : null
-  if (ms === null || !Number.isFinite(ms)) {
-    return { ok: false, message: `expected an interval like 30s, 5m, 1h or 1d, got ${JSON.stringify(value)}` }
+  const reading = typeof value === 'number' ? readSeconds(value) : typeof value === 'string' ? readDuration(value) : null
+  const got = JSON.stringify(value)
+  if (reading === null || (!reading.ok && reading.problem === 'malformed')) {
+    return { ok: false, message: `expected an interval like 30s, 5m, 1h or 1d, got ${got}` }
   }
-  if (ms < MIN_EVERY_MS) return { ok: false, message: `expected an interval of at least 1s, got ${JSON.stringify(value)}` }
-  return { ok: true, ms }
+  if (!reading.ok && reading.problem === 'fraction') {
+    return { ok: false, message: `expected an interval of whole milliseconds like 1m or 1.5s, got ${got}` }
+  }
+  if (!reading.ok || reading.value > MAX_DURATION_MS) {
+    return { ok: false, message: `expected an interval of at most ${MAX_DURATION_TEXT}, got ${got}` }
+  }
+  if (reading.value < MIN_EVERY_MS) return { ok: false, message: `expected an interval of at least 1s, got ${got}` }
+  return { ok: true, ms: reading.value }
 }
 
 export function checkSchedules(data: Record<string, unknown>): ConfigProblem[] {
