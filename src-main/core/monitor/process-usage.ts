@@ -19,7 +19,7 @@
 // its time with it. RSS is the plain sum, so pages shared between processes count once per process.
 import { execFile } from 'node:child_process'
 import { access, close, open, read, readdir } from 'node:fs'
-import { descendantsOf, listProcesses, type ProcessEntry } from '../process/process-tree'
+import { descendantsOf, listProcesses, splitProcStat, type ProcessEntry } from '../process/process-tree'
 
 export interface TreeUsage {
   /** Epoch ms. */
@@ -65,20 +65,16 @@ export interface ProcStatUsage {
   rssPages: number
 }
 
-/** Usage fields of one `/proc/<pid>/stat`, read after the last `)` since the command name may hold anything. */
+/** Usage fields of one `/proc/<pid>/stat` (split by splitProcStat, field numbers as in proc(5)). */
 export function parseProcStatUsage(text: string): ProcStatUsage | null {
-  const open = text.indexOf('(')
-  const close = text.lastIndexOf(')')
-  if (open <= 0 || close < open) return null
-  const pid = Number(text.slice(0, open).trim())
-  // After `) `, field n of proc(5) is at index n - 3.
-  const f = text.slice(close + 2).split(' ')
-  const num = (field: number): number => Number(f[field - 3])
-  const state = f[0]
+  const stat = splitProcStat(text)
+  const state = stat?.field(3)
+  if (!stat || !state) return null
+  const num = (n: number): number => Number(stat.field(n))
   const usage = {
-    pid,
+    pid: stat.pid,
     ppid: num(4),
-    state: state ?? '',
+    state,
     utime: num(14),
     stime: num(15),
     cutime: num(16),
@@ -87,7 +83,6 @@ export function parseProcStatUsage(text: string): ProcStatUsage | null {
     startTicks: num(22),
     rssPages: num(24),
   }
-  if (!state || !Number.isInteger(pid) || pid <= 0) return null
   for (const value of Object.values(usage)) if (typeof value === 'number' && !Number.isFinite(value)) return null
   return usage
 }

@@ -20,24 +20,39 @@ const isLinux = process.platform === 'linux'
 
 // --- parsing -------------------------------------------------------------------------------------
 
+/** One `/proc/<pid>/stat` split into its numbered fields (proc(5)); `field(n)` is field n, 1-based. */
+export interface ProcStatFields {
+  pid: number
+  field(n: number): string | undefined
+}
+
 /**
- * Parses one `/proc/<pid>/stat`. The command name (field 2) is in parentheses and may itself hold
- * spaces and parentheses, so the numeric fields are read after the LAST `)`.
+ * Splits one `/proc/<pid>/stat`. The command name (field 2) is in parentheses and may itself hold
+ * spaces and parentheses, so the fields after it are read after the LAST `)`. Both the tree walk
+ * and the resource monitor read their fields through this.
  */
-export function parseProcStat(text: string): ProcessEntry | null {
+export function splitProcStat(text: string): ProcStatFields | null {
   const open = text.indexOf('(')
   const close = text.lastIndexOf(')')
   if (open <= 0 || close < open) return null
   const pid = Number(text.slice(0, open).trim())
+  if (!Number.isInteger(pid) || pid <= 0) return null
   // After `) `: field 3 (state) is index 0, so field n is index n - 3.
-  const fields = text.slice(close + 2).split(' ')
-  const state = fields[0]
-  const ppid = Number(fields[1])
-  const pgid = Number(fields[2])
-  const startTime = fields[19]
-  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(ppid) || !state) return null
+  const after = text.slice(close + 2).split(' ')
+  return { pid, field: (n) => after[n - 3] }
+}
+
+/** The tree-walk fields of one `/proc/<pid>/stat`: parent, group, state and start stamp. */
+export function parseProcStat(text: string): ProcessEntry | null {
+  const stat = splitProcStat(text)
+  if (!stat) return null
+  const state = stat.field(3)
+  const ppid = Number(stat.field(4))
+  const pgid = Number(stat.field(5))
+  const startTime = stat.field(22)
+  if (!Number.isInteger(ppid) || !state) return null
   return {
-    pid,
+    pid: stat.pid,
     ppid,
     pgid: Number.isInteger(pgid) ? pgid : null,
     state,
