@@ -1,23 +1,8 @@
 // Numbers and time as UI.md asks: humanised durations, relative times in lists with the absolute
 // local time on hover, binary sizes, CPU of one core for runs and of the machine for the host.
 export { formatBytes, formatDuration } from '../src-shared/units'
+export { absoluteTime, clockTime } from '../src-shared/local-time'
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from '../src-shared/search'
-
-const pad = (n: number): string => String(n).padStart(2, '0')
-
-/** `2026-01-31 14:02:07` in local time. */
-export function absoluteTime(value: string | number | null): string {
-  if (value === null) return '—'
-  const d = new Date(value)
-  if (Number.isNaN(d.getTime())) return '—'
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-}
-
-/** `14:02:07` local. */
-export function clockTime(value: string | number): string {
-  const d = new Date(value)
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-}
 
 /** `3 min ago`, `in 2 min`, `just now`. */
 export function relativeTime(value: string | number | null, now: number = Date.now()): string {

@@ -2,15 +2,16 @@
 // attempts, last error), newest first, with any channel that cannot send now; `jobdeck alerts test
 // CHANNEL`: a test message now (exit 0 when the channel took it, 1 with its error when not). JSON
 // output is a top-level array of the API's deliveries.
+import { absoluteTime } from '../../src-shared/local-time'
 import type { AlertDelivery, AlertsOverview } from '../../src-shared/alerts'
 import { JobdeckError } from '../../src-shared/errors'
 import { callApi, typed } from './api-call'
 import { str, wholeNumber, withCore, type Command } from './commands'
-import { localTime, printJson, printLine, table } from './output'
+import { printJson, printLine, table } from './output'
 
 /** `sent`, `retrying at 2026-12-05 10:42:10`, `failed`. */
 export function deliveryOutcome(d: AlertDelivery): string {
-  if (d.status === 'pending') return d.attempts === 0 ? 'waiting' : `retrying at ${localTime(d.nextAttemptAt)}`
+  if (d.status === 'pending') return d.attempts === 0 ? 'waiting' : `retrying at ${absoluteTime(d.nextAttemptAt)}`
   return d.status
 }
 
@@ -24,7 +25,7 @@ function printOverview(overview: AlertsOverview): void {
   process.stdout.write(
     table(
       ['time', 'channel', 'outcome', 'title', 'attempts', 'last error'],
-      overview.deliveries.map((d) => [localTime(d.sentAt ?? d.createdAt), d.channel, deliveryOutcome(d), d.test ? `${d.title} (test)` : d.title, String(d.attempts), d.lastError ?? '']),
+      overview.deliveries.map((d) => [absoluteTime(d.sentAt ?? d.createdAt), d.channel, deliveryOutcome(d), d.test ? `${d.title} (test)` : d.title, String(d.attempts), d.lastError ?? '']),
       new Set([4]),
     ),
   )

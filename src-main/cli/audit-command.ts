@@ -1,10 +1,11 @@
 // `jobdeck audit [--json] [--since 24h|DATE] [--who NAME] [--method M] [--limit N]`: who changed
 // what, newest first (when, who, method, targets, outcome, summary). In shared mode every
 // instance's records, from PostgreSQL. JSON is a top-level array of the API's records.
+import { absoluteTime } from '../../src-shared/local-time'
 import type { AuditRecord } from '../../src-shared/access'
 import { callApi, typed } from './api-call'
 import { parseInstant, str, wholeNumber, withCore, type Command } from './commands'
-import { localTime, printJson, printLine, table } from './output'
+import { printJson, printLine, table } from './output'
 
 /** `01J…, 01J… (+23 more)`: the ids a record names, the rest counted. */
 export function targetsText(record: AuditRecord): string {
@@ -21,7 +22,7 @@ function printRecords(records: AuditRecord[]): void {
   process.stdout.write(
     table(
       ['when', 'who', 'method', 'targets', 'outcome', 'summary'],
-      records.map((r) => [localTime(r.at), r.who, r.method, targetsText(r), r.outcome === 'ok' ? 'ok' : `${r.outcome}: ${r.message ?? ''}`.slice(0, 80), r.summary]),
+      records.map((r) => [absoluteTime(r.at), r.who, r.method, targetsText(r), r.outcome === 'ok' ? 'ok' : `${r.outcome}: ${r.message ?? ''}`.slice(0, 80), r.summary]),
     ),
   )
 }

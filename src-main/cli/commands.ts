@@ -1,3 +1,4 @@
+import { absoluteTime } from '../../src-shared/local-time'
 import fs from 'node:fs'
 import type { ParseArgsConfig } from 'node:util'
 import { JobdeckError } from '../../src-shared/errors'
@@ -12,7 +13,7 @@ import { prepareDataDir } from '../core/data-dir'
 import type { BulkRowError } from '../core/services/services'
 import { echo } from '../../src-shared/redact'
 import { callApi, typed, type Place } from './api-call'
-import { localTime, printJson, printLine } from './output'
+import { printJson, printLine } from './output'
 import { warnPasswordInFlag } from './pg-flag'
 import { escapeTerminal } from './terminal-text'
 import { paramFlags } from './args'
@@ -101,7 +102,7 @@ export function refuseIfRefused(core: Core): void {
 function noteOffline(core: Core): void {
   const c = core.connection()
   if (c.mode !== 'shared' || c.status === 'online') return
-  const synced = c.lastSyncAt ? `last synced ${localTime(c.lastSyncAt)}` : 'never synced'
+  const synced = c.lastSyncAt ? `last synced ${absoluteTime(c.lastSyncAt)}` : 'never synced'
   printLine(`offline: the shared database ${c.url ?? ''} is unreachable (${c.error ?? 'no answer'}); showing the local cache, ${synced}`, process.stderr)
 }
 

@@ -1,10 +1,10 @@
+import { absoluteTime } from '../../src-shared/local-time'
 import type { HostSample } from '../../src-shared/monitor'
 import { formatBytes } from '../../src-shared/units'
 import type { LoadedConfig } from '../core/config/load-config'
 import { HealthEvaluator } from '../core/monitor/health'
 import { HostSampler } from '../core/monitor/host-sampler'
 import { onStopRequest } from './closed-output'
-import { localTime } from './output'
 import { escapeTerminal, jsonText } from './terminal-text'
 
 function describeSample(sample: HostSample, health: string): string {
@@ -16,7 +16,7 @@ function describeSample(sample: HostSample, health: string): string {
     ...sample.disks.map((d) => `disk ${d.mount ?? d.path} ${Math.round(d.usedPercent)}% (${formatBytes(d.freeBytes)} free)`),
     `health ${health}`,
   ]
-  return `${localTime(new Date(sample.at).toISOString())}  ${parts.join('  ')}`
+  return `${absoluteTime(new Date(sample.at).toISOString())}  ${parts.join('  ')}`
 }
 
 /** `jobdeck monitor`: samples this machine at the configured interval until interrupted (or its output is closed). */

@@ -38,13 +38,6 @@ export function table(headers: string[], cells: string[][], numeric: ReadonlySet
   return [line(headers), ...rows.map(line)].join('\n') + '\n'
 }
 
-export function localTime(iso: string | null): string {
-  if (!iso) return '—'
-  const d = new Date(iso)
-  const pad = (n: number): string => String(n).padStart(2, '0')
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-}
-
 export function runDuration(run: Run, now = Date.now()): string {
   const end = run.finishedAt ? Date.parse(run.finishedAt) : now
   return formatDuration(end - Date.parse(run.startedAt))

@@ -1,21 +1,22 @@
 // `jobdeck overlaps`: pairs of runs that ran at the same time, across sources and Jobdeck's own
 // lanes, longest shared span first. JSON is a top-level array of the API's overlaps.
+import { absoluteTime } from '../../src-shared/local-time'
 import type { Overlap } from '../../src-shared/sources'
 import { formatDuration } from '../../src-shared/units'
 import { callApi, typed } from './api-call'
 import { parseInstant, str, wholeNumber, withCore, type Command } from './commands'
-import { localTime, printJson, table } from './output'
+import { printJson, table } from './output'
 import { overlapLaneText, overlapRunText } from './wording'
 
 function printOverlaps(overlaps: Overlap[], since: number): void {
   if (overlaps.length === 0) {
-    process.stdout.write(`no runs overlapped since ${localTime(new Date(since).toISOString())}\n`)
+    process.stdout.write(`no runs overlapped since ${absoluteTime(new Date(since).toISOString())}\n`)
     return
   }
   process.stdout.write(
     table(
       ['from', 'to', 'shared', 'run a', 'run b', 'lanes'],
-      overlaps.map((o) => [localTime(o.from), localTime(o.to), formatDuration(o.seconds * 1000), overlapRunText(o.a), overlapRunText(o.b), overlapLaneText(o)]),
+      overlaps.map((o) => [absoluteTime(o.from), absoluteTime(o.to), formatDuration(o.seconds * 1000), overlapRunText(o.a), overlapRunText(o.b), overlapLaneText(o)]),
       new Set([2]),
     ),
   )

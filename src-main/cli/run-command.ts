@@ -1,10 +1,10 @@
+import { absoluteTime } from '../../src-shared/local-time'
 import { attemptText, currentAttempt } from '../../src-shared/attempts'
 import type { Job } from '../../src-shared/domain'
 import { redactLogText } from '../../src-shared/redact'
 import type { Logger } from '../core/app-log'
 import type { Core } from '../core/core'
 import { onStopRequest } from './closed-output'
-import { localTime } from './output'
 import { escapeTerminal, term } from './terminal-text'
 
 /**
@@ -21,7 +21,7 @@ export async function runHeadless(core: Core, options: { untilIdle: boolean; log
    * With --log-file the log has them too, so the file alone tells the runner's story.
    */
   const say = (text: string, level: 'info' | 'warn' = 'info'): void => {
-    process.stdout.write(`${localTime(new Date().toISOString())}  ${text}\n`)
+    process.stdout.write(`${absoluteTime(new Date().toISOString())}  ${text}\n`)
     options.log?.[level](text)
   }
   // In shared mode a change can arrive twice (recorded here, then mirrored back): say it once.
@@ -44,7 +44,7 @@ export async function runHeadless(core: Core, options: { untilIdle: boolean; log
   })
   core.events.on('job.changed', ({ job }) => {
     if (job.status === 'queued' && job.attempts === 0) say(term`queued   ${job.type} ${job.id} (${job.priority}, lane ${job.lane})`)
-    if (job.status === 'retrying' && job.runAfter) say(term`retrying ${job.type} ${job.id} at ${localTime(job.runAfter)}`)
+    if (job.status === 'retrying' && job.runAfter) say(term`retrying ${job.type} ${job.id} at ${absoluteTime(job.runAfter)}`)
   })
   core.events.on('runner.changed', ({ state }) => say(term`runner ${state}`))
   core.events.on('config.changed', ({ ok, path, errors }) => {

@@ -1,5 +1,6 @@
 // `jobdeck schedules [pause|resume|run NAME]`, `jobdeck fires` and the fire times `jobdeck
 // validate` prints. JSON output is a top-level array of the API's objects.
+import { absoluteTime } from '../../src-shared/local-time'
 import { JobdeckError } from '../../src-shared/errors'
 import type { ScheduleInfo } from '../../src-shared/schedules'
 import { parseDuration } from '../../src-shared/units'
@@ -7,7 +8,7 @@ import type { LoadedConfig } from '../core/config/load-config'
 import { describeTiming, FireTimes, timingOf } from '../core/model/schedule-times'
 import { callApi, typed } from './api-call'
 import { parseInstant, str, wholeNumber, withCore, type Command } from './commands'
-import { localTime, printJson, printLine, table } from './output'
+import { printJson, printLine, table } from './output'
 
 /** `2026-03-29 03:00:00` as the wall clock of `zone` shows it. */
 export function zoneTime(ms: number, zone: string): string {
@@ -47,7 +48,7 @@ function untilInstant(text: string): number {
 
 function stateOf(s: ScheduleInfo): string {
   if (!s.enabled) return 'disabled'
-  if (s.paused) return s.pausedUntil ? `paused until ${localTime(s.pausedUntil)}` : 'paused'
+  if (s.paused) return s.pausedUntil ? `paused until ${absoluteTime(s.pausedUntil)}` : 'paused'
   return 'active'
 }
 
@@ -64,9 +65,9 @@ function printSchedules(list: ScheduleInfo[]): void {
         s.job,
         s.description,
         s.timezone,
-        s.nextFires[0] ? localTime(s.nextFires[0]) : '—',
+        s.nextFires[0] ? absoluteTime(s.nextFires[0]) : '—',
         stateOf(s),
-        s.lastFire ? `${s.lastFire.outcome} ${localTime(s.lastFire.scheduledFor)}${s.lastFire.jobId ? ` ${s.lastFire.jobId}` : ''}` : '—',
+        s.lastFire ? `${s.lastFire.outcome} ${absoluteTime(s.lastFire.scheduledFor)}${s.lastFire.jobId ? ` ${s.lastFire.jobId}` : ''}` : '—',
       ]),
     ),
   )
@@ -110,7 +111,7 @@ export const schedulesCommand: Command = {
           ? await callApi(core, 'schedules.pause', { name, ...(until !== undefined ? { until: untilInstant(until) } : {}) }, { ...place, until: typed('--until', until) })
           : await callApi(core, 'schedules.resume', { name }, place)
       if (json) printJson([info])
-      else printLine(`${name}: ${stateOf(info)}${info.nextFires[0] ? `; next fire ${localTime(info.nextFires[0])}` : ''}`)
+      else printLine(`${name}: ${stateOf(info)}${info.nextFires[0] ? `; next fire ${absoluteTime(info.nextFires[0])}` : ''}`)
       return 0
     })
   },
@@ -156,7 +157,7 @@ export const firesCommand: Command = {
       process.stdout.write(
         table(
           ['scheduled for', 'schedule', 'outcome', 'fired', 'job', 'reason'],
-          fires.map((f) => [localTime(f.scheduledFor), f.schedule, f.outcome, localTime(f.firedAt), f.jobId ?? '—', f.reason ?? '']),
+          fires.map((f) => [absoluteTime(f.scheduledFor), f.schedule, f.outcome, absoluteTime(f.firedAt), f.jobId ?? '—', f.reason ?? '']),
         ),
       )
       return 0

@@ -1,5 +1,6 @@
 // `jobdeck serve`: the engine plus the headless server — the renderer and the API for any
 // browser, on 127.0.0.1 with a random token unless told otherwise.
+import { absoluteTime } from '../../src-shared/local-time'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -10,7 +11,6 @@ import { startRunnerWhenFree } from '../core/engine/runner-guard'
 import { createMetrics } from '../server/metrics'
 import { isLoopbackHost, startServer } from '../server/server'
 import { onStopRequest } from './closed-output'
-import { localTime } from './output'
 import { escapeTerminal } from './terminal-text'
 
 export interface ServeOptions {
@@ -85,7 +85,7 @@ export async function serveHeadless(openCore: () => Core, options: ServeOptions)
   }
   const logger = options.logger ?? stderrLogger({ prefix: 'jobdeck' })
   const say = (text: string): void => {
-    process.stdout.write(`${localTime(new Date().toISOString())}  ${escapeTerminal(text)}\n`)
+    process.stdout.write(`${absoluteTime(new Date().toISOString())}  ${escapeTerminal(text)}\n`)
     if (options.logToFile) logger.info(text)
   }
 

@@ -2,15 +2,16 @@
 // from the cache (the runner, serve or the app poll them); `jobdeck sources sync [NAME]`: one pull
 // now, for scripts (exit 1 when a source could not be read); `jobdeck sources test NAME`: the
 // table's check without mirroring. JSON output is a top-level array of the API's objects.
+import { absoluteTime } from '../../src-shared/local-time'
 import { JobdeckError } from '../../src-shared/errors'
 import type { SourceInfo, SourceTestResult } from '../../src-shared/sources'
 import { callApi, typed } from './api-call'
 import { withCore, type Command } from './commands'
-import { localTime, printJson, printLine, table } from './output'
+import { printJson, printLine, table } from './output'
 
 /** `online`, `offline since 2026-12-05 22:04:11`, `error`, `connecting`. */
 export function sourceStateText(s: SourceInfo): string {
-  if (s.status === 'offline') return s.offlineSince ? `offline since ${localTime(s.offlineSince)}` : 'offline'
+  if (s.status === 'offline') return s.offlineSince ? `offline since ${absoluteTime(s.offlineSince)}` : 'offline'
   return s.status
 }
 
@@ -39,7 +40,7 @@ function printSources(list: SourceInfo[]): void {
         String(s.queued),
         String(s.running),
         String(s.stuck),
-        localTime(s.lastSyncAt),
+        absoluteTime(s.lastSyncAt),
         s.pollMs === null ? '—' : `${s.pollMs} ms`,
         s.actions.markFailed ? 'enabled' : 'disabled',
       ]),

@@ -1,11 +1,12 @@
 // `jobdeck status`: the runner (with adaptive concurrency's limit), the host, what runs (with attempt, progress and time left) and
 // what waits (in run order, when it should start and why it waits), or all of it as JSON.
+import { absoluteTime } from '../../src-shared/local-time'
 import type { RunnerStatus } from '../../src-shared/domain'
 import { currentAttempt, attemptText } from '../../src-shared/attempts'
 import { etaLeftText, queueEtas, startText } from '../../src-shared/eta'
 import { formatBytes } from '../../src-shared/units'
 import type { Core } from '../core/core'
-import { localTime, paramsText, printJson, printLine, progressText, runDuration, table } from './output'
+import { paramsText, printJson, printLine, progressText, runDuration, table } from './output'
 import { concurrencyText, waitReasonText } from './wording'
 import { callApi } from './api-call'
 
@@ -71,7 +72,7 @@ function printSummary(status: RunnerStatus): void {
   if (limits.adaptive) printLine(`${concurrencyText(limits.concurrency, limits.maxConcurrency, limits.concurrencyReason)} (adaptive, min ${limits.minConcurrency})`)
   const conn = status.connection
   if (conn.mode === 'shared') {
-    const since = conn.offlineSince ? ` since ${localTime(conn.offlineSince)}` : ''
+    const since = conn.offlineSince ? ` since ${absoluteTime(conn.offlineSince)}` : ''
     printLine(
       `database: ${conn.status}${since} · ${conn.url}` +
         (conn.status === 'offline' ? ` · ${conn.error ?? ''}` : '') +
@@ -80,7 +81,7 @@ function printSummary(status: RunnerStatus): void {
     )
   }
   for (const b of status.breakers) {
-    if (b.state !== 'closed') printLine(`circuit breaker ${b.host}: ${b.state} (${b.failures} failures${b.openedAt ? `, since ${localTime(b.openedAt)}` : ''})`)
+    if (b.state !== 'closed') printLine(`circuit breaker ${b.host}: ${b.state} (${b.failures} failures${b.openedAt ? `, since ${absoluteTime(b.openedAt)}` : ''})`)
   }
   const h = status.health
   if (h) {
@@ -88,7 +89,7 @@ function printSummary(status: RunnerStatus): void {
       `health: ${h.level}${h.reasons.length ? ` (${h.reasons.join('; ')})` : ''} · CPU ${Math.round(h.cpu)}%` +
         ` · memory ${Math.round(h.memory.usedPercent)}% (${formatBytes(h.memory.availableBytes)} free)` +
         h.disk.map((d) => ` · disk ${d.path} ${Math.round(d.usedPercent)}%`).join('') +
-        ` · sampled ${localTime(h.sampledAt)}`,
+        ` · sampled ${absoluteTime(h.sampledAt)}`,
     )
   }
 }

@@ -3,17 +3,18 @@
 // `jobdeck tokens list [--json]`: every token with its role, creator, expiry, last use and
 // revocation, never the token or its hash. `jobdeck tokens revoke NAME`: refused from now on
 // (by running servers within a second). JSON output is a top-level array of the API's tokens.
+import { absoluteTime } from '../../src-shared/local-time'
 import type { ApiToken } from '../../src-shared/access'
 import { JobdeckError } from '../../src-shared/errors'
 import { callApi, typed } from './api-call'
 import { str, withCore, type Command } from './commands'
-import { localTime, printJson, printLine, table } from './output'
+import { printJson, printLine, table } from './output'
 
 const USAGE = 'jobdeck tokens create NAME --role viewer|operator|admin [--expires 90d] | tokens list [--json] | tokens revoke NAME'
 
 /** `active`, `expired`, `revoked 2026-12-05 10:42:10`. */
 export function tokenState(token: ApiToken, now = Date.now()): string {
-  if (token.revokedAt !== null) return `revoked ${localTime(token.revokedAt)}`
+  if (token.revokedAt !== null) return `revoked ${absoluteTime(token.revokedAt)}`
   if (token.expiresAt !== null && Date.parse(token.expiresAt) <= now) return 'expired'
   return 'active'
 }
@@ -26,7 +27,7 @@ function printTokens(tokens: ApiToken[]): void {
   process.stdout.write(
     table(
       ['name', 'role', 'state', 'created', 'by', 'expires', 'last used'],
-      tokens.map((t) => [t.name, t.role, tokenState(t), localTime(t.createdAt), t.createdBy, t.expiresAt === null ? 'never' : localTime(t.expiresAt), localTime(t.lastUsedAt)]),
+      tokens.map((t) => [t.name, t.role, tokenState(t), absoluteTime(t.createdAt), t.createdBy, t.expiresAt === null ? 'never' : absoluteTime(t.expiresAt), absoluteTime(t.lastUsedAt)]),
     ),
   )
 }
@@ -70,7 +71,7 @@ export const tokensCommand: Command = {
         { name, role, ...(expires !== undefined ? { expires } : {}) },
         { name: typed('NAME', name), role: typed('--role', role), expires: typed('--expires', expires) },
       )
-      const until = made.token.expiresAt === null ? 'never expires' : `expires ${localTime(made.token.expiresAt)}`
+      const until = made.token.expiresAt === null ? 'never expires' : `expires ${absoluteTime(made.token.expiresAt)}`
       printLine(`token ${made.token.name} (${made.token.role}, ${until}); it is shown this once, keep it now (clients send it as "Authorization: Bearer <token>"):`)
       process.stdout.write(`${made.secret}\n`)
       return 0

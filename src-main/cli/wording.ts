@@ -1,16 +1,16 @@
 // How the CLI words what the engine sends as data: why a job waits (with what to type to clear
 // it), a run's status, start and source, a search match, an overlap; in the terminal's 24 h
 // clock. The window words the same data in src-renderer/wording.ts.
+import { absoluteTime } from '../../src-shared/local-time'
 import type { Run } from '../../src-shared/domain'
 import { SNIPPET_CLOSE, SNIPPET_OPEN, type SearchMatch } from '../../src-shared/search'
 import { isStuck, type Overlap, type OverlapRun } from '../../src-shared/sources'
 import { gateText, type WaitReason } from '../../src-shared/wait-reason'
-import { localTime } from './output'
 
 /** `17:00:15` today, else `2026-01-31 17:00:15`. */
 export function clockOrDate(iso: string, now = Date.now()): string {
-  const full = localTime(iso)
-  return full.slice(0, 10) === localTime(new Date(now).toISOString()).slice(0, 10) ? full.slice(11) : full
+  const full = absoluteTime(iso)
+  return full.slice(0, 10) === absoluteTime(new Date(now).toISOString()).slice(0, 10) ? full.slice(11) : full
 }
 
 export function waitReasonText(reason: WaitReason, now = Date.now()): string {
@@ -55,7 +55,7 @@ export function runStatusText(run: Pick<Run, 'status' | 'stuckAt'>): string {
 /** When a run started, saying when that is only the moment Jobdeck first saw it (or unknown). */
 export function runStartText(run: Pick<Run, 'startedAt' | 'startKind'>): string {
   if (run.startKind === 'unknown') return 'unknown (first seen finished)'
-  return run.startKind === 'observed' ? `${localTime(run.startedAt)} (observed)` : localTime(run.startedAt)
+  return run.startKind === 'observed' ? `${absoluteTime(run.startedAt)} (observed)` : absoluteTime(run.startedAt)
 }
 
 /** Where a run comes from: a source and the row's own id, or Jobdeck itself. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { breakerHost, CircuitBreakers, clockTime, type Permit, type Rejection } from './circuit-breaker'
+import { breakerHost, CircuitBreakers, clockTimeNear, type Permit, type Rejection } from './circuit-breaker'
 
 const SETTINGS = { failures: 3, resetAfter: 30_000 }
 const HOST = 'api.example.com'
@@ -168,8 +168,8 @@ describe('CircuitBreakers', () => {
     expect(breakerHost('https://API.Example.com:443/')).toBe('api.example.com')
   })
 
-  it('clockTime adds the date when it is not today', () => {
-    expect(clockTime(T0, T0 + 1_000)).toBe('10:42:01')
-    expect(clockTime(T0, T0 + 86_400_000)).toBe('2024-05-06 10:42:01')
+  it('clockTimeNear adds the date when it is not today', () => {
+    expect(clockTimeNear(T0, T0 + 1_000)).toBe('10:42:01')
+    expect(clockTimeNear(T0, T0 + 86_400_000)).toBe('2024-05-06 10:42:01')
   })
 })

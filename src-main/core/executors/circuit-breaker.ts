@@ -4,6 +4,7 @@
 // its failure opens it again for another `resetAfter`. No timers: every transition happens when a
 // request asks or reports, against the injected clock.
 import type { BreakerState } from '../../../src-shared/connection'
+import { absoluteTime, clockTime } from '../../../src-shared/local-time'
 
 export interface BreakerSettings {
   /** Consecutive failures that open the breaker. */
@@ -95,7 +96,7 @@ export class CircuitBreakers {
         retryAt: null,
         message:
           `circuit breaker for ${host} is half-open: a trial request is in progress ` +
-          `(open since ${clockTime(entry.openedAt, now)} after ${failuresText(entry.failures)})`,
+          `(open since ${clockTimeNear(entry.openedAt, now)} after ${failuresText(entry.failures)})`,
       }
     }
     const retryAt = entry.openedAt + entry.resetAfter
@@ -108,8 +109,8 @@ export class CircuitBreakers {
       openedAt: entry.openedAt,
       retryAt,
       message:
-        `circuit breaker for ${host} is open since ${clockTime(entry.openedAt, now)} ` +
-        `(${failuresText(entry.failures)}); next try after ${clockTime(retryAt, now)}`,
+        `circuit breaker for ${host} is open since ${clockTimeNear(entry.openedAt, now)} ` +
+        `(${failuresText(entry.failures)}); next try after ${clockTimeNear(retryAt, now)}`,
     }
   }
 
@@ -171,12 +172,7 @@ function failuresText(count: number): string {
   return count === 1 ? '1 failure' : `${count} failures in a row`
 }
 
-const pad = (value: number): string => String(value).padStart(2, '0')
-
 /** `10:42:01` local time; with the date when `ms` is not on the same day as `now`. */
-export function clockTime(ms: number, now: number): string {
-  const date = new Date(ms)
-  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
-  if (new Date(now).toDateString() === date.toDateString()) return time
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${time}`
+export function clockTimeNear(ms: number, now: number): string {
+  return new Date(now).toDateString() === new Date(ms).toDateString() ? clockTime(ms) : absoluteTime(ms)
 }
