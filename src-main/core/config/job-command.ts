@@ -2,6 +2,7 @@
 import path from 'node:path'
 import type { JobTypeConfig, LaneConfig, LaneRate } from '../../../src-shared/config-schema'
 import type { Params } from '../../../src-shared/domain'
+import { laneEntry } from '../../../src-shared/lane-pattern'
 import { substitute } from '../../../src-shared/template'
 import { inheritedJobEnv } from './job-env'
 import type { LoadedConfig } from './load-config'
@@ -48,13 +49,7 @@ export function resolveLane(type: JobTypeConfig, params: Params): string {
 
 /** A lane's settings: its exact key first, then the first `*` pattern in file order (`dealer:*`). */
 function laneSettings(config: LoadedConfig, lane: string): LaneConfig | undefined {
-  const lanes = config.raw.lanes
-  const exact = Object.hasOwn(lanes, lane) ? lanes[lane] : undefined
-  if (exact) return exact
-  for (const [pattern, settings] of Object.entries(lanes)) {
-    if (pattern.includes('*') && globToRegExp(pattern).test(lane)) return settings
-  }
-  return undefined
+  return laneEntry(config.raw.lanes, lane)
 }
 
 /** Exact lane key first, then the first `*` pattern in file order (`dealer:*`), else 1. */
@@ -96,12 +91,4 @@ export function laneLimitSettings(config: LoadedConfig): { exact: Record<string,
     else exact[name] = settings.limit
   }
   return { exact, patterns }
-}
-
-function globToRegExp(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*')
-  return new RegExp(`^${body}$`, 's')
 }

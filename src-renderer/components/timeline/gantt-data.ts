@@ -1,6 +1,7 @@
 // Pure data shaping for the timeline Gantt: rows, pixel-sized blocks of bucketed runs, overlaps
 // in lanes, hit-testing and tooltip words. No DOM and no ECharts here, so all of it is unit-tested.
 import { BUCKET_STRIDE, RUN_STATUSES, type RunStatus, type TimelineBuckets, type TimelineItem } from '../../../src-shared/domain'
+import { laneEntry } from '../../../src-shared/lane-pattern'
 
 export type GroupBy = 'type' | 'lane'
 
@@ -224,16 +225,7 @@ export interface Overlap {
 
 /** Exact lane key first, then the first `*` pattern in file order (`dealer:*`), else 1 (as the runner does). */
 export function laneLimit(lanes: Readonly<Record<string, number>>, lane: string): number {
-  if (Object.hasOwn(lanes, lane)) return lanes[lane] as number
-  for (const [pattern, limit] of Object.entries(lanes)) {
-    if (!pattern.includes('*')) continue
-    const body = pattern
-      .split('*')
-      .map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')
-    if (new RegExp(`^${body}$`, 's').test(lane)) return limit
-  }
-  return 1
+  return laneEntry(lanes, lane) ?? 1
 }
 
 /**
