@@ -30,6 +30,8 @@ function startOnce(checkout: string): Promise<number> {
   fs.writeFileSync(configPath, CONFIG)
   const started = performance.now()
   const child = fork(path.join(checkout, 'out', 'main', 'engine.js'), [`--data-dir=${path.join(dir, 'data')}`, `--config=${configPath}`], {
+    // Not this script's `--import tsx`, which fork would pass on: the engine runs as built.
+    execArgv: [],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   })
   let stderr = ''
