@@ -4,6 +4,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { createCore, type Core, type CoreOptions } from '../src-main/core/core'
 
+/** One job type and nothing else: what a start-up is timed against. */
+export const REPORT_CONFIG = `
+jobs:
+  report:
+    title: Build a report
+    command: [node, -e, "setTimeout(Object, 10)"]
+    params:
+      dealer: { type: string, required: true }
+`
+
 export function tempCore(configYaml: string, options: Partial<CoreOptions> = {}): { core: Core; dir: string; dispose(): Promise<void> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-bench-'))
   const configPath = path.join(dir, 'jobdeck.yaml')

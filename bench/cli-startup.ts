@@ -13,7 +13,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildCliBundle, freshBundleUrl } from '../scripts/cli-bundle.mjs'
-import { fmt, percentile, report, tempCore } from './bench-support'
+import { fmt, percentile, report, REPORT_CONFIG, tempCore } from './bench-support'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const NEW_BIN = path.join(root, 'bin', 'jobdeck.mjs')
@@ -23,15 +23,6 @@ const OLD_BIN_TEXT = `import { register } from 'tsx/esm/api'
 register()
 const { main } = await import('../../src-main/cli/main.ts')
 process.exitCode = await main(process.argv.slice(2))
-`
-
-const CONFIG = `
-jobs:
-  report:
-    title: Build a report
-    command: [node, -e, "setTimeout(Object, 10)"]
-    params:
-      dealer: { type: string, required: true }
 `
 
 function oldBin(): string {
@@ -60,7 +51,7 @@ export async function benchCliStartup(): Promise<void> {
   if (freshBundleUrl(root) === null) await buildCliBundle(root) // time the built command, not its first rebuild
 
   // A small data dir: 10 jobs of one type waiting.
-  const { core, dir, dispose } = tempCore(CONFIG)
+  const { core, dir, dispose } = tempCore(REPORT_CONFIG)
   try {
     await core.api['jobs.enqueueBulk']({ type: 'report', rows: Array.from({ length: 10 }, (_, i) => ({ dealer: String(10_000 + i) })) })
     const old = oldBin()

@@ -11,23 +11,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { fmt, percentile, report } from './bench-support'
+import { fmt, percentile, report, REPORT_CONFIG } from './bench-support'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-
-const CONFIG = `
-jobs:
-  report:
-    title: Build a report
-    command: [node, -e, "setTimeout(Object, 10)"]
-    params:
-      dealer: { type: string, required: true }
-`
 
 function startOnce(checkout: string): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobdeck-engine-start-'))
   const configPath = path.join(dir, 'jobdeck.yaml')
-  fs.writeFileSync(configPath, CONFIG)
+  fs.writeFileSync(configPath, REPORT_CONFIG)
   const started = performance.now()
   const child = fork(path.join(checkout, 'out', 'main', 'engine.js'), [`--data-dir=${path.join(dir, 'data')}`, `--config=${configPath}`], {
     // Not this script's `--import tsx`, which fork would pass on: the engine runs as built.
